@@ -1,0 +1,1 @@
+// Each CLI command registers itself on import.

@@ -1,0 +1,73 @@
+/**
+ * The probe's public vocabulary (DESIGN.md, "Probe outcomes"): what the wire said, phase by phase.
+ */
+
+/** Where a probe connects. `host` is an IPv4/IPv6 literal or a name; `port` 1-65535. */
+export interface ProbeTarget {
+  readonly host: string;
+  readonly port: number;
+}
+
+export const PROBE_OUTCOMES = [
+  'ok',
+  'refused',
+  'timeout',
+  'unreachable',
+  'reset-before-ident',
+  'closed-before-ident',
+  'ident-timeout',
+  'not-ssh',
+  'protocol-unsupported',
+  'kex-failed',
+  'closed-during-kex',
+  'kex-timeout',
+] as const;
+
+export type ProbeOutcome = (typeof PROBE_OUTCOMES)[number];
+
+/** Milliseconds spent in each phase that was reached; `totalMs` always. */
+export interface ProbePhases {
+  connectMs?: number;
+  identMs?: number;
+  kexMs?: number;
+  authMs?: number;
+  totalMs: number;
+}
+
+export interface HostKeyInfo {
+  /** e.g. `ssh-ed25519`, `ecdsa-sha2-nistp256`, `rsa-sha2-512` (the negotiated host key algorithm). */
+  algorithm: string;
+  /** OpenSSH form: `SHA256:` + unpadded base64 of the SHA-256 of the key blob, as `ssh-keygen -lf` prints. */
+  sha256: string;
+}
+
+export interface NegotiatedAlgorithms {
+  kex: string;
+  hostKey: string;
+  cipher: string;
+}
+
+/** One probe's result, exactly the `probe --json` element shape. */
+export interface ProbeResult {
+  target: ProbeTarget;
+  outcome: ProbeOutcome;
+  phases: ProbePhases;
+  /** The full identification line, without CR LF. */
+  ident?: string;
+  /** The softwareversion part of the ident (`OpenSSH_9.2p1`). */
+  software?: string;
+  hostKey?: HostKeyInfo;
+  authMethods?: string[];
+  kex?: NegotiatedAlgorithms;
+  /** Human detail: the OS error, what did not match in key exchange, the bytes seen instead of an ident. */
+  detail?: string;
+}
+
+/** Per-phase deadlines, in milliseconds. The probe never runs past `totalMs` + 100 ms. */
+export interface ProbeTimeouts {
+  connectMs: number;
+  identMs: number;
+  kexMs: number;
+  authMs: number;
+  totalMs: number;
+}

@@ -1,0 +1,71 @@
+/**
+ * The analyzer's public vocabulary (DESIGN.md, "Static blockers", "Exposure findings", `analyze --json`).
+ */
+
+export const BLOCKER_CODES = [
+  'SG_INGRESS_NO_MATCH',
+  'SG_EGRESS_NO_MATCH',
+  'NACL_INBOUND_DENY',
+  'NACL_OUTBOUND_DENY',
+  'SOURCE_NACL_OUTBOUND_DENY',
+  'SOURCE_NACL_INBOUND_DENY',
+  'NACL_EPHEMERAL_PARTIAL',
+  'NO_ROUTE',
+  'BLACKHOLE_ROUTE',
+  'NO_PUBLIC_IP',
+  'INSTANCE_NOT_RUNNING',
+] as const;
+export type BlockerCode = (typeof BLOCKER_CODES)[number];
+
+export type Direction = 'inbound' | 'outbound';
+
+export interface Blocker {
+  code: BlockerCode;
+  /** The resource that decided: `sg-…`, `acl-…`, `rtb-…`, `i-…`, `eni-…`, `subnet-…`. */
+  resourceId: string;
+  direction?: Direction;
+  /** The NACL rule that decided (32767 for the default `*` deny). */
+  ruleNumber?: number;
+  /** One line a user can act on. */
+  detail: string;
+}
+
+export type AddressFamily = 'ipv4' | 'ipv6';
+
+/** One verdict per (instance, source, address family). */
+export interface Verdict {
+  instanceId: string;
+  /** The instance address the path ends at (private, public or IPv6, depending on the source). */
+  address: string;
+  /** The source spec exactly as given (`internet`, `10.0.0.0/16`, `i-…`, `eni-…`). */
+  source: string;
+  family: AddressFamily;
+  reachable: boolean;
+  /** Reachable for only part of the source's ephemeral port range (NACL_EPHEMERAL_PARTIAL). */
+  partial?: boolean;
+  /** Every component that blocks the path, not only the first. */
+  blockers: Blocker[];
+}
+
+export const EXPOSURE_CODES = [
+  'SSH_OPEN_TO_INTERNET',
+  'NACL_SSH_OPEN_TO_INTERNET',
+  'OUTDATED_OPENSSH',
+  'WEAK_ALGORITHMS_OFFERED',
+  'HOST_KEY_CHANGED',
+  'UNEXPECTEDLY_OPEN',
+] as const;
+export type ExposureCode = (typeof EXPOSURE_CODES)[number];
+
+export interface ExposureFinding {
+  code: ExposureCode;
+  resourceId: string;
+  detail: string;
+  /** Instances the finding concerns (e.g. those a wide-open group is attached to). */
+  instanceIds?: string[];
+}
+
+export interface AnalysisReport {
+  verdicts: Verdict[];
+  exposure: ExposureFinding[];
+}
