@@ -2,6 +2,7 @@
  * The ports the pipeline needs (DESIGN.md, "The pipeline"). Each has one adapter per backend:
  * the Lambda handler, the CLI and the tests wire different adapters into the same pipeline.
  */
+import type { HostSignals } from './core/diagnose/types.ts';
 import type { ProbeResult, ProbeTarget, ProbeTimeouts } from './core/probe/types.ts';
 
 /** Probes one target over TCP and SSH. Never throws: every failure is a `ProbeResult` outcome. */
@@ -19,3 +20,29 @@ export interface TargetResolver {
 }
 
 export const identityResolver: TargetResolver = { resolve: (t) => t };
+
+/** One instance whose host signals are wanted. Type, image and ASG name shape which metrics are asked for. */
+export interface SignalsTarget {
+  instanceId: string;
+  /** e.g. `t3.micro`: CPUCreditBalance is only asked for on burstable types (t2, t3, t3a, t4g). */
+  instanceType?: string;
+  /** With `instanceType`: lets memory be found under the CloudWatch agent's default dimension set. */
+  imageId?: string;
+  /** The `aws:autoscaling:groupName` tag, when the instance belongs to an Auto Scaling group. */
+  autoScalingGroupName?: string;
+}
+
+/** Host signals for many instances. `errors` names every API call that failed after retries. */
+export interface SignalsReport {
+  /** One entry per requested instance; unknown values are `undefined`, never zero. */
+  signals: Map<string, HostSignals>;
+  errors: string[];
+}
+
+/**
+ * Reads EC2 status checks, instance state and CloudWatch metrics. Never throws for an API failure: the
+ * affected signals stay unknown and the failure is listed in `errors` (one failing call never stops the rest).
+ */
+export interface SignalsSource {
+  fetch(targets: readonly SignalsTarget[], now: Date): Promise<SignalsReport>;
+}
