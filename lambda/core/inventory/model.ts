@@ -1,0 +1,470 @@
+/**
+ * The in-memory inventory: what both the inventory directory (`aws ec2 describe-* --output json`) and the
+ * live EC2 collector produce. Shapes are the EC2 API's PascalCase response shapes narrowed to the fields
+ * port22 reads, so a reader can hold them against the AWS CLI output or the API reference. They are
+ * declared here, not imported from @aws-sdk, because lambda/core is pure (DESIGN.md, "Layout").
+ *
+ * Identifying fields (`InstanceId`, `GroupId`, …) are required; the parser rejects a record without one.
+ * Everything else is optional, as in the API: a missing list means "none".
+ */
+
+export interface Tag {
+  readonly Key?: string;
+  readonly Value?: string;
+}
+
+export interface GroupIdentifier {
+  readonly GroupId: string;
+  readonly GroupName?: string;
+}
+
+/** An IPv4 address on an ENI; `Association.PublicIp` is its public IPv4 / Elastic IP, if any. */
+export interface PrivateIpAddressInfo {
+  readonly PrivateIpAddress?: string;
+  readonly Primary?: boolean;
+  readonly Association?: { readonly PublicIp?: string; readonly IpOwnerId?: string };
+}
+
+export interface Ipv6AddressInfo {
+  readonly Ipv6Address?: string;
+}
+
+/** An ENI as DescribeInstances nests it under `Instances[].NetworkInterfaces`. */
+export interface InstanceNetworkInterface {
+  readonly NetworkInterfaceId: string;
+  readonly SubnetId?: string;
+  readonly VpcId?: string;
+  readonly PrivateIpAddress?: string;
+  readonly PrivateIpAddresses?: readonly PrivateIpAddressInfo[];
+  readonly Association?: { readonly PublicIp?: string };
+  readonly Ipv6Addresses?: readonly Ipv6AddressInfo[];
+  readonly Groups?: readonly GroupIdentifier[];
+  readonly Attachment?: {
+    readonly DeviceIndex?: number;
+    readonly Status?: string;
+    readonly AttachmentId?: string;
+  };
+  readonly Status?: string;
+  readonly SourceDestCheck?: boolean;
+}
+
+export type InstanceStateName =
+  | 'pending'
+  | 'running'
+  | 'shutting-down'
+  | 'terminated'
+  | 'stopping'
+  | 'stopped';
+
+/** One entry of DescribeInstances `Reservations[].Instances[]` (the model flattens the reservations). */
+export interface Instance {
+  readonly InstanceId: string;
+  readonly InstanceType?: string;
+  readonly State?: { readonly Name?: string; readonly Code?: number };
+  readonly SubnetId?: string;
+  readonly VpcId?: string;
+  readonly PrivateIpAddress?: string;
+  readonly PublicIpAddress?: string;
+  /** The primary IPv6 address (newer API output); the ENIs' `Ipv6Addresses` are authoritative. */
+  readonly Ipv6Address?: string;
+  readonly NetworkInterfaces?: readonly InstanceNetworkInterface[];
+  readonly SecurityGroups?: readonly GroupIdentifier[];
+  readonly Tags?: readonly Tag[];
+  readonly Placement?: { readonly AvailabilityZone?: string };
+  readonly Platform?: string;
+}
+
+export interface IpRange {
+  readonly CidrIp: string;
+  readonly Description?: string;
+}
+export interface Ipv6Range {
+  readonly CidrIpv6: string;
+  readonly Description?: string;
+}
+export interface PrefixListId {
+  readonly PrefixListId: string;
+  readonly Description?: string;
+}
+/** A reference to another security group, possibly in a peered VPC or another account. */
+export interface UserIdGroupPair {
+  readonly GroupId?: string;
+  readonly GroupName?: string;
+  readonly UserId?: string;
+  readonly VpcId?: string;
+  readonly VpcPeeringConnectionId?: string;
+  readonly PeeringStatus?: string;
+  readonly Description?: string;
+}
+
+/**
+ * One security group rule. `IpProtocol` is `tcp`/`udp`/`icmp`/`icmpv6`, a protocol number as a string
+ * (`"6"`), or `"-1"` for all traffic (then FromPort/ToPort are absent or -1).
+ */
+export interface IpPermission {
+  readonly IpProtocol: string;
+  readonly FromPort?: number;
+  readonly ToPort?: number;
+  readonly IpRanges?: readonly IpRange[];
+  readonly Ipv6Ranges?: readonly Ipv6Range[];
+  readonly PrefixListIds?: readonly PrefixListId[];
+  readonly UserIdGroupPairs?: readonly UserIdGroupPair[];
+}
+
+export interface SecurityGroup {
+  readonly GroupId: string;
+  readonly GroupName?: string;
+  readonly VpcId?: string;
+  readonly OwnerId?: string;
+  readonly Description?: string;
+  readonly IpPermissions?: readonly IpPermission[];
+  readonly IpPermissionsEgress?: readonly IpPermission[];
+  readonly Tags?: readonly Tag[];
+}
+
+export interface Ipv6CidrBlockAssociation {
+  readonly Ipv6CidrBlock?: string;
+  readonly AssociationId?: string;
+  readonly Ipv6CidrBlockState?: { readonly State?: string };
+}
+
+export interface Subnet {
+  readonly SubnetId: string;
+  readonly VpcId?: string;
+  readonly CidrBlock?: string;
+  readonly Ipv6CidrBlockAssociationSet?: readonly Ipv6CidrBlockAssociation[];
+  readonly MapPublicIpOnLaunch?: boolean;
+  readonly AssignIpv6AddressOnCreation?: boolean;
+  readonly AvailabilityZone?: string;
+  readonly OwnerId?: string;
+  readonly Tags?: readonly Tag[];
+}
+
+/**
+ * One network ACL entry. `Protocol` is a protocol number as a string (`"6"` TCP, `"-1"` all);
+ * exactly one of `CidrBlock` / `Ipv6CidrBlock` is set. Rule 32767 is the default `*` deny.
+ */
+export interface NetworkAclEntry {
+  readonly RuleNumber: number;
+  readonly Protocol: string;
+  readonly RuleAction: 'allow' | 'deny';
+  readonly Egress: boolean;
+  readonly CidrBlock?: string;
+  readonly Ipv6CidrBlock?: string;
+  readonly PortRange?: { readonly From?: number; readonly To?: number };
+  readonly IcmpTypeCode?: { readonly Code?: number; readonly Type?: number };
+}
+
+export interface NetworkAclAssociation {
+  readonly NetworkAclAssociationId?: string;
+  readonly NetworkAclId?: string;
+  readonly SubnetId?: string;
+}
+
+export interface NetworkAcl {
+  readonly NetworkAclId: string;
+  readonly VpcId?: string;
+  readonly IsDefault?: boolean;
+  readonly Entries?: readonly NetworkAclEntry[];
+  readonly Associations?: readonly NetworkAclAssociation[];
+  readonly OwnerId?: string;
+  readonly Tags?: readonly Tag[];
+}
+
+/** One route. Exactly one destination field and (usually) one target field are set. */
+export interface Route {
+  readonly DestinationCidrBlock?: string;
+  readonly DestinationIpv6CidrBlock?: string;
+  readonly DestinationPrefixListId?: string;
+  /** `local`, `igw-…` or `vgw-…`. */
+  readonly GatewayId?: string;
+  readonly NatGatewayId?: string;
+  readonly TransitGatewayId?: string;
+  readonly VpcPeeringConnectionId?: string;
+  readonly EgressOnlyInternetGatewayId?: string;
+  readonly NetworkInterfaceId?: string;
+  readonly InstanceId?: string;
+  readonly LocalGatewayId?: string;
+  readonly CarrierGatewayId?: string;
+  readonly CoreNetworkArn?: string;
+  /** `active` or `blackhole` (the target is gone). */
+  readonly State?: string;
+  readonly Origin?: string;
+}
+
+export interface RouteTableAssociation {
+  readonly Main?: boolean;
+  readonly SubnetId?: string;
+  readonly GatewayId?: string;
+  readonly RouteTableAssociationId?: string;
+  readonly RouteTableId?: string;
+  readonly AssociationState?: { readonly State?: string };
+}
+
+export interface RouteTable {
+  readonly RouteTableId: string;
+  readonly VpcId?: string;
+  readonly Routes?: readonly Route[];
+  readonly Associations?: readonly RouteTableAssociation[];
+  readonly OwnerId?: string;
+  readonly Tags?: readonly Tag[];
+}
+
+export interface Vpc {
+  readonly VpcId: string;
+  readonly CidrBlock?: string;
+  readonly CidrBlockAssociationSet?: readonly { readonly CidrBlock?: string }[];
+  readonly Ipv6CidrBlockAssociationSet?: readonly Ipv6CidrBlockAssociation[];
+  readonly IsDefault?: boolean;
+  readonly OwnerId?: string;
+  readonly Tags?: readonly Tag[];
+}
+
+/** An ENI as DescribeNetworkInterfaces returns it (also covers ENIs of Lambda, NAT gateways, ELBs). */
+export interface NetworkInterface {
+  readonly NetworkInterfaceId: string;
+  readonly SubnetId?: string;
+  readonly VpcId?: string;
+  readonly PrivateIpAddress?: string;
+  readonly PrivateIpAddresses?: readonly PrivateIpAddressInfo[];
+  readonly Association?: { readonly PublicIp?: string };
+  readonly Ipv6Addresses?: readonly Ipv6AddressInfo[];
+  readonly Groups?: readonly GroupIdentifier[];
+  readonly Attachment?: {
+    readonly InstanceId?: string;
+    readonly DeviceIndex?: number;
+    readonly Status?: string;
+    readonly AttachmentId?: string;
+  };
+  readonly InterfaceType?: string;
+  readonly Status?: string;
+  readonly Description?: string;
+  readonly RequesterManaged?: boolean;
+  readonly SourceDestCheck?: boolean;
+  readonly OwnerId?: string;
+  readonly TagSet?: readonly Tag[];
+}
+
+export interface ManagedPrefixList {
+  readonly PrefixListId: string;
+  readonly PrefixListName?: string;
+  /** `IPv4` or `IPv6`. */
+  readonly AddressFamily?: string;
+  readonly MaxEntries?: number;
+  readonly State?: string;
+  readonly Version?: number;
+  readonly OwnerId?: string;
+}
+
+export interface PrefixListEntry {
+  readonly Cidr: string;
+  readonly Description?: string;
+}
+
+/** One entry of DescribeInstanceStatus `InstanceStatuses[]` (with `--include-all-instances`). */
+export interface InstanceStatus {
+  readonly InstanceId: string;
+  readonly AvailabilityZone?: string;
+  readonly InstanceState?: { readonly Name?: string; readonly Code?: number };
+  readonly SystemStatus?: { readonly Status?: string };
+  readonly InstanceStatus?: { readonly Status?: string };
+}
+
+/** Everything port22 knows about a region's network, from files or from the API. */
+export interface Inventory {
+  readonly instances: readonly Instance[];
+  readonly securityGroups: readonly SecurityGroup[];
+  readonly subnets: readonly Subnet[];
+  readonly networkAcls: readonly NetworkAcl[];
+  readonly routeTables: readonly RouteTable[];
+  readonly vpcs: readonly Vpc[];
+  /** DescribeNetworkInterfaces output; ENIs nested in `instances` need not be repeated here. */
+  readonly networkInterfaces: readonly NetworkInterface[];
+  /** DescribeManagedPrefixLists output (metadata: name, address family). */
+  readonly managedPrefixLists: readonly ManagedPrefixList[];
+  /** Entries per prefix list id (GetManagedPrefixListEntries), `pl-…` → CIDRs. */
+  readonly prefixLists: ReadonlyMap<string, readonly PrefixListEntry[]>;
+  readonly instanceStatuses: readonly InstanceStatus[];
+}
+
+/** An inventory with nothing in it; spread over it to build small ones in tests. */
+export function emptyInventory(): Inventory {
+  return {
+    instances: [],
+    securityGroups: [],
+    subnets: [],
+    networkAcls: [],
+    routeTables: [],
+    vpcs: [],
+    networkInterfaces: [],
+    managedPrefixLists: [],
+    prefixLists: new Map(),
+    instanceStatuses: [],
+  };
+}
+
+/** The value of tag `key`, or undefined. */
+export function tagValue(tags: readonly Tag[] | undefined, key: string): string | undefined {
+  return tags?.find((t) => t.Key === key)?.Value;
+}
+
+/** An ENI in one shape whichever call it came from, with the instance it is attached to. */
+export interface Eni {
+  readonly NetworkInterfaceId: string;
+  readonly SubnetId?: string;
+  readonly VpcId?: string;
+  readonly PrivateIpAddress?: string;
+  readonly PrivateIpAddresses: readonly PrivateIpAddressInfo[];
+  readonly PublicIp?: string;
+  readonly Ipv6Addresses: readonly string[];
+  readonly GroupIds: readonly string[];
+  readonly InstanceId?: string;
+  readonly DeviceIndex?: number;
+}
+
+/** Lookups by id, built once per inventory (everything the evaluators need in O(1)). */
+export interface InventoryIndex {
+  readonly inventory: Inventory;
+  readonly instances: ReadonlyMap<string, Instance>;
+  readonly securityGroups: ReadonlyMap<string, SecurityGroup>;
+  readonly subnets: ReadonlyMap<string, Subnet>;
+  readonly networkAcls: ReadonlyMap<string, NetworkAcl>;
+  readonly routeTables: ReadonlyMap<string, RouteTable>;
+  readonly vpcs: ReadonlyMap<string, Vpc>;
+  readonly managedPrefixLists: ReadonlyMap<string, ManagedPrefixList>;
+  readonly instanceStatuses: ReadonlyMap<string, InstanceStatus>;
+  /** Every ENI, from DescribeNetworkInterfaces and from the instances (the latter win on conflict). */
+  readonly enis: ReadonlyMap<string, Eni>;
+  /** ENIs of each security group (for `UserIdGroupPairs` references). */
+  readonly enisByGroup: ReadonlyMap<string, readonly Eni[]>;
+  /** The instance's primary ENI (device index 0), or its first. */
+  readonly primaryEniByInstance: ReadonlyMap<string, Eni>;
+  /** The network ACL of a subnet: its explicit association, else its VPC's default ACL. */
+  networkAclForSubnet(subnetId: string): NetworkAcl | undefined;
+  /** The route table of a subnet: its explicit association, else its VPC's main route table. */
+  routeTableForSubnet(subnetId: string): RouteTable | undefined;
+}
+
+function byId<T, K extends keyof T>(items: readonly T[], key: K): Map<string, T> {
+  const m = new Map<string, T>();
+  for (const item of items) m.set(item[key] as unknown as string, item);
+  return m;
+}
+
+function eniFromApi(n: NetworkInterface): Eni {
+  return {
+    NetworkInterfaceId: n.NetworkInterfaceId,
+    SubnetId: n.SubnetId,
+    VpcId: n.VpcId,
+    PrivateIpAddress: n.PrivateIpAddress,
+    PrivateIpAddresses: n.PrivateIpAddresses ?? [],
+    PublicIp: n.Association?.PublicIp,
+    Ipv6Addresses: (n.Ipv6Addresses ?? []).flatMap((a) => (a.Ipv6Address ? [a.Ipv6Address] : [])),
+    GroupIds: (n.Groups ?? []).map((g) => g.GroupId),
+    InstanceId: n.Attachment?.InstanceId,
+    DeviceIndex: n.Attachment?.DeviceIndex,
+  };
+}
+
+function eniFromInstance(i: Instance, n: InstanceNetworkInterface): Eni {
+  return {
+    NetworkInterfaceId: n.NetworkInterfaceId,
+    SubnetId: n.SubnetId ?? i.SubnetId,
+    VpcId: n.VpcId ?? i.VpcId,
+    PrivateIpAddress: n.PrivateIpAddress,
+    PrivateIpAddresses: n.PrivateIpAddresses ?? [],
+    PublicIp: n.Association?.PublicIp,
+    Ipv6Addresses: (n.Ipv6Addresses ?? []).flatMap((a) => (a.Ipv6Address ? [a.Ipv6Address] : [])),
+    GroupIds: (n.Groups ?? []).map((g) => g.GroupId),
+    InstanceId: i.InstanceId,
+    DeviceIndex: n.Attachment?.DeviceIndex,
+  };
+}
+
+/**
+ * An instance described without `NetworkInterfaces` (hand-written or trimmed JSON) still has one ENI:
+ * its top-level address, groups and subnet stand for the primary ENI.
+ */
+function syntheticPrimaryEni(i: Instance): Eni {
+  return {
+    NetworkInterfaceId: `eni-of-${i.InstanceId}`,
+    SubnetId: i.SubnetId,
+    VpcId: i.VpcId,
+    PrivateIpAddress: i.PrivateIpAddress,
+    PrivateIpAddresses: i.PrivateIpAddress ? [{ PrivateIpAddress: i.PrivateIpAddress, Primary: true }] : [],
+    PublicIp: i.PublicIpAddress,
+    Ipv6Addresses: i.Ipv6Address ? [i.Ipv6Address] : [],
+    GroupIds: (i.SecurityGroups ?? []).map((g) => g.GroupId),
+    InstanceId: i.InstanceId,
+    DeviceIndex: 0,
+  };
+}
+
+export function indexInventory(inventory: Inventory): InventoryIndex {
+  const enis = new Map<string, Eni>();
+  for (const n of inventory.networkInterfaces) enis.set(n.NetworkInterfaceId, eniFromApi(n));
+  const primaryEniByInstance = new Map<string, Eni>();
+  for (const i of inventory.instances) {
+    const own = (i.NetworkInterfaces ?? []).map((n) => eniFromInstance(i, n));
+    const list = own.length > 0 ? own : [syntheticPrimaryEni(i)];
+    for (const e of list) enis.set(e.NetworkInterfaceId, e);
+    const primary = list.find((e) => e.DeviceIndex === 0) ?? list[0];
+    if (primary) primaryEniByInstance.set(i.InstanceId, primary);
+  }
+  const enisByGroup = new Map<string, Eni[]>();
+  for (const e of enis.values()) {
+    for (const g of e.GroupIds) {
+      const l = enisByGroup.get(g);
+      if (l) l.push(e);
+      else enisByGroup.set(g, [e]);
+    }
+  }
+
+  const subnets = byId(inventory.subnets, 'SubnetId');
+  const aclBySubnet = new Map<string, NetworkAcl>();
+  const defaultAclByVpc = new Map<string, NetworkAcl>();
+  for (const acl of inventory.networkAcls) {
+    if (acl.IsDefault && acl.VpcId) defaultAclByVpc.set(acl.VpcId, acl);
+    for (const a of acl.Associations ?? []) if (a.SubnetId) aclBySubnet.set(a.SubnetId, acl);
+  }
+  const rtbBySubnet = new Map<string, RouteTable>();
+  const mainRtbByVpc = new Map<string, RouteTable>();
+  for (const rtb of inventory.routeTables) {
+    for (const a of rtb.Associations ?? []) {
+      if (a.Main && rtb.VpcId) mainRtbByVpc.set(rtb.VpcId, rtb);
+      else if (a.SubnetId) rtbBySubnet.set(a.SubnetId, rtb);
+    }
+  }
+  // A subnet not in describe-subnets.json still belongs to the VPC its ENIs name.
+  const vpcBySubnet = new Map<string, string>();
+  for (const e of enis.values()) if (e.SubnetId && e.VpcId) vpcBySubnet.set(e.SubnetId, e.VpcId);
+  for (const s of inventory.subnets) if (s.VpcId) vpcBySubnet.set(s.SubnetId, s.VpcId);
+  const vpcOfSubnet = (subnetId: string): string | undefined => vpcBySubnet.get(subnetId);
+
+  return {
+    inventory,
+    instances: byId(inventory.instances, 'InstanceId'),
+    securityGroups: byId(inventory.securityGroups, 'GroupId'),
+    subnets,
+    networkAcls: byId(inventory.networkAcls, 'NetworkAclId'),
+    routeTables: byId(inventory.routeTables, 'RouteTableId'),
+    vpcs: byId(inventory.vpcs, 'VpcId'),
+    managedPrefixLists: byId(inventory.managedPrefixLists, 'PrefixListId'),
+    instanceStatuses: byId(inventory.instanceStatuses, 'InstanceId'),
+    enis,
+    enisByGroup,
+    primaryEniByInstance,
+    networkAclForSubnet(subnetId) {
+      const explicit = aclBySubnet.get(subnetId);
+      if (explicit) return explicit;
+      const vpc = vpcOfSubnet(subnetId);
+      return vpc ? defaultAclByVpc.get(vpc) : undefined;
+    },
+    routeTableForSubnet(subnetId) {
+      const explicit = rtbBySubnet.get(subnetId);
+      if (explicit) return explicit;
+      const vpc = vpcOfSubnet(subnetId);
+      return vpc ? mainRtbByVpc.get(vpc) : undefined;
+    },
+  };
+}
