@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { dirname } from 'node:path';
+import { describe, it } from 'node:test';
+import { Client } from 'ssh2';
+import { type RunningSshd, type SshdMode, sshdAvailable, startSshd } from '../../lab/sshd.ts';
+
+const skip = sshdAvailable();
+
+/** Everything the peer sends until it closes, or until `ms` pass. */
+function readUntilClose(host: string, port: number, ms: number): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ text, closed: false });
+    }, ms);
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ text, closed: true });
+    });
+  });
+}
+
+function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+async function withSshd(mode: SshdMode, body: (sshd: RunningSshd) => Promise<void>): Promise<void> {
+  const sshd = await startSshd({ mode });
+  try {
+    await body(sshd);
+  } finally {
+    await sshd.close();
+  }
+  assert.ok(processGone(sshd.pid), `sshd pid ${sshd.pid} still running after close()`);
+  assert.ok(!existsSync(dirname(sshd.hostKeyPath)), 'temp dir left behind');
+}
+
+describe('lab/sshd: real OpenSSH on loopback', () => {
+  it('healthy: listens on a high loopback port and speaks OpenSSH', { skip }, async () => {
+    await withSshd('healthy', async (sshd) => {
+      assert.equal(sshd.host, '127.0.0.1');
+      assert.ok(sshd.port > 1024);
+      const { text } = await readUntilClose(sshd.host, sshd.port, 300);
+      assert.match(text, /^SSH-2\.0-OpenSSH_\d/);
+    });
+  });
+
+  it('healthy: the fingerprint is the SHA-256 of the public key blob (OpenSSH form)', { skip }, async () => {
+    await withSshd('healthy', async (sshd) => {
+      const blob = Buffer.from(readFileSync(`${sshd.hostKeyPath}.pub`, 'utf8').split(' ')[1]!, 'base64');
+      const expected = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+      assert.equal(sshd.hostKeyFingerprint, expected);
+    });
+  });
+
+  it('maxstartups: with one held connection, the next is dropped before any ident', { skip }, async () => {
+    await withSshd('maxstartups', async (sshd) => {
+      await sshd.holdConnections(1);
+      const { text, closed } = await readUntilClose(sshd.host, sshd.port, 2000);
+      assert.ok(closed, 'sshd should close the dropped connection');
+      assert.doesNotMatch(text, /SSH-2\.0-/);
+      sshd.releaseConnections();
+    });
+  });
+
+  it('restricted-kex: ssh2 finds no common key exchange method', { skip }, async () => {
+    await withSshd('restricted-kex', async (sshd) => {
+      const error = await new Promise<Error>((resolve) => {
+        const client = new Client();
+        client.on('error', resolve);
+        client.on('ready', () => {
+          client.end();
+          resolve(new Error('unexpectedly authenticated'));
+        });
+        client.connect({ host: sshd.host, port: sshd.port, username: 'nobody', readyTimeout: 3000 });
+      });
+      assert.match(error.message, /no matching key exchange/i);
+      // sshd's side of the story arrives on its stderr a moment later.
+      const deadline = Date.now() + 2000;
+      while (!/Unable to negotiate/.test(sshd.log()) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.match(sshd.log(), /Unable to negotiate with 127\.0\.0\.1 .*no matching key exchange method/);
+    });
+  });
+
+  it('startSshd fails with sshd’s own words on a port already in use', { skip }, async () => {
+    await withSshd('healthy', async (sshd) => {
+      await assert.rejects(startSshd({ mode: 'healthy', port: sshd.port }), /Address already in use|exited/);
+    });
+  });
+});
