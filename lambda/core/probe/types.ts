@@ -61,6 +61,24 @@ export interface ProbeResult {
   kex?: NegotiatedAlgorithms;
   /** Human detail: the OS error, what did not match in key exchange, the bytes seen instead of an ident. */
   detail?: string;
+  /**
+   * The algorithm lists the server offered in its KEXINIT (RFC 4253 §7.1), when it sent one — also when
+   * negotiation failed. Input for weak-algorithm findings (WEAK_ALGORITHMS_OFFERED).
+   */
+  serverAlgorithms?: OfferedAlgorithms;
+  /** True when a fan-out's overall deadline passed before this target was started (outcome `timeout`). */
+  notProbed?: boolean;
+}
+
+/** What a server offers in its KEXINIT, in its order of preference. */
+export interface OfferedAlgorithms {
+  kex: string[];
+  hostKey: string[];
+  /** Client-to-server ciphers (OpenSSH offers the same list both ways). */
+  cipher: string[];
+  /** Client-to-server MACs. */
+  mac: string[];
+  compression: string[];
 }
 
 /** Per-phase deadlines, in milliseconds. The probe never runs past `totalMs` + 100 ms. */
