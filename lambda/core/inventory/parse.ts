@@ -1,0 +1,368 @@
+/**
+ * Validates AWS CLI / EC2 API JSON into the inventory model. Pure: the directory adapter reads the files
+ * and the live collector calls the API; both hand the raw objects here. A malformed document gives ONE
+ * error naming the file and the JSON path (`describe-security-groups.json:
+ * SecurityGroups[3].IpPermissions[0].FromPort: expected number`), because a user fixes files, not stacks.
+ */
+import { z } from 'zod';
+import { isCidr } from '../net/cidr.ts';
+import type {
+  Instance,
+  InstanceStatus,
+  Inventory,
+  ManagedPrefixList,
+  NetworkAcl,
+  NetworkInterface,
+  PrefixListEntry,
+  RouteTable,
+  SecurityGroup,
+  Subnet,
+  Vpc,
+} from './model.ts';
+
+/** A malformed or missing inventory document. The CLI prints `message` on one line and exits 2. */
+export class InventoryError extends Error {
+  override name = 'InventoryError';
+}
+
+const str = z.string();
+const optStr = z.string().optional();
+const optBool = z.boolean().optional();
+const optNum = z.number().optional();
+const ipv4Cidr = z.string().refine((s) => isCidr(s, 'ipv4'), 'expected an IPv4 CIDR');
+const ipv6Cidr = z.string().refine((s) => isCidr(s, 'ipv6'), 'expected an IPv6 CIDR');
+const anyCidr = z.string().refine((s) => isCidr(s), 'expected a CIDR');
+const port = z.number().int().min(-1).max(65535);
+const tags = z.array(z.object({ Key: optStr, Value: optStr })).optional();
+const group = z.object({ GroupId: str, GroupName: optStr });
+const privateIps = z
+  .array(
+    z.object({
+      PrivateIpAddress: optStr,
+      Primary: optBool,
+      Association: z.object({ PublicIp: optStr, IpOwnerId: optStr }).optional(),
+    }),
+  )
+  .optional();
+const ipv6Addresses = z.array(z.object({ Ipv6Address: optStr })).optional();
+
+const instance = z.object({
+  InstanceId: str,
+  InstanceType: optStr,
+  State: z.object({ Name: optStr, Code: optNum }).optional(),
+  SubnetId: optStr,
+  VpcId: optStr,
+  PrivateIpAddress: optStr,
+  PublicIpAddress: optStr,
+  Ipv6Address: optStr,
+  NetworkInterfaces: z
+    .array(
+      z.object({
+        NetworkInterfaceId: str,
+        SubnetId: optStr,
+        VpcId: optStr,
+        PrivateIpAddress: optStr,
+        PrivateIpAddresses: privateIps,
+        Association: z.object({ PublicIp: optStr }).optional(),
+        Ipv6Addresses: ipv6Addresses,
+        Groups: z.array(group).optional(),
+        Attachment: z.object({ DeviceIndex: optNum, Status: optStr, AttachmentId: optStr }).optional(),
+        Status: optStr,
+        SourceDestCheck: optBool,
+      }),
+    )
+    .optional(),
+  SecurityGroups: z.array(group).optional(),
+  Tags: tags,
+  Placement: z.object({ AvailabilityZone: optStr }).optional(),
+  Platform: optStr,
+});
+
+const permission = z.object({
+  IpProtocol: str,
+  FromPort: port.optional(),
+  ToPort: port.optional(),
+  IpRanges: z.array(z.object({ CidrIp: ipv4Cidr, Description: optStr })).optional(),
+  Ipv6Ranges: z.array(z.object({ CidrIpv6: ipv6Cidr, Description: optStr })).optional(),
+  PrefixListIds: z.array(z.object({ PrefixListId: str, Description: optStr })).optional(),
+  UserIdGroupPairs: z
+    .array(
+      z.object({
+        GroupId: optStr,
+        GroupName: optStr,
+        UserId: optStr,
+        VpcId: optStr,
+        VpcPeeringConnectionId: optStr,
+        PeeringStatus: optStr,
+        Description: optStr,
+      }),
+    )
+    .optional(),
+});
+
+const securityGroup = z.object({
+  GroupId: str,
+  GroupName: optStr,
+  VpcId: optStr,
+  OwnerId: optStr,
+  Description: optStr,
+  IpPermissions: z.array(permission).optional(),
+  IpPermissionsEgress: z.array(permission).optional(),
+  Tags: tags,
+});
+
+const ipv6Association = z.object({
+  Ipv6CidrBlock: ipv6Cidr.optional(),
+  AssociationId: optStr,
+  Ipv6CidrBlockState: z.object({ State: optStr }).optional(),
+});
+
+const subnet = z.object({
+  SubnetId: str,
+  VpcId: optStr,
+  CidrBlock: ipv4Cidr.optional(),
+  Ipv6CidrBlockAssociationSet: z.array(ipv6Association).optional(),
+  MapPublicIpOnLaunch: optBool,
+  AssignIpv6AddressOnCreation: optBool,
+  AvailabilityZone: optStr,
+  OwnerId: optStr,
+  Tags: tags,
+});
+
+const aclEntry = z.object({
+  RuleNumber: z.number().int().min(1),
+  Protocol: str,
+  RuleAction: z.enum(['allow', 'deny']),
+  Egress: z.boolean(),
+  CidrBlock: ipv4Cidr.optional(),
+  Ipv6CidrBlock: ipv6Cidr.optional(),
+  PortRange: z.object({ From: port.optional(), To: port.optional() }).optional(),
+  IcmpTypeCode: z.object({ Code: optNum, Type: optNum }).optional(),
+});
+
+const networkAcl = z.object({
+  NetworkAclId: str,
+  VpcId: optStr,
+  IsDefault: optBool,
+  Entries: z.array(aclEntry).optional(),
+  Associations: z
+    .array(z.object({ NetworkAclAssociationId: optStr, NetworkAclId: optStr, SubnetId: optStr }))
+    .optional(),
+  OwnerId: optStr,
+  Tags: tags,
+});
+
+const route = z.object({
+  DestinationCidrBlock: ipv4Cidr.optional(),
+  DestinationIpv6CidrBlock: ipv6Cidr.optional(),
+  DestinationPrefixListId: optStr,
+  GatewayId: optStr,
+  NatGatewayId: optStr,
+  TransitGatewayId: optStr,
+  VpcPeeringConnectionId: optStr,
+  EgressOnlyInternetGatewayId: optStr,
+  NetworkInterfaceId: optStr,
+  InstanceId: optStr,
+  LocalGatewayId: optStr,
+  CarrierGatewayId: optStr,
+  CoreNetworkArn: optStr,
+  State: optStr,
+  Origin: optStr,
+});
+
+const routeTable = z.object({
+  RouteTableId: str,
+  VpcId: optStr,
+  Routes: z.array(route).optional(),
+  Associations: z
+    .array(
+      z.object({
+        Main: optBool,
+        SubnetId: optStr,
+        GatewayId: optStr,
+        RouteTableAssociationId: optStr,
+        RouteTableId: optStr,
+        AssociationState: z.object({ State: optStr }).optional(),
+      }),
+    )
+    .optional(),
+  OwnerId: optStr,
+  Tags: tags,
+});
+
+const vpc = z.object({
+  VpcId: str,
+  CidrBlock: ipv4Cidr.optional(),
+  CidrBlockAssociationSet: z.array(z.object({ CidrBlock: ipv4Cidr.optional() })).optional(),
+  Ipv6CidrBlockAssociationSet: z.array(ipv6Association).optional(),
+  IsDefault: optBool,
+  OwnerId: optStr,
+  Tags: tags,
+});
+
+const networkInterface = z.object({
+  NetworkInterfaceId: str,
+  SubnetId: optStr,
+  VpcId: optStr,
+  PrivateIpAddress: optStr,
+  PrivateIpAddresses: privateIps,
+  Association: z.object({ PublicIp: optStr }).optional(),
+  Ipv6Addresses: ipv6Addresses,
+  Groups: z.array(group).optional(),
+  Attachment: z
+    .object({ InstanceId: optStr, DeviceIndex: optNum, Status: optStr, AttachmentId: optStr })
+    .optional(),
+  InterfaceType: optStr,
+  Status: optStr,
+  Description: optStr,
+  RequesterManaged: optBool,
+  SourceDestCheck: optBool,
+  OwnerId: optStr,
+  TagSet: tags,
+});
+
+const managedPrefixList = z.object({
+  PrefixListId: str,
+  PrefixListName: optStr,
+  AddressFamily: optStr,
+  MaxEntries: optNum,
+  State: optStr,
+  Version: optNum,
+  OwnerId: optStr,
+});
+
+const instanceStatus = z.object({
+  InstanceId: str,
+  AvailabilityZone: optStr,
+  InstanceState: z.object({ Name: optStr, Code: optNum }).optional(),
+  SystemStatus: z.object({ Status: optStr }).optional(),
+  InstanceStatus: z.object({ Status: optStr }).optional(),
+});
+
+/** One document per file, as `aws ec2 … --output json` prints it (`NextToken` and friends ignored). */
+const documents = {
+  'describe-instances.json': z.object({ Reservations: z.array(z.object({ Instances: z.array(instance) })) }),
+  'describe-security-groups.json': z.object({ SecurityGroups: z.array(securityGroup) }),
+  'describe-subnets.json': z.object({ Subnets: z.array(subnet) }),
+  'describe-network-acls.json': z.object({ NetworkAcls: z.array(networkAcl) }),
+  'describe-route-tables.json': z.object({ RouteTables: z.array(routeTable) }),
+  'describe-vpcs.json': z.object({ Vpcs: z.array(vpc) }),
+  'describe-network-interfaces.json': z.object({ NetworkInterfaces: z.array(networkInterface) }),
+  'describe-managed-prefix-lists.json': z.object({ PrefixLists: z.array(managedPrefixList) }),
+  'describe-instance-status.json': z.object({ InstanceStatuses: z.array(instanceStatus) }),
+  'prefix-list-entries': z.object({ Entries: z.array(z.object({ Cidr: anyCidr, Description: optStr })) }),
+} as const;
+
+export type InventoryDocument = keyof typeof documents;
+
+export const REQUIRED_FILES = [
+  'describe-instances.json',
+  'describe-security-groups.json',
+  'describe-subnets.json',
+] as const;
+
+export const OPTIONAL_FILES = [
+  'describe-network-acls.json',
+  'describe-route-tables.json',
+  'describe-vpcs.json',
+  'describe-network-interfaces.json',
+  'describe-managed-prefix-lists.json',
+  'describe-instance-status.json',
+] as const;
+
+/** `SecurityGroups[3].IpPermissions[0].FromPort` */
+export function formatJsonPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    return /received undefined/.test(issue.message)
+      ? `missing (expected ${issue.expected})`
+      : `expected ${issue.expected}`;
+  }
+  if (issue.code === 'invalid_value')
+    return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (issue.code === 'too_small' || issue.code === 'too_big') return `out of range (${issue.message})`;
+  return issue.message;
+}
+
+/** Parses JSON text; a syntax error names the file. */
+export function parseJsonText(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new InventoryError(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+/** Validates one document; `file` is the name used in the error (for prefix lists, its relative path). */
+export function parseDocument<D extends InventoryDocument>(
+  kind: D,
+  raw: unknown,
+  file: string = kind,
+): z.output<(typeof documents)[D]> {
+  const r = documents[kind].safeParse(raw);
+  if (r.success) return r.data as z.output<(typeof documents)[D]>;
+  const issue = r.error.issues[0]!;
+  const where = formatJsonPath(issue.path);
+  throw new InventoryError(`${file}: ${where === '' ? '' : `${where}: `}${describeIssue(issue)}`);
+}
+
+/**
+ * The raw documents of one inventory: each already-decoded JSON value (text goes through
+ * `parseJsonText` first). Required documents must be present; a missing optional one means "none".
+ */
+export interface RawInventory {
+  readonly documents: Partial<Record<Exclude<InventoryDocument, 'prefix-list-entries'>, unknown>>;
+  /** `pl-…` → GetManagedPrefixListEntries output. */
+  readonly prefixListEntries?: ReadonlyMap<string, unknown>;
+}
+
+export function parseInventory(raw: RawInventory): Inventory {
+  for (const f of REQUIRED_FILES) {
+    if (raw.documents[f] === undefined) throw new InventoryError(`${f}: missing (a required inventory file)`);
+  }
+  const d = raw.documents;
+  const opt = <D extends Exclude<InventoryDocument, 'prefix-list-entries'>>(kind: D) =>
+    d[kind] === undefined ? undefined : parseDocument(kind, d[kind]);
+
+  const instances: Instance[] = parseDocument(
+    'describe-instances.json',
+    d['describe-instances.json'],
+  ).Reservations.flatMap((r) => r.Instances);
+  const securityGroups: SecurityGroup[] = parseDocument(
+    'describe-security-groups.json',
+    d['describe-security-groups.json'],
+  ).SecurityGroups;
+  const subnets: Subnet[] = parseDocument('describe-subnets.json', d['describe-subnets.json']).Subnets;
+  const networkAcls: NetworkAcl[] = opt('describe-network-acls.json')?.NetworkAcls ?? [];
+  const routeTables: RouteTable[] = opt('describe-route-tables.json')?.RouteTables ?? [];
+  const vpcs: Vpc[] = opt('describe-vpcs.json')?.Vpcs ?? [];
+  const networkInterfaces: NetworkInterface[] =
+    opt('describe-network-interfaces.json')?.NetworkInterfaces ?? [];
+  const managedPrefixLists: ManagedPrefixList[] =
+    opt('describe-managed-prefix-lists.json')?.PrefixLists ?? [];
+  const instanceStatuses: InstanceStatus[] = opt('describe-instance-status.json')?.InstanceStatuses ?? [];
+  const prefixLists = new Map<string, readonly PrefixListEntry[]>();
+  for (const [id, doc] of raw.prefixListEntries ?? []) {
+    prefixLists.set(id, parseDocument('prefix-list-entries', doc, `prefix-list-entries/${id}.json`).Entries);
+  }
+  return {
+    instances,
+    securityGroups,
+    subnets,
+    networkAcls,
+    routeTables,
+    vpcs,
+    networkInterfaces,
+    managedPrefixLists,
+    prefixLists,
+    instanceStatuses,
+  };
+}

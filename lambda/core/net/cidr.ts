@@ -1,0 +1,356 @@
+/**
+ * Address arithmetic for IPv4 and IPv6: every address is a bigint in its family's space (32 or 128 bits),
+ * a CIDR is the interval [first, last] of that space, and sets of addresses are sorted disjoint interval
+ * lists. Questions like "do these rules, taken together, admit every public address?" are answered by set
+ * algebra over these intervals — never by comparing CIDR strings (STYLE.md, rule 4).
+ */
+
+export type IpFamily = 'ipv4' | 'ipv6';
+
+export const FAMILY_BITS: Readonly<Record<IpFamily, number>> = { ipv4: 32, ipv6: 128 };
+
+export interface IpAddress {
+  readonly family: IpFamily;
+  readonly value: bigint;
+}
+
+export interface Cidr {
+  readonly family: IpFamily;
+  /** The network address (host bits cleared). */
+  readonly first: bigint;
+  readonly last: bigint;
+  readonly prefix: number;
+}
+
+function parseIpv4Value(s: string): bigint | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4) return undefined;
+  let v = 0n;
+  for (const p of parts) {
+    // RFC 6943 §3.1.1: only the dotted-decimal form; no leading zeros (they would read as octal elsewhere).
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
+    const n = Number(p);
+    if (n > 255) return undefined;
+    v = (v << 8n) | BigInt(n);
+  }
+  return v;
+}
+
+function parseIpv6Value(s: string): bigint | undefined {
+  if (s.length === 0 || s.length > 45) return undefined;
+  let head = s;
+  // RFC 4291 §2.2 form 3: the low 32 bits may be written as dotted IPv4 (::ffff:192.0.2.1).
+  const lastColon = s.lastIndexOf(':');
+  if (s.includes('.', lastColon)) {
+    const v4 = parseIpv4Value(s.slice(lastColon + 1));
+    if (v4 === undefined) return undefined;
+    head = `${s.slice(0, lastColon + 1)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
+  }
+  const halves = head.split('::');
+  if (halves.length > 2) return undefined;
+  const parseGroups = (part: string): number[] | undefined => {
+    if (part === '') return [];
+    const out: number[] = [];
+    for (const g of part.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+      out.push(Number.parseInt(g, 16));
+    }
+    return out;
+  };
+  const left = parseGroups(halves[0] ?? '');
+  const right = halves.length === 2 ? parseGroups(halves[1] ?? '') : [];
+  if (!left || !right) return undefined;
+  let groups: number[];
+  if (halves.length === 2) {
+    const missing = 8 - left.length - right.length;
+    if (missing < 1) return undefined;
+    groups = [...left, ...new Array<number>(missing).fill(0), ...right];
+  } else {
+    groups = left;
+  }
+  if (groups.length !== 8) return undefined;
+  let v = 0n;
+  for (const g of groups) v = (v << 16n) | BigInt(g);
+  return v;
+}
+
+/** Parses `192.0.2.1` or `2001:db8::1`; undefined if it is neither. */
+export function parseAddress(s: string): IpAddress | undefined {
+  if (s.includes(':')) {
+    const v = parseIpv6Value(s);
+    return v === undefined ? undefined : { family: 'ipv6', value: v };
+  }
+  const v = parseIpv4Value(s);
+  return v === undefined ? undefined : { family: 'ipv4', value: v };
+}
+
+/**
+ * Parses `10.0.0.0/16` or `2001:db8::/56`. Host bits are cleared, as EC2 does when it stores a rule.
+ * A bare address is a single-address CIDR (/32 or /128).
+ */
+export function parseCidr(s: string): Cidr | undefined {
+  const slash = s.indexOf('/');
+  const addr = parseAddress(slash < 0 ? s : s.slice(0, slash));
+  if (!addr) return undefined;
+  const bits = FAMILY_BITS[addr.family];
+  let prefix = bits;
+  if (slash >= 0) {
+    const p = s.slice(slash + 1);
+    if (!/^[0-9]{1,3}$/.test(p)) return undefined;
+    prefix = Number(p);
+    if (prefix > bits) return undefined;
+  }
+  const hostBits = BigInt(bits - prefix);
+  const first = (addr.value >> hostBits) << hostBits;
+  return { family: addr.family, first, last: first + (1n << hostBits) - 1n, prefix };
+}
+
+export function isCidr(s: string, family?: IpFamily): boolean {
+  const c = parseCidr(s);
+  return c !== undefined && (family === undefined || c.family === family) && s.includes('/');
+}
+
+export function formatAddress(a: IpAddress): string {
+  if (a.family === 'ipv4') {
+    const v = a.value;
+    return [24n, 16n, 8n, 0n].map((sh) => String((v >> sh) & 0xffn)).join('.');
+  }
+  const groups: number[] = [];
+  for (let sh = 112n; sh >= 0n; sh -= 16n) groups.push(Number((a.value >> sh) & 0xffffn));
+  // RFC 5952 §4.2: compress the longest run (first if tied) of two or more zero groups.
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i += 1;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j += 1;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+export function formatCidr(c: Cidr): string {
+  return `${formatAddress({ family: c.family, value: c.first })}/${c.prefix}`;
+}
+
+export function cidrContains(c: Cidr, a: IpAddress): boolean {
+  return c.family === a.family && a.value >= c.first && a.value <= c.last;
+}
+
+export function cidrOverlaps(a: Cidr, b: Cidr): boolean {
+  return a.family === b.family && a.first <= b.last && b.first <= a.last;
+}
+
+/** A closed interval of addresses. */
+export interface AddressInterval {
+  readonly first: bigint;
+  readonly last: bigint;
+}
+
+/**
+ * A set of addresses of one family: sorted, disjoint, non-adjacent closed intervals.
+ * Immutable; every operation returns a new set.
+ */
+export class AddressSet {
+  private constructor(
+    readonly family: IpFamily,
+    readonly intervals: readonly AddressInterval[],
+  ) {}
+
+  static empty(family: IpFamily): AddressSet {
+    return new AddressSet(family, []);
+  }
+
+  static all(family: IpFamily): AddressSet {
+    return new AddressSet(family, [{ first: 0n, last: (1n << BigInt(FAMILY_BITS[family])) - 1n }]);
+  }
+
+  static of(family: IpFamily, intervals: Iterable<AddressInterval>): AddressSet {
+    const sorted = [...intervals].sort((x, y) => (x.first < y.first ? -1 : x.first > y.first ? 1 : 0));
+    const out: AddressInterval[] = [];
+    for (const iv of sorted) {
+      const prev = out[out.length - 1];
+      if (prev && iv.first <= prev.last + 1n) {
+        if (iv.last > prev.last) out[out.length - 1] = { first: prev.first, last: iv.last };
+      } else {
+        out.push(iv);
+      }
+    }
+    return new AddressSet(family, out);
+  }
+
+  /** The union of `cidrs` of this family (CIDRs of the other family are ignored). */
+  static fromCidrs(family: IpFamily, cidrs: Iterable<Cidr>): AddressSet {
+    const ivs: AddressInterval[] = [];
+    for (const c of cidrs) if (c.family === family) ivs.push({ first: c.first, last: c.last });
+    return AddressSet.of(family, ivs);
+  }
+
+  get isEmpty(): boolean {
+    return this.intervals.length === 0;
+  }
+
+  /** Number of addresses in the set. */
+  get size(): bigint {
+    let n = 0n;
+    for (const iv of this.intervals) n += iv.last - iv.first + 1n;
+    return n;
+  }
+
+  has(value: bigint): boolean {
+    let lo = 0;
+    let hi = this.intervals.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const iv = this.intervals[mid]!;
+      if (value < iv.first) hi = mid - 1;
+      else if (value > iv.last) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  }
+
+  union(other: AddressSet): AddressSet {
+    return AddressSet.of(this.family, [...this.intervals, ...other.intervals]);
+  }
+
+  intersect(other: AddressSet): AddressSet {
+    const out: AddressInterval[] = [];
+    let i = 0;
+    let j = 0;
+    const a = this.intervals;
+    const b = other.intervals;
+    while (i < a.length && j < b.length) {
+      const x = a[i]!;
+      const y = b[j]!;
+      const first = x.first > y.first ? x.first : y.first;
+      const last = x.last < y.last ? x.last : y.last;
+      if (first <= last) out.push({ first, last });
+      if (x.last < y.last) i += 1;
+      else j += 1;
+    }
+    return new AddressSet(this.family, out);
+  }
+
+  subtract(other: AddressSet): AddressSet {
+    const out: AddressInterval[] = [];
+    let j = 0;
+    const b = other.intervals;
+    for (const x of this.intervals) {
+      let first = x.first;
+      while (j < b.length && b[j]!.last < first) j += 1;
+      let k = j;
+      while (k < b.length && b[k]!.first <= x.last) {
+        const y = b[k]!;
+        if (y.first > first) out.push({ first, last: y.first - 1n });
+        if (y.last + 1n > first) first = y.last + 1n;
+        k += 1;
+      }
+      if (first <= x.last) out.push({ first, last: x.last });
+    }
+    return new AddressSet(this.family, out);
+  }
+
+  /** True when every address of `other` is in this set. */
+  covers(other: AddressSet): boolean {
+    return other.subtract(this).isEmpty;
+  }
+
+  /** The smallest list of CIDRs whose union is this set (for messages). */
+  toCidrs(): Cidr[] {
+    const bits = BigInt(FAMILY_BITS[this.family]);
+    const out: Cidr[] = [];
+    for (const iv of this.intervals) {
+      let first = iv.first;
+      while (first <= iv.last) {
+        // The largest aligned block starting at `first` that stays inside the interval.
+        let size = 0n;
+        while (
+          size < bits &&
+          (first & ((1n << (size + 1n)) - 1n)) === 0n &&
+          first + (1n << (size + 1n)) - 1n <= iv.last
+        )
+          size += 1n;
+        out.push({
+          family: this.family,
+          first,
+          last: first + (1n << size) - 1n,
+          prefix: Number(bits - size),
+        });
+        first += 1n << size;
+      }
+    }
+    return out;
+  }
+
+  /** Up to `max` CIDRs of the set, with "…" when there are more. */
+  describe(max = 3): string {
+    if (this.isEmpty) return 'nothing';
+    const cidrs = this.toCidrs();
+    const shown = cidrs.slice(0, max).map(formatCidr).join(', ');
+    return cidrs.length > max ? `${shown}, … (${cidrs.length} ranges)` : shown;
+  }
+}
+
+/**
+ * Addresses no internet host can have: IANA special-purpose registries (RFC 6890 and updates) for IPv4,
+ * entries with "Globally Reachable = False" plus multicast and the reserved 240/4. Everything else in
+ * 0.0.0.0/0 is "a public IPv4 address" for the exposure audit and the `internet` source.
+ */
+export const NON_PUBLIC_IPV4 = [
+  '0.0.0.0/8', // "this network" (RFC 791)
+  '10.0.0.0/8', // private (RFC 1918)
+  '100.64.0.0/10', // shared address space, carrier-grade NAT (RFC 6598)
+  '127.0.0.0/8', // loopback (RFC 1122)
+  '169.254.0.0/16', // link-local (RFC 3927)
+  '172.16.0.0/12', // private (RFC 1918)
+  '192.0.0.0/24', // IETF protocol assignments (RFC 6890)
+  '192.0.2.0/24', // TEST-NET-1 documentation (RFC 5737)
+  '192.88.99.0/24', // deprecated 6to4 relay anycast (RFC 7526)
+  '192.168.0.0/16', // private (RFC 1918)
+  '198.18.0.0/15', // benchmarking (RFC 2544)
+  '198.51.100.0/24', // TEST-NET-2 (RFC 5737)
+  '203.0.113.0/24', // TEST-NET-3 (RFC 5737)
+  '224.0.0.0/4', // multicast (RFC 5771)
+  '240.0.0.0/4', // reserved, and the limited broadcast 255.255.255.255 (RFC 1112, RFC 919)
+] as const;
+
+/**
+ * For IPv6 the internet is the global unicast space 2000::/3 (RFC 4291 §2.4; IANA allocates nothing
+ * outside it), less the documentation prefix 2001:db8::/32 (RFC 3849).
+ */
+export const PUBLIC_IPV6_SPACE = '2000::/3';
+export const NON_PUBLIC_IPV6 = ['2001:db8::/32'] as const;
+
+function cidrsOrThrow(list: readonly string[]): Cidr[] {
+  return list.map((s) => {
+    const c = parseCidr(s);
+    if (!c) throw new Error(`bad built-in CIDR ${s}`);
+    return c;
+  });
+}
+
+const PUBLIC: Readonly<Record<IpFamily, AddressSet>> = {
+  ipv4: AddressSet.all('ipv4').subtract(AddressSet.fromCidrs('ipv4', cidrsOrThrow(NON_PUBLIC_IPV4))),
+  ipv6: AddressSet.fromCidrs('ipv6', cidrsOrThrow([PUBLIC_IPV6_SPACE])).subtract(
+    AddressSet.fromCidrs('ipv6', cidrsOrThrow(NON_PUBLIC_IPV6)),
+  ),
+};
+
+/** Every address an internet host can have, for `family`. */
+export function publicAddresses(family: IpFamily): AddressSet {
+  return PUBLIC[family];
+}
+
+export function isPublicAddress(a: IpAddress): boolean {
+  return PUBLIC[a.family].has(a.value);
+}
