@@ -50,9 +50,9 @@ export function isBurstable(instanceType: string | undefined): boolean {
 }
 
 /** The latest datapoint of a series: CloudWatch does not promise an order unless ScanBy is honoured. */
-export function latestDatapoint(series: Pick<MetricSeries, 'timestamps' | 'values'>):
-  | { at: number; value: number }
-  | undefined {
+export function latestDatapoint(
+  series: Pick<MetricSeries, 'timestamps' | 'values'>,
+): { at: number; value: number } | undefined {
   let best: { at: number; value: number } | undefined;
   const n = Math.min(series.timestamps.length, series.values.length);
   for (let i = 0; i < n; i++) {
@@ -103,7 +103,9 @@ export function seriesLabel(instanceId: string, metric: SignalMetric): string {
   return `${instanceId} ${metric}`;
 }
 
-export function parseSeriesLabel(label: string | undefined): { instanceId: string; metric: SignalMetric } | undefined {
+export function parseSeriesLabel(
+  label: string | undefined,
+): { instanceId: string; metric: SignalMetric } | undefined {
   const m = /^(i-[0-9a-f]+) (\S+)$/.exec(label ?? '');
   if (m === null) return undefined;
   const metric = SIGNAL_METRICS.find((x) => x === m[2]);
