@@ -5,7 +5,7 @@ import {
   GetMetricDataCommand,
   type GetMetricDataCommandInput,
 } from '@aws-sdk/client-cloudwatch';
-import { DescribeInstanceStatusCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstanceStatusCommand, EC2Client, type InstanceStatus } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   AwsSignalsSource,
@@ -17,14 +17,14 @@ const NOW = new Date('2024-07-01T12:00:00Z');
 const at = (minutesAgo: number) => new Date(NOW.getTime() - minutesAgo * 60_000);
 
 // Shapes as in the EC2 API reference example for describe-instance-status --include-all-instances.
-const running = (id: string) => ({
+const running = (id: string): InstanceStatus => ({
   AvailabilityZone: 'eu-west-1a',
   InstanceId: id,
   InstanceState: { Code: 16, Name: 'running' },
   InstanceStatus: { Details: [{ Name: 'reachability', Status: 'passed' }], Status: 'ok' },
   SystemStatus: { Details: [{ Name: 'reachability', Status: 'passed' }], Status: 'ok' },
 });
-const stopped = (id: string) => ({
+const stopped = (id: string): InstanceStatus => ({
   AvailabilityZone: 'eu-west-1b',
   InstanceId: id,
   InstanceState: { Code: 80, Name: 'stopped' },
