@@ -3,7 +3,9 @@
  * the Lambda handler, the CLI and the tests wire different adapters into the same pipeline.
  */
 import type { HostSignals } from './core/diagnose/types.ts';
+import type { EmfDocument } from './core/metrics/emf.ts';
 import type { ProbeResult, ProbeTarget, ProbeTimeouts } from './core/probe/types.ts';
+import type { GroupState, InstanceState, RenderedAlert } from './core/state/instance-state.ts';
 
 /** Probes one target over TCP and SSH. Never throws: every failure is a `ProbeResult` outcome. */
 export interface Prober {
@@ -45,4 +47,27 @@ export interface SignalsReport {
  */
 export interface SignalsSource {
   fetch(targets: readonly SignalsTarget[], now: Date): Promise<SignalsReport>;
+}
+
+/**
+ * Remembers one record per instance and per HA group between runs. Writes are conditional: `put`
+ * stores the record with `version = expectedVersion + 1` only if the stored version is still
+ * `expectedVersion` (0 = the record must not exist yet), so of two overlapping runs exactly one wins a
+ * write and only the winner publishes what it decided (claim-then-publish).
+ */
+export interface StateStore {
+  get(instanceIds: readonly string[]): Promise<Map<string, InstanceState>>;
+  put(state: InstanceState, expectedVersion: number): Promise<'ok' | 'conflict'>;
+  getGroups(groups: readonly string[]): Promise<Map<string, GroupState>>;
+  putGroup(state: GroupState, expectedVersion: number): Promise<'ok' | 'conflict'>;
+}
+
+/** Publishes one rendered alert. Throws when the message was not accepted. */
+export interface Notifier {
+  publish(alert: RenderedAlert): Promise<{ messageId: string }>;
+}
+
+/** Writes EMF documents where CloudWatch picks them up (stdout in Lambda) or to a file. */
+export interface MetricsSink {
+  emit(documents: readonly EmfDocument[]): Promise<void>;
 }

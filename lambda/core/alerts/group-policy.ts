@@ -1,0 +1,126 @@
+/**
+ * The alert policy for HA groups (`port22:group=<name>`): one group-level alert when fewer than the
+ * group's minimum members are healthy, one recovery when enough are again, reminders in between.
+ *
+ * The minimum is the largest `port22:group-min` tag among the members (tags are per instance, so the
+ * strictest one wins when they disagree), else `groupMinimumHealthy` from config (default 1: "at least
+ * one member answers"). A member counts as unhealthy only once its failure is confirmed (N consecutive
+ * checks), so one dropped probe does not page for the group either. Groups are evaluated over the
+ * members checked in the same run.
+ */
+import { expiryEpochSeconds, type GroupState, type InstanceState } from '../state/instance-state.ts';
+import { isConfirmedFailure } from './instance-policy.ts';
+import { parseAlertTags } from './tags.ts';
+import type { Alert, AlertPolicyConfig, GroupSummary, InstanceObservation } from './types.ts';
+
+export interface GroupMembership {
+  group: string;
+  minimum: number;
+  members: { observation: InstanceObservation; state: InstanceState }[];
+}
+
+/** Collects the HA groups present in a run from the members' tags and their freshly decided states. */
+export function collectGroups(
+  members: readonly { observation: InstanceObservation; state: InstanceState }[],
+  config: AlertPolicyConfig,
+): GroupMembership[] {
+  const byName = new Map<string, GroupMembership>();
+  for (const m of members) {
+    const tags = parseAlertTags(m.observation.tags);
+    if (!tags.group) continue;
+    const g = byName.get(tags.group) ?? { group: tags.group, minimum: 0, members: [] };
+    g.members.push(m);
+    if (tags.groupMin !== undefined) g.minimum = Math.max(g.minimum, tags.groupMin);
+    byName.set(tags.group, g);
+  }
+  return [...byName.values()]
+    .map((g) => ({ ...g, minimum: g.minimum > 0 ? g.minimum : config.groupMinimumHealthy }))
+    .sort((a, b) => a.group.localeCompare(b.group));
+}
+
+export interface GroupDecision {
+  next: GroupState;
+  alerts: Alert[];
+}
+
+export function decideGroup(
+  prev: GroupState | undefined,
+  membership: GroupMembership,
+  now: Date,
+  config: AlertPolicyConfig,
+): GroupDecision {
+  const at = now.toISOString();
+  const unhealthy = membership.members.filter((m) =>
+    isConfirmedFailure(m.state, parseAlertTags(m.observation.tags).expect, config),
+  );
+  const healthy = membership.members.length - unhealthy.length;
+  const belowMinimum = healthy < membership.minimum;
+  const next: GroupState = {
+    group: membership.group,
+    belowMinimum,
+    healthy,
+    members: membership.members.length,
+    minimum: membership.minimum,
+    since: prev && prev.belowMinimum === belowMinimum ? prev.since : at,
+    lastCheckedAt: at,
+    pendingAlerts: prev?.pendingAlerts ?? [],
+    version: prev?.version ?? 0,
+    ttl: expiryEpochSeconds(now, config.stateTtlSeconds),
+  };
+  if (prev?.lastAlert) next.lastAlert = prev.lastAlert;
+  if (belowMinimum && prev?.lastDownNoticeAt) next.lastDownNoticeAt = prev.lastDownNoticeAt;
+
+  const summary: GroupSummary = {
+    group: membership.group,
+    healthy,
+    members: membership.members.length,
+    minimum: membership.minimum,
+    unhealthyMembers: unhealthy.map(
+      (m) =>
+        `${m.observation.instanceId}${m.observation.name ? ` (${m.observation.name})` : ''}: ${m.state.diagnosis}`,
+    ),
+  };
+  const evidence = unhealthy.map((m) => ({
+    kind: 'probe' as const,
+    code: m.state.diagnosis,
+    detail: `${m.observation.instanceId}${m.observation.name ? ` (${m.observation.name})` : ''}: ${m.observation.diagnosis.summary}`,
+    resourceId: m.observation.instanceId,
+  }));
+  const base = { at, group: summary, changes: [], evidence };
+  const down = {
+    ...base,
+    code: 'GROUP_BELOW_MINIMUM' as const,
+    severity: 'critical' as const,
+    summary: `HA group ${membership.group}: ${healthy} of ${membership.members.length} members healthy, minimum ${membership.minimum}.`,
+    remediation: [
+      'Work through the unhealthy members listed below; each has its own diagnosis (port22 check --json).',
+      'Restore at least enough members to reach the minimum before investigating the rest.',
+    ],
+  };
+
+  const alerts: Alert[] = [];
+  const wasBelow = prev?.belowMinimum === true;
+  if (belowMinimum && !wasBelow) {
+    alerts.push({ ...down, kind: 'alert' });
+    next.lastDownNoticeAt = at;
+  } else if (
+    belowMinimum &&
+    config.reminderIntervalMs > 0 &&
+    now.getTime() - Date.parse(prev?.lastDownNoticeAt ?? at) >= config.reminderIntervalMs
+  ) {
+    alerts.push({ ...down, kind: 'reminder' });
+    next.lastDownNoticeAt = at;
+  } else if (!belowMinimum && wasBelow) {
+    alerts.push({
+      ...base,
+      kind: 'recovery',
+      code: 'GROUP_HEALTHY',
+      severity: 'ok',
+      previousCode: 'GROUP_BELOW_MINIMUM',
+      failingSince: prev.since,
+      summary: `HA group ${membership.group}: ${healthy} of ${membership.members.length} members healthy again (minimum ${membership.minimum}).`,
+      remediation: [],
+    });
+  }
+  return { next, alerts };
+}
