@@ -1,0 +1,255 @@
+/**
+ * The stack configuration (DESIGN.md, "Tags and config"): read from the `port22` key of cdk.json's context
+ * (or passed as props), validated at synth time so a mistake fails `cdk synth` with one line per problem,
+ * each naming the key — never a stack trace, never an AWS call.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { z } from 'zod';
+
+/** The context key the stack reads its configuration from. */
+export const CONFIG_CONTEXT_KEY = 'port22';
+
+/** An error text for a type mismatch that says `required` when the key is missing altogether. */
+const orRequired = (message: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? 'required' : message;
+
+// EC2 resource ids: the prefix, then 8 (older resources) or 17 lowercase hex digits.
+const awsId = (prefix: string, what: string) =>
+  z
+    .string({ error: orRequired(`not ${what} (${prefix}-…)`) })
+    .regex(new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`), {
+      error: `not ${what} (${prefix}-…)`,
+    });
+
+/** True when `text` is an IPv4 or IPv6 CIDR block with a prefix length valid for its family. */
+export function isCidr(text: string): boolean {
+  const slash = text.indexOf('/');
+  if (slash < 0) return false;
+  const address = text.slice(0, slash);
+  const prefix = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  const length = Number(prefix);
+  if (isIPv4(address)) return length <= 32;
+  if (isIPv6(address)) return length <= 128;
+  return false;
+}
+
+const cidr = z.string({ error: orRequired('not a CIDR block') }).refine(isCidr, {
+  error: 'not a CIDR block (like 10.0.0.0/16 or 2001:db8::/56)',
+});
+
+/** A source spec as DESIGN.md's CLI contract defines it: a CIDR, `internet`, `i-…` or `eni-…`. */
+export function isSourceSpec(text: string): boolean {
+  return text === 'internet' || isCidr(text) || /^(i|eni)-([0-9a-f]{8}|[0-9a-f]{17})$/.test(text);
+}
+
+const port = z
+  .number({ error: 'not a TCP port (1-65535)' })
+  .int({ error: 'not a TCP port (1-65535)' })
+  .min(1, { error: 'not a TCP port (1-65535)' })
+  .max(65535, { error: 'not a TCP port (1-65535)' });
+
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const UNIT_SECONDS: Record<string, number> = { minute: 60, hour: 3600, day: 86400 };
+/**
+ * The longest schedule: the "prober has not run" alarm looks back two intervals in one period, and a
+ * CloudWatch alarm's period × evaluation periods may not exceed one day (PutMetricAlarm API reference).
+ */
+const MAX_INTERVAL_SECONDS = 12 * 3600;
+
+/** Seconds between runs of a rate expression, or an error text. */
+export function parseRate(expression: string): number | string {
+  const m = RATE.exec(expression);
+  if (!m) return 'not a rate expression like rate(5 minutes)';
+  const value = Number(m[1]);
+  const unit = m[2]!;
+  const singular = unit.replace(/s$/, '');
+  if (value < 1) return 'the rate must be at least 1';
+  // EventBridge rule: a value of 1 takes the singular unit, larger values the plural one.
+  if ((value === 1) !== (unit === singular)) {
+    return value === 1 ? `write rate(1 ${singular})` : `write rate(${value} ${singular}s)`;
+  }
+  const seconds = value * UNIT_SECONDS[singular]!;
+  if (seconds > MAX_INTERVAL_SECONDS) {
+    return 'at most 12 hours (the prober-not-running alarm looks back two intervals, an alarm at most a day)';
+  }
+  return seconds;
+}
+
+const schedule = z
+  .string({ error: orRequired('not a rate expression like rate(5 minutes)') })
+  .superRefine((text, ctx) => {
+    const parsed = parseRate(text);
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+  });
+
+const nonNegative = (what: string) =>
+  z.number({ error: `not a number (${what})` }).min(0, { error: `must not be negative (${what})` });
+
+/** Log retention periods CloudWatch Logs accepts (PutRetentionPolicy API reference). */
+const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+const vpcSchema = z.strictObject({
+  vpcId: awsId('vpc', 'a VPC id'),
+  cidrs: z
+    .array(cidr, { error: orRequired('a list of the VPC CIDR blocks') })
+    .min(1, { error: 'at least one VPC CIDR block is required' }),
+  subnetIds: z
+    .array(awsId('subnet', 'a subnet id'), { error: orRequired('a list of private subnet ids') })
+    .min(1, { error: 'at least one private subnet id is required' }),
+  availabilityZones: z
+    .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { error: 'not an availability zone' }))
+    .optional(),
+  routeTableIds: z.array(awsId('rtb', 'a route table id')).optional(),
+  expectedInstances: z
+    .number({ error: 'not a whole number of instances' })
+    .int({ error: 'not a whole number of instances' })
+    .min(1, { error: 'must be at least 1' })
+    .default(100),
+});
+
+const tagFilterSchema = z.strictObject({
+  key: z.string({ error: 'a tag key is required' }).min(1, { error: 'a tag key is required' }),
+  values: z.array(z.string()).min(1, { error: 'at least one tag value is required' }),
+});
+
+export const thresholdsSchema = z.strictObject({
+  cpuPercent: nonNegative('percent').max(100, { error: 'at most 100 (percent)' }).default(90),
+  creditBalance: nonNegative('CPU credits').default(0),
+  memPercent: nonNegative('percent').max(100, { error: 'at most 100 (percent)' }).default(90),
+  slowIdentMs: nonNegative('milliseconds').default(2000),
+  failuresBeforeAlert: nonNegative('consecutive failures')
+    .int({ error: 'not a whole number' })
+    .min(1, { error: 'must be at least 1' })
+    .default(2),
+  reminderHours: nonNegative('hours').default(24),
+});
+
+const proberSchema = z.strictObject({
+  memoryMb: z
+    .number()
+    .int()
+    .min(128, { error: 'between 128 and 10240 MB' })
+    .max(10240, { error: 'between 128 and 10240 MB' })
+    .optional(),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(10, { error: 'between 10 and 900 seconds' })
+    .max(900, { error: 'between 10 and 900 seconds' })
+    .optional(),
+  logRetentionDays: z
+    .number()
+    .refine((d) => RETENTION_DAYS.includes(d), {
+      error: `not a CloudWatch Logs retention (${RETENTION_DAYS.join(', ')})`,
+    })
+    .default(30),
+});
+
+export const configSchema = z
+  .strictObject({
+    vpcs: z
+      .array(vpcSchema, { error: orRequired('a list of VPCs to monitor') })
+      .min(1, { error: 'at least one VPC to monitor is required' }),
+    schedule: schedule.default('rate(5 minutes)'),
+    alertEmails: z
+      .array(z.email({ error: 'not an e-mail address' }), { error: 'a list of e-mail addresses' })
+      .default([]),
+    targets: z
+      .strictObject({
+        monitorByDefault: z.boolean({ error: 'true or false' }).default(true),
+        tagFilters: z.array(tagFilterSchema).default([]),
+      })
+      .prefault({}),
+    sources: z
+      .array(z.string().refine(isSourceSpec, { error: 'not a source spec (a CIDR, internet, i-…, eni-…)' }))
+      .default([]),
+    ports: z.array(port).min(1, { error: 'at least one port is required' }).default([22]),
+    thresholds: thresholdsSchema.prefault({}),
+    perInstanceMetrics: z.boolean({ error: 'true or false' }).default(false),
+    prober: proberSchema.prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, number>();
+    config.vpcs.forEach((vpc, i) => {
+      const first = seen.get(vpc.vpcId);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['vpcs', i, 'vpcId'],
+          message: `duplicate of port22.vpcs[${first}].vpcId`,
+        });
+      } else {
+        seen.set(vpc.vpcId, i);
+      }
+      // Subnet.fromSubnetAttributes pairs each subnet with its AZ and route table by position.
+      for (const key of ['availabilityZones', 'routeTableIds'] as const) {
+        const list = vpc[key];
+        if (list && list.length !== vpc.subnetIds.length) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['vpcs', i, key],
+            message: `needs one entry per subnet id (${vpc.subnetIds.length}), got ${list.length}`,
+          });
+        }
+      }
+    });
+    const ports = new Set<number>();
+    config.ports.forEach((p, i) => {
+      if (ports.has(p)) ctx.addIssue({ code: 'custom', path: ['ports', i], message: `duplicate port ${p}` });
+      ports.add(p);
+    });
+  });
+
+/** The validated configuration, defaults filled in. */
+export type Port22Config = z.output<typeof configSchema>;
+/** The configuration as a user writes it (defaults optional). */
+export type Port22ConfigInput = z.input<typeof configSchema>;
+/** One monitored VPC. */
+export type VpcConfig = Port22Config['vpcs'][number];
+
+/** A configuration that failed validation; `problems` holds one line per problem, naming the key. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+  let out = CONFIG_CONTEXT_KEY;
+  for (const segment of path) out += typeof segment === 'number' ? `[${segment}]` : `.${String(segment)}`;
+  return out;
+}
+
+function describe(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === 'unrecognized_keys')
+    return issue.keys.map((k) => `${keyPath([...issue.path, k])}: unknown key`);
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
+    return [`${keyPath(issue.path)}: required`];
+  return [`${keyPath(issue.path)}: ${issue.message}`];
+}
+
+/**
+ * Validates a raw configuration. Returns the configuration with defaults, or throws a `ConfigError`
+ * listing every problem, one line each (`port22.alertEmails[1]: not an e-mail address`).
+ */
+export function parseConfig(raw: unknown): Port22Config {
+  if (raw === undefined || raw === null) {
+    throw new ConfigError([
+      `${CONFIG_CONTEXT_KEY}: required (set it in cdk.json "context" or pass it as props)`,
+    ]);
+  }
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.flatMap(describe));
+}
+
+/** Seconds between scheduled runs of a validated configuration. */
+export function intervalSeconds(config: Pick<Port22Config, 'schedule'>): number {
+  const parsed = parseRate(config.schedule);
+  if (typeof parsed === 'string') throw new ConfigError([`${CONFIG_CONTEXT_KEY}.schedule: ${parsed}`]);
+  return parsed;
+}

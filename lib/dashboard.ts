@@ -1,0 +1,163 @@
+/**
+ * The CloudWatch dashboard every alert links to: fleet health over time, instances by diagnosis, probe
+ * phase latency, the probers' own health, and a table of the instances that are not healthy right now.
+ */
+import { Aws, Duration } from 'aws-cdk-lib';
+import type { IAlarm, IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  AlarmStatusWidget,
+  Dashboard,
+  GraphWidget,
+  LogQueryWidget,
+  TextWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { diagnosisSearch, fleetMetric, MetricName, PROBE_PHASES } from './metrics.ts';
+
+/** What the dashboard shows of one prober. */
+export interface DashboardProber {
+  readonly vpcId: string;
+  readonly function: IFunction;
+  readonly logGroup: ILogGroup;
+}
+
+export interface HealthDashboardProps {
+  /** The dashboard's name (also in its URL). */
+  readonly dashboardName: string;
+  /** The probers, one per monitored VPC. */
+  readonly probers: readonly DashboardProber[];
+  /** Time between scheduled runs: the period of the fleet graphs. */
+  readonly interval: Duration;
+  /**
+   * Alarms shown in the status widget.
+   * @default [] - no status widget
+   */
+  readonly alarms?: readonly IAlarm[];
+}
+
+/**
+ * The Logs Insights query behind "not healthy now": the latest diagnosis line of each instance, kept when it
+ * is not HEALTHY. The handler logs one line per instance with these fields (Powertools Logger keys).
+ */
+export const UNHEALTHY_INSTANCES_QUERY = [
+  'fields @timestamp, instanceId, name, vpcId, diagnosis, summary, evidence',
+  "filter message = 'instance diagnosed'",
+  'stats latest(diagnosis) as current, latest(summary) as why, latest(evidence) as proof, max(@timestamp) as seen by instanceId, name, vpcId',
+  "filter current != 'HEALTHY'",
+  'sort seen desc',
+  'limit 200',
+];
+
+/** The console URL of a dashboard in the stack's region. */
+export function dashboardUrl(dashboardName: string): string {
+  return `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${dashboardName}`;
+}
+
+/** The port22 fleet dashboard. */
+export class HealthDashboard extends Construct {
+  /** The dashboard. */
+  public readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: HealthDashboardProps) {
+    super(scope, id);
+    const period = props.interval;
+    const probers = props.probers;
+    const each = (f: (p: DashboardProber) => IMetric[]) => probers.flatMap(f);
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName,
+      defaultInterval: Duration.days(1),
+    });
+
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown: [
+          '# port22 — SSH health',
+          `Monitored VPCs: ${probers.map((p) => p.vpcId).join(', ')}. A check runs every ${period.toHumanString()}.`,
+          'Each unhealthy instance carries its diagnosis, evidence and remediation in the alert e-mail and the table below.',
+        ].join('\n\n'),
+        width: 24,
+        height: 3,
+      }),
+    );
+    if (props.alarms && props.alarms.length > 0) {
+      this.dashboard.addWidgets(
+        new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24, height: 3 }),
+      );
+    }
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Fleet health',
+        width: 12,
+        stacked: true,
+        left: each((p) => [
+          fleetMetric(MetricName.InstancesHealthy, p.vpcId, 'Maximum', period).with({
+            label: `healthy ${p.vpcId}`,
+          }),
+          fleetMetric(MetricName.InstancesUnhealthy, p.vpcId, 'Maximum', period).with({
+            label: `unhealthy ${p.vpcId}`,
+          }),
+          fleetMetric(MetricName.Unchecked, p.vpcId, 'Maximum', period).with({
+            label: `unchecked ${p.vpcId}`,
+          }),
+        ]),
+      }),
+      new GraphWidget({
+        title: 'Instances by diagnosis',
+        width: 12,
+        stacked: true,
+        left: each((p) => [diagnosisSearch(p.vpcId, period)]),
+      }),
+    );
+    this.dashboard.addWidgets(
+      ...(['p50', 'p99'] as const).map(
+        (statistic) =>
+          new GraphWidget({
+            title: `Probe phase latency ${statistic} (ms)`,
+            width: 12,
+            left: each((p) =>
+              PROBE_PHASES.map(({ label, metric }) =>
+                fleetMetric(metric, p.vpcId, statistic, period).with({ label: `${label} ${p.vpcId}` }),
+              ),
+            ),
+          }),
+      ),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Prober runs and errors',
+        width: 12,
+        left: each((p) => [
+          p.function.metricInvocations({ period, statistic: 'Sum', label: `invocations ${p.vpcId}` }),
+          fleetMetric(MetricName.ChecksRun, p.vpcId, 'SampleCount', period).with({
+            label: `runs completed ${p.vpcId}`,
+          }),
+          p.function.metricErrors({ period, statistic: 'Sum', label: `invocation errors ${p.vpcId}` }),
+          fleetMetric(MetricName.ProberErrors, p.vpcId, 'Sum', period).with({
+            label: `pipeline errors ${p.vpcId}`,
+          }),
+          p.function.metricThrottles({ period, statistic: 'Sum', label: `throttles ${p.vpcId}` }),
+        ]),
+      }),
+      new GraphWidget({
+        title: 'Prober duration (ms)',
+        width: 12,
+        left: each((p) => [
+          p.function.metricDuration({ period, statistic: 'Maximum', label: `max ${p.vpcId}` }),
+          p.function.metricDuration({ period, statistic: 'p50', label: `p50 ${p.vpcId}` }),
+        ]),
+      }),
+    );
+    this.dashboard.addWidgets(
+      new LogQueryWidget({
+        title: 'Instances not healthy now',
+        logGroupNames: probers.map((p) => p.logGroup.logGroupName),
+        queryLines: UNHEALTHY_INSTANCES_QUERY,
+        width: 24,
+        height: 8,
+      }),
+    );
+  }
+}

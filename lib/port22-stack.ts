@@ -1,0 +1,164 @@
+/**
+ * The port22 stack (DESIGN.md, "Deployment shape"): one prober per monitored VPC started by EventBridge
+ * Scheduler, the state table, the alert topic, alarms per prober and one dashboard for the fleet.
+ */
+
+import type { StackProps } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import { ProberAlarms } from './alarms.ts';
+import { AlertTopic } from './alert-topic.ts';
+import type { Port22Config, Port22ConfigInput, VpcConfig } from './config.ts';
+import { CONFIG_CONTEXT_KEY, intervalSeconds, parseConfig } from './config.ts';
+import { dashboardUrl, HealthDashboard } from './dashboard.ts';
+import { ProberFunction } from './prober-function.ts';
+import { StateTable } from './state-table.ts';
+
+/** The `kind` of the event Scheduler sends the prober. */
+export const SCHEDULED_CHECK_KIND = 'port22.scheduled-check';
+
+export interface Port22StackProps extends StackProps {
+  /**
+   * The configuration; validated before anything is built.
+   * @default - the `port22` key of the app's context (cdk.json)
+   */
+  readonly config?: Port22ConfigInput;
+  /**
+   * The handler module the probers run.
+   * @default lambda/handlers/check.ts
+   */
+  readonly proberEntry?: string;
+}
+
+/** What the handler of one VPC's prober receives in `PORT22_CONFIG`. */
+export function handlerConfig(config: Port22Config, vpc: VpcConfig) {
+  return {
+    vpcId: vpc.vpcId,
+    vpcCidrs: vpc.cidrs,
+    ports: config.ports,
+    sources: config.sources,
+    targets: config.targets,
+    thresholds: config.thresholds,
+    perInstanceMetrics: config.perInstanceMetrics,
+    intervalSeconds: intervalSeconds(config),
+  };
+}
+
+/** One monitored VPC: its prober, its schedule and its alarms. */
+export interface MonitoredVpc {
+  readonly vpcId: string;
+  readonly prober: ProberFunction;
+  readonly schedule: Schedule;
+  readonly alarms: ProberAlarms;
+}
+
+export class Port22Stack extends Stack {
+  /** The validated configuration. */
+  public readonly config: Port22Config;
+  public readonly stateTable: StateTable;
+  public readonly alertTopic: AlertTopic;
+  public readonly monitoredVpcs: readonly MonitoredVpc[];
+  public readonly dashboard: HealthDashboard;
+
+  constructor(scope: Construct, id: string, props: Port22StackProps = {}) {
+    super(scope, id, {
+      description: 'port22: scheduled SSH health checks of EC2 instances, with diagnosis and alerts',
+      ...props,
+    });
+    // Validate first: a bad configuration fails here, before any construct exists.
+    this.config = parseConfig(props.config ?? this.node.tryGetContext(CONFIG_CONTEXT_KEY));
+    const interval = Duration.seconds(intervalSeconds(this.config));
+    const dashboardName = `${this.stackName}-ssh-health`;
+
+    this.stateTable = new StateTable(this, 'State');
+    this.alertTopic = new AlertTopic(this, 'Alerts', { emails: this.config.alertEmails });
+
+    this.monitoredVpcs = this.config.vpcs.map((vpc) => {
+      // The VPC id names the group, so adding or removing a VPC leaves the others' resources untouched.
+      const group = new Construct(this, vpc.vpcId);
+      const prober = new ProberFunction(group, 'Prober', {
+        vpcId: vpc.vpcId,
+        vpcCidrs: vpc.cidrs,
+        subnetIds: vpc.subnetIds,
+        availabilityZones: vpc.availabilityZones,
+        routeTableIds: vpc.routeTableIds,
+        ports: this.config.ports,
+        table: this.stateTable.table,
+        topic: this.alertTopic.topic,
+        topicKey: this.alertTopic.key,
+        handlerConfig: handlerConfig(this.config, vpc),
+        dashboardUrl: dashboardUrl(dashboardName),
+        interval,
+        expectedInstances: vpc.expectedInstances,
+        memoryMb: this.config.prober.memoryMb,
+        timeout: this.config.prober.timeoutSeconds
+          ? Duration.seconds(this.config.prober.timeoutSeconds)
+          : undefined,
+        logRetention: this.config.prober.logRetentionDays as RetentionDays,
+        entry: props.proberEntry,
+      });
+      const schedulerRole = new Role(group, 'SchedulerRole', {
+        description: `EventBridge Scheduler starts the port22 prober of ${vpc.vpcId}`,
+        // Only schedules of this account may assume it (Scheduler user guide, "Set up the execution role").
+        assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        }),
+      });
+      const schedule = new Schedule(group, 'Schedule', {
+        description: `port22 SSH health check of ${vpc.vpcId}`,
+        schedule: ScheduleExpression.expression(this.config.schedule),
+        target: new LambdaInvoke(prober.function, {
+          input: ScheduleTargetInput.fromObject({
+            kind: SCHEDULED_CHECK_KIND,
+            vpcId: vpc.vpcId,
+            scheduledTime: ContextAttribute.scheduledTime,
+          }),
+          // A missed run is superseded by the next one; retrying it later would only overlap.
+          retryAttempts: 0,
+          maxEventAge: Duration.seconds(Math.max(60, interval.toSeconds())),
+          deadLetterQueue: prober.deadLetterQueue,
+          role: schedulerRole,
+        }),
+      });
+      Validations.of(schedulerRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(prober.function.node.defaultChild as CfnFunction)}.Arn>:*]`,
+        reason:
+          'LambdaInvoke grants lambda:InvokeFunction on the prober and its versions and aliases (ARN:*); the ' +
+          'wildcard stays inside this one function.',
+      });
+      const alarms = new ProberAlarms(group, 'Alarms', {
+        vpcId: vpc.vpcId,
+        function: prober.function,
+        interval,
+        topic: this.alertTopic.topic,
+        failuresBeforeAlert: this.config.thresholds.failuresBeforeAlert,
+      });
+      return { vpcId: vpc.vpcId, prober, schedule, alarms };
+    });
+
+    this.dashboard = new HealthDashboard(this, 'Dashboard', {
+      dashboardName,
+      interval,
+      probers: this.monitoredVpcs.map((m) => ({
+        vpcId: m.vpcId,
+        function: m.prober.function,
+        logGroup: m.prober.logGroup,
+      })),
+      alarms: this.monitoredVpcs.flatMap((m) => [
+        m.alarms.instanceFailing,
+        m.alarms.proberErrors,
+        m.alarms.proberNotRunning,
+      ]),
+    });
+  }
+}
