@@ -242,6 +242,16 @@ export function parseConfig(raw: unknown): Port22Config {
       `${CONFIG_CONTEXT_KEY}: required (set it in cdk.json "context" or pass it as props)`,
     ]);
   }
+  // `cdk synth -c port22='{…}'` passes context values as strings.
+  if (typeof raw === 'string') {
+    try {
+      raw = JSON.parse(raw);
+    } catch {
+      throw new ConfigError([
+        `${CONFIG_CONTEXT_KEY}: not JSON (a string given with -c must be a JSON object)`,
+      ]);
+    }
+  }
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
   throw new ConfigError(result.error.issues.flatMap(describe));

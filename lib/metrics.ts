@@ -43,7 +43,6 @@ export function fleetMetric(name: MetricName, vpcId: string, statistic: string, 
     dimensionsMap: { Vpc: vpcId },
     statistic,
     period,
-    label: `${name} ${vpcId}`,
   });
 }
 
