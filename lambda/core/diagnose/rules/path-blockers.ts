@@ -1,0 +1,81 @@
+/**
+ * Shared by the three "the configuration blocks this path" rules: turns the blockers of one category on one
+ * verdict into evidence and the facts the catalogue's commands need.
+ */
+import type { Blocker, Verdict } from '../../reachability/types.ts';
+import { type BlockerCategory, blockerEvidence, blockersOf, hostCidr, sourceCidr } from '../evidence.ts';
+import type { Facts, RuleInput, RuleVerdict } from '../input.ts';
+
+const CODE = {
+  'security-group': 'BLOCKED_BY_SECURITY_GROUP',
+  'network-acl': 'BLOCKED_BY_NETWORK_ACL',
+  route: 'NO_ROUTE',
+} as const;
+
+/** The client's ephemeral range AWS Lambda and NAT gateways use (DESIGN.md, "CLI"). */
+const EPHEMERAL = { from: 1024, to: 65535 };
+
+function factsFor(blocker: Blocker, verdict: Verdict, port: number): Facts {
+  const facts: Facts = {
+    source: verdict.source,
+    address: verdict.address,
+    family: verdict.family,
+    blocker: blocker.code,
+  };
+  switch (blocker.code) {
+    case 'SG_INGRESS_NO_MATCH':
+      return { ...facts, groupId: blocker.resourceId, sgDirection: 'ingress', cidr: sourceCidr(verdict) };
+    case 'SG_EGRESS_NO_MATCH':
+      // The source's own group lets nothing out towards the instance.
+      return { ...facts, groupId: blocker.resourceId, sgDirection: 'egress', cidr: hostCidr(verdict) };
+    case 'NO_ROUTE':
+    case 'BLACKHOLE_ROUTE':
+    case 'NO_PUBLIC_IP':
+      return { ...facts, routeTableId: blocker.resourceId, blockerDetail: blocker.detail };
+    default: {
+      // NACLs are stateless (VPC User Guide, "Network ACLs"): the request needs an inbound allow for the
+      // port on the instance's subnet, the reply an outbound allow for the client's ephemeral ports; on the
+      // source's subnet, the reverse.
+      const toInstance = { from: port, to: port };
+      const [flag, ports, cidr, traffic] =
+        blocker.code === 'NACL_INBOUND_DENY'
+          ? ['--ingress', toInstance, sourceCidr(verdict), `inbound tcp/${port}`]
+          : blocker.code === 'SOURCE_NACL_OUTBOUND_DENY'
+            ? ['--egress', toInstance, hostCidr(verdict), `outbound tcp/${port} from the source subnet`]
+            : blocker.code === 'SOURCE_NACL_INBOUND_DENY'
+              ? ['--ingress', EPHEMERAL, hostCidr(verdict), 'return traffic into the source subnet']
+              : ['--egress', EPHEMERAL, sourceCidr(verdict), 'return traffic to the ephemeral ports'];
+      const rule = blocker.ruleNumber ?? 32767;
+      return {
+        ...facts,
+        aclId: blocker.resourceId,
+        ruleNumber: rule,
+        allowRuleNumber: rule >= 32767 ? 100 : Math.max(1, rule - 1),
+        aclDirectionFlag: flag,
+        aclPortFrom: ports.from,
+        aclPortTo: ports.to,
+        aclCidr: cidr,
+        aclCidrFlag: verdict.family === 'ipv6' ? '--ipv6-cidr-block' : '--cidr-block',
+        aclTraffic: traffic,
+      };
+    }
+  }
+}
+
+/** The verdict for the first listed path blocked by this category, with evidence naming every blocker of it. */
+export function pathBlocked(
+  category: BlockerCategory,
+  verdicts: readonly Verdict[],
+  input: RuleInput,
+): RuleVerdict | undefined {
+  for (const verdict of verdicts) {
+    const blockers = blockersOf(verdict, category);
+    if (blockers.length === 0) continue;
+    return {
+      code: CODE[category],
+      evidence: blockers.map((b) => blockerEvidence(verdict, b)),
+      facts: factsFor(blockers[0]!, verdict, input.port),
+    };
+  }
+  return undefined;
+}

@@ -1,0 +1,21 @@
+import { failedAtMs, probeEvidence } from '../evidence.ts';
+import type { Rule } from '../input.ts';
+
+/**
+ * Accepted, then closed or reset before any identification: sshd dropping the connection (MaxStartups full,
+ * PerSourcePenalties since OpenSSH 9.8), TCP wrappers / fail2ban, or an IPS resetting the flow. OpenSSH sends
+ * its ident first (RFC 4253 §4.2), so a close before it is a refusal, not a protocol failure.
+ */
+export const sshdRefusingConnections: Rule = (input) => {
+  const { probe } = input;
+  if (probe?.outcome !== 'reset-before-ident' && probe?.outcome !== 'closed-before-ident') return undefined;
+  return {
+    code: 'SSHD_REFUSING_CONNECTIONS',
+    evidence: [probeEvidence(probe)],
+    facts: {
+      how: probe.outcome === 'reset-before-ident' ? 'reset it' : 'closed it',
+      outcome: probe.outcome,
+      failedAtMs: failedAtMs(probe),
+    },
+  };
+};
