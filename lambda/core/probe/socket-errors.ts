@@ -21,7 +21,10 @@ export function outcomeForSocketError(phase: ProbePhase, code: string | undefine
   if (code !== undefined && NAME_RESOLUTION.has(code)) return 'unreachable';
   switch (phase) {
     case 'connect':
-      if (code === 'ECONNREFUSED' || (code !== undefined && RESET.has(code))) return 'refused';
+      if (code === 'ECONNREFUSED') return 'refused';
+      // An RST can only surface as ECONNRESET once the handshake completed: the server accepted, then
+      // reset before we even saw the connection (sshd MaxStartups on a fast loopback does this).
+      if (code !== undefined && RESET.has(code)) return 'reset-before-ident';
       if (code === 'ETIMEDOUT') return 'timeout';
       return 'unreachable';
     case 'ident':
