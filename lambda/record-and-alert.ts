@@ -1,0 +1,262 @@
+/**
+ * The state → alerts step of the pipeline: record every instance's check, decide alerts with the pure
+ * policy, and publish them so that none is lost and none is sent twice by overlapping runs.
+ *
+ * Claim-then-publish, per instance (and per HA group):
+ *  1. Read the record (version v) and decide the next state and its alerts.
+ *  2. Write the next state, with the new alerts and any unclaimed pending ones marked as claimed by
+ *     this run, on condition that the stored version is still v. Losing that write means another
+ *     run recorded in between: re-read and decide again against what it wrote (bounded retries), so
+ *     a transition it already announced is not announced twice.
+ *  3. Publish the claimed alerts. Sent ones leave the pending list and become `lastAlert`; failed
+ *     ones stay pending, unclaimed, for the next run (which claims them in its own step 2).
+ *  4. Write that settlement (again conditional; on conflict re-read and re-apply).
+ * A claim whose run died between 2 and 4 expires after the lease (15 min, Lambda's longest run) and the
+ * alert is sent again: the one case where a duplicate is possible, never a loss.
+ */
+import { collectGroups, decideGroup } from './core/alerts/group-policy.ts';
+import { decideInstance } from './core/alerts/instance-policy.ts';
+import { type RenderOptions, renderAlert } from './core/alerts/render.ts';
+import {
+  type Alert,
+  type AlertPolicyConfig,
+  DEFAULT_ALERT_POLICY,
+  type InstanceObservation,
+} from './core/alerts/types.ts';
+import {
+  type GroupState,
+  type InstanceState,
+  isClaimLive,
+  type PendingAlert,
+  type RenderedAlert,
+  type SentAlert,
+} from './core/state/instance-state.ts';
+import type { Notifier, StateStore } from './ports.ts';
+
+export interface AlertingPorts {
+  state: StateStore;
+  notifier: Notifier;
+}
+
+export interface RecordAndAlertInput {
+  observations: readonly InstanceObservation[];
+  now: Date;
+  /** Identifies this run in claims (the Lambda request id). */
+  runId: string;
+  policy?: AlertPolicyConfig;
+  render?: RenderOptions;
+  /** Conditional-write attempts per record before giving up to the other run. @default 3 */
+  maxWriteAttempts?: number;
+}
+
+export interface DeliveredAlert {
+  target: string;
+  alert: RenderedAlert;
+  messageId: string;
+}
+
+export interface RecordAndAlertResult {
+  /** The records as this run last wrote (or read) them. */
+  instances: Map<string, InstanceState>;
+  groups: Map<string, GroupState>;
+  sent: DeliveredAlert[];
+  /** Alerts whose publish failed; they stay pending in state. */
+  failed: { target: string; alert: RenderedAlert; error: string }[];
+  /** Records this run could not write because other runs kept winning (their run recorded the check). */
+  conflicts: string[];
+  /** Store failures, one line each; the rest of the fleet is still processed. */
+  errors: string[];
+}
+
+interface Versioned {
+  version: number;
+  pendingAlerts: PendingAlert[];
+  lastAlert?: SentAlert;
+}
+
+interface RecordOps<S extends Versioned> {
+  target: string;
+  read(): Promise<S | undefined>;
+  write(state: S, expectedVersion: number): Promise<'ok' | 'conflict'>;
+  decide(prev: S | undefined): { next: S; alerts: Alert[] };
+}
+
+export async function recordAndAlert(
+  ports: AlertingPorts,
+  input: RecordAndAlertInput,
+): Promise<RecordAndAlertResult> {
+  const policy = input.policy ?? DEFAULT_ALERT_POLICY;
+  const result: RecordAndAlertResult = {
+    instances: new Map(),
+    groups: new Map(),
+    sent: [],
+    failed: [],
+    conflicts: [],
+    errors: [],
+  };
+  let previous: Map<string, InstanceState>;
+  try {
+    previous = await ports.state.get(input.observations.map((o) => o.instanceId));
+  } catch (error) {
+    // Without state every run would re-announce every outage: record nothing, alert nothing, say so.
+    result.errors.push(`state: reading ${input.observations.length} records failed: ${message(error)}`);
+    return result;
+  }
+
+  const decided: { observation: InstanceObservation; state: InstanceState }[] = [];
+  await eachLimited(input.observations, 8, async (obs) => {
+    const state = await settle(
+      ports.notifier,
+      input,
+      result,
+      {
+        target: obs.instanceId,
+        read: async () => (await ports.state.get([obs.instanceId])).get(obs.instanceId),
+        write: (s, v) => ports.state.put(s, v),
+        decide: (prev) => decideInstance(prev, obs, input.now, policy),
+      },
+      previous.get(obs.instanceId),
+    );
+    if (state) {
+      result.instances.set(obs.instanceId, state);
+      decided.push({ observation: obs, state });
+    }
+  });
+
+  const memberships = collectGroups(decided, policy);
+  if (memberships.length === 0) return result;
+  let previousGroups: Map<string, GroupState>;
+  try {
+    previousGroups = await ports.state.getGroups(memberships.map((m) => m.group));
+  } catch (error) {
+    result.errors.push(`state: reading ${memberships.length} group records failed: ${message(error)}`);
+    return result;
+  }
+  await eachLimited(memberships, 8, async (membership) => {
+    const state = await settle(
+      ports.notifier,
+      input,
+      result,
+      {
+        target: `group:${membership.group}`,
+        read: async () => (await ports.state.getGroups([membership.group])).get(membership.group),
+        write: (s, v) => ports.state.putGroup(s, v),
+        decide: (prev) => decideGroup(prev, membership, input.now, policy),
+      },
+      previousGroups.get(membership.group),
+    );
+    if (state) result.groups.set(membership.group, state);
+  });
+  return result;
+}
+
+async function settle<S extends Versioned>(
+  notifier: Notifier,
+  input: RecordAndAlertInput,
+  result: RecordAndAlertResult,
+  ops: RecordOps<S>,
+  initial: S | undefined,
+): Promise<S | undefined> {
+  const attempts = input.maxWriteAttempts ?? 3;
+  const claim = { runId: input.runId, at: input.now.toISOString() };
+  try {
+    // Step 1-2: decide and claim in one conditional write.
+    let prev = initial;
+    let written: S | undefined;
+    let claimed: PendingAlert[] = [];
+    for (let i = 0; i < attempts && !written; i += 1) {
+      if (i > 0) prev = await ops.read();
+      const { next, alerts } = ops.decide(prev);
+      const othersLive = next.pendingAlerts.filter(
+        (p) => isClaimLive(p, input.now) && p.claim?.runId !== input.runId,
+      );
+      const known = new Set(next.pendingAlerts.map((p) => p.message.id));
+      const fresh = alerts
+        .map((a) => renderAlert(a, input.render))
+        .filter((m) => !known.has(m.id))
+        .map((m): PendingAlert => ({ message: m, attempts: 0 }));
+      claimed = [...next.pendingAlerts.filter((p) => !othersLive.includes(p)), ...fresh].map((p) => ({
+        ...p,
+        claim,
+      }));
+      const candidate = { ...next, pendingAlerts: [...othersLive, ...claimed] };
+      const expected = prev?.version ?? 0;
+      if ((await ops.write(candidate, expected)) === 'ok') written = { ...candidate, version: expected + 1 };
+    }
+    if (!written) {
+      result.conflicts.push(ops.target);
+      return prev;
+    }
+    if (claimed.length === 0) return written;
+
+    // Step 3: publish what this run claimed, oldest first.
+    const outcomes = new Map<string, { messageId?: string; error?: string }>();
+    for (const p of claimed) {
+      try {
+        const { messageId } = await notifier.publish(p.message);
+        outcomes.set(p.message.id, { messageId });
+        result.sent.push({ target: ops.target, alert: p.message, messageId });
+      } catch (error) {
+        outcomes.set(p.message.id, { error: message(error) });
+        result.failed.push({ target: ops.target, alert: p.message, error: message(error) });
+      }
+    }
+
+    // Step 4: record the outcome; re-apply it to whatever another run wrote meanwhile.
+    let base: S | undefined = written;
+    for (let i = 0; i < attempts && base; i += 1) {
+      if (i > 0) base = await ops.read();
+      if (!base) break;
+      const settled = applyOutcomes(base, outcomes);
+      if ((await ops.write(settled, base.version)) === 'ok') return { ...settled, version: base.version + 1 };
+    }
+    result.errors.push(
+      `state: ${ops.target}: could not record the publish outcome; claims expire after the lease`,
+    );
+    return base;
+  } catch (error) {
+    result.errors.push(`state: ${ops.target}: ${message(error)}`);
+    return undefined;
+  }
+}
+
+function applyOutcomes<S extends Versioned>(
+  state: S,
+  outcomes: Map<string, { messageId?: string; error?: string }>,
+): S {
+  const pendingAlerts: PendingAlert[] = [];
+  let lastAlert = state.lastAlert;
+  for (const p of state.pendingAlerts) {
+    const outcome = outcomes.get(p.message.id);
+    if (!outcome) pendingAlerts.push(p);
+    else if (outcome.messageId !== undefined) {
+      const { kind, code, at } = p.message;
+      lastAlert = { kind, code, at, messageId: outcome.messageId };
+    } else {
+      const { claim: _released, ...rest } = p;
+      pendingAlerts.push({ ...rest, attempts: p.attempts + 1, lastError: outcome.error ?? 'publish failed' });
+    }
+  }
+  const out = { ...state, pendingAlerts };
+  if (lastAlert) out.lastAlert = lastAlert;
+  return out;
+}
+
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
