@@ -1,1 +1,3 @@
 // Each CLI command registers itself on import.
+import './analyze.ts';
+import './probe.ts';
