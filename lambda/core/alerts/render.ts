@@ -129,7 +129,7 @@ export function renderBody(alert: Alert, options: RenderOptions = {}): string {
   }
   lines.push(
     '',
-    '--',
+    '-- ',
     `port22 alert ${alertId(alert)} (kind ${alert.kind}).`,
     'Filter subscriptions on the message attributes severity, diagnosis and kind.',
   );

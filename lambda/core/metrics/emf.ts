@@ -96,8 +96,10 @@ export function renderRunMetrics(input: RunMetricsInput, options: EmfOptions = {
 
   for (const code of DIAGNOSIS_CODES) {
     const count = input.diagnosisCounts[code] ?? 0;
+    // The metric cannot be called "Diagnosis": a dimension and a metric are both root members, so
+    // the same name would make the document carry either the code or the count, never both.
     if (count > 0)
-      doc(['Vpc', 'Diagnosis'], [['Diagnosis', 'Count', count]], { Vpc: input.vpcId, Diagnosis: code });
+      doc(['Vpc', 'Diagnosis'], [['DiagnosisCount', 'Count', count]], { Vpc: input.vpcId, Diagnosis: code });
   }
 
   const series = PHASE_METRICS.map(
