@@ -99,7 +99,7 @@ describe('EMF rendering', () => {
       latency.map((d) => d._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name)),
       [['ProbeConnectMs'], ['ProbeConnectMs'], ['ProbeConnectMs']],
     );
-    assert.equal((latency[2]?.ProbeConnectMs as number[])[0], 200);
+    assert.equal((latency[2]!.ProbeConnectMs as number[])[0], 200);
   });
 
   it('no probes → no latency document; no per-instance metrics unless enabled', () => {
