@@ -5,7 +5,7 @@
  */
 
 import { isIPv6 } from 'node:net';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Peer, Port, SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
@@ -177,7 +177,12 @@ export class ProberFunction extends Construct {
 
     this.vpc = Vpc.fromVpcAttributes(this, 'Vpc', {
       vpcId: props.vpcId,
-      availabilityZones: [...(props.availabilityZones ?? [])],
+      // The imported VPC only uses its zones to split subnet-id lists, and we pass none: the subnets are
+      // imported one by one below. Without configured zones, one real CloudFormation expression stands in,
+      // so no lookup (and no AWS call) happens at synth time.
+      availabilityZones: props.availabilityZones?.length
+        ? [...new Set(props.availabilityZones)]
+        : [Fn.select(0, Fn.getAzs())],
     });
     const subnets = props.subnetIds.map((subnetId, i) =>
       Subnet.fromSubnetAttributes(this, `Subnet${i}`, {
