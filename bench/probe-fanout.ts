@@ -1,0 +1,195 @@
+/**
+ * `npm run bench:probe-fanout [-- --count 1000 --concurrency 250 --deadline-ms 2000 --no-nmap]`
+ *
+ * 1,000 loopback endpoints — a quarter each healthy (a real ssh2 key exchange and `none` auth), refused,
+ * closed-before-ident and ident-timeout — probed through the fan-out with a 2 s deadline; then the same
+ * endpoints through `nmap -sV`, side by side. Also shows that timeouts overlap: 250 ident-timeouts at
+ * concurrency 250 cost about one deadline, not 250.
+ *
+ * The endpoints live in a child process (bench/fanout-endpoints.ts) so the prober's figures are its own.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { probeMany } from '../lambda/adapters/net/fanout.ts';
+import type { ProbeResult, ProbeTarget } from '../lambda/core/probe/types.ts';
+import type { Endpoint, EndpointKind, EndpointsReady } from './fanout-endpoints.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    count: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '250' },
+    'deadline-ms': { type: 'string', default: '2000' },
+    'no-nmap': { type: 'boolean', default: false },
+  },
+});
+const count = Number(args.count);
+const concurrency = Number(args.concurrency);
+const deadlineMs = Number(args['deadline-ms']);
+// The issue's "2 s deadline": the ident phase and the whole probe both end at 2 s.
+const timeouts = { identMs: deadlineMs, totalMs: deadlineMs };
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const ms = (n: number) => `${Math.round(n)} ms`;
+const mb = (kib: number) => `${(kib / 1024).toFixed(0)} MB`;
+
+async function startEndpoints(): Promise<{ child: ChildProcess; ready: EndpointsReady }> {
+  const script = fileURLToPath(new URL('./fanout-endpoints.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(count)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const ready = await new Promise<EndpointsReady>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`endpoint server exited (${code}) before it was ready`)));
+    lines.once('line', (line) => resolve(JSON.parse(line) as EndpointsReady));
+  });
+  return { child, ready };
+}
+
+function stopEndpoints(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.stdin?.end();
+  });
+}
+
+interface Run {
+  wallMs: number;
+  results: ProbeResult[];
+}
+
+async function fanOut(targets: ProbeTarget[], limit: number): Promise<Run> {
+  const started = performance.now();
+  const results = await probeMany(targets, { concurrency: limit, timeouts });
+  return { wallMs: performance.now() - started, results };
+}
+
+function report(endpoints: readonly Endpoint[], run: Run, fingerprint: string): void {
+  const all = run.results.map((r) => r.phases.totalMs).sort((a, b) => a - b);
+  console.log(
+    `  wall ${ms(run.wallMs)} · per probe p50 ${ms(percentile(all, 50))}, p99 ${ms(percentile(all, 99))}, ` +
+      `max ${ms(all.at(-1) ?? 0)}`,
+  );
+  const kinds = [...new Set(endpoints.map((e) => e.kind))];
+  for (const kind of kinds) {
+    const mine = run.results.filter((_, i) => endpoints[i]!.kind === kind);
+    const outcomes = new Map<string, number>();
+    for (const r of mine) outcomes.set(r.outcome, (outcomes.get(r.outcome) ?? 0) + 1);
+    const times = mine.map((r) => r.phases.totalMs).sort((a, b) => a - b);
+    const verified =
+      kind === 'healthy'
+        ? ` · host key matches ${mine.filter((r) => r.hostKey?.sha256 === fingerprint).length}/${mine.length}` +
+          ` · auth methods ${mine.filter((r) => r.authMethods?.includes('publickey')).length}/${mine.length}`
+        : '';
+    console.log(
+      `  ${kind.padEnd(20)} ${String(mine.length).padStart(4)} → ` +
+        `${[...outcomes].map(([o, n]) => `${o} ${n}`).join(', ')} · p50 ${ms(percentile(times, 50))}, ` +
+        `p99 ${ms(percentile(times, 99))}${verified}`,
+    );
+  }
+}
+
+/** nmap's grepable output, one "Host: … Ports: 2222/open/tcp//ssh//…/" line per host, tallied. */
+function tallyNmap(grepable: string): Map<string, number> {
+  const tally = new Map<string, number>();
+  for (const match of grepable.matchAll(/Ports: \d+\/([^/]*)\/tcp\/\/([^/]*)\//g)) {
+    const label = `${match[1]}${match[2] ? ` ${match[2]}` : ''}`;
+    tally.set(label, (tally.get(label) ?? 0) + 1);
+  }
+  return tally;
+}
+
+function runNmap(
+  endpoints: readonly Endpoint[],
+  port: number,
+): { wallMs: number; tally: Map<string, number> } | string {
+  if (spawnSync('nmap', ['--version'], { stdio: 'ignore' }).error) {
+    return 'nmap not installed (Debian package nmap): comparison skipped';
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'port22-bench-'));
+  try {
+    const list = join(dir, 'hosts.txt');
+    writeFileSync(list, `${endpoints.map((e) => e.host).join('\n')}\n`);
+    // -Pn: every listed host is up (it is loopback), so skip discovery; -n: no reverse DNS.
+    const nmapArgs = ['-sV', '-Pn', '-n', '-p', String(port), '-iL', list, '-oG', '-'];
+    console.log(`  nmap ${nmapArgs.join(' ').replace(list, '<the 1,000 addresses>')}`);
+    const started = performance.now();
+    const out = spawnSync('nmap', nmapArgs, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const wallMs = performance.now() - started;
+    if (out.status !== 0) return `nmap failed (exit ${out.status}): ${out.stderr.trim().split('\n')[0]}`;
+    return { wallMs, tally: tallyNmap(out.stdout) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const { child, ready } = await startEndpoints();
+  try {
+    const { port, endpoints, hostKeyFingerprint } = ready;
+    const targets = endpoints.map((e) => ({ host: e.host, port }));
+    const byKind = (kind: EndpointKind) => endpoints.filter((e) => e.kind === kind);
+    console.log(
+      `${endpoints.length} loopback endpoints on port ${port} (127.1.x.y, one address each): ` +
+        [...new Set(endpoints.map((e) => e.kind))].map((k) => `${byKind(k).length} ${k}`).join(', '),
+    );
+    console.log(
+      `timeouts: identMs ${deadlineMs}, totalMs ${deadlineMs}; concurrency ${concurrency}; node ${process.version}`,
+    );
+
+    // Warm the JIT and ssh2's code paths on a handful of endpoints so the measured run is steady state.
+    await fanOut(targets.slice(0, 8), 8);
+
+    console.log(`\nport22 probeMany over all ${targets.length}:`);
+    const main = await fanOut(targets, concurrency);
+    report(endpoints, main, hostKeyFingerprint);
+    console.log(`  peak RSS (prober process) ${mb(process.resourceUsage().maxRSS)}`);
+
+    const silent = byKind('ident-timeout');
+    console.log(`\ntimeouts overlap: ${silent.length} ident-timeouts at concurrency ${silent.length}:`);
+    const overlap = await fanOut(
+      silent.map((e) => ({ host: e.host, port })),
+      silent.length,
+    );
+    console.log(
+      `  wall ${ms(overlap.wallMs)} for ${silent.length} × ${deadlineMs} ms deadlines ` +
+        `(${(overlap.wallMs / deadlineMs).toFixed(2)} deadlines; serial would be ${((silent.length * deadlineMs) / 1000).toFixed(0)} s)`,
+    );
+
+    console.log('\nnmap -sV on the same endpoints (identifies the service; no key exchange):');
+    if (args['no-nmap']) {
+      console.log('  skipped (--no-nmap)');
+    } else {
+      const nmap = runNmap(endpoints, port);
+      if (typeof nmap === 'string') {
+        console.log(`  ${nmap}`);
+      } else {
+        console.log(
+          `  wall ${ms(nmap.wallMs)} · ${[...nmap.tally].map(([label, n]) => `${label} ${n}`).join(', ')}`,
+        );
+        console.log(
+          `\nratio: nmap -sV ${ms(nmap.wallMs)} / port22 ${ms(main.wallMs)} = ` +
+            `${(nmap.wallMs / main.wallMs).toFixed(1)}× (port22 also finished ${byKind('healthy').length} key exchanges)`,
+        );
+      }
+    }
+  } finally {
+    await stopEndpoints(child);
+  }
+}
+
+await main();
