@@ -150,6 +150,13 @@ export function cidrOverlaps(a: Cidr, b: Cidr): boolean {
   return a.family === b.family && a.first <= b.last && b.first <= a.last;
 }
 
+function maxBig(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+function minBig(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
 /** A closed interval of addresses. */
 export interface AddressInterval {
   readonly first: bigint;
@@ -165,6 +172,10 @@ export class AddressSet {
     readonly family: IpFamily,
     readonly intervals: readonly AddressInterval[],
   ) {}
+
+  static single(a: IpAddress): AddressSet {
+    return new AddressSet(a.family, [{ first: a.value, last: a.value }]);
+  }
 
   static empty(family: IpFamily): AddressSet {
     return new AddressSet(family, []);
@@ -199,6 +210,13 @@ export class AddressSet {
     return this.intervals.length === 0;
   }
 
+  /** A stable string for cache keys. */
+  get key(): string {
+    this.cachedKey ??= `${this.family}:${this.intervals.map((iv) => `${iv.first}-${iv.last}`).join(',')}`;
+    return this.cachedKey;
+  }
+  private cachedKey: string | undefined;
+
   /** Number of addresses in the set. */
   get size(): bigint {
     let n = 0n;
@@ -232,8 +250,8 @@ export class AddressSet {
     while (i < a.length && j < b.length) {
       const x = a[i]!;
       const y = b[j]!;
-      const first = x.first > y.first ? x.first : y.first;
-      const last = x.last < y.last ? x.last : y.last;
+      const first = maxBig(x.first, y.first);
+      const last = minBig(x.last, y.last);
       if (first <= last) out.push({ first, last });
       if (x.last < y.last) i += 1;
       else j += 1;

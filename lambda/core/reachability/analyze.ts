@@ -1,0 +1,479 @@
+/**
+ * The static reachability analysis (DESIGN.md, "Static blockers", `analyze --json`): for every
+ * (instance, source, address family), whether the source can open TCP to the instance's SSH port
+ * according to configuration alone, with EVERY component that blocks the path.
+ *
+ * The path, end to end: the source's state, egress security groups, subnet ACL (outbound SYN, inbound
+ * reply) and route table; the target's route table (for the reply), subnet ACL (inbound SYN, outbound
+ * reply), ingress security groups and state. ACLs are skipped when source and target share a subnet,
+ * because a network ACL filters only traffic that crosses the subnet boundary.
+ */
+import {
+  type Eni,
+  type Instance,
+  type Inventory,
+  indexInventory,
+  type Subnet,
+  tagValue,
+} from '../inventory/model.ts';
+import {
+  AddressSet,
+  type Cidr,
+  formatCidr,
+  type IpFamily,
+  parseAddress,
+  parseCidr,
+  publicAddresses,
+} from '../net/cidr.ts';
+import { DEFAULT_EPHEMERAL, type PortRange } from '../net/port-range.ts';
+import { AnalysisContext, type EvaluatorVerdict, type Peer } from './evaluation.ts';
+import { auditExposure } from './exposure.ts';
+import { evaluateInstanceState } from './instance-state-evaluator.ts';
+import { evaluateNetworkAcl } from './network-acl-evaluator.ts';
+import { evaluateRoutes, type PathKind, routeFor } from './route-evaluator.ts';
+import { evaluateSecurityGroups } from './security-group-evaluator.ts';
+import type { AnalysisReport, Blocker, Verdict } from './types.ts';
+
+export interface AnalyzeOptions {
+  /**
+   * Source specs as the user gave them: a CIDR, `internet`, `i-…`, `eni-…`.
+   * @default `internet` plus every other instance in the target's VPC
+   */
+  readonly sources?: readonly string[];
+  /** @default 22 (an instance tag `port22:port` overrides it per instance) */
+  readonly port?: number;
+  /** The sources' ephemeral (client) port range. @default 1024-65535 */
+  readonly ephemeral?: PortRange;
+}
+
+/** A source spec that names nothing valid (bad CIDR, unknown instance or ENI). */
+export class SourceSpecError extends Error {
+  override name = 'SourceSpecError';
+}
+
+type Source =
+  | { readonly kind: 'internet'; readonly spec: string }
+  | { readonly kind: 'cidr'; readonly spec: string; readonly cidr: Cidr; readonly subnet?: Subnet }
+  | { readonly kind: 'eni'; readonly spec: string; readonly eni: Eni; readonly instance?: Instance };
+
+export function resolveSource(ctx: AnalysisContext, spec: string): Source {
+  const s = spec.trim();
+  if (s === 'internet') return { kind: 'internet', spec };
+  if (/^i-[0-9a-zA-Z]+$/.test(s)) {
+    const instance = ctx.index.instances.get(s);
+    const eni = ctx.index.primaryEniByInstance.get(s);
+    if (!instance || !eni) throw new SourceSpecError(`source ${spec}: no such instance in the inventory`);
+    return { kind: 'eni', spec, eni, instance };
+  }
+  if (/^eni-[0-9a-zA-Z]+$/.test(s)) {
+    const eni = ctx.index.enis.get(s);
+    if (!eni) throw new SourceSpecError(`source ${spec}: no such network interface in the inventory`);
+    const instance = eni.InstanceId ? ctx.index.instances.get(eni.InstanceId) : undefined;
+    return { kind: 'eni', spec, eni, ...(instance ? { instance } : {}) };
+  }
+  const cidr = parseCidr(s);
+  if (!cidr)
+    throw new SourceSpecError(
+      `source ${spec}: expected a CIDR, "internet", an instance id (i-…) or an ENI id (eni-…)`,
+    );
+  // A CIDR inside one subnet (a peer subnet of the VPC, say) brings that subnet's ACL and routes.
+  const subnet = ctx.index.inventory.subnets.find((sub) => {
+    const block =
+      cidr.family === 'ipv4'
+        ? [sub.CidrBlock]
+        : (sub.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock);
+    return block.some((b) => {
+      const c = b ? parseCidr(b) : undefined;
+      return c !== undefined && c.family === cidr.family && c.first <= cidr.first && cidr.last <= c.last;
+    });
+  });
+  return { kind: 'cidr', spec, cidr, ...(subnet ? { subnet } : {}) };
+}
+
+const PRIVATE_IPV4 = AddressSet.fromCidrs(
+  'ipv4',
+  ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'].map((c) => parseCidr(c)!),
+);
+
+function eniIpv6(eni: Eni): string | undefined {
+  return eni.Ipv6Addresses[0];
+}
+
+function single(addr: string): AddressSet {
+  const a = parseAddress(addr);
+  if (!a) throw new SourceSpecError(`bad address ${addr} in the inventory`);
+  return AddressSet.single(a);
+}
+
+/** One concrete path to evaluate. */
+interface Path {
+  readonly family: IpFamily;
+  readonly kind: PathKind;
+  /** The source as the target sees it. */
+  readonly source: Peer;
+  readonly sourceSubnetId?: string;
+  readonly sourceEni?: Eni;
+  readonly sourceInstance?: Instance;
+  /** The target address the path ends at ('' when it has none of this family). */
+  readonly targetAddress: string;
+  /** Blockers known before any rule is read (no public address). */
+  readonly blockers: Blocker[];
+}
+
+function vpcIdOf(ctx: AnalysisContext, eni: Eni): string | undefined {
+  return eni.VpcId ?? (eni.SubnetId ? ctx.index.subnets.get(eni.SubnetId)?.VpcId : undefined);
+}
+
+function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInstance: Instance): Path[] {
+  const targetV6 = eniIpv6(target);
+  const name = targetInstance.InstanceId;
+  if (source.kind === 'internet') {
+    // An internet client never has an address of the target's own VPC.
+    const clients = (family: IpFamily) =>
+      publicAddresses(family).subtract(vpcAddresses(ctx, vpcIdOf(ctx, target), family));
+    const paths: Path[] = [];
+    const v4Blockers: Blocker[] = [];
+    if (!target.PublicIp) {
+      v4Blockers.push({
+        code: 'NO_PUBLIC_IP',
+        resourceId: target.NetworkInterfaceId,
+        detail: `${name} has no public IPv4 or Elastic IP address, so no internet client can address it`,
+      });
+    }
+    paths.push({
+      family: 'ipv4',
+      kind: 'internet',
+      source: { family: 'ipv4', addresses: clients('ipv4'), label: 'internet' },
+      targetAddress: target.PublicIp ?? target.PrivateIpAddress ?? '',
+      blockers: v4Blockers,
+    });
+    // IPv6 is a second path only where the instance has an IPv6 address at all.
+    if (targetV6) {
+      paths.push({
+        family: 'ipv6',
+        kind: 'internet',
+        source: { family: 'ipv6', addresses: clients('ipv6'), label: 'internet' },
+        targetAddress: targetV6,
+        blockers: [],
+      });
+    }
+    return paths;
+  }
+
+  if (source.kind === 'cidr') {
+    const { cidr } = source;
+    const addresses = AddressSet.fromCidrs(cidr.family, [cidr]);
+    const peer: Peer = { family: cidr.family, addresses, label: formatCidr(cidr) };
+    const base = source.subnet ? { sourceSubnetId: source.subnet.SubnetId } : {};
+    if (cidr.family === 'ipv6') {
+      if (!targetV6) {
+        return [
+          {
+            family: 'ipv6',
+            kind: 'internet',
+            source: peer,
+            targetAddress: '',
+            blockers: [
+              {
+                code: 'NO_PUBLIC_IP',
+                resourceId: target.NetworkInterfaceId,
+                detail: `${name} has no IPv6 address`,
+              },
+            ],
+            ...base,
+          },
+        ];
+      }
+      const rt = routeFor(
+        ctx,
+        target.SubnetId ? ctx.index.routeTableForSubnet(target.SubnetId) : undefined,
+        addresses,
+      );
+      const kind: PathKind = rt && (rt.kind === 'igw' || rt.kind === 'eigw') ? 'internet' : 'private';
+      return [{ family: 'ipv6', kind, source: peer, targetAddress: targetV6, blockers: [], ...base }];
+    }
+    // Private (RFC 1918, CGNAT) sources can only arrive over private paths; anything else that the
+    // target's subnet answers through an internet or NAT gateway is an internet client.
+    const isPrivate = PRIVATE_IPV4.covers(addresses);
+    const rt = routeFor(
+      ctx,
+      target.SubnetId ? ctx.index.routeTableForSubnet(target.SubnetId) : undefined,
+      addresses,
+    );
+    const internet = !isPrivate && (!rt || rt.kind === 'igw' || rt.kind === 'nat' || rt.kind === 'eigw');
+    const blockers: Blocker[] = [];
+    if (internet && !target.PublicIp) {
+      blockers.push({
+        code: 'NO_PUBLIC_IP',
+        resourceId: target.NetworkInterfaceId,
+        detail: `${name} has no public IPv4 or Elastic IP address, so ${formatCidr(cidr)} cannot address it over the internet`,
+      });
+    }
+    return [
+      {
+        family: 'ipv4',
+        kind: internet ? 'internet' : 'private',
+        source: peer,
+        targetAddress: (internet ? target.PublicIp : undefined) ?? target.PrivateIpAddress ?? '',
+        blockers,
+        ...base,
+      },
+    ];
+  }
+
+  // An instance or ENI as the source.
+  const src = source.eni;
+  const label = `${source.instance?.InstanceId ?? src.NetworkInterfaceId}`;
+  const common = {
+    sourceEni: src,
+    ...(src.SubnetId ? { sourceSubnetId: src.SubnetId } : {}),
+    ...(source.instance ? { sourceInstance: source.instance } : {}),
+  };
+  const sameVpc = vpcIdOf(ctx, src) !== undefined && vpcIdOf(ctx, src) === vpcIdOf(ctx, target);
+  const srcRtb = src.SubnetId ? ctx.index.routeTableForSubnet(src.SubnetId) : undefined;
+  const paths: Path[] = [];
+  if (src.PrivateIpAddress && target.PrivateIpAddress) {
+    const viaPrivate =
+      sameVpc || isPrivateCarrier(routeFor(ctx, srcRtb, single(target.PrivateIpAddress))?.kind);
+    if (viaPrivate || !target.PublicIp) {
+      paths.push({
+        family: 'ipv4',
+        kind: 'private',
+        source: {
+          family: 'ipv4',
+          addresses: single(src.PrivateIpAddress),
+          label: `${label} (${src.PrivateIpAddress})`,
+          eni: src,
+        },
+        targetAddress: target.PrivateIpAddress,
+        blockers: [],
+        ...common,
+      });
+    } else {
+      // Across the internet: the SYN leaves through the source VPC's internet gateway (with the source's
+      // public address) or a NAT gateway (with the NAT's address, which DescribeInstances does not show).
+      const out = routeFor(ctx, srcRtb, single(target.PublicIp));
+      const blockers: Blocker[] = [];
+      let peer: Peer;
+      if (out?.kind === 'nat') {
+        peer = {
+          family: 'ipv4',
+          addresses: publicAddresses('ipv4'),
+          label: `${label} via NAT gateway ${out.id}`,
+        };
+      } else if (src.PublicIp) {
+        peer = { family: 'ipv4', addresses: single(src.PublicIp), label: `${label} (${src.PublicIp})` };
+      } else {
+        peer = { family: 'ipv4', addresses: publicAddresses('ipv4'), label };
+        blockers.push({
+          code: 'NO_PUBLIC_IP',
+          resourceId: src.NetworkInterfaceId,
+          detail: `source ${label} has no public IPv4 address or NAT gateway route to reach ${target.PublicIp} over the internet`,
+        });
+      }
+      paths.push({
+        family: 'ipv4',
+        kind: 'internet',
+        source: peer,
+        targetAddress: target.PublicIp,
+        blockers,
+        ...common,
+      });
+    }
+  }
+  const srcV6 = eniIpv6(src);
+  if (srcV6 && targetV6) {
+    const viaPrivate = sameVpc || isPrivateCarrier(routeFor(ctx, srcRtb, single(targetV6))?.kind);
+    paths.push({
+      family: 'ipv6',
+      kind: viaPrivate ? 'private' : 'internet',
+      source: {
+        family: 'ipv6',
+        addresses: single(srcV6),
+        label: `${label} (${srcV6})`,
+        ...(viaPrivate ? { eni: src } : {}),
+      },
+      targetAddress: targetV6,
+      blockers: [],
+      ...common,
+    });
+  }
+  return paths;
+}
+
+/** The CIDRs of a VPC (from describe-vpcs, else from its subnets). */
+function vpcAddresses(ctx: AnalysisContext, vpcId: string | undefined, family: IpFamily): AddressSet {
+  return ctx.cached(`vpc-addresses|${vpcId}|${family}`, () => {
+    const texts: (string | undefined)[] = [];
+    const vpc = vpcId ? ctx.index.vpcs.get(vpcId) : undefined;
+    if (vpc) {
+      texts.push(vpc.CidrBlock, ...(vpc.CidrBlockAssociationSet ?? []).map((a) => a.CidrBlock));
+      texts.push(...(vpc.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock));
+    } else {
+      for (const s of ctx.index.inventory.subnets) {
+        if (s.VpcId !== vpcId) continue;
+        texts.push(s.CidrBlock, ...(s.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock));
+      }
+    }
+    const cidrs = texts.flatMap((t) => {
+      const c = t ? parseCidr(t) : undefined;
+      return c ? [c] : [];
+    });
+    return AddressSet.fromCidrs(family, cidrs);
+  });
+}
+
+function isPrivateCarrier(kind: string | undefined): boolean {
+  return (
+    kind === 'pcx' ||
+    kind === 'tgw' ||
+    kind === 'vgw' ||
+    kind === 'eni' ||
+    kind === 'instance' ||
+    kind === 'local'
+  );
+}
+
+function evaluatePath(
+  ctx: AnalysisContext,
+  path: Path,
+  target: Eni,
+  targetInstance: Instance,
+  port: number,
+  ephemeral: PortRange,
+): { blockers: Blocker[]; partial: boolean } {
+  const results: EvaluatorVerdict[] = [];
+  results.push(evaluateInstanceState(ctx, targetInstance));
+  if (path.sourceInstance && path.sourceInstance !== targetInstance)
+    results.push(evaluateInstanceState(ctx, path.sourceInstance, 'source'));
+
+  const targetAddr = path.targetAddress ? single(path.targetAddress) : undefined;
+  const targetPeer: Peer | undefined = targetAddr && {
+    family: path.family,
+    addresses: targetAddr,
+    label: `${targetInstance.InstanceId} (${path.targetAddress})`,
+    ...(path.kind === 'private' ? { eni: target } : {}),
+  };
+  const targetSubnet = target.SubnetId ?? '';
+  const crossesSubnets = path.sourceSubnetId !== targetSubnet;
+
+  // Routes: the source subnet carries the SYN, the target subnet carries the reply.
+  if (path.sourceSubnetId && targetPeer && crossesSubnets) {
+    results.push(
+      evaluateRoutes(ctx, {
+        leg: 'forward',
+        routeTable: ctx.index.routeTableForSubnet(path.sourceSubnetId),
+        subnetId: path.sourceSubnetId,
+        destination: targetPeer,
+        path: path.kind,
+      }),
+    );
+  }
+  if (crossesSubnets && targetAddr) {
+    results.push(
+      evaluateRoutes(ctx, {
+        leg: 'return',
+        routeTable: ctx.index.routeTableForSubnet(targetSubnet),
+        subnetId: targetSubnet,
+        destination: path.source,
+        path: path.kind,
+      }),
+    );
+  }
+
+  // Security groups: the target's ingress; the source's egress when the source is an ENI.
+  results.push(evaluateSecurityGroups(ctx, { eni: target, direction: 'inbound', peer: path.source, port }));
+  if (path.sourceEni && targetPeer) {
+    results.push(
+      evaluateSecurityGroups(ctx, { eni: path.sourceEni, direction: 'outbound', peer: targetPeer, port }),
+    );
+  }
+
+  // Network ACLs: both subnets, both directions, when the path crosses a subnet boundary.
+  if (crossesSubnets) {
+    const acl = ctx.index.networkAclForSubnet(targetSubnet);
+    const q = { acl, subnetId: targetSubnet, peer: path.source, port, ephemeral };
+    results.push(evaluateNetworkAcl(ctx, { ...q, leg: 'target-inbound' }));
+    results.push(evaluateNetworkAcl(ctx, { ...q, leg: 'target-outbound' }));
+    if (path.sourceSubnetId && targetPeer) {
+      const sq = {
+        acl: ctx.index.networkAclForSubnet(path.sourceSubnetId),
+        subnetId: path.sourceSubnetId,
+        peer: targetPeer,
+        port,
+        ephemeral,
+      };
+      results.push(evaluateNetworkAcl(ctx, { ...sq, leg: 'source-outbound' }));
+      results.push(evaluateNetworkAcl(ctx, { ...sq, leg: 'source-inbound' }));
+    }
+  }
+
+  const blockers = [...path.blockers, ...results.flatMap((r) => r.blockers)];
+  return { blockers, partial: results.some((r) => r.partial) };
+}
+
+/** The SSH port of an instance: its `port22:port` tag, else the analysis default. */
+export function sshPortOf(instance: Instance, fallback: number): number {
+  const tag = tagValue(instance.Tags, 'port22:port');
+  const n = tag === undefined ? Number.NaN : Number(tag);
+  return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : fallback;
+}
+
+/** Instances in the same VPC as `instance`, other than itself (the default sources). */
+function peersInVpc(ctx: AnalysisContext, byVpc: Map<string, string[]>, instance: Instance): string[] {
+  const eni = ctx.index.primaryEniByInstance.get(instance.InstanceId);
+  const vpc = eni ? vpcIdOf(ctx, eni) : undefined;
+  return vpc ? (byVpc.get(vpc) ?? []).filter((id) => id !== instance.InstanceId) : [];
+}
+
+export function analyze(inventory: Inventory, options: AnalyzeOptions = {}): AnalysisReport {
+  const ctx = new AnalysisContext(indexInventory(inventory));
+  const defaultPort = options.port ?? 22;
+  const ephemeral = options.ephemeral ?? DEFAULT_EPHEMERAL;
+  const resolved = new Map<string, Source>();
+  const resolve = (spec: string): Source => {
+    let s = resolved.get(spec);
+    if (!s) {
+      s = resolveSource(ctx, spec);
+      resolved.set(spec, s);
+    }
+    return s;
+  };
+  for (const spec of options.sources ?? []) resolve(spec);
+
+  const byVpc = new Map<string, string[]>();
+  if (!options.sources) {
+    for (const i of inventory.instances) {
+      const eni = ctx.index.primaryEniByInstance.get(i.InstanceId);
+      const vpc = eni ? vpcIdOf(ctx, eni) : undefined;
+      if (vpc) byVpc.set(vpc, [...(byVpc.get(vpc) ?? []), i.InstanceId]);
+    }
+  }
+
+  const verdicts: Verdict[] = [];
+  for (const instance of inventory.instances) {
+    if (instance.State?.Name === 'terminated') continue;
+    const target = ctx.index.primaryEniByInstance.get(instance.InstanceId);
+    if (!target) continue;
+    const port = sshPortOf(instance, defaultPort);
+    const specs = options.sources ?? ['internet', ...peersInVpc(ctx, byVpc, instance)];
+    for (const spec of specs) {
+      const source = resolve(spec);
+      if (source.kind === 'eni' && source.eni.NetworkInterfaceId === target.NetworkInterfaceId) continue;
+      for (const path of pathsFor(ctx, source, target, instance)) {
+        const { blockers, partial } = evaluatePath(ctx, path, target, instance, port, ephemeral);
+        const reachable = blockers.every((b) => b.code === 'NACL_EPHEMERAL_PARTIAL');
+        verdicts.push({
+          instanceId: instance.InstanceId,
+          address: path.targetAddress,
+          source: spec,
+          family: path.family,
+          reachable,
+          ...(partial && reachable ? { partial: true } : {}),
+          blockers,
+        });
+      }
+    }
+  }
+  return { verdicts, exposure: auditExposure(ctx, defaultPort) };
+}

@@ -1,0 +1,88 @@
+/**
+ * The exposure audit (DESIGN.md, "Exposure findings").
+ *
+ * SSH_OPEN_TO_INTERNET: a security group whose inbound rules, taken together and with prefix lists
+ * expanded, admit EVERY public address on the SSH port. "Public" is exact and per family (see
+ * net/cidr.ts): IPv4 is 0.0.0.0/0 minus the IANA special-purpose ranges that are not globally reachable
+ * (RFC 1918, CGNAT, loopback, link-local, documentation, benchmarking, multicast, reserved); IPv6 is
+ * 2000::/3 minus 2001:db8::/32. So 0.0.0.0/0, or 0.0.0.0/1 + 128.0.0.0/1, or "everything except
+ * 10.0.0.0/8" are open; a /24 office range, or everything but one public /24, is not. Group references
+ * never count: they stand for private ENI addresses.
+ *
+ * NACL_SSH_OPEN_TO_INTERNET: a custom (non-default) network ACL whose inbound rules, in rule order,
+ * allow the port from every public address. The default ACL allows everything by design and says
+ * nothing about intent, so it is not reported.
+ */
+import { tagValue } from '../inventory/model.ts';
+import { type IpFamily, publicAddresses } from '../net/cidr.ts';
+import type { AnalysisContext } from './evaluation.ts';
+import { aclAllowedAddresses } from './network-acl-evaluator.ts';
+import { addressesAllowedByGroup } from './security-group-evaluator.ts';
+import type { ExposureFinding } from './types.ts';
+
+const FAMILY_NAME: Record<IpFamily, string> = { ipv4: 'IPv4', ipv6: 'IPv6' };
+
+function portOf(tags: Parameters<typeof tagValue>[0], fallback: number): number {
+  const n = Number(tagValue(tags, 'port22:port'));
+  return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : fallback;
+}
+
+export function auditExposure(ctx: AnalysisContext, defaultPort: number): ExposureFinding[] {
+  const { index } = ctx;
+  // Which instances (and SSH ports) each group and each subnet concerns.
+  const instancesByGroup = new Map<string, Set<string>>();
+  const instancesBySubnet = new Map<string, Set<string>>();
+  const portsOf = new Map<string, number>();
+  for (const i of index.inventory.instances) {
+    if (i.State?.Name !== 'terminated') portsOf.set(i.InstanceId, portOf(i.Tags, defaultPort));
+  }
+  for (const eni of index.enis.values()) {
+    const id = eni.InstanceId;
+    if (!id || !portsOf.has(id)) continue;
+    for (const g of eni.GroupIds) instancesByGroup.set(g, (instancesByGroup.get(g) ?? new Set()).add(id));
+    if (eni.SubnetId)
+      instancesBySubnet.set(eni.SubnetId, (instancesBySubnet.get(eni.SubnetId) ?? new Set()).add(id));
+  }
+  const portsFor = (ids: Iterable<string>): number[] => {
+    const ports = new Set<number>();
+    for (const id of ids) ports.add(portsOf.get(id) ?? defaultPort);
+    return ports.size > 0 ? [...ports].sort((a, b) => a - b) : [defaultPort];
+  };
+
+  const findings: ExposureFinding[] = [];
+  for (const sg of index.inventory.securityGroups) {
+    const instances = [...(instancesByGroup.get(sg.GroupId) ?? [])].sort();
+    for (const port of portsFor(instances)) {
+      for (const family of ['ipv4', 'ipv6'] as const) {
+        const { addresses, rules } = addressesAllowedByGroup(ctx, sg.GroupId, family, port);
+        if (!addresses.covers(publicAddresses(family))) continue;
+        const name = sg.GroupName ? ` (${sg.GroupName})` : '';
+        const who = instances.length > 0 ? `exposes ${instances.join(', ')}` : 'attached to no instance';
+        findings.push({
+          code: 'SSH_OPEN_TO_INTERNET',
+          resourceId: sg.GroupId,
+          detail: `security group ${sg.GroupId}${name} lets every public ${FAMILY_NAME[family]} address reach TCP ${port} (${rules.join('; ')}); ${who}`,
+          instanceIds: instances,
+        });
+      }
+    }
+  }
+
+  for (const acl of index.inventory.networkAcls) {
+    if (acl.IsDefault) continue;
+    const subnets = (acl.Associations ?? []).flatMap((a) => (a.SubnetId ? [a.SubnetId] : [])).sort();
+    const instances = [...new Set(subnets.flatMap((s) => [...(instancesBySubnet.get(s) ?? [])]))].sort();
+    for (const port of portsFor(instances)) {
+      for (const family of ['ipv4', 'ipv6'] as const) {
+        if (!aclAllowedAddresses(ctx, acl, family, port).covers(publicAddresses(family))) continue;
+        findings.push({
+          code: 'NACL_SSH_OPEN_TO_INTERNET',
+          resourceId: acl.NetworkAclId,
+          detail: `custom network ACL ${acl.NetworkAclId} allows TCP ${port} inbound from every public ${FAMILY_NAME[family]} address to ${subnets.length > 0 ? subnets.join(', ') : 'no subnet'}${instances.length > 0 ? ` (${instances.join(', ')})` : ''}`,
+          instanceIds: instances,
+        });
+      }
+    }
+  }
+  return findings;
+}

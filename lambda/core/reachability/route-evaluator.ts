@@ -1,0 +1,265 @@
+/**
+ * Route tables: the most specific route that matches the destination wins (longest prefix match), the
+ * `local` route covers the VPC's own CIDRs, and a subnet without an explicit association uses its VPC's
+ * main route table — which DescribeRouteTables lists only under the VPC, not under the subnet (VPC User
+ * Guide, "Route priority", "Main route table"). A route whose target is gone has state `blackhole` and
+ * drops what it matches.
+ *
+ * A TCP handshake needs both directions: the source subnet's table must carry the SYN toward the target,
+ * and the target subnet's table must carry the SYN-ACK back the way the SYN came. Replies to an internet
+ * client must leave through the internet gateway (for IPv4 the instance needs a public IPv4 or Elastic
+ * IP, which the gateway translates); a NAT gateway or an egress-only internet gateway only carries
+ * connections the instance itself opens, so replies sent to one never reach the client.
+ */
+import type { Route, RouteTable } from '../inventory/model.ts';
+import {
+  type AddressInterval,
+  AddressSet,
+  type Cidr,
+  formatCidr,
+  type IpFamily,
+  parseCidr,
+} from '../net/cidr.ts';
+import {
+  type AnalysisContext,
+  describeAddresses,
+  type EvaluatorVerdict,
+  type Peer,
+  verdictOf,
+} from './evaluation.ts';
+import type { Blocker } from './types.ts';
+
+export type RouteTargetKind =
+  | 'local'
+  | 'igw'
+  | 'eigw'
+  | 'nat'
+  | 'pcx'
+  | 'tgw'
+  | 'vgw'
+  | 'eni'
+  | 'instance'
+  | 'other';
+
+export interface RouteTarget {
+  readonly kind: RouteTargetKind;
+  readonly id: string;
+}
+
+interface CompiledRoute {
+  readonly destination: string;
+  readonly first: bigint;
+  readonly last: bigint;
+  readonly prefix: number;
+  readonly target: RouteTarget;
+  readonly blackhole: boolean;
+  /** Static CIDR routes win over prefix-list routes of the same length. */
+  readonly fromPrefixList: boolean;
+}
+
+export function routeTarget(r: Route): RouteTarget {
+  if (r.GatewayId === 'local') return { kind: 'local', id: 'local' };
+  if (r.GatewayId?.startsWith('igw-')) return { kind: 'igw', id: r.GatewayId };
+  if (r.GatewayId?.startsWith('vgw-')) return { kind: 'vgw', id: r.GatewayId };
+  if (r.EgressOnlyInternetGatewayId) return { kind: 'eigw', id: r.EgressOnlyInternetGatewayId };
+  if (r.NatGatewayId) return { kind: 'nat', id: r.NatGatewayId };
+  if (r.VpcPeeringConnectionId) return { kind: 'pcx', id: r.VpcPeeringConnectionId };
+  if (r.TransitGatewayId) return { kind: 'tgw', id: r.TransitGatewayId };
+  if (r.NetworkInterfaceId) return { kind: 'eni', id: r.NetworkInterfaceId };
+  if (r.InstanceId) return { kind: 'instance', id: r.InstanceId };
+  const other = r.GatewayId ?? r.LocalGatewayId ?? r.CarrierGatewayId ?? r.CoreNetworkArn ?? 'unknown target';
+  return { kind: 'other', id: other };
+}
+
+function compile(ctx: AnalysisContext, rtb: RouteTable, family: IpFamily): readonly CompiledRoute[] {
+  return ctx.cached(`rtb|${rtb.RouteTableId}|${family}`, () => {
+    const out: CompiledRoute[] = [];
+    for (const r of rtb.Routes ?? []) {
+      const target = routeTarget(r);
+      const blackhole = r.State === 'blackhole';
+      const dest = family === 'ipv4' ? r.DestinationCidrBlock : r.DestinationIpv6CidrBlock;
+      const cidrs: Cidr[] = [];
+      if (dest) {
+        const c = parseCidr(dest);
+        if (c && c.family === family) cidrs.push(c);
+      }
+      if (r.DestinationPrefixListId) {
+        for (const e of ctx.index.inventory.prefixLists.get(r.DestinationPrefixListId) ?? []) {
+          const c = parseCidr(e.Cidr);
+          if (c && c.family === family) cidrs.push(c);
+        }
+      }
+      for (const c of cidrs) {
+        out.push({
+          destination: r.DestinationPrefixListId
+            ? `${r.DestinationPrefixListId} (${formatCidr(c)})`
+            : formatCidr(c),
+          first: c.first,
+          last: c.last,
+          prefix: c.prefix,
+          target,
+          blackhole,
+          fromPrefixList: r.DestinationPrefixListId !== undefined,
+        });
+      }
+    }
+    return out;
+  });
+}
+
+/** The route chosen for one part of a destination set (undefined: no route matches). */
+export interface RouteLeg {
+  readonly addresses: AddressSet;
+  readonly route?: {
+    readonly destination: string;
+    readonly target: RouteTarget;
+    readonly blackhole: boolean;
+  };
+}
+
+/** Longest-prefix match of every address in `dest`, grouped by the route chosen. */
+export function lookupRoutes(ctx: AnalysisContext, rtb: RouteTable, dest: AddressSet): readonly RouteLeg[] {
+  return ctx.cached(`rtb-lookup|${rtb.RouteTableId}|${dest.key}`, () => {
+    const routes = compile(ctx, rtb, dest.family);
+    const cuts: bigint[] = [];
+    for (const r of routes) cuts.push(r.first, r.last + 1n);
+    cuts.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const groups = new Map<CompiledRoute | undefined, AddressInterval[]>();
+    const add = (cell: AddressInterval) => {
+      let best: CompiledRoute | undefined;
+      for (const r of routes) {
+        if (r.first > cell.first || r.last < cell.last) continue;
+        if (
+          !best ||
+          r.prefix > best.prefix ||
+          (r.prefix === best.prefix && best.fromPrefixList && !r.fromPrefixList)
+        )
+          best = r;
+      }
+      const l = groups.get(best);
+      if (l) l.push(cell);
+      else groups.set(best, [cell]);
+    };
+    for (const iv of dest.intervals) {
+      let first = iv.first;
+      for (const c of cuts) {
+        if (c <= first) continue;
+        if (c > iv.last) break;
+        add({ first, last: c - 1n });
+        first = c;
+      }
+      add({ first, last: iv.last });
+    }
+    return [...groups.entries()].map(([r, ivs]) => ({
+      addresses: AddressSet.of(dest.family, ivs),
+      ...(r ? { route: { destination: r.destination, target: r.target, blackhole: r.blackhole } } : {}),
+    }));
+  });
+}
+
+/** Which kind of path the packets take, which decides the route targets that can carry them. */
+export type PathKind =
+  /** Private addresses end to end: the same VPC, peering, transit gateway, VPN / Direct Connect. */
+  | 'private'
+  /** The internet, through the target VPC's internet gateway. */
+  | 'internet';
+
+export interface RouteQuestion {
+  /** `forward`: the source subnet sends the SYN; `return`: the target subnet sends the SYN-ACK. */
+  readonly leg: 'forward' | 'return';
+  readonly routeTable: RouteTable | undefined;
+  readonly subnetId: string;
+  /** Where the packets of this leg go. */
+  readonly destination: Peer;
+  readonly path: PathKind;
+}
+
+/** Route targets that can carry each kind of path. */
+function carries(kind: RouteTargetKind, path: PathKind, leg: 'forward' | 'return'): boolean {
+  if (path === 'internet') {
+    // A client on the internet reaches the instance through the internet gateway and the reply must go
+    // back through it; a NAT gateway may carry a SYN the source opens (forward), never a reply.
+    if (kind === 'igw') return true;
+    if (kind === 'nat') return leg === 'forward';
+    return false;
+  }
+  return (
+    kind === 'local' ||
+    kind === 'pcx' ||
+    kind === 'tgw' ||
+    kind === 'vgw' ||
+    kind === 'eni' ||
+    kind === 'instance'
+  );
+}
+
+export function evaluateRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict {
+  const { destination } = q;
+  const what = q.leg === 'forward' ? 'SYN' : 'replies';
+  if (!q.routeTable) {
+    return verdictOf(
+      [
+        {
+          code: 'NO_ROUTE',
+          resourceId: q.subnetId,
+          detail: `no route table known for ${q.subnetId} (no explicit association and no main route table in the inventory)`,
+        },
+      ],
+      [],
+    );
+  }
+  const rtbId = q.routeTable.RouteTableId;
+  const legs = lookupRoutes(ctx, q.routeTable, destination.addresses);
+  const evidence: string[] = [];
+  const blockers: Blocker[] = [];
+  for (const leg of legs) {
+    const part = legs.length === 1 ? destination.label : describeAddresses(leg.addresses);
+    if (!leg.route) {
+      blockers.push({
+        code: 'NO_ROUTE',
+        resourceId: rtbId,
+        detail: `route table ${rtbId} of ${q.subnetId} has no route for ${what} to ${part}`,
+      });
+      continue;
+    }
+    const { target, destination: dest } = leg.route;
+    if (leg.route.blackhole) {
+      blockers.push({
+        code: 'BLACKHOLE_ROUTE',
+        resourceId: rtbId,
+        detail: `route table ${rtbId} of ${q.subnetId} sends ${what} to ${part} via ${dest} → ${target.id}, which is a blackhole (the target no longer exists)`,
+      });
+      continue;
+    }
+    if (!carries(target.kind, q.path, q.leg)) {
+      const why =
+        target.kind === 'eigw'
+          ? 'an egress-only internet gateway carries only connections the instance opens'
+          : target.kind === 'nat'
+            ? 'a NAT gateway carries only connections the instance opens, so replies never reach the client'
+            : q.path === 'internet'
+              ? 'not the internet gateway the connection arrives through'
+              : 'that target cannot reach private addresses of this path';
+      blockers.push({
+        code: 'NO_ROUTE',
+        resourceId: rtbId,
+        detail: `route table ${rtbId} of ${q.subnetId} sends ${what} to ${part} via ${dest} → ${target.id}: ${why}`,
+      });
+      continue;
+    }
+    evidence.push(`route table ${rtbId}: ${what} to ${part} via ${dest} → ${target.id}`);
+  }
+  return verdictOf(blockers, evidence);
+}
+
+/** The route target chosen for one address (for choosing the path kind). */
+export function routeFor(
+  ctx: AnalysisContext,
+  rtb: RouteTable | undefined,
+  dest: AddressSet,
+): RouteTarget | undefined {
+  if (!rtb) return undefined;
+  const legs = lookupRoutes(ctx, rtb, dest);
+  const leg = legs[0];
+  return leg?.route && !leg.route.blackhole ? leg.route.target : undefined;
+}

@@ -1,0 +1,186 @@
+/**
+ * Security groups: stateful and allow-only. Traffic is allowed when ANY rule of ANY group on the ENI
+ * allows it (the union of all the groups); replies to allowed traffic are always allowed, so only the
+ * SYN's direction is evaluated (VPC User Guide, "Security group rules"). A rule names its peer by IPv4 /
+ * IPv6 CIDR, by managed prefix list (expanded from its entries) or by another security group — and a
+ * referenced group stands for the private addresses of the ENIs in it, so it can only match a peer that
+ * IS such an ENI reached over its private address, never a bare CIDR.
+ */
+import type { Eni, IpPermission } from '../inventory/model.ts';
+import { AddressSet, type Cidr, formatCidr, type IpFamily, parseCidr } from '../net/cidr.ts';
+import { ALL_PORTS, formatPortRange, type PortRange } from '../net/port-range.ts';
+import {
+  type AnalysisContext,
+  describeAddresses,
+  type EvaluatorVerdict,
+  type Peer,
+  verdictOf,
+} from './evaluation.ts';
+import type { Blocker, Direction } from './types.ts';
+
+/** The TCP ports a rule covers, or undefined when it does not carry TCP (udp, icmp, other protocols). */
+export function tcpPortsOfPermission(p: IpPermission): PortRange | undefined {
+  const proto = p.IpProtocol.toLowerCase();
+  // "-1" means all protocols and all ports; EC2 accepts "tcp" or its number "6".
+  if (proto === '-1' || proto === 'all') return ALL_PORTS;
+  if (proto !== 'tcp' && proto !== '6') return undefined;
+  const from = p.FromPort ?? 0;
+  const to = p.ToPort ?? 65535;
+  if (from === -1 || to === -1) return ALL_PORTS;
+  return { from, to };
+}
+
+interface CompiledRule {
+  readonly groupId: string;
+  readonly ports: PortRange;
+  readonly addresses: AddressSet;
+  /** Referenced group ids (UserIdGroupPairs). */
+  readonly groupRefs: readonly string[];
+  /** Prefix lists whose entries are missing from the inventory. */
+  readonly unknownPrefixLists: readonly string[];
+  readonly text: string;
+}
+
+interface Allowance {
+  readonly addresses: AddressSet;
+  readonly groupRefs: ReadonlySet<string>;
+  readonly rules: readonly CompiledRule[];
+  readonly missingGroups: readonly string[];
+}
+
+function compileRules(
+  ctx: AnalysisContext,
+  groupId: string,
+  direction: Direction,
+  family: IpFamily,
+): readonly CompiledRule[] {
+  return ctx.cached(`sg-rules|${groupId}|${direction}|${family}`, () => {
+    const sg = ctx.index.securityGroups.get(groupId);
+    const perms = (direction === 'inbound' ? sg?.IpPermissions : sg?.IpPermissionsEgress) ?? [];
+    const out: CompiledRule[] = [];
+    const word = direction === 'inbound' ? 'from' : 'to';
+    for (const p of perms) {
+      const ports = tcpPortsOfPermission(p);
+      if (!ports) continue;
+      const cidrs: Cidr[] = [];
+      const names: string[] = [];
+      if (family === 'ipv4') {
+        for (const r of p.IpRanges ?? []) {
+          const c = parseCidr(r.CidrIp);
+          if (c) cidrs.push(c);
+        }
+      } else {
+        for (const r of p.Ipv6Ranges ?? []) {
+          const c = parseCidr(r.CidrIpv6);
+          if (c) cidrs.push(c);
+        }
+      }
+      let addresses = AddressSet.fromCidrs(family, cidrs);
+      names.push(...cidrs.map(formatCidr));
+      const unknown: string[] = [];
+      for (const pl of p.PrefixListIds ?? []) {
+        const set = ctx.prefixList(pl.PrefixListId, family);
+        if (set) addresses = addresses.union(set);
+        else unknown.push(pl.PrefixListId);
+        names.push(pl.PrefixListId);
+      }
+      const groupRefs = (p.UserIdGroupPairs ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : []));
+      names.push(...groupRefs);
+      if (addresses.isEmpty && groupRefs.length === 0) continue;
+      const proto = ports === ALL_PORTS ? 'all traffic' : `TCP ${formatPortRange(ports)}`;
+      out.push({
+        groupId,
+        ports,
+        addresses,
+        groupRefs,
+        unknownPrefixLists: unknown,
+        text: `${groupId} allows ${proto} ${word} ${names.join(', ')}`,
+      });
+    }
+    return out;
+  });
+}
+
+function allowanceFor(
+  ctx: AnalysisContext,
+  groupIds: readonly string[],
+  direction: Direction,
+  family: IpFamily,
+  port: number,
+): Allowance {
+  return ctx.cached(`sg-allow|${groupIds.join(',')}|${direction}|${family}|${port}`, () => {
+    let addresses = AddressSet.empty(family);
+    const refs = new Set<string>();
+    const rules: CompiledRule[] = [];
+    const missing: string[] = [];
+    for (const g of groupIds) {
+      if (!ctx.index.securityGroups.has(g)) missing.push(g);
+      for (const r of compileRules(ctx, g, direction, family)) {
+        if (port < r.ports.from || port > r.ports.to) continue;
+        rules.push(r);
+        addresses = addresses.union(r.addresses);
+        for (const ref of r.groupRefs) refs.add(ref);
+      }
+    }
+    return { addresses, groupRefs: refs, rules, missingGroups: missing };
+  });
+}
+
+export interface SecurityGroupQuestion {
+  /** The ENI whose groups are evaluated (the target for inbound, the source for outbound). */
+  readonly eni: Eni;
+  /** `inbound`: may `peer` open TCP to `port` on the ENI? `outbound`: may the ENI open it to `peer`? */
+  readonly direction: Direction;
+  readonly peer: Peer;
+  readonly port: number;
+}
+
+/**
+ * Decides whether the groups on `eni` let the SYN through. The peer passes when every one of its
+ * addresses is allowed by some CIDR or prefix-list rule, or when it is an ENI (reached privately) that
+ * belongs to a referenced group.
+ */
+export function evaluateSecurityGroups(ctx: AnalysisContext, q: SecurityGroupQuestion): EvaluatorVerdict {
+  const { eni, direction, peer, port } = q;
+  const allowance = allowanceFor(ctx, eni.GroupIds, direction, peer.family, port);
+  const evidence: string[] = [];
+  const memberOf = peer.eni ? peer.eni.GroupIds.filter((g) => allowance.groupRefs.has(g)) : [];
+  for (const r of allowance.rules) {
+    const byRef = r.groupRefs.some((g) => memberOf.includes(g));
+    if (byRef || !r.addresses.intersect(peer.addresses).isEmpty) evidence.push(r.text);
+  }
+  for (const g of allowance.missingGroups)
+    evidence.push(`${g} is attached to ${eni.NetworkInterfaceId} but not in the inventory`);
+  if (memberOf.length > 0 || allowance.addresses.covers(peer.addresses)) return verdictOf([], evidence);
+
+  const groups = eni.GroupIds.length > 0 ? eni.GroupIds.join(', ') : 'no security groups';
+  const word = direction === 'inbound' ? 'from' : 'to';
+  const verb = eni.GroupIds.length === 1 ? 'allows' : 'allow';
+  const allowedPart = allowance.addresses.intersect(peer.addresses);
+  const what = allowedPart.isEmpty
+    ? `${verb} no TCP ${port} ${word} ${peer.label}`
+    : `${verb} TCP ${port} ${word} only part of ${peer.label} (${describeAddresses(allowedPart)}), not ${describeAddresses(peer.addresses.subtract(allowance.addresses))}`;
+  const unknownPl = [...new Set(allowance.rules.flatMap((r) => r.unknownPrefixLists))];
+  const note = unknownPl.length > 0 ? ` (entries of ${unknownPl.join(', ')} not in the inventory)` : '';
+  const blocker: Blocker = {
+    code: direction === 'inbound' ? 'SG_INGRESS_NO_MATCH' : 'SG_EGRESS_NO_MATCH',
+    resourceId: eni.GroupIds[0] ?? eni.NetworkInterfaceId,
+    direction,
+    detail: `security group${eni.GroupIds.length === 1 ? '' : 's'} ${groups} on ${eni.InstanceId ?? eni.NetworkInterfaceId} ${what}${note}`,
+  };
+  return verdictOf([blocker], evidence);
+}
+
+/**
+ * Every address a group set lets reach `port` (CIDRs and prefix lists; group references excluded,
+ * since they stand for private ENI addresses, never the internet). Used by the exposure audit.
+ */
+export function addressesAllowedByGroup(
+  ctx: AnalysisContext,
+  groupId: string,
+  family: IpFamily,
+  port: number,
+): { addresses: AddressSet; rules: string[] } {
+  const a = allowanceFor(ctx, [groupId], 'inbound', family, port);
+  return { addresses: a.addresses, rules: a.rules.filter((r) => !r.addresses.isEmpty).map((r) => r.text) };
+}
