@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { isSnoozed, parseAlertTags } from '../../../lambda/core/alerts/tags.ts';
 
 describe('alert tags', () => {
-  const cases = [
+  const cases: { tags: Record<string, string>; expected: object }[] = [
     { tags: {}, expected: { expect: 'open' } },
     { tags: { 'port22:expect': 'Closed ' }, expected: { expect: 'closed' } },
     { tags: { 'port22:expect': 'maybe' }, expected: { expect: 'open' } },

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   assertWithinEmfLimits,
   type EmfDocument,
+  type EmfUnit,
   type RunMetricsInput,
   renderRunMetrics,
 } from '../../../lambda/core/metrics/emf.ts';
@@ -28,7 +29,7 @@ const base: RunMetricsInput = {
   ],
 };
 
-const directive = (dims: string[], metrics: [string, string][]) => ({
+const directive = (dims: string[], metrics: [string, EmfUnit][]) => ({
   Timestamp: TS,
   CloudWatchMetrics: [
     { Namespace: 'Port22', Dimensions: [dims], Metrics: metrics.map(([Name, Unit]) => ({ Name, Unit })) },
