@@ -13,8 +13,11 @@ export const MetricName = {
   ChecksRun: 'ChecksRun',
   InstancesHealthy: 'InstancesHealthy',
   InstancesUnhealthy: 'InstancesUnhealthy',
-  /** Instances per diagnosis code: dimensions `Vpc` and `Diagnosis`. */
-  Diagnosis: 'Diagnosis',
+  /**
+   * Instances per diagnosis code: dimensions `Vpc` and `Diagnosis`. Not named "Diagnosis": in EMF a metric
+   * and a dimension are both root members of the document, so they cannot share a name.
+   */
+  DiagnosisCount: 'DiagnosisCount',
   ProbeConnectMs: 'ProbeConnectMs',
   ProbeIdentMs: 'ProbeIdentMs',
   ProbeKexMs: 'ProbeKexMs',
@@ -49,7 +52,7 @@ export function fleetMetric(name: MetricName, vpcId: string, statistic: string, 
 /** Every diagnosis series of one VPC, found by a search so new codes appear without a redeploy. */
 export function diagnosisSearch(vpcId: string, period: Duration): IMetric {
   return new MathExpression({
-    expression: `SEARCH('{${METRIC_NAMESPACE},Diagnosis,Vpc} MetricName="${MetricName.Diagnosis}" Vpc="${vpcId}"', 'Maximum', ${period.toSeconds()})`,
+    expression: `SEARCH('{${METRIC_NAMESPACE},Diagnosis,Vpc} MetricName="${MetricName.DiagnosisCount}" Vpc="${vpcId}"', 'Maximum', ${period.toSeconds()})`,
     label: '',
     period,
   });

@@ -5,8 +5,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { NAMESPACE, renderRunMetrics } from '../../lambda/core/metrics/emf.ts';
 import type { Port22ConfigInput } from '../../lib/config.ts';
 import { UNHEALTHY_INSTANCES_QUERY } from '../../lib/dashboard.ts';
+import { MetricName } from '../../lib/metrics.ts';
 import {
   EC2_READ_ACTIONS,
   sizeProber,
@@ -493,6 +495,35 @@ describe('Port22Stack with two VPCs', () => {
 
   it('cdk-nag AwsSolutions: zero unacknowledged findings', () => {
     assert.deepEqual(nagViolations(app), []);
+  });
+});
+
+describe('metric contract with the EMF renderer', () => {
+  it('every metric the dashboard and alarms read is rendered, in the Port22 namespace, with these dimensions', () => {
+    const docs = renderRunMetrics({
+      vpcId: VPC,
+      timestamp: 0,
+      checksRun: 3,
+      healthy: 2,
+      unhealthy: 1,
+      unchecked: 0,
+      proberErrors: 0,
+      diagnosisCounts: { HEALTHY: 2, SSHD_NOT_LISTENING: 1 },
+      probePhases: [{ connectMs: 1, identMs: 2, kexMs: 3, authMs: 4, totalMs: 10 }],
+    });
+    const rendered = new Map<string, string>();
+    for (const doc of docs) {
+      for (const directive of doc._aws.CloudWatchMetrics) {
+        assert.equal(directive.Namespace, NAMESPACE);
+        for (const m of directive.Metrics)
+          rendered.set(m.Name, directive.Dimensions.map((d) => d.join('+')).join(' '));
+      }
+    }
+    const expected = Object.fromEntries(
+      Object.values(MetricName).map((name) => [name, name === 'DiagnosisCount' ? 'Vpc+Diagnosis' : 'Vpc']),
+    );
+    assert.deepEqual(Object.fromEntries(Object.keys(expected).map((n) => [n, rendered.get(n)])), expected);
+    assert.equal(NAMESPACE, 'Port22');
   });
 });
 

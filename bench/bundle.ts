@@ -1,0 +1,109 @@
+/**
+ * `node --import tsx bench/bundle.ts [runs]`: bundles the prober handler with the esbuild settings the
+ * CDK stack deploys (lib/prober-bundling.ts), prints the bundle size, its largest inputs, and the time
+ * to load the module in a fresh `node` process (median of several), side by side with loading the same
+ * handler unbundled from source through tsx. Goals: under 1 MB, under 300 ms.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import {
+  PROBER_ENTRY,
+  PROBER_ESBUILD_TARGET,
+  PROBER_EXTERNALS,
+  PROJECT_ROOT,
+} from '../lib/prober-bundling.ts';
+
+const runs = Number(process.argv[2] ?? 7);
+const out = mkdtempSync(join(tmpdir(), 'port22-bundle-'));
+const bundle = join(out, 'index.js');
+
+try {
+  const result = await build({
+    entryPoints: [PROBER_ENTRY],
+    bundle: true,
+    platform: 'node',
+    target: PROBER_ESBUILD_TARGET,
+    format: 'cjs',
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    external: [...PROBER_EXTERNALS],
+    outfile: bundle,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const bytes = statSync(bundle).size;
+  const gzipped = gzipSync(readFileSync(bundle)).length;
+
+  const inputs = Object.entries(
+    result.metafile.outputs[Object.keys(result.metafile.outputs).find((o) => o.endsWith('index.js'))!]!
+      .inputs,
+  )
+    .map(([path, { bytesInOutput }]) => ({ path, bytesInOutput }))
+    .sort((a, b) => b.bytesInOutput - a.bytesInOutput);
+  const byPackage = new Map<string, number>();
+  for (const { path, bytesInOutput } of inputs) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+    const key = m ? m[1]! : '(port22 source)';
+    byPackage.set(key, (byPackage.get(key) ?? 0) + bytesInOutput);
+  }
+
+  // Load time measured inside a fresh process, so process start-up is not counted, only the module.
+  // NODE_PATH stands in for the AWS SDK the Lambda runtime provides.
+  const env = { PATH: process.env.PATH, NODE_PATH: join(PROJECT_ROOT, 'node_modules') };
+  const timeLoad = (args: string[]): number => {
+    const r = spawnSync(process.execPath, args, {
+      encoding: 'utf8',
+      env,
+      cwd: PROJECT_ROOT,
+      timeout: 60_000,
+    });
+    if (r.status !== 0) throw new Error(`load failed: ${r.stderr}`);
+    return Number(r.stdout.trim().split('\n').at(-1));
+  };
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const clock = 'const t = process.hrtime.bigint();';
+  const report = 'console.log(Number(process.hrtime.bigint() - t) / 1e6)';
+  const bundled: number[] = [];
+  const source: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    bundled.push(timeLoad(['-e', `${clock} require(${JSON.stringify(bundle)}); ${report}`]));
+    source.push(
+      timeLoad([
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `${clock} await import(${JSON.stringify(PROBER_ENTRY)}); ${report}`,
+      ]),
+    );
+  }
+
+  const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+  const rows: Array<[string, string]> = [
+    [
+      'bundle (minified, CJS, node24)',
+      `${kib(bytes)} (${bytes} bytes; goal < 1 MB) ${bytes < 1_048_576 ? 'ok' : 'OVER'}`,
+    ],
+    ['bundle gzipped (≈ deployment zip)', kib(gzipped)],
+    [
+      `cold load, bundled (median of ${runs})`,
+      `${median(bundled).toFixed(1)} ms (goal < 300 ms) ${median(bundled) < 300 ? 'ok' : 'OVER'}`,
+    ],
+    [`cold load, source via tsx (median of ${runs})`, `${median(source).toFixed(1)} ms`],
+    ['ratio source / bundled', `${(median(source) / median(bundled)).toFixed(1)}×`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+  process.stdout.write('\nlargest contributors:\n');
+  for (const [name, size] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 6)) {
+    process.stdout.write(`  ${name.padEnd(40)} ${kib(size)}\n`);
+  }
+  process.exitCode = bytes < 1_048_576 && median(bundled) < 300 ? 0 : 1;
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
