@@ -142,7 +142,9 @@ export interface SecurityGroupQuestion {
  */
 export function evaluateSecurityGroups(ctx: AnalysisContext, q: SecurityGroupQuestion): EvaluatorVerdict {
   const { eni, direction, peer, port } = q;
-  const allowance = allowanceFor(ctx, eni.GroupIds, direction, peer.family, port);
+  // Sorted, so that neither the verdict nor its wording depends on the order the API lists groups in.
+  const groupIds = [...eni.GroupIds].sort();
+  const allowance = allowanceFor(ctx, groupIds, direction, peer.family, port);
   const evidence: string[] = [];
   const memberOf = peer.eni ? peer.eni.GroupIds.filter((g) => allowance.groupRefs.has(g)) : [];
   for (const r of allowance.rules) {
@@ -153,9 +155,9 @@ export function evaluateSecurityGroups(ctx: AnalysisContext, q: SecurityGroupQue
     evidence.push(`${g} is attached to ${eni.NetworkInterfaceId} but not in the inventory`);
   if (memberOf.length > 0 || allowance.addresses.covers(peer.addresses)) return verdictOf([], evidence);
 
-  const groups = eni.GroupIds.length > 0 ? eni.GroupIds.join(', ') : 'no security groups';
+  const groups = groupIds.length > 0 ? groupIds.join(', ') : 'no security groups';
   const word = direction === 'inbound' ? 'from' : 'to';
-  const verb = eni.GroupIds.length === 1 ? 'allows' : 'allow';
+  const verb = groupIds.length === 1 ? 'allows' : 'allow';
   const allowedPart = allowance.addresses.intersect(peer.addresses);
   const what = allowedPart.isEmpty
     ? `${verb} no TCP ${port} ${word} ${peer.label}`
@@ -164,9 +166,9 @@ export function evaluateSecurityGroups(ctx: AnalysisContext, q: SecurityGroupQue
   const note = unknownPl.length > 0 ? ` (entries of ${unknownPl.join(', ')} not in the inventory)` : '';
   const blocker: Blocker = {
     code: direction === 'inbound' ? 'SG_INGRESS_NO_MATCH' : 'SG_EGRESS_NO_MATCH',
-    resourceId: eni.GroupIds[0] ?? eni.NetworkInterfaceId,
+    resourceId: groupIds[0] ?? eni.NetworkInterfaceId,
     direction,
-    detail: `security group${eni.GroupIds.length === 1 ? '' : 's'} ${groups} on ${eni.InstanceId ?? eni.NetworkInterfaceId} ${what}${note}`,
+    detail: `security group${groupIds.length === 1 ? '' : 's'} ${groups} on ${eni.InstanceId ?? eni.NetworkInterfaceId} ${what}${note}`,
   };
   return verdictOf([blocker], evidence);
 }
