@@ -7,7 +7,7 @@
  * clears every timer it armed.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer, isIPv4, type Server as NetServer, type Socket } from 'node:net';
 import ssh2, { type Connection } from 'ssh2';
 
 // ssh2 is CommonJS without named-export hints: take the classes off the default export.
@@ -70,8 +70,8 @@ export type ZooKind = (typeof ZOO_KINDS)[number];
 export interface ZooOptions {
   /** OpenSSH-format private host key for ssh2 kinds. @default a fresh ed25519 key */
   readonly hostKey?: string | Buffer;
-  /** @default '127.0.0.1' */
-  readonly host?: '127.0.0.1' | '::1';
+  /** A loopback address to listen on (any of 127.0.0.0/8, or ::1). @default '127.0.0.1' */
+  readonly host?: string;
   /** slow-ident: delay before the ident. @default 1500 */
   readonly delayMs?: number;
   /** one-byte-per-second: pause between bytes. @default 1000 */
@@ -107,6 +107,7 @@ const SSH2_KINDS = new Set<ZooKind>(['healthy', 'healthy-greeting', 'open-none-a
 
 export async function startZooServer(kind: ZooKind, opts: ZooOptions = {}): Promise<ZooServer> {
   const host = opts.host ?? '127.0.0.1';
+  if (!isLoopback(host)) throw new Error(`zoo: ${host} is not a loopback address`);
   if (kind === 'refused') return startRefused(host);
 
   const sockets = new Set<Socket>();
@@ -416,4 +417,9 @@ async function startRefused(host: string): Promise<ZooServer> {
     stats: { accepted: 0, open: 0, peakOpen: 0 },
     close: async () => {},
   };
+}
+
+/** The zoo only ever listens on loopback: 127.0.0.0/8 or ::1. */
+function isLoopback(host: string): boolean {
+  return host === '::1' || (isIPv4(host) && host.startsWith('127.'));
 }

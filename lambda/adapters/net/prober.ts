@@ -48,6 +48,8 @@ const PROBE_USER = 'port22-probe';
 const MAX_KEX_BYTES = 256 * 1024;
 /** How long a clean disconnect may take before the socket is destroyed anyway. */
 const DISCONNECT_GRACE_MS = 1000;
+/** Part of the 100 ms the contract allows past totalMs that may go to waiting for the socket to close. */
+const CLOSE_WAIT_SLACK_MS = 50;
 
 /**
  * ssh2 offers a modern subset by default; a health checker must also reach old servers, so it offers
@@ -348,7 +350,20 @@ class ProbeRun {
       ...(detail !== undefined ? { detail } : {}),
     };
     this.teardown(outcome === 'ok' && this.client !== undefined);
-    this.resolve(result);
+    // Resolve once the socket is gone, so a caller that serialises probes per host (fanout) never has two
+    // of our connections open on one sshd, even for a moment (MaxStartups counts until the close). A
+    // server that never closes cannot push us past the total deadline: the wait is capped by what is left.
+    const socket = this.socket;
+    if (socket === undefined || socket.closed) {
+      this.resolve(result);
+      return;
+    }
+    const left = this.started + this.limits.totalMs + CLOSE_WAIT_SLACK_MS - performance.now();
+    const cap = setTimeout(() => this.resolve(result), Math.max(0, Math.min(DISCONNECT_GRACE_MS, left)));
+    socket.once('close', () => {
+      clearTimeout(cap);
+      this.resolve(result);
+    });
   }
 
   /**
