@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { exitStatusOf } from '../../cli/analyze.ts';
+
+const root = new URL('../../', import.meta.url).pathname;
+const FIXTURES = `${root}test/fixtures/inventories/`;
+
+function port22(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/port22.mjs', 'analyze', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('port22 analyze', () => {
+  it('a malformed file: one line naming the file and JSON path, exit 2', () => {
+    const r = port22('--inventory', `${FIXTURES}malformed`);
+    assert.equal(r.status, 2);
+    assert.equal(
+      r.stderr,
+      'port22: describe-security-groups.json: SecurityGroups[3].IpPermissions[0].FromPort: expected number\n',
+    );
+    assert.equal(r.stdout, '');
+  });
+  it('a missing directory and a bad source are exit 2 with one line', () => {
+    const missing = port22('--inventory', `${FIXTURES}nope`);
+    assert.equal(missing.status, 2);
+    assert.equal(missing.stderr.split('\n').length, 2);
+    const bad = port22('--inventory', `${FIXTURES}fleet`, '--source', 'i-0doesnotexist');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^port22: source i-0doesnotexist: no such instance in the inventory\n$/);
+    assert.equal(port22('--inventory', `${FIXTURES}fleet`, '--ephemeral', '9-1').status, 2);
+  });
+  it('--json prints the DESIGN.md shape; a partial path is a finding (exit 1)', () => {
+    const r = port22('--inventory', `${FIXTURES}vpc-guide-example`, '--source', '192.0.2.0/24', '--json');
+    assert.equal(r.status, 1);
+    const out = JSON.parse(r.stdout) as {
+      verdicts: { instanceId: string; partial?: boolean; blockers: { code: string }[] }[];
+      exposure: unknown[];
+    };
+    const bastion = out.verdicts.find((v) => v.instanceId === 'i-0a1b2c3d4e5f60718');
+    assert.equal(bastion?.partial, true);
+    assert.deepEqual(
+      bastion?.blockers.map((b) => b.code),
+      ['NACL_EPHEMERAL_PARTIAL'],
+    );
+    assert.deepEqual(out.exposure, []);
+  });
+  it('exit status: 0 only when every path is fully reachable and nothing is exposed', () => {
+    const ok = {
+      instanceId: 'i-1',
+      address: '10.0.1.5',
+      source: 'internet',
+      family: 'ipv4' as const,
+      reachable: true,
+      blockers: [],
+    };
+    assert.equal(exitStatusOf({ verdicts: [ok], exposure: [] }), 0);
+    assert.equal(exitStatusOf({ verdicts: [{ ...ok, partial: true }], exposure: [] }), 1);
+    assert.equal(exitStatusOf({ verdicts: [{ ...ok, reachable: false }], exposure: [] }), 1);
+    assert.equal(
+      exitStatusOf({
+        verdicts: [ok],
+        exposure: [{ code: 'SSH_OPEN_TO_INTERNET', resourceId: 'sg-1', detail: '' }],
+      }),
+      1,
+    );
+  });
+  it('a Linux client range makes the guide ACL reachable; the private app server still is not', () => {
+    const r = port22(
+      '--inventory',
+      `${FIXTURES}vpc-guide-example`,
+      '--source',
+      '192.0.2.10/32',
+      '--ephemeral',
+      '32768-60999',
+    );
+    // i-0b2… (private subnet, no public IP) is not reachable from an internet address: still a finding.
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stdout,
+      /i-0a1b2c3d4e5f60718\n {2}reachable {3}from 192\.0\.2\.10\/32 \(IPv4\) to 54\.210\.17\.4\n/,
+    );
+    const ok = port22('--inventory', `${FIXTURES}fleet`, '--source', 'i-0e0e0e0e0e0e0e0e0', '--json');
+    const okOut = JSON.parse(ok.stdout) as { verdicts: { instanceId: string; reachable: boolean }[] };
+    assert.equal(okOut.verdicts.find((v) => v.instanceId === 'i-0b0b0b0b0b0b0b0b0')?.reachable, true);
+  });
+  it('human output groups by instance and prints blocker details and exposure', () => {
+    const r = port22('--inventory', `${FIXTURES}fleet`, '--source', '10.0.2.0/24');
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stdout,
+      /^i-0b0b0b0b0b0b0b0b0\n {2}UNREACHABLE from 10\.0\.2\.0\/24 \(IPv4\) to 10\.0\.1\.20\n {6}NACL_INBOUND_DENY acl-0a1a1a1a1a1a1a1a1 rule 90: network ACL acl-0a1a1a1a1a1a1a1a1 rule 90 denies TCP 22 from 10\.0\.2\.0\/24 inbound to subnet-0b2b3b4b5b6b7b8b9$/m,
+    );
+    assert.match(r.stdout, /\nExposure\n {2}SSH_OPEN_TO_INTERNET sg-0aaaa1111bbbb2222: /);
+  });
+});
