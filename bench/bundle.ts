@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/bundle.ts [runs]`: bundles the prober handler with the esbuild settings the
+ * `node --import tsx bench/bundle.ts [runs] [entry]`: bundles the prober handler with the esbuild settings the
  * CDK stack deploys (lib/prober-bundling.ts), prints the bundle size, its largest inputs, and the time
  * to load the module in a fresh `node` process (median of several), side by side with loading the same
  * handler unbundled from source through tsx. Goals: under 1 MB, under 300 ms.
@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import {
@@ -18,12 +18,14 @@ import {
 } from '../lib/prober-bundling.ts';
 
 const runs = Number(process.argv[2] ?? 7);
+// Another entry (e.g. a stand-in importing every adapter) can be measured with the same settings.
+const entry = process.argv[3] ? resolve(process.argv[3]) : PROBER_ENTRY;
 const out = mkdtempSync(join(tmpdir(), 'port22-bundle-'));
 const bundle = join(out, 'index.js');
 
 try {
   const result = await build({
-    entryPoints: [PROBER_ENTRY],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     target: PROBER_ESBUILD_TARGET,
@@ -78,7 +80,7 @@ try {
         'tsx',
         '--input-type=module',
         '-e',
-        `${clock} await import(${JSON.stringify(PROBER_ENTRY)}); ${report}`,
+        `${clock} await import(${JSON.stringify(entry)}); ${report}`,
       ]),
     );
   }
