@@ -37,7 +37,10 @@ export function compareIdentity(
   remembered: RememberedIdentity | undefined,
   hostKey: HostKeyInfo | undefined,
   authMethods: readonly string[] | undefined,
+  where: { instanceId?: string; host?: string } = {},
 ): IdentityFinding[] {
+  const id = where.instanceId ?? '<instance-id>';
+  const host = where.host ?? '<address>';
   const findings: IdentityFinding[] = [];
   if (remembered?.hostKey && hostKey && remembered.hostKey !== hostKey.sha256) {
     const sameType =
@@ -61,8 +64,8 @@ export function compareIdentity(
       ],
       remediation: [
         'Confirm with the instance owner whether the instance was rebuilt or its host keys regenerated.',
-        'Compare with the console output: aws ec2 get-console-output --instance-id <id> (cloud-init prints the host key fingerprints at first boot).',
-        'If the change is expected, update known_hosts (ssh-keygen -R <address>); port22 remembers the new key from now on.',
+        `Compare with the console output: aws ec2 get-console-output --instance-id ${id} (cloud-init prints the host key fingerprints at first boot).`,
+        `If the change is expected, update known_hosts (ssh-keygen -R ${host}); port22 remembers the new key from now on.`,
         'If it is not expected, do not log in: treat it as a possible interception and check the route to the instance.',
       ],
     });

@@ -94,7 +94,10 @@ export function decideInstance(
     ...(obs.resources ? { resources: obs.resources } : {}),
   };
 
-  for (const finding of compareIdentity(prev, obs.hostKey, obs.authMethods)) {
+  for (const finding of compareIdentity(prev, obs.hostKey, obs.authMethods, {
+    instanceId: obs.instanceId,
+    ...(obs.resources?.address ? { host: obs.resources.address.replace(/:\d+$/, '') } : {}),
+  })) {
     alerts.push({ ...base, kind: 'security', ...finding, changes: [] });
   }
 
