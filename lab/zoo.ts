@@ -29,6 +29,8 @@ export const ZOO_KINDS = [
   'close-before-ident',
   /** Accepts, then RST before any ident. */
   'reset-before-ident',
+  /** What OpenSSH 9 does past MaxStartups: one text line, then FIN, no ident. */
+  'exceeded-maxstartups',
   /** An HTTP server answering first. */
   'not-ssh-http',
   /** A TLS ServerHello record. */
@@ -338,6 +340,7 @@ const behaviours: Partial<Record<ZooKind, Behaviour>> = {
   silent: () => {},
   'close-before-ident': (s) => s.end(),
   'reset-before-ident': (s) => s.resetAndDestroy(),
+  'exceeded-maxstartups': (s) => s.end('Exceeded MaxStartups\r\n'),
   'not-ssh-http': (s) =>
     s.end('HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'),
   'not-ssh-tls': (s) => s.write(tlsServerHello()),

@@ -69,7 +69,7 @@ export type IdentReadStep =
 /** What the bytes read so far amount to when the peer stops talking (close, reset or deadline). */
 export type IdentEndVerdict =
   | { kind: 'nothing' }
-  /** Only a prefix of a plausible ident arrived (`SSH-2.0-Open…`), or only well-formed pre-ident lines. */
+  /** Only a prefix of a plausible ident arrived (`SSH-2.0-Open…`), or only pre-ident text lines. */
   | { kind: 'partial'; detail: string }
   | { kind: 'not-ssh'; reason: string };
 
@@ -172,10 +172,12 @@ export function createIdentReader(limits: IdentLimits = DEFAULT_IDENT_LIMITS): I
     if (done?.kind === 'not-ssh') return { kind: 'not-ssh', reason: done.reason };
     if (bytesSeen === 0) return { kind: 'nothing' };
     const partial = currentLine();
-    if (preambleLines > 0) {
+    if (preambleLines > 0 && isIdentPrefix(partial)) {
+      // Text lines then silence or a close: OpenSSH 9 says "Exceeded MaxStartups" (or "Not allowed at this
+      // time" for PerSourcePenalties) before closing, so these are an SSH server refusing, not another service.
       return {
-        kind: 'not-ssh',
-        reason: `${preambleLines} line(s) but no identification, first ${quoteSample(firstLine ?? '')}`,
+        kind: 'partial',
+        detail: `${preambleLines} line(s) before any identification, first ${quoteSample(firstLine ?? '')}`,
       };
     }
     if (isIdentPrefix(partial)) {

@@ -72,6 +72,12 @@ const CORPUS: Hostile[] = [
     deadlineMs: TIMEOUTS.identMs,
   },
   {
+    kind: 'exceeded-maxstartups',
+    outcome: 'closed-before-ident',
+    detail: /1 line\(s\) before any identification, first "Exceeded MaxStartups"/,
+    deadlineMs: TIMEOUTS.identMs,
+  },
+  {
     kind: 'reset-before-ident',
     outcome: 'reset-before-ident',
     detail: /ECONNRESET/,

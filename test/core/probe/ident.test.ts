@@ -152,11 +152,12 @@ describe('IdentReader.atEnd', () => {
     ['a partial "SS"', ['SS'], 'partial'],
     ['text that cannot be an ident', ['hello'], 'not-ssh', /no identification, got "hello"/],
     [
-      'lines but no ident',
-      ['Too many users\r\n'],
-      'not-ssh',
-      /1 line\(s\) but no identification, first "Too many users"/,
+      'text lines but no ident (OpenSSH 9 says "Exceeded MaxStartups" before closing)',
+      ['Exceeded MaxStartups\r\n'],
+      'partial',
+      /1 line\(s\) before any identification, first "Exceeded MaxStartups"/,
     ],
+    ['text lines then junk', ['Welcome\r\n', 'hello'], 'not-ssh', /no identification, got "hello"/],
   ];
   for (const [name, chunks, kind, detail] of cases) {
     it(name, () => {
