@@ -48,6 +48,10 @@ let files = collect(join(root, 'test'));
 if (only.length > 0) files = files.filter((f) => only.some((o) => relative(root, f).includes(o)));
 process.stdout.write(`\n▶ ${files.length} test files\n`);
 
+// Safety net: no test may reach the EC2 instance metadata service (an address we do not own) through an
+// SDK's default credential chain, and the CDK CLI must not phone home.
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+process.env.CDK_DISABLE_CLI_TELEMETRY = '1';
 process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim();
 const stream = run({ files, concurrency: 2, timeout: 5 * 60_000 });
 stream.on('test:pass', (d) => {
