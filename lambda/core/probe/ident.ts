@@ -11,18 +11,23 @@
 export const MAX_IDENT_BYTES = 255;
 
 export interface IdentLimits {
-  /** Lines allowed before the ident. OpenSSH accepts 1024; a probe has no reason to be that patient. */
+  /**
+   * Lines allowed before the ident. OpenSSH's client accepts 1024 (SSH_MAX_PRE_BANNER_LINES in ssh.h,
+   * enforced in kex_exchange_identification()); the probe matches it so that it never calls "not SSH" a
+   * server that `ssh` itself would talk to.
+   */
   readonly maxPreambleLines: number;
-  /** Longest pre-ident line, in bytes (the ident line itself is capped at 255 by the RFC). */
+  /** Longest pre-ident line, in bytes: OpenSSH's SSH_MAX_BANNER_LEN (the ident itself is capped at 255). */
   readonly maxLineBytes: number;
   /** Total bytes accepted before the ident line starts. */
   readonly maxPreambleBytes: number;
 }
 
 export const DEFAULT_IDENT_LIMITS: IdentLimits = {
-  maxPreambleLines: 64,
-  maxLineBytes: 1024,
-  maxPreambleBytes: 8192,
+  maxPreambleLines: 1024,
+  maxLineBytes: 8192,
+  // Pre-ident lines are discarded as they end, so this bounds the time spent reading, not memory.
+  maxPreambleBytes: 1024 * 8192,
 };
 
 /** A parsed identification line. */

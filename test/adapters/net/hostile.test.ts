@@ -50,7 +50,7 @@ const CORPUS: Hostile[] = [
   {
     kind: 'many-pre-ident-lines',
     outcome: 'not-ssh',
-    detail: /more than 64 lines/,
+    detail: /more than 1024 lines/,
     deadlineMs: TIMEOUTS.identMs,
   },
   {
