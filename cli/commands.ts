@@ -1,3 +1,4 @@
 // Each CLI command registers itself on import.
 import './analyze.ts';
 import './probe.ts';
+import './check.ts';

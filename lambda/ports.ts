@@ -3,9 +3,19 @@
  * the Lambda handler, the CLI and the tests wire different adapters into the same pipeline.
  */
 import type { HostSignals } from './core/diagnose/types.ts';
+import type { Inventory } from './core/inventory/model.ts';
 import type { EmfDocument } from './core/metrics/emf.ts';
 import type { ProbeResult, ProbeTarget, ProbeTimeouts } from './core/probe/types.ts';
 import type { GroupState, InstanceState, RenderedAlert } from './core/state/instance-state.ts';
+
+/**
+ * Where the network configuration comes from: an inventory directory (`aws ec2 describe-*` JSON) or the
+ * live EC2 API. `errors` names every part that could not be read (one VPC, one call) while the rest was;
+ * a source that can read nothing at all rejects.
+ */
+export interface InventorySource {
+  load(): Promise<{ inventory: Inventory; errors: string[] }>;
+}
 
 /** Probes one target over TCP and SSH. Never throws: every failure is a `ProbeResult` outcome. */
 export interface Prober {

@@ -1,0 +1,214 @@
+/**
+ * `port22 check [--inventory <dir> | --region <r> [--profile <p>]] [--source <spec>]... [--no-probe] [--json]`
+ * (DESIGN.md, "CLI"): the whole pipeline from this machine — discover, analyse, probe, signals, diagnose.
+ * Exit 0 when every instance is healthy and nothing is exposed, 1 on any finding, 2 on bad input.
+ */
+import type { Command } from 'commander';
+import { loadInventoryDir } from '../lambda/adapters/local/inventory-dir.ts';
+import type { Inventory } from '../lambda/core/inventory/model.ts';
+import { InventoryError } from '../lambda/core/inventory/parse.ts';
+import { analyze, SourceSpecError } from '../lambda/core/reachability/analyze.ts';
+import { type CheckReport, type InstanceReport, runCheck } from '../lambda/pipeline.ts';
+import { registerCommand } from './main.ts';
+import { timeoutsFor } from './probe.ts';
+import { UsageError } from './usage-error.ts';
+import { localPorts } from './wiring.ts';
+
+export interface CheckFlags {
+  inventory?: string;
+  region?: string;
+  profile?: string;
+  source: string[];
+  from?: string;
+  probe: boolean;
+  json?: boolean;
+  port: string;
+  concurrency?: string;
+  timeoutMs?: string;
+  signals?: string;
+  state?: string;
+  metricsFile?: string;
+}
+
+function positiveInteger(flag: string, text: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(Number.isSafeInteger(n) && n > 0 && n <= max))
+    throw new UsageError(`bad number '${text}' for ${flag} (expected 1-${max === 65535 ? 65535 : 'N'})`);
+  return n;
+}
+
+const HEALTHY_CODES = new Set(['HEALTHY', 'EXPECTED_CLOSED']);
+
+/** The evidence a reader needs first: for a healthy host the probe, otherwise what decided the code. */
+function decisiveEvidence(i: InstanceReport): string {
+  return i.evidence[0]?.detail ?? i.summary;
+}
+
+export function formatCheckReport(report: CheckReport): string {
+  const lines: string[] = [];
+  const rows = report.instances.map((i) => [
+    i.name ?? '-',
+    i.instanceId,
+    i.address ? `${i.address}:${i.port}` : '-',
+    i.diagnosis,
+    decisiveEvidence(i),
+  ]);
+  const widths = [0, 1, 2, 3].map((c) => Math.max(0, ...rows.map((r) => r[c]!.length)));
+  for (const r of rows) lines.push(r.map((cell, c) => (c < 4 ? cell.padEnd(widths[c]!) : cell)).join('  '));
+
+  const troubled = report.instances.filter((i) => !HEALTHY_CODES.has(i.diagnosis));
+  for (const i of troubled) {
+    lines.push('', `${i.instanceId}${i.name ? ` (${i.name})` : ''}: ${i.diagnosis} [${i.severity}]`);
+    lines.push(`  ${i.summary}`);
+    lines.push('  Evidence:');
+    for (const e of i.evidence) lines.push(`    - ${e.detail}`);
+    if (i.remediation.length > 0) {
+      lines.push('  Remediation:');
+      i.remediation.forEach((step, n) => {
+        lines.push(`    ${n + 1}. ${step}`);
+      });
+    }
+  }
+  if (report.findings.length > 0) {
+    lines.push('', 'Findings');
+    for (const f of report.findings) lines.push(`  ${f.code} ${f.resourceId}: ${f.detail}`);
+  }
+  if (report.unchecked > 0) {
+    lines.push('', `Unchecked: ${report.unchecked}`);
+    for (const u of report.uncheckedInstances)
+      lines.push(`  ${u.instanceId}${u.name ? ` (${u.name})` : ''}: ${u.reason}`);
+  }
+  if (report.alerts.sent.length > 0) {
+    lines.push('', 'Alerts');
+    for (const a of report.alerts.sent) lines.push(`  ${a.subject}`);
+  }
+  if (report.errors.length > 0) {
+    lines.push('', 'Errors');
+    for (const e of report.errors) lines.push(`  ${e}`);
+  }
+  const healthy = report.instances.length - troubled.length;
+  lines.push(
+    '',
+    `${report.instances.length} instance(s): ${healthy} healthy, ${troubled.length} not; ${report.findings.length} finding(s); ${report.unchecked} unchecked`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** 1 when anything needs attention: a failing instance, a finding, or an instance left unchecked. */
+export function checkExitStatus(report: CheckReport): number {
+  const failing = report.instances.some((i) => !HEALTHY_CODES.has(i.diagnosis));
+  return failing || report.findings.length > 0 || report.unchecked > 0 ? 1 : 0;
+}
+
+/** The `check --json` document: the contract's fields, then alerts and errors. */
+export function checkJson(report: CheckReport): object {
+  return {
+    instances: report.instances,
+    findings: report.findings,
+    unchecked: report.unchecked,
+    uncheckedInstances: report.uncheckedInstances,
+    alerts: report.alerts,
+    errors: report.errors,
+  };
+}
+
+export async function runCheckCommand(flags: CheckFlags): Promise<{ report: CheckReport; exit: number }> {
+  if (flags.inventory !== undefined && flags.region !== undefined)
+    throw new UsageError('give either --inventory <dir> or --region <region>, not both');
+  if (flags.inventory === undefined && flags.region === undefined)
+    throw new UsageError('give --inventory <dir> (offline) or --region <region> (live account)');
+  if (flags.profile !== undefined && flags.region === undefined)
+    throw new UsageError('--profile needs --region');
+  const port = positiveInteger('--port', flags.port, 65535);
+  const concurrency =
+    flags.concurrency === undefined ? undefined : positiveInteger('--concurrency', flags.concurrency);
+  const totalMs =
+    flags.timeoutMs === undefined ? undefined : positiveInteger('--timeout-ms', flags.timeoutMs);
+
+  let inventory: Inventory | undefined;
+  if (flags.inventory !== undefined) {
+    try {
+      inventory = await loadInventoryDir(flags.inventory);
+    } catch (e) {
+      if (e instanceof InventoryError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  const ports = localPorts({
+    ...(inventory ? { inventory } : {}),
+    ...(flags.region ? { region: flags.region } : {}),
+    ...(flags.profile ? { profile: flags.profile } : {}),
+    ...(flags.signals ? { signalsFile: flags.signals } : {}),
+    ...(flags.state ? { state: flags.state } : {}),
+    ...(flags.metricsFile ? { metricsFile: flags.metricsFile } : {}),
+  });
+  if (inventory === undefined) {
+    // Read the account once up front: no credentials or no permission is bad input, not a finding.
+    try {
+      const loaded = await ports.inventory.load();
+      inventory = loaded.inventory;
+    } catch (e) {
+      throw new UsageError(`reading ${flags.region}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const specs = [...(flags.from ? [flags.from] : []), ...flags.source];
+  if (specs.length > 0) {
+    try {
+      analyze(inventory, { sources: specs, port });
+    } catch (e) {
+      if (e instanceof SourceSpecError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  const loaded = inventory;
+  const report = await runCheck(
+    { ...ports, inventory: { load: async () => ({ inventory: loaded, errors: [] }) } },
+    {
+      runId: `cli-${process.pid}-${Date.now()}`,
+      ...(flags.from ? { proberSource: flags.from } : {}),
+      sources: flags.source,
+      port,
+      probe: flags.probe,
+      ...(concurrency ? { concurrency } : {}),
+      ...(totalMs ? { timeouts: timeoutsFor(totalMs) } : {}),
+      ...(flags.region ? { region: flags.region } : {}),
+    },
+  );
+  return { report, exit: checkExitStatus(report) };
+}
+
+registerCommand((program: Command, setExit) => {
+  program
+    .command('check')
+    .description(
+      'The whole pipeline: static reachability, active probe, host signals, one diagnosis per instance',
+    )
+    .option('--inventory <dir>', 'directory of `aws ec2 describe-*` JSON files (offline)')
+    .option('--region <region>', 'read a live account in this region')
+    .option('--profile <profile>', 'AWS profile for --region')
+    .option(
+      '--source <spec>',
+      'a source that must reach SSH: CIDR, "internet", i-… or eni-… (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .option('--from <spec>', "where this machine stands (i-…, eni-… or CIDR): analysed as the prober's path")
+    .option('--no-probe', 'skip the active probe (static analysis and host signals only)')
+    .option('--json', 'print the report as JSON')
+    .option('--port <n>', 'SSH port (a port22:port tag overrides it per instance)', '22')
+    .option('--concurrency <n>', 'probes in flight at once (default 64)')
+    .option('--timeout-ms <n>', 'deadline for each probe in ms (default 10000)')
+    .option('--signals <file>', 'host signals file ({ InstanceStatuses, MetricDataResults })')
+    .option(
+      '--state <dir|none>',
+      'remember state in this directory (alerts as .eml files), or none (default: memory)',
+    )
+    .option('--metrics-file <file>', 'append the EMF metrics documents to this file')
+    .action(async (flags: CheckFlags) => {
+      const { report, exit } = await runCheckCommand(flags);
+      process.stdout.write(
+        flags.json ? `${JSON.stringify(checkJson(report), null, 2)}\n` : formatCheckReport(report),
+      );
+      setExit(exit);
+    });
+});

@@ -1,0 +1,81 @@
+/**
+ * The ports of a local run, in one place: `port22 check` builds them from flags, and the lab builds them
+ * around its own resolver, signals and state. Defaults keep a local run side-effect free: state in memory,
+ * alerts collected (listed in the report, never sent), metrics only in the report.
+ */
+import { FileEmfSink } from '../lambda/adapters/local/emf-sink.ts';
+import { FileNotifier } from '../lambda/adapters/local/file-notifier.ts';
+import { FileStateStore } from '../lambda/adapters/local/file-state-store.ts';
+import { FileSignalsSource } from '../lambda/adapters/local/signals-file.ts';
+import { CollectingNotifier } from '../lambda/adapters/memory/collecting-notifier.ts';
+import { MemoryStateStore } from '../lambda/adapters/memory/memory-state-store.ts';
+import { netProber } from '../lambda/adapters/net/prober.ts';
+import type { Inventory } from '../lambda/core/inventory/model.ts';
+import type { CheckPorts } from '../lambda/pipeline.ts';
+import {
+  identityResolver,
+  type MetricsSink,
+  type Notifier,
+  type Prober,
+  type SignalsSource,
+  type StateStore,
+  type TargetResolver,
+} from '../lambda/ports.ts';
+import { awsPorts } from '../lambda/wiring.ts';
+
+export interface LocalWiringOptions {
+  /** An inventory already loaded (the CLI loads it first, so a bad directory is a usage error). */
+  readonly inventory?: Inventory;
+  /** Live account instead of an inventory: region and profile for the read-only AWS adapters. */
+  readonly region?: string;
+  readonly profile?: string;
+  /** A signals file (`{ InstanceStatuses, MetricDataResults }`); live runs read CloudWatch instead. */
+  readonly signalsFile?: string;
+  readonly signals?: SignalsSource;
+  /** A directory (file state, alerts as .eml files in `<dir>/alerts`), `none`, or a store. @default memory */
+  readonly state?: string | StateStore;
+  /** @default collected in memory (with a state directory: .eml files) */
+  readonly notifier?: Notifier;
+  /** @default the identity: probes go to the inventory's addresses */
+  readonly resolver?: TargetResolver;
+  readonly prober?: Prober;
+  readonly metricsFile?: string;
+  readonly metrics?: MetricsSink;
+}
+
+export interface LocalPorts extends CheckPorts {
+  /** Where alerts went when no channel was configured. */
+  readonly collected?: CollectingNotifier;
+}
+
+export function localPorts(opts: LocalWiringOptions): LocalPorts {
+  const live =
+    opts.inventory === undefined ? awsPorts({ region: opts.region, profile: opts.profile }) : undefined;
+  const inventory = opts.inventory;
+  let state: StateStore | undefined;
+  let notifier = opts.notifier;
+  let collected: CollectingNotifier | undefined;
+  if (typeof opts.state === 'object') state = opts.state;
+  else if (opts.state === 'none') state = undefined;
+  else if (opts.state !== undefined) {
+    state = new FileStateStore(opts.state);
+    notifier ??= new FileNotifier({ directory: `${opts.state}/alerts`, print: () => {} });
+  } else state = new MemoryStateStore();
+  if (state && !notifier) {
+    collected = new CollectingNotifier();
+    notifier = collected;
+  }
+  const signals =
+    opts.signals ?? (opts.signalsFile ? new FileSignalsSource(opts.signalsFile) : live?.signals);
+  const metrics = opts.metrics ?? (opts.metricsFile ? new FileEmfSink(opts.metricsFile) : undefined);
+  return {
+    inventory: inventory ? { load: async () => ({ inventory, errors: [] }) } : live!.inventory,
+    prober: opts.prober ?? netProber,
+    resolver: opts.resolver ?? identityResolver,
+    ...(signals ? { signals } : {}),
+    ...(state ? { state } : {}),
+    ...(state && notifier ? { notifier } : {}),
+    ...(metrics ? { metrics } : {}),
+    ...(collected ? { collected } : {}),
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * StateStore in a directory, one JSON file per record (`instances/<id>.json`, `groups/<name>.json`), so
+ * `port22 check --state <dir>` remembers host keys, failure counts and pending alerts between runs on one
+ * machine. Conditional writes compare the stored version first; a file is replaced by rename, so a reader
+ * never sees half a record. Two processes writing the same directory at once are not serialised (use the
+ * DynamoDB store for that).
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GroupState, InstanceState } from '../../core/state/instance-state.ts';
+import type { StateStore } from '../../ports.ts';
+
+export class FileStateStore implements StateStore {
+  constructor(private readonly directory: string) {}
+
+  get(instanceIds: readonly string[]): Promise<Map<string, InstanceState>> {
+    return this.readAll<InstanceState>('instances', instanceIds);
+  }
+
+  getGroups(groups: readonly string[]): Promise<Map<string, GroupState>> {
+    return this.readAll<GroupState>('groups', groups);
+  }
+
+  put(state: InstanceState, expectedVersion: number): Promise<'ok' | 'conflict'> {
+    return this.write('instances', state.instanceId, state, expectedVersion);
+  }
+
+  putGroup(state: GroupState, expectedVersion: number): Promise<'ok' | 'conflict'> {
+    return this.write('groups', state.group, state, expectedVersion);
+  }
+
+  private path(kind: string, key: string): string {
+    // Instance ids and group names become file names: keep them to a safe alphabet.
+    return join(this.directory, kind, `${encodeURIComponent(key)}.json`);
+  }
+
+  private async read<T>(kind: string, key: string): Promise<T | undefined> {
+    try {
+      return JSON.parse(await readFile(this.path(kind, key), 'utf8')) as T;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  private async readAll<T>(kind: string, keys: readonly string[]): Promise<Map<string, T>> {
+    const out = new Map<string, T>();
+    for (const key of keys) {
+      const value = await this.read<T>(kind, key);
+      if (value !== undefined) out.set(key, value);
+    }
+    return out;
+  }
+
+  private async write<T extends { version: number }>(
+    kind: string,
+    key: string,
+    state: T,
+    expectedVersion: number,
+  ): Promise<'ok' | 'conflict'> {
+    const stored = (await this.read<T>(kind, key))?.version ?? 0;
+    if (stored !== expectedVersion) return 'conflict';
+    const path = this.path(kind, key);
+    await mkdir(join(this.directory, kind), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    await writeFile(tmp, `${JSON.stringify({ ...state, version: expectedVersion + 1 }, null, 2)}\n`, 'utf8');
+    await rename(tmp, path);
+    return 'ok';
+  }
+}

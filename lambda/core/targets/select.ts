@@ -1,0 +1,80 @@
+/**
+ * Which instances a run checks, on which port, and what it expects there (DESIGN.md, "Tags and config"):
+ * `port22:monitor` (`true`/`false`, else the configured default), the configured tag filters, `port22:port`
+ * (a non-22 sshd), `port22:expect` (`closed` for port knocking or hosts shut on purpose).
+ */
+import { type Instance, type Inventory, indexInventory, tagValue } from '../inventory/model.ts';
+
+export interface TagFilter {
+  readonly key: string;
+  readonly values: readonly string[];
+}
+
+export interface TargetSelection {
+  /** Instances without a `port22:monitor` tag are checked. @default true */
+  readonly monitorByDefault?: boolean;
+  /** Every filter must match (one of its values), as in `aws ec2 describe-instances --filters`. @default none */
+  readonly tagFilters?: readonly TagFilter[];
+  /** The SSH port when no `port22:port` tag names one. @default 22 */
+  readonly port?: number;
+}
+
+export interface SelectedTarget {
+  readonly instanceId: string;
+  readonly name?: string;
+  /** Every tag, `Key → Value` (the alert policy reads `port22:group`, `port22:snooze-until`…). */
+  readonly tags: Readonly<Record<string, string>>;
+  /** The address the prober uses from inside the VPC: the primary private IPv4, else the first IPv6. */
+  readonly address?: string;
+  readonly port: number;
+  readonly expect: 'open' | 'closed';
+  readonly instance: Instance;
+  readonly subnetId?: string;
+  readonly vpcId?: string;
+  readonly securityGroupIds: readonly string[];
+}
+
+function portOf(instance: Instance, fallback: number): number {
+  const tag = tagValue(instance.Tags, 'port22:port')?.trim();
+  const n = tag !== undefined && /^[0-9]{1,5}$/.test(tag) ? Number(tag) : Number.NaN;
+  return n >= 1 && n <= 65535 ? n : fallback;
+}
+
+function monitored(instance: Instance, selection: TargetSelection): boolean {
+  const tag = tagValue(instance.Tags, 'port22:monitor')?.trim().toLowerCase();
+  if (tag === 'false') return false;
+  if (tag !== 'true' && selection.monitorByDefault === false) return false;
+  return (selection.tagFilters ?? []).every((f) => {
+    const value = tagValue(instance.Tags, f.key);
+    return value !== undefined && f.values.includes(value);
+  });
+}
+
+/** The monitored instances in inventory order. Terminated instances are gone and never selected. */
+export function selectTargets(inventory: Inventory, selection: TargetSelection = {}): SelectedTarget[] {
+  const index = indexInventory(inventory);
+  const out: SelectedTarget[] = [];
+  for (const instance of inventory.instances) {
+    if (instance.State?.Name === 'terminated' || !monitored(instance, selection)) continue;
+    const eni = index.primaryEniByInstance.get(instance.InstanceId);
+    const tags: Record<string, string> = {};
+    for (const t of instance.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
+    const name = tags.Name;
+    const address = eni?.PrivateIpAddress ?? instance.PrivateIpAddress ?? eni?.Ipv6Addresses[0];
+    const subnetId = eni?.SubnetId ?? instance.SubnetId;
+    const vpcId = eni?.VpcId ?? instance.VpcId;
+    out.push({
+      instanceId: instance.InstanceId,
+      ...(name ? { name } : {}),
+      tags,
+      ...(address ? { address } : {}),
+      port: portOf(instance, selection.port ?? 22),
+      expect: tags['port22:expect']?.trim().toLowerCase() === 'closed' ? 'closed' : 'open',
+      instance,
+      ...(subnetId ? { subnetId } : {}),
+      ...(vpcId ? { vpcId } : {}),
+      securityGroupIds: eni?.GroupIds ?? (instance.SecurityGroups ?? []).map((g) => g.GroupId),
+    });
+  }
+  return out;
+}
