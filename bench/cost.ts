@@ -1,0 +1,400 @@
+/**
+ * `node --import tsx bench/cost.ts [--no-measure] [--paths-per-instance 1] [--schedule-minutes 5]`
+ *
+ * What port22 costs a month for fleets of 10, 100 and 1,000 instances checked every 5 minutes, line by line,
+ * side by side with running AWS VPC Reachability Analyzer over the same paths on the same schedule.
+ * us-east-1 list prices, each with the page it was taken from (PRICES); every assumption is named in
+ * ASSUMPTIONS and printed. The one figure measured here is the prober's CPU time per healthy probe: real
+ * ssh2 key exchanges against loopback endpoints served from a child process (bench/fanout-endpoints.ts), so
+ * the server's half of the crypto is not counted. Free tiers are ignored (an account's free tier is usually
+ * spent elsewhere), which makes every port22 figure an upper bound.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONCURRENCY } from '../lambda/adapters/net/fanout.ts';
+import { probe } from '../lambda/adapters/net/prober.ts';
+import { sizeProber } from '../lib/prober-function.ts';
+import type { EndpointsReady } from './fanout-endpoints.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    'no-measure': { type: 'boolean', default: false },
+    'paths-per-instance': { type: 'string', default: '1' },
+    'schedule-minutes': { type: 'string', default: '5' },
+  },
+});
+
+const FLEETS = [10, 100, 1000] as const;
+const scheduleMinutes = Number(args['schedule-minutes']);
+/** A 30-day month. */
+const RUNS_PER_MONTH = (30 * 24 * 60) / scheduleMinutes;
+
+interface Price {
+  readonly usd: number;
+  readonly unit: string;
+  readonly source: string;
+}
+
+/**
+ * us-east-1 list prices. The AWS pricing pages render their tables with scripts, so where the stored copy of
+ * the AWS page did not carry the number, the page that quoted it (for us-east-1) is named after it.
+ */
+export const PRICES = {
+  lambdaArmGbSecond: {
+    usd: 0.0000133334,
+    unit: 'per GB-second, Arm, first 7.5 billion GB-s/month',
+    source:
+      'https://aws.amazon.com/lambda/pricing/ (quoted for US East by https://cloudchipr.com/blog/aws-lambda-pricing)',
+  },
+  lambdaRequest: {
+    usd: 0.2 / 1e6,
+    unit: 'per request ($0.20 per million)',
+    source:
+      'https://aws.amazon.com/lambda/pricing/ (quoted by git.mcrn.ar/mariano/lambda_local_runner docs/lambdas-md/lambda-13-cost.md)',
+  },
+  dynamoWriteUnit: {
+    usd: 0.625 / 1e6,
+    unit: 'per on-demand write request unit ($0.625 per million)',
+    source:
+      'https://aws.amazon.com/dynamodb/pricing/on-demand/ (after the Nov 2024 cut; quoted for US East by https://airbyte.com/data-engineering-resources/dynamodb-pricing)',
+  },
+  dynamoReadUnit: {
+    usd: 0.125 / 1e6,
+    unit: 'per on-demand read request unit ($0.125 per million)',
+    source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/ (same)',
+  },
+  customMetric: {
+    usd: 0.3,
+    unit: 'per custom metric-month, first 10,000 metrics',
+    source:
+      'https://aws.amazon.com/cloudwatch/pricing/ (quoted by https://signoz.io/guides/cloudwatch-pricing)',
+  },
+  customMetricOver10k: {
+    usd: 0.1,
+    unit: 'per custom metric-month, next 240,000 metrics',
+    source:
+      'https://aws.amazon.com/cloudwatch/pricing/ (quoted by https://cal53.calculator.city/cloudwatch-custom-metrics-calculator/)',
+  },
+  getMetricData: {
+    usd: 0.01 / 1000,
+    unit: 'per metric requested with GetMetricData ($0.01 per 1,000)',
+    source:
+      'https://aws.amazon.com/cloudwatch/pricing/ (quoted by https://support.site24x7.com/portal/en/kb/articles/aws-cloudwatch-metrics-cost-calculation)',
+  },
+  dashboard: {
+    usd: 3,
+    unit: 'per dashboard-month',
+    source:
+      'https://aws.amazon.com/cloudwatch/pricing/ (quoted by https://www.factualminds.com/blog/amazon-cloudwatch-pricing-metrics-logs-alarms-dashboards/)',
+  },
+  alarmMetric: {
+    usd: 0.1,
+    unit: 'per standard-resolution alarm metric-month',
+    source:
+      'https://aws.amazon.com/cloudwatch/pricing/ (quoted by https://c3x.dev/resources/aws/aws_cloudwatch_metric_alarm)',
+  },
+  logsIngestionGb: {
+    usd: 0.5,
+    unit: 'per GB ingested, Standard log class',
+    source:
+      'https://aws.amazon.com/cloudwatch/pricing/ (quoted for us-east-1 by https://c3x.dev/blog/cloudwatch-logs-cost-optimization)',
+  },
+  logsStorageGb: {
+    usd: 0.03,
+    unit: 'per GB-month stored',
+    source: 'https://aws.amazon.com/cloudwatch/pricing/ (same)',
+  },
+  snsPublish: {
+    usd: 0.5 / 1e6,
+    unit: 'per publish ($0.50 per million)',
+    source:
+      'https://aws.amazon.com/sns/pricing/ (quoted by https://www.factualminds.com/blog/amazon-sns-pricing-publishes-fanout-protocols/)',
+  },
+  snsEmail: {
+    usd: 2 / 100_000,
+    unit: 'per e-mail notification ($2.00 per 100,000)',
+    source: 'https://aws.amazon.com/sns/pricing/ (same)',
+  },
+  kmsKey: {
+    usd: 1,
+    unit: 'per customer managed key-month',
+    source: 'https://aws.amazon.com/kms/pricing/',
+  },
+  reachabilityAnalysis: {
+    usd: 0.1,
+    unit: 'per Reachability Analyzer analysis',
+    source:
+      'https://aws.amazon.com/vpc/pricing/ ("Network Analysis"; quoted as "$0.10 per analysis" in https://github.com/cloud-custodian/cloud-custodian/issues/6347)',
+  },
+} as const satisfies Record<string, Price>;
+
+/** Every figure that is not a price or a measurement. */
+export const ASSUMPTIONS = {
+  /** One VPC, so one prober function and one invocation per run. */
+  vpcs: 1,
+  /** Cold start, EC2 describe-* calls, one BatchGetItem page per 100 instances, EMF flush. */
+  fixedRunSeconds: 3,
+  /** Per instance: its share of paginated API calls and of the state PutItem calls, run 8 at a time. */
+  perInstanceApiSeconds: 0.005,
+  /** Instances whose probe times out at the connect deadline (3 s) in an average run. */
+  failingFraction: 0.05,
+  connectDeadlineSeconds: 3,
+  /** Lambda allocates CPU in proportion to memory; 1,769 MB is one vCPU (AWS Lambda Developer Guide, "memory"). */
+  mbPerVcpu: 1769,
+  /** Without --measure: client CPU per healthy probe, and its latency inside a VPC. */
+  assumedProbeCpuMs: 15,
+  assumedProbeWallMs: 80,
+  /** Per instance and run: one strongly consistent read (≤ 4 KB → 1 RRU) and one conditional write of ≤ 2 KB (2 WRU). */
+  readUnitsPerInstance: 1,
+  writeUnitsPerInstance: 2,
+  /** Host signals requested per instance and run: CPUUtilization and CPUCreditBalance. */
+  metricsRequestedPerInstance: 2,
+  /** Fleet series: 9 fleet/latency metrics + DiagnosisCount for ~4 codes present (docs/alerts.md). */
+  fleetMetricSeries: 13,
+  /** With perInstanceMetrics: Healthy and ProbeTotalMs per instance (docs/stack.md). */
+  perInstanceMetricSeries: 2,
+  /** Dashboards and alarm metrics per VPC: InstanceFailing (1), ProberErrors (2), ProberNotRunning (1). */
+  dashboards: 1,
+  alarmMetrics: 4,
+  /** The SNS topic's customer managed key (each yearly rotation adds $1/month; not counted). */
+  kmsKeys: 1,
+  /** Logs per run: START/END/REPORT and EMF documents, plus per-instance lines (as docs/stack.md). */
+  logBytesPerRun: 4096,
+  /** With 30-day retention about one month of logs is stored at any time (billed compressed; raw size taken). */
+  logBytesPerInstance: 1536,
+  /** Each instance has one incident a month: an alert and a recovery, each one publish and one e-mail. */
+  alertsPerInstance: 2,
+  emailSubscribers: 1,
+};
+
+interface ProbeCost {
+  cpuMs: number;
+  wallMs: number;
+  measured: boolean;
+  note: string;
+}
+
+async function startEndpoints(count: number): Promise<{ child: ChildProcess; ready: EndpointsReady }> {
+  const script = fileURLToPath(new URL('./fanout-endpoints.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(count), '2322'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const ready = await new Promise<EndpointsReady>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`endpoint server exited (${code}) before it was ready`)));
+    lines.once('line', (line) => resolve(JSON.parse(line) as EndpointsReady));
+  });
+  return { child, ready };
+}
+
+/** Client CPU and wall time of one healthy probe: the median over a few real key exchanges on loopback. */
+async function measureProbe(): Promise<ProbeCost> {
+  const { child, ready } = await startEndpoints(40);
+  try {
+    const healthy = ready.endpoints.filter((e) => e.kind === 'healthy');
+    const cpu: number[] = [];
+    const wall: number[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      for (const e of healthy) {
+        const cpuBefore = process.cpuUsage();
+        const started = performance.now();
+        const result = await probe({ host: e.host, port: ready.port });
+        if (result.outcome !== 'ok') throw new Error(`probe of ${e.host}: ${result.outcome}`);
+        wall.push(performance.now() - started);
+        const used = process.cpuUsage(cpuBefore);
+        cpu.push((used.user + used.system) / 1000);
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    return {
+      cpuMs: median(cpu),
+      wallMs: Math.max(median(wall), ASSUMPTIONS.assumedProbeWallMs),
+      measured: true,
+      note: `measured: median of ${cpu.length} healthy loopback probes (client CPU ${median(cpu).toFixed(1)} ms, wall ${median(wall).toFixed(1)} ms; wall taken as at least ${ASSUMPTIONS.assumedProbeWallMs} ms for a VPC)`,
+    };
+  } finally {
+    child.stdin?.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
+    clearTimeout(timer);
+  }
+}
+
+export interface LineItem {
+  readonly item: string;
+  readonly usd: number;
+  /** Counted in the default total (per-instance metrics are off by default). */
+  readonly inTotal: boolean;
+}
+
+export interface FleetCost {
+  instances: number;
+  memoryMb: number;
+  runSeconds: number;
+  items: LineItem[];
+  port22: number;
+  port22WithPerInstanceMetrics: number;
+  reachabilityAnalyzer: number;
+}
+
+function metricMonths(series: number): number {
+  const first = Math.min(series, 10_000);
+  return first * PRICES.customMetric.usd + Math.max(0, series - 10_000) * PRICES.customMetricOver10k.usd;
+}
+
+/** One fleet's month: the run's duration from the probe cost, then every billed line. */
+export function fleetCost(instances: number, probeCost: ProbeCost, pathsPerInstance: number): FleetCost {
+  const a = ASSUMPTIONS;
+  const runs = RUNS_PER_MONTH * a.vpcs;
+  const { memoryMb } = sizeProber(instances, scheduleMinutes * 60);
+  const vcpu = Math.min(1, memoryMb / a.mbPerVcpu);
+  // A run is bound by the CPU of its key exchanges or by waves of DEFAULT_CONCURRENCY probes, whichever is
+  // longer; the timeouts of failing probes overlap within a wave.
+  const cpuBound = (instances * probeCost.cpuMs) / 1000 / vcpu;
+  const latencyBound = (Math.ceil(instances / DEFAULT_CONCURRENCY) * probeCost.wallMs) / 1000;
+  const failing = Math.ceil(instances * a.failingFraction);
+  const timeouts = Math.ceil(failing / DEFAULT_CONCURRENCY) * a.connectDeadlineSeconds;
+  const runSeconds =
+    a.fixedRunSeconds + instances * a.perInstanceApiSeconds + Math.max(cpuBound, latencyBound) + timeouts;
+
+  const logGb = (runs * (a.logBytesPerRun + instances * a.logBytesPerInstance)) / 1e9;
+  const alerts = instances * a.alertsPerInstance;
+  const items: LineItem[] = [
+    {
+      item: `Lambda arm64 duration (${memoryMb} MB × ${runSeconds.toFixed(1)} s × ${runs} runs)`,
+      usd: runs * runSeconds * (memoryMb / 1024) * PRICES.lambdaArmGbSecond.usd,
+      inTotal: true,
+    },
+    { item: `Lambda requests (${runs})`, usd: runs * PRICES.lambdaRequest.usd, inTotal: true },
+    {
+      item: `DynamoDB on demand (${a.readUnitsPerInstance} RRU + ${a.writeUnitsPerInstance} WRU per instance-run)`,
+      usd:
+        instances *
+        runs *
+        (a.readUnitsPerInstance * PRICES.dynamoReadUnit.usd +
+          a.writeUnitsPerInstance * PRICES.dynamoWriteUnit.usd),
+      inTotal: true,
+    },
+    {
+      item: `GetMetricData host signals (${a.metricsRequestedPerInstance} metrics per instance-run)`,
+      usd: instances * runs * a.metricsRequestedPerInstance * PRICES.getMetricData.usd,
+      inTotal: true,
+    },
+    {
+      item: `custom metrics, fleet (${a.fleetMetricSeries} series per VPC)`,
+      usd: metricMonths(a.fleetMetricSeries * a.vpcs),
+      inTotal: true,
+    },
+    {
+      item: `dashboard (${a.dashboards}) + alarm metrics (${a.alarmMetrics})`,
+      usd: a.vpcs * (a.dashboards * PRICES.dashboard.usd + a.alarmMetrics * PRICES.alarmMetric.usd),
+      inTotal: true,
+    },
+    {
+      item: `logs (${logGb.toFixed(2)} GB ingested + stored)`,
+      usd: logGb * (PRICES.logsIngestionGb.usd + PRICES.logsStorageGb.usd),
+      inTotal: true,
+    },
+    {
+      item: `SNS e-mail (${alerts} alerts × ${a.emailSubscribers} subscriber)`,
+      usd: alerts * (PRICES.snsPublish.usd + a.emailSubscribers * PRICES.snsEmail.usd),
+      inTotal: true,
+    },
+    { item: `KMS key (${a.kmsKeys})`, usd: a.kmsKeys * PRICES.kmsKey.usd, inTotal: true },
+    {
+      item: `optional per-instance metrics (+${a.perInstanceMetricSeries} series per instance)`,
+      usd:
+        metricMonths((a.fleetMetricSeries + a.perInstanceMetricSeries * instances) * a.vpcs) -
+        metricMonths(a.fleetMetricSeries * a.vpcs),
+      inTotal: false,
+    },
+  ];
+  const port22 = items.filter((i) => i.inTotal).reduce((sum, i) => sum + i.usd, 0);
+  const optional = items.filter((i) => !i.inTotal).reduce((sum, i) => sum + i.usd, 0);
+  return {
+    instances,
+    memoryMb,
+    runSeconds,
+    items,
+    port22,
+    port22WithPerInstanceMetrics: port22 + optional,
+    reachabilityAnalyzer: instances * pathsPerInstance * runs * PRICES.reachabilityAnalysis.usd,
+  };
+}
+
+function usd(n: number): string {
+  if (n >= 1000) return `$${Math.round(n).toLocaleString('en-US')}`;
+  if (n >= 0.01) return `$${n.toFixed(2)}`;
+  return n === 0 ? '$0' : '<$0.01';
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows
+    .map((r) =>
+      r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
+    )
+    .join('\n');
+}
+
+async function main(): Promise<void> {
+  const pathsPerInstance = Number(args['paths-per-instance']);
+  let probeCost: ProbeCost = {
+    cpuMs: ASSUMPTIONS.assumedProbeCpuMs,
+    wallMs: ASSUMPTIONS.assumedProbeWallMs,
+    measured: false,
+    note: `assumed: ${ASSUMPTIONS.assumedProbeCpuMs} ms client CPU, ${ASSUMPTIONS.assumedProbeWallMs} ms wall per healthy probe`,
+  };
+  if (!args['no-measure']) {
+    try {
+      probeCost = await measureProbe();
+    } catch (error) {
+      probeCost.note += ` (measurement failed: ${(error as Error).message})`;
+    }
+  }
+  const fleets = FLEETS.map((n) => fleetCost(n, probeCost, pathsPerInstance));
+
+  console.log(
+    `port22 vs VPC Reachability Analyzer, monthly, us-east-1 list prices, one VPC, a check every ${scheduleMinutes} minutes (${RUNS_PER_MONTH} runs in 30 days)`,
+  );
+  console.log(`probe cost ${probeCost.note}\n`);
+  const header = ['', ...fleets.map((f) => `${f.instances.toLocaleString('en-US')} instances`)];
+  const itemRows = fleets[0]!.items.map((_, i) => [
+    fleets[0]!.items[i]!.item.replace(/\(\d+ MB × [\d.]+ s × /, '(memory × run time × ').replace(
+      /\([\d.]+ GB ingested/,
+      '(ingested',
+    ),
+    ...fleets.map((f) => usd(f.items[i]!.usd)),
+  ]);
+  const rows = [
+    header,
+    ['prober memory / run time', ...fleets.map((f) => `${f.memoryMb} MB / ${f.runSeconds.toFixed(1)} s`)],
+    ...itemRows,
+    ['port22 total (default)', ...fleets.map((f) => usd(f.port22))],
+    ['port22 total with per-instance metrics', ...fleets.map((f) => usd(f.port22WithPerInstanceMetrics))],
+    [
+      `Reachability Analyzer (${pathsPerInstance} path/instance × ${RUNS_PER_MONTH} runs × $0.10)`,
+      ...fleets.map((f) => usd(f.reachabilityAnalyzer)),
+    ],
+    [
+      'ratio Reachability Analyzer / port22',
+      ...fleets.map((f) => `${Math.round(f.reachabilityAnalyzer / f.port22).toLocaleString('en-US')}×`),
+    ],
+  ];
+  console.log(table(rows));
+  console.log(
+    '\nReachability Analyzer proves the configuration only; port22 adds the live probe and host signals for that price.',
+  );
+  console.log('\nPrices (us-east-1, free tiers ignored):');
+  for (const [name, p] of Object.entries(PRICES))
+    console.log(
+      `  ${name}: $${p.usd.toLocaleString('en-US', { maximumFractionDigits: 10 })} ${p.unit} — ${p.source}`,
+    );
+  console.log('\nAssumptions:');
+  for (const [name, value] of Object.entries(ASSUMPTIONS)) console.log(`  ${name}: ${value}`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
