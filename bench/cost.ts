@@ -299,7 +299,7 @@ export function fleetCost(instances: number, probeCost: ProbeCost, pathsPerInsta
       inTotal: true,
     },
     {
-      item: `SNS e-mail (${alerts} alerts × ${a.emailSubscribers} subscriber)`,
+      item: `SNS e-mail (${a.alertsPerInstance} alerts per instance × ${a.emailSubscribers} subscriber)`,
       usd: alerts * (PRICES.snsPublish.usd + a.emailSubscribers * PRICES.snsEmail.usd),
       inTotal: true,
     },
