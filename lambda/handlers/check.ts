@@ -1,8 +1,147 @@
 /**
- * Placeholder prober handler so the CDK stack synthesises before the pipeline is wired in.
- * The real handler (parse the scheduled event, build the AWS adapters, run `runCheck`) replaces this file.
+ * The prober Lambda: started by EventBridge Scheduler with `{ kind, vpcId, scheduledTime }`, it wires the
+ * AWS adapters from its environment (set by lib/prober-function.ts) and runs one check of its VPC.
+ * Logs are structured JSON (Powertools Logger); metrics are EMF lines on stdout, which CloudWatch Logs
+ * turns into metrics without a PutMetricData call.
  */
-export async function handler(event: unknown): Promise<{ wired: false }> {
-  console.log(JSON.stringify({ level: 'WARN', message: 'pipeline not wired yet', event }));
-  return { wired: false };
+import { Logger } from '@aws-lambda-powertools/logger';
+import { StdoutEmfSink } from '../adapters/local/emf-sink.ts';
+import { type CheckInput, type CheckReport, runCheck } from '../pipeline.ts';
+import { awsPorts, lambdaEniLocator } from '../wiring.ts';
+
+/** The `kind` lib/port22-stack.ts puts in the scheduled event. */
+const SCHEDULED_CHECK_KIND = 'port22.scheduled-check';
+
+/** Time kept back from the Lambda timeout for the runtime to return and flush logs. */
+export const DEADLINE_MARGIN_MS = 2000;
+
+/** What the handler needs of the Lambda context (a subset of the runtime's object). */
+export interface LambdaContext {
+  awsRequestId: string;
+  functionName?: string;
+  getRemainingTimeInMillis(): number;
 }
+
+/** `PORT22_CONFIG`, as lib/port22-stack.ts `handlerConfig()` writes it (already validated at synth). */
+export interface HandlerConfig {
+  vpcId?: string;
+  ports?: number[];
+  sources?: string[];
+  targets?: { monitorByDefault?: boolean; tagFilters?: { key: string; values: string[] }[] };
+  thresholds?: {
+    cpuPercent?: number;
+    creditBalance?: number;
+    memPercent?: number;
+    slowIdentMs?: number;
+    failuresBeforeAlert?: number;
+    reminderHours?: number;
+  };
+  perInstanceMetrics?: boolean;
+  intervalSeconds?: number;
+  /** An explicit prober source spec; by default the function's own Lambda ENI is looked up. */
+  proberSource?: string;
+}
+
+export interface HandlerResult {
+  runId: string;
+  instances: number;
+  unhealthy: number;
+  findings: number;
+  unchecked: number;
+  alertsSent: number;
+  errors: number;
+}
+
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'port22' });
+
+export function parseHandlerConfig(text: string | undefined): HandlerConfig {
+  if (text === undefined || text.trim() === '') return {};
+  const parsed: unknown = JSON.parse(text);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new Error('PORT22_CONFIG is not a JSON object');
+  return parsed as HandlerConfig;
+}
+
+/** The pipeline input for one scheduled run: configuration, deadline and identity of the run. */
+export function checkInputFor(
+  config: HandlerConfig,
+  env: NodeJS.ProcessEnv,
+  context: LambdaContext,
+  now: number,
+): CheckInput {
+  const t = config.thresholds ?? {};
+  const thresholds = {
+    ...(t.cpuPercent !== undefined ? { cpuPercent: t.cpuPercent } : {}),
+    ...(t.creditBalance !== undefined ? { creditBalance: t.creditBalance } : {}),
+    ...(t.memPercent !== undefined ? { memPercent: t.memPercent } : {}),
+    ...(t.slowIdentMs !== undefined ? { slowIdentMs: t.slowIdentMs } : {}),
+  };
+  const vpcId = env.PORT22_VPC_ID ?? config.vpcId;
+  return {
+    runId: context.awsRequestId,
+    now: new Date(now),
+    deadlineAt: now + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS,
+    proberSource:
+      config.proberSource ?? lambdaEniLocator(context.functionName ?? env.AWS_LAMBDA_FUNCTION_NAME),
+    sources: config.sources ?? [],
+    port: config.ports?.[0] ?? 22,
+    ...(config.targets ? { targets: config.targets } : {}),
+    thresholds,
+    alertPolicy: {
+      ...(t.failuresBeforeAlert !== undefined ? { failuresBeforeAlert: t.failuresBeforeAlert } : {}),
+      ...(t.reminderHours !== undefined ? { reminderIntervalMs: t.reminderHours * 3600_000 } : {}),
+    },
+    render: {
+      ...(env.PORT22_DASHBOARD_URL ? { dashboardUrl: env.PORT22_DASHBOARD_URL } : {}),
+      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    },
+    ...(vpcId ? { vpcId } : {}),
+    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    perInstanceMetrics: config.perInstanceMetrics === true,
+  };
+}
+
+export function summarise(report: CheckReport): HandlerResult {
+  return {
+    runId: report.runId,
+    instances: report.instances.length,
+    unhealthy: report.instances.filter((i) => i.diagnosis !== 'HEALTHY' && i.diagnosis !== 'EXPECTED_CLOSED')
+      .length,
+    findings: report.findings.length,
+    unchecked: report.unchecked,
+    alertsSent: report.alerts.sent.length,
+    errors: report.errors.length,
+  };
+}
+
+export const handler = async (event: unknown, context: LambdaContext): Promise<HandlerResult> => {
+  const env = process.env;
+  logger.appendKeys({ requestId: context.awsRequestId });
+  const e = (event ?? {}) as { kind?: string; vpcId?: string; scheduledTime?: string };
+  if (e.kind !== undefined && e.kind !== SCHEDULED_CHECK_KIND)
+    logger.warn('unexpected event kind', { kind: e.kind });
+  const config = parseHandlerConfig(env.PORT22_CONFIG);
+  const vpcId = env.PORT22_VPC_ID ?? e.vpcId ?? config.vpcId;
+  const ports = awsPorts({
+    ...(vpcId ? { vpcIds: [vpcId] } : {}),
+    ...(env.PORT22_TABLE ? { tableName: env.PORT22_TABLE } : {}),
+    ...(env.PORT22_TOPIC_ARN ? { topicArn: env.PORT22_TOPIC_ARN } : {}),
+    metrics: new StdoutEmfSink(),
+  });
+  const input = checkInputFor(config, env, context, Date.now());
+  logger.info('check started', { vpcId, scheduledTime: e.scheduledTime, deadlineAt: input.deadlineAt });
+  const report = await runCheck(ports, input);
+  for (const error of report.errors) logger.error('step failed', { error });
+  for (const i of report.instances) {
+    if (i.diagnosis === 'HEALTHY') continue;
+    logger.warn('instance not healthy', {
+      instanceId: i.instanceId,
+      name: i.name,
+      diagnosis: i.diagnosis,
+      summary: i.summary,
+    });
+  }
+  const result = summarise(report);
+  logger.info('check finished', { ...result, durationMs: report.durationMs });
+  return result;
+};
