@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeHtmlReport } from '../../cli/html-report.ts';
+import type { CheckReport } from '../../lambda/pipeline.ts';
 import { HOSTILE_IDENT, realisticFleet } from '../core/report/fleet.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -124,6 +125,38 @@ describe('the report in headless Chromium', () => {
     assert.ok(!/<script|<img/i.test(stdout), 'no script or img element in the DOM');
     assert.ok(stdout.includes('&lt;script&gt;alert("pwned")&lt;/script&gt;'), HOSTILE_IDENT);
     assert.ok(stdout.includes('<svg class="phases"'), 'the phase chart is in the DOM');
+  });
+
+  it('renders what `port22 check --json` prints for the pipeline-lab inventory', async (t) => {
+    const reason = whyNotChromium();
+    if (reason) return t.skip(reason);
+    const root = new URL('../../', import.meta.url).pathname;
+    const check = spawnSync(
+      process.execPath,
+      [
+        'bin/port22.mjs',
+        'check',
+        '--inventory',
+        'test/fixtures/inventories/pipeline-lab',
+        '--signals',
+        'test/fixtures/signals/pipeline-lab-signals.json',
+        '--no-probe',
+        '--json',
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.ok(check.status === 0 || check.status === 1, check.stderr);
+    // Typed as the pipeline's report: tsc checks that it is what writeHtmlReport takes.
+    const report = JSON.parse(check.stdout) as CheckReport;
+    assert.ok(report.instances.length > 0);
+    const file = await writeHtmlReport(join(work, 'pipeline-lab.html'), report);
+    const { code, stdout } = await chromium(['--dump-dom'], file);
+    assert.equal(code, 0);
+    for (const i of report.instances) {
+      assert.ok(stdout.includes(i.instanceId), `DOM shows ${i.instanceId}`);
+      assert.ok(stdout.includes(`>${i.diagnosis}<`), `DOM shows ${i.diagnosis} for ${i.instanceId}`);
+    }
+    assert.match(stdout, /No probe results/);
   });
 
   it('renders a screenshot of the whole page', async (t) => {

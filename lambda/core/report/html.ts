@@ -33,6 +33,27 @@ export interface HtmlReportInput {
   readonly instances: readonly HtmlReportInstance[];
   readonly findings: readonly ExposureFinding[];
   readonly unchecked: number;
+  /** Which instances were not checked, and why (the pipeline's `uncheckedInstances`). */
+  readonly uncheckedInstances?: readonly {
+    readonly instanceId: string;
+    readonly name?: string;
+    readonly reason: string;
+  }[];
+  /** Alerts this run sent, and those whose publish failed. */
+  readonly alerts?: {
+    readonly sent: readonly HtmlReportAlert[];
+    readonly failed?: readonly HtmlReportAlert[];
+  };
+  /** One line per failed piece of the run (`signals: …`, `probe: …`). */
+  readonly errors?: readonly string[];
+}
+
+export interface HtmlReportAlert {
+  readonly target: string;
+  readonly kind: string;
+  readonly code: string;
+  readonly subject: string;
+  readonly error?: string;
 }
 
 export interface HtmlReportOptions {
@@ -166,6 +187,41 @@ function instanceDetail(i: HtmlReportInstance): string {
   return `<article id="${anchor(i.instanceId)}" class="detail sev-${sev}"><h3><span class="badge sev-${sev}">${escapeHtml(i.diagnosis)}</span> ${title}</h3><p>${escapeHtml(i.summary)}</p><h4>Evidence</h4>${evidence}${remediation}</article>`;
 }
 
+function uncheckedList(input: HtmlReportInput): string {
+  const listed = input.uncheckedInstances ?? [];
+  const header =
+    input.unchecked === 0
+      ? ''
+      : `<p class="unchecked">${input.unchecked} instance(s) were not checked (not monitored, or no address to reach).</p>`;
+  if (listed.length === 0) return header;
+  const items = listed.map(
+    (u) =>
+      `<li><code>${escapeHtml(u.instanceId)}</code>${u.name === undefined ? '' : ` ${escapeHtml(u.name)}`}: ${escapeHtml(u.reason)}</li>`,
+  );
+  return `${header}<ul class="unchecked">${items.join('')}</ul>`;
+}
+
+function runSection(input: HtmlReportInput): string {
+  const sent = input.alerts?.sent ?? [];
+  const failed = input.alerts?.failed ?? [];
+  const errors = input.errors ?? [];
+  if (input.alerts === undefined && errors.length === 0) return '';
+  const row = (a: HtmlReportAlert, state: string) =>
+    `<tr><td>${state}</td><td><code>${escapeHtml(a.target)}</code></td><td>${escapeHtml(a.kind)}</td><td><b>${escapeHtml(a.code)}</b></td><td>${escapeHtml(a.subject)}${a.error === undefined ? '' : ` (${escapeHtml(a.error)})`}</td></tr>`;
+  const alerts =
+    sent.length + failed.length === 0
+      ? '<p>No alerts this run (nothing changed state, or it was already announced).</p>'
+      : `<table class="alerts"><thead><tr><th></th><th>target</th><th>kind</th><th>code</th><th>subject</th></tr></thead><tbody>${[
+          ...sent.map((a) => row(a, 'sent')),
+          ...failed.map((a) => row(a, 'failed')),
+        ].join('')}</tbody></table>`;
+  const errorList =
+    errors.length === 0
+      ? ''
+      : `<h3>Errors</h3><ul class="errors">${errors.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`;
+  return `<h2>This run</h2>\n${input.alerts === undefined ? '' : alerts}${errorList}`;
+}
+
 function findingsTable(findings: readonly ExposureFinding[]): string {
   if (findings.length === 0) return '<p>No exposure findings.</p>';
   const rows = findings.map(
@@ -260,10 +316,6 @@ export function renderHtmlReport(report: HtmlReportInput, options: HtmlReportOpt
     options.dashboardUrl === undefined
       ? ''
       : `<p><a href="${escapeHtml(options.dashboardUrl)}">Open the CloudWatch dashboard</a></p>`;
-  const unchecked =
-    report.unchecked === 0
-      ? ''
-      : `<p class="unchecked">${report.unchecked} instance(s) were not checked (not monitored, or no address to reach).</p>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -278,7 +330,7 @@ export function renderHtmlReport(report: HtmlReportInput, options: HtmlReportOpt
 <main>
 <h2>Fleet</h2>
 ${tiles(report)}
-${unchecked}
+${uncheckedList(report)}
 <h2>Instances</h2>
 ${instanceTable(instances, options.region)}
 <h2>Probe phase timings</h2>
@@ -287,6 +339,7 @@ ${phaseChart(instances)}
 ${attention.length === 0 ? '<p>Every instance is as expected.</p>' : attention.map(instanceDetail).join('\n')}
 <h2>Exposure findings</h2>
 ${findingsTable(report.findings)}
+${runSection(report)}
 </main>
 <footer>port22 · diagnoses and remediation from the port22 catalogue · this page loads nothing from the network</footer>
 </body>

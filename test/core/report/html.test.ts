@@ -151,6 +151,48 @@ describe('renderHtmlReport', () => {
   });
 });
 
+describe('the run: unchecked instances, alerts, errors', () => {
+  const base: HtmlReportInput = { instances: [instance({})], findings: [], unchecked: 1 };
+
+  it('lists each unchecked instance with its reason, escaped', () => {
+    const page = renderHtmlReport(
+      { ...base, uncheckedInstances: [{ instanceId: 'i-0late', name: 'db<1>', reason: 'deadline reached' }] },
+      { generatedAt: AT },
+    );
+    assert.ok(page.includes('<li><code>i-0late</code> db&lt;1&gt;: deadline reached</li>'));
+  });
+
+  it('shows alerts sent and failed, and the run errors', () => {
+    const page = renderHtmlReport(
+      {
+        ...base,
+        alerts: {
+          sent: [{ target: 'i-0a', kind: 'alert', code: 'SSHD_NOT_LISTENING', subject: 'SSH down on web-1' }],
+          failed: [
+            { target: 'i-0b', kind: 'recovery', code: 'HEALTHY', subject: 'back', error: 'Throttling <x>' },
+          ],
+        },
+        errors: ['signals: GetMetricData <throttled>'],
+      },
+      { generatedAt: AT },
+    );
+    assert.match(
+      page,
+      /<td>sent<\/td><td><code>i-0a<\/code><\/td><td>alert<\/td><td><b>SSHD_NOT_LISTENING<\/b><\/td><td>SSH down on web-1<\/td>/,
+    );
+    assert.match(page, /<td>failed<\/td><td><code>i-0b<\/code><\/td>.*back \(Throttling &lt;x&gt;\)/);
+    assert.ok(page.includes('<li>signals: GetMetricData &lt;throttled&gt;</li>'));
+  });
+
+  it('says so when the run sent nothing, and has no run section without alerts or errors', () => {
+    assert.match(
+      renderHtmlReport({ ...base, alerts: { sent: [] } }, { generatedAt: AT }),
+      /No alerts this run/,
+    );
+    assert.ok(!renderHtmlReport(base, { generatedAt: AT }).includes('This run'));
+  });
+});
+
 describe('phaseChart', () => {
   it('one stacked bar per probed instance, a segment per measured phase, widths proportional to ms', () => {
     const svg = phaseChart([
