@@ -210,12 +210,26 @@ export class AddressSet {
     return this.intervals.length === 0;
   }
 
-  /** A stable string for cache keys. */
+  /**
+   * A short string for cache keys: equal small sets get equal keys; a large set (the internet, say)
+   * gets a key unique to the object, so that hashing it stays cheap — callers reuse such sets.
+   */
   get key(): string {
-    this.cachedKey ??= `${this.family}:${this.intervals.map((iv) => `${iv.first}-${iv.last}`).join(',')}`;
+    if (this.cachedKey === undefined) {
+      if (this.intervals.length <= 4) {
+        const parts = this.intervals.map((iv) =>
+          iv.first === iv.last ? `${iv.first}` : `${iv.first}-${iv.last}`,
+        );
+        this.cachedKey = `${this.family}:${parts.join(',')}`;
+      } else {
+        AddressSet.nextId += 1;
+        this.cachedKey = `${this.family}#${AddressSet.nextId}`;
+      }
+    }
     return this.cachedKey;
   }
   private cachedKey: string | undefined;
+  private static nextId = 0;
 
   /** Number of addresses in the set. */
   get size(): bigint {
@@ -280,6 +294,8 @@ export class AddressSet {
 
   /** True when every address of `other` is in this set. */
   covers(other: AddressSet): boolean {
+    const only = other.intervals[0];
+    if (other.intervals.length === 1 && only && only.first === only.last) return this.has(only.first);
     return other.subtract(this).isEmpty;
   }
 

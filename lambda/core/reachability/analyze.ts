@@ -99,10 +99,18 @@ function eniIpv6(eni: Eni): string | undefined {
   return eni.Ipv6Addresses[0];
 }
 
+/** Single-address sets, shared so that their cache keys are computed once. */
+const singles = new Map<string, AddressSet>();
 function single(addr: string): AddressSet {
-  const a = parseAddress(addr);
-  if (!a) throw new SourceSpecError(`bad address ${addr} in the inventory`);
-  return AddressSet.single(a);
+  let set = singles.get(addr);
+  if (!set) {
+    const a = parseAddress(addr);
+    if (!a) throw new SourceSpecError(`bad address ${addr} in the inventory`);
+    set = AddressSet.single(a);
+    if (singles.size > 200_000) singles.clear();
+    singles.set(addr, set);
+  }
+  return set;
 }
 
 /** One concrete path to evaluate. */
@@ -129,8 +137,11 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
   const name = targetInstance.InstanceId;
   if (source.kind === 'internet') {
     // An internet client never has an address of the target's own VPC.
+    const vpcId = vpcIdOf(ctx, target);
     const clients = (family: IpFamily) =>
-      publicAddresses(family).subtract(vpcAddresses(ctx, vpcIdOf(ctx, target), family));
+      ctx.cached(`internet-clients|${vpcId}|${family}`, () =>
+        publicAddresses(family).subtract(vpcAddresses(ctx, vpcId, family)),
+      );
     const paths: Path[] = [];
     const v4Blockers: Blocker[] = [];
     if (!target.PublicIp) {
@@ -162,7 +173,9 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
 
   if (source.kind === 'cidr') {
     const { cidr } = source;
-    const addresses = AddressSet.fromCidrs(cidr.family, [cidr]);
+    const addresses = ctx.cached(`source-set|${source.spec}`, () =>
+      AddressSet.fromCidrs(cidr.family, [cidr]),
+    );
     const peer: Peer = { family: cidr.family, addresses, label: formatCidr(cidr) };
     const base = source.subnet ? { sourceSubnetId: source.subnet.SubnetId } : {};
     if (cidr.family === 'ipv6') {
@@ -342,16 +355,61 @@ function evaluatePath(
   port: number,
   ephemeral: PortRange,
 ): { blockers: Blocker[]; partial: boolean } {
-  const results: EvaluatorVerdict[] = [];
-  results.push(evaluateInstanceState(ctx, targetInstance));
-  if (path.sourceInstance && path.sourceInstance !== targetInstance)
-    results.push(evaluateInstanceState(ctx, path.sourceInstance, 'source'));
+  const states: EvaluatorVerdict[] = [
+    ctx.cached(`state|${targetInstance.InstanceId}`, () => evaluateInstanceState(ctx, targetInstance)),
+  ];
+  if (path.sourceInstance && path.sourceInstance !== targetInstance) {
+    const source = path.sourceInstance;
+    states.push(
+      ctx.cached(`state-source|${source.InstanceId}`, () => evaluateInstanceState(ctx, source, 'source')),
+    );
+  }
 
+  // When the source is a set of addresses outside any known subnet (internet, an office CIDR), the
+  // network part of the answer depends only on the target's subnet, groups and port: thousands of
+  // instances behind the same subnet and groups share one evaluation.
+  const sourceBound = path.sourceSubnetId !== undefined || path.sourceEni !== undefined;
+  const key = sourceBound
+    ? undefined
+    : `path|${path.kind}|${path.source.addresses.key}|${path.source.label}|${target.SubnetId}|${groupKey(target)}|${port}|${ephemeral.from}-${ephemeral.to}`;
+  const network = key
+    ? ctx.cached(key, () => evaluateNetwork(ctx, path, target, targetInstance, port, ephemeral))
+    : evaluateNetwork(ctx, path, target, targetInstance, port, ephemeral);
+  const blockers = [
+    ...path.blockers,
+    ...states.flatMap((r) => r.blockers),
+    ...network.flatMap((r) => r.blockers),
+  ];
+  return { blockers, partial: network.some((r) => r.partial) };
+}
+
+const groupKeys = new WeakMap<Eni, string>();
+/** The ENI's groups as a sorted, order-free key. */
+function groupKey(eni: Eni): string {
+  let k = groupKeys.get(eni);
+  if (k === undefined) {
+    k = [...eni.GroupIds].sort().join(',');
+    groupKeys.set(eni, k);
+  }
+  return k;
+}
+
+/** Routes, security groups and network ACLs along one path. */
+function evaluateNetwork(
+  ctx: AnalysisContext,
+  path: Path,
+  target: Eni,
+  targetInstance: Instance,
+  port: number,
+  ephemeral: PortRange,
+): EvaluatorVerdict[] {
+  const results: EvaluatorVerdict[] = [];
   const targetAddr = path.targetAddress ? single(path.targetAddress) : undefined;
   const targetPeer: Peer | undefined = targetAddr && {
     family: path.family,
     addresses: targetAddr,
     label: `${targetInstance.InstanceId} (${path.targetAddress})`,
+    transient: true,
     ...(path.kind === 'private' ? { eni: target } : {}),
   };
   const targetSubnet = target.SubnetId ?? '';
@@ -408,8 +466,7 @@ function evaluatePath(
     }
   }
 
-  const blockers = [...path.blockers, ...results.flatMap((r) => r.blockers)];
-  return { blockers, partial: results.some((r) => r.partial) };
+  return results;
 }
 
 /** The SSH port of an instance: its `port22:port` tag, else the analysis default. */

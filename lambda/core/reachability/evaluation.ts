@@ -29,6 +29,11 @@ export interface Peer {
   /** How the peer is named in messages (`internet`, `10.0.2.0/24`, `i-0ab (10.0.2.7)`). */
   readonly label: string;
   /**
+   * One target among thousands (the far end of a source-side check): answers about it are not kept,
+   * so the cache holds only what other paths can reuse.
+   */
+  readonly transient?: boolean;
+  /**
    * The peer's ENI when the packets carry its private address (same VPC, peering, transit gateway):
    * only then can a security-group reference match it (AWS: a referenced group stands for the private
    * addresses of the ENIs in it).
@@ -61,8 +66,11 @@ export class AnalysisContext {
     return set;
   }
 
-  cached<T>(key: string, make: () => T): T {
-    if (this.memo.has(key)) return this.memo.get(key) as T;
+  /** `make()`, memoised under `key` unless `keep` is false. */
+  cached<T>(key: string, make: () => T, keep = true): T {
+    if (!keep) return make();
+    const hit = this.memo.get(key);
+    if (hit !== undefined || this.memo.has(key)) return hit as T;
     const v = make();
     this.memo.set(key, v);
     return v;

@@ -57,6 +57,8 @@ export interface AclDecision {
   readonly fullyDenied: AddressSet;
   /** Addresses for which some but not all ports are allowed. */
   readonly partlyAllowed: AddressSet;
+  /** The allowing rules and their ports, for evidence (`100 allows 22; 120 allows 32768-65535`). */
+  readonly allowText: string;
 }
 
 /** The TCP ports an entry matches, or undefined when it cannot match TCP. */
@@ -102,11 +104,20 @@ function compile(
   });
 }
 
-/** Cuts `set` at every boundary of `entries` so that each entry contains a cell wholly or not at all. */
-function cells(set: AddressSet, entries: readonly CompiledEntry[]): AddressInterval[] {
-  const cuts: bigint[] = [];
-  for (const e of entries) cuts.push(e.first, e.last + 1n);
-  cuts.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+/** Every rule boundary of a compiled rule list, sorted (computed once per ACL direction and family). */
+function cutsOf(ctx: AnalysisContext, key: string, entries: readonly CompiledEntry[]): readonly bigint[] {
+  return ctx.cached(`cuts|${key}`, () => {
+    const cuts: bigint[] = [];
+    for (const e of entries) cuts.push(e.first, e.last + 1n);
+    return cuts.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  });
+}
+
+/** Cuts `set` at every rule boundary so that each rule contains a cell wholly or not at all. */
+function cells(set: AddressSet, cuts: readonly bigint[]): AddressInterval[] {
+  const only = set.intervals[0];
+  // A single address is already a cell (the common case: an instance as the other end).
+  if (set.intervals.length === 1 && only && only.first === only.last) return [only];
   const out: AddressInterval[] = [];
   for (const iv of set.intervals) {
     let first = iv.first;
@@ -131,43 +142,50 @@ export function decideAcl(
   direction: Direction,
   peer: AddressSet,
   ports: PortRange,
+  keep = true,
 ): AclDecision {
-  const key = `acl-decide|${acl.NetworkAclId}|${direction}|${peer.key}|${ports.from}-${ports.to}`;
-  return ctx.cached(key, () => {
-    const entries = compile(ctx, acl, direction === 'outbound', peer.family);
-    const segments: AclSegment[] = [];
-    const denied: AddressInterval[] = [];
-    const partly: AddressInterval[] = [];
-    const wanted = totalPorts([ports]);
-    for (const cell of cells(peer, entries)) {
-      let remaining: PortRange[] = [ports];
-      let allowedPorts = 0;
-      for (const e of entries) {
-        if (remaining.length === 0) break;
-        if (e.first > cell.first || e.last < cell.last) continue;
-        const next: PortRange[] = [];
-        for (const r of remaining) {
-          const hit = intersectPorts(r, e.ports);
-          if (!hit) {
-            next.push(r);
-            continue;
+  const key = keep ? `acl-decide|${acl.NetworkAclId}|${direction}|${peer.key}|${ports.from}-${ports.to}` : '';
+  return ctx.cached(
+    key,
+    () => {
+      const entries = compile(ctx, acl, direction === 'outbound', peer.family);
+      const cuts = cutsOf(ctx, `${acl.NetworkAclId}|${direction}|${peer.family}`, entries);
+      const segments: AclSegment[] = [];
+      const denied: AddressInterval[] = [];
+      const partly: AddressInterval[] = [];
+      const wanted = totalPorts([ports]);
+      for (const cell of cells(peer, cuts)) {
+        let remaining: PortRange[] = [ports];
+        let allowedPorts = 0;
+        for (const e of entries) {
+          if (remaining.length === 0) break;
+          if (e.first > cell.first || e.last < cell.last) continue;
+          const next: PortRange[] = [];
+          for (const r of remaining) {
+            const hit = intersectPorts(r, e.ports);
+            if (!hit) {
+              next.push(r);
+              continue;
+            }
+            segments.push({ addresses: cell, ports: hit, allow: e.allow, ruleNumber: e.ruleNumber });
+            if (e.allow) allowedPorts += totalPorts([hit]);
+            next.push(...subtractPorts(r, hit));
           }
-          segments.push({ addresses: cell, ports: hit, allow: e.allow, ruleNumber: e.ruleNumber });
-          if (e.allow) allowedPorts += totalPorts([hit]);
-          next.push(...subtractPorts(r, hit));
+          remaining = next;
         }
-        remaining = next;
+        if (allowedPorts === 0) denied.push(cell);
+        else if (allowedPorts < wanted) partly.push(cell);
       }
-      if (allowedPorts === 0) denied.push(cell);
-      else if (allowedPorts < wanted) partly.push(cell);
-    }
-    return {
-      segments,
-      allAllowed: denied.length === 0 && partly.length === 0,
-      fullyDenied: AddressSet.of(peer.family, denied),
-      partlyAllowed: AddressSet.of(peer.family, partly),
-    };
-  });
+      return {
+        segments,
+        allowText: rulesText(segments, true),
+        allAllowed: denied.length === 0 && partly.length === 0,
+        fullyDenied: AddressSet.of(peer.family, denied),
+        partlyAllowed: AddressSet.of(peer.family, partly),
+      };
+    },
+    keep,
+  );
 }
 
 /** Which end of the path the ACL guards, and so which blocker codes it produces. */
@@ -218,15 +236,21 @@ function rulesText(segments: readonly AclSegment[], allow: boolean): string {
 }
 
 export function evaluateNetworkAcl(ctx: AnalysisContext, q: NetworkAclQuestion): EvaluatorVerdict {
+  if (q.peer.transient) return decideNetworkAcl(ctx, q);
+  const key = `acl-verdict|${q.acl?.NetworkAclId}|${q.leg}|${q.subnetId}|${q.peer.addresses.key}|${q.peer.label}|${q.port}|${q.ephemeral.from}-${q.ephemeral.to}`;
+  return ctx.cached(key, () => decideNetworkAcl(ctx, q), !q.peer.transient);
+}
+
+function decideNetworkAcl(ctx: AnalysisContext, q: NetworkAclQuestion): EvaluatorVerdict {
   const leg = LEG[q.leg];
   if (!q.acl) return verdictOf([], [`no network ACL known for ${q.subnetId}: not filtered`]);
   const aclId = q.acl.NetworkAclId;
   const ports = leg.reply ? q.ephemeral : { from: q.port, to: q.port };
-  const d = decideAcl(ctx, q.acl, leg.direction, q.peer.addresses, ports);
+  const d = decideAcl(ctx, q.acl, leg.direction, q.peer.addresses, ports, !q.peer.transient);
   const word = leg.direction === 'inbound' ? 'from' : 'to';
   const what = leg.reply ? `replies (TCP ${formatPortRange(ports)})` : `TCP ${q.port}`;
   const boundary = leg.direction === 'inbound' ? `inbound to ${q.subnetId}` : `outbound from ${q.subnetId}`;
-  const evidence = [`network ACL ${aclId} ${boundary}: ${rulesText(d.segments, true) || 'no rule allows'}`];
+  const evidence = [`network ACL ${aclId} ${boundary}: ${d.allowText || 'no rule allows'}`];
   if (d.allAllowed) return verdictOf([], evidence);
 
   const blockers: Blocker[] = [];

@@ -118,43 +118,57 @@ export interface RouteLeg {
 }
 
 /** Longest-prefix match of every address in `dest`, grouped by the route chosen. */
-export function lookupRoutes(ctx: AnalysisContext, rtb: RouteTable, dest: AddressSet): readonly RouteLeg[] {
-  return ctx.cached(`rtb-lookup|${rtb.RouteTableId}|${dest.key}`, () => {
-    const routes = compile(ctx, rtb, dest.family);
-    const cuts: bigint[] = [];
-    for (const r of routes) cuts.push(r.first, r.last + 1n);
-    cuts.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const groups = new Map<CompiledRoute | undefined, AddressInterval[]>();
-    const add = (cell: AddressInterval) => {
-      let best: CompiledRoute | undefined;
-      for (const r of routes) {
-        if (r.first > cell.first || r.last < cell.last) continue;
-        if (
-          !best ||
-          r.prefix > best.prefix ||
-          (r.prefix === best.prefix && best.fromPrefixList && !r.fromPrefixList)
-        )
-          best = r;
-      }
-      const l = groups.get(best);
-      if (l) l.push(cell);
-      else groups.set(best, [cell]);
-    };
-    for (const iv of dest.intervals) {
-      let first = iv.first;
-      for (const c of cuts) {
-        if (c <= first) continue;
-        if (c > iv.last) break;
-        add({ first, last: c - 1n });
-        first = c;
-      }
-      add({ first, last: iv.last });
-    }
-    return [...groups.entries()].map(([r, ivs]) => ({
-      addresses: AddressSet.of(dest.family, ivs),
-      ...(r ? { route: { destination: r.destination, target: r.target, blackhole: r.blackhole } } : {}),
-    }));
-  });
+export function lookupRoutes(
+  ctx: AnalysisContext,
+  rtb: RouteTable,
+  dest: AddressSet,
+  keep = true,
+): readonly RouteLeg[] {
+  return ctx.cached(
+    keep ? `rtb-lookup|${rtb.RouteTableId}|${dest.key}` : '',
+    () => {
+      const routes = compile(ctx, rtb, dest.family);
+      const cuts = ctx.cached(`rtb-cuts|${rtb.RouteTableId}|${dest.family}`, () => {
+        const out: bigint[] = [];
+        for (const r of routes) out.push(r.first, r.last + 1n);
+        return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      });
+      const groups = new Map<CompiledRoute | undefined, AddressInterval[]>();
+      const add = (cell: AddressInterval) => {
+        let best: CompiledRoute | undefined;
+        for (const r of routes) {
+          if (r.first > cell.first || r.last < cell.last) continue;
+          if (
+            !best ||
+            r.prefix > best.prefix ||
+            (r.prefix === best.prefix && best.fromPrefixList && !r.fromPrefixList)
+          )
+            best = r;
+        }
+        const l = groups.get(best);
+        if (l) l.push(cell);
+        else groups.set(best, [cell]);
+      };
+      const only = dest.intervals[0];
+      if (dest.intervals.length === 1 && only && only.first === only.last) add(only);
+      else
+        for (const iv of dest.intervals) {
+          let first = iv.first;
+          for (const c of cuts) {
+            if (c <= first) continue;
+            if (c > iv.last) break;
+            add({ first, last: c - 1n });
+            first = c;
+          }
+          add({ first, last: iv.last });
+        }
+      return [...groups.entries()].map(([r, ivs]) => ({
+        addresses: AddressSet.of(dest.family, ivs),
+        ...(r ? { route: { destination: r.destination, target: r.target, blackhole: r.blackhole } } : {}),
+      }));
+    },
+    keep,
+  );
 }
 
 /** Which kind of path the packets take, which decides the route targets that can carry them. */
@@ -194,6 +208,12 @@ function carries(kind: RouteTargetKind, path: PathKind, leg: 'forward' | 'return
 }
 
 export function evaluateRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict {
+  if (q.destination.transient) return decideRoutes(ctx, q);
+  const key = `route-verdict|${q.routeTable?.RouteTableId}|${q.leg}|${q.subnetId}|${q.destination.addresses.key}|${q.destination.label}|${q.path}`;
+  return ctx.cached(key, () => decideRoutes(ctx, q), !q.destination.transient);
+}
+
+function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict {
   const { destination } = q;
   const what = q.leg === 'forward' ? 'SYN' : 'replies';
   if (!q.routeTable) {
@@ -209,7 +229,7 @@ export function evaluateRoutes(ctx: AnalysisContext, q: RouteQuestion): Evaluato
     );
   }
   const rtbId = q.routeTable.RouteTableId;
-  const legs = lookupRoutes(ctx, q.routeTable, destination.addresses);
+  const legs = lookupRoutes(ctx, q.routeTable, destination.addresses, !destination.transient);
   const evidence: string[] = [];
   const blockers: Blocker[] = [];
   for (const leg of legs) {

@@ -126,6 +126,12 @@ function allowanceFor(
   });
 }
 
+function overlaps(a: AddressSet, b: AddressSet): boolean {
+  const only = b.intervals[0];
+  if (b.intervals.length === 1 && only && only.first === only.last) return a.has(only.first);
+  return !a.intersect(b).isEmpty;
+}
+
 export interface SecurityGroupQuestion {
   /** The ENI whose groups are evaluated (the target for inbound, the source for outbound). */
   readonly eni: Eni;
@@ -141,15 +147,27 @@ export interface SecurityGroupQuestion {
  * belongs to a referenced group.
  */
 export function evaluateSecurityGroups(ctx: AnalysisContext, q: SecurityGroupQuestion): EvaluatorVerdict {
-  const { eni, direction, peer, port } = q;
+  if (q.peer.transient) return decideSecurityGroups(ctx, q, [...q.eni.GroupIds].sort());
   // Sorted, so that neither the verdict nor its wording depends on the order the API lists groups in.
-  const groupIds = [...eni.GroupIds].sort();
+  const groupIds = [...q.eni.GroupIds].sort();
+  // Instances behind the same groups share the answer (the inbound wording does not name the instance).
+  const owner = q.direction === 'outbound' ? q.eni.NetworkInterfaceId : '';
+  const key = `sg-verdict|${groupIds.join(',')}|${q.direction}|${owner}|${q.peer.addresses.key}|${q.peer.eni?.NetworkInterfaceId ?? ''}|${q.peer.label}|${q.port}`;
+  return ctx.cached(key, () => decideSecurityGroups(ctx, q, groupIds), !q.peer.transient);
+}
+
+function decideSecurityGroups(
+  ctx: AnalysisContext,
+  q: SecurityGroupQuestion,
+  groupIds: string[],
+): EvaluatorVerdict {
+  const { eni, direction, peer, port } = q;
   const allowance = allowanceFor(ctx, groupIds, direction, peer.family, port);
   const evidence: string[] = [];
   const memberOf = peer.eni ? peer.eni.GroupIds.filter((g) => allowance.groupRefs.has(g)) : [];
   for (const r of allowance.rules) {
     const byRef = r.groupRefs.some((g) => memberOf.includes(g));
-    if (byRef || !r.addresses.intersect(peer.addresses).isEmpty) evidence.push(r.text);
+    if (byRef || overlaps(r.addresses, peer.addresses)) evidence.push(r.text);
   }
   for (const g of allowance.missingGroups)
     evidence.push(`${g} is attached to ${eni.NetworkInterfaceId} but not in the inventory`);
@@ -168,7 +186,7 @@ export function evaluateSecurityGroups(ctx: AnalysisContext, q: SecurityGroupQue
     code: direction === 'inbound' ? 'SG_INGRESS_NO_MATCH' : 'SG_EGRESS_NO_MATCH',
     resourceId: groupIds[0] ?? eni.NetworkInterfaceId,
     direction,
-    detail: `security group${groupIds.length === 1 ? '' : 's'} ${groups} on ${eni.InstanceId ?? eni.NetworkInterfaceId} ${what}${note}`,
+    detail: `security group${groupIds.length === 1 ? '' : 's'} ${groups}${direction === 'outbound' ? ` on ${eni.InstanceId ?? eni.NetworkInterfaceId}` : ''} ${what}${note}`,
   };
   return verdictOf([blocker], evidence);
 }
