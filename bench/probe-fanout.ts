@@ -1,5 +1,5 @@
 /**
- * `npm run bench:probe-fanout [-- --count 1000 --concurrency 250 --deadline-ms 2000 --no-nmap]`
+ * `npm run bench:probe-fanout [-- --count 1000 --concurrency 250 --deadline-ms 2000 --no-nmap --nmap-timeout-s 1800]`
  *
  * 1,000 loopback endpoints — a quarter each healthy (a real ssh2 key exchange and `none` auth), refused,
  * closed-before-ident and ident-timeout — probed through the fan-out with a 2 s deadline; then the same
@@ -26,11 +26,13 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '250' },
     'deadline-ms': { type: 'string', default: '2000' },
     'no-nmap': { type: 'boolean', default: false },
+    'nmap-timeout-s': { type: 'string', default: '1800' },
   },
 });
 const count = Number(args.count);
 const concurrency = Number(args.concurrency);
 const deadlineMs = Number(args['deadline-ms']);
+const nmapTimeoutMs = Number(args['nmap-timeout-s']) * 1000;
 // The issue's "2 s deadline": the ident phase and the whole probe both end at 2 s.
 const timeouts = { identMs: deadlineMs, totalMs: deadlineMs };
 
@@ -128,8 +130,15 @@ function runNmap(
     const nmapArgs = ['-sV', '-Pn', '-n', '-p', String(port), '-iL', list, '-oG', '-'];
     console.log(`  nmap ${nmapArgs.join(' ').replace(list, '<the 1,000 addresses>')}`);
     const started = performance.now();
-    const out = spawnSync('nmap', nmapArgs, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const out = spawnSync('nmap', nmapArgs, {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: nmapTimeoutMs,
+      killSignal: 'SIGKILL',
+    });
     const wallMs = performance.now() - started;
+    if (out.error || out.signal)
+      return `nmap stopped after ${ms(wallMs)} (--nmap-timeout-s ${nmapTimeoutMs / 1000}): at least ${(wallMs / 1000).toFixed(0)} s`;
     if (out.status !== 0) return `nmap failed (exit ${out.status}): ${out.stderr.trim().split('\n')[0]}`;
     return { wallMs, tally: tallyNmap(out.stdout) };
   } finally {
