@@ -369,6 +369,11 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
         subject: f.alert.subject,
         error: f.error,
       }));
+      // Publishing runs concurrently; report in fleet order so the output reads the same every run.
+      const order = new Map(diagnosed.map((c, i) => [c.target.instanceId, i]));
+      const rank = (a: AlertReport) => order.get(a.target) ?? diagnosed.length;
+      report.alerts.sent.sort((a, b) => rank(a) - rank(b));
+      report.alerts.failed.sort((a, b) => rank(a) - rank(b));
       report.alerts.conflicts = result.conflicts;
       errors.push(...result.errors.map((e) => (e.startsWith('state:') ? e : `state: ${e}`)));
       errors.push(

@@ -1,0 +1,171 @@
+// `port22 check` through the real CLI entry. Fixture inventories hold 10.x addresses, so every run that
+// would probe uses --no-probe (DESIGN.md, "Addresses"): nothing here sends a packet.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+const root = new URL('../../', import.meta.url).pathname;
+const LAB = `${root}test/fixtures/inventories/pipeline-lab`;
+const SIGNALS = `${root}test/fixtures/signals/pipeline-lab-signals.json`;
+const PROBER = 'eni-0b22000000000f0a0';
+
+function port22(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/port22.mjs', 'check', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface CheckJson {
+  instances: {
+    instanceId: string;
+    name?: string;
+    address: string;
+    diagnosis: string;
+    summary: string;
+    evidence: { kind: string; code: string; detail: string }[];
+    remediation: string[];
+    probe?: unknown;
+  }[];
+  findings: { code: string; resourceId: string; detail: string }[];
+  unchecked: number;
+}
+
+describe('port22 check', () => {
+  it('--json --no-probe: the DESIGN.md shape, one diagnosis per monitored instance, exit 1', () => {
+    const r = port22('--inventory', LAB, '--from', PROBER, '--signals', SIGNALS, '--no-probe', '--json');
+    assert.equal(r.stderr, '');
+    assert.equal(r.status, 1);
+    const out = JSON.parse(r.stdout) as CheckJson;
+    assert.deepEqual(Object.keys(out).slice(0, 3), ['instances', 'findings', 'unchecked']);
+    assert.equal(out.unchecked, 0);
+    assert.equal(out.instances.length, 16);
+    for (const i of out.instances) {
+      assert.deepEqual(
+        Object.keys(i).filter((k) =>
+          ['instanceId', 'address', 'diagnosis', 'summary', 'evidence', 'remediation'].includes(k),
+        ),
+        ['instanceId', 'address', 'diagnosis', 'summary', 'evidence', 'remediation'],
+      );
+      assert.equal(i.probe, undefined, '--no-probe: no probe result');
+    }
+    const by = Object.fromEntries(out.instances.map((i) => [i.name, i.diagnosis]));
+    assert.equal(by['api-1'], 'BLOCKED_BY_SECURITY_GROUP');
+    assert.equal(by['db-1'], 'BLOCKED_BY_NETWORK_ACL');
+    assert.equal(by['batch-1'], 'NO_ROUTE');
+    assert.equal(by['worker-1'], 'INSTANCE_STOPPED');
+    assert.equal(by['worker-2'], 'INSTANCE_IMPAIRED');
+    assert.equal(by['knock-1'], 'EXPECTED_CLOSED');
+    assert.equal(by['web-1'], 'HEALTHY');
+    assert.deepEqual(out.findings.map((f) => f.code).sort(), [
+      'NACL_SSH_OPEN_TO_INTERNET',
+      'SSH_OPEN_TO_INTERNET',
+    ]);
+  });
+
+  it('readable report: one line per instance, then details of the non-healthy ones, findings, unchecked', () => {
+    const r = port22('--inventory', LAB, '--from', PROBER, '--signals', SIGNALS, '--no-probe');
+    assert.equal(r.status, 1);
+    const lines = r.stdout.split('\n');
+    assert.match(
+      lines[0]!,
+      /^web-1\s+i-0b220000000000001\s+10\.20\.1\.11:22\s+HEALTHY\s+configuration allows/,
+    );
+    assert.ok(
+      lines.some((l) =>
+        /^api-1\s+i-0b220000000000003\s+10\.20\.1\.13:22\s+BLOCKED_BY_SECURITY_GROUP\s+sg-0b22000000000a004/.test(
+          l,
+        ),
+      ),
+    );
+    assert.ok(r.stdout.includes('\ni-0b220000000000003 (api-1): BLOCKED_BY_SECURITY_GROUP [critical]\n'));
+    assert.ok(r.stdout.includes('  Remediation:\n    1. '));
+    assert.ok(r.stdout.includes('\nFindings\n  SSH_OPEN_TO_INTERNET sg-0b22000000000a003'));
+    assert.match(r.stdout, /\n16 instance\(s\): 11 healthy, 5 not; 2 finding\(s\); 0 unchecked\n$/);
+  });
+
+  it('exit 0 when every instance is healthy and nothing is exposed', () => {
+    // The lab inventory cut down to web-2, whose path from the prober is open and not exposed.
+    const dir = mkdtempSync(join(tmpdir(), 'port22-check-healthy-'));
+    try {
+      for (const f of readdirSync(LAB)) copyFileSync(join(LAB, f), join(dir, f));
+      const doc = JSON.parse(readFileSync(join(LAB, 'describe-instances.json'), 'utf8')) as {
+        Reservations: { Instances: { InstanceId: string }[] }[];
+      };
+      doc.Reservations = doc.Reservations.filter((r) => r.Instances[0]?.InstanceId === 'i-0b220000000000002');
+      writeFileSync(join(dir, 'describe-instances.json'), JSON.stringify(doc));
+      // …and without the world-open group and the locked-down ACL (exposure findings of their own).
+      const without = (file: string, key: string, idKey: string, id: string) => {
+        const d = JSON.parse(readFileSync(join(LAB, file), 'utf8')) as Record<
+          string,
+          Record<string, string>[]
+        >;
+        d[key] = d[key]!.filter((x) => x[idKey] !== id);
+        writeFileSync(join(dir, file), JSON.stringify(d));
+      };
+      without('describe-security-groups.json', 'SecurityGroups', 'GroupId', 'sg-0b22000000000a003');
+      without('describe-network-acls.json', 'NetworkAcls', 'NetworkAclId', 'acl-0b22000000000d002');
+      const r = port22('--inventory', dir, '--from', PROBER, '--signals', SIGNALS, '--no-probe', '--json');
+      const out = JSON.parse(r.stdout) as CheckJson;
+      assert.deepEqual(
+        out.instances.map((i) => i.diagnosis),
+        ['HEALTHY'],
+      );
+      assert.deepEqual(out.findings, []);
+      assert.equal(r.status, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--state <dir> remembers between runs: the second failure writes an alert as an .eml file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'port22-check-state-'));
+    try {
+      const args = ['--inventory', LAB, '--from', PROBER, '--signals', SIGNALS, '--no-probe', '--state', dir];
+      assert.equal(port22(...args).status, 1);
+      assert.deepEqual(readdirSync(dir).sort(), ['instances']);
+      const second = port22(...args);
+      assert.equal(second.status, 1);
+      const emails = readdirSync(join(dir, 'alerts'));
+      // api-1, db-1, batch-1, worker-1, worker-2 fail twice in a row: one DOWN alert each.
+      assert.equal(emails.length, 5);
+      assert.ok(
+        second.stdout.includes(
+          '\nAlerts\n  [port22] DOWN i-0b220000000000003 (api-1): BLOCKED_BY_SECURITY_GROUP\n  [port22] DOWN i-0b220000000000004 (db-1)',
+        ),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('bad input is exit 2 with one line on stderr', () => {
+    const cases: [string[], RegExp][] = [
+      [['--inventory', `${root}test/fixtures/inventories/nope`, '--no-probe'], /not an inventory directory/],
+      [['--inventory', LAB, '--region', 'eu-west-1', '--no-probe'], /either --inventory <dir> or --region/],
+      [['--no-probe'], /give --inventory <dir> \(offline\) or --region <region>/],
+      [
+        ['--inventory', LAB, '--source', 'i-0doesnotexist', '--no-probe'],
+        /source i-0doesnotexist: no such instance/,
+      ],
+      [['--inventory', LAB, '--port', '70000', '--no-probe'], /bad number '70000' for --port/],
+      [
+        ['--inventory', `${root}test/fixtures/inventories/malformed`, '--no-probe'],
+        /describe-security-groups\.json/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = port22(...args);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.split('\n').length, 2, `one line: ${r.stderr}`);
+      assert.match(r.stderr, /^port22: /);
+      assert.equal(r.stdout, '');
+    }
+  });
+});
