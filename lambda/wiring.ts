@@ -59,8 +59,13 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
 export function lambdaEniLocator(functionName: string | undefined) {
   return (inventory: Inventory): string | undefined => {
     if (!functionName) return undefined;
+    // The name is followed by a UUID, so `port22-prober` does not match `port22-prober-vpc-…`'s ENI.
+    const escaped = functionName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pattern = new RegExp(
+      `ENI-${escaped}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`,
+    );
     const eni = inventory.networkInterfaces.find(
-      (n) => n.InterfaceType === 'lambda' && (n.Description ?? '').includes(`ENI-${functionName}-`),
+      (n) => n.InterfaceType === 'lambda' && pattern.test(n.Description ?? ''),
     );
     return eni?.NetworkInterfaceId;
   };
