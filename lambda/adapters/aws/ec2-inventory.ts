@@ -144,16 +144,19 @@ interface PlRefs {
  * the parser's `InventoryError` when the API returns something the model cannot hold.
  */
 export async function collectInventory(options: CollectInventoryOptions = {}): Promise<Inventory> {
+  options.signal?.throwIfAborted();
+  // Once one call has failed for good the collection is lost: stop the others' pages and retries too.
+  const giveUp = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, giveUp.signal]) : giveUp.signal;
   const paging: Paging = {
     client: options.client ?? defaultEc2Client(),
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal,
     maxAttempts: options.maxAttempts ?? 3,
     backoffMs: options.backoffMs ?? 1000,
     sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
   };
-  options.signal?.throwIfAborted();
   const { client } = paging;
-  const extra = options.signal ? [{ abortSignal: options.signal }] : [];
+  const extra = [{ abortSignal: signal }];
   const cfg = (startingToken: string | undefined) => ({
     client,
     ...(startingToken ? { startingToken } : {}),
@@ -184,7 +187,10 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
       allPages(paging, 'DescribeInstanceStatus', (t) =>
         paginateDescribeInstanceStatus(cfg(t), { IncludeAllInstances: true }, ...extra),
       ),
-    ]);
+    ]).catch((error: unknown) => {
+      giveUp.abort();
+      throw error;
+    });
 
   const groupList = securityGroups.flatMap((p) => p.SecurityGroups ?? []);
   const routeTableList = routeTables.flatMap((p) => p.RouteTables ?? []);

@@ -359,6 +359,24 @@ describe('collectInventory', () => {
     assert.equal(sleeps.length, 0);
   });
 
+  it('stops the other calls’ retries once one call has failed for good', async () => {
+    const { client, mock } = setup();
+    emptyRegion(mock);
+    mock.on(DescribeSubnetsCommand).rejects(apiError('UnauthorizedOperation', 'not authorized'));
+    mock.on(DescribeVpcsCommand).rejects(apiError('RequestLimitExceeded', 'Request limit exceeded.'));
+    const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+    await assert.rejects(
+      collectInventory({ client, sleep, maxAttempts: 10, backoffMs: 5 }),
+      /DescribeSubnets failed: UnauthorizedOperation/,
+    );
+    await sleep(200);
+    assert.ok(
+      mock.commandCalls(DescribeVpcsCommand).length <= 2,
+      `DescribeVpcs kept retrying: ${mock.commandCalls(DescribeVpcsCommand).length} calls`,
+    );
+  });
+
   it('rejects a page that fails mid-pagination instead of returning the pages before it', async () => {
     const { client, mock, sleep } = setup();
     emptyRegion(mock);
