@@ -35,6 +35,11 @@ export interface SshdOptions {
   readonly startTimeoutMs?: number;
   /** Extra sshd_config lines, appended last (sshd uses the first value it reads, so these cannot override). */
   readonly extraConfig?: readonly string[];
+  /**
+   * An OpenSSH-format private host key to serve instead of a fresh one, so a host keeps its identity across
+   * restarts (the lab's second run must not look like a host key change). @default a fresh ed25519 key
+   */
+  readonly hostKey?: string;
 }
 
 export interface RunningSshd {
@@ -92,6 +97,15 @@ export function makeHostKey(dir: string): { path: string; fingerprint: string } 
   return { path, fingerprint: keyFingerprint(`${path}.pub`) };
 }
 
+/** Installs a given private host key (mode 0600, as sshd demands) and derives its public half. */
+export function installHostKey(dir: string, privateKey: string): { path: string; fingerprint: string } {
+  const path = join(dir, 'ssh_host_key');
+  writeFileSync(path, privateKey.endsWith('\n') ? privateKey : `${privateKey}\n`, { mode: 0o600 });
+  const publicKey = execFileSync(SSH_KEYGEN_PATH, ['-y', '-f', path], { encoding: 'utf8' });
+  writeFileSync(`${path}.pub`, publicKey);
+  return { path, fingerprint: keyFingerprint(`${path}.pub`) };
+}
+
 /** The SHA256 fingerprint `ssh-keygen -lf` prints ("256 SHA256:… comment (ED25519)"). */
 export function keyFingerprint(publicKeyPath: string): string {
   const line = execFileSync(SSH_KEYGEN_PATH, ['-l', '-E', 'sha256', '-f', publicKeyPath], {
@@ -146,7 +160,7 @@ export async function startSshd(opts: SshdOptions): Promise<RunningSshd> {
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
   let forgetDir = atExit(removeDir);
   try {
-    const hostKey = makeHostKey(dir);
+    const hostKey = opts.hostKey === undefined ? makeHostKey(dir) : installHostKey(dir, opts.hostKey);
     const host = opts.listenAddress ?? '127.0.0.1';
     // A port picked by the kernel may be taken again before sshd binds it: retry a few times.
     const attempts = opts.port === undefined ? 3 : 1;

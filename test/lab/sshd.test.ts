@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
-import { Client } from 'ssh2';
+import ssh2, { Client } from 'ssh2';
 import { type RunningSshd, type SshdMode, sshdAvailable, startSshd } from '../../lab/sshd.ts';
 
 const skip = sshdAvailable();
@@ -66,6 +66,30 @@ describe('lab/sshd: real OpenSSH on loopback', () => {
       const expected = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
       assert.equal(sshd.hostKeyFingerprint, expected);
     });
+  });
+
+  it('hostKey: a given key survives a restart (same fingerprint, the one ssh2 computes)', {
+    skip,
+  }, async () => {
+    const key = ssh2.utils.generateKeyPairSync('ed25519');
+    const fingerprints: string[] = [];
+    for (let run = 0; run < 2; run += 1) {
+      await withSshd('healthy', async (sshd) => {
+        fingerprints.push(sshd.hostKeyFingerprint);
+      });
+    }
+    const a = await startSshd({ mode: 'healthy', hostKey: key.private });
+    const b = await startSshd({ mode: 'healthy', hostKey: key.private });
+    try {
+      const blob = Buffer.from(key.public.split(' ')[1]!, 'base64');
+      const expected = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+      assert.equal(a.hostKeyFingerprint, expected);
+      assert.equal(b.hostKeyFingerprint, expected);
+      assert.notEqual(fingerprints[0], fingerprints[1], 'without hostKey each start makes a fresh key');
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 
   it('maxstartups: with one held connection, the next is dropped before any ident', { skip }, async () => {
