@@ -22,7 +22,8 @@ import {
 import { diffConfig, digestPathConfig, type PathSnapshot } from './core/changes/path-config.ts';
 import { asPathSnapshot, snapshotPath } from './core/changes/path-snapshot.ts';
 import { diagnose } from './core/diagnose/diagnose.ts';
-import type { DiagnosisThresholds } from './core/diagnose/input.ts';
+import { answered } from './core/diagnose/evidence.ts';
+import { DEFAULT_THRESHOLDS, type DiagnosisThresholds } from './core/diagnose/input.ts';
 import type { Diagnosis, DiagnosisCode, Evidence, HostSignals, Severity } from './core/diagnose/types.ts';
 import { authMethodChanges, probeFindings } from './core/findings/probe-findings.ts';
 import { type Inventory, indexInventory } from './core/inventory/model.ts';
@@ -259,16 +260,22 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
   const fromInventory = inventorySignals(inventory, toDiagnose);
   let fetched = new Map<string, HostSignals>();
   if (ports.signals && toDiagnose.length > 0) {
+    const slowIdentMs = input.thresholds?.slowIdentMs ?? DEFAULT_THRESHOLDS.slowIdentMs;
+    const metricsFor = new Set(
+      toDiagnose.filter((c) => loadSignalsCanMatter(c, slowIdentMs)).map((c) => c.target.instanceId),
+    );
     try {
       const answer = await ports.signals.fetch(
         toDiagnose.map((c) => ({
           instanceId: c.target.instanceId,
           ...(c.target.instance.InstanceType ? { instanceType: c.target.instance.InstanceType } : {}),
+          ...(c.target.instance.ImageId ? { imageId: c.target.instance.ImageId } : {}),
           ...(c.target.tags['aws:autoscaling:groupName']
             ? { autoScalingGroupName: c.target.tags['aws:autoscaling:groupName'] }
             : {}),
         })),
         now,
+        { metricsFor },
       );
       fetched = answer.signals;
       errors.push(...answer.errors.map((e) => `signals: ${e}`));
@@ -480,6 +487,21 @@ async function probeStep(
 }
 
 // ── helpers ───────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Whether CloudWatch metrics (CPU, credits, memory, status-check metrics) could change this target's
+ * diagnosis. They cannot when the probe succeeded fast — a successful probe overrides a failed status check
+ * (instance-impaired) and starvation only explains a slow or silent sshd (resource-exhaustion) — nor when an
+ * instance tagged `port22:expect=closed` did not answer (expected-closed ranks first). Everything else (a
+ * failed or slow probe, or none) gets them. Instance state and status checks come from the free
+ * DescribeInstanceStatus for every target regardless.
+ */
+function loadSignalsCanMatter(c: Checked, slowIdentMs: number): boolean {
+  const { probe } = c;
+  if (c.target.expect === 'closed' && probe !== undefined && !answered(probe)) return false;
+  if (probe?.outcome === 'ok' && (probe.phases.identMs ?? 0) <= slowIdentMs) return false;
+  return true;
+}
 
 /** Instance state and status checks the inventory already holds (describe-instances / -instance-status). */
 function inventorySignals(inventory: Inventory, checked: readonly Checked[]): Map<string, HostSignals> {

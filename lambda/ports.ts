@@ -51,12 +51,24 @@ export interface SignalsReport {
   errors: string[];
 }
 
+/** What a signals fetch should include beyond state and status checks. */
+export interface SignalsFetchOptions {
+  /**
+   * Instance ids whose CloudWatch metrics (CPU, credits, memory, status-check metrics) are wanted; the others
+   * get instance state and status checks only. Metrics are billed per metric requested while
+   * DescribeInstanceStatus is free, so the pipeline asks only for instances whose diagnosis could read them.
+   * A source that pays nothing for metrics (a file) may ignore it.
+   * @default every target
+   */
+  readonly metricsFor?: ReadonlySet<string>;
+}
+
 /**
  * Reads EC2 status checks, instance state and CloudWatch metrics. Never throws for an API failure: the
  * affected signals stay unknown and the failure is listed in `errors` (one failing call never stops the rest).
  */
 export interface SignalsSource {
-  fetch(targets: readonly SignalsTarget[], now: Date): Promise<SignalsReport>;
+  fetch(targets: readonly SignalsTarget[], now: Date, options?: SignalsFetchOptions): Promise<SignalsReport>;
 }
 
 /**

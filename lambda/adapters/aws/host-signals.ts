@@ -18,7 +18,7 @@ import {
   type SignalMetric,
   seriesLabel,
 } from '../../core/signals/host-signals.ts';
-import type { SignalsReport, SignalsSource, SignalsTarget } from '../../ports.ts';
+import type { SignalsFetchOptions, SignalsReport, SignalsSource, SignalsTarget } from '../../ports.ts';
 
 export const MAX_INSTANCE_IDS_PER_CALL = 100;
 export const MAX_QUERIES_PER_CALL = 500;
@@ -142,12 +142,20 @@ export class AwsSignalsSource implements SignalsSource {
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  async fetch(targets: readonly SignalsTarget[], now: Date): Promise<SignalsReport> {
+  async fetch(
+    targets: readonly SignalsTarget[],
+    now: Date,
+    options: SignalsFetchOptions = {},
+  ): Promise<SignalsReport> {
     const errors: string[] = [];
     const ids = [...new Set(targets.map((t) => t.instanceId))];
+    const { metricsFor } = options;
+    // State and status checks for every target (DescribeInstanceStatus is free); metrics, billed per metric
+    // requested, only for the targets asked for. No metric target means no GetMetricData call at all.
+    const metricTargets = metricsFor ? targets.filter((t) => metricsFor.has(t.instanceId)) : targets;
     const [statuses, series] = await Promise.all([
       this.describeStatuses(ids, errors),
-      this.metricSeries(targets, now, errors),
+      this.metricSeries(metricTargets, now, errors),
     ]);
     return { signals: buildHostSignals(ids, statuses, series), errors };
   }

@@ -60,6 +60,8 @@ export type InstanceStateName =
 export interface Instance {
   readonly InstanceId: string;
   readonly InstanceType?: string;
+  /** The AMI: one of the CloudWatch agent's default dimensions, so memory can be found under it. */
+  readonly ImageId?: string;
   readonly State?: { readonly Name?: string; readonly Code?: number };
   readonly SubnetId?: string;
   readonly VpcId?: string;

@@ -324,3 +324,52 @@ describe('AwsSignalsSource', () => {
     );
   });
 });
+
+describe('AwsSignalsSource metricsFor (metrics only where they can change a diagnosis)', () => {
+  const targets = [
+    { instanceId: 'i-0aaa0000000000001', instanceType: 't3.micro' },
+    { instanceId: 'i-0bbb0000000000002', instanceType: 'm5.large' },
+  ];
+
+  it('an empty set: status checks for every target and no GetMetricData call at all', async () => {
+    const { ec2Mock, cwMock, source } = setup();
+    ec2Mock.on(DescribeInstanceStatusCommand).resolves({
+      InstanceStatuses: [running('i-0aaa0000000000001'), running('i-0bbb0000000000002')],
+    });
+    cwMock.on(GetMetricDataCommand).callsFake(answerByLabel({}));
+
+    const report = await source.fetch(targets, NOW, { metricsFor: new Set() });
+
+    assert.equal(cwMock.commandCalls(GetMetricDataCommand).length, 0);
+    assert.deepEqual(ec2Mock.commandCalls(DescribeInstanceStatusCommand)[0]!.args[0].input.InstanceIds, [
+      'i-0aaa0000000000001',
+      'i-0bbb0000000000002',
+    ]);
+    assert.equal(report.signals.get('i-0bbb0000000000002')?.instanceStatus, 'ok');
+    assert.deepEqual(report.errors, []);
+  });
+
+  it('a subset: queries name only its instances, their values come back, the others keep state only', async () => {
+    const { ec2Mock, cwMock, source } = setup();
+    ec2Mock.on(DescribeInstanceStatusCommand).resolves({
+      InstanceStatuses: [running('i-0aaa0000000000001'), running('i-0bbb0000000000002')],
+    });
+    cwMock.on(GetMetricDataCommand).callsFake(
+      answerByLabel({
+        'i-0aaa0000000000001 CPUUtilization': [[5, 12]],
+        'i-0bbb0000000000002 CPUUtilization': [[5, 99]],
+      }),
+    );
+
+    const report = await source.fetch(targets, NOW, { metricsFor: new Set(['i-0bbb0000000000002']) });
+
+    const queried = cwMock
+      .commandCalls(GetMetricDataCommand)
+      .flatMap((c) => c.args[0].input.MetricDataQueries ?? [])
+      .map((q) => q.Label?.split(' ')[0]);
+    assert.deepEqual([...new Set(queried)], ['i-0bbb0000000000002']);
+    assert.equal(report.signals.get('i-0bbb0000000000002')?.cpuPercent, 99);
+    assert.equal(report.signals.get('i-0aaa0000000000001')?.cpuPercent, undefined);
+    assert.equal(report.signals.get('i-0aaa0000000000001')?.state, 'running');
+  });
+});
