@@ -2,3 +2,4 @@
 import './analyze.ts';
 import './probe.ts';
 import './check.ts';
+import './lab.ts';
