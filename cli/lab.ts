@@ -55,12 +55,10 @@ export function formatLabFooter(run: LabRun): string {
     );
     for (const line of run.alertLines) lines.push(`  ${line.replace(run.paths.root, shown(run.paths.root))}`);
   }
-  if (run.stillDown.count > 0 && sent.every((a) => a.kind !== 'alert')) {
-    const already = sent.length > 0 ? 'no other new alerts' : 'no new alerts';
-    lines.push(
-      `${sent.length > 0 ? '' : '\n'}${already}: ${run.stillDown.count} instances still down, already alerted at ${run.stillDown.alertedAt}`.trimStart(),
-    );
-  } else if (sent.length === 0) lines.push('no new alerts');
+  const down = `${run.stillDown.count} instances still down, already alerted at ${run.stillDown.alertedAt}`;
+  if (sent.length === 0) lines.push(run.stillDown.count > 0 ? `no new alerts: ${down}` : 'no new alerts');
+  else if (run.stillDown.count > 0 && sent.every((a) => a.kind !== 'alert'))
+    lines.push(`no other new alerts: ${down}`);
   for (const f of run.report.alerts.failed) lines.push(`  alert not sent: ${f.subject}: ${f.error ?? ''}`);
   if (run.fixes.length > 0) {
     lines.push('', 'Fixed with --fix');

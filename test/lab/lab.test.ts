@@ -1,0 +1,232 @@
+// `port22 lab` as a user runs it: `node bin/port22.mjs lab` in a child process, with its files in a temp
+// --dir so the repository's .port22 is never touched. As root the whole fleet (real sshd, nft namespaces);
+// as nobody (setpriv) the reduced fleet with its one-line explanations.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadFleet } from '../../lab/fleet.ts';
+import { DIAGNOSIS_CODES } from '../../lambda/core/diagnose/types.ts';
+
+const REPO = new URL('../../', import.meta.url).pathname;
+const CLI = join(REPO, 'bin/port22.mjs');
+const fleet = loadFleet();
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const NOBODY = 65534;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  pid: number;
+}
+
+/** Runs the CLI; bounded at 60 s (a lab run takes a few). */
+function port22(args: string[], opts: { asNobody?: boolean; home?: string } = {}): Promise<Run> {
+  const env = { ...process.env, ...(opts.home ? { HOME: opts.home } : {}) };
+  const [cmd, argv] = opts.asNobody
+    ? [
+        'setpriv',
+        [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI, ...args],
+      ]
+    : [process.execPath, [CLI, ...args]];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd as string, argv as string[], {
+      cwd: REPO,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, pid: child.pid! });
+    });
+  });
+}
+
+/** The report's table: Name → diagnosis, from rows `<name>  i-…  <address>:<port>  <CODE>  <evidence>`. */
+function diagnoses(stdout: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const m = /^(.+?)\s+(i-[0-9a-f]{17})\s+\S+:\d+\s+([A-Z_]+)\s/.exec(line);
+    if (m) out.set(m[1]!.trim(), m[3]!);
+  }
+  return out;
+}
+
+const emlCount = (dir: string) => readdirSync(join(dir, 'outbox')).filter((f) => f.endsWith('.eml')).length;
+
+describe('port22 lab as root: the whole fleet', { skip: isRoot ? false : 'not root' }, () => {
+  let dir: string;
+  let first: Run;
+  let second: Run;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'port22-lab-test-'));
+    first = await port22(['lab', '--dir', dir]);
+    second = await port22(['lab', '--dir', dir]);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('first run: exit 0 and every diagnosis the fleet is built to produce, on the host built for it', () => {
+    assert.equal(first.code, 0, first.stderr);
+    const got = diagnoses(first.stdout);
+    for (const host of fleet.hosts)
+      assert.equal(got.get(host.name), host.expect, `${host.name}\n${first.stdout}`);
+    assert.deepEqual(new Set(fleet.hosts.map((h) => h.expect)), new Set(DIAGNOSIS_CODES));
+    assert.doesNotMatch(first.stdout, /^Errors$/m);
+    assert.match(first.stdout, /SSH_OPEN_TO_INTERNET sg-0b22000000000a003/);
+  });
+
+  it('first run: a progress line on stderr, alerts listed with their .eml files, the files named', () => {
+    assert.match(first.stderr, /probing \d+\/\d+ targets/);
+    assert.match(first.stderr, /probed \d+ targets in [\d.]+ s/);
+    const down = first.stdout.match(/^ {2}\[port22\] DOWN .*→ .*\.eml$/gm) ?? [];
+    const failing = fleet.hosts.filter((h) => h.expect !== 'HEALTHY' && h.expect !== 'EXPECTED_CLOSED');
+    assert.equal(down.length, failing.length);
+    assert.match(first.stdout, /^Alerts sent this run \(\d+, first failure alerts in the lab/m);
+    assert.match(first.stdout, /report {3}.*report\.html/);
+  });
+
+  it('files: .eml messages, EMF metrics as JSON lines, the HTML report, DynamoDB data', () => {
+    const emls = readdirSync(join(dir, 'outbox')).filter((f) => f.endsWith('.eml'));
+    assert.ok(emls.length > 0);
+    const eml = readFileSync(join(dir, 'outbox', emls[0]!), 'utf8');
+    assert.match(eml, /^From: .*\r\nTo: .*\r\nSubject: \[port22\] DOWN /);
+    const metrics = readdirSync(join(dir, 'metrics'));
+    assert.equal(metrics.length, 2, 'one metrics file per run');
+    for (const file of metrics) {
+      const lines = readFileSync(join(dir, 'metrics', file), 'utf8')
+        .trim()
+        .split('\n');
+      for (const line of lines) {
+        const doc = JSON.parse(line);
+        const directive = doc._aws?.CloudWatchMetrics?.[0];
+        assert.ok(typeof doc._aws.Timestamp === 'number' && directive, line);
+        for (const m of directive.Metrics) {
+          const values = [doc[m.Name]].flat();
+          assert.ok(values.length > 0 && values.every((v) => typeof v === 'number'), `${m.Name} in ${line}`);
+        }
+      }
+    }
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    for (const host of fleet.hosts) assert.ok(html.includes(host.instanceId), host.instanceId);
+    assert.ok(readdirSync(join(dir, 'dynamodb')).length > 0);
+  });
+
+  it('leaves nothing running: no namespace of the lab process is left', () => {
+    const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+    for (const run of [first, second]) assert.doesNotMatch(namespaces, new RegExp(`port22-${run.pid}-`));
+  });
+
+  it('second run: no duplicate alerts, and it says so', () => {
+    assert.equal(second.code, 0, second.stderr);
+    assert.doesNotMatch(second.stdout, /\[port22\] DOWN/);
+    const failing = fleet.hosts.filter((h) => h.expect !== 'HEALTHY' && h.expect !== 'EXPECTED_CLOSED');
+    assert.match(
+      second.stdout,
+      new RegExp(`^no new alerts: ${failing.length} instances still down, already alerted at \\d{4}-`, 'm'),
+    );
+    assert.equal(emlCount(dir), failing.length);
+  });
+
+  it('--fix cache-1, then a run: a recovery notice, the fix listed; --fix again says already fixed', async () => {
+    const fix = await port22(['lab', '--dir', dir, '--fix', 'cache-1']);
+    assert.equal(fix.code, 0, fix.stderr);
+    assert.match(fix.stdout, /^fixed cache-1 \(sshd stopped\) \(i-0b220000000000008\)/);
+    const state = JSON.parse(readFileSync(join(dir, 'lab-state.json'), 'utf8'));
+    assert.deepEqual(
+      state.fixes.map((f: { instanceId: string }) => f.instanceId),
+      ['i-0b220000000000008'],
+    );
+    const before = emlCount(dir);
+    const third = await port22(['lab', '--dir', dir]);
+    assert.equal(third.code, 0, third.stderr);
+    assert.equal(diagnoses(third.stdout).get('cache-1 (sshd stopped)'), 'HEALTHY');
+    assert.match(
+      third.stdout,
+      /\[port22\] RECOVERED i-0b220000000000008 \(cache-1 \(sshd stopped\)\): HEALTHY \(was SSHD_NOT_LISTENING\)/,
+    );
+    assert.match(third.stdout, /^no other new alerts: \d+ instances still down/m);
+    assert.equal(emlCount(dir), before + 1);
+    const again = await port22(['lab', '--dir', dir, '--fix', 'i-0b220000000000008']);
+    assert.match(again.stdout, /was already fixed at/);
+  });
+
+  it('--fix of a configuration fault patches a copy of the inventory, never lab/fleet', async () => {
+    const fix = await port22(['lab', '--dir', dir, '--fix', 'api-1']);
+    assert.equal(fix.code, 0, fix.stderr);
+    const groups = (file: string) =>
+      JSON.parse(readFileSync(file, 'utf8')).SecurityGroups.find(
+        (g: { GroupId: string }) => g.GroupId === 'sg-0b22000000000a004',
+      ).IpPermissions.length;
+    assert.equal(groups(join(dir, 'fleet/describe-security-groups.json')), 2);
+    assert.equal(groups(join(REPO, 'lab/fleet/describe-security-groups.json')), 1);
+  });
+
+  it('--json prints the report JSON', async () => {
+    const run = await port22(['lab', '--dir', dir, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.instances.length, fleet.hosts.length);
+    assert.equal(report.unchecked, 0);
+    const api = report.instances.find((i: { name?: string }) => i.name === 'api-1 (sg: no ssh rule)');
+    assert.equal(api.diagnosis, 'HEALTHY', 'the fixed group lets the prober in');
+  });
+
+  it('bad input: an unknown instance or a healthy one is one line and exit 2', async () => {
+    for (const ref of ['i-0123456789abcdef0', 'knock-1']) {
+      const run = await port22(['lab', '--dir', dir, '--fix', ref]);
+      assert.equal(run.code, 2);
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      assert.match(run.stderr, /^port22: /);
+    }
+  });
+
+  it('--reset removes what the lab wrote and only that', async () => {
+    const run = await port22(['lab', '--dir', dir, '--reset']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^lab reset: removed .*dynamodb/);
+    assert.equal(existsSync(dir), false);
+  });
+});
+
+describe('port22 lab as an unprivileged user: the reduced fleet', () => {
+  it('runs without namespaces or sshd and says so in one line each', async (t) => {
+    if (!isRoot) {
+      t.skip('needs root to switch to nobody with setpriv');
+      return;
+    }
+    const readable = await port22(['--help'], { asNobody: true, home: tmpdir() });
+    if (readable.code !== 0) {
+      t.skip(`the repository at ${REPO} is not readable by uid ${NOBODY}: ${readable.stderr.trim()}`);
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'port22-lab-nobody-'));
+    chownSync(dir, NOBODY, NOBODY);
+    try {
+      const run = await port22(['lab', '--dir', join(dir, 'p22')], { asNobody: true, home: dir });
+      assert.equal(run.code, 0, run.stderr);
+      const netns = run.stdout.match(/^lab: no network namespaces .*$/gm) ?? [];
+      assert.equal(netns.length, 1, run.stdout);
+      assert.match(netns[0]!, /queue-1, queue-2 left out; api-1, reports-db checked on configuration alone/);
+      assert.equal((run.stdout.match(/^lab: no real OpenSSH .*$/gm) ?? []).length, 1);
+      const got = diagnoses(run.stdout);
+      assert.equal(got.has('queue-1 (nft drop)'), false);
+      assert.equal(got.has('queue-2 (nft reject)'), false);
+      for (const host of fleet.hosts) {
+        if (host.name.startsWith('queue-')) continue;
+        assert.equal(got.get(host.name), host.expect, `${host.name}\n${run.stdout}`);
+      }
+      assert.ok(emlCount(join(dir, 'p22')) > 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
