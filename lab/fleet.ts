@@ -174,13 +174,12 @@ export const OFFICE_CIDR = '198.51.100.0/24';
 
 /** Applies one host's fix to the fleet's files, in place. Returns what changed, in an operator's words. */
 export function applyFix(files: FleetFiles, fleet: Fleet, host: FleetHost): string {
+  if (host.fix === undefined) throw new Error(`${host.name} has nothing to fix`);
   const instance = findInstance(files, host.instanceId);
   const prober = (files['describe-network-interfaces.json']?.NetworkInterfaces ?? []).find(
     (n) => n.NetworkInterfaceId === fleet.prober,
   );
   switch (host.fix) {
-    case undefined:
-      throw new Error(`${host.name} has nothing to fix`);
     case 'backend':
       return 'the host answers as a healthy sshd again';
     case 'restrict-internet-group': {
