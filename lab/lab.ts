@@ -12,8 +12,8 @@
  *   <dir>/fleet/           the fleet as this run saw it (lab/fleet with the fixes applied)
  *   <dir>/hostkeys/        each instance's host key, so restarts are not host key changes
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import ssh2 from 'ssh2';
 import { writeHtmlReport } from '../cli/html-report.ts';
@@ -25,6 +25,7 @@ import { netProber } from '../lambda/adapters/net/prober.ts';
 import type { ProbeTimeouts } from '../lambda/core/probe/types.ts';
 import { type CheckReport, runCheck } from '../lambda/pipeline.ts';
 import type { Prober, TargetResolver } from '../lambda/ports.ts';
+import { atExit } from './exit-cleanup.ts';
 import {
   applyFix,
   type Fleet,
@@ -67,6 +68,7 @@ export interface LabPaths {
   readonly labState: string;
   readonly fleet: string;
   readonly hostKeys: string;
+  readonly lock: string;
 }
 
 export function labPaths(dir: string): LabPaths {
@@ -80,7 +82,45 @@ export function labPaths(dir: string): LabPaths {
     labState: join(root, 'lab-state.json'),
     fleet: join(root, 'fleet'),
     hostKeys: join(root, 'hostkeys'),
+    lock: join(root, 'lab.lock'),
   };
+}
+
+/**
+ * One lab run per directory: dynalite's LevelDB allows one process, and fails from a callback it cannot
+ * hand back to us. A lock file with the owner's pid; a lock whose process is gone is taken over.
+ */
+function acquireLabLock(paths: LabPaths): () => void {
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      writeFileSync(paths.lock, `${process.pid}\n`, { flag: 'wx' });
+      const forget = atExit(() => unlinkSync(paths.lock));
+      return () => {
+        forget();
+        try {
+          unlinkSync(paths.lock);
+        } catch {
+          // already gone (a --reset from this process)
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(paths.lock, 'utf8').trim());
+      if (Number.isSafeInteger(owner) && owner > 0 && processAlive(owner))
+        throw new LabUsageError(`another lab run (pid ${owner}) is using ${paths.root}`);
+      unlinkSync(paths.lock);
+    }
+  }
+  throw new LabUsageError(`cannot lock ${paths.lock}`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface LabFix {
@@ -165,6 +205,15 @@ export interface LabRun {
 export async function runLab(opts: LabRunOptions): Promise<LabRun> {
   const paths = labPaths(opts.dir);
   await mkdir(paths.root, { recursive: true });
+  const release = acquireLabLock(paths);
+  try {
+    return await runLocked(paths, opts);
+  } finally {
+    release();
+  }
+}
+
+async function runLocked(paths: LabPaths, opts: LabRunOptions): Promise<LabRun> {
   const fleet = loadFleet();
   const state = await readLabState(paths);
   await writeFleetCopy(paths, fleet, state);
@@ -318,12 +367,22 @@ const LAB_ENTRIES = ['dynamodb', 'outbox', 'metrics', 'report.html', 'lab-state.
 export async function resetLab(dir: string): Promise<string[]> {
   const paths = labPaths(dir);
   const removed: string[] = [];
+  if (!existsSync(paths.root)) return removed;
+  const release = acquireLabLock(paths);
+  try {
+    removeEntries(paths, removed);
+  } finally {
+    release();
+  }
+  if ((await readdir(paths.root)).length === 0) await rmdir(paths.root);
+  return removed;
+}
+
+function removeEntries(paths: LabPaths, removed: string[]): void {
   for (const entry of LAB_ENTRIES) {
     const path = join(paths.root, entry);
     if (!existsSync(path)) continue;
-    await rm(path, { recursive: true, force: true });
+    rmSync(path, { recursive: true, force: true });
     removed.push(entry);
   }
-  if (existsSync(paths.root) && (await readdir(paths.root)).length === 0) await rmdir(paths.root);
-  return removed;
 }

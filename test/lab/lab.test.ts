@@ -3,7 +3,15 @@
 // as nobody (setpriv) the reduced fleet with its one-line explanations.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -186,6 +194,18 @@ describe('port22 lab as root: the whole fleet', { skip: isRoot ? false : 'not ro
       assert.equal(run.code, 2);
       assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
       assert.match(run.stderr, /^port22: /);
+    }
+  });
+
+  it('a second lab on the same --dir is refused in one line while the first holds it', async () => {
+    const lock = join(dir, 'lab.lock');
+    writeFileSync(lock, `${process.pid}\n`);
+    try {
+      const run = await port22(['lab', '--dir', dir]);
+      assert.equal(run.code, 2);
+      assert.equal(run.stderr.trim(), `port22: another lab run (pid ${process.pid}) is using ${dir}`);
+    } finally {
+      rmSync(lock, { force: true });
     }
   });
 
