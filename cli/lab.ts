@@ -87,16 +87,24 @@ export function progressPrinter(
   let last: LabProgress | undefined;
   const text = (p: LabProgress) =>
     `probing ${p.done}/${p.total} targets (${p.inFlight} in flight) ${((clock() - started) / 1000).toFixed(1)} s`;
+  // On a terminal the line keeps ticking while probes wait on their deadlines.
+  let ticker: NodeJS.Timeout | undefined;
+  const draw = () => {
+    if (last) stream.write(`\r\x1b[K${text(last)}`);
+  };
   return {
     update(p) {
       last = p;
-      if (stream.isTTY) stream.write(`\r\x1b[K${text(p)}`);
-      else if (clock() - lastLine >= 1000) {
+      if (stream.isTTY) {
+        draw();
+        ticker ??= setInterval(draw, 200).unref();
+      } else if (clock() - lastLine >= 1000) {
         lastLine = clock();
         stream.write(`${text(p)}\n`);
       }
     },
     end() {
+      if (ticker) clearInterval(ticker);
       if (stream.isTTY) stream.write('\r\x1b[K');
       if (last) stream.write(`probed ${last.done} targets in ${((clock() - started) / 1000).toFixed(1)} s\n`);
     },
