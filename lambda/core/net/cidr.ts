@@ -210,27 +210,6 @@ export class AddressSet {
     return this.intervals.length === 0;
   }
 
-  /**
-   * A short string for cache keys: equal small sets get equal keys; a large set (the internet, say)
-   * gets a key unique to the object, so that hashing it stays cheap — callers reuse such sets.
-   */
-  get key(): string {
-    if (this.cachedKey === undefined) {
-      if (this.intervals.length <= 4) {
-        const parts = this.intervals.map((iv) =>
-          iv.first === iv.last ? `${iv.first}` : `${iv.first}-${iv.last}`,
-        );
-        this.cachedKey = `${this.family}:${parts.join(',')}`;
-      } else {
-        AddressSet.nextId += 1;
-        this.cachedKey = `${this.family}#${AddressSet.nextId}`;
-      }
-    }
-    return this.cachedKey;
-  }
-  private cachedKey: string | undefined;
-  private static nextId = 0;
-
   /** Number of addresses in the set. */
   get size(): bigint {
     let n = 0n;
@@ -333,6 +312,41 @@ export class AddressSet {
     const shown = cidrs.slice(0, max).map(formatCidr).join(', ');
     return cidrs.length > max ? `${shown}, … (${cidrs.length} ranges)` : shown;
   }
+}
+
+/** The one address of a single-address set, else undefined. */
+export function singleAddress(set: AddressSet): bigint | undefined {
+  const only = set.intervals[0];
+  return set.intervals.length === 1 && only && only.first === only.last ? only.first : undefined;
+}
+
+/**
+ * Rule partitions. A list of rules (ACL entries, routes) cuts the address space at every rule's first
+ * address and one past its last; between two neighbouring cuts lies a cell, which each rule contains
+ * wholly or not at all — so every address of a cell gets the same answer from those rules.
+ */
+export function ruleBoundaries(rules: Iterable<AddressInterval>): bigint[] {
+  const cuts: bigint[] = [];
+  for (const r of rules) cuts.push(r.first, r.last + 1n);
+  return cuts.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The cell of `value` among sorted `cuts`: its number (how many cuts are ≤ value) and its bounds. */
+export function cellOf(
+  cuts: readonly bigint[],
+  value: bigint,
+  family: IpFamily,
+): { readonly index: number; readonly interval: AddressInterval } {
+  let lo = 0;
+  let hi = cuts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cuts[mid]! <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  const first = lo > 0 ? cuts[lo - 1]! : 0n;
+  const last = lo < cuts.length ? cuts[lo]! - 1n : (1n << BigInt(FAMILY_BITS[family])) - 1n;
+  return { index: lo, interval: { first, last } };
 }
 
 /**

@@ -138,10 +138,12 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
   if (source.kind === 'internet') {
     // An internet client never has an address of the target's own VPC.
     const vpcId = vpcIdOf(ctx, target);
-    const clients = (family: IpFamily) =>
-      ctx.cached(`internet-clients|${vpcId}|${family}`, () =>
-        publicAddresses(family).subtract(vpcAddresses(ctx, vpcId, family)),
-      );
+    const clients = (family: IpFamily): Peer =>
+      ctx.memo.remember('internet-clients', [vpcId, family], () => ({
+        family,
+        addresses: publicAddresses(family).subtract(vpcAddresses(ctx, vpcId, family)),
+        label: 'internet',
+      }));
     const paths: Path[] = [];
     const v4Blockers: Blocker[] = [];
     if (!target.PublicIp) {
@@ -154,7 +156,7 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
     paths.push({
       family: 'ipv4',
       kind: 'internet',
-      source: { family: 'ipv4', addresses: clients('ipv4'), label: 'internet' },
+      source: clients('ipv4'),
       targetAddress: target.PublicIp ?? target.PrivateIpAddress ?? '',
       blockers: v4Blockers,
     });
@@ -163,7 +165,7 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
       paths.push({
         family: 'ipv6',
         kind: 'internet',
-        source: { family: 'ipv6', addresses: clients('ipv6'), label: 'internet' },
+        source: clients('ipv6'),
         targetAddress: targetV6,
         blockers: [],
       });
@@ -173,10 +175,16 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
 
   if (source.kind === 'cidr') {
     const { cidr } = source;
-    const addresses = ctx.cached(`source-set|${source.spec}`, () =>
-      AddressSet.fromCidrs(cidr.family, [cidr]),
+    const peer = ctx.memo.remember(
+      'source-peer',
+      [source],
+      (): Peer => ({
+        family: cidr.family,
+        addresses: AddressSet.fromCidrs(cidr.family, [cidr]),
+        label: formatCidr(cidr),
+      }),
     );
-    const peer: Peer = { family: cidr.family, addresses, label: formatCidr(cidr) };
+    const { addresses } = peer;
     const base = source.subnet ? { sourceSubnetId: source.subnet.SubnetId } : {};
     if (cidr.family === 'ipv6') {
       if (!targetV6) {
@@ -252,12 +260,7 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
       paths.push({
         family: 'ipv4',
         kind: 'private',
-        source: {
-          family: 'ipv4',
-          addresses: single(src.PrivateIpAddress),
-          label: `${label} (${src.PrivateIpAddress})`,
-          eni: src,
-        },
+        source: sourcePeer(ctx, source, 'private', src.PrivateIpAddress, label),
         targetAddress: target.PrivateIpAddress,
         blockers: [],
         ...common,
@@ -269,15 +272,20 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
       const blockers: Blocker[] = [];
       let peer: Peer;
       if (out?.kind === 'nat') {
-        peer = {
+        const nat = out.id;
+        peer = ctx.memo.remember('source-peer', [source, 'nat', nat], () => ({
           family: 'ipv4',
           addresses: publicAddresses('ipv4'),
-          label: `${label} via NAT gateway ${out.id}`,
-        };
+          label: `${label} via NAT gateway ${nat}`,
+        }));
       } else if (src.PublicIp) {
-        peer = { family: 'ipv4', addresses: single(src.PublicIp), label: `${label} (${src.PublicIp})` };
+        peer = sourcePeer(ctx, source, 'internet', src.PublicIp, label);
       } else {
-        peer = { family: 'ipv4', addresses: publicAddresses('ipv4'), label };
+        peer = ctx.memo.remember('source-peer', [source, 'unaddressed'], () => ({
+          family: 'ipv4',
+          addresses: publicAddresses('ipv4'),
+          label,
+        }));
         blockers.push({
           code: 'NO_PUBLIC_IP',
           resourceId: src.NetworkInterfaceId,
@@ -300,12 +308,7 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
     paths.push({
       family: 'ipv6',
       kind: viaPrivate ? 'private' : 'internet',
-      source: {
-        family: 'ipv6',
-        addresses: single(srcV6),
-        label: `${label} (${srcV6})`,
-        ...(viaPrivate ? { eni: src } : {}),
-      },
+      source: sourcePeer(ctx, source, viaPrivate ? 'private' : 'internet', srcV6, label),
       targetAddress: targetV6,
       blockers: [],
       ...common,
@@ -314,9 +317,32 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
   return paths;
 }
 
+/**
+ * An instance or ENI source as one of its addresses, one shared object per (source, address, kind of
+ * path), so that every verdict computed for it can be shared by identity. Over a private path the
+ * packets carry the ENI's own address, so security-group references to its groups can match it.
+ */
+function sourcePeer(
+  ctx: AnalysisContext,
+  source: Source & { kind: 'eni' },
+  kind: PathKind,
+  address: string,
+  label: string,
+): Peer {
+  return ctx.memo.remember('source-peer', [source, kind, address], () => {
+    const addresses = single(address);
+    return {
+      family: addresses.family,
+      addresses,
+      label: `${label} (${address})`,
+      ...(kind === 'private' ? { eni: source.eni } : {}),
+    };
+  });
+}
+
 /** The CIDRs of a VPC (from describe-vpcs, else from its subnets). */
 function vpcAddresses(ctx: AnalysisContext, vpcId: string | undefined, family: IpFamily): AddressSet {
-  return ctx.cached(`vpc-addresses|${vpcId}|${family}`, () => {
+  return ctx.memo.remember('vpc-addresses', [vpcId, family], () => {
     const texts: (string | undefined)[] = [];
     const vpc = vpcId ? ctx.index.vpcs.get(vpcId) : undefined;
     if (vpc) {
@@ -355,46 +381,33 @@ function evaluatePath(
   port: number,
   ephemeral: PortRange,
 ): { blockers: Blocker[]; partial: boolean } {
-  const states: EvaluatorVerdict[] = [
-    ctx.cached(`state|${targetInstance.InstanceId}`, () => evaluateInstanceState(ctx, targetInstance)),
-  ];
+  const blockers: Blocker[] = [...path.blockers];
+  const state = ctx.memo.remember('state', [targetInstance], () =>
+    evaluateInstanceState(ctx, targetInstance),
+  );
+  blockers.push(...state.blockers);
   if (path.sourceInstance && path.sourceInstance !== targetInstance) {
     const source = path.sourceInstance;
-    states.push(
-      ctx.cached(`state-source|${source.InstanceId}`, () => evaluateInstanceState(ctx, source, 'source')),
+    const sourceState = ctx.memo.remember('source-state', [source], () =>
+      evaluateInstanceState(ctx, source, 'source'),
     );
+    blockers.push(...sourceState.blockers);
   }
-
-  // When the source is a set of addresses outside any known subnet (internet, an office CIDR), the
-  // network part of the answer depends only on the target's subnet, groups and port: thousands of
-  // instances behind the same subnet and groups share one evaluation.
-  const sourceBound = path.sourceSubnetId !== undefined || path.sourceEni !== undefined;
-  const key = sourceBound
-    ? undefined
-    : `path|${path.kind}|${path.source.addresses.key}|${path.source.label}|${target.SubnetId}|${groupKey(target)}|${port}|${ephemeral.from}-${ephemeral.to}`;
-  const network = key
-    ? ctx.cached(key, () => evaluateNetwork(ctx, path, target, targetInstance, port, ephemeral))
-    : evaluateNetwork(ctx, path, target, targetInstance, port, ephemeral);
-  const blockers = [
-    ...path.blockers,
-    ...states.flatMap((r) => r.blockers),
-    ...network.flatMap((r) => r.blockers),
-  ];
-  return { blockers, partial: network.some((r) => r.partial) };
+  let partial = false;
+  for (const leg of evaluateNetwork(ctx, path, target, targetInstance, port, ephemeral)) {
+    blockers.push(...leg.blockers);
+    partial ||= leg.partial === true;
+  }
+  return { blockers, partial };
 }
 
-const groupKeys = new WeakMap<Eni, string>();
-/** The ENI's groups as a sorted, order-free key. */
-function groupKey(eni: Eni): string {
-  let k = groupKeys.get(eni);
-  if (k === undefined) {
-    k = [...eni.GroupIds].sort().join(',');
-    groupKeys.set(eni, k);
-  }
-  return k;
-}
-
-/** Routes, security groups and network ACLs along one path. */
+/**
+ * Routes, security groups and network ACLs along one path, in the order their blockers are reported.
+ * Legs that look at the source from the target's side (return route, ingress, the target subnet's ACL)
+ * are shared by every target behind the same subnet or groups, inside each evaluator. Legs that look at
+ * the target from the source's side see one address among thousands, named in the wording: each
+ * evaluator shares what it can per cell of its rules and words a blocker for each target.
+ */
 function evaluateNetwork(
   ctx: AnalysisContext,
   path: Path,
@@ -404,16 +417,28 @@ function evaluateNetwork(
   ephemeral: PortRange,
 ): EvaluatorVerdict[] {
   const results: EvaluatorVerdict[] = [];
-  const targetAddr = path.targetAddress ? single(path.targetAddress) : undefined;
-  const targetPeer: Peer | undefined = targetAddr && {
-    family: path.family,
-    addresses: targetAddr,
-    label: `${targetInstance.InstanceId} (${path.targetAddress})`,
-    transient: true,
-    ...(path.kind === 'private' ? { eni: target } : {}),
-  };
   const targetSubnet = target.SubnetId ?? '';
   const crossesSubnets = path.sourceSubnetId !== targetSubnet;
+  const targetAddressed = path.targetAddress !== '';
+  // The target subnet's side of the path (its route back to the source, its ACL) is the same for every
+  // instance in it: one lookup per (source, target subnet) instead of one per leg and instance. The
+  // ephemeral range is one per analysis, so it is not part of the key.
+  const subnetSide = ctx.memo.remember(
+    'target-subnet-side',
+    [path.source, path.kind, port, path.sourceSubnetId, targetSubnet, targetAddressed],
+    () => evaluateTargetSubnet(ctx, path, targetSubnet, targetAddressed, port, ephemeral),
+  );
+  // The target as the source's side sees it, when the source has a side (an ENI, a known subnet).
+  const targetPeer: Peer | undefined =
+    targetAddressed && (path.sourceSubnetId !== undefined || path.sourceEni !== undefined)
+      ? {
+          family: path.family,
+          addresses: single(path.targetAddress),
+          label: `${targetInstance.InstanceId} (${path.targetAddress})`,
+          transient: true,
+          ...(path.kind === 'private' ? { eni: target } : {}),
+        }
+      : undefined;
 
   // Routes: the source subnet carries the SYN, the target subnet carries the reply.
   if (path.sourceSubnetId && targetPeer && crossesSubnets) {
@@ -427,17 +452,7 @@ function evaluateNetwork(
       }),
     );
   }
-  if (crossesSubnets && targetAddr) {
-    results.push(
-      evaluateRoutes(ctx, {
-        leg: 'return',
-        routeTable: ctx.index.routeTableForSubnet(targetSubnet),
-        subnetId: targetSubnet,
-        destination: path.source,
-        path: path.kind,
-      }),
-    );
-  }
+  if (subnetSide.returnRoute) results.push(subnetSide.returnRoute);
 
   // Security groups: the target's ingress; the source's egress when the source is an ENI.
   results.push(evaluateSecurityGroups(ctx, { eni: target, direction: 'inbound', peer: path.source, port }));
@@ -449,10 +464,7 @@ function evaluateNetwork(
 
   // Network ACLs: both subnets, both directions, when the path crosses a subnet boundary.
   if (crossesSubnets) {
-    const acl = ctx.index.networkAclForSubnet(targetSubnet);
-    const q = { acl, subnetId: targetSubnet, peer: path.source, port, ephemeral };
-    results.push(evaluateNetworkAcl(ctx, { ...q, leg: 'target-inbound' }));
-    results.push(evaluateNetworkAcl(ctx, { ...q, leg: 'target-outbound' }));
+    results.push(...subnetSide.acls);
     if (path.sourceSubnetId && targetPeer) {
       const sq = {
         acl: ctx.index.networkAclForSubnet(path.sourceSubnetId),
@@ -465,8 +477,42 @@ function evaluateNetwork(
       results.push(evaluateNetworkAcl(ctx, { ...sq, leg: 'source-inbound' }));
     }
   }
-
   return results;
+}
+
+/** The legs of a path at the target subnet's boundary. */
+interface TargetSubnetSide {
+  /** The subnet's route table carrying the reply (when the path crosses subnets). */
+  readonly returnRoute?: EvaluatorVerdict;
+  /** The subnet's ACL, for the SYN in and the reply out (when the path crosses subnets). */
+  readonly acls: readonly EvaluatorVerdict[];
+}
+
+function evaluateTargetSubnet(
+  ctx: AnalysisContext,
+  path: Path,
+  targetSubnet: string,
+  targetAddressed: boolean,
+  port: number,
+  ephemeral: PortRange,
+): TargetSubnetSide {
+  // A network ACL or a subnet's route table only sees traffic that crosses the subnet boundary.
+  if (path.sourceSubnetId === targetSubnet) return { acls: [] };
+  const acl = ctx.index.networkAclForSubnet(targetSubnet);
+  const q = { acl, subnetId: targetSubnet, peer: path.source, port, ephemeral };
+  const acls = [
+    evaluateNetworkAcl(ctx, { ...q, leg: 'target-inbound' }),
+    evaluateNetworkAcl(ctx, { ...q, leg: 'target-outbound' }),
+  ];
+  if (!targetAddressed) return { acls };
+  const returnRoute = evaluateRoutes(ctx, {
+    leg: 'return',
+    routeTable: ctx.index.routeTableForSubnet(targetSubnet),
+    subnetId: targetSubnet,
+    destination: path.source,
+    path: path.kind,
+  });
+  return { returnRoute, acls };
 }
 
 /** The SSH port of an instance: its `port22:port` tag, else the analysis default. */
@@ -476,11 +522,13 @@ export function sshPortOf(instance: Instance, fallback: number): number {
   return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : fallback;
 }
 
-/** Instances in the same VPC as `instance`, other than itself (the default sources). */
-function peersInVpc(ctx: AnalysisContext, byVpc: Map<string, string[]>, instance: Instance): string[] {
+/** `internet` plus every other instance in the same VPC as `instance` (the default sources). */
+function defaultSources(ctx: AnalysisContext, byVpc: Map<string, string[]>, instance: Instance): string[] {
   const eni = ctx.index.primaryEniByInstance.get(instance.InstanceId);
   const vpc = eni ? vpcIdOf(ctx, eni) : undefined;
-  return vpc ? (byVpc.get(vpc) ?? []).filter((id) => id !== instance.InstanceId) : [];
+  const specs = ['internet'];
+  for (const id of (vpc && byVpc.get(vpc)) || []) if (id !== instance.InstanceId) specs.push(id);
+  return specs;
 }
 
 export function analyze(inventory: Inventory, options: AnalyzeOptions = {}): AnalysisReport {
@@ -503,7 +551,10 @@ export function analyze(inventory: Inventory, options: AnalyzeOptions = {}): Ana
     for (const i of inventory.instances) {
       const eni = ctx.index.primaryEniByInstance.get(i.InstanceId);
       const vpc = eni ? vpcIdOf(ctx, eni) : undefined;
-      if (vpc) byVpc.set(vpc, [...(byVpc.get(vpc) ?? []), i.InstanceId]);
+      if (!vpc) continue;
+      const list = byVpc.get(vpc);
+      if (list) list.push(i.InstanceId);
+      else byVpc.set(vpc, [i.InstanceId]);
     }
   }
 
@@ -513,7 +564,7 @@ export function analyze(inventory: Inventory, options: AnalyzeOptions = {}): Ana
     const target = ctx.index.primaryEniByInstance.get(instance.InstanceId);
     if (!target) continue;
     const port = sshPortOf(instance, defaultPort);
-    const specs = options.sources ?? ['internet', ...peersInVpc(ctx, byVpc, instance)];
+    const specs = options.sources ?? defaultSources(ctx, byVpc, instance);
     for (const spec of specs) {
       const source = resolve(spec);
       if (source.kind === 'eni' && source.eni.NetworkInterfaceId === target.NetworkInterfaceId) continue;

@@ -11,7 +11,15 @@
  * sub-range carries the number of the rule that decided it.
  */
 import type { NetworkAcl, NetworkAclEntry } from '../inventory/model.ts';
-import { type AddressInterval, AddressSet, type IpFamily, parseCidr } from '../net/cidr.ts';
+import {
+  type AddressInterval,
+  AddressSet,
+  cellOf,
+  type IpFamily,
+  parseCidr,
+  ruleBoundaries,
+  singleAddress,
+} from '../net/cidr.ts';
 import {
   ALL_PORTS,
   formatPortRange,
@@ -76,7 +84,7 @@ function compile(
   egress: boolean,
   family: IpFamily,
 ): readonly CompiledEntry[] {
-  return ctx.cached(`acl|${acl.NetworkAclId}|${egress}|${family}`, () => {
+  return ctx.memo.remember('acl-entries', [egress, family, acl], () => {
     const out: CompiledEntry[] = [];
     const entries = [...(acl.Entries ?? [])].sort((a, b) => a.RuleNumber - b.RuleNumber);
     for (const e of entries) {
@@ -105,12 +113,8 @@ function compile(
 }
 
 /** Every rule boundary of a compiled rule list, sorted (computed once per ACL direction and family). */
-function cutsOf(ctx: AnalysisContext, key: string, entries: readonly CompiledEntry[]): readonly bigint[] {
-  return ctx.cached(`cuts|${key}`, () => {
-    const cuts: bigint[] = [];
-    for (const e of entries) cuts.push(e.first, e.last + 1n);
-    return cuts.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  });
+function cutsOf(ctx: AnalysisContext, entries: readonly CompiledEntry[]): readonly bigint[] {
+  return ctx.memo.remember('acl-cuts', [entries], () => ruleBoundaries(entries));
 }
 
 /** Cuts `set` at every rule boundary so that each rule contains a cell wholly or not at all. */
@@ -142,50 +146,50 @@ export function decideAcl(
   direction: Direction,
   peer: AddressSet,
   ports: PortRange,
-  keep = true,
 ): AclDecision {
-  const key = keep ? `acl-decide|${acl.NetworkAclId}|${direction}|${peer.key}|${ports.from}-${ports.to}` : '';
-  return ctx.cached(
-    key,
-    () => {
-      const entries = compile(ctx, acl, direction === 'outbound', peer.family);
-      const cuts = cutsOf(ctx, `${acl.NetworkAclId}|${direction}|${peer.family}`, entries);
-      const segments: AclSegment[] = [];
-      const denied: AddressInterval[] = [];
-      const partly: AddressInterval[] = [];
-      const wanted = totalPorts([ports]);
-      for (const cell of cells(peer, cuts)) {
-        let remaining: PortRange[] = [ports];
-        let allowedPorts = 0;
-        for (const e of entries) {
-          if (remaining.length === 0) break;
-          if (e.first > cell.first || e.last < cell.last) continue;
-          const next: PortRange[] = [];
-          for (const r of remaining) {
-            const hit = intersectPorts(r, e.ports);
-            if (!hit) {
-              next.push(r);
-              continue;
-            }
-            segments.push({ addresses: cell, ports: hit, allow: e.allow, ruleNumber: e.ruleNumber });
-            if (e.allow) allowedPorts += totalPorts([hit]);
-            next.push(...subtractPorts(r, hit));
+  const entries = compile(ctx, acl, direction === 'outbound', peer.family);
+  const cuts = cutsOf(ctx, entries);
+  // One address among thousands (a target seen from the source's subnet) is decided exactly like every
+  // other address of its cell, since each rule contains a cell wholly or not at all: decide the cell
+  // once. The decision then covers the address, so the wording still names the peer itself.
+  const single = singleAddress(peer);
+  const home = single === undefined ? undefined : cellOf(cuts, single, peer.family);
+  return ctx.memo.remember('acl-decision', [ports.from, ports.to, home ? home.index : peer, entries], () => {
+    const addresses = home ? AddressSet.of(peer.family, [home.interval]) : peer;
+    const segments: AclSegment[] = [];
+    const denied: AddressInterval[] = [];
+    const partly: AddressInterval[] = [];
+    const wanted = totalPorts([ports]);
+    for (const cell of cells(addresses, cuts)) {
+      let remaining: PortRange[] = [ports];
+      let allowedPorts = 0;
+      for (const e of entries) {
+        if (remaining.length === 0) break;
+        if (e.first > cell.first || e.last < cell.last) continue;
+        const next: PortRange[] = [];
+        for (const r of remaining) {
+          const hit = intersectPorts(r, e.ports);
+          if (!hit) {
+            next.push(r);
+            continue;
           }
-          remaining = next;
+          segments.push({ addresses: cell, ports: hit, allow: e.allow, ruleNumber: e.ruleNumber });
+          if (e.allow) allowedPorts += totalPorts([hit]);
+          next.push(...subtractPorts(r, hit));
         }
-        if (allowedPorts === 0) denied.push(cell);
-        else if (allowedPorts < wanted) partly.push(cell);
+        remaining = next;
       }
-      return {
-        segments,
-        allowText: rulesText(segments, true),
-        allAllowed: denied.length === 0 && partly.length === 0,
-        fullyDenied: AddressSet.of(peer.family, denied),
-        partlyAllowed: AddressSet.of(peer.family, partly),
-      };
-    },
-    keep,
-  );
+      if (allowedPorts === 0) denied.push(cell);
+      else if (allowedPorts < wanted) partly.push(cell);
+    }
+    return {
+      segments,
+      allowText: rulesText(segments, true),
+      allAllowed: denied.length === 0 && partly.length === 0,
+      fullyDenied: AddressSet.of(peer.family, denied),
+      partlyAllowed: AddressSet.of(peer.family, partly),
+    };
+  });
 }
 
 /** Which end of the path the ACL guards, and so which blocker codes it produces. */
@@ -236,17 +240,33 @@ function rulesText(segments: readonly AclSegment[], allow: boolean): string {
 }
 
 export function evaluateNetworkAcl(ctx: AnalysisContext, q: NetworkAclQuestion): EvaluatorVerdict {
-  if (q.peer.transient) return decideNetworkAcl(ctx, q);
-  const key = `acl-verdict|${q.acl?.NetworkAclId}|${q.leg}|${q.subnetId}|${q.peer.addresses.key}|${q.peer.label}|${q.port}|${q.ephemeral.from}-${q.ephemeral.to}`;
-  return ctx.cached(key, () => decideNetworkAcl(ctx, q), !q.peer.transient);
+  const { acl, leg, subnetId, peer, port, ephemeral } = q;
+  if (!peer.transient) {
+    return ctx.memo.remember('acl-verdict', [leg, port, ephemeral, peer, acl, subnetId], () =>
+      decideNetworkAcl(ctx, q),
+    );
+  }
+  // One target among thousands: a verdict without blockers does not name the peer, so every target
+  // in an allowed cell shares one; only a blocked leg is worded for its own target.
+  if (acl) {
+    const d = decideAcl(ctx, acl, LEG[leg].direction, peer.addresses, portsOf(q));
+    if (d.allAllowed)
+      return ctx.memo.remember('acl-allowed', [leg, d, subnetId], () => decideNetworkAcl(ctx, q));
+  }
+  return decideNetworkAcl(ctx, q);
+}
+
+/** The ports a leg is about: the SSH port for the SYN, the source's ephemeral range for the reply. */
+function portsOf(q: NetworkAclQuestion): PortRange {
+  return LEG[q.leg].reply ? q.ephemeral : { from: q.port, to: q.port };
 }
 
 function decideNetworkAcl(ctx: AnalysisContext, q: NetworkAclQuestion): EvaluatorVerdict {
   const leg = LEG[q.leg];
   if (!q.acl) return verdictOf([], [`no network ACL known for ${q.subnetId}: not filtered`]);
   const aclId = q.acl.NetworkAclId;
-  const ports = leg.reply ? q.ephemeral : { from: q.port, to: q.port };
-  const d = decideAcl(ctx, q.acl, leg.direction, q.peer.addresses, ports, !q.peer.transient);
+  const ports = portsOf(q);
+  const d = decideAcl(ctx, q.acl, leg.direction, q.peer.addresses, ports);
   const word = leg.direction === 'inbound' ? 'from' : 'to';
   const what = leg.reply ? `replies (TCP ${formatPortRange(ports)})` : `TCP ${q.port}`;
   const boundary = leg.direction === 'inbound' ? `inbound to ${q.subnetId}` : `outbound from ${q.subnetId}`;

@@ -16,9 +16,12 @@ import {
   type AddressInterval,
   AddressSet,
   type Cidr,
+  cellOf,
   formatCidr,
   type IpFamily,
   parseCidr,
+  ruleBoundaries,
+  singleAddress,
 } from '../net/cidr.ts';
 import {
   type AnalysisContext,
@@ -72,7 +75,7 @@ export function routeTarget(r: Route): RouteTarget {
 }
 
 function compile(ctx: AnalysisContext, rtb: RouteTable, family: IpFamily): readonly CompiledRoute[] {
-  return ctx.cached(`rtb|${rtb.RouteTableId}|${family}`, () => {
+  return ctx.memo.remember('routes', [family, rtb], () => {
     const out: CompiledRoute[] = [];
     for (const r of rtb.Routes ?? []) {
       const target = routeTarget(r);
@@ -117,58 +120,63 @@ export interface RouteLeg {
   };
 }
 
+/** The most specific route containing the whole of `cell` (static routes win ties with prefix lists). */
+function bestRoute(routes: readonly CompiledRoute[], cell: AddressInterval): CompiledRoute | undefined {
+  let best: CompiledRoute | undefined;
+  for (const r of routes) {
+    if (r.first > cell.first || r.last < cell.last) continue;
+    if (
+      !best ||
+      r.prefix > best.prefix ||
+      (r.prefix === best.prefix && best.fromPrefixList && !r.fromPrefixList)
+    )
+      best = r;
+  }
+  return best;
+}
+
 /** Longest-prefix match of every address in `dest`, grouped by the route chosen. */
-export function lookupRoutes(
-  ctx: AnalysisContext,
-  rtb: RouteTable,
-  dest: AddressSet,
-  keep = true,
-): readonly RouteLeg[] {
-  return ctx.cached(
-    keep ? `rtb-lookup|${rtb.RouteTableId}|${dest.key}` : '',
-    () => {
-      const routes = compile(ctx, rtb, dest.family);
-      const cuts = ctx.cached(`rtb-cuts|${rtb.RouteTableId}|${dest.family}`, () => {
-        const out: bigint[] = [];
-        for (const r of routes) out.push(r.first, r.last + 1n);
-        return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      });
-      const groups = new Map<CompiledRoute | undefined, AddressInterval[]>();
-      const add = (cell: AddressInterval) => {
-        let best: CompiledRoute | undefined;
-        for (const r of routes) {
-          if (r.first > cell.first || r.last < cell.last) continue;
-          if (
-            !best ||
-            r.prefix > best.prefix ||
-            (r.prefix === best.prefix && best.fromPrefixList && !r.fromPrefixList)
-          )
-            best = r;
-        }
-        const l = groups.get(best);
-        if (l) l.push(cell);
-        else groups.set(best, [cell]);
-      };
-      const only = dest.intervals[0];
-      if (dest.intervals.length === 1 && only && only.first === only.last) add(only);
-      else
-        for (const iv of dest.intervals) {
-          let first = iv.first;
-          for (const c of cuts) {
-            if (c <= first) continue;
-            if (c > iv.last) break;
-            add({ first, last: c - 1n });
-            first = c;
-          }
-          add({ first, last: iv.last });
-        }
-      return [...groups.entries()].map(([r, ivs]) => ({
-        addresses: AddressSet.of(dest.family, ivs),
-        ...(r ? { route: { destination: r.destination, target: r.target, blackhole: r.blackhole } } : {}),
-      }));
-    },
-    keep,
-  );
+export function lookupRoutes(ctx: AnalysisContext, rtb: RouteTable, dest: AddressSet): readonly RouteLeg[] {
+  const routes = compile(ctx, rtb, dest.family);
+  const cuts = ctx.memo.remember('route-cuts', [routes], () => ruleBoundaries(routes));
+  // One address among thousands (a target seen from the source's subnet) takes the route of its cell:
+  // the lookup is remembered per cell, and answered with the address itself.
+  const single = singleAddress(dest);
+  if (single !== undefined) {
+    const home = cellOf(cuts, single, dest.family);
+    const route = ctx.memo.remember('route-of-cell', [routes, home.index], () => {
+      const best = bestRoute(routes, home.interval);
+      return best && routeOf(best);
+    });
+    return [{ addresses: dest, ...(route ? { route } : {}) }];
+  }
+  return ctx.memo.remember('route-lookup', [routes, dest], () => {
+    const groups = new Map<CompiledRoute | undefined, AddressInterval[]>();
+    const add = (cell: AddressInterval) => {
+      const best = bestRoute(routes, cell);
+      const l = groups.get(best);
+      if (l) l.push(cell);
+      else groups.set(best, [cell]);
+    };
+    for (const iv of dest.intervals) {
+      let first = iv.first;
+      for (const c of cuts) {
+        if (c <= first) continue;
+        if (c > iv.last) break;
+        add({ first, last: c - 1n });
+        first = c;
+      }
+      add({ first, last: iv.last });
+    }
+    return [...groups.entries()].map(([r, ivs]) => ({
+      addresses: AddressSet.of(dest.family, ivs),
+      ...(r ? { route: routeOf(r) } : {}),
+    }));
+  });
+}
+
+function routeOf(r: CompiledRoute): NonNullable<RouteLeg['route']> {
+  return { destination: r.destination, target: r.target, blackhole: r.blackhole };
 }
 
 /** Which kind of path the packets take, which decides the route targets that can carry them. */
@@ -208,9 +216,13 @@ function carries(kind: RouteTargetKind, path: PathKind, leg: 'forward' | 'return
 }
 
 export function evaluateRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict {
+  // A transient destination (one target among thousands) is named even in the evidence of a route
+  // that carries it, so its verdict is worded per target; the route lookup itself is shared per cell.
   if (q.destination.transient) return decideRoutes(ctx, q);
-  const key = `route-verdict|${q.routeTable?.RouteTableId}|${q.leg}|${q.subnetId}|${q.destination.addresses.key}|${q.destination.label}|${q.path}`;
-  return ctx.cached(key, () => decideRoutes(ctx, q), !q.destination.transient);
+  const { routeTable, leg, subnetId, destination, path } = q;
+  return ctx.memo.remember('route-verdict', [leg, path, destination, routeTable, subnetId], () =>
+    decideRoutes(ctx, q),
+  );
 }
 
 function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict {
@@ -229,7 +241,7 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
     );
   }
   const rtbId = q.routeTable.RouteTableId;
-  const legs = lookupRoutes(ctx, q.routeTable, destination.addresses, !destination.transient);
+  const legs = lookupRoutes(ctx, q.routeTable, destination.addresses);
   const evidence: string[] = [];
   const blockers: Blocker[] = [];
   for (const leg of legs) {

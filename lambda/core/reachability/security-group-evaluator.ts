@@ -7,12 +7,22 @@
  * IS such an ENI reached over its private address, never a bare CIDR.
  */
 import type { Eni, IpPermission } from '../inventory/model.ts';
-import { AddressSet, type Cidr, formatCidr, type IpFamily, parseCidr } from '../net/cidr.ts';
+import {
+  AddressSet,
+  type Cidr,
+  cellOf,
+  formatCidr,
+  type IpFamily,
+  parseCidr,
+  ruleBoundaries,
+  singleAddress,
+} from '../net/cidr.ts';
 import { ALL_PORTS, formatPortRange, type PortRange } from '../net/port-range.ts';
 import {
   type AnalysisContext,
   describeAddresses,
   type EvaluatorVerdict,
+  type GroupSet,
   type Peer,
   verdictOf,
 } from './evaluation.ts';
@@ -46,6 +56,8 @@ interface Allowance {
   readonly groupRefs: ReadonlySet<string>;
   readonly rules: readonly CompiledRule[];
   readonly missingGroups: readonly string[];
+  /** The boundaries of every rule's addresses: each cell between them matches the same rules. */
+  readonly cuts: readonly bigint[];
 }
 
 function compileRules(
@@ -54,7 +66,7 @@ function compileRules(
   direction: Direction,
   family: IpFamily,
 ): readonly CompiledRule[] {
-  return ctx.cached(`sg-rules|${groupId}|${direction}|${family}`, () => {
+  return ctx.memo.remember('sg-rules', [direction, family, groupId], () => {
     const sg = ctx.index.securityGroups.get(groupId);
     const perms = (direction === 'inbound' ? sg?.IpPermissions : sg?.IpPermissionsEgress) ?? [];
     const out: CompiledRule[] = [];
@@ -103,17 +115,17 @@ function compileRules(
 
 function allowanceFor(
   ctx: AnalysisContext,
-  groupIds: readonly string[],
+  groups: GroupSet,
   direction: Direction,
   family: IpFamily,
   port: number,
 ): Allowance {
-  return ctx.cached(`sg-allow|${groupIds.join(',')}|${direction}|${family}|${port}`, () => {
+  return ctx.memo.remember('sg-allowance', [direction, family, port, groups], () => {
     let addresses = AddressSet.empty(family);
     const refs = new Set<string>();
     const rules: CompiledRule[] = [];
     const missing: string[] = [];
-    for (const g of groupIds) {
+    for (const g of groups.ids) {
       if (!ctx.index.securityGroups.has(g)) missing.push(g);
       for (const r of compileRules(ctx, g, direction, family)) {
         if (port < r.ports.from || port > r.ports.to) continue;
@@ -122,7 +134,8 @@ function allowanceFor(
         for (const ref of r.groupRefs) refs.add(ref);
       }
     }
-    return { addresses, groupRefs: refs, rules, missingGroups: missing };
+    const cuts = ruleBoundaries(rules.flatMap((r) => r.addresses.intervals));
+    return { addresses, groupRefs: refs, rules, missingGroups: missing, cuts };
   });
 }
 
@@ -147,22 +160,39 @@ export interface SecurityGroupQuestion {
  * belongs to a referenced group.
  */
 export function evaluateSecurityGroups(ctx: AnalysisContext, q: SecurityGroupQuestion): EvaluatorVerdict {
-  if (q.peer.transient) return decideSecurityGroups(ctx, q, [...q.eni.GroupIds].sort());
+  const { eni, direction, peer, port } = q;
   // Sorted, so that neither the verdict nor its wording depends on the order the API lists groups in.
-  const groupIds = [...q.eni.GroupIds].sort();
-  // Instances behind the same groups share the answer (the inbound wording does not name the instance).
-  const owner = q.direction === 'outbound' ? q.eni.NetworkInterfaceId : '';
-  const key = `sg-verdict|${groupIds.join(',')}|${q.direction}|${owner}|${q.peer.addresses.key}|${q.peer.eni?.NetworkInterfaceId ?? ''}|${q.peer.label}|${q.port}`;
-  return ctx.cached(key, () => decideSecurityGroups(ctx, q, groupIds), !q.peer.transient);
+  const groups = ctx.groupSet(eni);
+  if (!peer.transient) {
+    // Instances behind the same groups share the answer (the inbound wording does not name the instance).
+    const owner = direction === 'outbound' ? eni : undefined;
+    return ctx.memo.remember('sg-verdict', [direction, port, peer, owner, groups], () =>
+      decideSecurityGroups(ctx, q, groups),
+    );
+  }
+  // One target among thousands (the source's egress toward it): the rules that match its address are
+  // those of its cell, and a group reference matches by its groups, so targets alike in both share a
+  // verdict that lets them through. A blocked verdict names the target and is worded for each one.
+  const single = singleAddress(peer.addresses);
+  if (single === undefined) return decideSecurityGroups(ctx, q, groups);
+  const allowance = allowanceFor(ctx, groups, direction, peer.family, port);
+  const cell = cellOf(allowance.cuts, single, peer.family).index;
+  const referenced = peer.eni && allowance.groupRefs.size > 0 ? ctx.groupSet(peer.eni) : undefined;
+  const passed = ctx.memo.remember('sg-passed', [eni, allowance, cell, referenced], () => {
+    const v = decideSecurityGroups(ctx, q, groups);
+    return v.passed ? v : undefined;
+  });
+  return passed ?? decideSecurityGroups(ctx, q, groups);
 }
 
 function decideSecurityGroups(
   ctx: AnalysisContext,
   q: SecurityGroupQuestion,
-  groupIds: string[],
+  groups: GroupSet,
 ): EvaluatorVerdict {
   const { eni, direction, peer, port } = q;
-  const allowance = allowanceFor(ctx, groupIds, direction, peer.family, port);
+  const groupIds = groups.ids;
+  const allowance = allowanceFor(ctx, groups, direction, peer.family, port);
   const evidence: string[] = [];
   const memberOf = peer.eni ? peer.eni.GroupIds.filter((g) => allowance.groupRefs.has(g)) : [];
   for (const r of allowance.rules) {
@@ -173,7 +203,7 @@ function decideSecurityGroups(
     evidence.push(`${g} is attached to ${eni.NetworkInterfaceId} but not in the inventory`);
   if (memberOf.length > 0 || allowance.addresses.covers(peer.addresses)) return verdictOf([], evidence);
 
-  const groups = groupIds.length > 0 ? groupIds.join(', ') : 'no security groups';
+  const named = groupIds.length > 0 ? groupIds.join(', ') : 'no security groups';
   const word = direction === 'inbound' ? 'from' : 'to';
   const verb = groupIds.length === 1 ? 'allows' : 'allow';
   const allowedPart = allowance.addresses.intersect(peer.addresses);
@@ -186,7 +216,7 @@ function decideSecurityGroups(
     code: direction === 'inbound' ? 'SG_INGRESS_NO_MATCH' : 'SG_EGRESS_NO_MATCH',
     resourceId: groupIds[0] ?? eni.NetworkInterfaceId,
     direction,
-    detail: `security group${groupIds.length === 1 ? '' : 's'} ${groups}${direction === 'outbound' ? ` on ${eni.InstanceId ?? eni.NetworkInterfaceId}` : ''} ${what}${note}`,
+    detail: `security group${groupIds.length === 1 ? '' : 's'} ${named}${direction === 'outbound' ? ` on ${eni.InstanceId ?? eni.NetworkInterfaceId}` : ''} ${what}${note}`,
   };
   return verdictOf([blocker], evidence);
 }
@@ -201,6 +231,6 @@ export function addressesAllowedByGroup(
   family: IpFamily,
   port: number,
 ): { addresses: AddressSet; rules: string[] } {
-  const a = allowanceFor(ctx, [groupId], 'inbound', family, port);
+  const a = allowanceFor(ctx, ctx.groupSetOf([groupId]), 'inbound', family, port);
   return { addresses: a.addresses, rules: a.rules.filter((r) => !r.addresses.isEmpty).map((r) => r.text) };
 }
