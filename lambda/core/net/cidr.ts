@@ -231,7 +231,24 @@ export class AddressSet {
   }
 
   union(other: AddressSet): AddressSet {
-    return AddressSet.of(this.family, [...this.intervals, ...other.intervals]);
+    if (other.isEmpty) return this;
+    if (this.isEmpty && other.family === this.family) return other;
+    // Both lists are sorted: merge them, joining intervals that overlap or touch.
+    const a = this.intervals;
+    const b = other.intervals;
+    const out: AddressInterval[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      const iv = j >= b.length || (i < a.length && a[i]!.first <= b[j]!.first) ? a[i++]! : b[j++]!;
+      const prev = out[out.length - 1];
+      if (prev && iv.first <= prev.last + 1n) {
+        if (iv.last > prev.last) out[out.length - 1] = { first: prev.first, last: iv.last };
+      } else {
+        out.push(iv);
+      }
+    }
+    return new AddressSet(this.family, out);
   }
 
   intersect(other: AddressSet): AddressSet {
@@ -273,9 +290,26 @@ export class AddressSet {
 
   /** True when every address of `other` is in this set. */
   covers(other: AddressSet): boolean {
+    if (this.isEmpty) return other.isEmpty;
     const only = other.intervals[0];
     if (other.intervals.length === 1 && only && only.first === only.last) return this.has(only.first);
     return other.subtract(this).isEmpty;
+  }
+
+  /** True when the two sets share an address (without building the intersection). */
+  overlaps(other: AddressSet): boolean {
+    const a = this.intervals;
+    const b = other.intervals;
+    let i = 0;
+    let j = 0;
+    while (i < a.length && j < b.length) {
+      const x = a[i]!;
+      const y = b[j]!;
+      if (x.first <= y.last && y.first <= x.last) return true;
+      if (x.last < y.last) i += 1;
+      else j += 1;
+    }
+    return false;
   }
 
   /** The smallest list of CIDRs whose union is this set (for messages). */

@@ -125,8 +125,11 @@ interface Path {
   /** The target address the path ends at ('' when it has none of this family). */
   readonly targetAddress: string;
   /** Blockers known before any rule is read (no public address). */
-  readonly blockers: Blocker[];
+  readonly blockers: readonly Blocker[];
 }
+
+/** The blockers of most paths before any rule is read: shared, since most paths have none. */
+const NO_BLOCKERS: readonly Blocker[] = [];
 
 function vpcIdOf(ctx: AnalysisContext, eni: Eni): string | undefined {
   return eni.VpcId ?? (eni.SubnetId ? ctx.index.subnets.get(eni.SubnetId)?.VpcId : undefined);
@@ -145,14 +148,15 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
         label: 'internet',
       }));
     const paths: Path[] = [];
-    const v4Blockers: Blocker[] = [];
-    if (!target.PublicIp) {
-      v4Blockers.push({
-        code: 'NO_PUBLIC_IP',
-        resourceId: target.NetworkInterfaceId,
-        detail: `${name} has no public IPv4 or Elastic IP address, so no internet client can address it`,
-      });
-    }
+    const v4Blockers: readonly Blocker[] = target.PublicIp
+      ? NO_BLOCKERS
+      : [
+          {
+            code: 'NO_PUBLIC_IP',
+            resourceId: target.NetworkInterfaceId,
+            detail: `${name} has no public IPv4 or Elastic IP address, so no internet client can address it`,
+          },
+        ];
     paths.push({
       family: 'ipv4',
       kind: 'internet',
@@ -167,7 +171,7 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
         kind: 'internet',
         source: clients('ipv6'),
         targetAddress: targetV6,
-        blockers: [],
+        blockers: NO_BLOCKERS,
       });
     }
     return paths;
@@ -211,7 +215,9 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
         addresses,
       );
       const kind: PathKind = rt && (rt.kind === 'igw' || rt.kind === 'eigw') ? 'internet' : 'private';
-      return [{ family: 'ipv6', kind, source: peer, targetAddress: targetV6, blockers: [], ...base }];
+      return [
+        { family: 'ipv6', kind, source: peer, targetAddress: targetV6, blockers: NO_BLOCKERS, ...base },
+      ];
     }
     // Private (RFC 1918, CGNAT) sources can only arrive over private paths; anything else that the
     // target's subnet answers through an internet or NAT gateway is an internet client.
@@ -222,14 +228,16 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
       addresses,
     );
     const internet = !isPrivate && (!rt || rt.kind === 'igw' || rt.kind === 'nat' || rt.kind === 'eigw');
-    const blockers: Blocker[] = [];
-    if (internet && !target.PublicIp) {
-      blockers.push({
-        code: 'NO_PUBLIC_IP',
-        resourceId: target.NetworkInterfaceId,
-        detail: `${name} has no public IPv4 or Elastic IP address, so ${formatCidr(cidr)} cannot address it over the internet`,
-      });
-    }
+    const blockers: readonly Blocker[] =
+      internet && !target.PublicIp
+        ? [
+            {
+              code: 'NO_PUBLIC_IP',
+              resourceId: target.NetworkInterfaceId,
+              detail: `${name} has no public IPv4 or Elastic IP address, so ${peer.label} cannot address it over the internet`,
+            },
+          ]
+        : NO_BLOCKERS;
     return [
       {
         family: 'ipv4',
@@ -262,7 +270,7 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
         kind: 'private',
         source: sourcePeer(ctx, source, 'private', src.PrivateIpAddress, label),
         targetAddress: target.PrivateIpAddress,
-        blockers: [],
+        blockers: NO_BLOCKERS,
         ...common,
       });
     } else {
@@ -310,7 +318,7 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
       kind: viaPrivate ? 'private' : 'internet',
       source: sourcePeer(ctx, source, viaPrivate ? 'private' : 'internet', srcV6, label),
       targetAddress: targetV6,
-      blockers: [],
+      blockers: NO_BLOCKERS,
       ...common,
     });
   }
@@ -373,50 +381,56 @@ function isPrivateCarrier(kind: string | undefined): boolean {
   );
 }
 
+/** One instance under analysis, with what every path to it shares. */
+interface Target {
+  readonly instance: Instance;
+  /** Its primary ENI, where the paths end. */
+  readonly eni: Eni;
+  readonly port: number;
+  /** Its state (only a running instance answers), evaluated once for all its sources. */
+  readonly state: EvaluatorVerdict;
+}
+
 function evaluatePath(
   ctx: AnalysisContext,
   path: Path,
-  target: Eni,
-  targetInstance: Instance,
-  port: number,
+  target: Target,
   ephemeral: PortRange,
 ): { blockers: Blocker[]; partial: boolean } {
-  const blockers: Blocker[] = [...path.blockers];
-  const state = ctx.memo.remember('state', [targetInstance], () =>
-    evaluateInstanceState(ctx, targetInstance),
-  );
-  blockers.push(...state.blockers);
-  if (path.sourceInstance && path.sourceInstance !== targetInstance) {
+  const blockers: Blocker[] = path.blockers.concat(target.state.blockers);
+  if (path.sourceInstance && path.sourceInstance !== target.instance) {
     const source = path.sourceInstance;
     const sourceState = ctx.memo.remember('source-state', [source], () =>
       evaluateInstanceState(ctx, source, 'source'),
     );
-    blockers.push(...sourceState.blockers);
+    collect(blockers, sourceState);
   }
-  let partial = false;
-  for (const leg of evaluateNetwork(ctx, path, target, targetInstance, port, ephemeral)) {
-    blockers.push(...leg.blockers);
-    partial ||= leg.partial === true;
-  }
+  const partial = evaluateNetwork(ctx, path, target, ephemeral, blockers);
   return { blockers, partial };
 }
 
+/** Appends a leg's blockers to `into`; true when the leg is partial. */
+function collect(into: Blocker[], leg: EvaluatorVerdict): boolean {
+  for (const b of leg.blockers) into.push(b);
+  return leg.partial === true;
+}
+
 /**
- * Routes, security groups and network ACLs along one path, in the order their blockers are reported.
+ * Routes, security groups and network ACLs along one path: appends every leg's blockers to `blockers`
+ * in the order they are reported, and says whether any leg is partial.
+ *
  * Legs that look at the source from the target's side (return route, ingress, the target subnet's ACL)
- * are shared by every target behind the same subnet or groups, inside each evaluator. Legs that look at
- * the target from the source's side see one address among thousands, named in the wording: each
- * evaluator shares what it can per cell of its rules and words a blocker for each target.
+ * are shared by every target behind the same subnet or groups. Legs that look at the target from the
+ * source's side see one address among thousands, named in the wording: each evaluator shares what it
+ * can per cell of its rules and words a blocker for each target.
  */
 function evaluateNetwork(
   ctx: AnalysisContext,
   path: Path,
-  target: Eni,
-  targetInstance: Instance,
-  port: number,
+  { instance: targetInstance, eni: target, port }: Target,
   ephemeral: PortRange,
-): EvaluatorVerdict[] {
-  const results: EvaluatorVerdict[] = [];
+  blockers: Blocker[],
+): boolean {
   const targetSubnet = target.SubnetId ?? '';
   const crossesSubnets = path.sourceSubnetId !== targetSubnet;
   const targetAddressed = path.targetAddress !== '';
@@ -429,8 +443,9 @@ function evaluateNetwork(
     () => evaluateTargetSubnet(ctx, path, targetSubnet, targetAddressed, port, ephemeral),
   );
   // The target as the source's side sees it, when the source has a side (an ENI, a known subnet).
+  const sourceSubnetId = crossesSubnets ? path.sourceSubnetId : undefined;
   const targetPeer: Peer | undefined =
-    targetAddressed && (path.sourceSubnetId !== undefined || path.sourceEni !== undefined)
+    targetAddressed && (sourceSubnetId !== undefined || path.sourceEni !== undefined)
       ? {
           family: path.family,
           addresses: single(path.targetAddress),
@@ -439,45 +454,51 @@ function evaluateNetwork(
           ...(path.kind === 'private' ? { eni: target } : {}),
         }
       : undefined;
+  let partial = false;
 
   // Routes: the source subnet carries the SYN, the target subnet carries the reply.
-  if (path.sourceSubnetId && targetPeer && crossesSubnets) {
-    results.push(
-      evaluateRoutes(ctx, {
-        leg: 'forward',
-        routeTable: ctx.index.routeTableForSubnet(path.sourceSubnetId),
-        subnetId: path.sourceSubnetId,
-        destination: targetPeer,
-        path: path.kind,
-      }),
-    );
+  if (sourceSubnetId && targetPeer) {
+    const forward = evaluateRoutes(ctx, {
+      leg: 'forward',
+      routeTable: ctx.index.routeTableForSubnet(sourceSubnetId),
+      subnetId: sourceSubnetId,
+      destination: targetPeer,
+      path: path.kind,
+    });
+    partial = collect(blockers, forward) || partial;
   }
-  if (subnetSide.returnRoute) results.push(subnetSide.returnRoute);
+  if (subnetSide.returnRoute) partial = collect(blockers, subnetSide.returnRoute) || partial;
 
   // Security groups: the target's ingress; the source's egress when the source is an ENI.
-  results.push(evaluateSecurityGroups(ctx, { eni: target, direction: 'inbound', peer: path.source, port }));
+  const ingress = evaluateSecurityGroups(ctx, { eni: target, direction: 'inbound', peer: path.source, port });
+  partial = collect(blockers, ingress) || partial;
   if (path.sourceEni && targetPeer) {
-    results.push(
-      evaluateSecurityGroups(ctx, { eni: path.sourceEni, direction: 'outbound', peer: targetPeer, port }),
-    );
+    const egress = evaluateSecurityGroups(ctx, {
+      eni: path.sourceEni,
+      direction: 'outbound',
+      peer: targetPeer,
+      port,
+    });
+    partial = collect(blockers, egress) || partial;
   }
 
   // Network ACLs: both subnets, both directions, when the path crosses a subnet boundary.
-  if (crossesSubnets) {
-    results.push(...subnetSide.acls);
-    if (path.sourceSubnetId && targetPeer) {
-      const sq = {
-        acl: ctx.index.networkAclForSubnet(path.sourceSubnetId),
-        subnetId: path.sourceSubnetId,
+  for (const acl of subnetSide.acls) partial = collect(blockers, acl) || partial;
+  if (sourceSubnetId && targetPeer) {
+    const acl = ctx.index.networkAclForSubnet(sourceSubnetId);
+    for (const leg of ['source-outbound', 'source-inbound'] as const) {
+      const v = evaluateNetworkAcl(ctx, {
+        leg,
+        acl,
+        subnetId: sourceSubnetId,
         peer: targetPeer,
         port,
         ephemeral,
-      };
-      results.push(evaluateNetworkAcl(ctx, { ...sq, leg: 'source-outbound' }));
-      results.push(evaluateNetworkAcl(ctx, { ...sq, leg: 'source-inbound' }));
+      });
+      partial = collect(blockers, v) || partial;
     }
   }
-  return results;
+  return partial;
 }
 
 /** The legs of a path at the target subnet's boundary. */
@@ -499,10 +520,10 @@ function evaluateTargetSubnet(
   // A network ACL or a subnet's route table only sees traffic that crosses the subnet boundary.
   if (path.sourceSubnetId === targetSubnet) return { acls: [] };
   const acl = ctx.index.networkAclForSubnet(targetSubnet);
-  const q = { acl, subnetId: targetSubnet, peer: path.source, port, ephemeral };
+  const peer = path.source;
   const acls = [
-    evaluateNetworkAcl(ctx, { ...q, leg: 'target-inbound' }),
-    evaluateNetworkAcl(ctx, { ...q, leg: 'target-outbound' }),
+    evaluateNetworkAcl(ctx, { leg: 'target-inbound', acl, subnetId: targetSubnet, peer, port, ephemeral }),
+    evaluateNetworkAcl(ctx, { leg: 'target-outbound', acl, subnetId: targetSubnet, peer, port, ephemeral }),
   ];
   if (!targetAddressed) return { acls };
   const returnRoute = evaluateRoutes(ctx, {
@@ -561,25 +582,42 @@ export function analyze(inventory: Inventory, options: AnalyzeOptions = {}): Ana
   const verdicts: Verdict[] = [];
   for (const instance of inventory.instances) {
     if (instance.State?.Name === 'terminated') continue;
-    const target = ctx.index.primaryEniByInstance.get(instance.InstanceId);
-    if (!target) continue;
-    const port = sshPortOf(instance, defaultPort);
+    const eni = ctx.index.primaryEniByInstance.get(instance.InstanceId);
+    if (!eni) continue;
+    const instanceId = instance.InstanceId;
+    const target: Target = {
+      instance,
+      eni,
+      port: sshPortOf(instance, defaultPort),
+      state: evaluateInstanceState(ctx, instance),
+    };
     const specs = options.sources ?? defaultSources(ctx, byVpc, instance);
     for (const spec of specs) {
       const source = resolve(spec);
-      if (source.kind === 'eni' && source.eni.NetworkInterfaceId === target.NetworkInterfaceId) continue;
-      for (const path of pathsFor(ctx, source, target, instance)) {
-        const { blockers, partial } = evaluatePath(ctx, path, target, instance, port, ephemeral);
+      if (source.kind === 'eni' && source.eni.NetworkInterfaceId === eni.NetworkInterfaceId) continue;
+      for (const path of pathsFor(ctx, source, eni, instance)) {
+        const { blockers, partial } = evaluatePath(ctx, path, target, ephemeral);
         const reachable = blockers.every((b) => b.code === 'NACL_EPHEMERAL_PARTIAL');
-        verdicts.push({
-          instanceId: instance.InstanceId,
-          address: path.targetAddress,
-          source: spec,
-          family: path.family,
-          reachable,
-          ...(partial && reachable ? { partial: true } : {}),
-          blockers,
-        });
+        const verdict: Verdict =
+          partial && reachable
+            ? {
+                instanceId,
+                address: path.targetAddress,
+                source: spec,
+                family: path.family,
+                reachable,
+                partial,
+                blockers,
+              }
+            : {
+                instanceId,
+                address: path.targetAddress,
+                source: spec,
+                family: path.family,
+                reachable,
+                blockers,
+              };
+        verdicts.push(verdict);
       }
     }
   }

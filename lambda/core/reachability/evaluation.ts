@@ -3,7 +3,7 @@
  * caches, so 10,000 instances behind the same few groups and ACLs compile each rule set once).
  */
 import type { Eni, InventoryIndex } from '../inventory/model.ts';
-import { AddressSet, formatAddress, type IpFamily, parseCidr } from '../net/cidr.ts';
+import { AddressSet, type Cidr, formatAddress, formatCidr, type IpFamily, parseCidr } from '../net/cidr.ts';
 import type { Blocker } from './types.ts';
 
 /** One evaluator's answer for one path: what blocks (if anything) and the evidence that decided. */
@@ -90,7 +90,7 @@ export interface GroupSet {
 export class AnalysisContext {
   /** Everything the evaluators remember for the length of one analysis. */
   readonly memo = new Memo();
-  private readonly groupSetByEni = new WeakMap<Eni, GroupSet>();
+  private readonly groupSetByEni = new Map<Eni, GroupSet>();
   private readonly groupSetByIds = new Map<string, GroupSet>();
 
   constructor(readonly index: InventoryIndex) {}
@@ -103,11 +103,22 @@ export class AnalysisContext {
         ? AddressSet.fromCidrs(
             family,
             entries.flatMap((e) => {
-              const c = parseCidr(e.Cidr);
-              return c ? [c] : [];
+              const c = this.cidr(e.Cidr);
+              return c ? [c.cidr] : [];
             }),
           )
         : undefined;
+    });
+  }
+
+  /**
+   * A CIDR as written in a rule, parsed, with its canonical text. A fleet's rules repeat the same few
+   * CIDRs (the office range, 0.0.0.0/0, the VPC) thousands of times; each is parsed and printed once.
+   */
+  cidr(text: string): { readonly cidr: Cidr; readonly text: string } | undefined {
+    return this.memo.remember('cidr', [text], () => {
+      const cidr = parseCidr(text);
+      return cidr && { cidr, text: formatCidr(cidr) };
     });
   }
 

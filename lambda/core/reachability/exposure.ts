@@ -29,39 +29,53 @@ function portOf(tags: Parameters<typeof tagValue>[0], fallback: number): number 
 
 export function auditExposure(ctx: AnalysisContext, defaultPort: number): ExposureFinding[] {
   const { index } = ctx;
-  // Which instances (and SSH ports) each group and each subnet concerns.
-  const instancesByGroup = new Map<string, Set<string>>();
-  const instancesBySubnet = new Map<string, Set<string>>();
+  // Which instances (and SSH ports) each group and each subnet concerns. The instance lists are only
+  // sorted and printed for a finding; every group needs its ports.
+  const instancesByGroup = new Map<string, string[]>();
+  const instancesBySubnet = new Map<string, string[]>();
+  const portsByGroup = new Map<string, Set<number>>();
+  const portsBySubnet = new Map<string, Set<number>>();
   const portsOf = new Map<string, number>();
   for (const i of index.inventory.instances) {
     if (i.State?.Name !== 'terminated') portsOf.set(i.InstanceId, portOf(i.Tags, defaultPort));
   }
+  const note = (lists: Map<string, string[]>, ports: Map<string, Set<number>>, key: string, id: string) => {
+    const port = portsOf.get(id) ?? defaultPort;
+    const list = lists.get(key);
+    if (list) list.push(id);
+    else lists.set(key, [id]);
+    const set = ports.get(key);
+    if (set) set.add(port);
+    else ports.set(key, new Set([port]));
+  };
   for (const eni of index.enis.values()) {
     const id = eni.InstanceId;
     if (!id || !portsOf.has(id)) continue;
-    for (const g of eni.GroupIds) instancesByGroup.set(g, (instancesByGroup.get(g) ?? new Set()).add(id));
-    if (eni.SubnetId)
-      instancesBySubnet.set(eni.SubnetId, (instancesBySubnet.get(eni.SubnetId) ?? new Set()).add(id));
+    for (const g of eni.GroupIds) note(instancesByGroup, portsByGroup, g, id);
+    if (eni.SubnetId) note(instancesBySubnet, portsBySubnet, eni.SubnetId, id);
   }
-  const portsFor = (ids: Iterable<string>): number[] => {
+  const sortedPorts = (sets: readonly (Set<number> | undefined)[]): number[] => {
     const ports = new Set<number>();
-    for (const id of ids) ports.add(portsOf.get(id) ?? defaultPort);
+    for (const set of sets) for (const p of set ?? []) ports.add(p);
     return ports.size > 0 ? [...ports].sort((a, b) => a - b) : [defaultPort];
   };
+  /** Sorted, each once (an instance with two ENIs in one group or subnet is still one instance). */
+  const sortedInstances = (lists: readonly (string[] | undefined)[]): string[] =>
+    [...new Set(lists.flatMap((l) => l ?? []))].sort();
 
   const findings: ExposureFinding[] = [];
   for (const sg of index.inventory.securityGroups) {
-    const instances = [...(instancesByGroup.get(sg.GroupId) ?? [])].sort();
-    for (const port of portsFor(instances)) {
+    for (const port of sortedPorts([portsByGroup.get(sg.GroupId)])) {
       for (const family of ['ipv4', 'ipv6'] as const) {
-        const { addresses, rules } = addressesAllowedByGroup(ctx, sg.GroupId, family, port);
-        if (!addresses.covers(publicAddresses(family))) continue;
+        const allowed = addressesAllowedByGroup(ctx, sg.GroupId, family, port);
+        if (!allowed.addresses.covers(publicAddresses(family))) continue;
+        const instances = sortedInstances([instancesByGroup.get(sg.GroupId)]);
         const name = sg.GroupName ? ` (${sg.GroupName})` : '';
         const who = instances.length > 0 ? `exposes ${instances.join(', ')}` : 'attached to no instance';
         findings.push({
           code: 'SSH_OPEN_TO_INTERNET',
           resourceId: sg.GroupId,
-          detail: `security group ${sg.GroupId}${name} lets every public ${FAMILY_NAME[family]} address reach TCP ${port} (${rules.join('; ')}); ${who}`,
+          detail: `security group ${sg.GroupId}${name} lets every public ${FAMILY_NAME[family]} address reach TCP ${port} (${allowed.rules().join('; ')}); ${who}`,
           instanceIds: instances,
         });
       }
@@ -71,10 +85,10 @@ export function auditExposure(ctx: AnalysisContext, defaultPort: number): Exposu
   for (const acl of index.inventory.networkAcls) {
     if (acl.IsDefault) continue;
     const subnets = (acl.Associations ?? []).flatMap((a) => (a.SubnetId ? [a.SubnetId] : [])).sort();
-    const instances = [...new Set(subnets.flatMap((s) => [...(instancesBySubnet.get(s) ?? [])]))].sort();
-    for (const port of portsFor(instances)) {
+    for (const port of sortedPorts(subnets.map((s) => portsBySubnet.get(s)))) {
       for (const family of ['ipv4', 'ipv6'] as const) {
         if (!aclAllowedAddresses(ctx, acl, family, port).covers(publicAddresses(family))) continue;
+        const instances = sortedInstances(subnets.map((s) => instancesBySubnet.get(s)));
         findings.push({
           code: 'NACL_SSH_OPEN_TO_INTERNET',
           resourceId: acl.NetworkAclId,

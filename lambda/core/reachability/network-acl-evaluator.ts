@@ -16,7 +16,6 @@ import {
   AddressSet,
   cellOf,
   type IpFamily,
-  parseCidr,
   ruleBoundaries,
   singleAddress,
 } from '../net/cidr.ts';
@@ -78,18 +77,19 @@ function tcpPortsOfEntry(e: NetworkAclEntry): PortRange | undefined {
   return { from, to };
 }
 
-function compile(
-  ctx: AnalysisContext,
-  acl: NetworkAcl,
-  egress: boolean,
-  family: IpFamily,
-): readonly CompiledEntry[] {
+/** One direction and family of an ACL: its rules in evaluation order, and their boundaries. */
+interface CompiledAcl {
+  readonly entries: readonly CompiledEntry[];
+  readonly cuts: readonly bigint[];
+}
+
+function compile(ctx: AnalysisContext, acl: NetworkAcl, egress: boolean, family: IpFamily): CompiledAcl {
   return ctx.memo.remember('acl-entries', [egress, family, acl], () => {
     const out: CompiledEntry[] = [];
     const entries = [...(acl.Entries ?? [])].sort((a, b) => a.RuleNumber - b.RuleNumber);
     for (const e of entries) {
       if (e.Egress !== egress || e.RuleNumber >= DEFAULT_DENY_RULE) continue;
-      const cidr = parseCidr((family === 'ipv4' ? e.CidrBlock : e.Ipv6CidrBlock) ?? '');
+      const cidr = ctx.cidr((family === 'ipv4' ? e.CidrBlock : e.Ipv6CidrBlock) ?? '')?.cidr;
       const ports = tcpPortsOfEntry(e);
       if (!cidr || cidr.family !== family || !ports) continue;
       out.push({
@@ -108,13 +108,8 @@ function compile(
       last: all.last,
       ports: ALL_PORTS,
     });
-    return out;
+    return { entries: out, cuts: ruleBoundaries(out) };
   });
-}
-
-/** Every rule boundary of a compiled rule list, sorted (computed once per ACL direction and family). */
-function cutsOf(ctx: AnalysisContext, entries: readonly CompiledEntry[]): readonly bigint[] {
-  return ctx.memo.remember('acl-cuts', [entries], () => ruleBoundaries(entries));
 }
 
 /** Cuts `set` at every rule boundary so that each rule contains a cell wholly or not at all. */
@@ -147,14 +142,14 @@ export function decideAcl(
   peer: AddressSet,
   ports: PortRange,
 ): AclDecision {
-  const entries = compile(ctx, acl, direction === 'outbound', peer.family);
-  const cuts = cutsOf(ctx, entries);
+  const compiled = compile(ctx, acl, direction === 'outbound', peer.family);
+  const { entries, cuts } = compiled;
   // One address among thousands (a target seen from the source's subnet) is decided exactly like every
   // other address of its cell, since each rule contains a cell wholly or not at all: decide the cell
   // once. The decision then covers the address, so the wording still names the peer itself.
   const single = singleAddress(peer);
   const home = single === undefined ? undefined : cellOf(cuts, single, peer.family);
-  return ctx.memo.remember('acl-decision', [ports.from, ports.to, home ? home.index : peer, entries], () => {
+  return ctx.memo.remember('acl-decision', [ports.from, ports.to, home ? home.index : peer, compiled], () => {
     const addresses = home ? AddressSet.of(peer.family, [home.interval]) : peer;
     const segments: AclSegment[] = [];
     const denied: AddressInterval[] = [];

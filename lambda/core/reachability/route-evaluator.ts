@@ -74,7 +74,13 @@ export function routeTarget(r: Route): RouteTarget {
   return { kind: 'other', id: other };
 }
 
-function compile(ctx: AnalysisContext, rtb: RouteTable, family: IpFamily): readonly CompiledRoute[] {
+/** One family of a route table: its routes, and their boundaries. */
+interface CompiledRoutes {
+  readonly routes: readonly CompiledRoute[];
+  readonly cuts: readonly bigint[];
+}
+
+function compile(ctx: AnalysisContext, rtb: RouteTable, family: IpFamily): CompiledRoutes {
   return ctx.memo.remember('routes', [family, rtb], () => {
     const out: CompiledRoute[] = [];
     for (const r of rtb.Routes ?? []) {
@@ -106,7 +112,7 @@ function compile(ctx: AnalysisContext, rtb: RouteTable, family: IpFamily): reado
         });
       }
     }
-    return out;
+    return { routes: out, cuts: ruleBoundaries(out) };
   });
 }
 
@@ -137,20 +143,16 @@ function bestRoute(routes: readonly CompiledRoute[], cell: AddressInterval): Com
 
 /** Longest-prefix match of every address in `dest`, grouped by the route chosen. */
 export function lookupRoutes(ctx: AnalysisContext, rtb: RouteTable, dest: AddressSet): readonly RouteLeg[] {
-  const routes = compile(ctx, rtb, dest.family);
-  const cuts = ctx.memo.remember('route-cuts', [routes], () => ruleBoundaries(routes));
+  const compiled = compile(ctx, rtb, dest.family);
+  const { routes, cuts } = compiled;
   // One address among thousands (a target seen from the source's subnet) takes the route of its cell:
   // the lookup is remembered per cell, and answered with the address itself.
   const single = singleAddress(dest);
   if (single !== undefined) {
-    const home = cellOf(cuts, single, dest.family);
-    const route = ctx.memo.remember('route-of-cell', [routes, home.index], () => {
-      const best = bestRoute(routes, home.interval);
-      return best && routeOf(best);
-    });
+    const route = routeOfAddress(ctx, compiled, single, dest.family);
     return [{ addresses: dest, ...(route ? { route } : {}) }];
   }
-  return ctx.memo.remember('route-lookup', [routes, dest], () => {
+  return ctx.memo.remember('route-lookup', [compiled, dest], () => {
     const groups = new Map<CompiledRoute | undefined, AddressInterval[]>();
     const add = (cell: AddressInterval) => {
       const best = bestRoute(routes, cell);
@@ -172,6 +174,20 @@ export function lookupRoutes(ctx: AnalysisContext, rtb: RouteTable, dest: Addres
       addresses: AddressSet.of(dest.family, ivs),
       ...(r ? { route: routeOf(r) } : {}),
     }));
+  });
+}
+
+/** The route of one address: the route of its cell, looked up once per cell. */
+function routeOfAddress(
+  ctx: AnalysisContext,
+  compiled: CompiledRoutes,
+  address: bigint,
+  family: IpFamily,
+): RouteLeg['route'] {
+  const home = cellOf(compiled.cuts, address, family);
+  return ctx.memo.remember('route-of-cell', [compiled, home.index], () => {
+    const best = bestRoute(compiled.routes, home.interval);
+    return best && routeOf(best);
   });
 }
 
@@ -291,7 +307,10 @@ export function routeFor(
   dest: AddressSet,
 ): RouteTarget | undefined {
   if (!rtb) return undefined;
-  const legs = lookupRoutes(ctx, rtb, dest);
-  const leg = legs[0];
-  return leg?.route && !leg.route.blackhole ? leg.route.target : undefined;
+  const single = singleAddress(dest);
+  const route =
+    single === undefined
+      ? lookupRoutes(ctx, rtb, dest)[0]?.route
+      : routeOfAddress(ctx, compile(ctx, rtb, dest.family), single, dest.family);
+  return route && !route.blackhole ? route.target : undefined;
 }

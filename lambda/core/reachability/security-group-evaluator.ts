@@ -8,12 +8,11 @@
  */
 import type { Eni, IpPermission } from '../inventory/model.ts';
 import {
+  type AddressInterval,
   AddressSet,
   type Cidr,
   cellOf,
-  formatCidr,
   type IpFamily,
-  parseCidr,
   ruleBoundaries,
   singleAddress,
 } from '../net/cidr.ts';
@@ -76,19 +75,15 @@ function compileRules(
       if (!ports) continue;
       const cidrs: Cidr[] = [];
       const names: string[] = [];
-      if (family === 'ipv4') {
-        for (const r of p.IpRanges ?? []) {
-          const c = parseCidr(r.CidrIp);
-          if (c) cidrs.push(c);
-        }
-      } else {
-        for (const r of p.Ipv6Ranges ?? []) {
-          const c = parseCidr(r.CidrIpv6);
-          if (c) cidrs.push(c);
-        }
+      const ranges =
+        family === 'ipv4' ? p.IpRanges?.map((r) => r.CidrIp) : p.Ipv6Ranges?.map((r) => r.CidrIpv6);
+      for (const range of ranges ?? []) {
+        const c = ctx.cidr(range);
+        if (!c) continue;
+        cidrs.push(c.cidr);
+        names.push(c.text);
       }
       let addresses = AddressSet.fromCidrs(family, cidrs);
-      names.push(...cidrs.map(formatCidr));
       const unknown: string[] = [];
       for (const pl of p.PrefixListIds ?? []) {
         const set = ctx.prefixList(pl.PrefixListId, family);
@@ -139,10 +134,45 @@ function allowanceFor(
   });
 }
 
-function overlaps(a: AddressSet, b: AddressSet): boolean {
-  const only = b.intervals[0];
-  if (b.intervals.length === 1 && only && only.first === only.last) return a.has(only.first);
-  return !a.intersect(b).isEmpty;
+/** What one group's rules say about one peer on one port, shared by every group set that holds it. */
+interface GroupAnswer {
+  /** The group's rules that cover the port, in rule order. */
+  readonly rules: readonly CompiledRule[];
+  /** The texts of those rules that match the peer (by address, or by referencing one of its groups). */
+  readonly matching: readonly string[];
+  /** The peer is an ENI reached privately, in a group that one of these rules references. */
+  readonly byReference: boolean;
+  /** The peer's addresses that these rules admit. */
+  readonly admitted: AddressSet;
+}
+
+function groupAnswer(
+  ctx: AnalysisContext,
+  groupId: string,
+  direction: Direction,
+  peer: Peer,
+  port: number,
+): GroupAnswer {
+  const answer = (): GroupAnswer => {
+    const rules: CompiledRule[] = [];
+    const matching: string[] = [];
+    const admitted: AddressInterval[] = [];
+    let byReference = false;
+    for (const r of compileRules(ctx, groupId, direction, peer.family)) {
+      if (port < r.ports.from || port > r.ports.to) continue;
+      rules.push(r);
+      const referenced = peer.eni !== undefined && r.groupRefs.some((g) => peer.eni?.GroupIds.includes(g));
+      const overlapping = r.addresses.overlaps(peer.addresses);
+      if (referenced || overlapping) matching.push(r.text);
+      if (overlapping) admitted.push(...r.addresses.intersect(peer.addresses).intervals);
+      byReference ||= referenced;
+    }
+    return { rules, matching, byReference, admitted: AddressSet.of(peer.family, admitted) };
+  };
+  // An answer about one target among thousands is not kept.
+  return peer.transient
+    ? answer()
+    : ctx.memo.remember('sg-group-answer', [direction, port, peer, groupId], answer);
 }
 
 export interface SecurityGroupQuestion {
@@ -192,25 +222,30 @@ function decideSecurityGroups(
 ): EvaluatorVerdict {
   const { eni, direction, peer, port } = q;
   const groupIds = groups.ids;
-  const allowance = allowanceFor(ctx, groups, direction, peer.family, port);
+  // The groups' union: a rule of any of them that references the peer's group, or their rules'
+  // addresses together covering the peer, let it through.
+  const answers = groupIds.map((g) => groupAnswer(ctx, g, direction, peer, port));
   const evidence: string[] = [];
-  const memberOf = peer.eni ? peer.eni.GroupIds.filter((g) => allowance.groupRefs.has(g)) : [];
-  for (const r of allowance.rules) {
-    const byRef = r.groupRefs.some((g) => memberOf.includes(g));
-    if (byRef || overlaps(r.addresses, peer.addresses)) evidence.push(r.text);
+  let byReference = false;
+  let allowedPart = AddressSet.empty(peer.family);
+  for (const a of answers) {
+    evidence.push(...a.matching);
+    byReference ||= a.byReference;
+    if (!a.admitted.isEmpty) allowedPart = allowedPart.union(a.admitted);
   }
-  for (const g of allowance.missingGroups)
-    evidence.push(`${g} is attached to ${eni.NetworkInterfaceId} but not in the inventory`);
-  if (memberOf.length > 0 || allowance.addresses.covers(peer.addresses)) return verdictOf([], evidence);
+  for (const g of groupIds) {
+    if (!ctx.index.securityGroups.has(g))
+      evidence.push(`${g} is attached to ${eni.NetworkInterfaceId} but not in the inventory`);
+  }
+  if (byReference || allowedPart.covers(peer.addresses)) return verdictOf([], evidence);
 
   const named = groupIds.length > 0 ? groupIds.join(', ') : 'no security groups';
   const word = direction === 'inbound' ? 'from' : 'to';
   const verb = groupIds.length === 1 ? 'allows' : 'allow';
-  const allowedPart = allowance.addresses.intersect(peer.addresses);
   const what = allowedPart.isEmpty
     ? `${verb} no TCP ${port} ${word} ${peer.label}`
-    : `${verb} TCP ${port} ${word} only part of ${peer.label} (${describeAddresses(allowedPart)}), not ${describeAddresses(peer.addresses.subtract(allowance.addresses))}`;
-  const unknownPl = [...new Set(allowance.rules.flatMap((r) => r.unknownPrefixLists))];
+    : `${verb} TCP ${port} ${word} only part of ${peer.label} (${describeAddresses(allowedPart)}), not ${describeAddresses(peer.addresses.subtract(allowedPart))}`;
+  const unknownPl = [...new Set(answers.flatMap((a) => a.rules.flatMap((r) => r.unknownPrefixLists)))];
   const note = unknownPl.length > 0 ? ` (entries of ${unknownPl.join(', ')} not in the inventory)` : '';
   const blocker: Blocker = {
     code: direction === 'inbound' ? 'SG_INGRESS_NO_MATCH' : 'SG_EGRESS_NO_MATCH',
@@ -222,15 +257,19 @@ function decideSecurityGroups(
 }
 
 /**
- * Every address a group set lets reach `port` (CIDRs and prefix lists; group references excluded,
- * since they stand for private ENI addresses, never the internet). Used by the exposure audit.
+ * Every address a group lets reach `port` (CIDRs and prefix lists; group references excluded, since
+ * they stand for private ENI addresses, never the internet), and the rules that admit them, worded
+ * only when asked for. Used by the exposure audit.
  */
 export function addressesAllowedByGroup(
   ctx: AnalysisContext,
   groupId: string,
   family: IpFamily,
   port: number,
-): { addresses: AddressSet; rules: string[] } {
+): { addresses: AddressSet; rules: () => string[] } {
   const a = allowanceFor(ctx, ctx.groupSetOf([groupId]), 'inbound', family, port);
-  return { addresses: a.addresses, rules: a.rules.filter((r) => !r.addresses.isEmpty).map((r) => r.text) };
+  return {
+    addresses: a.addresses,
+    rules: () => a.rules.filter((r) => !r.addresses.isEmpty).map((r) => r.text),
+  };
 }
