@@ -142,11 +142,17 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
     // An internet client never has an address of the target's own VPC.
     const vpcId = vpcIdOf(ctx, target);
     const clients = (family: IpFamily): Peer =>
-      ctx.memo.remember('internet-clients', [vpcId, family], () => ({
-        family,
-        addresses: publicAddresses(family).subtract(vpcAddresses(ctx, vpcId, family)),
-        label: 'internet',
-      }));
+      ctx.memo.remember('internet-clients', [vpcId, family], () => {
+        const addresses = publicAddresses(family).subtract(vpcAddresses(ctx, vpcId, family));
+        // VPCs on private CIDRs (nearly all) see the same internet: one peer object for all of them,
+        // so that every answer about it is shared across VPCs too.
+        const content = addresses.toCidrs().map(formatCidr).join(',');
+        return ctx.memo.remember('internet-peer', [family, content], () => ({
+          family,
+          addresses,
+          label: 'internet',
+        }));
+      });
     const paths: Path[] = [];
     const v4Blockers: readonly Blocker[] = target.PublicIp
       ? NO_BLOCKERS

@@ -17,9 +17,13 @@ export interface EvaluatorVerdict {
 }
 
 export function verdictOf(blockers: Blocker[], evidence: string[]): EvaluatorVerdict {
-  const hard = blockers.some((b) => b.code !== 'NACL_EPHEMERAL_PARTIAL');
-  const partial = blockers.some((b) => b.code === 'NACL_EPHEMERAL_PARTIAL');
-  return { passed: !hard, ...(partial ? { partial: true } : {}), blockers, evidence };
+  let hard = false;
+  let partial = false;
+  for (const b of blockers) {
+    if (b.code === 'NACL_EPHEMERAL_PARTIAL') partial = true;
+    else hard = true;
+  }
+  return partial ? { passed: !hard, partial, blockers, evidence } : { passed: !hard, blockers, evidence };
 }
 
 /** The far end of a path as an evaluator sees it: a set of addresses, and the ENI if it is one. */
@@ -134,8 +138,8 @@ export class AnalysisContext {
 
   /** The one shared object for the set of `ids`, whatever their order. */
   groupSetOf(ids: readonly string[]): GroupSet {
-    const sorted = [...ids].sort();
-    const name = sorted.join(',');
+    const sorted = ids.length > 1 ? [...ids].sort() : ids;
+    const name = sorted.length === 1 ? sorted[0]! : sorted.join(',');
     let set = this.groupSetByIds.get(name);
     if (!set) {
       set = { ids: sorted };

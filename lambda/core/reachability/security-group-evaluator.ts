@@ -144,6 +144,10 @@ interface GroupAnswer {
   readonly byReference: boolean;
   /** The peer's addresses that these rules admit. */
   readonly admitted: AddressSet;
+  /** The group is attached but not in the inventory. */
+  readonly missing: boolean;
+  /** Prefix lists of these rules whose entries are not in the inventory. */
+  readonly unknownPrefixLists: readonly string[];
 }
 
 function groupAnswer(
@@ -157,17 +161,26 @@ function groupAnswer(
     const rules: CompiledRule[] = [];
     const matching: string[] = [];
     const admitted: AddressInterval[] = [];
+    const unknownPrefixLists: string[] = [];
     let byReference = false;
     for (const r of compileRules(ctx, groupId, direction, peer.family)) {
       if (port < r.ports.from || port > r.ports.to) continue;
       rules.push(r);
+      unknownPrefixLists.push(...r.unknownPrefixLists);
       const referenced = peer.eni !== undefined && r.groupRefs.some((g) => peer.eni?.GroupIds.includes(g));
       const overlapping = r.addresses.overlaps(peer.addresses);
       if (referenced || overlapping) matching.push(r.text);
       if (overlapping) admitted.push(...r.addresses.intersect(peer.addresses).intervals);
       byReference ||= referenced;
     }
-    return { rules, matching, byReference, admitted: AddressSet.of(peer.family, admitted) };
+    return {
+      rules,
+      matching,
+      byReference,
+      admitted: AddressSet.of(peer.family, admitted),
+      missing: !ctx.index.securityGroups.has(groupId),
+      unknownPrefixLists,
+    };
   };
   // An answer about one target among thousands is not kept.
   return peer.transient
@@ -233,10 +246,10 @@ function decideSecurityGroups(
     byReference ||= a.byReference;
     if (!a.admitted.isEmpty) allowedPart = allowedPart.union(a.admitted);
   }
-  for (const g of groupIds) {
-    if (!ctx.index.securityGroups.has(g))
-      evidence.push(`${g} is attached to ${eni.NetworkInterfaceId} but not in the inventory`);
-  }
+  answers.forEach((a, i) => {
+    if (a.missing)
+      evidence.push(`${groupIds[i]} is attached to ${eni.NetworkInterfaceId} but not in the inventory`);
+  });
   if (byReference || allowedPart.covers(peer.addresses)) return verdictOf([], evidence);
 
   const named = groupIds.length > 0 ? groupIds.join(', ') : 'no security groups';
@@ -245,7 +258,7 @@ function decideSecurityGroups(
   const what = allowedPart.isEmpty
     ? `${verb} no TCP ${port} ${word} ${peer.label}`
     : `${verb} TCP ${port} ${word} only part of ${peer.label} (${describeAddresses(allowedPart)}), not ${describeAddresses(peer.addresses.subtract(allowedPart))}`;
-  const unknownPl = [...new Set(answers.flatMap((a) => a.rules.flatMap((r) => r.unknownPrefixLists)))];
+  const unknownPl = [...new Set(answers.flatMap((a) => a.unknownPrefixLists))];
   const note = unknownPl.length > 0 ? ` (entries of ${unknownPl.join(', ')} not in the inventory)` : '';
   const blocker: Blocker = {
     code: direction === 'inbound' ? 'SG_INGRESS_NO_MATCH' : 'SG_EGRESS_NO_MATCH',
