@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { plannedQueries } from '../lambda/adapters/aws/host-signals.ts';
 import { DEFAULT_CONCURRENCY } from '../lambda/adapters/net/fanout.ts';
 import { probe } from '../lambda/adapters/net/prober.ts';
 import { sizeProber } from '../lib/prober-function.ts';
@@ -150,8 +151,17 @@ export const ASSUMPTIONS = {
   /** Per instance and run: one strongly consistent read (≤ 4 KB → 1 RRU) and one conditional write of ≤ 2 KB (2 WRU). */
   readUnitsPerInstance: 1,
   writeUnitsPerInstance: 2,
-  /** Host signals requested per instance and run: CPUUtilization and CPUCreditBalance. */
-  metricsRequestedPerInstance: 2,
+  /**
+   * CloudWatch metrics requested per instance that needs them, from the signals adapter's own query plan for a
+   * burstable instance with a known AMI (the most queries one instance costs): CPUUtilization,
+   * CPUCreditBalance, both StatusCheckFailed metrics and mem_used_percent under two dimension sets. The
+   * pipeline requests them only for instances whose probe failed, was slower than slowIdentMs or did not run
+   * (lambda/pipeline.ts), taken here as failingFraction; state and status checks for every instance come from
+   * DescribeInstanceStatus, which is free.
+   */
+  metricsRequestedPerCheckedInstance: plannedQueries([
+    { instanceId: 'i-0example', instanceType: 't3.micro', imageId: 'ami-0example' },
+  ]).length,
   /** Fleet series: 9 fleet/latency metrics + DiagnosisCount for ~4 codes present (docs/alerts.md). */
   fleetMetricSeries: 13,
   /** With perInstanceMetrics: Healthy and ProbeTotalMs per instance (docs/stack.md). */
@@ -279,8 +289,13 @@ export function fleetCost(instances: number, probeCost: ProbeCost, pathsPerInsta
       inTotal: true,
     },
     {
-      item: `GetMetricData host signals (${a.metricsRequestedPerInstance} metrics per instance-run)`,
-      usd: instances * runs * a.metricsRequestedPerInstance * PRICES.getMetricData.usd,
+      item: `GetMetricData host signals (${a.metricsRequestedPerCheckedInstance} metrics × the ${a.failingFraction * 100} % failing or slow)`,
+      usd:
+        instances *
+        a.failingFraction *
+        runs *
+        a.metricsRequestedPerCheckedInstance *
+        PRICES.getMetricData.usd,
       inTotal: true,
     },
     {

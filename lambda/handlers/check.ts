@@ -12,6 +12,9 @@ import { awsPorts, lambdaEniLocator } from '../wiring.ts';
 /** The `kind` lib/port22-stack.ts puts in the scheduled event. */
 const SCHEDULED_CHECK_KIND = 'port22.scheduled-check';
 
+/** The message of the per-instance log line the dashboard's Logs Insights table filters on. */
+export const INSTANCE_LOG_MESSAGE = 'instance diagnosed';
+
 /** Time kept back from the Lambda timeout for the runtime to return and flush logs. */
 export const DEADLINE_MARGIN_MS = 2000;
 
@@ -132,14 +135,23 @@ export const handler = async (event: unknown, context: LambdaContext): Promise<H
   logger.info('check started', { vpcId, scheduledTime: e.scheduledTime, deadlineAt: input.deadlineAt });
   const report = await runCheck(ports, input);
   for (const error of report.errors) logger.error('step failed', { error });
+  // One line per instance, healthy ones too: the dashboard's "not healthy now" table
+  // (lib/dashboard.ts UNHEALTHY_INSTANCES_QUERY) takes each instance's latest line, so a recovery has to be
+  // logged for the instance to leave the table.
   for (const i of report.instances) {
-    if (i.diagnosis === 'HEALTHY') continue;
-    logger.warn('instance not healthy', {
+    const fields = {
       instanceId: i.instanceId,
       name: i.name,
+      vpcId,
       diagnosis: i.diagnosis,
       summary: i.summary,
-    });
+      // One string: Logs Insights flattens a JSON array into evidence.0, evidence.1, … at ingestion, and the
+      // table reads a single `evidence` field.
+      evidence: i.evidence.map((e) => e.detail).join('; '),
+    };
+    if (i.diagnosis === 'HEALTHY' || i.diagnosis === 'EXPECTED_CLOSED')
+      logger.info(INSTANCE_LOG_MESSAGE, fields);
+    else logger.warn(INSTANCE_LOG_MESSAGE, fields);
   }
   const result = summarise(report);
   logger.info('check finished', { ...result, durationMs: report.durationMs });
