@@ -22,18 +22,36 @@ export interface Cidr {
   readonly prefix: number;
 }
 
+const DIGIT_0 = 48;
+const DOT = 46;
+
+/**
+ * RFC 6943 §3.1.1: only the dotted-decimal form, four parts of 1-3 digits each, at most 255, no leading
+ * zeros (they would read as octal elsewhere). Read character by character: every address of a fleet
+ * passes through here.
+ */
 function parseIpv4Value(s: string): bigint | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  let v = 0n;
-  for (const p of parts) {
-    // RFC 6943 §3.1.1: only the dotted-decimal form; no leading zeros (they would read as octal elsewhere).
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    v = (v << 8n) | BigInt(n);
+  let value = 0;
+  let i = 0;
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (s.charCodeAt(i) !== DOT) return undefined;
+      i += 1;
+    }
+    const start = i;
+    let n = 0;
+    while (i < s.length && i - start < 4) {
+      const d = s.charCodeAt(i) - DIGIT_0;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+      i += 1;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || n > 255) return undefined;
+    if (digits > 1 && s.charCodeAt(start) === DIGIT_0) return undefined;
+    value = value * 256 + n;
   }
-  return v;
+  return i === s.length ? BigInt(value) : undefined;
 }
 
 function parseIpv6Value(s: string): bigint | undefined {
