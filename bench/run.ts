@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHMARKS: readonly string[] = ['probe-fanout.ts', 'cost.ts', 'analyze-scale.ts'];
+const BENCHMARKS: readonly string[] = ['probe-fanout.ts', 'cost.ts', 'analyze-scale.ts', 'bundle.ts'];
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
