@@ -99,18 +99,13 @@ function eniIpv6(eni: Eni): string | undefined {
   return eni.Ipv6Addresses[0];
 }
 
-/** Single-address sets, shared so that their cache keys are computed once. */
-const singles = new Map<string, AddressSet>();
-function single(addr: string): AddressSet {
-  let set = singles.get(addr);
-  if (!set) {
+/** An address of the inventory as a set, parsed once per analysis (a target is on many paths). */
+function single(ctx: AnalysisContext, addr: string): AddressSet {
+  return ctx.memo.remember('address', [addr], () => {
     const a = parseAddress(addr);
     if (!a) throw new SourceSpecError(`bad address ${addr} in the inventory`);
-    set = AddressSet.single(a);
-    if (singles.size > 200_000) singles.clear();
-    singles.set(addr, set);
-  }
-  return set;
+    return AddressSet.single(a);
+  });
 }
 
 /** One concrete path to evaluate. */
@@ -269,7 +264,7 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
   const paths: Path[] = [];
   if (src.PrivateIpAddress && target.PrivateIpAddress) {
     const viaPrivate =
-      sameVpc || isPrivateCarrier(routeFor(ctx, srcRtb, single(target.PrivateIpAddress))?.kind);
+      sameVpc || isPrivateCarrier(routeFor(ctx, srcRtb, single(ctx, target.PrivateIpAddress))?.kind);
     if (viaPrivate || !target.PublicIp) {
       paths.push({
         family: 'ipv4',
@@ -282,7 +277,7 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
     } else {
       // Across the internet: the SYN leaves through the source VPC's internet gateway (with the source's
       // public address) or a NAT gateway (with the NAT's address, which DescribeInstances does not show).
-      const out = routeFor(ctx, srcRtb, single(target.PublicIp));
+      const out = routeFor(ctx, srcRtb, single(ctx, target.PublicIp));
       const blockers: Blocker[] = [];
       let peer: Peer;
       if (out?.kind === 'nat') {
@@ -318,7 +313,7 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
   }
   const srcV6 = eniIpv6(src);
   if (srcV6 && targetV6) {
-    const viaPrivate = sameVpc || isPrivateCarrier(routeFor(ctx, srcRtb, single(targetV6))?.kind);
+    const viaPrivate = sameVpc || isPrivateCarrier(routeFor(ctx, srcRtb, single(ctx, targetV6))?.kind);
     paths.push({
       family: 'ipv6',
       kind: viaPrivate ? 'private' : 'internet',
@@ -344,7 +339,7 @@ function sourcePeer(
   label: string,
 ): Peer {
   return ctx.memo.remember('source-peer', [source, kind, address], () => {
-    const addresses = single(address);
+    const addresses = single(ctx, address);
     return {
       family: addresses.family,
       addresses,
@@ -454,7 +449,7 @@ function evaluateNetwork(
     targetAddressed && (sourceSubnetId !== undefined || path.sourceEni !== undefined)
       ? {
           family: path.family,
-          addresses: single(path.targetAddress),
+          addresses: single(ctx, path.targetAddress),
           label: `${targetInstance.InstanceId} (${path.targetAddress})`,
           transient: true,
           ...(path.kind === 'private' ? { eni: target } : {}),

@@ -33,8 +33,9 @@ export interface Peer {
   /** How the peer is named in messages (`internet`, `10.0.2.0/24`, `i-0ab (10.0.2.7)`). */
   readonly label: string;
   /**
-   * One target among thousands (the far end of a source-side check): answers about it are not kept,
-   * so the cache holds only what other paths can reuse.
+   * One target among thousands (the far end of a source-side check): an evaluator shares what it
+   * decides about it only per cell of its rules (the addresses its rules treat alike), and words any
+   * blocker for this peer itself.
    */
   readonly transient?: boolean;
   /**
@@ -94,8 +95,6 @@ export interface GroupSet {
 export class AnalysisContext {
   /** Everything the evaluators remember for the length of one analysis. */
   readonly memo = new Memo();
-  private readonly groupSetByEni = new Map<Eni, GroupSet>();
-  private readonly groupSetByIds = new Map<string, GroupSet>();
 
   constructor(readonly index: InventoryIndex) {}
 
@@ -128,24 +127,14 @@ export class AnalysisContext {
 
   /** The ENI's groups, sorted, as the one shared object for that set. */
   groupSet(eni: Eni): GroupSet {
-    let set = this.groupSetByEni.get(eni);
-    if (!set) {
-      set = this.groupSetOf(eni.GroupIds);
-      this.groupSetByEni.set(eni, set);
-    }
-    return set;
+    return this.memo.remember('eni-group-set', [eni], () => this.groupSetOf(eni.GroupIds));
   }
 
   /** The one shared object for the set of `ids`, whatever their order. */
   groupSetOf(ids: readonly string[]): GroupSet {
     const sorted = ids.length > 1 ? [...ids].sort() : ids;
     const name = sorted.length === 1 ? sorted[0]! : sorted.join(',');
-    let set = this.groupSetByIds.get(name);
-    if (!set) {
-      set = { ids: sorted };
-      this.groupSetByIds.set(name, set);
-    }
-    return set;
+    return this.memo.remember('group-set', [name], () => ({ ids: sorted }));
   }
 }
 
