@@ -5,6 +5,8 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
+import { DEFAULT_ALERT_POLICY } from '../lambda/core/alerts/types.ts';
+import { DEFAULT_THRESHOLDS } from '../lambda/core/diagnose/input.ts';
 
 /** The context key the stack reads its configuration from. */
 export const CONFIG_CONTEXT_KEY = 'port22';
@@ -116,15 +118,20 @@ const tagFilterSchema = z.strictObject({
 });
 
 export const thresholdsSchema = z.strictObject({
-  cpuPercent: nonNegative('percent').max(100, { error: 'at most 100 (percent)' }).default(90),
-  creditBalance: nonNegative('CPU credits').default(0),
-  memPercent: nonNegative('percent').max(100, { error: 'at most 100 (percent)' }).default(90),
-  slowIdentMs: nonNegative('milliseconds').default(2000),
+  // The defaults are the engine's own, so the stack and the CLI never disagree.
+  cpuPercent: nonNegative('percent')
+    .max(100, { error: 'at most 100 (percent)' })
+    .default(DEFAULT_THRESHOLDS.cpuPercent),
+  creditBalance: nonNegative('CPU credits').default(DEFAULT_THRESHOLDS.creditBalance),
+  memPercent: nonNegative('percent')
+    .max(100, { error: 'at most 100 (percent)' })
+    .default(DEFAULT_THRESHOLDS.memPercent),
+  slowIdentMs: nonNegative('milliseconds').default(DEFAULT_THRESHOLDS.slowIdentMs),
   failuresBeforeAlert: nonNegative('consecutive failures')
     .int({ error: 'not a whole number' })
     .min(1, { error: 'must be at least 1' })
-    .default(2),
-  reminderHours: nonNegative('hours').default(24),
+    .default(DEFAULT_ALERT_POLICY.failuresBeforeAlert),
+  reminderHours: nonNegative('hours').default(DEFAULT_ALERT_POLICY.reminderIntervalMs / 3_600_000),
 });
 
 const proberSchema = z.strictObject({

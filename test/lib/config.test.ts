@@ -32,7 +32,7 @@ describe('parseConfig', () => {
       thresholds: {
         cpuPercent: 90,
         creditBalance: 0,
-        memPercent: 90,
+        memPercent: 95,
         slowIdentMs: 2000,
         failuresBeforeAlert: 2,
         reminderHours: 24,

@@ -180,7 +180,7 @@ describe('Port22Stack with the example configuration', () => {
       thresholds: {
         cpuPercent: 90,
         creditBalance: 0,
-        memPercent: 90,
+        memPercent: 95,
         slowIdentMs: 2000,
         failuresBeforeAlert: 2,
         reminderHours: 24,
