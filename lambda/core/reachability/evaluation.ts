@@ -1,6 +1,7 @@
 /**
- * What every evaluator returns, and the per-analysis context they share (the inventory index plus
- * caches, so 10,000 instances behind the same few groups and ACLs compile each rule set once).
+ * What every evaluator returns, and the per-analysis context they share: the inventory index, and the
+ * one memo through which 10,000 instances behind the same few groups, subnets and ACLs share each rule
+ * set's compilation and each answer.
  */
 import type { Eni, InventoryIndex } from '../inventory/model.ts';
 import { AddressSet, type Cidr, formatAddress, formatCidr, type IpFamily, parseCidr } from '../net/cidr.ts';

@@ -136,9 +136,10 @@ function allowanceFor(
 
 /** What one group's rules say about one peer on one port, shared by every group set that holds it. */
 interface GroupAnswer {
-  /** The group's rules that cover the port, in rule order. */
-  readonly rules: readonly CompiledRule[];
-  /** The texts of those rules that match the peer (by address, or by referencing one of its groups). */
+  /**
+   * The texts of the group's rules for the port that match the peer, by address or by referencing one
+   * of its groups.
+   */
   readonly matching: readonly string[];
   /** The peer is an ENI reached privately, in a group that one of these rules references. */
   readonly byReference: boolean;
@@ -158,14 +159,12 @@ function groupAnswer(
   port: number,
 ): GroupAnswer {
   const answer = (): GroupAnswer => {
-    const rules: CompiledRule[] = [];
     const matching: string[] = [];
     const admitted: AddressInterval[] = [];
     const unknownPrefixLists: string[] = [];
     let byReference = false;
     for (const r of compileRules(ctx, groupId, direction, peer.family)) {
       if (port < r.ports.from || port > r.ports.to) continue;
-      rules.push(r);
       unknownPrefixLists.push(...r.unknownPrefixLists);
       const referenced = peer.eni !== undefined && r.groupRefs.some((g) => peer.eni?.GroupIds.includes(g));
       const overlapping = r.addresses.overlaps(peer.addresses);
@@ -174,7 +173,6 @@ function groupAnswer(
       byReference ||= referenced;
     }
     return {
-      rules,
       matching,
       byReference,
       admitted: AddressSet.of(peer.family, admitted),
