@@ -36,6 +36,23 @@ export function endpointAddress(i: number): string {
   return `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 }
 
+/**
+ * `size` of the endpoints, equal parts of each kind (the remainder dropped), spread evenly over each
+ * kind's addresses, in their original order: a smaller set with the same mix, for a peer too slow to
+ * be given all of them.
+ */
+export function stratifiedSample(endpoints: readonly Endpoint[], size: number): Endpoint[] {
+  const kinds = [...new Set(endpoints.map((e) => e.kind))];
+  const perKind = Math.floor(size / Math.max(1, kinds.length));
+  const chosen = new Set<Endpoint>();
+  for (const kind of kinds) {
+    const mine = endpoints.filter((e) => e.kind === kind);
+    const take = Math.min(perKind, mine.length);
+    for (let i = 0; i < take; i++) chosen.add(mine[Math.floor((i * mine.length) / take)]!);
+  }
+  return endpoints.filter((e) => chosen.has(e));
+}
+
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
