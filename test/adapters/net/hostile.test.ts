@@ -164,9 +164,10 @@ describe('hostile peers', () => {
         const rssMb = (process.memoryUsage().rss - rssBefore) / 1024 / 1024;
         // 10 probes of a peer willing to send 64 MiB each: a reader that buffered would hold hundreds of MB.
         // Live memory (after GC) is the honest measure; RSS also carries the in-process flooding server and
-        // allocator slack, so it only gets a coarse bound.
-        assert.ok(grownMb < 4, `live memory grew by ${grownMb.toFixed(1)} MB`);
-        assert.ok(rssMb < 48, `RSS grew by ${rssMb.toFixed(1)} MB`);
+        // allocator slack, so it only gets a coarse bound (a buffering reader would grow by 640 MB); both
+        // bounds leave room for a loaded CI machine, where socket buffers and GC timing vary.
+        assert.ok(grownMb < 8, `live memory grew by ${grownMb.toFixed(1)} MB`);
+        assert.ok(rssMb < 160, `RSS grew by ${rssMb.toFixed(1)} MB`);
       } finally {
         await zoo.close();
       }
