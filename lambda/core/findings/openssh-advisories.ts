@@ -2,6 +2,8 @@
  * OpenSSH server-side advisories worth a finding, by affected upstream version range (inclusive lower,
  * exclusive upper bound = the first fixed release). Sources: the OpenSSH release notes and security page
  * (openssh.com/txt/release-*, openssh.com/security.html) and the Qualys advisories.
+ * Client-side advisories (ssh-agent's CVE-2023-38408, for one) are left out on purpose: a server's ident says
+ * nothing about the agents its users run.
  * Versions compare as [major, minor, patch-level] ("9.3p2" → [9, 3, 2]; no "pN" → 0).
  */
 export interface OpenSshAdvisory {
@@ -21,14 +23,6 @@ export const OPENSSH_ADVISORIES: readonly OpenSshAdvisory[] = [
     from: '8.5p1',
     fixedIn: '9.8p1',
     note: 'unauthenticated remote code execution as root via a SIGALRM race in sshd (glibc Linux)',
-  },
-  {
-    cve: 'CVE-2023-38408',
-    name: 'ssh-agent PKCS#11',
-    severity: 'critical',
-    from: '5.5p1',
-    fixedIn: '9.3p2',
-    note: 'remote code execution through a forwarded ssh-agent loading PKCS#11 providers (affects users who forward agents to this host)',
   },
   {
     cve: 'CVE-2025-26466',
