@@ -32,6 +32,7 @@ import type {
 } from '../lambda/core/inventory/model.ts';
 import { emptyInventory } from '../lambda/core/inventory/model.ts';
 import { analyze } from '../lambda/core/reachability/analyze.ts';
+import { type BenchRow, emitBenchResult } from './result.ts';
 
 const INSTANCES_PER_SUBNET = 250;
 const SUBNETS_PER_VPC = 20;
@@ -353,4 +354,21 @@ if (args.child) {
     'peer: AWS VPC Reachability Analyzer cannot run here; it analyses one source–destination path per analysis,\n' +
       `asynchronously, IPv4 only, at $${REACHABILITY_ANALYZER_USD_PER_ANALYSIS.toFixed(2)} per analysis — the figure above is that price × the paths port22 analysed.\n`,
   );
+  // The headline figures for the table `npm run bench` prints (bench/result.ts).
+  const rows: BenchRow[] = [...results.values()].map((r) => ({
+    metric: `analyze ${n(r.instances)} instances × ${r.sources} sources, first run (best)`,
+    value: `${ms(r.firstMs)} (${ms(r.bestMs)}), ${Math.round(r.peakRssKiB / 1024)} MB`,
+    peer: 'VPC Reachability Analyzer',
+    peerValue: `${n(r.verdicts)} analyses ≈ $${n(Math.round(r.verdicts * REACHABILITY_ANALYZER_USD_PER_ANALYSIS))}`,
+    ...(r.instances === 10_000 ? { goal: '< 1 s', met: r.firstMs < 1000 } : {}),
+  }));
+  if (k10 && k50) {
+    rows.push({
+      metric: 'growth 50k / 10k, first run (best)',
+      value: `${(k50.firstMs / k10.firstMs).toFixed(2)}× (${(k50.bestMs / k10.bestMs).toFixed(2)}×)`,
+      goal: '≤ 6× (5× is linear)',
+      met: k50.firstMs / k10.firstMs <= 6,
+    });
+  }
+  emitBenchResult({ bench: 'analyze-scale', rows });
 }

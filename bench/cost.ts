@@ -19,6 +19,7 @@ import { DEFAULT_CONCURRENCY } from '../lambda/adapters/net/fanout.ts';
 import { probe } from '../lambda/adapters/net/prober.ts';
 import { sizeProber } from '../lib/prober-function.ts';
 import type { EndpointsReady } from './fanout-endpoints.ts';
+import { emitBenchResult } from './result.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -410,6 +411,18 @@ async function main(): Promise<void> {
     );
   console.log('\nAssumptions:');
   for (const [name, value] of Object.entries(ASSUMPTIONS)) console.log(`  ${name}: ${value}`);
+  emitBenchResult({
+    bench: 'cost',
+    rows: fleets.map((f) => ({
+      metric: `monthly cost, ${f.instances.toLocaleString('en-US')} instances, every ${scheduleMinutes} min`,
+      value: usd(f.port22),
+      peer: `VPC Reachability Analyzer, ${pathsPerInstance} path/instance`,
+      peerValue: usd(f.reachabilityAnalyzer),
+      ratio: `${Math.round(f.reachabilityAnalyzer / f.port22).toLocaleString('en-US')}×`,
+      goal: 'cheaper than the peer',
+      met: f.port22 < f.reachabilityAnalyzer,
+    })),
+  });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
