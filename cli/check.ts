@@ -9,6 +9,7 @@ import type { Inventory } from '../lambda/core/inventory/model.ts';
 import { InventoryError } from '../lambda/core/inventory/parse.ts';
 import { analyze, SourceSpecError } from '../lambda/core/reachability/analyze.ts';
 import { type CheckReport, type InstanceReport, runCheck } from '../lambda/pipeline.ts';
+import { writeHtmlReport } from './html-report.ts';
 import { registerCommand } from './main.ts';
 import { timeoutsFor } from './probe.ts';
 import { UsageError } from './usage-error.ts';
@@ -28,6 +29,7 @@ export interface CheckFlags {
   signals?: string;
   state?: string;
   metricsFile?: string;
+  html?: string;
 }
 
 function positiveInteger(flag: string, text: string, max = Number.MAX_SAFE_INTEGER): number {
@@ -204,11 +206,25 @@ registerCommand((program: Command, setExit) => {
       'remember state in this directory (alerts as .eml files), or none (default: memory)',
     )
     .option('--metrics-file <file>', 'append the EMF metrics documents to this file')
+    .option('--html <file>', 'also write the report as one self-contained HTML page')
     .action(async (flags: CheckFlags) => {
       const { report, exit } = await runCheckCommand(flags);
       process.stdout.write(
         flags.json ? `${JSON.stringify(checkJson(report), null, 2)}\n` : formatCheckReport(report),
       );
+      if (flags.html !== undefined) {
+        try {
+          const written = await writeHtmlReport(
+            flags.html,
+            report,
+            flags.region ? { region: flags.region } : {},
+          );
+          process.stderr.write(`report written to ${written}\n`);
+        } catch (e) {
+          // The report was printed; a file that cannot be written is bad input, said in one line.
+          throw new UsageError(`cannot write ${flags.html}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
       setExit(exit);
     });
 });

@@ -3,8 +3,9 @@
  * to a file, creating its parent directory. The page is rendered in memory first, so a rendering error never
  * leaves a half-written file behind.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { makeDirectory } from '../lambda/adapters/local/make-directory.ts';
 import {
   type HtmlReportInput,
   type HtmlReportOptions,
@@ -19,7 +20,7 @@ export async function writeHtmlReport(
 ): Promise<string> {
   const html = renderHtmlReport(report, { ...options, generatedAt: options.generatedAt ?? new Date() });
   const target = resolve(path);
-  await mkdir(dirname(target), { recursive: true });
+  await makeDirectory(dirname(target));
   await writeFile(target, html, 'utf8');
   return target;
 }

@@ -13,7 +13,7 @@
  *   <dir>/hostkeys/        each instance's host key, so restarts are not host key changes
  */
 import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import ssh2 from 'ssh2';
 import { writeHtmlReport } from '../cli/html-report.ts';
@@ -21,6 +21,7 @@ import { localPorts } from '../cli/wiring.ts';
 import { DynamoDbStateStore } from '../lambda/adapters/aws/dynamodb-state-store.ts';
 import { FileNotifier } from '../lambda/adapters/local/file-notifier.ts';
 import { loadInventoryDir } from '../lambda/adapters/local/inventory-dir.ts';
+import { makeDirectory } from '../lambda/adapters/local/make-directory.ts';
 import { netProber } from '../lambda/adapters/net/prober.ts';
 import type { ProbeTimeouts } from '../lambda/core/probe/types.ts';
 import { type CheckReport, runCheck } from '../lambda/pipeline.ts';
@@ -153,13 +154,13 @@ async function writeFleetCopy(paths: LabPaths, fleet: Fleet, state: LabState): P
     const host = fleet.hosts.find((h) => h.instanceId === fix.instanceId);
     if (host) applyFix(files, fleet, host);
   }
-  await mkdir(paths.fleet, { recursive: true });
+  await makeDirectory(paths.fleet);
   for (const [file, content] of Object.entries(files))
     await writeFile(join(paths.fleet, file), `${JSON.stringify(content, null, 2)}\n`);
 }
 
 async function hostKeys(paths: LabPaths, fleet: Fleet): Promise<Map<string, string>> {
-  await mkdir(paths.hostKeys, { recursive: true, mode: 0o700 });
+  await makeDirectory(paths.hostKeys, 0o700);
   const keys = new Map<string, string>();
   for (const host of fleet.hosts) {
     const file = join(paths.hostKeys, `${host.instanceId}.key`);
@@ -204,7 +205,7 @@ export interface LabRun {
 
 export async function runLab(opts: LabRunOptions): Promise<LabRun> {
   const paths = labPaths(opts.dir);
-  await mkdir(paths.root, { recursive: true });
+  await makeDirectory(paths.root);
   const release = acquireLabLock(paths);
   try {
     return await runLocked(paths, opts);
@@ -264,7 +265,7 @@ async function runLocked(paths: LabPaths, opts: LabRunOptions): Promise<LabRun> 
       };
       const alertLines: string[] = [];
       const store = new DynamoDbStateStore({ tableName: LAB_STATE_TABLE, client: dynamo.client });
-      await mkdir(paths.metrics, { recursive: true });
+      await makeDirectory(paths.metrics);
       const now = new Date();
       const runId = `lab-${now.toISOString().replace(/[:.]/g, '-')}`;
       const metricsFile = join(paths.metrics, `${runId}.jsonl`);
@@ -355,7 +356,7 @@ export async function fixLabHost(dir: string, ref: string): Promise<{ fix: LabFi
     at: new Date().toISOString(),
   };
   state.fixes.push(fix);
-  await mkdir(paths.root, { recursive: true });
+  await makeDirectory(paths.root);
   await writeFile(paths.labState, `${JSON.stringify(state, null, 2)}\n`);
   await writeFleetCopy(paths, fleet, state);
   return { fix, already: false };

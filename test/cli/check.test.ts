@@ -144,6 +144,40 @@ describe('port22 check', () => {
     }
   });
 
+  it('--html <file> writes the self-contained page beside the printed report', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'port22-check-html-'));
+    try {
+      const file = join(dir, 'nested', 'report.html');
+      const r = port22('--inventory', LAB, '--from', PROBER, '--no-probe', '--html', file);
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stdout, /BLOCKED_BY_SECURITY_GROUP/);
+      assert.match(r.stderr, /report written to .*report\.html/);
+      const html = readFileSync(file, 'utf8');
+      assert.match(html, /^<!doctype html>/i);
+      for (const id of ['i-0b220000000000003', 'i-0b220000000000004', 'i-0b220000000000006'])
+        assert.ok(html.includes(id), `${id} on the page`);
+      assert.doesNotMatch(html, /<script|src="http/i, 'no scripts, no external assets');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--html to a path that cannot be written is one line and exit 2, promptly', () => {
+    const started = Date.now();
+    const r = port22(
+      '--inventory',
+      LAB,
+      '--from',
+      PROBER,
+      '--no-probe',
+      '--html',
+      '/proc/port22-nope/r.html',
+    );
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^port22: cannot write \/proc\/port22-nope\/r\.html: .*\n$/);
+    assert.ok(Date.now() - started < 30_000);
+  });
+
   it('bad input is exit 2 with one line on stderr', () => {
     const cases: [string[], RegExp][] = [
       [['--inventory', `${root}test/fixtures/inventories/nope`, '--no-probe'], /not an inventory directory/],

@@ -2,10 +2,11 @@
  * Notifier for the local lab: each alert becomes an RFC 5322 message (`.eml`) in a directory, which
  * any mail client opens, and one line on the terminal.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RenderedAlert } from '../../core/state/instance-state.ts';
 import type { Notifier } from '../../ports.ts';
+import { makeDirectory } from './make-directory.ts';
 
 export interface FileNotifierProps {
   readonly directory: string;
@@ -21,7 +22,7 @@ export class FileNotifier implements Notifier {
   constructor(private readonly props: FileNotifierProps) {}
 
   async publish(alert: RenderedAlert): Promise<{ messageId: string }> {
-    await mkdir(this.props.directory, { recursive: true });
+    await makeDirectory(this.props.directory);
     const file = join(
       this.props.directory,
       `${alert.at.replace(/[:.]/g, '-')}-${alert.kind}-${alert.id}.eml`,

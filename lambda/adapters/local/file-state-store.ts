@@ -5,10 +5,11 @@
  * never sees half a record. Two processes writing the same directory at once are not serialised (use the
  * DynamoDB store for that).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GroupState, InstanceState } from '../../core/state/instance-state.ts';
 import type { StateStore } from '../../ports.ts';
+import { makeDirectory } from './make-directory.ts';
 
 export class FileStateStore implements StateStore {
   constructor(private readonly directory: string) {}
@@ -61,7 +62,7 @@ export class FileStateStore implements StateStore {
     const stored = (await this.read<T>(kind, key))?.version ?? 0;
     if (stored !== expectedVersion) return 'conflict';
     const path = this.path(kind, key);
-    await mkdir(join(this.directory, kind), { recursive: true });
+    await makeDirectory(join(this.directory, kind));
     const tmp = `${path}.${process.pid}.tmp`;
     await writeFile(tmp, `${JSON.stringify({ ...state, version: expectedVersion + 1 }, null, 2)}\n`, 'utf8');
     await rename(tmp, path);
