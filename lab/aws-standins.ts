@@ -15,24 +15,17 @@
  */
 import dns from 'node:dns';
 import { createRequire } from 'node:module';
-import { type AddressInfo, isIP } from 'node:net';
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  ScanCommand,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { isIP } from 'node:net';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
-import dynalite from 'dynalite';
-import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { fromAttributeMap } from '../lambda/adapters/aws/dynamodb-state-store.ts';
+import {
+  createStateTable,
+  LOCAL_CREDENTIALS,
+  receiveAll,
+  startLocalDynamo,
+  startLocalSns,
+} from './local-aws.ts';
 
 /** One instance of the described VPC. */
 export interface StandinInstance {
@@ -100,7 +93,6 @@ export interface AwsStandins {
 }
 
 const ACCOUNT = '111122223333';
-const CREDENTIALS = { accessKeyId: 'standin', secretAccessKey: 'standin' };
 const VPC_CIDR = '127.0.0.0/16';
 const SUBNET_CIDR = '127.0.0.0/24';
 const SUBNET = 'subnet-0c0ffee000000a001';
@@ -120,46 +112,18 @@ export async function startAwsStandins(options: AwsStandinsOptions): Promise<Aws
     cleanups.push(refused.restore);
 
     // ── state table ──
-    const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0 });
-    await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => dynamo.close(() => resolve())));
-    const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
-    const ddb = new DynamoDBClient({ endpoint: dynamoUrl, region, credentials: CREDENTIALS });
-    cleanups.push(() => ddb.destroy());
+    const dynamo = await startLocalDynamo(undefined, region);
+    cleanups.push(() => dynamo.close());
     const tableName = 'port22-state-standin';
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    try {
-      await ddb.send(
-        new UpdateTimeToLiveCommand({
-          TableName: tableName,
-          TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
-        }),
-      );
-    } catch {
-      // dynalite does not implement UpdateTimeToLive; the items still carry `ttl`.
-    }
+    await createStateTable(dynamo.client, tableName);
 
     // ── alert topic, and a queue subscribed to read alerts back ──
-    const fauxqs: FauxqsServer = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
-    cleanups.push(() => fauxqs.stop());
-    const fauxqsConfig = { endpoint: fauxqs.address, region, credentials: CREDENTIALS };
-    const sns = new SNSClient(fauxqsConfig);
-    const sqs = new SQSClient(fauxqsConfig);
-    cleanups.push(() => {
-      sns.destroy();
-      sqs.destroy();
-    });
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'port22-alerts-standin' }));
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'port22-alerts-inbox' }));
-    const queue = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: queue.Attributes?.QueueArn }));
+    const alerts = await startLocalSns(region);
+    cleanups.push(() => alerts.close());
+    const { topicArn, queueUrl } = await alerts.topicWithQueue(
+      'port22-alerts-standin',
+      'port22-alerts-inbox',
+    );
 
     // ── EC2 and CloudWatch, patched where the bundle resolves them ──
     const sdk = createRequire(options.requireFrom);
@@ -199,37 +163,27 @@ export async function startAwsStandins(options: AwsStandinsOptions): Promise<Aws
       env: {
         AWS_REGION: region,
         AWS_DEFAULT_REGION: region,
-        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
-        AWS_ENDPOINT_URL_SNS: fauxqs.address,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_SNS: alerts.endpoint,
         AWS_LAMBDA_FUNCTION_NAME: options.functionName,
       },
       tableName,
-      topicArn: TopicArn!,
+      topicArn,
       async readState() {
         const out = new Map<string, Record<string, unknown>>();
-        const page = await ddb.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
+        const page = await dynamo.client.send(
+          new ScanCommand({ TableName: tableName, ConsistentRead: true }),
+        );
         for (const item of page.Items ?? []) {
           const record = fromAttributeMap(item);
           out.set(String(record.pk), record);
         }
         return out;
       },
-      async readAlerts() {
-        const out: SnsEnvelope[] = [];
-        // Short polls until one comes back empty; bounded.
-        for (let i = 0; i < 20; i += 1) {
-          const res = await sqs.send(
-            new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-          );
-          const batch = res.Messages ?? [];
-          if (batch.length === 0) break;
-          out.push(...batch.map((m) => JSON.parse(m.Body ?? '{}') as SnsEnvelope));
-        }
-        return out;
-      },
+      readAlerts: () => receiveAll<SnsEnvelope>(alerts.sqs, queueUrl),
       metricInstanceIds() {
         return cwMock
           .commandCalls(cwSdk.GetMetricDataCommand)

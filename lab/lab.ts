@@ -37,7 +37,7 @@ import {
   SIGNALS_FILE,
 } from './fleet.ts';
 import { startFleetBackends } from './fleet-backends.ts';
-import { ensureStateTable, startLocalDynamo } from './local-dynamo.ts';
+import { ensureStateTable, startLocalDynamo } from './local-aws.ts';
 import { netnsAvailable } from './netns.ts';
 import { sshdAvailable } from './sshd.ts';
 

@@ -3,15 +3,14 @@
 // recording notifier, then with DynamoDB (dynalite) and SNS → SQS (fauxqs) on loopback.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import { type FauxqsServer, startFauxqs } from 'fauxqs';
+  createStateTable,
+  type LocalDynamo,
+  type LocalSns,
+  startLocalDynamo,
+  startLocalSns,
+} from '../../lab/local-aws.ts';
 import { DynamoDbStateStore } from '../../lambda/adapters/aws/dynamodb-state-store.ts';
 import { SnsNotifier } from '../../lambda/adapters/aws/sns-notifier.ts';
 import { loadInventoryDir } from '../../lambda/adapters/local/inventory-dir.ts';
@@ -21,7 +20,6 @@ import type { Inventory } from '../../lambda/core/inventory/model.ts';
 import type { RenderedAlert } from '../../lambda/core/state/instance-state.ts';
 import { runCheck } from '../../lambda/pipeline.ts';
 import type { Notifier, StateStore } from '../../lambda/ports.ts';
-import { CREDENTIALS, createStateTable, type Dynalite, startDynalite } from '../adapters/aws/emulators.ts';
 import {
   id,
   LAB,
@@ -205,29 +203,24 @@ interface SnsEnvelope {
 
 describe('pipeline state and alerts against dynalite and fauxqs', () => {
   let lab: PipelineLab;
-  let dynamo: Dynalite;
-  let fauxqs: FauxqsServer;
-  let sns: SNSClient;
-  let sqs: SQSClient;
+  let dynamo: LocalDynamo;
+  let local: LocalSns;
 
   before(async () => {
     lab = await startPipelineLab([]);
-    dynamo = await startDynalite();
+    dynamo = await startLocalDynamo();
     await createStateTable(dynamo.client, 'port22-state');
-    fauxqs = await startFauxqs({ port: 0, logger: false });
-    const config = { endpoint: fauxqs.address, region: 'us-east-1', credentials: CREDENTIALS };
-    sns = new SNSClient(config);
-    sqs = new SQSClient(config);
+    local = await startLocalSns();
   });
   after(async () => {
-    sns?.destroy();
-    sqs?.destroy();
-    await fauxqs?.stop();
+    await local?.close();
     await dynamo?.close();
     await lab?.close();
   });
 
+  /** Everything in the queue now, deleted as it is read. */
   async function drain(queueUrl: string): Promise<SnsEnvelope[]> {
+    const { sqs } = local;
     const out: SnsEnvelope[] = [];
     for (let i = 0; i < 10; i += 1) {
       const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
@@ -241,16 +234,16 @@ describe('pipeline state and alerts against dynalite and fauxqs', () => {
   }
 
   it('N-1 nothing, overlapping Nth runs one alert, a failed publish retried once, recovery one notice', async () => {
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'port22-pipeline-alerts' }));
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'port22-pipeline-inbox' }));
-    const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: attrs.Attributes?.QueueArn }));
+    const { topicArn, queueUrl } = await local.topicWithQueue(
+      'port22-pipeline-alerts',
+      'port22-pipeline-inbox',
+    );
     const state = new DynamoDbStateStore({ tableName: 'port22-state', client: dynamo.client });
-    const notifier = new RecordingNotifier(new SnsNotifier({ topicArn: TopicArn!, client: sns }));
+    const notifier = new RecordingNotifier(new SnsNotifier({ topicArn, client: local.sns }));
     const cache = await cacheLab(lab);
 
     await run(lab, state, notifier, 0);
-    assert.deepEqual(await drain(QueueUrl!), [], 'one failure: nothing');
+    assert.deepEqual(await drain(queueUrl), [], 'one failure: nothing');
 
     // The Nth failure, seen by two overlapping runs: the conditional write lets one of them announce it.
     const [a, b] = await Promise.all([
@@ -258,7 +251,7 @@ describe('pipeline state and alerts against dynalite and fauxqs', () => {
       run(lab, state, notifier, 1, 'run-b'),
     ]);
     assert.equal(a.alerts.sent.length + b.alerts.sent.length, 1);
-    const down = await drain(QueueUrl!);
+    const down = await drain(queueUrl);
     assert.deepEqual(
       down.map((m) => m.Subject),
       [`[port22] DOWN ${id(8)} (cache-1): SSHD_NOT_LISTENING`],
@@ -270,11 +263,11 @@ describe('pipeline state and alerts against dynalite and fauxqs', () => {
     notifier.failNext = 1;
     const failed = await run(lab, state, notifier, 2);
     assert.equal(failed.alerts.failed.length, 1);
-    assert.deepEqual(await drain(QueueUrl!), []);
+    assert.deepEqual(await drain(queueUrl), []);
     assert.equal((await state.get([id(8)])).get(id(8))?.pendingAlerts.length, 1);
     await run(lab, state, notifier, 3);
     await run(lab, state, notifier, 4);
-    const recovered = await drain(QueueUrl!);
+    const recovered = await drain(queueUrl);
     assert.deepEqual(
       recovered.map((m) => m.Subject),
       [`[port22] RECOVERED ${id(8)} (cache-1): HEALTHY (was SSHD_NOT_LISTENING)`],

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { createStateTable, type LocalDynamo, startLocalDynamo } from '../../../lab/local-aws.ts';
 import { DynamoDbStateStore } from '../../../lambda/adapters/aws/dynamodb-state-store.ts';
 import type { InstanceObservation } from '../../../lambda/core/alerts/types.ts';
 import type { GroupState, InstanceState, RenderedAlert } from '../../../lambda/core/state/instance-state.ts';
 import type { Notifier, StateStore } from '../../../lambda/ports.ts';
 import { recordAndAlert } from '../../../lambda/record-and-alert.ts';
 import { observation, t } from '../../core/alerts/fixtures.ts';
-import { createStateTable, type Dynalite, startDynalite } from './emulators.ts';
 
 class RecordingNotifier implements Notifier {
   readonly published: RenderedAlert[] = [];
@@ -30,7 +30,7 @@ const state = (instanceId: string, extra: Partial<InstanceState> = {}): Instance
 });
 
 describe('DynamoDbStateStore against dynalite', () => {
-  let db: Dynalite;
+  let db: LocalDynamo;
   let tableNo = 0;
   const freshStore = async () => {
     const tableName = `port22-state-${++tableNo}`;
@@ -39,7 +39,7 @@ describe('DynamoDbStateStore against dynalite', () => {
   };
 
   before(async () => {
-    db = await startDynalite();
+    db = await startLocalDynamo();
   });
   after(async () => {
     await db.close();

@@ -1,20 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { SNSClient } from '@aws-sdk/client-sns';
 import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import { type FauxqsServer, startFauxqs } from 'fauxqs';
+  createStateTable,
+  LOCAL_CREDENTIALS,
+  type LocalDynamo,
+  type LocalSns,
+  receiveAll,
+  startLocalDynamo,
+  startLocalSns,
+} from '../../../lab/local-aws.ts';
 import { DynamoDbStateStore } from '../../../lambda/adapters/aws/dynamodb-state-store.ts';
 import { SnsNotifier } from '../../../lambda/adapters/aws/sns-notifier.ts';
 import { renderAlert } from '../../../lambda/core/alerts/render.ts';
 import type { Alert } from '../../../lambda/core/alerts/types.ts';
 import { recordAndAlert } from '../../../lambda/record-and-alert.ts';
 import { diagnosis, observation, t } from '../../core/alerts/fixtures.ts';
-import { CREDENTIALS, closedPort, createStateTable, type Dynalite, startDynalite } from './emulators.ts';
+import { closedPort } from './emulators.ts';
 
 interface SnsEnvelope {
   Type: string;
@@ -25,53 +27,24 @@ interface SnsEnvelope {
 }
 
 describe('SnsNotifier against fauxqs (SNS → SQS on loopback)', () => {
-  let server: FauxqsServer;
+  let local: LocalSns;
   let sns: SNSClient;
-  let sqs: SQSClient;
   let queueNo = 0;
 
   before(async () => {
-    server = await startFauxqs({ port: 0, logger: false });
-    const config = { endpoint: server.address, region: 'us-east-1', credentials: CREDENTIALS };
-    sns = new SNSClient(config);
-    sqs = new SQSClient(config);
+    local = await startLocalSns();
+    sns = local.sns;
   });
-  after(async () => {
-    sns.destroy();
-    sqs.destroy();
-    await server.stop();
-  });
+  after(() => local.close());
 
   /** A topic with a queue subscribed (optionally with a filter policy on the message attributes). */
-  async function topicWithQueue(filterPolicy?: object) {
+  function topicWithQueue(filterPolicy?: object) {
     const n = ++queueNo;
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: `port22-alerts-${n}` }));
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `port22-inbox-${n}` }));
-    const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn,
-        Protocol: 'sqs',
-        Endpoint: attrs.Attributes?.QueueArn,
-        ...(filterPolicy ? { Attributes: { FilterPolicy: JSON.stringify(filterPolicy) } } : {}),
-      }),
-    );
-    return { topicArn: TopicArn!, queueUrl: QueueUrl! };
+    return local.topicWithQueue(`port22-alerts-${n}`, `port22-inbox-${n}`, filterPolicy);
   }
 
-  /** Everything in the queue now (short polls until one comes back empty; bounded). */
-  async function drain(queueUrl: string): Promise<SnsEnvelope[]> {
-    const out: SnsEnvelope[] = [];
-    for (let i = 0; i < 20; i += 1) {
-      const res = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-      );
-      const batch = res.Messages ?? [];
-      if (batch.length === 0) break;
-      out.push(...batch.map((m) => JSON.parse(m.Body ?? '{}') as SnsEnvelope));
-    }
-    return out;
-  }
+  /** Everything in the queue now. */
+  const drain = (queueUrl: string) => receiveAll<SnsEnvelope>(local.sqs, queueUrl);
 
   const alert: Alert = {
     kind: 'alert',
@@ -116,9 +89,9 @@ describe('SnsNotifier against fauxqs (SNS → SQS on loopback)', () => {
   });
 
   describe('with state in dynalite', () => {
-    let db: Dynalite;
+    let db: LocalDynamo;
     before(async () => {
-      db = await startDynalite();
+      db = await startLocalDynamo();
     });
     after(async () => {
       await db.close();
@@ -131,7 +104,7 @@ describe('SnsNotifier against fauxqs (SNS → SQS on loopback)', () => {
       const deadSns = new SNSClient({
         endpoint: `http://127.0.0.1:${await closedPort()}`,
         region: 'us-east-1',
-        credentials: CREDENTIALS,
+        credentials: LOCAL_CREDENTIALS,
         maxAttempts: 1,
       });
       const broken = new SnsNotifier({ topicArn, client: deadSns });
