@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
 import ssh2, { Client } from 'ssh2';
-import { type RunningSshd, type SshdMode, sshdAvailable, startSshd } from '../../lab/sshd.ts';
+import { sshdAvailable, startSshd } from '../../lab/sshd.ts';
+import { withSshd } from './with-sshd.ts';
 
 const skip = sshdAvailable();
 
@@ -28,26 +28,6 @@ function readUntilClose(host: string, port: number, ms: number): Promise<{ text:
       resolve({ text, closed: true });
     });
   });
-}
-
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
-async function withSshd(mode: SshdMode, body: (sshd: RunningSshd) => Promise<void>): Promise<void> {
-  const sshd = await startSshd({ mode });
-  try {
-    await body(sshd);
-  } finally {
-    await sshd.close();
-  }
-  assert.ok(processGone(sshd.pid), `sshd pid ${sshd.pid} still running after close()`);
-  assert.ok(!existsSync(dirname(sshd.hostKeyPath)), 'temp dir left behind');
 }
 
 describe('lab/sshd: real OpenSSH on loopback', () => {

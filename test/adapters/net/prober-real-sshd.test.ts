@@ -1,35 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  KEX_THE_CLIENT_LACKS,
-  type RunningSshd,
-  type SshdMode,
-  sshdAvailable,
-  startSshd,
-} from '../../../lab/sshd.ts';
+import { KEX_THE_CLIENT_LACKS, type RunningSshd, sshdAvailable } from '../../../lab/sshd.ts';
 import { probe } from '../../../lambda/adapters/net/prober.ts';
+import { withSshd } from '../../lab/with-sshd.ts';
 
 const skip = sshdAvailable();
 const timeouts = { connectMs: 2000, identMs: 2000, kexMs: 3000, authMs: 2000, totalMs: 5000 };
-
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
-async function withSshd(mode: SshdMode, body: (sshd: RunningSshd) => Promise<void>): Promise<void> {
-  const sshd = await startSshd({ mode });
-  try {
-    await body(sshd);
-  } finally {
-    await sshd.close();
-  }
-  assert.ok(processGone(sshd.pid), `sshd pid ${sshd.pid} still running after close()`);
-}
 
 /** Waits (bounded) for sshd to log a line matching `pattern`; returns the log either way. */
 async function sshdLogged(sshd: RunningSshd, pattern: RegExp, ms = 2000): Promise<string> {
