@@ -39,6 +39,7 @@ import {
 import { startFleetBackends } from './fleet-backends.ts';
 import { ensureStateTable, startLocalDynamo } from './local-aws.ts';
 import { netnsAvailable } from './netns.ts';
+import { processAlive } from './process-alive.ts';
 import { sshdAvailable } from './sshd.ts';
 
 /** Short deadlines keep a run to a few seconds: silent peers cost identMs, dropped SYNs connectMs, in parallel. */
@@ -113,15 +114,6 @@ function acquireLabLock(paths: LabPaths): () => void {
     }
   }
   throw new LabUsageError(`cannot lock ${paths.lock}`);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export interface LabFix {

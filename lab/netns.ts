@@ -10,6 +10,7 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { atExit } from './exit-cleanup.ts';
+import { processAlive } from './process-alive.ts';
 
 /** Every namespace we create is named `port22-<pid>-<n>`, so a sweep can tell ours and whose they were. */
 export const NETNS_PREFIX = 'port22-';
@@ -408,15 +409,6 @@ export async function createNamespaceHost(opts: NamespaceHostOptions): Promise<N
 
 // ---------------------------------------------------------------------------------------------------------
 // Leftovers from crashed runs
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes namespaces and root-side veths with our prefixes whose creating process is gone (a crashed or

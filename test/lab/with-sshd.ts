@@ -2,17 +2,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { processAlive } from '../../lab/process-alive.ts';
 import { type RunningSshd, type SshdMode, startSshd } from '../../lab/sshd.ts';
-
-function processGone(pid: number): boolean {
-  try {
-    // Signal 0 checks the pid exists without touching it; ESRCH means the process is gone.
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 /** Runs `body` against an sshd in `mode`, then asserts its process and its temp directory are gone. */
 export async function withSshd(mode: SshdMode, body: (sshd: RunningSshd) => Promise<void>): Promise<void> {
@@ -22,6 +13,6 @@ export async function withSshd(mode: SshdMode, body: (sshd: RunningSshd) => Prom
   } finally {
     await sshd.close();
   }
-  assert.ok(processGone(sshd.pid), `sshd pid ${sshd.pid} still running after close()`);
+  assert.ok(!processAlive(sshd.pid), `sshd pid ${sshd.pid} still running after close()`);
   assert.ok(!existsSync(dirname(sshd.hostKeyPath)), 'temp dir left behind');
 }
