@@ -15,18 +15,16 @@ import { DynamoDbStateStore } from '../../lambda/adapters/aws/dynamodb-state-sto
 import { SnsNotifier } from '../../lambda/adapters/aws/sns-notifier.ts';
 import { loadInventoryDir } from '../../lambda/adapters/local/inventory-dir.ts';
 import { MemoryStateStore } from '../../lambda/adapters/memory/memory-state-store.ts';
-import { netProber } from '../../lambda/adapters/net/prober.ts';
 import type { Inventory } from '../../lambda/core/inventory/model.ts';
 import type { RenderedAlert } from '../../lambda/core/state/instance-state.ts';
-import { runCheck } from '../../lambda/pipeline.ts';
 import type { Notifier, StateStore } from '../../lambda/ports.ts';
 import {
   id,
   LAB,
   LAB_INVENTORY,
   labInput,
-  labPorts,
   type PipelineLab,
+  runLab,
   startPipelineLab,
 } from './pipeline-lab.ts';
 
@@ -62,10 +60,7 @@ async function cacheLab(lab: PipelineLab) {
 }
 
 function run(lab: PipelineLab, state: StateStore, notifier: Notifier, n: number, runId = `run-${n}`) {
-  return runCheck(
-    { ...labPorts(lab), prober: netProber, state, notifier },
-    labInput(runId, ['cache-1'], { now: minute(n) }),
-  );
+  return runLab(lab, labInput(runId, ['cache-1'], { now: minute(n) }), { state, notifier });
 }
 
 describe('pipeline state and alerts (in-memory store, recording notifier)', () => {
@@ -138,10 +133,7 @@ describe('pipeline state and alerts (in-memory store, recording notifier)', () =
     const notifier = new RecordingNotifier();
     const web1 = LAB['web-1'].address;
     const check = (n: number) =>
-      runCheck(
-        { ...labPorts(lab), prober: netProber, state: store, notifier },
-        labInput(`hk-${n}`, ['web-1'], { now: minute(n) }),
-      );
+      runLab(lab, labInput(`hk-${n}`, ['web-1'], { now: minute(n) }), { state: store, notifier });
     lab.resolver.route(web1, { host: before.host, port: before.port });
     const first = await check(0);
     assert.ok(!first.findings.some((f) => f.code === 'HOST_KEY_CHANGED'));
@@ -171,15 +163,11 @@ describe('pipeline state and alerts (in-memory store, recording notifier)', () =
       ),
     };
     const check = (inv: Inventory, n: number) =>
-      runCheck(
-        {
-          ...labPorts(lab),
-          inventory: { load: async () => ({ inventory: inv, errors: [] }) },
-          state: store,
-          notifier,
-        },
-        labInput(`chg-${n}`, ['web-2'], { now: minute(n), probe: false }),
-      );
+      runLab(lab, labInput(`chg-${n}`, ['web-2'], { now: minute(n), probe: false }), {
+        inventory: { load: async () => ({ inventory: inv, errors: [] }) },
+        state: store,
+        notifier,
+      });
     const healthy = await check(inventory, 0);
     assert.equal(healthy.instances[0]?.diagnosis, 'HEALTHY');
     const broken = await check(withoutRule, 5);

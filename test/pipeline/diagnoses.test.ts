@@ -5,16 +5,15 @@ import { after, before, describe, it } from 'node:test';
 import { sshdAvailable, startSshd } from '../../lab/sshd.ts';
 import { CollectingNotifier } from '../../lambda/adapters/memory/collecting-notifier.ts';
 import { MemoryStateStore } from '../../lambda/adapters/memory/memory-state-store.ts';
-import { netProber } from '../../lambda/adapters/net/prober.ts';
 import { DIAGNOSIS_CODES, type DiagnosisCode } from '../../lambda/core/diagnose/types.ts';
-import { type CheckReport, type InstanceReport, runCheck } from '../../lambda/pipeline.ts';
+import type { CheckReport, InstanceReport } from '../../lambda/pipeline.ts';
 import {
   id,
   LAB,
   type LabName,
   labInput,
-  labPorts,
   type PipelineLab,
+  runLab,
   startPipelineLab,
 } from './pipeline-lab.ts';
 
@@ -91,10 +90,10 @@ describe('runCheck end to end: one diagnosis per instance from real peers', () =
   before(async () => {
     lab = await startPipelineLab();
     store = new MemoryStateStore();
-    report = await runCheck(
-      { ...labPorts(lab), prober: netProber, state: store, notifier: new CollectingNotifier() },
-      labInput('e2e-diagnoses'),
-    );
+    report = await runLab(lab, labInput('e2e-diagnoses'), {
+      state: store,
+      notifier: new CollectingNotifier(),
+    });
     for (const i of report.instances) byName.set(i.name ?? i.instanceId, i);
   });
   after(() => lab?.close());
@@ -192,10 +191,7 @@ describe('runCheck end to end with real OpenSSH', () => {
     try {
       await sshd.holdConnections(1);
       lab.resolver.route(LAB['build-1'].address, { host: sshd.host, port: sshd.port });
-      const report = await runCheck(
-        { ...labPorts(lab), prober: netProber },
-        labInput('e2e-maxstartups', ['build-1']),
-      );
+      const report = await runLab(lab, labInput('e2e-maxstartups', ['build-1']));
       assert.equal(report.instances.length, 1);
       const got = report.instances[0]!;
       assert.equal(got.diagnosis, 'SSHD_REFUSING_CONNECTIONS', sshd.log());
@@ -218,7 +214,7 @@ describe('runCheck end to end with real OpenSSH', () => {
     const lab = await startPipelineLab([]);
     try {
       lab.resolver.route(LAB['web-1'].address, { host: sshd.host, port: sshd.port });
-      const report = await runCheck({ ...labPorts(lab), prober: netProber }, labInput('e2e-sshd', ['web-1']));
+      const report = await runLab(lab, labInput('e2e-sshd', ['web-1']));
       const got = report.instances[0]!;
       assert.equal(got.diagnosis, 'HEALTHY');
       assert.equal(got.probe?.hostKey?.sha256, sshd.hostKeyFingerprint);

@@ -15,15 +15,13 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AwsSignalsSource } from '../../lambda/adapters/aws/host-signals.ts';
-import { netProber } from '../../lambda/adapters/net/prober.ts';
-import { runCheck } from '../../lambda/pipeline.ts';
 import {
   id,
   LAB,
   type LabName,
   labInput,
-  labPorts,
   type PipelineLab,
+  runLab,
   startPipelineLab,
 } from './pipeline-lab.ts';
 
@@ -78,10 +76,7 @@ describe('host signals: CloudWatch metrics only where they can change the diagno
 
   it('a healthy fleet makes no GetMetricData call; status checks still cover it', async () => {
     const signals = mockedSignals();
-    const report = await runCheck(
-      { ...labPorts(lab), prober: netProber, signals: signals.source },
-      labInput('healthy-fleet', ['web-1']),
-    );
+    const report = await runLab(lab, labInput('healthy-fleet', ['web-1']), { signals: signals.source });
     assert.deepEqual(
       report.instances.map((i) => i.diagnosis),
       ['HEALTHY'],
@@ -93,10 +88,7 @@ describe('host signals: CloudWatch metrics only where they can change the diagno
 
   it('failing and slow instances get their metrics, and the metrics decide; healthy and expected-closed do not', async () => {
     const signals = mockedSignals();
-    const report = await runCheck(
-      { ...labPorts(lab), prober: netProber, signals: signals.source },
-      labInput('mixed-fleet', NAMES),
-    );
+    const report = await runLab(lab, labInput('mixed-fleet', NAMES), { signals: signals.source });
     const by = new Map(report.instances.map((i) => [i.instanceId, i]));
     assert.equal(by.get(id(LAB['web-1'].n))?.diagnosis, 'HEALTHY');
     assert.equal(by.get(id(LAB['cache-1'].n))?.diagnosis, 'SSHD_NOT_LISTENING');
@@ -115,10 +107,9 @@ describe('host signals: CloudWatch metrics only where they can change the diagno
 
   it('without a probe every instance gets its metrics (nothing else tells a slow host)', async () => {
     const signals = mockedSignals();
-    await runCheck(
-      { ...labPorts(lab), signals: signals.source },
-      labInput('no-probe', ['web-1', 'cache-1'], { probe: false }),
-    );
+    await runLab(lab, labInput('no-probe', ['web-1', 'cache-1'], { probe: false }), {
+      signals: signals.source,
+    });
     assert.deepEqual(
       [...signals.metricInstances()].sort(),
       [id(LAB['web-1'].n), id(LAB['cache-1'].n)].sort(),

@@ -4,12 +4,14 @@
  * an ssh2 zoo server on its own loopback address, a refused loopback port, or (as root) a network-namespace
  * host whose nft rules DROP or REJECT the SYN. Nothing is ever sent to the 10.20.x.x addresses themselves.
  */
+import { LAB_SLOW_IDENT_MS, LAB_TIMEOUTS } from '../../lab/lab.ts';
 import { createNamespaceHost, type NamespaceHost, netnsAvailable } from '../../lab/netns.ts';
 import { startZooServer, type ZooKind, type ZooOptions, type ZooServer } from '../../lab/zoo.ts';
 import { DirectoryInventorySource } from '../../lambda/adapters/local/directory-inventory-source.ts';
 import { FileSignalsSource } from '../../lambda/adapters/local/signals-file.ts';
-import type { ProbeTarget, ProbeTimeouts } from '../../lambda/core/probe/types.ts';
-import type { CheckInput } from '../../lambda/pipeline.ts';
+import { netProber } from '../../lambda/adapters/net/prober.ts';
+import type { ProbeTarget } from '../../lambda/core/probe/types.ts';
+import { type CheckInput, type CheckPorts, runCheck } from '../../lambda/pipeline.ts';
 import type { TargetResolver } from '../../lambda/ports.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -42,15 +44,6 @@ export const LAB = {
   'odd-1': { n: 16, address: '10.20.1.26', peer: { zoo: 'silent' } },
 } as const satisfies Record<string, { n: number; address: string; peer: Peer }>;
 export type LabName = keyof typeof LAB;
-
-/** Short deadlines: the silent peers cost identMs, the dropped SYNs connectMs, all in parallel. */
-export const LAB_TIMEOUTS: ProbeTimeouts = {
-  connectMs: 1000,
-  identMs: 2000,
-  kexMs: 2000,
-  authMs: 2000,
-  totalMs: 5000,
-};
 
 /** A resolver that can be re-pointed between runs (a rebuilt host, a recovered sshd). */
 export class MapResolver implements TargetResolver {
@@ -141,8 +134,13 @@ export function labInput(
     runId,
     proberSource: PROBER_ENI,
     timeouts: LAB_TIMEOUTS,
-    thresholds: { slowIdentMs: 500 },
+    thresholds: { slowIdentMs: LAB_SLOW_IDENT_MS },
     ...(only ? { targets: { tagFilters: [{ key: 'Name', values: [...only] }] } } : {}),
     ...extra,
   };
+}
+
+/** runCheck over the lab (its inventory, resolver and signals file, the real prober), `ports` on top. */
+export function runLab(lab: PipelineLab, input: CheckInput, ports: Partial<CheckPorts> = {}) {
+  return runCheck({ ...labPorts(lab), prober: netProber, ...ports }, input);
 }

@@ -12,8 +12,8 @@ import {
   LAB,
   type LabName,
   labInput,
-  labPorts,
   type PipelineLab,
+  runLab,
   startPipelineLab,
 } from './pipeline-lab.ts';
 
@@ -49,15 +49,10 @@ describe('runCheck resilience', () => {
     const started = Date.now();
     // Room for roughly one probe at a time: the healthy ones finish, the silent ones never start.
     const deadlineAt = started + reserveMs + 400;
-    const report = await runCheck(
-      {
-        ...labPorts(lab),
-        prober: netProber,
-        state: store,
-        notifier: new CollectingNotifier(),
-        metrics: sink,
-      },
+    const report = await runLab(
+      lab,
       labInput('deadline', ZOO_ONLY, { deadlineAt, reserveMs, concurrency: 1 }),
+      { state: store, notifier: new CollectingNotifier(), metrics: sink },
     );
     assert.ok(Date.now() <= deadlineAt + 300, `finished ${Date.now() - deadlineAt} ms after the deadline`);
     assert.ok(report.unchecked > 0, 'some targets were never started');
@@ -74,10 +69,9 @@ describe('runCheck resilience', () => {
 
   it('a deadline already past: nothing probed, everything unchecked, metrics still flushed', async () => {
     const sink = new RecordingSink();
-    const report = await runCheck(
-      { ...labPorts(lab), prober: netProber, metrics: sink },
-      labInput('late', ['web-1', 'batch-1'], { deadlineAt: Date.now() - 1 }),
-    );
+    const report = await runLab(lab, labInput('late', ['web-1', 'batch-1'], { deadlineAt: Date.now() - 1 }), {
+      metrics: sink,
+    });
     assert.deepEqual(
       report.uncheckedInstances.map((u) => u.instanceId),
       [id(LAB['web-1'].n)],
@@ -96,10 +90,9 @@ describe('runCheck resilience', () => {
         throw new Error('AccessDenied: cloudwatch:GetMetricData');
       },
     };
-    const report = await runCheck(
-      { ...labPorts(lab), prober: netProber, signals: broken },
-      labInput('signals-down', ['web-1', 'cache-1', 'worker-1']),
-    );
+    const report = await runLab(lab, labInput('signals-down', ['web-1', 'cache-1', 'worker-1']), {
+      signals: broken,
+    });
     assert.deepEqual(report.errors, ['signals: AccessDenied: cloudwatch:GetMetricData']);
     // Without signals the instance state still comes from describe-instances.
     assert.deepEqual(
@@ -117,10 +110,10 @@ describe('runCheck resilience', () => {
       },
     };
     const sink = new RecordingSink();
-    const report = await runCheck(
-      { ...labPorts(lab), prober, metrics: sink },
-      labInput('prober-throws', ['web-1', 'web-2', 'cache-1']),
-    );
+    const report = await runLab(lab, labInput('prober-throws', ['web-1', 'web-2', 'cache-1']), {
+      prober,
+      metrics: sink,
+    });
     assert.deepEqual(
       report.instances.map((i) => i.name),
       ['web-1', 'cache-1'],
@@ -143,15 +136,10 @@ describe('runCheck resilience', () => {
       putGroup: async () => 'ok',
     };
     const sink = new RecordingSink();
-    const report = await runCheck(
-      {
-        ...labPorts(lab),
-        prober: netProber,
-        state: failing,
-        notifier: new CollectingNotifier(),
-        metrics: sink,
-      },
+    const report = await runLab(
+      lab,
       labInput('state-down', ['web-1'], { sources: ['i-0doesnotexist', '10.20.0.0/24'] }),
+      { state: failing, notifier: new CollectingNotifier(), metrics: sink },
     );
     assert.equal(report.instances[0]?.diagnosis, 'HEALTHY');
     assert.ok(report.errors.includes('analyse: source i-0doesnotexist: no such instance in the inventory'));
