@@ -6,7 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { NAMESPACE, renderRunMetrics } from '../../lambda/core/metrics/emf.ts';
-import type { Port22ConfigInput } from '../../lib/config.ts';
+import { type Port22ConfigInput, parseConfig } from '../../lib/config.ts';
 import { UNHEALTHY_INSTANCES_QUERY } from '../../lib/dashboard.ts';
 import { MetricName } from '../../lib/metrics.ts';
 import {
@@ -171,20 +171,15 @@ describe('Port22Stack with the example configuration', () => {
     assert.equal(env.PORT22_VPC_ID, VPC);
     assert.equal(env.POWERTOOLS_METRICS_NAMESPACE, 'Port22');
     assert.equal(env.POWERTOOLS_SERVICE_NAME, 'port22');
+    const parsed = parseConfig(exampleConfig);
     assert.deepEqual(JSON.parse(env.PORT22_CONFIG as string), {
       vpcId: VPC,
       vpcCidrs: ['10.0.0.0/16'],
       ports: [22],
       sources: ['10.0.0.0/8'],
-      targets: { monitorByDefault: true, tagFilters: [] },
-      thresholds: {
-        cpuPercent: 90,
-        creditBalance: 0,
-        memPercent: 95,
-        slowIdentMs: 2000,
-        failuresBeforeAlert: 2,
-        reminderHours: 24,
-      },
+      // The parsed configuration's targets and thresholds, passed through (their defaults: config.test.ts).
+      targets: parsed.targets,
+      thresholds: parsed.thresholds,
       perInstanceMetrics: false,
       intervalSeconds: 300,
     });
