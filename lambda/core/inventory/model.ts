@@ -29,8 +29,8 @@ export interface Ipv6AddressInfo {
   readonly Ipv6Address?: string;
 }
 
-/** An ENI as DescribeInstances nests it under `Instances[].NetworkInterfaces`. */
-export interface InstanceNetworkInterface {
+/** What both ENI shapes below share: where the ENI sits, its addresses and its security groups. */
+export interface EniAddressing {
   readonly NetworkInterfaceId: string;
   readonly SubnetId?: string;
   readonly VpcId?: string;
@@ -39,11 +39,17 @@ export interface InstanceNetworkInterface {
   readonly Association?: { readonly PublicIp?: string };
   readonly Ipv6Addresses?: readonly Ipv6AddressInfo[];
   readonly Groups?: readonly GroupIdentifier[];
-  readonly Attachment?: {
-    readonly DeviceIndex?: number;
-    readonly Status?: string;
-    readonly AttachmentId?: string;
-  };
+}
+
+export interface EniAttachment {
+  readonly DeviceIndex?: number;
+  readonly Status?: string;
+  readonly AttachmentId?: string;
+}
+
+/** An ENI as DescribeInstances nests it under `Instances[].NetworkInterfaces`. */
+export interface InstanceNetworkInterface extends EniAddressing {
+  readonly Attachment?: EniAttachment;
   readonly Status?: string;
   readonly SourceDestCheck?: boolean;
 }
@@ -223,21 +229,8 @@ export interface Vpc {
 }
 
 /** An ENI as DescribeNetworkInterfaces returns it (also covers ENIs of Lambda, NAT gateways, ELBs). */
-export interface NetworkInterface {
-  readonly NetworkInterfaceId: string;
-  readonly SubnetId?: string;
-  readonly VpcId?: string;
-  readonly PrivateIpAddress?: string;
-  readonly PrivateIpAddresses?: readonly PrivateIpAddressInfo[];
-  readonly Association?: { readonly PublicIp?: string };
-  readonly Ipv6Addresses?: readonly Ipv6AddressInfo[];
-  readonly Groups?: readonly GroupIdentifier[];
-  readonly Attachment?: {
-    readonly InstanceId?: string;
-    readonly DeviceIndex?: number;
-    readonly Status?: string;
-    readonly AttachmentId?: string;
-  };
+export interface NetworkInterface extends EniAddressing {
+  readonly Attachment?: EniAttachment & { readonly InstanceId?: string };
   readonly InterfaceType?: string;
   readonly Status?: string;
   readonly Description?: string;

@@ -46,6 +46,18 @@ const privateIps = array(
   }),
 ).optional();
 const ipv6Addresses = array(object({ Ipv6Address: optStr })).optional();
+/** The fields both ENI shapes share (model.ts, EniAddressing and EniAttachment), spread into each. */
+const eniAddressing = {
+  NetworkInterfaceId: str,
+  SubnetId: optStr,
+  VpcId: optStr,
+  PrivateIpAddress: optStr,
+  PrivateIpAddresses: privateIps,
+  Association: object({ PublicIp: optStr }).optional(),
+  Ipv6Addresses: ipv6Addresses,
+  Groups: array(group).optional(),
+};
+const eniAttachment = { DeviceIndex: optNum, Status: optStr, AttachmentId: optStr };
 
 const instance = object({
   InstanceId: str,
@@ -58,15 +70,8 @@ const instance = object({
   Ipv6Address: optStr,
   NetworkInterfaces: array(
     object({
-      NetworkInterfaceId: str,
-      SubnetId: optStr,
-      VpcId: optStr,
-      PrivateIpAddress: optStr,
-      PrivateIpAddresses: privateIps,
-      Association: object({ PublicIp: optStr }).optional(),
-      Ipv6Addresses: ipv6Addresses,
-      Groups: array(group).optional(),
-      Attachment: object({ DeviceIndex: optNum, Status: optStr, AttachmentId: optStr }).optional(),
+      ...eniAddressing,
+      Attachment: object(eniAttachment).optional(),
       Status: optStr,
       SourceDestCheck: optBool,
     }),
@@ -196,20 +201,8 @@ const vpc = object({
 });
 
 const networkInterface = object({
-  NetworkInterfaceId: str,
-  SubnetId: optStr,
-  VpcId: optStr,
-  PrivateIpAddress: optStr,
-  PrivateIpAddresses: privateIps,
-  Association: object({ PublicIp: optStr }).optional(),
-  Ipv6Addresses: ipv6Addresses,
-  Groups: array(group).optional(),
-  Attachment: object({
-    InstanceId: optStr,
-    DeviceIndex: optNum,
-    Status: optStr,
-    AttachmentId: optStr,
-  }).optional(),
+  ...eniAddressing,
+  Attachment: object({ InstanceId: optStr, ...eniAttachment }).optional(),
   InterfaceType: optStr,
   Status: optStr,
   Description: optStr,
