@@ -18,6 +18,8 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+// The lab's seeded PRNG, so every run builds the same fleet.
+import { prng } from '../lab/vpc-compiler.ts';
 import type {
   Instance,
   Inventory,
@@ -41,18 +43,6 @@ const OFFICE = '203.0.113.0/24';
 const PREFIX_LIST = 'pl-0bench0000000001';
 /** VPC Reachability Analyzer pricing: $0.10 per analysis, one source–destination path each. */
 const REACHABILITY_ANALYZER_USD_PER_ANALYSIS = 0.1;
-
-/** A small seeded PRNG so every run builds the same fleet. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A subnet's ACL: SSH from the office and the private range, HTTPS from anywhere, replies in on the
