@@ -9,16 +9,14 @@
  * the server's half of the crypto is not counted. Free tiers are ignored (an account's free tier is usually
  * spent elsewhere), which makes every port22 figure an upper bound.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { plannedQueries } from '../lambda/adapters/aws/host-signals.ts';
 import { DEFAULT_CONCURRENCY } from '../lambda/adapters/net/fanout.ts';
 import { probe } from '../lambda/adapters/net/prober.ts';
 import { sizeProber } from '../lib/prober-function.ts';
-import type { EndpointsReady } from './fanout-endpoints.ts';
+import { startEndpoints, stopEndpoints } from './fanout-endpoints.ts';
 import { emitBenchResult } from './result.ts';
 
 const { values: args } = parseArgs({
@@ -188,22 +186,9 @@ interface ProbeCost {
   note: string;
 }
 
-async function startEndpoints(count: number): Promise<{ child: ChildProcess; ready: EndpointsReady }> {
-  const script = fileURLToPath(new URL('./fanout-endpoints.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(count), '2322'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const ready = await new Promise<EndpointsReady>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`endpoint server exited (${code}) before it was ready`)));
-    lines.once('line', (line) => resolve(JSON.parse(line) as EndpointsReady));
-  });
-  return { child, ready };
-}
-
 /** Client CPU and wall time of one healthy probe: the median over a few real key exchanges on loopback. */
 async function measureProbe(): Promise<ProbeCost> {
-  const { child, ready } = await startEndpoints(40);
+  const { child, ready } = await startEndpoints(40, 2322);
   try {
     const healthy = ready.endpoints.filter((e) => e.kind === 'healthy');
     const cpu: number[] = [];
@@ -227,10 +212,7 @@ async function measureProbe(): Promise<ProbeCost> {
       note: `measured: median of ${cpu.length} healthy loopback probes (client CPU ${median(cpu).toFixed(1)} ms, wall ${median(wall).toFixed(1)} ms; wall taken as at least ${ASSUMPTIONS.assumedProbeWallMs} ms for a VPC)`,
     };
   } finally {
-    child.stdin?.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
-    clearTimeout(timer);
+    await stopEndpoints(child);
   }
 }
 

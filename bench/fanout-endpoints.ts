@@ -9,10 +9,13 @@
  * address; and nmap scans hosts × ports, so only one shared port lets it scan exactly these endpoints.
  *
  * Protocol: prints one JSON line `{ port, endpoints: [{ kind, host }] }` once everything listens, then
- * serves until its stdin closes.
+ * serves until its stdin closes. startEndpoints and stopEndpoints are the parent's side of that protocol.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import ssh2, { type Connection } from 'ssh2';
 
 const { Server: SshServer, utils: sshUtils } = ssh2;
@@ -128,6 +131,37 @@ async function main(): Promise<void> {
     return;
   }
   throw new Error(`no common free port in ${firstPort}-${firstPort + 49}`);
+}
+
+/** Starts this file as a child process serving `count` endpoints; resolves once they all listen. */
+export async function startEndpoints(
+  count: number,
+  firstPort?: number,
+): Promise<{ child: ChildProcess; ready: EndpointsReady }> {
+  const script = fileURLToPath(import.meta.url);
+  const args = [String(count), ...(firstPort === undefined ? [] : [String(firstPort)])];
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const ready = await new Promise<EndpointsReady>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`endpoint server exited (${code}) before it was ready`)));
+    lines.once('line', (line) => resolve(JSON.parse(line) as EndpointsReady));
+  });
+  return { child, ready };
+}
+
+/** Closes the child's stdin (its signal to stop) and waits for it to exit; SIGKILL after 3 s. */
+export function stopEndpoints(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.stdin?.end();
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -16,20 +16,19 @@
  *
  * The endpoints live in a child process (bench/fanout-endpoints.ts) so the prober's figures are its own.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { probeMany } from '../lambda/adapters/net/fanout.ts';
 import type { ProbeResult, ProbeTarget } from '../lambda/core/probe/types.ts';
 import {
   type Endpoint,
   type EndpointKind,
-  type EndpointsReady,
+  startEndpoints,
+  stopEndpoints,
   stratifiedSample,
 } from './fanout-endpoints.ts';
 import { type BenchRow, emitBenchResult } from './result.ts';
@@ -67,31 +66,6 @@ const mb = (kib: number) => `${(kib / 1024).toFixed(0)} MB`;
 const seconds = (n: number) => `${(n / 1000).toFixed(n < 10_000 ? 2 : 0)} s`;
 const times = (n: number) => `${n.toFixed(n < 10 ? 1 : 0)}×`;
 const thousands = (n: number) => n.toLocaleString('en-US');
-
-async function startEndpoints(): Promise<{ child: ChildProcess; ready: EndpointsReady }> {
-  const script = fileURLToPath(new URL('./fanout-endpoints.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(count)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const ready = await new Promise<EndpointsReady>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`endpoint server exited (${code}) before it was ready`)));
-    lines.once('line', (line) => resolve(JSON.parse(line) as EndpointsReady));
-  });
-  return { child, ready };
-}
-
-function stopEndpoints(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.stdin?.end();
-  });
-}
 
 interface Run {
   wallMs: number;
@@ -237,7 +211,7 @@ function describeKinds(endpoints: readonly Endpoint[]): string {
 }
 
 async function main(): Promise<void> {
-  const { child, ready } = await startEndpoints();
+  const { child, ready } = await startEndpoints(count);
   try {
     const { port, endpoints, hostKeyFingerprint } = ready;
     const targets = endpoints.map((e) => ({ host: e.host, port }));
