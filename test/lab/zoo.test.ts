@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startZooServer, ZOO_KINDS, type ZooKind } from '../../lab/zoo.ts';
 import { probe } from '../../lambda/adapters/net/prober.ts';
+import { collectUnhandled } from '../collect-unhandled.ts';
 
 const timerCount = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
@@ -23,16 +24,7 @@ async function until(cond: () => boolean, ms = 1000): Promise<void> {
 }
 
 describe('zoo', () => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (e: unknown) => unhandled.push(e);
-  before(() => {
-    process.on('uncaughtException', onUnhandled);
-    process.on('unhandledRejection', onUnhandled);
-  });
-  after(() => {
-    process.off('uncaughtException', onUnhandled);
-    process.off('unhandledRejection', onUnhandled);
-  });
+  const unhandled = collectUnhandled();
 
   it('offers one kind per behaviour, each listening on loopback', async () => {
     assert.equal(new Set(ZOO_KINDS).size, ZOO_KINDS.length);

@@ -3,12 +3,13 @@
  * its deadline + 100 ms, keep memory bounded, and raise no unhandled error; the process keeps going.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startZooServer, type ZooKind, type ZooOptions } from '../../../lab/zoo.ts';
 import { probe } from '../../../lambda/adapters/net/prober.ts';
 import { PROBE_OUTCOMES, type ProbeOutcome, type ProbeTimeouts } from '../../../lambda/core/probe/types.ts';
+import { collectUnhandled } from '../../collect-unhandled.ts';
 
 const TIMEOUTS: ProbeTimeouts = { connectMs: 1000, identMs: 700, kexMs: 700, authMs: 700, totalMs: 1500 };
 const SLACK_MS = 100;
@@ -113,17 +114,8 @@ const CORPUS: Hostile[] = [
 ];
 
 describe('hostile peers', () => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (e: unknown) => unhandled.push(e);
+  const unhandled = collectUnhandled();
   const seen = new Set<ProbeOutcome>();
-  before(() => {
-    process.on('uncaughtException', onUnhandled);
-    process.on('unhandledRejection', onUnhandled);
-  });
-  after(() => {
-    process.off('uncaughtException', onUnhandled);
-    process.off('unhandledRejection', onUnhandled);
-  });
 
   it('the corpus holds at least 15 behaviours', () => assert.ok(CORPUS.length >= 15));
 
