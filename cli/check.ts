@@ -209,6 +209,11 @@ registerCommand((program: Command, setExit) => {
     .option('--html <file>', 'also write the report as one self-contained HTML page')
     .action(async (flags: CheckFlags) => {
       const { report, exit } = await runCheckCommand(flags);
+      if (flags.from === undefined && flags.source.length === 0)
+        process.stderr.write(
+          'port22: note: no --from or --source, so no path is analysed and a failure cannot be traced to a ' +
+            'security group, ACL or route (it shows as UNKNOWN); give --from <i-…|eni-…|CIDR> for where this machine stands\n',
+        );
       process.stdout.write(
         flags.json ? `${JSON.stringify(checkJson(report), null, 2)}\n` : formatCheckReport(report),
       );

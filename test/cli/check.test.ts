@@ -178,6 +178,14 @@ describe('port22 check', () => {
     assert.ok(Date.now() - started < 30_000);
   });
 
+  it('without --from or --source it says, in one line, why failures cannot be traced to configuration', () => {
+    const bare = port22('--inventory', LAB, '--no-probe');
+    assert.equal(bare.stderr.split('\n').filter(Boolean).length, 1, bare.stderr);
+    assert.match(bare.stderr, /^port22: note: no --from or --source.*--from <i-…\|eni-…\|CIDR>/);
+    const withFrom = port22('--inventory', LAB, '--from', PROBER, '--no-probe');
+    assert.equal(withFrom.stderr, '');
+  });
+
   it('bad input is exit 2 with one line on stderr', () => {
     const cases: [string[], RegExp][] = [
       [['--inventory', `${root}test/fixtures/inventories/nope`, '--no-probe'], /not an inventory directory/],
