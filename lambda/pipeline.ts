@@ -35,6 +35,7 @@ import type { ExposureFinding, Verdict } from './core/reachability/types.ts';
 import { buildHostSignals } from './core/signals/host-signals.ts';
 import type { InstanceState } from './core/state/instance-state.ts';
 import { type SelectedTarget, selectTargets, type TagFilter } from './core/targets/select.ts';
+import { selectShard, shardOfKey, WHOLE_FLEET } from './core/targets/shard.ts';
 import type {
   InventorySource,
   MetricsSink,
@@ -100,6 +101,14 @@ export interface CheckInput {
   /** For console links in alerts. */
   readonly region?: string;
   readonly perInstanceMetrics?: boolean;
+  /**
+   * This run's shard of the fleet (lambda/core/targets/shard.ts): it probes, diagnoses, records, alerts on
+   * and counts in its metrics only the targets that hash to it; analysis still reads the whole inventory.
+   * @default 0
+   */
+  readonly shard?: number;
+  /** How many shards the fleet is split into. @default 1 */
+  readonly shards?: number;
 }
 
 /** One instance in `check --json`. */
@@ -204,7 +213,8 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
   const index = indexInventory(inventory);
 
   // ── select targets ──────────────────────────────────────────────────────────────────────────────
-  const targets = selectTargets(inventory, { ...input.targets, port: input.port ?? 22 });
+  const shard = { shard: input.shard ?? WHOLE_FLEET.shard, shards: input.shards ?? WHOLE_FLEET.shards };
+  const targets = selectShard(selectTargets(inventory, { ...input.targets, port: input.port ?? 22 }), shard);
   const checked: Checked[] = targets.map((target) => ({ target, sourceVerdicts: [], changes: [] }));
 
   // ── analyse ─────────────────────────────────────────────────────────────────────────────────────
@@ -229,7 +239,11 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
     }
   }
   try {
-    report.findings.push(...analyze(inventory, { ...analysisOptions, sources: [] }).exposure);
+    const exposure = analyze(inventory, { ...analysisOptions, sources: [] }).exposure;
+    // VPC-wide findings (an open group, an open ACL) are the same in every shard: each is reported by one.
+    report.findings.push(
+      ...exposure.filter((f) => shardOfKey(`${f.code}:${f.resourceId}`, shard.shards) === shard.shard),
+    );
   } catch (error) {
     errors.push(`analyse: exposure audit: ${message(error)}`);
   }

@@ -93,6 +93,16 @@ const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
+/** Instances one shard is sized for when `shards` is not configured. */
+export const INSTANCES_PER_SHARD = 500;
+/** At most this many shards per VPC: each is its own schedule and concurrent invocation. */
+export const MAX_SHARDS = 100;
+
+/** The shard count of a VPC: the configured one, else one shard per 500 expected instances. */
+export function defaultShards(expectedInstances: number): number {
+  return Math.min(MAX_SHARDS, Math.max(1, Math.ceil(expectedInstances / INSTANCES_PER_SHARD)));
+}
+
 const vpcSchema = z.strictObject({
   vpcId: awsId('vpc', 'a VPC id'),
   cidrs: z
@@ -110,6 +120,17 @@ const vpcSchema = z.strictObject({
     .int({ error: 'not a whole number of instances' })
     .min(1, { error: 'must be at least 1' })
     .default(100),
+  /**
+   * Concurrent prober invocations per run (DESIGN.md, "Deployment shape": large VPCs fan out across Lambda
+   * invocations). Each shard checks the instances whose `port22:group` tag, else instance id, hashes to it.
+   * @default ⌈expectedInstances / 500⌉, at most 100
+   */
+  shards: z
+    .number({ error: 'not a whole number of shards (1-100)' })
+    .int({ error: 'not a whole number of shards (1-100)' })
+    .min(1, { error: 'not a whole number of shards (1-100)' })
+    .max(MAX_SHARDS, { error: 'not a whole number of shards (1-100)' })
+    .optional(),
 });
 
 const tagFilterSchema = z.strictObject({
@@ -158,7 +179,13 @@ const proberSchema = z.strictObject({
 export const configSchema = z
   .strictObject({
     vpcs: z
-      .array(vpcSchema, { error: orRequired('a list of VPCs to monitor') })
+      .array(
+        vpcSchema.transform((vpc) => ({
+          ...vpc,
+          shards: vpc.shards ?? defaultShards(vpc.expectedInstances),
+        })),
+        { error: orRequired('a list of VPCs to monitor') },
+      )
       .min(1, { error: 'at least one VPC to monitor is required' }),
     schedule: schedule.default('rate(5 minutes)'),
     alertEmails: z

@@ -1,6 +1,7 @@
 /**
  * The port22 stack (DESIGN.md, "Deployment shape"): one prober per monitored VPC started by EventBridge
- * Scheduler, the state table, the alert topic, alarms per prober and one dashboard for the fleet.
+ * Scheduler — one schedule per shard, so a large VPC fans out across concurrent invocations — the state
+ * table, the alert topic, alarms per prober and one dashboard for the fleet.
  */
 
 import type { StackProps } from 'aws-cdk-lib';
@@ -54,11 +55,25 @@ export function handlerConfig(config: Port22Config, vpc: VpcConfig) {
   };
 }
 
-/** One monitored VPC: its prober, its schedule and its alarms. */
+/** The event one shard's schedule sends the prober (lambda/handlers/check.ts reads it). */
+export function scheduledCheckEvent(vpcId: string, shard: number, shards: number) {
+  return {
+    kind: SCHEDULED_CHECK_KIND,
+    vpcId,
+    scheduledTime: ContextAttribute.scheduledTime,
+    shard,
+    shards,
+  };
+}
+
+/** One monitored VPC: its prober, its schedules (one per shard) and its alarms. */
 export interface MonitoredVpc {
   readonly vpcId: string;
   readonly prober: ProberFunction;
+  /** Shard 0's schedule. */
   readonly schedule: Schedule;
+  /** One schedule per shard, in shard order. */
+  readonly schedules: readonly Schedule[];
   readonly alarms: ProberAlarms;
 }
 
@@ -99,7 +114,8 @@ export class Port22Stack extends Stack {
         handlerConfig: handlerConfig(this.config, vpc),
         dashboardUrl: dashboardUrl(dashboardName),
         interval,
-        expectedInstances: vpc.expectedInstances,
+        // Every shard runs in its own invocation of this function: size it for one shard's share.
+        expectedInstances: Math.ceil(vpc.expectedInstances / vpc.shards),
         memoryMb: this.config.prober.memoryMb,
         timeout: this.config.prober.timeoutSeconds
           ? Duration.seconds(this.config.prober.timeoutSeconds)
@@ -114,22 +130,26 @@ export class Port22Stack extends Stack {
           conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
         }),
       });
-      const schedule = new Schedule(group, 'Schedule', {
-        description: `port22 SSH health check of ${vpc.vpcId}`,
-        schedule: ScheduleExpression.expression(this.config.schedule),
-        target: new LambdaInvoke(prober.function, {
-          input: ScheduleTargetInput.fromObject({
-            kind: SCHEDULED_CHECK_KIND,
-            vpcId: vpc.vpcId,
-            scheduledTime: ContextAttribute.scheduledTime,
+      // Shard 0 keeps the id of the single schedule, so sharding a VPC later does not replace it.
+      const schedules = Array.from(
+        { length: vpc.shards },
+        (_, shard) =>
+          new Schedule(group, shard === 0 ? 'Schedule' : `Schedule${shard}`, {
+            description:
+              vpc.shards === 1
+                ? `port22 SSH health check of ${vpc.vpcId}`
+                : `port22 SSH health check of ${vpc.vpcId}, shard ${shard} of ${vpc.shards}`,
+            schedule: ScheduleExpression.expression(this.config.schedule),
+            target: new LambdaInvoke(prober.function, {
+              input: ScheduleTargetInput.fromObject(scheduledCheckEvent(vpc.vpcId, shard, vpc.shards)),
+              // A missed run is superseded by the next one; retrying it later would only overlap.
+              retryAttempts: 0,
+              maxEventAge: Duration.seconds(Math.max(60, interval.toSeconds())),
+              deadLetterQueue: prober.deadLetterQueue,
+              role: schedulerRole,
+            }),
           }),
-          // A missed run is superseded by the next one; retrying it later would only overlap.
-          retryAttempts: 0,
-          maxEventAge: Duration.seconds(Math.max(60, interval.toSeconds())),
-          deadLetterQueue: prober.deadLetterQueue,
-          role: schedulerRole,
-        }),
-      });
+      );
       Validations.of(schedulerRole).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(prober.function.node.defaultChild as CfnFunction)}.Arn>:*]`,
         reason:
@@ -143,7 +163,7 @@ export class Port22Stack extends Stack {
         topic: this.alertTopic.topic,
         failuresBeforeAlert: this.config.thresholds.failuresBeforeAlert,
       });
-      return { vpcId: vpc.vpcId, prober, schedule, alarms };
+      return { vpcId: vpc.vpcId, prober, schedule: schedules[0]!, schedules, alarms };
     });
 
     this.dashboard = new HealthDashboard(this, 'Dashboard', {

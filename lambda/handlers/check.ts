@@ -1,11 +1,13 @@
 /**
- * The prober Lambda: started by EventBridge Scheduler with `{ kind, vpcId, scheduledTime }`, it wires the
- * AWS adapters from its environment (set by lib/prober-function.ts) and runs one check of its VPC.
+ * The prober Lambda: started by EventBridge Scheduler with `{ kind, vpcId, scheduledTime, shard, shards }`
+ * (one schedule per shard), it wires the AWS adapters from its environment (set by lib/prober-function.ts)
+ * and runs one check of its shard of the VPC. An event without shard fields checks the whole VPC.
  * Logs are structured JSON (Powertools Logger); metrics are EMF lines on stdout, which CloudWatch Logs
  * turns into metrics without a PutMetricData call.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { StdoutEmfSink } from '../adapters/local/emf-sink.ts';
+import { type Shard, shardProblem, WHOLE_FLEET } from '../core/targets/shard.ts';
 import { type CheckInput, type CheckReport, runCheck } from '../pipeline.ts';
 import { awsPorts, lambdaEniLocator } from '../wiring.ts';
 
@@ -104,6 +106,17 @@ export function checkInputFor(
   };
 }
 
+/**
+ * The shard a scheduled event asks for: both `shard` and `shards`, or neither (the whole fleet, as events
+ * from before sharding and hand-made test invocations send). Throws on anything else.
+ */
+export function eventShard(event: { shard?: unknown; shards?: unknown }): Shard {
+  if (event.shard === undefined && event.shards === undefined) return WHOLE_FLEET;
+  const problem = shardProblem(event.shard, event.shards);
+  if (problem) throw new Error(`bad scheduled event: ${problem}`);
+  return { shard: event.shard as number, shards: event.shards as number };
+}
+
 export function summarise(report: CheckReport): HandlerResult {
   return {
     runId: report.runId,
@@ -120,9 +133,23 @@ export function summarise(report: CheckReport): HandlerResult {
 export const handler = async (event: unknown, context: LambdaContext): Promise<HandlerResult> => {
   const env = process.env;
   logger.appendKeys({ requestId: context.awsRequestId });
-  const e = (event ?? {}) as { kind?: string; vpcId?: string; scheduledTime?: string };
+  const e = (event ?? {}) as {
+    kind?: string;
+    vpcId?: string;
+    scheduledTime?: string;
+    shard?: unknown;
+    shards?: unknown;
+  };
   if (e.kind !== undefined && e.kind !== SCHEDULED_CHECK_KIND)
     logger.warn('unexpected event kind', { kind: e.kind });
+  let shard: Shard;
+  try {
+    shard = eventShard(e);
+  } catch (error) {
+    // A failed invocation: the ProberErrors alarm sees it (Lambda Errors), and the event lands in the DLQ.
+    logger.error('check rejected', { error: (error as Error).message, shard: e.shard, shards: e.shards });
+    throw error;
+  }
   const config = parseHandlerConfig(env.PORT22_CONFIG);
   const vpcId = env.PORT22_VPC_ID ?? e.vpcId ?? config.vpcId;
   const ports = awsPorts({
@@ -131,8 +158,13 @@ export const handler = async (event: unknown, context: LambdaContext): Promise<H
     ...(env.PORT22_TOPIC_ARN ? { topicArn: env.PORT22_TOPIC_ARN } : {}),
     metrics: new StdoutEmfSink(),
   });
-  const input = checkInputFor(config, env, context, Date.now());
-  logger.info('check started', { vpcId, scheduledTime: e.scheduledTime, deadlineAt: input.deadlineAt });
+  const input = { ...checkInputFor(config, env, context, Date.now()), ...shard };
+  logger.info('check started', {
+    vpcId,
+    scheduledTime: e.scheduledTime,
+    ...shard,
+    deadlineAt: input.deadlineAt,
+  });
   const report = await runCheck(ports, input);
   for (const error of report.errors) logger.error('step failed', { error });
   // One line per instance, healthy ones too: the dashboard's "not healthy now" table

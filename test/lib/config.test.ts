@@ -23,7 +23,7 @@ describe('parseConfig', () => {
   it('fills every default of a minimal configuration', () => {
     const config = parseConfig(good);
     assert.deepEqual(config, {
-      vpcs: [{ ...vpc, expectedInstances: 100 }],
+      vpcs: [{ ...vpc, expectedInstances: 100, shards: 1 }],
       schedule: 'rate(5 minutes)',
       alertEmails: ['ops@example.com'],
       targets: { monitorByDefault: true, tagFilters: [] },
@@ -68,6 +68,23 @@ describe('parseConfig', () => {
     assert.deepEqual(config.ports, [22, 2222]);
   });
 
+  // expectedInstances → shards when none are configured: one per 500 instances, 1 to 100.
+  const shardDefaults: Array<[number | undefined, number | undefined, number]> = [
+    [undefined, undefined, 1],
+    [500, undefined, 1],
+    [501, undefined, 2],
+    [3000, undefined, 6],
+    [60_000, undefined, 100],
+    [3000, 1, 1],
+    [10, 100, 100],
+  ];
+  for (const [expectedInstances, shards, want] of shardDefaults) {
+    it(`expectedInstances ${expectedInstances ?? 'unset'}, shards ${shards ?? 'unset'} → ${want} shards`, () => {
+      const config = parseConfig({ vpcs: [{ ...vpc, expectedInstances, shards }] });
+      assert.equal(config.vpcs[0]!.shards, want);
+    });
+  }
+
   it('reads a JSON string, as `cdk synth -c port22=…` passes it', () => {
     assert.equal(parseConfig(JSON.stringify(good)).vpcs[0]!.vpcId, vpc.vpcId);
     assert.deepEqual(problems('{not json'), [
@@ -105,6 +122,26 @@ describe('parseConfig', () => {
       'AZs that do not pair with the subnets',
       { vpcs: [{ ...vpc, availabilityZones: ['eu-west-1a', 'eu-west-1b'] }] },
       ['port22.vpcs[0].availabilityZones: needs one entry per subnet id (1), got 2'],
+    ],
+    [
+      'zero shards',
+      { vpcs: [{ ...vpc, shards: 0 }] },
+      ['port22.vpcs[0].shards: not a whole number of shards (1-100)'],
+    ],
+    [
+      'more than 100 shards',
+      { vpcs: [{ ...vpc, shards: 101 }] },
+      ['port22.vpcs[0].shards: not a whole number of shards (1-100)'],
+    ],
+    [
+      'fractional shards',
+      { vpcs: [{ ...vpc, shards: 2.5 }] },
+      ['port22.vpcs[0].shards: not a whole number of shards (1-100)'],
+    ],
+    [
+      'shards as a string',
+      { vpcs: [{ ...vpc, shards: '4' }] },
+      ['port22.vpcs[0].shards: not a whole number of shards (1-100)'],
     ],
     ['duplicate VPC', { vpcs: [vpc, vpc] }, ['port22.vpcs[1].vpcId: duplicate of port22.vpcs[0].vpcId']],
     [

@@ -20,6 +20,11 @@ import { exampleConfig, synthStack } from './stack-fixtures.ts';
 const VPC = 'vpc-0123456789abcdef0';
 const getAtt = (id: string, attr = 'Arn') => ({ 'Fn::GetAtt': [id, attr] });
 
+const sizeOf = (s: { memoryMb: number; timeoutSeconds: number }) => ({
+  memory: s.memoryMb,
+  timeout: s.timeoutSeconds,
+});
+
 /** The logical id of the only resource of a type whose id contains `hint`. */
 function logicalId(template: Template, type: string, hint = ''): string {
   const ids = Object.keys(template.findResources(type)).filter((id) => id.includes(hint));
@@ -312,6 +317,8 @@ describe('Port22Stack with the example configuration', () => {
       kind: 'port22.scheduled-check',
       vpcId: VPC,
       scheduledTime: '<aws.scheduler.scheduled-time>',
+      shard: 0,
+      shards: 1,
     });
     const role = properties(template, 'AWS::IAM::Role', 'SchedulerRole');
     assert.deepEqual((role.AssumeRolePolicyDocument as { Statement: unknown[] }).Statement, [
@@ -438,6 +445,7 @@ describe('Port22Stack with two VPCs', () => {
     cidrs: ['172.16.0.0/16', '2001:db8:1234::/56'],
     subnetIds: ['subnet-01234567'],
     expectedInstances: 3000,
+    shards: 2,
   };
   const config: Port22ConfigInput = {
     ...exampleConfig,
@@ -453,9 +461,9 @@ describe('Port22Stack with two VPCs', () => {
     template = Template.fromStack(built.stack);
   });
 
-  it('builds one prober, schedule, security group and three alarms per VPC, one table, topic and dashboard', () => {
+  it('builds one prober, security group and three alarms per VPC, a schedule per shard, one table, topic and dashboard', () => {
     template.resourceCountIs('AWS::Lambda::Function', 2);
-    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 3);
     template.resourceCountIs('AWS::EC2::SecurityGroup', 2);
     template.resourceCountIs('AWS::SQS::Queue', 2);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
@@ -468,10 +476,45 @@ describe('Port22Stack with two VPCs', () => {
     assert.deepEqual(vpcIds.sort(), [VPC, 'vpc-0fedcba9876543210']);
   });
 
-  it('sizes each prober for its own fleet', () => {
+  it('sizes each prober for one shard of its own fleet (3000 instances in 2 shards → 1500)', () => {
     const fn = properties(template, 'AWS::Lambda::Function', 'vpc0fedcba9876543210');
-    assert.equal(fn.MemorySize, 1792);
-    assert.equal(fn.Timeout, 300);
+    assert.deepEqual({ memory: fn.MemorySize, timeout: fn.Timeout }, sizeOf(sizeProber(1500, 300)));
+    assert.deepEqual(sizeOf(sizeProber(1500, 300)), { memory: 1024, timeout: 300 });
+  });
+
+  it('a VPC with 2 shards: two schedules invoking the same prober, events shard 0 and 1 of 2', () => {
+    const schedules = Object.entries(template.findResources('AWS::Scheduler::Schedule'))
+      .filter(([id]) => id.includes('vpc0fedcba9876543210'))
+      .map(([, r]) => r.Properties as { Target: { Arn: unknown; Input: string } });
+    const fnId = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) =>
+      id.includes('vpc0fedcba9876543210'),
+    )!;
+    assert.deepEqual(
+      schedules.map((s) => s.Target.Arn),
+      [getAtt(fnId), getAtt(fnId)],
+    );
+    assert.deepEqual(
+      schedules.map((s) => JSON.parse(s.Target.Input)).sort((a, b) => a.shard - b.shard),
+      [0, 1].map((shard) => ({
+        kind: 'port22.scheduled-check',
+        vpcId: 'vpc-0fedcba9876543210',
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+        shard,
+        shards: 2,
+      })),
+    );
+  });
+
+  it('shards default to one per 500 expected instances: 3000 instances → 6 schedules', () => {
+    const { stack } = synthStack({ ...exampleConfig, vpcs: [{ ...second, shards: undefined }] });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::Scheduler::Schedule', 6);
+    const shards = Object.values(t.findResources('AWS::Scheduler::Schedule')).map(
+      (r) => JSON.parse(r.Properties.Target.Input).shard,
+    );
+    assert.deepEqual(shards.sort(), [0, 1, 2, 3, 4, 5]);
+    const fn = properties(t, 'AWS::Lambda::Function', 'vpc0fedcba9876543210');
+    assert.deepEqual({ memory: fn.MemorySize, timeout: fn.Timeout }, sizeOf(sizeProber(500, 300)));
   });
 
   it('each security group reaches only its own VPC CIDRs (IPv4 and IPv6) on every monitored port', () => {

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadInventoryDir } from '../../../lambda/adapters/local/inventory-dir.ts';
-import { checkInputFor, DEADLINE_MARGIN_MS, parseHandlerConfig } from '../../../lambda/handlers/check.ts';
+import {
+  checkInputFor,
+  DEADLINE_MARGIN_MS,
+  eventShard,
+  handler,
+  parseHandlerConfig,
+} from '../../../lambda/handlers/check.ts';
 import { lambdaEniLocator } from '../../../lambda/wiring.ts';
 
 const root = new URL('../../../', import.meta.url).pathname;
@@ -63,5 +69,46 @@ describe('prober handler', () => {
     assert.deepEqual(parseHandlerConfig(undefined), {});
     assert.throws(() => parseHandlerConfig('[1]'), /not a JSON object/);
     assert.throws(() => parseHandlerConfig('{'), SyntaxError);
+  });
+
+  // The shard fields of the scheduled event: both or neither; anything else fails the invocation.
+  const shardEvents: Array<
+    [string, { shard?: unknown; shards?: unknown }, { shard: number; shards: number } | RegExp]
+  > = [
+    ['no shard fields: the whole VPC (events from before sharding)', {}, { shard: 0, shards: 1 }],
+    ['shard 2 of 3', { shard: 2, shards: 3 }, { shard: 2, shards: 3 }],
+    ['shard without shards', { shard: 1 }, /shards must be a whole number from 1 to 100, got undefined/],
+    ['shards without shard', { shards: 4 }, /shard must be a whole number from 0 to 3, got undefined/],
+    ['shard past the count', { shard: 3, shards: 3 }, /shard must be a whole number from 0 to 2, got 3/],
+    ['shards as a string', { shard: 0, shards: '2' }, /shards must be a whole number from 1 to 100, got "2"/],
+    ['zero shards', { shard: 0, shards: 0 }, /shards must be a whole number/],
+  ];
+  for (const [name, fields, expected] of shardEvents) {
+    it(`scheduled event: ${name}`, () => {
+      const event = { kind: 'port22.scheduled-check', vpcId: 'vpc-0b22c0ffee0000001', ...fields };
+      if (expected instanceof RegExp) assert.throws(() => eventShard(event), expected);
+      else assert.deepEqual(eventShard(event), expected);
+    });
+  }
+
+  it('a bad shard is logged as an error and fails the invocation before any AWS call', async (t) => {
+    // Powertools writes ERROR lines to stderr (its own Console over process.stdout/stderr).
+    const lines: string[] = [];
+    for (const stream of [process.stdout, process.stderr]) {
+      const write = stream.write.bind(stream);
+      t.mock.method(stream, 'write', (chunk: string | Uint8Array, ...rest: never[]) => {
+        lines.push(String(chunk));
+        return String(chunk).includes('"check rejected"') ? true : write(chunk, ...rest);
+      });
+    }
+    await assert.rejects(
+      handler({ kind: 'port22.scheduled-check', shard: 5, shards: 2 }, context(60_000)),
+      /bad scheduled event: shard must be a whole number from 0 to 1, got 5/,
+    );
+    const logged = lines.map((l) => l.trim()).filter((l) => l.includes('"check rejected"'));
+    assert.equal(logged.length, 1, lines.join(''));
+    const entry = JSON.parse(logged[0]!);
+    assert.equal(entry.level, 'ERROR');
+    assert.match(entry.error, /shard must be a whole number from 0 to 1, got 5/);
   });
 });
