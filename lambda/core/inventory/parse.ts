@@ -62,6 +62,7 @@ const eniAttachment = { DeviceIndex: optNum, Status: optStr, AttachmentId: optSt
 const instance = object({
   InstanceId: str,
   InstanceType: optStr,
+  ImageId: optStr,
   State: object({ Name: optStr, Code: optNum }).optional(),
   SubnetId: optStr,
   VpcId: optStr,

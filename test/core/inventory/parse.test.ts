@@ -102,6 +102,18 @@ describe('inventory parser', () => {
     );
     assert.deepEqual(inv.prefixLists.get('pl-1'), [{ Cidr: '198.51.100.0/24' }]);
   });
+  it('keeps the instance fields the pipeline reads (zod drops keys the schema does not name)', () => {
+    const instance = {
+      InstanceId: 'i-1',
+      InstanceType: 't3.micro',
+      ImageId: 'ami-1',
+      Tags: [{ Key: 'Name', Value: 'web' }],
+    };
+    const inv = parseInventory({
+      documents: { ...required, 'describe-instances.json': { Reservations: [{ Instances: [instance] }] } },
+    });
+    assert.deepEqual(inv.instances[0], instance);
+  });
   it('a bad prefix-list entries file is named by its path', () => {
     assert.throws(
       () =>
