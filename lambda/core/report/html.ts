@@ -7,6 +7,7 @@
  * taken from the report is escaped, and a Content-Security-Policy forbids scripts and every remote fetch:
  * even a mistake in escaping could neither run code nor call home when the file is opened.
  */
+import { consoleHost } from '../alerts/render.ts';
 import { CATALOGUE } from '../diagnose/catalogue.ts';
 import type { Evidence, Severity } from '../diagnose/types.ts';
 import type { ProbePhases } from '../probe/types.ts';
@@ -106,7 +107,7 @@ function stepHtml(step: string): string {
 
 function consoleLink(instanceId: string, region: string | undefined): string {
   if (region === undefined) return `<code>${escapeHtml(instanceId)}</code>`;
-  const url = `https://console.aws.amazon.com/ec2/home?region=${encodeURIComponent(region)}#InstanceDetails:instanceId=${encodeURIComponent(instanceId)}`;
+  const url = `${consoleHost(region)}/ec2/home?region=${encodeURIComponent(region)}#InstanceDetails:instanceId=${encodeURIComponent(instanceId)}`;
   return `<a href="${escapeHtml(url)}"><code>${escapeHtml(instanceId)}</code></a>`;
 }
 

@@ -126,9 +126,12 @@ describe('renderHtmlReport', () => {
   it('links instances to the EC2 console when a region is given, and the dashboard', () => {
     assert.ok(
       html.includes(
-        'href="https://console.aws.amazon.com/ec2/home?region=us-east-1#InstanceDetails:instanceId=i-0a1b2c3d4e5f60002"',
+        'href="https://us-east-1.console.aws.amazon.com/ec2/home?region=us-east-1#InstanceDetails:instanceId=i-0a1b2c3d4e5f60002"',
       ),
     );
+    // The console of the region's partition, as in the alert e-mails.
+    const china = renderHtmlReport(report, { generatedAt: AT, region: 'cn-north-1' });
+    assert.ok(china.includes('href="https://cn-north-1.console.amazonaws.cn/ec2/home?region=cn-north-1#'));
     assert.match(
       html,
       /<a href="https:\/\/console\.aws\.amazon\.com\/cloudwatch\/[^"]+">Open the CloudWatch dashboard/,
