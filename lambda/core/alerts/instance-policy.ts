@@ -31,8 +31,6 @@ const ANSWERED: ReadonlySet<DiagnosisCode> = new Set<DiagnosisCode>([
 
 const NOT_FAILING: ReadonlySet<DiagnosisCode> = new Set<DiagnosisCode>(['HEALTHY', 'EXPECTED_CLOSED']);
 
-/** The code announced for an expect=closed instance that answers. */
-export const UNEXPECTEDLY_OPEN = 'UNEXPECTEDLY_OPEN';
 
 export function isFailure(code: DiagnosisCode, expect: 'open' | 'closed'): boolean {
   return expect === 'closed' ? ANSWERED.has(code) : !NOT_FAILING.has(code);
@@ -102,8 +100,8 @@ export function decideInstance(
   }
 
   const announced = prev?.announcedDown;
-  const threshold = tags.expect === 'closed' ? 1 : config.failuresBeforeAlert;
-  const announceAs = tags.expect === 'closed' ? UNEXPECTEDLY_OPEN : code;
+  // The code announced for an expect=closed instance that answers is the finding, not the diagnosis.
+  const announceAs = tags.expect === 'closed' ? ('UNEXPECTEDLY_OPEN' as const) : code;
   const outage = {
     ...base,
     severity: tags.expect === 'closed' ? ('critical' as const) : obs.diagnosis.severity,
@@ -116,28 +114,27 @@ export function decideInstance(
     consecutiveFailures,
     ...(failingSince ? { failingSince } : {}),
   };
-  const announcedCode = (c: string) => (c === UNEXPECTEDLY_OPEN ? 'UNEXPECTEDLY_OPEN' : (c as DiagnosisCode));
 
-  if (failing && consecutiveFailures >= threshold) {
+  if (isConfirmedFailure(next, tags.expect, config)) {
     if (announced === undefined) {
       if (!tags.group) {
         alerts.push({
           ...outage,
           kind: tags.expect === 'closed' ? 'security' : 'alert',
-          code: announcedCode(announceAs),
+          code: announceAs,
         });
         next.announcedDown = announceAs;
         next.lastDownNoticeAt = at;
       }
     } else if (announced !== announceAs) {
-      alerts.push({ ...outage, kind: 'update', code: announcedCode(announceAs), previousCode: announced });
+      alerts.push({ ...outage, kind: 'update', code: announceAs, previousCode: announced });
       next.announcedDown = announceAs;
       next.lastDownNoticeAt = at;
     } else if (
       config.reminderIntervalMs > 0 &&
       now.getTime() - Date.parse(prev?.lastDownNoticeAt ?? at) >= config.reminderIntervalMs
     ) {
-      alerts.push({ ...outage, kind: 'reminder', code: announcedCode(announceAs) });
+      alerts.push({ ...outage, kind: 'reminder', code: announceAs });
       next.lastDownNoticeAt = at;
     }
   } else if (!failing && announced !== undefined) {
