@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { plannedQueries } from '../lambda/adapters/aws/host-signals.ts';
 import { DEFAULT_CONCURRENCY } from '../lambda/adapters/net/fanout.ts';
-import { probe } from '../lambda/adapters/net/prober.ts';
+import { DEFAULT_TIMEOUTS, probe } from '../lambda/adapters/net/prober.ts';
+import { defaultShards } from '../lib/config.ts';
 import { sizeProber } from '../lib/prober-function.ts';
 import { startEndpoints, stopEndpoints } from './fanout-endpoints.ts';
 import { emitBenchResult } from './result.ts';
@@ -133,15 +134,15 @@ export const PRICES = {
 
 /** Every figure that is not a price or a measurement. */
 export const ASSUMPTIONS = {
-  /** One VPC, so one prober function and one invocation per run. */
+  /** One VPC: one prober function, invoked once per shard and run (the stack's default shard count). */
   vpcs: 1,
   /** Cold start, EC2 describe-* calls, one BatchGetItem page per 100 instances, EMF flush. */
   fixedRunSeconds: 3,
   /** Per instance: its share of paginated API calls and of the state PutItem calls, run 8 at a time. */
   perInstanceApiSeconds: 0.005,
-  /** Instances whose probe times out at the connect deadline (3 s) in an average run. */
+  /** Instances whose probe times out at the connect deadline in an average run. */
   failingFraction: 0.05,
-  connectDeadlineSeconds: 3,
+  connectDeadlineSeconds: DEFAULT_TIMEOUTS.connectMs / 1000,
   /** Lambda allocates CPU in proportion to memory; 1,769 MB is one vCPU (AWS Lambda Developer Guide, "memory"). */
   mbPerVcpu: 1769,
   /** Without --measure: client CPU per healthy probe, and its latency inside a VPC. */
@@ -170,7 +171,7 @@ export const ASSUMPTIONS = {
   alarmMetrics: 4,
   /** The SNS topic's customer managed key (each yearly rotation adds $1/month; not counted). */
   kmsKeys: 1,
-  /** Logs per run: START/END/REPORT and EMF documents, plus per-instance lines (as docs/stack.md). */
+  /** Logs per invocation: START/END/REPORT and EMF documents, plus per-instance lines (as docs/stack.md). */
   logBytesPerRun: 4096,
   /** With 30-day retention about one month of logs is stored at any time (billed compressed; raw size taken). */
   logBytesPerInstance: 1536,
@@ -225,6 +226,7 @@ export interface LineItem {
 
 export interface FleetCost {
   instances: number;
+  shards: number;
   memoryMb: number;
   runSeconds: number;
   items: LineItem[];
@@ -238,30 +240,40 @@ function metricMonths(series: number): number {
   return first * PRICES.customMetric.usd + Math.max(0, series - 10_000) * PRICES.customMetricOver10k.usd;
 }
 
-/** One fleet's month: the run's duration from the probe cost, then every billed line. */
+/**
+ * One fleet's month: the stack's default shards (one invocation each per run, sized like the stack sizes
+ * them for one shard's share), a shard's run time from the probe cost, then every billed line.
+ */
 export function fleetCost(instances: number, probeCost: ProbeCost, pathsPerInstance: number): FleetCost {
   const a = ASSUMPTIONS;
   const runs = RUNS_PER_MONTH * a.vpcs;
-  const { memoryMb } = sizeProber(instances, scheduleMinutes * 60);
+  const shards = defaultShards(instances);
+  const perShard = Math.ceil(instances / shards);
+  const invocations = runs * shards;
+  const { memoryMb } = sizeProber(perShard, scheduleMinutes * 60);
   const vcpu = Math.min(1, memoryMb / a.mbPerVcpu);
-  // A run is bound by the CPU of its key exchanges or by waves of DEFAULT_CONCURRENCY probes, whichever is
-  // longer; the timeouts of failing probes overlap within a wave.
-  const cpuBound = (instances * probeCost.cpuMs) / 1000 / vcpu;
-  const latencyBound = (Math.ceil(instances / DEFAULT_CONCURRENCY) * probeCost.wallMs) / 1000;
-  const failing = Math.ceil(instances * a.failingFraction);
+  // A shard's run is bound by the CPU of its key exchanges or by waves of DEFAULT_CONCURRENCY probes,
+  // whichever is longer; the timeouts of failing probes overlap within a wave.
+  const cpuBound = (perShard * probeCost.cpuMs) / 1000 / vcpu;
+  const latencyBound = (Math.ceil(perShard / DEFAULT_CONCURRENCY) * probeCost.wallMs) / 1000;
+  const failing = Math.ceil(perShard * a.failingFraction);
   const timeouts = Math.ceil(failing / DEFAULT_CONCURRENCY) * a.connectDeadlineSeconds;
   const runSeconds =
-    a.fixedRunSeconds + instances * a.perInstanceApiSeconds + Math.max(cpuBound, latencyBound) + timeouts;
+    a.fixedRunSeconds + perShard * a.perInstanceApiSeconds + Math.max(cpuBound, latencyBound) + timeouts;
 
-  const logGb = (runs * (a.logBytesPerRun + instances * a.logBytesPerInstance)) / 1e9;
+  const logGb = (invocations * a.logBytesPerRun + runs * instances * a.logBytesPerInstance) / 1e9;
   const alerts = instances * a.alertsPerInstance;
   const items: LineItem[] = [
     {
-      item: `Lambda arm64 duration (${memoryMb} MB × ${runSeconds.toFixed(1)} s × ${runs} runs)`,
-      usd: runs * runSeconds * (memoryMb / 1024) * PRICES.lambdaArmGbSecond.usd,
+      item: `Lambda arm64 duration (${memoryMb} MB × ${runSeconds.toFixed(1)} s × ${invocations} invocations)`,
+      usd: invocations * runSeconds * (memoryMb / 1024) * PRICES.lambdaArmGbSecond.usd,
       inTotal: true,
     },
-    { item: `Lambda requests (${runs})`, usd: runs * PRICES.lambdaRequest.usd, inTotal: true },
+    {
+      item: `Lambda requests (one per shard and run)`,
+      usd: invocations * PRICES.lambdaRequest.usd,
+      inTotal: true,
+    },
     {
       item: `DynamoDB on demand (${a.readUnitsPerInstance} RRU + ${a.writeUnitsPerInstance} WRU per instance-run)`,
       usd:
@@ -314,6 +326,7 @@ export function fleetCost(instances: number, probeCost: ProbeCost, pathsPerInsta
   const optional = items.filter((i) => !i.inTotal).reduce((sum, i) => sum + i.usd, 0);
   return {
     instances,
+    shards,
     memoryMb,
     runSeconds,
     items,
@@ -361,7 +374,7 @@ async function main(): Promise<void> {
   console.log(`probe cost ${probeCost.note}\n`);
   const header = ['', ...fleets.map((f) => `${f.instances.toLocaleString('en-US')} instances`)];
   const itemRows = fleets[0]!.items.map((_, i) => [
-    fleets[0]!.items[i]!.item.replace(/\(\d+ MB × [\d.]+ s × /, '(memory × run time × ').replace(
+    fleets[0]!.items[i]!.item.replace(/\(\d+ MB × [\d.]+ s × \d+ /, '(memory × run time × ').replace(
       /\([\d.]+ GB ingested/,
       '(ingested',
     ),
@@ -369,7 +382,10 @@ async function main(): Promise<void> {
   ]);
   const rows = [
     header,
-    ['prober memory / run time', ...fleets.map((f) => `${f.memoryMb} MB / ${f.runSeconds.toFixed(1)} s`)],
+    [
+      'shards × prober memory / run time',
+      ...fleets.map((f) => `${f.shards} × ${f.memoryMb} MB / ${f.runSeconds.toFixed(1)} s`),
+    ],
     ...itemRows,
     ['port22 total (default)', ...fleets.map((f) => usd(f.port22))],
     ['port22 total with per-instance metrics', ...fleets.map((f) => usd(f.port22WithPerInstanceMetrics))],
