@@ -14,7 +14,7 @@ import {
   type Inventory,
   indexInventory,
   type Subnet,
-  tagValue,
+  sshPortOf,
 } from '../inventory/model.ts';
 import {
   AddressSet,
@@ -535,13 +535,6 @@ function evaluateTargetSubnet(
     path: path.kind,
   });
   return { returnRoute, acls };
-}
-
-/** The SSH port of an instance: its `port22:port` tag, else the analysis default. */
-export function sshPortOf(instance: Instance, fallback: number): number {
-  const tag = tagValue(instance.Tags, 'port22:port');
-  const n = tag === undefined ? Number.NaN : Number(tag);
-  return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : fallback;
 }
 
 /** `internet` plus every other instance in the same VPC as `instance` (the default sources). */

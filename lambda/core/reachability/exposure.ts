@@ -13,7 +13,7 @@
  * allow the port from every public address. The default ACL allows everything by design and says
  * nothing about intent, so it is not reported.
  */
-import { tagValue } from '../inventory/model.ts';
+import { sshPortOf } from '../inventory/model.ts';
 import { type IpFamily, publicAddresses } from '../net/cidr.ts';
 import type { AnalysisContext } from './evaluation.ts';
 import { aclAllowedAddresses } from './network-acl-evaluator.ts';
@@ -21,11 +21,6 @@ import { addressesAllowedByGroup } from './security-group-evaluator.ts';
 import type { ExposureFinding } from './types.ts';
 
 const FAMILY_NAME: Record<IpFamily, string> = { ipv4: 'IPv4', ipv6: 'IPv6' };
-
-function portOf(tags: Parameters<typeof tagValue>[0], fallback: number): number {
-  const n = Number(tagValue(tags, 'port22:port'));
-  return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : fallback;
-}
 
 export function auditExposure(ctx: AnalysisContext, defaultPort: number): ExposureFinding[] {
   const { index } = ctx;
@@ -37,7 +32,7 @@ export function auditExposure(ctx: AnalysisContext, defaultPort: number): Exposu
   const portsBySubnet = new Map<string, Set<number>>();
   const portsOf = new Map<string, number>();
   for (const i of index.inventory.instances) {
-    if (i.State?.Name !== 'terminated') portsOf.set(i.InstanceId, portOf(i.Tags, defaultPort));
+    if (i.State?.Name !== 'terminated') portsOf.set(i.InstanceId, sshPortOf(i, defaultPort));
   }
   const note = (lists: Map<string, string[]>, ports: Map<string, Set<number>>, key: string, id: string) => {
     const port = portsOf.get(id) ?? defaultPort;
