@@ -12,13 +12,13 @@
  * serves until its stdin closes. startEndpoints and stopEndpoints are the parent's side of that protocol.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import ssh2, { type Connection } from 'ssh2';
+import { sshHostKey } from '../lab/zoo.ts';
 
-const { Server: SshServer, utils: sshUtils } = ssh2;
+const { Server: SshServer } = ssh2;
 
 export const ENDPOINT_KINDS = ['healthy', 'refused', 'closed-before-ident', 'ident-timeout'] as const;
 export type EndpointKind = (typeof ENDPOINT_KINDS)[number];
@@ -71,11 +71,7 @@ async function main(): Promise<void> {
   const firstPort = Number(process.argv[3] ?? 2222);
 
   // One ssh2 server does every healthy key exchange; each healthy listener hands it its sockets.
-  const hostKey = sshUtils.generateKeyPairSync('ed25519').private;
-  const parsed = sshUtils.parseKey(hostKey);
-  const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (key === undefined || key instanceof Error) throw new Error('bad generated host key');
-  const hostKeyFingerprint = `SHA256:${createHash('sha256').update(key.getPublicSSH()).digest('base64').replace(/=+$/, '')}`;
+  const { hostKey, fingerprint: hostKeyFingerprint } = sshHostKey();
   const ssh = new SshServer(
     { hostKeys: [hostKey], ident: 'OpenSSH_9.6p1 port22-bench' },
     (client: Connection) => {

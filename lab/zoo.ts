@@ -6,9 +6,10 @@
  * Every server tolerates the client vanishing at any moment, and `close()` destroys every open socket and
  * clears every timer it armed.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, isIPv4, type Server as NetServer, type Socket } from 'node:net';
 import ssh2, { type Connection } from 'ssh2';
+import { openSshSha256Fingerprint } from '../lambda/core/probe/fingerprint.ts';
 
 // ssh2 is CommonJS without named-export hints: take the classes off the default export.
 const { Server: SshServer, utils: sshUtils } = ssh2;
@@ -196,12 +197,19 @@ type Behaviour = (socket: Socket, clock: Clock, opts: ZooOptions) => void;
 
 // ── ssh2 kinds ────────────────────────────────────────────────────────────────────────────────────────
 
-function makeSshServer(kind: ZooKind, opts: ZooOptions): { server: SshServer; fingerprint: string } {
-  const hostKey = opts.hostKey ?? sshUtils.generateKeyPairSync('ed25519').private;
+/** A host key for an ssh2 `Server` (`hostKey`, or a fresh ed25519 key) and its OpenSSH fingerprint. */
+export function sshHostKey(hostKey: string | Buffer = sshUtils.generateKeyPairSync('ed25519').private): {
+  hostKey: string | Buffer;
+  fingerprint: string;
+} {
   const parsed = sshUtils.parseKey(hostKey);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (key === undefined || key instanceof Error) throw new Error(`zoo: bad host key: ${String(key)}`);
-  const fingerprint = `SHA256:${createHash('sha256').update(key.getPublicSSH()).digest('base64').replace(/=+$/, '')}`;
+  if (key === undefined || key instanceof Error) throw new Error(`bad host key: ${String(key)}`);
+  return { hostKey, fingerprint: openSshSha256Fingerprint(key.getPublicSSH()) };
+}
+
+function makeSshServer(kind: ZooKind, opts: ZooOptions): { server: SshServer; fingerprint: string } {
+  const { hostKey, fingerprint } = sshHostKey(opts.hostKey);
   const server = new SshServer(
     {
       hostKeys: [hostKey],
