@@ -78,7 +78,7 @@ export interface AlertPolicyConfig {
   readonly reminderIntervalMs: number;
   /** Minimum healthy members of an HA group when no member has a `port22:group-min` tag. @default 1 */
   readonly groupMinimumHealthy: number;
-  /** How long state outlives the last check (DynamoDB TTL). @default 30 days */
+  /** How long state outlives the last check (DynamoDB TTL), so a stop/start keeps the host key. @default 30 days */
   readonly stateTtlSeconds: number;
 }
 

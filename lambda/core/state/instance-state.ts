@@ -100,11 +100,8 @@ export interface GroupState {
   ttl: number;
 }
 
-/** Default: remember an instance 30 days after its last check, so a stop/start keeps its host key. */
-export const DEFAULT_STATE_TTL_SECONDS = 30 * 24 * 3600;
-
 /** The DynamoDB TTL value: epoch seconds (DynamoDB ignores TTL attributes in milliseconds). */
-export function expiryEpochSeconds(now: Date, ttlSeconds = DEFAULT_STATE_TTL_SECONDS): number {
+export function expiryEpochSeconds(now: Date, ttlSeconds: number): number {
   return Math.floor(now.getTime() / 1000) + ttlSeconds;
 }
 
