@@ -282,18 +282,15 @@ describe('Port22Stack with the example configuration', () => {
         Resource: getAtt(ids.queue!),
       },
     ]);
-    assert.deepEqual([...EC2_READ_ACTIONS].sort(), [
-      'ec2:DescribeInstanceStatus',
-      'ec2:DescribeInstances',
-      'ec2:DescribeManagedPrefixLists',
-      'ec2:DescribeNetworkAcls',
-      'ec2:DescribeNetworkInterfaces',
-      'ec2:DescribeRouteTables',
-      'ec2:DescribeSecurityGroups',
-      'ec2:DescribeSubnets',
-      'ec2:DescribeVpcs',
-      'ec2:GetManagedPrefixListEntries',
-    ]);
+    // Exactly the EC2 calls the adapters import (paginators and commands from @aws-sdk/client-ec2).
+    const ec2Calls = new Set<string>();
+    for (const file of ['ec2-inventory.ts', 'host-signals.ts']) {
+      const source = readFileSync(new URL(`../../lambda/adapters/aws/${file}`, import.meta.url), 'utf8');
+      const names = /import \{([^}]*)\} from '@aws-sdk\/client-ec2'/.exec(source)?.[1] ?? '';
+      for (const m of names.matchAll(/\b(?:paginate(\w+)|(\w+)Command)\b/g))
+        ec2Calls.add(`ec2:${m[1] ?? m[2]}`);
+    }
+    assert.deepEqual([...EC2_READ_ACTIONS].sort(), [...ec2Calls].sort());
     assert.doesNotMatch(
       JSON.stringify(template.toJSON()),
       /PutMetricData|"Action":"\*"|dynamodb:\*|sns:\*|kms:\*"\]/,
