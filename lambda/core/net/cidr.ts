@@ -160,14 +160,6 @@ export function formatCidr(c: Cidr): string {
   return `${formatAddress({ family: c.family, value: c.first })}/${c.prefix}`;
 }
 
-export function cidrContains(c: Cidr, a: IpAddress): boolean {
-  return c.family === a.family && a.value >= c.first && a.value <= c.last;
-}
-
-export function cidrOverlaps(a: Cidr, b: Cidr): boolean {
-  return a.family === b.family && a.first <= b.last && b.first <= a.last;
-}
-
 function maxBig(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
 }
@@ -449,8 +441,4 @@ const PUBLIC: Readonly<Record<IpFamily, AddressSet>> = {
 /** Every address an internet host can have, for `family`. */
 export function publicAddresses(family: IpFamily): AddressSet {
   return PUBLIC[family];
-}
-
-export function isPublicAddress(a: IpAddress): boolean {
-  return PUBLIC[a.family].has(a.value);
 }

@@ -54,7 +54,6 @@ interface Allowance {
   readonly addresses: AddressSet;
   readonly groupRefs: ReadonlySet<string>;
   readonly rules: readonly CompiledRule[];
-  readonly missingGroups: readonly string[];
   /** The boundaries of every rule's addresses: each cell between them matches the same rules. */
   readonly cuts: readonly bigint[];
 }
@@ -119,9 +118,7 @@ function allowanceFor(
     let addresses = AddressSet.empty(family);
     const refs = new Set<string>();
     const rules: CompiledRule[] = [];
-    const missing: string[] = [];
     for (const g of groups.ids) {
-      if (!ctx.index.securityGroups.has(g)) missing.push(g);
       for (const r of compileRules(ctx, g, direction, family)) {
         if (port < r.ports.from || port > r.ports.to) continue;
         rules.push(r);
@@ -130,7 +127,7 @@ function allowanceFor(
       }
     }
     const cuts = ruleBoundaries(rules.flatMap((r) => r.addresses.intervals));
-    return { addresses, groupRefs: refs, rules, missingGroups: missing, cuts };
+    return { addresses, groupRefs: refs, rules, cuts };
   });
 }
 
