@@ -214,7 +214,7 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
 
   // ── select targets ──────────────────────────────────────────────────────────────────────────────
   const shard = { shard: input.shard ?? WHOLE_FLEET.shard, shards: input.shards ?? WHOLE_FLEET.shards };
-  const targets = selectShard(selectTargets(inventory, { ...input.targets, port: input.port ?? 22 }), shard);
+  const targets = selectShard(selectTargets(index, { ...input.targets, port: input.port ?? 22 }), shard);
   const checked: Checked[] = targets.map((target) => ({ target, sourceVerdicts: [], changes: [] }));
 
   // ── analyse ─────────────────────────────────────────────────────────────────────────────────────

@@ -4,8 +4,7 @@
  * of the inventory — that side's groups, ACL and route table too. This is what state remembers at the last
  * healthy check, so a later failure can name what changed since (path-config.ts diffs two snapshots).
  */
-import type { Inventory, InventoryIndex, NetworkAcl, RouteTable, SecurityGroup } from '../inventory/model.ts';
-import { indexInventory } from '../inventory/model.ts';
+import type { InventoryIndex, NetworkAcl, RouteTable, SecurityGroup } from '../inventory/model.ts';
 import { type PathSnapshot, snapshotPathConfig } from './path-config.ts';
 
 function eniFor(index: InventoryIndex, spec: string | undefined) {
@@ -20,11 +19,10 @@ function eniFor(index: InventoryIndex, spec: string | undefined) {
  * `sourceSpec` adds the source side when it names an ENI or instance (`eni-…`, `i-…`).
  */
 export function snapshotPath(
-  inventory: Inventory | InventoryIndex,
+  index: InventoryIndex,
   instanceId: string,
   sourceSpec?: string,
 ): PathSnapshot | undefined {
-  const index = 'primaryEniByInstance' in inventory ? inventory : indexInventory(inventory);
   const target = index.primaryEniByInstance.get(instanceId);
   if (target === undefined) return undefined;
   const ends = [target, eniFor(index, sourceSpec)].filter((e) => e !== undefined);

@@ -3,7 +3,7 @@
  * `port22:monitor` (`true`/`false`, else the configured default), the configured tag filters, `port22:port`
  * (a non-22 sshd), `port22:expect` (`closed` for port knocking or hosts shut on purpose).
  */
-import { type Instance, type Inventory, indexInventory, tagValue } from '../inventory/model.ts';
+import { type Instance, type InventoryIndex, tagValue } from '../inventory/model.ts';
 
 export interface TagFilter {
   readonly key: string;
@@ -50,11 +50,13 @@ function monitored(instance: Instance, selection: TargetSelection): boolean {
   });
 }
 
-/** The monitored instances in inventory order. Terminated instances are gone and never selected. */
-export function selectTargets(inventory: Inventory, selection: TargetSelection = {}): SelectedTarget[] {
-  const index = indexInventory(inventory);
+/**
+ * The monitored instances in inventory order. Terminated instances are gone and never selected. Takes the
+ * index the run already built (its primary ENIs), rather than indexing the inventory again.
+ */
+export function selectTargets(index: InventoryIndex, selection: TargetSelection = {}): SelectedTarget[] {
   const out: SelectedTarget[] = [];
-  for (const instance of inventory.instances) {
+  for (const instance of index.inventory.instances) {
     if (instance.State?.Name === 'terminated' || !monitored(instance, selection)) continue;
     const eni = index.primaryEniByInstance.get(instance.InstanceId);
     const tags: Record<string, string> = {};
