@@ -182,7 +182,7 @@ class ProbeRun {
     this.startPhase('kex', this.limits.kexMs);
     const client = new Client();
     this.client = client;
-    client.on('error', (err: Error & { level?: string; code?: string | number }) => this.onClientError(err));
+    client.on('error', (err: Error & { code?: string | number }) => this.onClientError(err));
     client.on('close', () => this.onPeerClosed());
     client.on('handshake', (negotiated: Ssh2Negotiated) => this.onHandshake(negotiated));
     client.on('ready', () => {
@@ -276,14 +276,13 @@ class ProbeRun {
     }
   }
 
-  private onClientError(err: Error & { level?: string; code?: string | number }): void {
+  private onClientError(err: Error & { code?: string | number }): void {
     if (this.settled) return;
     if (this.phase === 'auth') {
       this.finish('ok', `authentication methods not learned: ${err.message}`);
       return;
     }
     const end: KexEnd = { kind: 'error', message: err.message };
-    if (err.level !== undefined) end.level = err.level;
     if (err.code !== undefined) end.code = err.code;
     this.finishKex(end);
   }

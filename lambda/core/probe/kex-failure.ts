@@ -7,7 +7,7 @@ import type { OfferedAlgorithms, ProbeOutcome } from './types.ts';
 
 /** What the transport saw: an error from the SSH client library, or the connection going away. */
 export type KexEnd =
-  | { kind: 'error'; message: string; level?: string; code?: string | number }
+  | { kind: 'error'; message: string; code?: string | number }
   | { kind: 'closed' }
   | { kind: 'reset'; code?: string };
 
