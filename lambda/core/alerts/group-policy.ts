@@ -70,20 +70,19 @@ export function decideGroup(
   if (prev?.lastAlert) next.lastAlert = prev.lastAlert;
   if (belowMinimum && prev?.lastDownNoticeAt) next.lastDownNoticeAt = prev.lastDownNoticeAt;
 
+  const label = ({ instanceId, name }: InstanceObservation) =>
+    name ? `${instanceId} (${name})` : instanceId;
   const summary: GroupSummary = {
     group: membership.group,
     healthy,
     members: membership.members.length,
     minimum: membership.minimum,
-    unhealthyMembers: unhealthy.map(
-      (m) =>
-        `${m.observation.instanceId}${m.observation.name ? ` (${m.observation.name})` : ''}: ${m.state.diagnosis}`,
-    ),
+    unhealthyMembers: unhealthy.map((m) => `${label(m.observation)}: ${m.state.diagnosis}`),
   };
   const evidence = unhealthy.map((m) => ({
     kind: 'probe' as const,
     code: m.state.diagnosis,
-    detail: `${m.observation.instanceId}${m.observation.name ? ` (${m.observation.name})` : ''}: ${m.observation.diagnosis.summary}`,
+    detail: `${label(m.observation)}: ${m.observation.diagnosis.summary}`,
     resourceId: m.observation.instanceId,
   }));
   const base = { at, group: summary, changes: [], evidence };
