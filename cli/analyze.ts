@@ -29,7 +29,11 @@ function verdictLine(v: Verdict): string {
 export function formatReport(report: AnalysisReport): string {
   const lines: string[] = [];
   const byInstance = new Map<string, Verdict[]>();
-  for (const v of report.verdicts) byInstance.set(v.instanceId, [...(byInstance.get(v.instanceId) ?? []), v]);
+  for (const v of report.verdicts) {
+    const list = byInstance.get(v.instanceId);
+    if (list) list.push(v);
+    else byInstance.set(v.instanceId, [v]);
+  }
   for (const [id, verdicts] of byInstance) {
     lines.push(id);
     for (const v of verdicts) {
