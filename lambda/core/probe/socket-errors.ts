@@ -15,8 +15,11 @@ const RESET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 // A name that does not resolve: no route to anything, the closest outcome the table has.
 const NAME_RESOLUTION = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA']);
 
-/** The outcome for an OS error `code` (`ECONNREFUSED`, …) raised during `phase`. */
-export function outcomeForSocketError(phase: ProbePhase, code: string | undefined): ProbeOutcome {
+/**
+ * The outcome for an OS error `code` (`ECONNREFUSED`, …) raised before the server identified itself. Later
+ * errors are key-exchange ends (kex-failure.ts) or, once key exchange is done, still `ok`.
+ */
+export function outcomeForSocketError(phase: 'connect' | 'ident', code: string | undefined): ProbeOutcome {
   if (code !== undefined && UNREACHABLE.has(code)) return 'unreachable';
   if (code !== undefined && NAME_RESOLUTION.has(code)) return 'unreachable';
   switch (phase) {
@@ -30,12 +33,6 @@ export function outcomeForSocketError(phase: ProbePhase, code: string | undefine
     case 'ident':
       if (code === 'ETIMEDOUT') return 'ident-timeout';
       return 'reset-before-ident';
-    case 'kex':
-      if (code === 'ETIMEDOUT') return 'kex-timeout';
-      return 'closed-during-kex';
-    case 'auth':
-      // Key exchange finished: SSH works; only the method list is missing (reported in `detail`).
-      return 'ok';
   }
 }
 
