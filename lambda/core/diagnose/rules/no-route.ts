@@ -1,19 +1,5 @@
-import { probeEvidence } from '../evidence.ts';
 import type { Rule } from '../input.ts';
-import { pathBlocked } from './path-blockers.ts';
+import { proberPathBlocked } from './path-blockers.ts';
 
-/**
- * On the prober's own path. A missing or blackhole route explains a timeout, or an ICMP unreachable from a router. Any other outcome proves
- * packets got through, so the static verdict is stale and this rule stays silent. Without a probe, the
- * prober's path is judged on its configuration alone.
- */
-export const noRoute: Rule = (input) => {
-  const { probe, proberVerdict } = input;
-  if (proberVerdict === undefined) return undefined;
-  if (probe !== undefined && probe.outcome !== 'timeout' && probe.outcome !== 'unreachable') return undefined;
-  const verdict = pathBlocked('route', [proberVerdict], input);
-  if (verdict === undefined) return undefined;
-  return probe === undefined
-    ? verdict
-    : { ...verdict, evidence: [probeEvidence(probe), ...verdict.evidence] };
-};
+/** On the prober's own path: a missing or blackhole route explains a timeout, or an ICMP unreachable from a router. */
+export const noRoute: Rule = proberPathBlocked('route');

@@ -1,10 +1,17 @@
 /**
- * Shared by the three "the configuration blocks this path" rules: turns the blockers of one category on one
+ * Shared by the "the configuration blocks this path" rules: turns the blockers of one category on one
  * verdict into evidence and the facts the catalogue's commands need.
  */
 import type { Blocker, Verdict } from '../../reachability/types.ts';
-import { type BlockerCategory, blockerEvidence, blockersOf, hostCidr, sourceCidr } from '../evidence.ts';
-import type { Facts, RuleInput, RuleVerdict } from '../input.ts';
+import {
+  type BlockerCategory,
+  blockerEvidence,
+  blockersOf,
+  hostCidr,
+  probeEvidence,
+  sourceCidr,
+} from '../evidence.ts';
+import type { Facts, Rule, RuleInput, RuleVerdict } from '../input.ts';
 
 const CODE = {
   'security-group': 'BLOCKED_BY_SECURITY_GROUP',
@@ -78,4 +85,21 @@ export function pathBlocked(
     };
   }
   return undefined;
+}
+
+/**
+ * The rule for one category on the prober's own path. A blocker there explains only silence (a timeout, or
+ * an ICMP unreachable from a router): any other outcome proves packets got through, so the static verdict is
+ * stale and the rule stays silent. Without a probe, the path is judged on its configuration alone.
+ */
+export function proberPathBlocked(category: BlockerCategory): Rule {
+  return (input) => {
+    const { probe, proberVerdict } = input;
+    if (proberVerdict === undefined) return undefined;
+    if (probe !== undefined && probe.outcome !== 'timeout' && probe.outcome !== 'unreachable')
+      return undefined;
+    const verdict = pathBlocked(category, [proberVerdict], input);
+    if (verdict === undefined || probe === undefined) return verdict;
+    return { ...verdict, evidence: [probeEvidence(probe), ...verdict.evidence] };
+  };
 }
