@@ -159,8 +159,8 @@ export function createIdentReader(limits: IdentLimits = DEFAULT_IDENT_LIMITS): I
         );
       }
       line.push(c);
-      const text = line.length >= 4 ? String.fromCharCode(line[0]!, line[1]!, line[2]!, line[3]!) : '';
-      if (text === SSH_PREFIX && line.length > MAX_IDENT_BYTES - 2) {
+      // The line grows one byte at a time: look at its start once, as it passes the ident's limit.
+      if (line.length === MAX_IDENT_BYTES - 1 && String.fromCharCode(...line.slice(0, 4)) === SSH_PREFIX) {
         return notSsh(`identification line longer than ${MAX_IDENT_BYTES} bytes`);
       }
       if (line.length > limits.maxLineBytes) {
