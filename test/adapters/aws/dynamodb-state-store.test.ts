@@ -3,19 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createStateTable, type LocalDynamo, startLocalDynamo } from '../../../lab/local-aws.ts';
 import { DynamoDbStateStore } from '../../../lambda/adapters/aws/dynamodb-state-store.ts';
+import { CollectingNotifier } from '../../../lambda/adapters/memory/collecting-notifier.ts';
 import type { InstanceObservation } from '../../../lambda/core/alerts/types.ts';
-import type { GroupState, InstanceState, RenderedAlert } from '../../../lambda/core/state/instance-state.ts';
+import type { GroupState, InstanceState } from '../../../lambda/core/state/instance-state.ts';
 import type { Notifier, StateStore } from '../../../lambda/ports.ts';
 import { recordAndAlert } from '../../../lambda/record-and-alert.ts';
 import { observation, t } from '../../core/alerts/fixtures.ts';
-
-class RecordingNotifier implements Notifier {
-  readonly published: RenderedAlert[] = [];
-  async publish(alert: RenderedAlert) {
-    this.published.push(alert);
-    return { messageId: `msg-${this.published.length}` };
-  }
-}
 
 const state = (instanceId: string, extra: Partial<InstanceState> = {}): InstanceState => ({
   instanceId,
@@ -123,22 +116,22 @@ describe('DynamoDbStateStore against dynalite', () => {
 
     it('N-1 failures send nothing, the Nth sends one alert, recovery sends one notice', async () => {
       const { store } = await freshStore();
-      const notifier = new RecordingNotifier();
+      const notifier = new CollectingNotifier();
       const down = observation('SSHD_NOT_LISTENING');
       await run(store, notifier, down, t(0));
-      assert.equal(notifier.published.length, 0, 'N-1 = 1 failure sends nothing');
+      assert.equal(notifier.alerts.length, 0, 'N-1 = 1 failure sends nothing');
       const second = await run(store, notifier, down, t(1));
       assert.deepEqual(
-        notifier.published.map((m) => m.subject),
+        notifier.alerts.map((m) => m.subject),
         ['[port22] DOWN i-0abc1234def567890 (web-1): SSHD_NOT_LISTENING'],
       );
-      assert.equal(second.sent[0]?.messageId, 'msg-1');
+      assert.equal(second.sent[0]?.messageId, 'local-1');
       await run(store, notifier, down, t(2));
-      assert.equal(notifier.published.length, 1, 'still down: nothing more');
+      assert.equal(notifier.alerts.length, 1, 'still down: nothing more');
       await run(store, notifier, observation('HEALTHY'), t(3));
       await run(store, notifier, observation('HEALTHY'), t(4));
       assert.deepEqual(
-        notifier.published.map((m) => m.kind),
+        notifier.alerts.map((m) => m.kind),
         ['alert', 'recovery'],
       );
       const final = (await store.get(['i-0abc1234def567890'])).get('i-0abc1234def567890');
@@ -146,7 +139,7 @@ describe('DynamoDbStateStore against dynalite', () => {
         kind: 'recovery',
         code: 'HEALTHY',
         at: t(3).toISOString(),
-        messageId: 'msg-2',
+        messageId: 'local-2',
       });
       assert.deepEqual(final?.pendingAlerts, []);
       assert.equal(final?.version, 7, 'one write per run, plus one settlement per run that published');
@@ -154,7 +147,7 @@ describe('DynamoDbStateStore against dynalite', () => {
 
     it('two overlapping runs (both read before either writes) send exactly one alert', async () => {
       const { store } = await freshStore();
-      const notifier = new RecordingNotifier();
+      const notifier = new CollectingNotifier();
       const down = observation('SSHD_NOT_LISTENING');
       await run(store, notifier, down, t(0));
 
@@ -189,7 +182,7 @@ describe('DynamoDbStateStore against dynalite', () => {
         run(barrier, notifier, down, t(1), 'run-a'),
         run(barrier, notifier, down, t(1, 5.01), 'run-b'),
       ]);
-      assert.equal(notifier.published.length, 1, 'exactly one alert');
+      assert.equal(notifier.alerts.length, 1, 'exactly one alert');
       assert.equal(a.sent.length + b.sent.length, 1);
       assert.ok(conflicts >= 1, 'the interleaving really made one conditional write fail');
       const final = (await store.get(['i-0abc1234def567890'])).get('i-0abc1234def567890');
@@ -200,7 +193,7 @@ describe('DynamoDbStateStore against dynalite', () => {
 
     it('with no retries the losing run reports the conflict and sends nothing', async () => {
       const { store } = await freshStore();
-      const notifier = new RecordingNotifier();
+      const notifier = new CollectingNotifier();
       const down = observation('SSHD_NOT_LISTENING');
       await run(store, notifier, down, t(0));
       const prevs = await store.get([down.instanceId]);
@@ -217,7 +210,7 @@ describe('DynamoDbStateStore against dynalite', () => {
         { observations: [down], now: t(1), runId: 'run-b', maxWriteAttempts: 1 },
       );
       assert.deepEqual(lost.conflicts, [down.instanceId]);
-      assert.equal(notifier.published.length, 1);
+      assert.equal(notifier.alerts.length, 1);
     });
   });
 });
