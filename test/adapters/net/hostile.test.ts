@@ -117,8 +117,6 @@ describe('hostile peers', () => {
   const unhandled = collectUnhandled();
   const seen = new Set<ProbeOutcome>();
 
-  it('the corpus holds at least 15 behaviours', () => assert.ok(CORPUS.length >= 15));
-
   for (const h of CORPUS) {
     it(`${h.kind} → ${h.outcome}, within ${h.deadlineMs} ms + ${SLACK_MS}`, async () => {
       const zoo = await startZooServer(h.kind, h.opts);
