@@ -1,6 +1,7 @@
 /**
  * The security findings one probe yields, given what was remembered from the last one.
  */
+import { answered } from '../diagnose/evidence.ts';
 import type { ProbeResult } from '../probe/types.ts';
 import type { ExposureFinding } from '../reachability/types.ts';
 import { outdatedOpenSsh } from './outdated-openssh.ts';
@@ -19,25 +20,13 @@ export interface ProbeFindingsInput {
   previous?: RememberedIdentity;
 }
 
-const ANSWERING = new Set([
-  'ok',
-  'not-ssh',
-  'protocol-unsupported',
-  'kex-failed',
-  'closed-during-kex',
-  'kex-timeout',
-  'ident-timeout',
-  'reset-before-ident',
-  'closed-before-ident',
-]);
-
 export function probeFindings(input: ProbeFindingsInput): ExposureFinding[] {
   const { instanceId, probe, previous } = input;
   const out: ExposureFinding[] = [];
   const at = { resourceId: instanceId, instanceIds: [instanceId] };
   if (probe === undefined || probe.notProbed) return out;
 
-  if (input.expect === 'closed' && ANSWERING.has(probe.outcome)) {
+  if (input.expect === 'closed' && answered(probe)) {
     out.push({
       code: 'UNEXPECTEDLY_OPEN',
       ...at,
