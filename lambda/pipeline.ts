@@ -213,8 +213,9 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
   const index = indexInventory(inventory);
 
   // ── select targets ──────────────────────────────────────────────────────────────────────────────
+  const port = input.port ?? 22;
   const shard = { shard: input.shard ?? WHOLE_FLEET.shard, shards: input.shards ?? WHOLE_FLEET.shards };
-  const targets = selectShard(selectTargets(index, { ...input.targets, port: input.port ?? 22 }), shard);
+  const targets = selectShard(selectTargets(index, { ...input.targets, port }), shard);
   const checked: Checked[] = targets.map((target) => ({ target, sourceVerdicts: [], changes: [] }));
 
   // ── analyse ─────────────────────────────────────────────────────────────────────────────────────
@@ -225,21 +226,24 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
   } catch (error) {
     errors.push(`analyse: locating the prober: ${message(error)}`);
   }
-  const analysisOptions = {
-    port: input.port ?? 22,
-    ...(input.ephemeral ? { ephemeral: input.ephemeral } : {}),
-  };
-  const verdictsBySpec = new Map<string, Verdict[]>();
+  const analysisOptions = { port, ...(input.ephemeral ? { ephemeral: input.ephemeral } : {}) };
+  const specs = [...new Set([...(proberSpec ? [proberSpec] : []), ...(input.sources ?? [])])];
+  /** Spec → instance id → its verdicts, grouped once so each target looks its own up. */
+  const verdictsBySpec = new Map<string, Map<string, Verdict[]>>();
+  let exposure: ExposureFinding[] | undefined;
   // One analysis per source spec: a spec that names nothing (a deleted bastion) costs only its own paths.
-  for (const spec of [...new Set([...(proberSpec ? [proberSpec] : []), ...(input.sources ?? [])])]) {
+  // The exposure audit does not depend on the sources: every analysis returns the same one.
+  for (const spec of specs) {
     try {
-      verdictsBySpec.set(spec, analyze(inventory, { ...analysisOptions, sources: [spec] }).verdicts);
+      const analysis = analyze(inventory, { ...analysisOptions, sources: [spec] });
+      verdictsBySpec.set(spec, groupByInstance(analysis.verdicts));
+      exposure ??= analysis.exposure;
     } catch (error) {
       errors.push(`analyse: ${message(error)}`);
     }
   }
   try {
-    const exposure = analyze(inventory, { ...analysisOptions, sources: [] }).exposure;
+    exposure ??= analyze(inventory, { ...analysisOptions, sources: [] }).exposure;
     // VPC-wide findings (an open group, an open ACL) are the same in every shard: each is reported by one.
     report.findings.push(
       ...exposure.filter((f) => shardOfKey(`${f.code}:${f.resourceId}`, shard.shards) === shard.shard),
@@ -248,16 +252,15 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
     errors.push(`analyse: exposure audit: ${message(error)}`);
   }
   for (const c of checked) {
-    const family = c.target.address?.includes(':') ? 'ipv6' : 'ipv4';
-    const mine = (spec: string) =>
-      (verdictsBySpec.get(spec) ?? []).filter((v) => v.instanceId === c.target.instanceId);
+    const mine = (spec: string) => verdictsBySpec.get(spec)?.get(c.target.instanceId) ?? [];
     if (proberSpec) {
       const own = mine(proberSpec);
+      const family = c.target.address?.includes(':') ? 'ipv6' : 'ipv4';
       // The prober connects to the private address; prefer the verdict for that address and family.
       const verdict = own.find((v) => v.address === c.target.address) ?? own.find((v) => v.family === family);
       if (verdict) c.proberVerdict = verdict;
     }
-    for (const spec of input.sources ?? []) if (spec !== proberSpec) c.sourceVerdicts.push(...mine(spec));
+    for (const spec of specs) if (spec !== proberSpec) c.sourceVerdicts.push(...mine(spec));
   }
 
   // ── probe ───────────────────────────────────────────────────────────────────────────────────────
@@ -329,7 +332,8 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
       if (c.notProbed) {
         diagnosis.evidence.push({ kind: 'config', code: 'NOT_PROBED', detail: c.notProbed });
       }
-      c.snapshot = snapshotPath(index, id, proberSpec);
+      // Only state uses the snapshot: it is remembered at a healthy check and diffed at a failing one.
+      if (ports.state) c.snapshot = snapshotPath(index, id, proberSpec);
       const failing = isFailure(diagnosis.code, c.target.expect);
       const remembered = asPathSnapshot(prev?.lastHealthy?.config);
       if (failing && remembered && c.snapshot && prev?.lastHealthy) {
@@ -515,6 +519,16 @@ function loadSignalsCanMatter(c: Checked, slowIdentMs: number): boolean {
   if (c.target.expect === 'closed' && probe !== undefined && !answered(probe)) return false;
   if (probe?.outcome === 'ok' && (probe.phases.identMs ?? 0) <= slowIdentMs) return false;
   return true;
+}
+
+function groupByInstance(verdicts: readonly Verdict[]): Map<string, Verdict[]> {
+  const byInstance = new Map<string, Verdict[]>();
+  for (const v of verdicts) {
+    const list = byInstance.get(v.instanceId);
+    if (list) list.push(v);
+    else byInstance.set(v.instanceId, [v]);
+  }
+  return byInstance;
 }
 
 /** Instance state and status checks the inventory already holds (describe-instances / -instance-status). */
