@@ -301,9 +301,8 @@ export class AddressSet {
   /** True when every address of `other` is in this set. */
   covers(other: AddressSet): boolean {
     if (this.isEmpty) return other.isEmpty;
-    const only = other.intervals[0];
-    if (other.intervals.length === 1 && only && only.first === only.last) return this.has(only.first);
-    return other.subtract(this).isEmpty;
+    const value = singleAddress(other);
+    return value === undefined ? other.subtract(this).isEmpty : this.has(value);
   }
 
   /** True when the two sets share an address (without building the intersection). */

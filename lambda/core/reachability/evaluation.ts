@@ -4,7 +4,15 @@
  * set's compilation and each answer.
  */
 import type { Eni, InventoryIndex } from '../inventory/model.ts';
-import { AddressSet, type Cidr, formatAddress, formatCidr, type IpFamily, parseCidr } from '../net/cidr.ts';
+import {
+  AddressSet,
+  type Cidr,
+  formatAddress,
+  formatCidr,
+  type IpFamily,
+  parseCidr,
+  singleAddress,
+} from '../net/cidr.ts';
 import type { Blocker } from './types.ts';
 
 /** One evaluator's answer for one path: what blocks (if anything) and the evidence that decided. */
@@ -141,8 +149,6 @@ export class AnalysisContext {
 
 /** `10.0.2.7` for a single address, else the set's CIDRs (at most a few). */
 export function describeAddresses(set: AddressSet): string {
-  const iv = set.intervals[0];
-  if (set.intervals.length === 1 && iv && iv.first === iv.last)
-    return formatAddress({ family: set.family, value: iv.first });
-  return set.describe();
+  const value = singleAddress(set);
+  return value === undefined ? set.describe() : formatAddress({ family: set.family, value });
 }

@@ -114,9 +114,8 @@ function compile(ctx: AnalysisContext, acl: NetworkAcl, egress: boolean, family:
 
 /** Cuts `set` at every rule boundary so that each rule contains a cell wholly or not at all. */
 function cells(set: AddressSet, cuts: readonly bigint[]): AddressInterval[] {
-  const only = set.intervals[0];
   // A single address is already a cell (the common case: an instance as the other end).
-  if (set.intervals.length === 1 && only && only.first === only.last) return [only];
+  if (singleAddress(set) !== undefined) return [...set.intervals];
   const out: AddressInterval[] = [];
   for (const iv of set.intervals) {
     let first = iv.first;
