@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { makeDirectory } from '../../../lambda/adapters/local/make-directory.ts';
 
 describe('makeDirectory', () => {
   const root = mkdtempSync(join(tmpdir(), 'port22-mkdir-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
   it('creates every missing ancestor and tolerates an existing directory', async () => {
     const deep = join(root, 'a', 'b', 'c');
     await makeDirectory(deep);
@@ -22,6 +23,5 @@ describe('makeDirectory', () => {
     const started = Date.now();
     await assert.rejects(makeDirectory('/proc/port22-nope/x'), { code: 'ENOENT' });
     assert.ok(Date.now() - started < 1000);
-    rmSync(root, { recursive: true, force: true });
   });
 });
