@@ -24,13 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { probeMany } from '../lambda/adapters/net/fanout.ts';
 import type { ProbeResult, ProbeTarget } from '../lambda/core/probe/types.ts';
-import {
-  type Endpoint,
-  type EndpointKind,
-  startEndpoints,
-  stopEndpoints,
-  stratifiedSample,
-} from './fanout-endpoints.ts';
+import { type Endpoint, startEndpoints, stopEndpoints, stratifiedSample } from './fanout-endpoints.ts';
 import { type BenchRow, emitBenchResult } from './result.ts';
 
 const { values: args } = parseArgs({
@@ -214,11 +208,11 @@ async function main(): Promise<void> {
   const { child, ready } = await startEndpoints(count);
   try {
     const { port, endpoints, hostKeyFingerprint } = ready;
-    const targets = endpoints.map((e) => ({ host: e.host, port }));
-    const byKind = (kind: EndpointKind) => endpoints.filter((e) => e.kind === kind);
+    const targetsOf = (some: readonly Endpoint[]) => some.map((e) => ({ host: e.host, port }));
+    const targets = targetsOf(endpoints);
     console.log(
       `${endpoints.length} loopback endpoints on port ${port} (127.1.x.y, one address each): ` +
-        [...new Set(endpoints.map((e) => e.kind))].map((k) => `${byKind(k).length} ${k}`).join(', '),
+        describeKinds(endpoints),
     );
     console.log(
       `timeouts: identMs ${deadlineMs}, totalMs ${deadlineMs}; concurrency ${concurrency}; node ${process.version}`,
@@ -234,12 +228,9 @@ async function main(): Promise<void> {
     const peakRssKiB = process.resourceUsage().maxRSS;
     console.log(`  peak RSS (prober process) ${mb(peakRssKiB)}`);
 
-    const silent = byKind('ident-timeout');
+    const silent = endpoints.filter((e) => e.kind === 'ident-timeout');
     console.log(`\ntimeouts overlap: ${silent.length} ident-timeouts at concurrency ${silent.length}:`);
-    const overlap = await fanOut(
-      silent.map((e) => ({ host: e.host, port })),
-      silent.length,
-    );
+    const overlap = await fanOut(targetsOf(silent), silent.length);
     console.log(
       `  wall ${ms(overlap.wallMs)} for ${silent.length} × ${deadlineMs} ms deadlines ` +
         `(${(overlap.wallMs / deadlineMs).toFixed(2)} deadlines; serial would be ${((silent.length * deadlineMs) / 1000).toFixed(0)} s)`,
@@ -266,10 +257,7 @@ async function main(): Promise<void> {
       // Silent ports make nmap wait out every service probe; the answering ones alone show its pace.
       const answering = endpoints.filter((e) => e.kind !== 'ident-timeout');
       console.log(`\nthe ${answering.length} endpoints that answer (no ident-timeouts), both tools:`);
-      const quick = await fanOut(
-        answering.map((e) => ({ host: e.host, port })),
-        concurrency,
-      );
+      const quick = await fanOut(targetsOf(answering), concurrency);
       console.log(`  port22 wall ${ms(quick.wallMs)}`);
       const nmapAnswering = compareWithNmap(answering, port, quick.wallMs);
       if (nmapAnswering) {
@@ -287,10 +275,7 @@ async function main(): Promise<void> {
         `\nnmap -sV and port22 on the same stratified sample of ${sample.length} (${describeKinds(sample)}); ` +
           `nmap stopped after ${nmapTimeoutMs / 1000} s (--nmap-full: all ${endpoints.length}):`,
       );
-      const onSample = await fanOut(
-        sample.map((e) => ({ host: e.host, port })),
-        concurrency,
-      );
+      const onSample = await fanOut(targetsOf(sample), concurrency);
       console.log(`  port22 wall ${ms(onSample.wallMs)}`);
       const nmapSample = compareWithNmap(sample, port, onSample.wallMs);
       if (nmapSample) {
