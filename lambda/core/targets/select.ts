@@ -3,6 +3,7 @@
  * `port22:monitor` (`true`/`false`, else the configured default), the configured tag filters, `port22:port`
  * (a non-22 sshd), `port22:expect` (`closed` for port knocking or hosts shut on purpose).
  */
+import { parseAlertTags } from '../alerts/tags.ts';
 import { type Instance, type InventoryIndex, tagValue } from '../inventory/model.ts';
 
 export interface TagFilter {
@@ -71,7 +72,7 @@ export function selectTargets(index: InventoryIndex, selection: TargetSelection 
       tags,
       ...(address ? { address } : {}),
       port: portOf(instance, selection.port ?? 22),
-      expect: tags['port22:expect']?.trim().toLowerCase() === 'closed' ? 'closed' : 'open',
+      expect: parseAlertTags(tags).expect,
       instance,
       ...(subnetId ? { subnetId } : {}),
       ...(vpcId ? { vpcId } : {}),

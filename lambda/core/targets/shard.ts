@@ -8,6 +8,7 @@
  * Otherwise it is the instance id.
  */
 import { createHash } from 'node:crypto';
+import { parseAlertTags } from '../alerts/tags.ts';
 
 /** One shard of `shards`: `shard` counts from 0. One shard of one is the whole fleet. */
 export interface Shard {
@@ -32,9 +33,9 @@ export function shardProblem(shard: unknown, shards: unknown): string | undefine
   return undefined;
 }
 
-/** The shard key: the HA group when the instance has one, else the instance id. */
+/** The shard key: the HA group (as the group policy reads it) when there is one, else the instance id. */
 export function shardKey(target: ShardableTarget): string {
-  const group = target.tags['port22:group']?.trim();
+  const { group } = parseAlertTags(target.tags);
   return group ? `group:${group}` : `instance:${target.instanceId}`;
 }
 
