@@ -31,7 +31,6 @@ const ANSWERED: ReadonlySet<DiagnosisCode> = new Set<DiagnosisCode>([
 
 const NOT_FAILING: ReadonlySet<DiagnosisCode> = new Set<DiagnosisCode>(['HEALTHY', 'EXPECTED_CLOSED']);
 
-
 export function isFailure(code: DiagnosisCode, expect: 'open' | 'closed'): boolean {
   return expect === 'closed' ? ANSWERED.has(code) : !NOT_FAILING.has(code);
 }
