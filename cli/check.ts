@@ -5,9 +5,10 @@
  */
 import type { Command } from 'commander';
 import { loadInventoryDir } from '../lambda/adapters/local/inventory-dir.ts';
-import type { Inventory } from '../lambda/core/inventory/model.ts';
+import { type Inventory, indexInventory } from '../lambda/core/inventory/model.ts';
 import { InventoryError } from '../lambda/core/inventory/parse.ts';
-import { analyze, SourceSpecError } from '../lambda/core/reachability/analyze.ts';
+import { resolveSource, SourceSpecError } from '../lambda/core/reachability/analyze.ts';
+import { AnalysisContext } from '../lambda/core/reachability/evaluation.ts';
 import { type CheckReport, type InstanceReport, runCheck } from '../lambda/pipeline.ts';
 import { writeHtmlReport } from './html-report.ts';
 import { registerCommand } from './main.ts';
@@ -155,8 +156,10 @@ export async function runCheckCommand(flags: CheckFlags): Promise<{ report: Chec
   }
   const specs = [...(flags.from ? [flags.from] : []), ...flags.source];
   if (specs.length > 0) {
+    // Name lookups only: runCheck analyses the paths, so a full analysis here would be done twice.
+    const ctx = new AnalysisContext(indexInventory(inventory));
     try {
-      analyze(inventory, { sources: specs, port });
+      for (const spec of specs) resolveSource(ctx, spec);
     } catch (e) {
       if (e instanceof SourceSpecError) throw new UsageError(e.message);
       throw e;
