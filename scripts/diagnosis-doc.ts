@@ -3,6 +3,7 @@
  * drift from the code (test/scripts/diagnosis-doc.test.ts compares them). Run: `npx tsx scripts/diagnosis-doc.ts`.
  */
 import { writeFileSync } from 'node:fs';
+import { MAX_QUERIES_PER_CALL, plannedQueries } from '../lambda/adapters/aws/host-signals.ts';
 import { CATALOGUE } from '../lambda/core/diagnose/catalogue.ts';
 import { DEFAULT_THRESHOLDS } from '../lambda/core/diagnose/input.ts';
 import { PRECEDENCE } from '../lambda/core/diagnose/precedence.ts';
@@ -39,6 +40,10 @@ const DECISIONS = `## Decisions worth knowing
 - **No probe** (\`--no-probe\`, or a target the deadline left unprobed): the same rules run on static verdicts
   and signals; \`HEALTHY\` then needs at least one analysed path, all open.`;
 
+/** Queries per instance, from the adapter's own plan: a plain instance, and a burstable one with a known AMI. */
+const FEWEST = plannedQueries([{ instanceId: 'i-0' }]).length;
+const MOST = plannedQueries([{ instanceId: 'i-0', instanceType: 't3.micro', imageId: 'ami-0' }]).length;
+
 const SIGNALS = `## Host signals
 
 Read by \`lambda/adapters/aws/host-signals.ts\` (production) or \`lambda/adapters/local/signals-file.ts\` (lab,
@@ -53,9 +58,9 @@ stays unknown (never 0).
 | StatusCheckFailed_System / _Instance | AWS/EC2 | 60 s, Maximum |
 | mem_used_percent | CWAgent | 60 s, Maximum |
 
-\`GetMetricData\` calls carry at most 500 queries (3–6 per instance: ~83–166 instances per call) and follow
-NextToken; throttled calls (\`Throttling\`, \`RequestLimitExceeded\`, …) are retried 3 times with exponential
-backoff from 200 ms; a call that still fails is reported in \`errors\` and its signals stay unknown.
+\`GetMetricData\` calls carry at most ${MAX_QUERIES_PER_CALL} queries (${FEWEST}–${MOST} per instance: ${Math.floor(MAX_QUERIES_PER_CALL / MOST)}–${Math.floor(MAX_QUERIES_PER_CALL / FEWEST)} instances per call)
+and follow NextToken; a throttled call (\`Throttling\`, \`RequestLimitExceeded\`, …) is tried up to 3 times,
+with exponential backoff from 200 ms; a call that still fails is reported in \`errors\` and its signals stay unknown.
 An id that no longer exists (\`InvalidInstanceID.NotFound\`) makes the batch be asked again with an
 \`instance-id\` filter, which tolerates unknown ids.
 

@@ -2,7 +2,7 @@
  * The catalogue: for every diagnosis code, its severity, a one-line summary template and the ordered
  * remediation steps an operator runs. Templates name facts as `{fact}`; a fact a rule could not know renders
  * as `<fact>` so the command still reads as a command with a blank to fill. docs/diagnosis.md is generated
- * from this table (scripts/render-diagnosis-doc.ts) and a test keeps the two equal.
+ * from this table (scripts/diagnosis-doc.ts) and a test keeps the two equal.
  */
 import type { Facts } from './input.ts';
 import type { DiagnosisCode, Severity } from './types.ts';
