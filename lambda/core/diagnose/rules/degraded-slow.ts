@@ -8,10 +8,6 @@ export const degradedSlow: Rule = (input) => {
   return {
     code: 'DEGRADED_SLOW',
     evidence: [probeEvidence(probe)],
-    facts: {
-      identMs: probe.phases.identMs!,
-      slowIdentMs: thresholds.slowIdentMs,
-      address: probe.target.host,
-    },
+    facts: { identMs: probe.phases.identMs!, slowIdentMs: thresholds.slowIdentMs },
   };
 };

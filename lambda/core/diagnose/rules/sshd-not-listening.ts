@@ -14,5 +14,5 @@ export const sshdNotListening: Rule = (input) => {
   if (!checks.system && !checks.instance && input.signals?.instanceStatus === 'ok') {
     evidence.push({ kind: 'signal', code: 'InstanceStatus', value: 'ok', detail: 'EC2 status checks pass' });
   }
-  return { code: 'SSHD_NOT_LISTENING', evidence, facts: { address: probe.target.host } };
+  return { code: 'SSHD_NOT_LISTENING', evidence };
 };

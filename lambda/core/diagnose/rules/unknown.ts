@@ -1,4 +1,4 @@
-import { probeEvidence, starvation, unknownLoadSignals } from '../evidence.ts';
+import { probeEvidence, unknownLoadSignals } from '../evidence.ts';
 import type { Rule } from '../input.ts';
 import type { Evidence } from '../types.ts';
 
@@ -16,9 +16,10 @@ export const unknown: Rule = (input) => {
   ) {
     reason = `the probe got ${probe.outcome} and the prober's path was not analysed, so AWS configuration cannot be excluded`;
   } else if (probe.outcome === 'ident-timeout' || probe.outcome === 'kex-timeout') {
+    // Nothing crossed a threshold here: a starved host ranked earlier (resource-exhaustion).
     const missing = unknownLoadSignals(input.signals);
     reason =
-      missing.length > 0 && starvation(input.signals, input.thresholds).length === 0
+      missing.length > 0
         ? `sshd accepted but stayed silent (${probe.outcome}); ${missing.join(' and ')} unknown, so overload is unconfirmed — a hung sshd, an overloaded host or a tarpit`
         : `sshd accepted but stayed silent (${probe.outcome}) with CPU and memory below their thresholds — a hung sshd or a tarpit`;
     for (const name of missing) evidence.push({ kind: 'signal', code: name, detail: `${name} unknown` });
