@@ -618,12 +618,13 @@ async function emitMetrics(
 ): Promise<void> {
   try {
     const counts: Partial<Record<DiagnosisCode, number>> = {};
-    let healthy = 0;
-    for (const c of diagnosed) {
-      const code = c.diagnosis!.code;
-      counts[code] = (counts[code] ?? 0) + 1;
-      if (!isFailure(code, c.target.expect)) healthy += 1;
-    }
+    for (const c of diagnosed) counts[c.diagnosis!.code] = (counts[c.diagnosis!.code] ?? 0) + 1;
+    const instances = diagnosed.map((c) => ({
+      instanceId: c.target.instanceId,
+      healthy: !isFailure(c.diagnosis!.code, c.target.expect),
+      ...(c.probe ? { totalMs: c.probe.phases.totalMs } : {}),
+    }));
+    const healthy = instances.filter((i) => i.healthy).length;
     const vpcs = [...new Set(diagnosed.map((c) => c.target.vpcId).filter((v) => v !== undefined))];
     report.metrics = renderRunMetrics(
       {
@@ -636,11 +637,7 @@ async function emitMetrics(
         proberErrors: report.proberErrors,
         diagnosisCounts: counts,
         probePhases: diagnosed.flatMap((c) => (c.probe ? [c.probe.phases] : [])),
-        instances: diagnosed.map((c) => ({
-          instanceId: c.target.instanceId,
-          healthy: !isFailure(c.diagnosis!.code, c.target.expect),
-          ...(c.probe ? { totalMs: c.probe.phases.totalMs } : {}),
-        })),
+        instances,
       },
       { perInstance: input.perInstanceMetrics === true },
     );
