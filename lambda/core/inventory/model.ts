@@ -353,32 +353,18 @@ function byId<T, K extends keyof T>(items: readonly T[], key: K): Map<string, T>
   return m;
 }
 
-function eniFromApi(n: NetworkInterface): Eni {
+/** An ENI of either shape; one nested in an instance takes the instance's subnet and VPC if it names none. */
+function eniOf(n: InstanceNetworkInterface, instanceId: string | undefined, i?: Instance): Eni {
   return {
     NetworkInterfaceId: n.NetworkInterfaceId,
-    SubnetId: n.SubnetId,
-    VpcId: n.VpcId,
+    SubnetId: n.SubnetId ?? i?.SubnetId,
+    VpcId: n.VpcId ?? i?.VpcId,
     PrivateIpAddress: n.PrivateIpAddress,
     PrivateIpAddresses: n.PrivateIpAddresses ?? [],
     PublicIp: n.Association?.PublicIp,
     Ipv6Addresses: (n.Ipv6Addresses ?? []).flatMap((a) => (a.Ipv6Address ? [a.Ipv6Address] : [])),
     GroupIds: (n.Groups ?? []).map((g) => g.GroupId),
-    InstanceId: n.Attachment?.InstanceId,
-    DeviceIndex: n.Attachment?.DeviceIndex,
-  };
-}
-
-function eniFromInstance(i: Instance, n: InstanceNetworkInterface): Eni {
-  return {
-    NetworkInterfaceId: n.NetworkInterfaceId,
-    SubnetId: n.SubnetId ?? i.SubnetId,
-    VpcId: n.VpcId ?? i.VpcId,
-    PrivateIpAddress: n.PrivateIpAddress,
-    PrivateIpAddresses: n.PrivateIpAddresses ?? [],
-    PublicIp: n.Association?.PublicIp,
-    Ipv6Addresses: (n.Ipv6Addresses ?? []).flatMap((a) => (a.Ipv6Address ? [a.Ipv6Address] : [])),
-    GroupIds: (n.Groups ?? []).map((g) => g.GroupId),
-    InstanceId: i.InstanceId,
+    InstanceId: instanceId,
     DeviceIndex: n.Attachment?.DeviceIndex,
   };
 }
@@ -404,10 +390,11 @@ function syntheticPrimaryEni(i: Instance): Eni {
 
 export function indexInventory(inventory: Inventory): InventoryIndex {
   const enis = new Map<string, Eni>();
-  for (const n of inventory.networkInterfaces) enis.set(n.NetworkInterfaceId, eniFromApi(n));
+  for (const n of inventory.networkInterfaces)
+    enis.set(n.NetworkInterfaceId, eniOf(n, n.Attachment?.InstanceId));
   const primaryEniByInstance = new Map<string, Eni>();
   for (const i of inventory.instances) {
-    const own = (i.NetworkInterfaces ?? []).map((n) => eniFromInstance(i, n));
+    const own = (i.NetworkInterfaces ?? []).map((n) => eniOf(n, i.InstanceId, i));
     const list = own.length > 0 ? own : [syntheticPrimaryEni(i)];
     for (const e of list) enis.set(e.NetworkInterfaceId, e);
     const primary = list.find((e) => e.DeviceIndex === 0) ?? list[0];
