@@ -8,6 +8,7 @@ import { InventoryError } from '../lambda/core/inventory/parse.ts';
 import { parsePortRange } from '../lambda/core/net/port-range.ts';
 import { analyze, SourceSpecError } from '../lambda/core/reachability/analyze.ts';
 import type { AnalysisReport, Verdict } from '../lambda/core/reachability/types.ts';
+import { positiveInteger } from './arguments.ts';
 import { registerCommand } from './main.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -79,9 +80,7 @@ registerCommand((program, setExit) => {
     .option('--ephemeral <from-to>', "the sources' client port range (default 1024-65535)")
     .option('--json', 'print the report as JSON')
     .action(async (flags: AnalyzeFlags) => {
-      const port = Number(flags.port);
-      if (!Number.isInteger(port) || port < 1 || port > 65535)
-        throw new UsageError(`--port ${flags.port}: expected 1-65535`);
+      const port = positiveInteger('--port', flags.port, 65535);
       const ephemeral = flags.ephemeral === undefined ? undefined : parsePortRange(flags.ephemeral);
       if (flags.ephemeral !== undefined && !ephemeral)
         throw new UsageError(`--ephemeral ${flags.ephemeral}: expected a port range like 1024-65535`);

@@ -10,6 +10,7 @@ import { InventoryError } from '../lambda/core/inventory/parse.ts';
 import { resolveSource, SourceSpecError } from '../lambda/core/reachability/analyze.ts';
 import { AnalysisContext } from '../lambda/core/reachability/evaluation.ts';
 import { type CheckReport, type InstanceReport, runCheck } from '../lambda/pipeline.ts';
+import { positiveInteger } from './arguments.ts';
 import { writeHtmlReport } from './html-report.ts';
 import { registerCommand } from './main.ts';
 import { timeoutsFor } from './probe.ts';
@@ -31,13 +32,6 @@ export interface CheckFlags {
   state?: string;
   metricsFile?: string;
   html?: string;
-}
-
-function positiveInteger(flag: string, text: string, max = Number.MAX_SAFE_INTEGER): number {
-  const n = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
-  if (!(Number.isSafeInteger(n) && n > 0 && n <= max))
-    throw new UsageError(`bad number '${text}' for ${flag} (expected 1-${max === 65535 ? 65535 : 'N'})`);
-  return n;
 }
 
 const HEALTHY_CODES = new Set(['HEALTHY', 'EXPECTED_CLOSED']);

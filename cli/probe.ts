@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { DEFAULT_CONCURRENCY, probeMany } from '../lambda/adapters/net/fanout.ts';
 import { DEFAULT_TIMEOUTS } from '../lambda/adapters/net/prober.ts';
 import type { ProbeResult, ProbeTarget, ProbeTimeouts } from '../lambda/core/probe/types.ts';
+import { positiveInteger } from './arguments.ts';
 import { registerCommand } from './main.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -41,13 +42,6 @@ export function parseTarget(spec: string): ProbeTarget {
 function parsePort(text: string, spec: string): number {
   const n = /^[0-9]{1,5}$/.test(text) ? Number(text) : Number.NaN;
   if (!(n >= 1 && n <= 65535)) throw new UsageError(`bad port '${text}' in '${spec}' (expected 1-65535)`);
-  return n;
-}
-
-function positiveInteger(flag: string, text: string): number {
-  const n = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
-  if (!(Number.isSafeInteger(n) && n > 0))
-    throw new UsageError(`bad number '${text}' for ${flag} (expected a positive integer)`);
   return n;
 }
 
