@@ -26,6 +26,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { Inventory } from '../../core/inventory/model.ts';
 import { parseInventory, type RawInventory } from '../../core/inventory/parse.ts';
+import { backoffDelayMs, isThrottling } from './throttling.ts';
 
 /** One EC2 call failed for good: names the call, so the user knows which permission or limit to look at. */
 export class InventoryCollectionError extends Error {
@@ -69,19 +70,6 @@ export function defaultEc2Client(region?: string): EC2Client {
   });
 }
 
-const THROTTLING = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-  'RequestThrottled',
-]);
-
-function isThrottling(err: unknown): boolean {
-  const e = err as { name?: string; Code?: string; $retryable?: { throttling?: boolean } };
-  return THROTTLING.has(e?.name ?? '') || THROTTLING.has(e?.Code ?? '') || e?.$retryable?.throttling === true;
-}
-
 type PageOf<P> = P extends AsyncIterable<infer T> ? T : never;
 
 interface Paging {
@@ -116,7 +104,7 @@ async function allPages<P extends AsyncIterable<{ NextToken?: string }>>(
       if (paging.signal?.aborted) throw paging.signal.reason;
       if (!isThrottling(err) || attempt >= paging.maxAttempts)
         throw new InventoryCollectionError(operation, attempt, err);
-      await paging.sleep(paging.backoffMs * 2 ** (attempt - 1) * (1 + Math.random() / 2));
+      await paging.sleep(backoffDelayMs(paging.backoffMs, attempt));
     }
   }
 }

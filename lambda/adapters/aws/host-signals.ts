@@ -19,6 +19,7 @@ import {
   seriesLabel,
 } from '../../core/signals/host-signals.ts';
 import type { SignalsFetchOptions, SignalsReport, SignalsSource, SignalsTarget } from '../../ports.ts';
+import { backoffDelayMs, isThrottling } from './throttling.ts';
 
 export const MAX_INSTANCE_IDS_PER_CALL = 100;
 export const MAX_QUERIES_PER_CALL = 500;
@@ -41,19 +42,6 @@ interface QueryPlan {
   instanceId: string;
   metric: SignalMetric;
   query: MetricDataQuery;
-}
-
-const THROTTLING = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-  'LimitExceededException',
-]);
-
-function isThrottling(err: unknown): boolean {
-  const e = err as { name?: string; Code?: string; $retryable?: { throttling?: boolean } };
-  return THROTTLING.has(e?.name ?? '') || THROTTLING.has(e?.Code ?? '') || e?.$retryable?.throttling === true;
 }
 
 function describeError(err: unknown): string {
@@ -167,7 +155,7 @@ export class AwsSignalsSource implements SignalsSource {
         return await call();
       } catch (err) {
         if (!isThrottling(err) || attempt >= this.maxAttempts) throw err;
-        await this.sleep(this.backoffMs * 2 ** (attempt - 1) * (1 + Math.random() / 2));
+        await this.sleep(backoffDelayMs(this.backoffMs, attempt));
       }
     }
   }
