@@ -34,8 +34,6 @@ export interface CheckFlags {
   html?: string;
 }
 
-const HEALTHY_CODES = new Set(['HEALTHY', 'EXPECTED_CLOSED']);
-
 /** The evidence a reader needs first: for a healthy host the probe, otherwise what decided the code. */
 function decisiveEvidence(i: InstanceReport): string {
   return i.evidence[0]?.detail ?? i.summary;
@@ -53,7 +51,7 @@ export function formatCheckReport(report: CheckReport): string {
   const widths = [0, 1, 2, 3].map((c) => Math.max(0, ...rows.map((r) => r[c]!.length)));
   for (const r of rows) lines.push(r.map((cell, c) => (c < 4 ? cell.padEnd(widths[c]!) : cell)).join('  '));
 
-  const troubled = report.instances.filter((i) => !HEALTHY_CODES.has(i.diagnosis));
+  const troubled = report.instances.filter((i) => !i.healthy);
   for (const i of troubled) {
     lines.push('', `${i.instanceId}${i.name ? ` (${i.name})` : ''}: ${i.diagnosis} [${i.severity}]`);
     lines.push(`  ${i.summary}`);
@@ -93,7 +91,7 @@ export function formatCheckReport(report: CheckReport): string {
 
 /** 1 when anything needs attention: a failing instance, a finding, or an instance left unchecked. */
 export function checkExitStatus(report: CheckReport): number {
-  const failing = report.instances.some((i) => !HEALTHY_CODES.has(i.diagnosis));
+  const failing = report.instances.some((i) => !i.healthy);
   return failing || report.findings.length > 0 || report.unchecked > 0 ? 1 : 0;
 }
 

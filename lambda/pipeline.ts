@@ -119,6 +119,12 @@ export interface InstanceReport {
   address: string;
   port: number;
   diagnosis: DiagnosisCode;
+  /**
+   * Whether the instance is as it should be, given its `port22:expect` tag: HEALTHY or EXPECTED_CLOSED for
+   * an instance expected open; not answering for one expected closed. The CLI, the handler's logs, the
+   * dashboard and the metrics all read this one field.
+   */
+  healthy: boolean;
   severity: Severity;
   summary: string;
   evidence: Evidence[];
@@ -562,6 +568,7 @@ function instanceReport(c: Checked): InstanceReport {
     address: c.target.address ?? '',
     port: c.target.port,
     diagnosis: d.code,
+    healthy: !isFailure(d.code, c.target.expect),
     severity: d.severity,
     summary: d.summary,
     evidence: d.evidence,

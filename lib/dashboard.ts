@@ -38,14 +38,15 @@ export interface HealthDashboardProps {
 }
 
 /**
- * The Logs Insights query behind "not healthy now": the latest diagnosis line of each instance, kept when it
- * is not HEALTHY. The handler logs one line per instance with these fields (Powertools Logger keys).
+ * The Logs Insights query behind "not healthy now": the latest diagnosis line of each instance, kept when its
+ * `health` field (which honours `port22:expect`) is not healthy. The handler logs one line per instance with
+ * these fields (Powertools Logger keys).
  */
 export const UNHEALTHY_INSTANCES_QUERY = [
-  'fields @timestamp, instanceId, name, vpcId, diagnosis, summary, evidence',
+  'fields @timestamp, instanceId, name, vpcId, diagnosis, health, summary, evidence',
   "filter message = 'instance diagnosed'",
-  'stats latest(diagnosis) as current, latest(summary) as why, latest(evidence) as proof, max(@timestamp) as seen by instanceId, name, vpcId',
-  "filter current != 'HEALTHY'",
+  'stats latest(diagnosis) as current, latest(health) as state, latest(summary) as why, latest(evidence) as proof, max(@timestamp) as seen by instanceId, name, vpcId',
+  "filter state != 'healthy'",
   'sort seen desc',
   'limit 200',
 ];

@@ -121,8 +121,7 @@ export function summarise(report: CheckReport): HandlerResult {
   return {
     runId: report.runId,
     instances: report.instances.length,
-    unhealthy: report.instances.filter((i) => i.diagnosis !== 'HEALTHY' && i.diagnosis !== 'EXPECTED_CLOSED')
-      .length,
+    unhealthy: report.instances.filter((i) => !i.healthy).length,
     findings: report.findings.length,
     unchecked: report.unchecked,
     alertsSent: report.alerts.sent.length,
@@ -176,13 +175,15 @@ export const handler = async (event: unknown, context: LambdaContext): Promise<H
       name: i.name,
       vpcId,
       diagnosis: i.diagnosis,
+      // 'healthy' | 'unhealthy': the dashboard's "not healthy now" table filters on it (a string, because
+      // Logs Insights compares JSON booleans awkwardly).
+      health: i.healthy ? 'healthy' : 'unhealthy',
       summary: i.summary,
       // One string: Logs Insights flattens a JSON array into evidence.0, evidence.1, … at ingestion, and the
       // table reads a single `evidence` field.
       evidence: i.evidence.map((e) => e.detail).join('; '),
     };
-    if (i.diagnosis === 'HEALTHY' || i.diagnosis === 'EXPECTED_CLOSED')
-      logger.info(INSTANCE_LOG_MESSAGE, fields);
+    if (i.healthy) logger.info(INSTANCE_LOG_MESSAGE, fields);
     else logger.warn(INSTANCE_LOG_MESSAGE, fields);
   }
   const result = summarise(report);

@@ -411,7 +411,7 @@ describe('Port22Stack with the example configuration', () => {
     }
     assert.ok(body.includes('SEARCH('), 'diagnosis series by search');
     assert.ok(body.includes('latest(diagnosis)'), 'Logs Insights query');
-    assert.equal(UNHEALTHY_INSTANCES_QUERY[3], "filter current != 'HEALTHY'");
+    assert.equal(UNHEALTHY_INSTANCES_QUERY[3], "filter state != 'healthy'");
   });
 
   it('cdk-nag AwsSolutions: zero unacknowledged findings', () => {

@@ -117,7 +117,10 @@ describe('runCheck end to end: one diagnosis per instance from real peers', () =
       assert.equal(got.probe?.outcome, e.outcome);
       if (e.outcome) assert.ok(got.evidence.some((ev) => ev.kind === 'probe' && ev.code === e.outcome));
       assert.ok(got.summary.length > 0);
-      if (e.code !== 'HEALTHY' && e.code !== 'EXPECTED_CLOSED') assert.ok(got.remediation.length > 0);
+      const fine = e.code === 'HEALTHY' || e.code === 'EXPECTED_CLOSED';
+      // Every lab instance but knock-1 (tagged closed, and closed) is expected open.
+      assert.equal(got.healthy, fine);
+      if (!fine) assert.ok(got.remediation.length > 0);
     });
   }
 
@@ -173,6 +176,8 @@ describe('runCheck end to end: one diagnosis per instance from real peers', () =
     assert.equal(fleet.Unchecked, 0);
     assert.equal(fleet.ProberErrors, 0);
     assert.equal(fleet.InstancesHealthy, 2, 'HEALTHY and EXPECTED_CLOSED');
+    // The metrics and the report read the same verdict.
+    assert.equal(fleet.InstancesHealthy, report.instances.filter((i) => i.healthy).length);
     const counts = report.metrics.filter((d) => d.Diagnosis !== undefined);
     const total = counts.reduce((n, d) => n + (d.DiagnosisCount as number), 0);
     assert.equal(total, 16);
