@@ -15,7 +15,6 @@
 import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import ssh2 from 'ssh2';
 import { writeHtmlReport } from '../cli/html-report.ts';
 import { localPorts } from '../cli/wiring.ts';
 import { DynamoDbStateStore } from '../lambda/adapters/aws/dynamodb-state-store.ts';
@@ -41,6 +40,7 @@ import { ensureStateTable, startLocalDynamo } from './local-aws.ts';
 import { netnsAvailable } from './netns.ts';
 import { processAlive } from './process-alive.ts';
 import { sshdAvailable } from './sshd.ts';
+import { generateHostKey } from './zoo.ts';
 
 /** Short deadlines keep a run to a few seconds: silent peers cost identMs, dropped SYNs connectMs, in parallel. */
 export const LAB_TIMEOUTS: ProbeTimeouts = {
@@ -160,7 +160,7 @@ async function hostKeys(paths: LabPaths, fleet: Fleet): Promise<Map<string, stri
     try {
       key = await readFile(file, 'utf8');
     } catch {
-      key = ssh2.utils.generateKeyPairSync('ed25519').private;
+      key = generateHostKey('ed25519').private;
       await writeFile(file, key, { mode: 0o600 });
     }
     keys.set(host.instanceId, key);

@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import ssh2, { Client } from 'ssh2';
+import { Client } from 'ssh2';
 import { sshdAvailable, startSshd } from '../../lab/sshd.ts';
+import { generateHostKey } from '../../lab/zoo.ts';
 import { withSshd } from './with-sshd.ts';
 
 const skip = sshdAvailable();
@@ -51,7 +52,7 @@ describe('lab/sshd: real OpenSSH on loopback', () => {
   it('hostKey: a given key survives a restart (same fingerprint, the one ssh2 computes)', {
     skip,
   }, async () => {
-    const key = ssh2.utils.generateKeyPairSync('ed25519');
+    const key = generateHostKey('ed25519');
     const fingerprints: string[] = [];
     for (let run = 0; run < 2; run += 1) {
       await withSshd('healthy', async (sshd) => {

@@ -4,8 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import ssh2 from 'ssh2';
-import { startZooServer, type ZooServer } from '../../../lab/zoo.ts';
+import { generateHostKey, startZooServer, type ZooServer } from '../../../lab/zoo.ts';
 import { DEFAULT_TIMEOUTS, netProber, probe } from '../../../lambda/adapters/net/prober.ts';
 
 const FAST = { connectMs: 1000, identMs: 1000, kexMs: 1000, authMs: 1000, totalMs: 2000 };
@@ -29,7 +28,7 @@ describe('probe against a healthy ssh2 server', () => {
   let zoo: ZooServer;
   let hostKey: string;
   before(async () => {
-    hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+    hostKey = generateHostKey('ed25519').private;
     zoo = await startZooServer('healthy', { hostKey });
   });
   after(() => zoo.close());
@@ -78,7 +77,7 @@ describe('probe against other healthy variants', () => {
   it('an RSA host key: negotiated rsa-sha2-*, fingerprint equal to ssh-keygen', {
     skip: !hasSshKeygen && 'ssh-keygen not installed',
   }, async () => {
-    const hostKey = ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 }).private;
+    const hostKey = generateHostKey('rsa', 2048).private;
     const zoo = await startZooServer('healthy', { hostKey });
     try {
       const r = await probe({ host: zoo.host, port: zoo.port }, FAST);
