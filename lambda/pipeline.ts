@@ -241,7 +241,7 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
   // The exposure audit does not depend on the sources: every analysis returns the same one.
   for (const spec of specs) {
     try {
-      const analysis = analyze(inventory, { ...analysisOptions, sources: [spec] });
+      const analysis = analyze(index, { ...analysisOptions, sources: [spec] });
       verdictsBySpec.set(spec, groupByInstance(analysis.verdicts));
       exposure ??= analysis.exposure;
     } catch (error) {
@@ -249,7 +249,7 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
     }
   }
   try {
-    exposure ??= analyze(inventory, { ...analysisOptions, sources: [] }).exposure;
+    exposure ??= analyze(index, { ...analysisOptions, sources: [] }).exposure;
     // VPC-wide findings (an open group, an open ACL) are the same in every shard: each is reported by one.
     report.findings.push(
       ...exposure.filter((f) => shardOfKey(`${f.code}:${f.resourceId}`, shard.shards) === shard.shard),

@@ -12,6 +12,7 @@ import {
   type Eni,
   type Instance,
   type Inventory,
+  type InventoryIndex,
   indexInventory,
   type Subnet,
   sshPortOf,
@@ -546,8 +547,14 @@ function defaultSources(ctx: AnalysisContext, byVpc: Map<string, string[]>, inst
   return specs;
 }
 
-export function analyze(inventory: Inventory, options: AnalyzeOptions = {}): AnalysisReport {
-  const ctx = new AnalysisContext(indexInventory(inventory));
+/**
+ * Analyses every (instance, source, family). Takes the inventory or, from a caller that analyses several
+ * times over one inventory (the pipeline, once per source spec), its index, so it is built once.
+ */
+export function analyze(from: Inventory | InventoryIndex, options: AnalyzeOptions = {}): AnalysisReport {
+  const index = 'inventory' in from ? from : indexInventory(from);
+  const { inventory } = index;
+  const ctx = new AnalysisContext(index);
   const defaultPort = options.port ?? 22;
   const ephemeral = options.ephemeral ?? DEFAULT_EPHEMERAL;
   const resolved = new Map<string, Source>();

@@ -8,6 +8,7 @@ import type {
   NetworkAclEntry,
   SecurityGroup,
 } from '../../../lambda/core/inventory/model.ts';
+import { indexInventory } from '../../../lambda/core/inventory/model.ts';
 import { analyze } from '../../../lambda/core/reachability/analyze.ts';
 import type { Verdict } from '../../../lambda/core/reachability/types.ts';
 import { customAcl, group, instance, inventory, rule, SUBNET_A, SUBNET_B, tcp } from './inventory-builder.ts';
@@ -338,5 +339,15 @@ describe('analyze: small cases', () => {
   it('an unknown source is a SourceSpecError', () => {
     assert.throws(() => analyze(inventory({}), { sources: ['i-0nope'] }), /no such instance/);
     assert.throws(() => analyze(inventory({}), { sources: ['10.0.0.0/33'] }), /expected a CIDR/);
+  });
+});
+
+describe('analyze over an index', () => {
+  it('gives the same report from the inventory or from its index (the pipeline passes the index)', async () => {
+    const inv = await loadInventoryDir(`${FIXTURES}fleet`);
+    const options = { sources: ['internet', '10.0.0.0/16'] };
+    const fromIndex = analyze(indexInventory(inv), options);
+    assert.deepEqual(fromIndex, analyze(inv, options));
+    assert.ok(fromIndex.verdicts.length > 0);
   });
 });
