@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeHtmlReport } from '../../cli/html-report.ts';
 import type { CheckReport } from '../../lambda/pipeline.ts';
-import { HOSTILE_IDENT, realisticFleet } from '../core/report/fleet.ts';
+import { HOSTILE_IDENT, realisticFleet } from '../lambda/core/report/fleet.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const DEADLINE_MS = 30_000;

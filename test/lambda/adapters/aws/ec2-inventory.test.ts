@@ -1,0 +1,428 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  DescribeInstanceStatusCommand,
+  DescribeInstancesCommand,
+  DescribeManagedPrefixListsCommand,
+  DescribeNetworkAclsCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  GetManagedPrefixListEntriesCommand,
+} from '@aws-sdk/client-ec2';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import {
+  collectInventory,
+  DEFAULT_SDK_MAX_ATTEMPTS,
+  defaultEc2Client,
+  InventoryCollectionError,
+} from '../../../../lambda/adapters/aws/ec2-inventory.ts';
+import { loadInventoryDir } from '../../../../lambda/adapters/local/inventory-dir.ts';
+import { InventoryError } from '../../../../lambda/core/inventory/parse.ts';
+
+const FLEET = join(import.meta.dirname, '../../../fixtures/inventories/fleet');
+const fleetDoc = (file: string): Record<string, unknown[]> =>
+  JSON.parse(readFileSync(join(FLEET, file), 'utf8')) as Record<string, unknown[]>;
+
+type Ec2Mock = AwsClientStub<EC2Client>;
+// biome-ignore lint/suspicious/noExplicitAny: the mock's command table is heterogenous by design
+type AnyCommand = any;
+
+/**
+ * Serves `items` under `key` in pages of `pageSize`, the way EC2 does: `NextToken` on every page but the
+ * last. Records the token each call carried.
+ */
+function paged(mock: Ec2Mock, command: AnyCommand, key: string, items: readonly unknown[], pageSize: number) {
+  const tokens: (string | undefined)[] = [];
+  mock.on(command).callsFake((input: { NextToken?: string }) => {
+    tokens.push(input.NextToken);
+    const start = input.NextToken ? Number(input.NextToken.replace('token-', '')) : 0;
+    const end = start + pageSize;
+    return {
+      [key]: items.slice(start, end),
+      ...(end < items.length ? { NextToken: `token-${end}` } : {}),
+      $metadata: { httpStatusCode: 200 },
+    };
+  });
+  return tokens;
+}
+
+/** Every describe call answers "none", so a test sets only what it is about. */
+function emptyRegion(mock: Ec2Mock) {
+  mock.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+  mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+  mock.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
+  mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [] });
+  mock.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
+  mock.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+  mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
+  mock.on(DescribeManagedPrefixListsCommand).resolves({ PrefixLists: [] });
+  mock.on(DescribeInstanceStatusCommand).resolves({ InstanceStatuses: [] });
+}
+
+function setup() {
+  const client = new EC2Client({ region: 'us-east-1' });
+  const mock = mockClient(client);
+  const sleeps: number[] = [];
+  const sleep = async (ms: number) => {
+    sleeps.push(ms);
+  };
+  return { client, mock, sleeps, sleep };
+}
+
+function apiError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+}
+
+// The example output of `aws ec2 describe-network-acls` in the EC2 developer guide (trimmed to one ACL).
+const GUIDE_DEFAULT_ACL = {
+  Associations: [
+    {
+      NetworkAclAssociationId: 'aclassoc-0c1679dc41EXAMPLE',
+      NetworkAclId: 'acl-0ea1f54ca7EXAMPLE',
+      SubnetId: 'subnet-0931fc2fa5EXAMPLE',
+    },
+  ],
+  Entries: [
+    { CidrBlock: '0.0.0.0/0', Egress: true, Protocol: '-1', RuleAction: 'allow', RuleNumber: 100 },
+    { CidrBlock: '0.0.0.0/0', Egress: true, Protocol: '-1', RuleAction: 'deny', RuleNumber: 32767 },
+    { CidrBlock: '0.0.0.0/0', Egress: false, Protocol: '-1', RuleAction: 'allow', RuleNumber: 100 },
+    { CidrBlock: '0.0.0.0/0', Egress: false, Protocol: '-1', RuleAction: 'deny', RuleNumber: 32767 },
+  ],
+  IsDefault: true,
+  NetworkAclId: 'acl-0ea1f54ca7EXAMPLE',
+  Tags: [],
+  VpcId: 'vpc-06e4ab6c6cEXAMPLE',
+  OwnerId: '111122223333',
+};
+
+describe('collectInventory', () => {
+  it('produces the same model as the inventory directory for the same data, served in pages', async () => {
+    const { client, mock } = setup();
+    emptyRegion(mock);
+    paged(
+      mock,
+      DescribeInstancesCommand,
+      'Reservations',
+      fleetDoc('describe-instances.json').Reservations!,
+      2,
+    );
+    paged(
+      mock,
+      DescribeSecurityGroupsCommand,
+      'SecurityGroups',
+      fleetDoc('describe-security-groups.json').SecurityGroups!,
+      2,
+    );
+    paged(mock, DescribeSubnetsCommand, 'Subnets', fleetDoc('describe-subnets.json').Subnets!, 1);
+    paged(
+      mock,
+      DescribeNetworkAclsCommand,
+      'NetworkAcls',
+      fleetDoc('describe-network-acls.json').NetworkAcls!,
+      1,
+    );
+    paged(
+      mock,
+      DescribeRouteTablesCommand,
+      'RouteTables',
+      fleetDoc('describe-route-tables.json').RouteTables!,
+      1,
+    );
+    paged(mock, DescribeVpcsCommand, 'Vpcs', fleetDoc('describe-vpcs.json').Vpcs!, 1);
+    paged(
+      mock,
+      DescribeManagedPrefixListsCommand,
+      'PrefixLists',
+      fleetDoc('describe-managed-prefix-lists.json').PrefixLists!,
+      1,
+    );
+    paged(
+      mock,
+      DescribeInstanceStatusCommand,
+      'InstanceStatuses',
+      fleetDoc('describe-instance-status.json').InstanceStatuses!,
+      2,
+    );
+    paged(
+      mock,
+      GetManagedPrefixListEntriesCommand,
+      'Entries',
+      fleetDoc('prefix-list-entries/pl-0a1b2c3d4e5f60718.json').Entries!,
+      1,
+    );
+
+    const live = await collectInventory({ client });
+    const offline = await loadInventoryDir(FLEET);
+
+    assert.deepEqual(live, offline);
+    assert.ok(live.instances.length >= 5, 'the fixture has instances');
+    assert.ok((live.prefixLists.get('pl-0a1b2c3d4e5f60718') ?? []).length > 1, 'entries across pages');
+  });
+
+  it('follows NextToken across several pages and keeps every item, in order', async () => {
+    const { client, mock } = setup();
+    emptyRegion(mock);
+    const reservations = Array.from({ length: 7 }, (_, r) => ({
+      ReservationId: `r-${r}`,
+      OwnerId: '111122223333',
+      Instances: [
+        { InstanceId: `i-${r}a`, State: { Code: 16, Name: 'running' }, PrivateIpAddress: `10.0.0.${r}` },
+        { InstanceId: `i-${r}b`, State: { Code: 80, Name: 'stopped' } },
+      ],
+    }));
+    const tokens = paged(mock, DescribeInstancesCommand, 'Reservations', reservations, 3);
+
+    const inv = await collectInventory({ client });
+
+    assert.deepEqual(tokens, [undefined, 'token-3', 'token-6']);
+    assert.deepEqual(
+      inv.instances.map((i) => i.InstanceId),
+      reservations.flatMap((r) => r.Instances.map((i) => i.InstanceId)),
+    );
+  });
+
+  it('passes the vpc-id filter to every VPC-scoped call and keeps only those instances’ statuses', async () => {
+    const { client, mock } = setup();
+    emptyRegion(mock);
+    mock.on(DescribeInstancesCommand).resolves({
+      Reservations: [{ Instances: [{ InstanceId: 'i-0in', VpcId: 'vpc-0a' }] }],
+    });
+    mock.on(DescribeInstanceStatusCommand).resolves({
+      InstanceStatuses: [
+        { InstanceId: 'i-0in', InstanceState: { Code: 16, Name: 'running' } },
+        { InstanceId: 'i-0elsewhere', InstanceState: { Code: 16, Name: 'running' } },
+      ],
+    });
+
+    const inv = await collectInventory({ client, vpcIds: ['vpc-0a', 'vpc-0b'] });
+
+    const vpcFilter = [{ Name: 'vpc-id', Values: ['vpc-0a', 'vpc-0b'] }];
+    for (const command of [
+      DescribeInstancesCommand,
+      DescribeSecurityGroupsCommand,
+      DescribeSubnetsCommand,
+      DescribeNetworkAclsCommand,
+      DescribeRouteTablesCommand,
+      DescribeVpcsCommand,
+      DescribeNetworkInterfacesCommand,
+    ] as AnyCommand[]) {
+      const calls = mock.commandCalls(command);
+      assert.equal(calls.length, 1, command.name);
+      assert.deepEqual(calls[0]!.args[0].input.Filters, vpcFilter, command.name);
+    }
+    assert.deepEqual(
+      inv.instanceStatuses.map((s) => s.InstanceId),
+      ['i-0in'],
+    );
+  });
+
+  it('fetches entries only for prefix lists that a group rule or a route references', async () => {
+    const { client, mock } = setup();
+    emptyRegion(mock);
+    mock.on(DescribeSecurityGroupsCommand).resolves({
+      SecurityGroups: [
+        {
+          GroupId: 'sg-0a',
+          IpPermissions: [
+            { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, PrefixListIds: [{ PrefixListId: 'pl-0office' }] },
+          ],
+        },
+      ],
+    });
+    mock.on(DescribeRouteTablesCommand).resolves({
+      RouteTables: [
+        {
+          RouteTableId: 'rtb-0a',
+          Routes: [{ DestinationPrefixListId: 'pl-63a5400a', GatewayId: 'vpce-0s3', State: 'active' }],
+        },
+      ],
+    });
+    mock.on(DescribeManagedPrefixListsCommand).resolves({
+      PrefixLists: [
+        { PrefixListId: 'pl-0office', AddressFamily: 'IPv4', PrefixListName: 'office' },
+        { PrefixListId: 'pl-63a5400a', AddressFamily: 'IPv4', PrefixListName: 'com.amazonaws.us-east-1.s3' },
+        { PrefixListId: 'pl-0unused', AddressFamily: 'IPv4', PrefixListName: 'unused' },
+      ],
+    });
+    mock
+      .on(GetManagedPrefixListEntriesCommand, { PrefixListId: 'pl-0office' })
+      .resolves({ Entries: [{ Cidr: '203.0.113.0/24', Description: 'HQ' }] });
+    mock
+      .on(GetManagedPrefixListEntriesCommand, { PrefixListId: 'pl-63a5400a' })
+      .resolves({ Entries: [{ Cidr: '54.231.0.0/16' }, { Cidr: '52.216.0.0/15' }] });
+
+    const inv = await collectInventory({ client });
+
+    const asked = mock
+      .commandCalls(GetManagedPrefixListEntriesCommand)
+      .map((c) => c.args[0].input.PrefixListId)
+      .sort();
+    assert.deepEqual(asked, ['pl-0office', 'pl-63a5400a']);
+    assert.deepEqual(inv.prefixLists.get('pl-0office'), [{ Cidr: '203.0.113.0/24', Description: 'HQ' }]);
+    assert.equal(inv.prefixLists.get('pl-63a5400a')?.length, 2);
+    assert.equal(inv.managedPrefixLists.length, 3);
+  });
+
+  it('reads the describe-network-acls example of the EC2 guide into the model', async () => {
+    const { client, mock } = setup();
+    emptyRegion(mock);
+    mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [GUIDE_DEFAULT_ACL] as AnyCommand });
+
+    const inv = await collectInventory({ client });
+
+    assert.equal(inv.networkAcls.length, 1);
+    const acl = inv.networkAcls[0]!;
+    assert.equal(acl.IsDefault, true);
+    assert.equal(acl.Associations?.[0]?.SubnetId, 'subnet-0931fc2fa5EXAMPLE');
+    assert.deepEqual(
+      acl.Entries?.map((e) => [e.RuleNumber, e.Egress, e.RuleAction]),
+      [
+        [100, true, 'allow'],
+        [32767, true, 'deny'],
+        [100, false, 'allow'],
+        [32767, false, 'deny'],
+      ],
+    );
+  });
+
+  for (const code of ['RequestLimitExceeded', 'ThrottlingException']) {
+    it(`resumes a page throttled with ${code} from its own token and completes the model`, async () => {
+      const { client, mock, sleeps, sleep } = setup();
+      emptyRegion(mock);
+      const groups = Array.from({ length: 5 }, (_, n) => ({ GroupId: `sg-${n}`, IpPermissions: [] }));
+      const tokens: (string | undefined)[] = [];
+      let failed = false;
+      mock.on(DescribeSecurityGroupsCommand).callsFake((input: { NextToken?: string }) => {
+        tokens.push(input.NextToken);
+        if (input.NextToken === 'token-2' && !failed) {
+          failed = true;
+          throw apiError(code, 'Request limit exceeded.');
+        }
+        const start = input.NextToken ? Number(input.NextToken.replace('token-', '')) : 0;
+        return {
+          SecurityGroups: groups.slice(start, start + 2),
+          ...(start + 2 < groups.length ? { NextToken: `token-${start + 2}` } : {}),
+        };
+      });
+
+      const inv = await collectInventory({ client, sleep, backoffMs: 100 });
+
+      assert.deepEqual(
+        inv.securityGroups.map((g) => g.GroupId),
+        groups.map((g) => g.GroupId),
+      );
+      // The first page is not fetched twice: the paginator reopens at the throttled page's token.
+      assert.deepEqual(tokens, [undefined, 'token-2', 'token-2', 'token-4']);
+      assert.equal(sleeps.length, 1);
+      assert.ok(sleeps[0]! >= 100 && sleeps[0]! <= 150, `backoff ${sleeps[0]}`);
+    });
+  }
+
+  it('rejects, naming the call, when throttling outlasts every attempt — no partial model', async () => {
+    const { client, mock, sleeps, sleep } = setup();
+    emptyRegion(mock);
+    mock.on(DescribeSubnetsCommand).rejects(apiError('RequestLimitExceeded', 'Request limit exceeded.'));
+
+    await assert.rejects(collectInventory({ client, sleep, maxAttempts: 3, backoffMs: 10 }), (e: unknown) => {
+      assert.ok(e instanceof InventoryCollectionError);
+      assert.equal(e.operation, 'DescribeSubnets');
+      assert.equal(e.attempts, 3);
+      assert.equal(
+        e.message,
+        'DescribeSubnets failed after 3 attempts: RequestLimitExceeded: Request limit exceeded.',
+      );
+      return true;
+    });
+    assert.equal(mock.commandCalls(DescribeSubnetsCommand).length, 3);
+    assert.equal(sleeps.length, 2);
+    assert.ok(sleeps[1]! >= 20, 'the backoff doubles');
+  });
+
+  it('does not retry an error that is not throttling (missing permission)', async () => {
+    const { client, mock, sleeps, sleep } = setup();
+    emptyRegion(mock);
+    mock
+      .on(DescribeNetworkAclsCommand)
+      .rejects(apiError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+
+    await assert.rejects(
+      collectInventory({ client, sleep }),
+      /^InventoryCollectionError: DescribeNetworkAcls failed: UnauthorizedOperation: You are not authorized/,
+    );
+    assert.equal(mock.commandCalls(DescribeNetworkAclsCommand).length, 1);
+    assert.equal(sleeps.length, 0);
+  });
+
+  it('stops the other calls’ retries once one call has failed for good', async () => {
+    const { client, mock } = setup();
+    emptyRegion(mock);
+    mock.on(DescribeSubnetsCommand).rejects(apiError('UnauthorizedOperation', 'not authorized'));
+    mock.on(DescribeVpcsCommand).rejects(apiError('RequestLimitExceeded', 'Request limit exceeded.'));
+    const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+    await assert.rejects(
+      collectInventory({ client, sleep, maxAttempts: 10, backoffMs: 5 }),
+      /DescribeSubnets failed: UnauthorizedOperation/,
+    );
+    await sleep(200);
+    assert.ok(
+      mock.commandCalls(DescribeVpcsCommand).length <= 2,
+      `DescribeVpcs kept retrying: ${mock.commandCalls(DescribeVpcsCommand).length} calls`,
+    );
+  });
+
+  it('rejects a page that fails mid-pagination instead of returning the pages before it', async () => {
+    const { client, mock, sleep } = setup();
+    emptyRegion(mock);
+    mock.on(DescribeInstancesCommand).callsFake((input: { NextToken?: string }) => {
+      if (input.NextToken) throw apiError('InternalError', 'An internal error has occurred.');
+      return { Reservations: [{ Instances: [{ InstanceId: 'i-0first' }] }], NextToken: 'token-1' };
+    });
+
+    await assert.rejects(collectInventory({ client, sleep }), /DescribeInstances failed: InternalError/);
+  });
+
+  it('hands API output the model cannot hold to the parser, which names the document and the path', async () => {
+    const { client, mock } = setup();
+    emptyRegion(mock);
+    mock.on(DescribeSecurityGroupsCommand).resolves({
+      SecurityGroups: [
+        { GroupId: 'sg-0a', IpPermissions: [{ IpProtocol: 'tcp', IpRanges: [{ CidrIp: 'nope' }] }] },
+      ],
+    });
+
+    await assert.rejects(
+      collectInventory({ client }),
+      (e: unknown) =>
+        e instanceof InventoryError &&
+        e.message ===
+          'describe-security-groups.json: SecurityGroups[0].IpPermissions[0].IpRanges[0].CidrIp: expected an IPv4 CIDR',
+    );
+  });
+
+  it('stops when aborted', async () => {
+    const { client, mock } = setup();
+    emptyRegion(mock);
+    const controller = new AbortController();
+    controller.abort(new Error('shutting down'));
+    await assert.rejects(collectInventory({ client, signal: controller.signal }), /shutting down/);
+    assert.equal(mock.commandCalls(DescribeInstancesCommand).length, 0);
+  });
+});
+
+describe('defaultEc2Client', () => {
+  it('uses adaptive retry with a bounded number of attempts', async () => {
+    const client = defaultEc2Client('eu-west-1');
+    assert.equal(await client.config.maxAttempts(), DEFAULT_SDK_MAX_ATTEMPTS);
+    const strategy = (await client.config.retryStrategy()) as { mode?: string };
+    assert.equal(strategy.mode, 'adaptive');
+    assert.equal(strategy.constructor.name, 'AdaptiveRetryStrategy');
+    client.destroy();
+  });
+});

@@ -1,0 +1,592 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CATALOGUE } from '../../../../lambda/core/diagnose/catalogue.ts';
+import { diagnose, diagnoseWithRule } from '../../../../lambda/core/diagnose/diagnose.ts';
+import type { DiagnosisInput } from '../../../../lambda/core/diagnose/input.ts';
+import { PRECEDENCE } from '../../../../lambda/core/diagnose/precedence.ts';
+import {
+  DIAGNOSIS_CODES,
+  type DiagnosisCode,
+  type HostSignals,
+} from '../../../../lambda/core/diagnose/types.ts';
+import type { ProbeOutcome, ProbeResult } from '../../../../lambda/core/probe/types.ts';
+import type { Blocker, Verdict } from '../../../../lambda/core/reachability/types.ts';
+
+const ID = 'i-0123456789abcdef0';
+
+function probe(outcome: ProbeOutcome, extra: Partial<ProbeResult> = {}): ProbeResult {
+  const phases: Record<ProbeOutcome, ProbeResult['phases']> = {
+    ok: { connectMs: 2, identMs: 15, kexMs: 30, authMs: 8, totalMs: 55 },
+    refused: { connectMs: 1, totalMs: 1 },
+    timeout: { totalMs: 3001 },
+    unreachable: { connectMs: 4, totalMs: 4 },
+    'reset-before-ident': { connectMs: 2, identMs: 3, totalMs: 5 },
+    'closed-before-ident': { connectMs: 2, identMs: 4, totalMs: 6 },
+    'ident-timeout': { connectMs: 2, identMs: 5000, totalMs: 5002 },
+    'not-ssh': { connectMs: 2, identMs: 10, totalMs: 12 },
+    'protocol-unsupported': { connectMs: 2, identMs: 9, totalMs: 11 },
+    'kex-failed': { connectMs: 2, identMs: 9, kexMs: 20, totalMs: 31 },
+    'closed-during-kex': { connectMs: 2, identMs: 9, kexMs: 12, totalMs: 23 },
+    'kex-timeout': { connectMs: 2, identMs: 9, kexMs: 5000, totalMs: 5011 },
+  };
+  return { target: { host: '10.0.1.25', port: 22 }, outcome, phases: phases[outcome], ...extra };
+}
+
+const okProbe = probe('ok', { software: 'OpenSSH_9.6p1', ident: 'SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13.5' });
+
+function verdict(source: string, blockers: Blocker[] = [], extra: Partial<Verdict> = {}): Verdict {
+  return {
+    instanceId: ID,
+    address: source === 'internet' ? '203.0.113.10' : '10.0.1.25',
+    source,
+    family: 'ipv4',
+    reachable: blockers.length === 0,
+    blockers,
+    ...extra,
+  };
+}
+
+const SG_BLOCK: Blocker = {
+  code: 'SG_INGRESS_NO_MATCH',
+  resourceId: 'sg-0ab12cd34ef567890',
+  direction: 'inbound',
+  detail: 'no inbound rule allows tcp/22 from 10.0.9.0/24',
+};
+const NACL_BLOCK: Blocker = {
+  code: 'NACL_INBOUND_DENY',
+  resourceId: 'acl-0a1b2c3d',
+  direction: 'inbound',
+  ruleNumber: 90,
+  detail: 'rule 90 denies tcp/22 from 0.0.0.0/0',
+};
+const NACL_RETURN: Blocker = {
+  code: 'NACL_OUTBOUND_DENY',
+  resourceId: 'acl-0a1b2c3d',
+  direction: 'outbound',
+  ruleNumber: 32767,
+  detail: 'the default * rule denies return traffic to 1024-65535',
+};
+const PARTIAL: Blocker = {
+  code: 'NACL_EPHEMERAL_PARTIAL',
+  resourceId: 'acl-0a1b2c3d',
+  direction: 'outbound',
+  ruleNumber: 110,
+  detail: 'outbound allows only 32768-65535 of 1024-65535',
+};
+const ROUTE_BLOCK: Blocker = { code: 'NO_ROUTE', resourceId: 'rtb-0f00', detail: 'no route to 10.0.9.0/24' };
+const BLACKHOLE: Blocker = {
+  code: 'BLACKHOLE_ROUTE',
+  resourceId: 'rtb-0f00',
+  detail: '0.0.0.0/0 → igw-0dead is a blackhole',
+};
+const NOT_RUNNING: Blocker = { code: 'INSTANCE_NOT_RUNNING', resourceId: ID, detail: 'instance is stopped' };
+
+const PROBER = '10.0.9.0/24';
+const open = verdict(PROBER);
+const healthySignals: HostSignals = {
+  instanceId: ID,
+  state: 'running',
+  systemStatus: 'ok',
+  instanceStatus: 'ok',
+  cpuPercent: 12,
+  statusCheckFailedSystem: 0,
+  statusCheckFailedInstance: 0,
+};
+
+function input(over: Partial<DiagnosisInput>): DiagnosisInput {
+  return {
+    instanceId: ID,
+    expect: 'open',
+    proberVerdict: open,
+    sourceVerdicts: [],
+    signals: healthySignals,
+    ...over,
+  };
+}
+
+interface Case {
+  name: string;
+  input: DiagnosisInput;
+  code: DiagnosisCode;
+  rule?: string;
+  /** Evidence codes that must be present, in order of appearance. */
+  evidence?: string[];
+  summary?: RegExp;
+}
+
+const CASES: Case[] = [
+  // ── the precedence cases named in the issue ──
+  {
+    name: 'stopped + refused → INSTANCE_STOPPED, never "sshd not listening"',
+    input: input({ probe: probe('refused'), signals: { instanceId: ID, state: 'stopped' } }),
+    code: 'INSTANCE_STOPPED',
+    evidence: ['InstanceState', 'refused'],
+    summary: /is stopped: nothing can answer SSH/,
+  },
+  {
+    name: 'blocking SG + timeout → BLOCKED_BY_SECURITY_GROUP',
+    input: input({ probe: probe('timeout'), proberVerdict: verdict(PROBER, [SG_BLOCK]) }),
+    code: 'BLOCKED_BY_SECURITY_GROUP',
+    evidence: ['timeout', 'SG_INGRESS_NO_MATCH'],
+    summary:
+      /sg-0ab12cd34ef567890 has no ingress rule letting 10\.0\.9\.0\/24 reach i-0123456789abcdef0 on tcp\/22/,
+  },
+  {
+    name: 'allowing config + timeout + checks passing → HOST_FIREWALL_DROP',
+    input: input({ probe: probe('timeout') }),
+    code: 'HOST_FIREWALL_DROP',
+    evidence: ['timeout', 'PATH_ALLOWED', 'StatusChecks'],
+    summary: /SYN went unanswered for 3001 ms/,
+  },
+  {
+    name: 'impaired + timeout → INSTANCE_IMPAIRED',
+    input: input({
+      probe: probe('timeout'),
+      signals: { ...healthySignals, instanceStatus: 'impaired', statusCheckFailedInstance: 1 },
+    }),
+    code: 'INSTANCE_IMPAIRED',
+    evidence: ['InstanceStatus', 'timeout'],
+    summary: /fails its EC2 instance status check/,
+  },
+  {
+    name: 'ident-timeout + CPU 99 → RESOURCE_EXHAUSTION',
+    input: input({ probe: probe('ident-timeout'), signals: { ...healthySignals, cpuPercent: 99 } }),
+    code: 'RESOURCE_EXHAUSTION',
+    evidence: ['ident-timeout', 'CPUUtilization'],
+    summary: /starved \(CPUUtilization 99 % ≥ 90 %\).*ident-timeout after 5000 ms/,
+  },
+  {
+    name: 'ident-timeout + unknown CPU → UNKNOWN (overload unconfirmed), not RESOURCE_EXHAUSTION',
+    input: input({ probe: probe('ident-timeout'), signals: { instanceId: ID, state: 'running' } }),
+    code: 'UNKNOWN',
+    evidence: ['ident-timeout', 'CPUUtilization', 'mem_used_percent'],
+    summary: /overload is unconfirmed/,
+  },
+  // ── more precedence ──
+  {
+    name: 'stopped beats a blocking SG',
+    input: input({
+      probe: probe('timeout'),
+      proberVerdict: verdict(PROBER, [SG_BLOCK]),
+      signals: { instanceId: ID, state: 'stopped' },
+    }),
+    code: 'INSTANCE_STOPPED',
+  },
+  {
+    name: 'INSTANCE_NOT_RUNNING blocker with unknown signals → INSTANCE_STOPPED',
+    input: input({
+      probe: probe('timeout'),
+      proberVerdict: verdict(PROBER, [NOT_RUNNING]),
+      signals: undefined,
+    }),
+    code: 'INSTANCE_STOPPED',
+    evidence: ['INSTANCE_NOT_RUNNING', 'timeout'],
+  },
+  {
+    name: 'system check failed via the metric alone → INSTANCE_IMPAIRED (system)',
+    input: input({ probe: probe('timeout'), signals: { instanceId: ID, statusCheckFailedSystem: 1 } }),
+    code: 'INSTANCE_IMPAIRED',
+    summary: /EC2 system status check/,
+  },
+  {
+    name: 'SG named before NACL when both block',
+    input: input({ probe: probe('timeout'), proberVerdict: verdict(PROBER, [NACL_BLOCK, SG_BLOCK]) }),
+    code: 'BLOCKED_BY_SECURITY_GROUP',
+  },
+  {
+    name: 'NACL inbound deny + timeout → BLOCKED_BY_NETWORK_ACL with the rule number',
+    input: input({ probe: probe('timeout'), proberVerdict: verdict(PROBER, [NACL_BLOCK]) }),
+    code: 'BLOCKED_BY_NETWORK_ACL',
+    evidence: ['timeout', 'NACL_INBOUND_DENY'],
+    summary: /acl-0a1b2c3d rule 90 blocks inbound tcp\/22 between 10\.0\.9\.0\/24/,
+  },
+  {
+    name: 'partial ephemeral allow + timeout → BLOCKED_BY_NETWORK_ACL (intermittent)',
+    input: input({
+      probe: probe('timeout'),
+      proberVerdict: verdict(PROBER, [PARTIAL], { reachable: true, partial: true }),
+    }),
+    code: 'BLOCKED_BY_NETWORK_ACL',
+    evidence: ['timeout', 'NACL_EPHEMERAL_PARTIAL'],
+  },
+  {
+    name: 'no route + unreachable → NO_ROUTE (not a host REJECT)',
+    input: input({ probe: probe('unreachable'), proberVerdict: verdict(PROBER, [ROUTE_BLOCK]) }),
+    code: 'NO_ROUTE',
+    summary: /No route from 10\.0\.9\.0\/24 to i-0123456789abcdef0: no route to 10\.0\.9\.0\/24/,
+  },
+  {
+    name: 'a blocking SG does not explain a refused connection (stale config) → SSHD_NOT_LISTENING',
+    input: input({ probe: probe('refused'), proberVerdict: verdict(PROBER, [SG_BLOCK]) }),
+    code: 'SSHD_NOT_LISTENING',
+  },
+  {
+    name: 'allowing config + refused → SSHD_NOT_LISTENING',
+    input: input({ probe: probe('refused') }),
+    code: 'SSHD_NOT_LISTENING',
+    evidence: ['refused', 'PATH_ALLOWED', 'InstanceStatus'],
+    summary: /Nothing listens on 10\.0\.1\.25:22/,
+  },
+  {
+    name: 'allowing config + ICMP unreachable → HOST_FIREWALL_REJECT',
+    input: input({ probe: probe('unreachable', { detail: 'EHOSTUNREACH' }) }),
+    code: 'HOST_FIREWALL_REJECT',
+  },
+  {
+    name: 'timeout without a static verdict for the prober → UNKNOWN (an SG cannot be excluded)',
+    input: input({ probe: probe('timeout'), proberVerdict: undefined }),
+    code: 'UNKNOWN',
+    summary: /prober's path was not analysed/,
+  },
+  {
+    name: 'timeout + allowing config + unknown status checks → HOST_FIREWALL_DROP, checks noted unknown',
+    input: input({ probe: probe('timeout'), signals: undefined }),
+    code: 'HOST_FIREWALL_DROP',
+  },
+  {
+    name: 'closed before ident → SSHD_REFUSING_CONNECTIONS',
+    input: input({ probe: probe('closed-before-ident') }),
+    code: 'SSHD_REFUSING_CONNECTIONS',
+    summary: /then closed it before its identification \(closed-before-ident after 4 ms\)/,
+  },
+  {
+    name: 'reset before ident → SSHD_REFUSING_CONNECTIONS',
+    input: input({ probe: probe('reset-before-ident') }),
+    code: 'SSHD_REFUSING_CONNECTIONS',
+    summary: /reset it/,
+  },
+  {
+    name: 'kex-timeout + credits at 0 → RESOURCE_EXHAUSTION',
+    input: input({
+      probe: probe('kex-timeout'),
+      signals: { ...healthySignals, cpuPercent: 20, cpuCreditBalance: 0 },
+    }),
+    code: 'RESOURCE_EXHAUSTION',
+    evidence: ['kex-timeout', 'CPUCreditBalance'],
+  },
+  {
+    name: 'ok but slow + memory 97 % → RESOURCE_EXHAUSTION',
+    input: input({
+      probe: probe('ok', { phases: { connectMs: 2, identMs: 4200, kexMs: 40, totalMs: 4250 } }),
+      signals: { ...healthySignals, memUsedPercent: 97 },
+    }),
+    code: 'RESOURCE_EXHAUSTION',
+    summary: /identification after 4200 ms/,
+  },
+  {
+    name: 'ok but slow, no starvation → DEGRADED_SLOW',
+    input: input({
+      probe: probe('ok', { phases: { connectMs: 2, identMs: 2500, kexMs: 40, totalMs: 2550 } }),
+    }),
+    code: 'DEGRADED_SLOW',
+    summary: /identification after 2500 ms \(threshold 2000 ms\)/,
+  },
+  {
+    name: 'slowIdentMs is configurable',
+    input: input({
+      probe: probe('ok', { phases: { connectMs: 2, identMs: 2500, kexMs: 40, totalMs: 2550 } }),
+      thresholds: { slowIdentMs: 3000 },
+    }),
+    code: 'HEALTHY',
+  },
+  {
+    name: 'cpuPercent is configurable (99 under a 100 % threshold is not starvation)',
+    input: input({
+      probe: probe('ident-timeout'),
+      signals: { ...healthySignals, cpuPercent: 99, memUsedPercent: 50 },
+      thresholds: { cpuPercent: 100 },
+    }),
+    code: 'UNKNOWN',
+    summary: /below their thresholds/,
+  },
+  {
+    name: 'not SSH → NOT_SSH_SERVICE',
+    input: input({ probe: probe('not-ssh', { detail: 'HTTP/1.1 400 Bad Request' }) }),
+    code: 'NOT_SSH_SERVICE',
+    summary: /not with SSH: HTTP\/1\.1 400 Bad Request/,
+  },
+  {
+    name: 'kex-failed → SSH_NEGOTIATION_FAILED',
+    input: input({
+      probe: probe('kex-failed', { software: 'OpenSSH_6.6.1', detail: 'no matching key exchange method' }),
+    }),
+    code: 'SSH_NEGOTIATION_FAILED',
+    summary:
+      /\(OpenSSH_6\.6\.1\) answered, but key exchange failed: kex-failed — no matching key exchange method/,
+  },
+  {
+    name: 'protocol-unsupported → SSH_NEGOTIATION_FAILED',
+    input: input({ probe: probe('protocol-unsupported') }),
+    code: 'SSH_NEGOTIATION_FAILED',
+  },
+  {
+    name: 'closed-during-kex → SSH_NEGOTIATION_FAILED',
+    input: input({ probe: probe('closed-during-kex') }),
+    code: 'SSH_NEGOTIATION_FAILED',
+  },
+  {
+    name: 'expect=closed + timeout → EXPECTED_CLOSED',
+    input: input({ expect: 'closed', probe: probe('timeout') }),
+    code: 'EXPECTED_CLOSED',
+  },
+  {
+    name: 'expect=closed + stopped → EXPECTED_CLOSED (closed, as declared)',
+    input: input({
+      expect: 'closed',
+      probe: probe('refused'),
+      signals: { instanceId: ID, state: 'stopped' },
+    }),
+    code: 'EXPECTED_CLOSED',
+  },
+  {
+    name: 'expect=closed but answering → judged like any other (the UNEXPECTEDLY_OPEN finding flags it)',
+    input: input({ expect: 'closed', probe: okProbe }),
+    code: 'HEALTHY',
+  },
+  {
+    name: 'ok → HEALTHY',
+    input: input({ probe: okProbe }),
+    code: 'HEALTHY',
+    summary: /healthy: OpenSSH_9\.6p1 answered in 55 ms/,
+  },
+  {
+    name: 'ok beats a stale "stopped" state',
+    input: input({ probe: okProbe, signals: { instanceId: ID, state: 'stopped' } }),
+    code: 'HEALTHY',
+  },
+  {
+    name: 'a probe that was never started (notProbed) counts as no probe',
+    input: input({ probe: probe('timeout', { notProbed: true }) }),
+    code: 'HEALTHY',
+    summary: /not probed/,
+  },
+  // ── configured sources ──
+  {
+    name: 'prober fine, office CIDR blocked by an SG → BLOCKED_BY_SECURITY_GROUP naming the source',
+    input: input({
+      probe: okProbe,
+      sourceVerdicts: [verdict('203.0.113.0/24', [{ ...SG_BLOCK, detail: 'no rule for 203.0.113.0/24' }])],
+    }),
+    code: 'BLOCKED_BY_SECURITY_GROUP',
+    rule: 'source-blocked',
+    evidence: ['SG_INGRESS_NO_MATCH', 'ok'],
+    summary: /letting 203\.0\.113\.0\/24 reach/,
+  },
+  {
+    name: 'a host failure outranks a blocked source',
+    input: input({ probe: probe('refused'), sourceVerdicts: [verdict('203.0.113.0/24', [SG_BLOCK])] }),
+    code: 'SSHD_NOT_LISTENING',
+  },
+  {
+    name: 'internet source, NACL return traffic denied → BLOCKED_BY_NETWORK_ACL',
+    input: input({
+      probe: okProbe,
+      sourceVerdicts: [verdict('203.0.113.0/24'), verdict('internet', [NACL_RETURN])],
+    }),
+    code: 'BLOCKED_BY_NETWORK_ACL',
+    rule: 'source-blocked',
+  },
+  {
+    name: 'a blocked source outranks DEGRADED_SLOW',
+    input: input({
+      probe: probe('ok', { phases: { connectMs: 2, identMs: 2500, totalMs: 2550 } }),
+      sourceVerdicts: [verdict('internet', [BLACKHOLE])],
+    }),
+    code: 'NO_ROUTE',
+  },
+  // ── no probe (--no-probe) ──
+  {
+    name: 'no probe, prober path blocked by an SG → BLOCKED_BY_SECURITY_GROUP',
+    input: input({ probe: undefined, proberVerdict: verdict(PROBER, [SG_BLOCK]) }),
+    code: 'BLOCKED_BY_SECURITY_GROUP',
+    rule: 'blocked-by-security-group',
+  },
+  {
+    name: 'no probe, only a source verdict, blocked by a NACL → BLOCKED_BY_NETWORK_ACL',
+    input: input({
+      probe: undefined,
+      proberVerdict: undefined,
+      sourceVerdicts: [verdict('203.0.113.0/24', [NACL_BLOCK])],
+    }),
+    code: 'BLOCKED_BY_NETWORK_ACL',
+  },
+  {
+    name: 'no probe, all paths open → HEALTHY from configuration and signals',
+    input: input({ probe: undefined, sourceVerdicts: [verdict('203.0.113.0/24')] }),
+    code: 'HEALTHY',
+    summary: /not probed; the configuration allows all 2 analysed paths/,
+  },
+  {
+    name: 'no probe, stopped → INSTANCE_STOPPED',
+    input: input({ probe: undefined, signals: { instanceId: ID, state: 'stopping' } }),
+    code: 'INSTANCE_STOPPED',
+  },
+  {
+    name: 'no probe, no verdicts → UNKNOWN',
+    input: input({ probe: undefined, proberVerdict: undefined }),
+    code: 'UNKNOWN',
+  },
+];
+
+describe('diagnose', () => {
+  for (const c of CASES) {
+    it(c.name, () => {
+      const { diagnosis, rule } = diagnoseWithRule(c.input);
+      assert.equal(diagnosis.code, c.code, `${diagnosis.code} (${rule}): ${diagnosis.summary}`);
+      assert.equal(diagnosis.severity, CATALOGUE[c.code].severity);
+      if (c.rule !== undefined) assert.equal(rule, c.rule);
+      if (c.summary !== undefined) assert.match(diagnosis.summary, c.summary);
+      if (c.evidence !== undefined) {
+        const codes = diagnosis.evidence.map((e) => e.code);
+        assert.deepEqual(
+          codes.filter((x) => c.evidence!.includes(x)),
+          c.evidence,
+          `evidence ${codes.join(', ')}`,
+        );
+      }
+      // No template blank left where the rule knew the fact.
+      assert.doesNotMatch(diagnosis.summary, /<instanceId>|<port>/);
+    });
+  }
+
+  it('reaches every diagnosis code from these inputs', () => {
+    const reached = new Set(CASES.map((c) => diagnose(c.input).code));
+    assert.deepEqual(
+      DIAGNOSIS_CODES.filter((code) => !reached.has(code)),
+      [],
+    );
+  });
+
+  it('asks the rules in the documented order', () => {
+    assert.deepEqual(
+      PRECEDENCE.map((p) => p.name),
+      [
+        'expected-closed',
+        'instance-stopped',
+        'instance-impaired',
+        'blocked-by-security-group',
+        'blocked-by-network-acl',
+        'no-route',
+        'sshd-not-listening',
+        'host-firewall-reject',
+        'host-firewall-drop',
+        'sshd-refusing-connections',
+        'resource-exhaustion',
+        'not-ssh-service',
+        'ssh-negotiation-failed',
+        'source-blocked',
+        'degraded-slow',
+        'healthy',
+        'unknown',
+      ],
+    );
+  });
+});
+
+describe('evidence and remediation', () => {
+  it('keeps which phase failed and when', () => {
+    const d = diagnose(input({ probe: probe('closed-before-ident') }));
+    assert.deepEqual(d.evidence[0], {
+      kind: 'probe',
+      code: 'closed-before-ident',
+      detail: 'probe of 10.0.1.25:22: closed-before-ident in the ident phase after 4 ms',
+      value: 4,
+    });
+  });
+
+  it('keeps which rule blocked, with its number', () => {
+    const d = diagnose(input({ probe: probe('timeout'), proberVerdict: verdict(PROBER, [NACL_BLOCK]) }));
+    const e = d.evidence.find((x) => x.code === 'NACL_INBOUND_DENY')!;
+    assert.equal(e.resourceId, 'acl-0a1b2c3d');
+    assert.equal(e.value, 90);
+    assert.match(e.detail, /acl-0a1b2c3d inbound rule 90 blocks 10\.0\.9\.0\/24 → 10\.0\.1\.25/);
+  });
+
+  it('keeps which metric crossed which threshold, with its value', () => {
+    const d = diagnose(
+      input({ probe: probe('ident-timeout'), signals: { ...healthySignals, memUsedPercent: 98.5 } }),
+    );
+    assert.deepEqual(d.evidence[1], {
+      kind: 'signal',
+      code: 'mem_used_percent',
+      value: 98.5,
+      detail: 'mem_used_percent 98.5 % ≥ 95 %',
+    });
+  });
+
+  const REMEDIATION: Array<[string, DiagnosisInput, RegExp]> = [
+    [
+      'SG ingress: the exact rule to add',
+      input({ probe: probe('timeout'), proberVerdict: verdict(PROBER, [SG_BLOCK]) }),
+      /^Add the missing rule: `aws ec2 authorize-security-group-ingress --group-id sg-0ab12cd34ef567890 --protocol tcp --port 22 --cidr 10\.0\.9\.0\/24`$/,
+    ],
+    [
+      'SG ingress for an IPv6 internet source',
+      input({
+        probe: undefined,
+        proberVerdict: undefined,
+        sourceVerdicts: [verdict('internet', [SG_BLOCK], { family: 'ipv6', address: '2001:db8::10' })],
+      }),
+      /--ip-permissions 'IpProtocol=tcp,FromPort=22,ToPort=22,Ipv6Ranges=\[\{CidrIpv6=::\/0\}\]'/,
+    ],
+    [
+      'NACL inbound deny: an allow numbered below the deny',
+      input({ probe: probe('timeout'), proberVerdict: verdict(PROBER, [NACL_BLOCK]) }),
+      /`aws ec2 create-network-acl-entry --network-acl-id acl-0a1b2c3d --ingress --rule-number 89 --protocol tcp --port-range From=22,To=22 --cidr-block 10\.0\.9\.0\/24 --rule-action allow`/,
+    ],
+    [
+      'NACL return traffic under the default deny: outbound ephemeral range, rule 100',
+      input({ probe: probe('timeout'), proberVerdict: verdict(PROBER, [NACL_RETURN]) }),
+      /--egress --rule-number 100 --protocol tcp --port-range From=1024,To=65535 --cidr-block 10\.0\.9\.0\/24/,
+    ],
+    [
+      'failed system check: stop and start',
+      input({ probe: probe('timeout'), signals: { instanceId: ID, systemStatus: 'impaired' } }),
+      /aws ec2 stop-instances --instance-ids i-0123456789abcdef0 && aws ec2 wait instance-stopped/,
+    ],
+    ['sshd not listening: ss', input({ probe: probe('refused') }), /ss -ltnp \| grep :22/],
+    [
+      'host firewall drop: iptables / nft / ufw',
+      input({ probe: probe('timeout') }),
+      /`iptables -S`, `nft list ruleset`, `ufw status verbose`/,
+    ],
+    ['refusing: MaxStartups', input({ probe: probe('closed-before-ident') }), /MaxStartups 30:30:100/],
+    ['refusing: fail2ban', input({ probe: probe('closed-before-ident') }), /fail2ban-client status sshd/],
+    ['refusing: hosts.deny', input({ probe: probe('reset-before-ident') }), /\/etc\/hosts\.deny/],
+    [
+      'the way in: serial console / Session Manager',
+      input({ probe: probe('refused') }),
+      /aws ssm start-session --target i-0123456789abcdef0.*serial-console/,
+    ],
+    [
+      'blackhole route: replace-route',
+      input({ probe: okProbe, sourceVerdicts: [verdict('internet', [BLACKHOLE])] }),
+      /aws ec2 replace-route --route-table-id rtb-0f00/,
+    ],
+  ];
+  for (const [name, i, pattern] of REMEDIATION) {
+    it(name, () => {
+      const steps = diagnose(i).remediation;
+      assert.ok(
+        steps.some((s) => pattern.test(s)),
+        steps.join('\n'),
+      );
+    });
+  }
+
+  it('renders only the steps that apply (IPv4 source: no IPv6 command; blackhole: no create-route)', () => {
+    const sg = diagnose(
+      input({ probe: probe('timeout'), proberVerdict: verdict(PROBER, [SG_BLOCK]) }),
+    ).remediation;
+    assert.ok(!sg.some((s) => s.includes('Ipv6Ranges')));
+    const route = diagnose(
+      input({ probe: okProbe, sourceVerdicts: [verdict('internet', [BLACKHOLE])] }),
+    ).remediation;
+    assert.ok(!route.some((s) => s.includes('create-route')));
+  });
+
+  it('healthy and expected-closed carry no remediation', () => {
+    assert.deepEqual(diagnose(input({ probe: okProbe })).remediation, []);
+    assert.deepEqual(diagnose(input({ expect: 'closed', probe: probe('timeout') })).remediation, []);
+  });
+});

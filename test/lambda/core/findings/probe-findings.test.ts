@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { advisoriesFor, parseOpenSshVersion } from '../../../../lambda/core/findings/openssh-advisories.ts';
+import { authMethodChanges, probeFindings } from '../../../../lambda/core/findings/probe-findings.ts';
+import { weakAlgorithms } from '../../../../lambda/core/findings/weak-algorithms.ts';
+import type { ProbeResult } from '../../../../lambda/core/probe/types.ts';
+
+const ID = 'i-0123456789abcdef0';
+const ok = (extra: Partial<ProbeResult> = {}): ProbeResult => ({
+  target: { host: '10.0.1.25', port: 22 },
+  outcome: 'ok',
+  phases: { connectMs: 1, identMs: 5, kexMs: 20, totalMs: 30 },
+  ...extra,
+});
+
+describe('OpenSSH versions and advisories', () => {
+  const CASES: Array<[string, string[]]> = [
+    ['OpenSSH_8.4p1', ['CVE-2023-48795', 'CVE-2021-41617']],
+    ['OpenSSH_8.5p1', ['CVE-2024-6387', 'CVE-2023-48795', 'CVE-2021-41617']],
+    ['OpenSSH_9.3p1', ['CVE-2024-6387', 'CVE-2023-48795']],
+    ['OpenSSH_9.3p2', ['CVE-2024-6387', 'CVE-2023-48795']],
+    ['OpenSSH_9.6p1', ['CVE-2024-6387', 'CVE-2025-26466']],
+    ['OpenSSH_9.7p1', ['CVE-2024-6387', 'CVE-2025-26466']],
+    ['OpenSSH_9.8p1', ['CVE-2025-26466']],
+    ['OpenSSH_9.9p2', []],
+    ['OpenSSH_10.0p2', []],
+    ['OpenSSH_for_Windows_8.1', ['CVE-2023-48795', 'CVE-2021-41617']],
+  ];
+  for (const [software, cves] of CASES) {
+    it(`${software} → ${cves.join(', ') || 'none'}`, () => {
+      const v = parseOpenSshVersion(software);
+      assert.ok(v);
+      assert.deepEqual(
+        advisoriesFor(v).map((a) => a.cve),
+        cves,
+      );
+    });
+  }
+  it('does not parse non-OpenSSH software', () => {
+    assert.equal(parseOpenSshVersion('dropbear_2022.83'), undefined);
+    assert.equal(parseOpenSshVersion(undefined), undefined);
+  });
+});
+
+describe('weakAlgorithms', () => {
+  it('flags offered SHA-1 kex, ssh-rsa, CBC, 3DES, arcfour and hmac-md5, not modern algorithms', () => {
+    const weak = weakAlgorithms(
+      ok({
+        serverAlgorithms: {
+          kex: ['curve25519-sha256', 'diffie-hellman-group1-sha1', 'diffie-hellman-group14-sha256'],
+          hostKey: ['ssh-ed25519', 'rsa-sha2-512', 'ssh-rsa'],
+          cipher: ['chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes256-cbc', '3des-cbc', 'arcfour256'],
+          mac: ['hmac-sha2-256-etm@openssh.com', 'hmac-md5', 'hmac-sha1-96'],
+          compression: ['none'],
+        },
+      }),
+    );
+    assert.deepEqual(
+      weak.map((w) => w.name),
+      [
+        'diffie-hellman-group1-sha1',
+        'ssh-rsa',
+        'aes256-cbc',
+        '3des-cbc',
+        'arcfour256',
+        'hmac-md5',
+        'hmac-sha1-96',
+      ],
+    );
+  });
+  it('falls back to the negotiated algorithms when no offer was recorded', () => {
+    const weak = weakAlgorithms(
+      ok({ kex: { kex: 'diffie-hellman-group14-sha1', hostKey: 'ssh-ed25519', cipher: 'aes128-ctr' } }),
+    );
+    assert.deepEqual(
+      weak.map((w) => w.name),
+      ['diffie-hellman-group14-sha1'],
+    );
+  });
+});
+
+describe('probeFindings', () => {
+  const CASES: Array<{
+    name: string;
+    input: Parameters<typeof probeFindings>[0];
+    codes: string[];
+    detail?: RegExp;
+  }> = [
+    {
+      name: 'modern healthy server → nothing',
+      input: { instanceId: ID, expect: 'open', probe: ok({ software: 'OpenSSH_9.9p2' }) },
+      codes: [],
+    },
+    {
+      name: 'regreSSHion range → OUTDATED_OPENSSH naming the CVE',
+      input: {
+        instanceId: ID,
+        expect: 'open',
+        probe: ok({ software: 'OpenSSH_9.6p1', ident: 'SSH-2.0-OpenSSH_9.6p1' }),
+      },
+      codes: ['OUTDATED_OPENSSH'],
+      detail: /CVE-2024-6387 \(regreSSHion, critical, fixed in 9\.8p1\)/,
+    },
+    {
+      name: 'distribution tag → says the fix may be backported',
+      input: {
+        instanceId: ID,
+        expect: 'open',
+        probe: ok({ software: 'OpenSSH_9.2p1', ident: 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3' }),
+      },
+      codes: ['OUTDATED_OPENSSH'],
+      detail: /"Debian-2\+deb12u3".*backported/,
+    },
+    {
+      name: 'expect=closed and answering → UNEXPECTEDLY_OPEN',
+      input: { instanceId: ID, expect: 'closed', probe: ok({ outcome: 'closed-before-ident' }) },
+      codes: ['UNEXPECTEDLY_OPEN'],
+    },
+    {
+      name: 'expect=closed and timing out → nothing',
+      input: { instanceId: ID, expect: 'closed', probe: ok({ outcome: 'timeout' }) },
+      codes: [],
+    },
+    {
+      name: 'different host key → HOST_KEY_CHANGED',
+      input: {
+        instanceId: ID,
+        expect: 'open',
+        probe: ok({ hostKey: { algorithm: 'ssh-ed25519', sha256: 'SHA256:new' } }),
+        previous: { hostKey: { algorithm: 'ssh-ed25519', sha256: 'SHA256:old' } },
+      },
+      codes: ['HOST_KEY_CHANGED'],
+      detail: /SHA256:old to ssh-ed25519 SHA256:new/,
+    },
+    {
+      name: 'same host key → nothing',
+      input: {
+        instanceId: ID,
+        expect: 'open',
+        probe: ok({ hostKey: { algorithm: 'ssh-ed25519', sha256: 'SHA256:same' } }),
+        previous: { hostKey: { algorithm: 'ssh-ed25519', sha256: 'SHA256:same' } },
+      },
+      codes: [],
+    },
+    { name: 'no probe → nothing', input: { instanceId: ID, expect: 'closed' }, codes: [] },
+  ];
+  for (const c of CASES) {
+    it(c.name, () => {
+      const findings = probeFindings(c.input);
+      assert.deepEqual(
+        findings.map((f) => f.code),
+        c.codes,
+      );
+      if (c.detail) assert.match(findings[0]!.detail, c.detail);
+      for (const f of findings) assert.deepEqual(f.instanceIds, [ID]);
+    });
+  }
+  it('names auth-method changes', () => {
+    assert.deepEqual(authMethodChanges(['publickey', 'password'], ['publickey', 'keyboard-interactive']), [
+      'auth method keyboard-interactive added',
+      'auth method password removed',
+    ]);
+    assert.deepEqual(authMethodChanges(undefined, ['publickey']), []);
+  });
+});

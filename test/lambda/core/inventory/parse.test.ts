@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  InventoryError,
+  parseDocument,
+  parseInventory,
+  parseJsonText,
+} from '../../../../lambda/core/inventory/parse.ts';
+
+const required = {
+  'describe-instances.json': { Reservations: [] },
+  'describe-security-groups.json': { SecurityGroups: [] },
+  'describe-subnets.json': { Subnets: [] },
+};
+
+describe('inventory parser', () => {
+  const bad: [string, Parameters<typeof parseDocument>[0], unknown, string][] = [
+    [
+      'a string FromPort',
+      'describe-security-groups.json',
+      { SecurityGroups: [{ GroupId: 'sg-1', IpPermissions: [{ IpProtocol: 'tcp', FromPort: '22' }] }] },
+      'describe-security-groups.json: SecurityGroups[0].IpPermissions[0].FromPort: expected number',
+    ],
+    [
+      'a missing id',
+      'describe-subnets.json',
+      { Subnets: [{ VpcId: 'vpc-1' }] },
+      'describe-subnets.json: Subnets[0].SubnetId: missing (expected string)',
+    ],
+    [
+      'a malformed CIDR',
+      'describe-network-acls.json',
+      {
+        NetworkAcls: [
+          {
+            NetworkAclId: 'acl-1',
+            Entries: [
+              { RuleNumber: 100, Protocol: '6', RuleAction: 'allow', Egress: false, CidrBlock: '10.0.0/16' },
+            ],
+          },
+        ],
+      },
+      'describe-network-acls.json: NetworkAcls[0].Entries[0].CidrBlock: expected an IPv4 CIDR',
+    ],
+    [
+      'an unknown RuleAction',
+      'describe-network-acls.json',
+      {
+        NetworkAcls: [
+          {
+            NetworkAclId: 'acl-1',
+            Entries: [{ RuleNumber: 100, Protocol: '6', RuleAction: 'permit', Egress: false }],
+          },
+        ],
+      },
+      'describe-network-acls.json: NetworkAcls[0].Entries[0].RuleAction: expected one of "allow", "deny"',
+    ],
+    [
+      'the wrong top-level key',
+      'describe-vpcs.json',
+      { VPCs: [] },
+      'describe-vpcs.json: Vpcs: missing (expected array)',
+    ],
+  ];
+  for (const [name, kind, raw, message] of bad) {
+    it(`${name}: one error naming the file and the JSON path`, () => {
+      assert.throws(
+        () => parseDocument(kind, raw),
+        (e: unknown) => e instanceof InventoryError && e.message === message,
+      );
+    });
+  }
+
+  it('invalid JSON names the file', () => {
+    assert.throws(
+      () => parseJsonText('{"Subnets": [', 'describe-subnets.json'),
+      /^InventoryError: describe-subnets.json: not valid JSON/,
+    );
+  });
+  it('a missing required document is an error; missing optional ones mean none', () => {
+    assert.throws(
+      () => parseInventory({ documents: { 'describe-instances.json': { Reservations: [] } } }),
+      /describe-security-groups.json: missing/,
+    );
+    const inv = parseInventory({ documents: required });
+    assert.deepEqual(inv.networkAcls, []);
+    assert.equal(inv.prefixLists.size, 0);
+  });
+  it('flattens reservations and keeps prefix-list entries by id', () => {
+    const inv = parseInventory({
+      documents: {
+        ...required,
+        'describe-instances.json': {
+          Reservations: [{ Instances: [{ InstanceId: 'i-1' }] }, { Instances: [{ InstanceId: 'i-2' }] }],
+        },
+      },
+      prefixListEntries: new Map([['pl-1', { Entries: [{ Cidr: '198.51.100.0/24' }] }]]),
+    });
+    assert.deepEqual(
+      inv.instances.map((i) => i.InstanceId),
+      ['i-1', 'i-2'],
+    );
+    assert.deepEqual(inv.prefixLists.get('pl-1'), [{ Cidr: '198.51.100.0/24' }]);
+  });
+  it('keeps the instance fields the pipeline reads (zod drops keys the schema does not name)', () => {
+    const instance = {
+      InstanceId: 'i-1',
+      InstanceType: 't3.micro',
+      ImageId: 'ami-1',
+      Tags: [{ Key: 'Name', Value: 'web' }],
+    };
+    const inv = parseInventory({
+      documents: { ...required, 'describe-instances.json': { Reservations: [{ Instances: [instance] }] } },
+    });
+    assert.deepEqual(inv.instances[0], instance);
+  });
+  it('a bad prefix-list entries file is named by its path', () => {
+    assert.throws(
+      () =>
+        parseInventory({
+          documents: required,
+          prefixListEntries: new Map([['pl-1', { Entries: [{ Cidr: 'nope' }] }]]),
+        }),
+      /^InventoryError: prefix-list-entries\/pl-1.json: Entries\[0\].Cidr: expected a CIDR$/,
+    );
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * Small readable inventories for evaluator tests: one VPC 10.0.0.0/16 (2600:1f18:1::/56) with subnets
+ * a (10.0.1.0/24) and b (10.0.2.0/24), the default ACL allowing everything, a main route table with
+ * local + igw routes, and instances built with `instance()`.
+ */
+import {
+  emptyInventory,
+  type Instance,
+  type Inventory,
+  type IpPermission,
+  type NetworkAcl,
+  type NetworkAclEntry,
+  type Route,
+  type RouteTable,
+  type SecurityGroup,
+} from '../../../../lambda/core/inventory/model.ts';
+
+export const VPC = 'vpc-0a1';
+export const SUBNET_A = 'subnet-0a1';
+export const SUBNET_B = 'subnet-0b2';
+
+export function tcp(
+  from: number,
+  to: number,
+  cidrs: string[] = [],
+  extra: Partial<IpPermission> = {},
+): IpPermission {
+  return {
+    IpProtocol: 'tcp',
+    FromPort: from,
+    ToPort: to,
+    IpRanges: cidrs.map((CidrIp) => ({ CidrIp })),
+    ...extra,
+  };
+}
+
+export const ALL_EGRESS: IpPermission = {
+  IpProtocol: '-1',
+  IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+  Ipv6Ranges: [{ CidrIpv6: '::/0' }],
+};
+
+export function group(
+  id: string,
+  ingress: IpPermission[],
+  egress: IpPermission[] = [ALL_EGRESS],
+): SecurityGroup {
+  return { GroupId: id, VpcId: VPC, IpPermissions: ingress, IpPermissionsEgress: egress };
+}
+
+export function rule(
+  n: number,
+  action: 'allow' | 'deny',
+  egress: boolean,
+  cidr: string,
+  ports?: [number, number],
+  protocol = ports ? '6' : '-1',
+): NetworkAclEntry {
+  return {
+    RuleNumber: n,
+    Protocol: protocol,
+    RuleAction: action,
+    Egress: egress,
+    ...(cidr.includes(':') ? { Ipv6CidrBlock: cidr } : { CidrBlock: cidr }),
+    ...(ports ? { PortRange: { From: ports[0], To: ports[1] } } : {}),
+  };
+}
+
+export const DEFAULT_ACL: NetworkAcl = {
+  NetworkAclId: 'acl-default',
+  VpcId: VPC,
+  IsDefault: true,
+  Entries: [
+    rule(100, 'allow', false, '0.0.0.0/0'),
+    rule(100, 'allow', true, '0.0.0.0/0'),
+    rule(101, 'allow', false, '::/0'),
+    rule(101, 'allow', true, '::/0'),
+    rule(32767, 'deny', false, '0.0.0.0/0'),
+    rule(32767, 'deny', true, '0.0.0.0/0'),
+  ],
+  Associations: [],
+};
+
+export function customAcl(id: string, subnets: string[], entries: NetworkAclEntry[]): NetworkAcl {
+  return {
+    NetworkAclId: id,
+    VpcId: VPC,
+    IsDefault: false,
+    Entries: entries,
+    Associations: subnets.map((SubnetId) => ({ SubnetId, NetworkAclId: id })),
+  };
+}
+
+export const MAIN_RTB: RouteTable = {
+  RouteTableId: 'rtb-main',
+  VpcId: VPC,
+  Routes: [
+    { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active' },
+    { DestinationIpv6CidrBlock: '2600:1f18:1::/56', GatewayId: 'local', State: 'active' },
+    { DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-0a1', State: 'active' },
+    { DestinationIpv6CidrBlock: '::/0', GatewayId: 'igw-0a1', State: 'active' },
+  ],
+  Associations: [{ Main: true, RouteTableId: 'rtb-main' }],
+};
+
+export function routeTable(id: string, subnets: string[], routes: Route[]): RouteTable {
+  return {
+    RouteTableId: id,
+    VpcId: VPC,
+    Routes: [{ DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active' }, ...routes],
+    Associations: subnets.map((SubnetId) => ({ SubnetId, RouteTableId: id })),
+  };
+}
+
+export function instance(
+  id: string,
+  opts: {
+    subnet?: string;
+    ip: string;
+    groups: string[];
+    publicIp?: string;
+    ipv6?: string;
+    state?: string;
+    port?: number;
+  },
+): Instance {
+  const subnet = opts.subnet ?? SUBNET_A;
+  return {
+    InstanceId: id,
+    State: { Name: opts.state ?? 'running' },
+    SubnetId: subnet,
+    VpcId: VPC,
+    PrivateIpAddress: opts.ip,
+    ...(opts.publicIp ? { PublicIpAddress: opts.publicIp } : {}),
+    Tags: opts.port ? [{ Key: 'port22:port', Value: String(opts.port) }] : [],
+    NetworkInterfaces: [
+      {
+        NetworkInterfaceId: `eni-${id.slice(2)}`,
+        SubnetId: subnet,
+        VpcId: VPC,
+        PrivateIpAddress: opts.ip,
+        PrivateIpAddresses: [{ PrivateIpAddress: opts.ip, Primary: true }],
+        ...(opts.publicIp ? { Association: { PublicIp: opts.publicIp } } : {}),
+        Ipv6Addresses: opts.ipv6 ? [{ Ipv6Address: opts.ipv6 }] : [],
+        Groups: opts.groups.map((GroupId) => ({ GroupId })),
+        Attachment: { DeviceIndex: 0 },
+      },
+    ],
+  };
+}
+
+export function inventory(parts: Partial<Inventory>): Inventory {
+  return {
+    ...emptyInventory(),
+    subnets: [
+      { SubnetId: SUBNET_A, VpcId: VPC, CidrBlock: '10.0.1.0/24' },
+      { SubnetId: SUBNET_B, VpcId: VPC, CidrBlock: '10.0.2.0/24' },
+    ],
+    vpcs: [
+      {
+        VpcId: VPC,
+        CidrBlock: '10.0.0.0/16',
+        Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: '2600:1f18:1::/56' }],
+      },
+    ],
+    networkAcls: [DEFAULT_ACL],
+    routeTables: [MAIN_RTB],
+    ...parts,
+  };
+}

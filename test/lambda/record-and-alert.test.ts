@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryStateStore } from '../../lambda/adapters/memory/memory-state-store.ts';
+import { renderAlert } from '../../lambda/core/alerts/render.ts';
+import type { RenderedAlert } from '../../lambda/core/state/instance-state.ts';
+import type { Notifier, StateStore } from '../../lambda/ports.ts';
+import { recordAndAlert } from '../../lambda/record-and-alert.ts';
+import { observation, t } from './core/alerts/fixtures.ts';
+
+class RecordingNotifier implements Notifier {
+  readonly published: RenderedAlert[] = [];
+  failNext = 0;
+  async publish(alert: RenderedAlert) {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new Error('Throttling: Rate exceeded');
+    }
+    this.published.push(alert);
+    return { messageId: `m-${this.published.length}` };
+  }
+}
+
+const ID = 'i-0abc1234def567890';
+
+describe('recordAndAlert (claim-then-publish)', () => {
+  it('HA group: one group alert when below the minimum, one recovery, no member alerts', async () => {
+    const store = new MemoryStateStore();
+    const notifier = new RecordingNotifier();
+    const member = (n: number, code: 'HEALTHY' | 'SSHD_NOT_LISTENING') =>
+      observation(
+        code,
+        { tags: { 'port22:group': 'web', 'port22:group-min': '2' }, name: `web-${n}` },
+        `i-${n}`,
+      );
+    const check = (codes: ('HEALTHY' | 'SSHD_NOT_LISTENING')[], i: number) =>
+      recordAndAlert(
+        { state: store, notifier },
+        { observations: codes.map((c, n) => member(n + 1, c)), now: t(i), runId: `r${i}` },
+      );
+    await check(['HEALTHY', 'SSHD_NOT_LISTENING', 'SSHD_NOT_LISTENING'], 0);
+    const r1 = await check(['HEALTHY', 'SSHD_NOT_LISTENING', 'SSHD_NOT_LISTENING'], 1);
+    await check(['HEALTHY', 'SSHD_NOT_LISTENING', 'SSHD_NOT_LISTENING'], 2);
+    await check(['HEALTHY', 'HEALTHY', 'SSHD_NOT_LISTENING'], 3);
+    assert.deepEqual(
+      notifier.published.map((m) => m.subject),
+      ['[port22] GROUP DOWN web: 1/3 healthy (min 2)', '[port22] GROUP RECOVERED web: 2/3 healthy (min 2)'],
+    );
+    assert.equal(r1.sent[0]?.target, 'group:web');
+    assert.equal(store.groups.get('web')?.belowMinimum, false);
+  });
+
+  it('a pending alert claimed by a live run is left to it; a dead run’s claim is taken over after the lease', async () => {
+    const store = new MemoryStateStore();
+    const notifier = new RecordingNotifier();
+    const down = observation('SSHD_NOT_LISTENING');
+    await recordAndAlert({ state: store, notifier }, { observations: [down], now: t(0), runId: 'r0' });
+    // A run that claimed an alert and died before publishing it.
+    const orphan = renderAlert({
+      kind: 'security',
+      code: 'HOST_KEY_CHANGED',
+      severity: 'critical',
+      at: t(0).toISOString(),
+      instanceId: ID,
+      summary: 'host key changed',
+      evidence: [],
+      remediation: [],
+      changes: [],
+    });
+    const current = store.instances.get(ID)!;
+    store.instances.set(ID, {
+      ...current,
+      pendingAlerts: [{ message: orphan, attempts: 0, claim: { runId: 'dead', at: t(0).toISOString() } }],
+    });
+    await recordAndAlert({ state: store, notifier }, { observations: [down], now: t(1), runId: 'r1' });
+    assert.deepEqual(
+      notifier.published.map((m) => m.kind),
+      ['alert'],
+      'within the lease the claimed alert is not sent again',
+    );
+    assert.equal(store.instances.get(ID)?.pendingAlerts.length, 1);
+    await recordAndAlert({ state: store, notifier }, { observations: [down], now: t(4), runId: 'r4' });
+    assert.deepEqual(
+      notifier.published.map((m) => m.kind),
+      ['alert', 'security'],
+      'after 15 min it is taken over',
+    );
+    assert.deepEqual(store.instances.get(ID)?.pendingAlerts, []);
+  });
+
+  it('a publish failure keeps the rest going and the failed alert is retried with its attempt count', async () => {
+    const store = new MemoryStateStore();
+    const notifier = new RecordingNotifier();
+    const obs = [observation('NO_ROUTE', {}, 'i-1'), observation('NO_ROUTE', {}, 'i-2')];
+    await recordAndAlert({ state: store, notifier }, { observations: obs, now: t(0), runId: 'r0' });
+    notifier.failNext = 1;
+    const r = await recordAndAlert({ state: store, notifier }, { observations: obs, now: t(1), runId: 'r1' });
+    assert.equal(r.sent.length, 1);
+    assert.equal(r.failed.length, 1);
+    assert.equal(r.failed[0]?.error, 'Throttling: Rate exceeded');
+    const failedId = r.failed[0]!.target;
+    assert.equal(store.instances.get(failedId)?.pendingAlerts[0]?.attempts, 1);
+    await recordAndAlert({ state: store, notifier }, { observations: obs, now: t(2), runId: 'r2' });
+    assert.deepEqual(notifier.published.map((m) => m.subject).sort(), [
+      '[port22] DOWN i-1 (web-1): NO_ROUTE',
+      '[port22] DOWN i-2 (web-1): NO_ROUTE',
+    ]);
+  });
+
+  it('when state cannot be read, nothing is recorded or sent and the error is reported', async () => {
+    const notifier = new RecordingNotifier();
+    const broken: StateStore = {
+      get: async () => {
+        throw new Error('ProvisionedThroughputExceededException');
+      },
+      put: async () => 'ok',
+      getGroups: async () => new Map(),
+      putGroup: async () => 'ok',
+    };
+    const r = await recordAndAlert(
+      { state: broken, notifier },
+      { observations: [observation('NO_ROUTE')], now: t(0), runId: 'r' },
+    );
+    assert.deepEqual(r.errors, ['state: reading 1 records failed: ProvisionedThroughputExceededException']);
+    assert.equal(notifier.published.length, 0);
+  });
+});
