@@ -96,16 +96,19 @@ export const thresholdsSchema = strictObject({
  * `PORT22_CONFIG`: everything the handler reads of the stack's configuration, for one VPC. Strict: a key the
  * handler does not read is an error here, and a type error where the stack builds it.
  */
-export const handlerConfigSchema = strictObject({
-  /** The VPC this prober checks; the one source of truth for it (a scheduled event may only repeat it). */
-  vpcId: awsId('vpc', 'a VPC id'),
-  /** The SSH port of instances without a `port22:port` tag. */
-  port: tcpPort.default(DEFAULT_SSH_PORT),
-  sources: array(sourceSpec).default([]),
-  targets: targetsSchema.prefault({}),
-  thresholds: thresholdsSchema.prefault({}),
-  perInstanceMetrics: boolean({ error: 'true or false' }).default(false),
-});
+export const handlerConfigSchema = strictObject(
+  {
+    /** The VPC this prober checks; the one source of truth for it (a scheduled event may only repeat it). */
+    vpcId: awsId('vpc', 'a VPC id'),
+    /** The SSH port of instances without a `port22:port` tag. */
+    port: tcpPort.default(DEFAULT_SSH_PORT),
+    sources: array(sourceSpec).default([]),
+    targets: targetsSchema.prefault({}),
+    thresholds: thresholdsSchema.prefault({}),
+    perInstanceMetrics: boolean({ error: 'true or false' }).default(false),
+  },
+  { error: 'not a JSON object' },
+);
 
 /** The validated handler configuration, defaults filled in. */
 export type HandlerConfig = output<typeof handlerConfigSchema>;
@@ -128,7 +131,8 @@ export function issueLines(issues: readonly core.$ZodIssue[], root: string): str
     return key ? `${key}: ${message}` : message;
   };
   return issues.flatMap((issue) => {
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => line([...issue.path, k], 'unknown key'));
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((k) => line([...issue.path, k], 'unknown key'));
     if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
       return [line(issue.path, 'required')];
     return [line(issue.path, issue.message)];

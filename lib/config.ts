@@ -27,8 +27,8 @@ const cidr = z.string({ error: orRequired('not a CIDR block') }).refine((text) =
 /** Keys earlier versions read, with what to write instead: each fails synth with this one line. */
 const RETIRED_KEYS: Readonly<Record<string, string>> = {
   ports:
-    'replaced: write "port": 22 (the SSH port of instances without a port22:port tag) and list the other ' +
-    'ports your port22:port tags name in "taggedPorts": [2222]',
+    'no longer read: write "port": 22 (the SSH port of instances without a port22:port tag) and list the ' +
+    'other ports your port22:port tags name in "taggedPorts", e.g. [2222]',
 };
 
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;

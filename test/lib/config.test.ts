@@ -337,7 +337,10 @@ describe('CIDR prefixes in vpcs[].cidrs and sources', () => {
     it(`source ${spec} is ${accepted ? 'accepted' : 'rejected'}`, () => {
       const raw = { ...good, sources: [spec] };
       if (accepted) assert.deepEqual(parseConfig(raw).sources, [spec]);
-      else assert.deepEqual(problems(raw), ['port22.sources[0]: not a source spec (a CIDR, internet, i-…, eni-…)']);
+      else
+        assert.deepEqual(problems(raw), [
+          'port22.sources[0]: not a source spec (a CIDR, internet, i-…, eni-…)',
+        ]);
     });
   }
 });

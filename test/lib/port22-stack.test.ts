@@ -527,18 +527,21 @@ describe('Port22Stack with two VPCs', () => {
 
 describe('metric contract with the EMF renderer', () => {
   it('every named metric is rendered, in the Port22 namespace, with these dimensions', () => {
-    const docs = renderRunMetrics({
-      vpcId: VPC,
-      timestamp: 0,
-      checksRun: 3,
-      healthy: 2,
-      unhealthy: 1,
-      unchecked: 0,
-      proberErrors: 0,
-      diagnosisCounts: { HEALTHY: 2, SSHD_NOT_LISTENING: 1 },
-      probePhases: [{ connectMs: 1, identMs: 2, kexMs: 3, authMs: 4, totalMs: 10 }],
-      instances: [{ instanceId: 'i-0123456789abcdef0', healthy: true, totalMs: 10 }],
-    }, { perInstance: true });
+    const docs = renderRunMetrics(
+      {
+        vpcId: VPC,
+        timestamp: 0,
+        checksRun: 3,
+        healthy: 2,
+        unhealthy: 1,
+        unchecked: 0,
+        proberErrors: 0,
+        diagnosisCounts: { HEALTHY: 2, SSHD_NOT_LISTENING: 1 },
+        probePhases: [{ connectMs: 1, identMs: 2, kexMs: 3, authMs: 4, totalMs: 10 }],
+        instances: [{ instanceId: 'i-0123456789abcdef0', healthy: true, totalMs: 10 }],
+      },
+      { perInstance: true },
+    );
     const rendered = new Map<string, string>();
     for (const doc of docs) {
       for (const directive of doc._aws.CloudWatchMetrics) {

@@ -91,7 +91,11 @@ const PHASE_METRICS = [
 
 export function renderRunMetrics(input: RunMetricsInput, options: EmfOptions = {}): EmfDocument[] {
   const docs: EmfDocument[] = [];
-  const doc = (dimensions: string[], metrics: [MetricName, EmfUnit, number | number[]][], members: object) => {
+  const doc = (
+    dimensions: string[],
+    metrics: [MetricName, EmfUnit, number | number[]][],
+    members: object,
+  ) => {
     const d: EmfDocument = {
       _aws: {
         Timestamp: input.timestamp,
@@ -127,7 +131,10 @@ export function renderRunMetrics(input: RunMetricsInput, options: EmfOptions = {
     // The metric cannot be called "Diagnosis": a dimension and a metric are both root members, so
     // the same name would make the document carry either the code or the count, never both.
     if (count > 0)
-      doc(['Vpc', 'Diagnosis'], [[MetricName.DiagnosisCount, 'Count', count]], { Vpc: input.vpcId, Diagnosis: code });
+      doc(['Vpc', 'Diagnosis'], [[MetricName.DiagnosisCount, 'Count', count]], {
+        Vpc: input.vpcId,
+        Diagnosis: code,
+      });
   }
 
   const series = PHASE_METRICS.map(
