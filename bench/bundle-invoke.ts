@@ -9,9 +9,9 @@
  */
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { HANDLER_ENV, type HandlerConfigInput } from '../lambda/contract.ts';
 import { startAwsStandins } from '../lab/aws-standins.ts';
 import { startZooServer } from '../lab/zoo.ts';
+import { HANDLER_ENV, type HandlerConfigInput } from '../lambda/contract.ts';
 
 const bundle = process.argv[2];
 if (!bundle) throw new Error('usage: bundle-invoke.ts <bundle.js>');
