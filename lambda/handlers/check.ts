@@ -94,6 +94,16 @@ function rejected(error: ContractError): ContractError {
   return error;
 }
 
+/** What `read` returns, or the `ContractError` it threw (anything else is a bug and propagates). */
+function contractOrError<T>(read: () => T): T | ContractError {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ContractError) return error;
+    throw error;
+  }
+}
+
 type Handler = (event: unknown, context: LambdaContext) => Promise<HandlerResult>;
 
 /**
@@ -101,26 +111,17 @@ type Handler = (event: unknown, context: LambdaContext) => Promise<HandlerResult
  * invocation with one line (the ProberErrors alarm sees the failures, the events land in the DLQ).
  */
 export function createHandler(env: NodeJS.ProcessEnv): Handler {
-  let config: HandlerConfig | ContractError;
-  try {
-    config = parseHandlerConfig(env[HANDLER_ENV.config]);
-  } catch (error) {
-    if (!(error instanceof ContractError)) throw error;
-    config = error;
-  }
+  const config = contractOrError(() => parseHandlerConfig(env[HANDLER_ENV.config]));
   return async (event, context) => {
     logger.appendKeys({ requestId: context.awsRequestId });
     if (config instanceof ContractError) {
       logger.error('bad configuration', { error: config.message });
       throw rejected(config);
     }
-    let scheduled: ReturnType<typeof parseScheduledCheckEvent>;
-    try {
-      scheduled = parseScheduledCheckEvent(event, config.vpcId);
-    } catch (error) {
-      if (!(error instanceof ContractError)) throw error;
-      logger.error('check rejected', { error: error.message });
-      throw rejected(error);
+    const scheduled = contractOrError(() => parseScheduledCheckEvent(event, config.vpcId));
+    if (scheduled instanceof ContractError) {
+      logger.error('check rejected', { error: scheduled.message });
+      throw rejected(scheduled);
     }
     const { scheduledTime, ...shard } = scheduled;
     const vpcId = config.vpcId;
