@@ -211,6 +211,7 @@ export class ConfigError extends Error {
   }
 }
 
+/** One line per issue, as the handler's contract words them, except that a retired key says what replaced it. */
 function problems(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.flatMap((issue) => {
     if (issue.code !== 'unrecognized_keys' || issue.path.length > 0)
