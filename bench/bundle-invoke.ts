@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { startAwsStandins } from '../lab/aws-standins.ts';
 import { startZooServer } from '../lab/zoo.ts';
+import { HANDLER_ENV, type HandlerConfigInput } from '../lambda/contract.ts';
 
 const bundle = process.argv[2];
 if (!bundle) throw new Error('usage: bundle-invoke.ts <bundle.js>');
@@ -28,15 +29,13 @@ const standins = await startAwsStandins({
     { instanceId: 'i-0be4c40000000a002', name: 'db-1', address: '127.0.0.12', port: refused.port },
   ],
 });
+const config: HandlerConfigInput = { vpcId, thresholds: { failuresBeforeAlert: 1 } };
 try {
   Object.assign(process.env, standins.env, {
-    PORT22_TABLE: standins.tableName,
-    PORT22_TOPIC_ARN: standins.topicArn,
-    PORT22_VPC_ID: vpcId,
-    PORT22_CONFIG: JSON.stringify({ vpcId, ports: [22], thresholds: { failuresBeforeAlert: 1 } }),
-    PORT22_DASHBOARD_URL: 'https://console.aws.amazon.com/cloudwatch/home#dashboards',
-    POWERTOOLS_SERVICE_NAME: 'port22',
-    POWERTOOLS_METRICS_NAMESPACE: 'Port22',
+    [HANDLER_ENV.table]: standins.tableName,
+    [HANDLER_ENV.topicArn]: standins.topicArn,
+    [HANDLER_ENV.config]: JSON.stringify(config),
+    [HANDLER_ENV.dashboardUrl]: 'https://console.aws.amazon.com/cloudwatch/home#dashboards',
     // The handler's log lines would drown the one line this prints.
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });

@@ -8,7 +8,8 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { fleetMetric, MetricName } from './metrics.ts';
+import { MetricName } from '../lambda/contract.ts';
+import { fleetMetric } from './metrics.ts';
 
 export interface ProberAlarmsProps {
   /** The monitored VPC (the `Vpc` dimension of the fleet metrics). */

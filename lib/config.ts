@@ -3,53 +3,33 @@
  * (or passed as props), validated at synth time so a mistake fails `cdk synth` with one line per problem,
  * each naming the key — never a stack trace, never an AWS call.
  */
-import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
-import { DEFAULT_ALERT_POLICY } from '../lambda/core/alerts/types.ts';
-import { DEFAULT_THRESHOLDS } from '../lambda/core/diagnose/input.ts';
+import {
+  awsId,
+  DEFAULT_SSH_PORT,
+  issueLines,
+  orRequired,
+  sourceSpec,
+  targetsSchema,
+  tcpPort,
+  thresholdsSchema,
+} from '../lambda/contract.ts';
+import { isCidr } from '../lambda/core/net/cidr.ts';
 
 /** The context key the stack reads its configuration from. */
 export const CONFIG_CONTEXT_KEY = 'port22';
 
-/** An error text for a type mismatch that says `required` when the key is missing altogether. */
-const orRequired = (message: string) => (issue: { input?: unknown }) =>
-  issue.input === undefined ? 'required' : message;
-
-// EC2 resource ids: the prefix, then 8 (older resources) or 17 lowercase hex digits.
-const awsId = (prefix: string, what: string) =>
-  z
-    .string({ error: orRequired(`not ${what} (${prefix}-…)`) })
-    .regex(new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`), {
-      error: `not ${what} (${prefix}-…)`,
-    });
-
-/** True when `text` is an IPv4 or IPv6 CIDR block with a prefix length valid for its family. */
-export function isCidr(text: string): boolean {
-  const slash = text.indexOf('/');
-  if (slash < 0) return false;
-  const address = text.slice(0, slash);
-  const prefix = text.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(prefix)) return false;
-  const length = Number(prefix);
-  if (isIPv4(address)) return length <= 32;
-  if (isIPv6(address)) return length <= 128;
-  return false;
-}
-
-const cidr = z.string({ error: orRequired('not a CIDR block') }).refine(isCidr, {
+// The core's own parser: a block that passes synth is one every run can analyse.
+const cidr = z.string({ error: orRequired('not a CIDR block') }).refine((text) => isCidr(text), {
   error: 'not a CIDR block (like 10.0.0.0/16 or 2001:db8::/56)',
 });
 
-/** A source spec as DESIGN.md's CLI contract defines it: a CIDR, `internet`, `i-…` or `eni-…`. */
-export function isSourceSpec(text: string): boolean {
-  return text === 'internet' || isCidr(text) || /^(i|eni)-([0-9a-f]{8}|[0-9a-f]{17})$/.test(text);
-}
-
-const port = z
-  .number({ error: 'not a TCP port (1-65535)' })
-  .int({ error: 'not a TCP port (1-65535)' })
-  .min(1, { error: 'not a TCP port (1-65535)' })
-  .max(65535, { error: 'not a TCP port (1-65535)' });
+/** Keys earlier versions read, with what to write instead: each fails synth with this one line. */
+const RETIRED_KEYS: Readonly<Record<string, string>> = {
+  ports:
+    'no longer read: write "port": 22 (the SSH port of instances without a port22:port tag) and list the ' +
+    'other ports your port22:port tags name in "taggedPorts", e.g. [2222]',
+};
 
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const UNIT_SECONDS: Record<string, number> = { minute: 60, hour: 3600, day: 86400 };
@@ -84,9 +64,6 @@ const schedule = z
     const parsed = parseRate(text);
     if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
   });
-
-const nonNegative = (what: string) =>
-  z.number({ error: `not a number (${what})` }).min(0, { error: `must not be negative (${what})` });
 
 /** Log retention periods CloudWatch Logs accepts (PutRetentionPolicy API reference). */
 const RETENTION_DAYS = [
@@ -133,28 +110,6 @@ const vpcSchema = z.strictObject({
     .optional(),
 });
 
-const tagFilterSchema = z.strictObject({
-  key: z.string({ error: 'a tag key is required' }).min(1, { error: 'a tag key is required' }),
-  values: z.array(z.string()).min(1, { error: 'at least one tag value is required' }),
-});
-
-export const thresholdsSchema = z.strictObject({
-  // The defaults are the engine's own, so the stack and the CLI never disagree.
-  cpuPercent: nonNegative('percent')
-    .max(100, { error: 'at most 100 (percent)' })
-    .default(DEFAULT_THRESHOLDS.cpuPercent),
-  creditBalance: nonNegative('CPU credits').default(DEFAULT_THRESHOLDS.creditBalance),
-  memPercent: nonNegative('percent')
-    .max(100, { error: 'at most 100 (percent)' })
-    .default(DEFAULT_THRESHOLDS.memPercent),
-  slowIdentMs: nonNegative('milliseconds').default(DEFAULT_THRESHOLDS.slowIdentMs),
-  failuresBeforeAlert: nonNegative('consecutive failures')
-    .int({ error: 'not a whole number' })
-    .min(1, { error: 'must be at least 1' })
-    .default(DEFAULT_ALERT_POLICY.failuresBeforeAlert),
-  reminderHours: nonNegative('hours').default(DEFAULT_ALERT_POLICY.reminderIntervalMs / 3_600_000),
-});
-
 const proberSchema = z.strictObject({
   memoryMb: z
     .number()
@@ -191,16 +146,15 @@ export const configSchema = z
     alertEmails: z
       .array(z.email({ error: 'not an e-mail address' }), { error: 'a list of e-mail addresses' })
       .default([]),
-    targets: z
-      .strictObject({
-        monitorByDefault: z.boolean({ error: 'true or false' }).default(true),
-        tagFilters: z.array(tagFilterSchema).default([]),
-      })
-      .prefault({}),
-    sources: z
-      .array(z.string().refine(isSourceSpec, { error: 'not a source spec (a CIDR, internet, i-…, eni-…)' }))
-      .default([]),
-    ports: z.array(port).min(1, { error: 'at least one port is required' }).default([22]),
+    targets: targetsSchema.prefault({}),
+    sources: z.array(sourceSpec).default([]),
+    /** The SSH port of instances without a `port22:port` tag: the port the prober checks them on. */
+    port: tcpPort.default(DEFAULT_SSH_PORT),
+    /**
+     * The other ports instances name in their `port22:port` tag. The prober checks each tagged instance on
+     * its tag's port whatever this says; this list only opens the prober's security group to them.
+     */
+    taggedPorts: z.array(tcpPort).default([]),
     thresholds: thresholdsSchema.prefault({}),
     perInstanceMetrics: z.boolean({ error: 'true or false' }).default(false),
     prober: proberSchema.prefault({}),
@@ -230,9 +184,14 @@ export const configSchema = z
         }
       }
     });
-    const ports = new Set<number>();
-    config.ports.forEach((p, i) => {
-      if (ports.has(p)) ctx.addIssue({ code: 'custom', path: ['ports', i], message: `duplicate port ${p}` });
+    const ports = new Set([config.port]);
+    config.taggedPorts.forEach((p, i) => {
+      if (ports.has(p))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['taggedPorts', i],
+          message: p === config.port ? `port ${p} is already "port"` : `duplicate port ${p}`,
+        });
       ports.add(p);
     });
   });
@@ -252,18 +211,18 @@ export class ConfigError extends Error {
   }
 }
 
-function keyPath(path: readonly PropertyKey[]): string {
-  let out = CONFIG_CONTEXT_KEY;
-  for (const segment of path) out += typeof segment === 'number' ? `[${segment}]` : `.${String(segment)}`;
-  return out;
-}
-
-function describe(issue: z.core.$ZodIssue): string[] {
-  if (issue.code === 'unrecognized_keys')
-    return issue.keys.map((k) => `${keyPath([...issue.path, k])}: unknown key`);
-  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
-    return [`${keyPath(issue.path)}: required`];
-  return [`${keyPath(issue.path)}: ${issue.message}`];
+/** One line per issue, as the handler's contract words them, except that a retired key says what replaced it. */
+function problems(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'unrecognized_keys' || issue.path.length > 0)
+      return issueLines([issue], CONFIG_CONTEXT_KEY);
+    const retired = issue.keys.filter((k) => RETIRED_KEYS[k] !== undefined);
+    const unknown = issue.keys.filter((k) => RETIRED_KEYS[k] === undefined);
+    return [
+      ...retired.map((k) => `${CONFIG_CONTEXT_KEY}.${k}: ${RETIRED_KEYS[k]}`),
+      ...(unknown.length > 0 ? issueLines([{ ...issue, keys: unknown }], CONFIG_CONTEXT_KEY) : []),
+    ];
+  });
 }
 
 /**
@@ -288,7 +247,7 @@ export function parseConfig(raw: unknown): Port22Config {
   }
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.flatMap(describe));
+  throw new ConfigError(problems(result.error.issues));
 }
 
 /** Seconds between scheduled runs of a validated configuration. */

@@ -14,7 +14,8 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { diagnosisSearch, fleetMetric, MetricName, PROBE_PHASES } from './metrics.ts';
+import { INSTANCE_LOG_FIELDS, INSTANCE_LOG_MESSAGE, MetricName } from '../lambda/contract.ts';
+import { diagnosisSearch, fleetMetric, PROBE_PHASES } from './metrics.ts';
 
 /** What the dashboard shows of one prober. */
 export interface DashboardProber {
@@ -40,11 +41,11 @@ export interface HealthDashboardProps {
 /**
  * The Logs Insights query behind "not healthy now": the latest diagnosis line of each instance, kept when its
  * `health` field (which honours `port22:expect`) is not healthy. The handler logs one line per instance with
- * these fields (Powertools Logger keys).
+ * these fields (Powertools Logger keys; lambda/contract.ts names them).
  */
 export const UNHEALTHY_INSTANCES_QUERY = [
-  'fields @timestamp, instanceId, name, vpcId, diagnosis, health, summary, evidence',
-  "filter message = 'instance diagnosed'",
+  `fields @timestamp, ${INSTANCE_LOG_FIELDS.join(', ')}`,
+  `filter message = '${INSTANCE_LOG_MESSAGE}'`,
   'stats latest(diagnosis) as current, latest(health) as state, latest(summary) as why, latest(evidence) as proof, max(@timestamp) as seen by instanceId, name, vpcId',
   "filter state != 'healthy'",
   'sort seen desc',

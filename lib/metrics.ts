@@ -1,34 +1,11 @@
 /**
- * The prober's metrics, as the handler publishes them through CloudWatch embedded metric format (EMF):
- * one place that names them, shared by the dashboard and the alarms.
+ * The prober's metrics, as the handler publishes them through CloudWatch embedded metric format (EMF), for
+ * the dashboard and the alarms. The names and the namespace come from the handler's contract.
  */
 import type { Duration } from 'aws-cdk-lib';
 import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import { METRIC_NAMESPACE } from './prober-function.ts';
-
-/** Metric names the handler's EMF renderer publishes in the `Port22` namespace. */
-export const MetricName = {
-  /** One datapoint per completed prober run (the value may count checked instances). */
-  ChecksRun: 'ChecksRun',
-  InstancesHealthy: 'InstancesHealthy',
-  InstancesUnhealthy: 'InstancesUnhealthy',
-  /**
-   * Instances per diagnosis code: dimensions `Vpc` and `Diagnosis`. Not named "Diagnosis": in EMF a metric
-   * and a dimension are both root members of the document, so they cannot share a name.
-   */
-  DiagnosisCount: 'DiagnosisCount',
-  ProbeConnectMs: 'ProbeConnectMs',
-  ProbeIdentMs: 'ProbeIdentMs',
-  ProbeKexMs: 'ProbeKexMs',
-  ProbeAuthMs: 'ProbeAuthMs',
-  /** Errors the pipeline caught and survived (an API call that failed, a probe that threw). */
-  ProberErrors: 'ProberErrors',
-  /** Instances a run could not check before its deadline. */
-  Unchecked: 'Unchecked',
-} as const;
-
-export type MetricName = (typeof MetricName)[keyof typeof MetricName];
+import { METRIC_NAMESPACE, MetricName } from '../lambda/contract.ts';
 
 /** The probe phases, in wire order, with their metric names. */
 export const PROBE_PHASES: ReadonlyArray<{ readonly label: string; readonly metric: MetricName }> = [

@@ -17,6 +17,11 @@ import {
 } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
+import {
+  type HandlerConfigInput,
+  SCHEDULED_CHECK_KIND,
+  type ScheduledCheckEvent,
+} from '../lambda/contract.ts';
 import { ProberAlarms } from './alarms.ts';
 import { AlertTopic } from './alert-topic.ts';
 import type { Port22Config, Port22ConfigInput, VpcConfig } from './config.ts';
@@ -24,9 +29,6 @@ import { CONFIG_CONTEXT_KEY, intervalSeconds, parseConfig } from './config.ts';
 import { dashboardUrl, HealthDashboard } from './dashboard.ts';
 import { ProberFunction } from './prober-function.ts';
 import { StateTable } from './state-table.ts';
-
-/** The `kind` of the event Scheduler sends the prober. */
-export const SCHEDULED_CHECK_KIND = 'port22.scheduled-check';
 
 export interface Port22StackProps extends StackProps {
   /**
@@ -41,22 +43,23 @@ export interface Port22StackProps extends StackProps {
   readonly proberEntry?: string;
 }
 
-/** What the handler of one VPC's prober receives in `PORT22_CONFIG`. */
-export function handlerConfig(config: Port22Config, vpc: VpcConfig) {
+/**
+ * What the handler of one VPC's prober receives in `PORT22_CONFIG`. Typed by the handler's own schema
+ * (lambda/contract.ts): a key the handler does not read does not compile here.
+ */
+export function handlerConfig(config: Port22Config, vpc: VpcConfig): HandlerConfigInput {
   return {
     vpcId: vpc.vpcId,
-    vpcCidrs: vpc.cidrs,
-    ports: config.ports,
+    port: config.port,
     sources: config.sources,
     targets: config.targets,
     thresholds: config.thresholds,
     perInstanceMetrics: config.perInstanceMetrics,
-    intervalSeconds: intervalSeconds(config),
   };
 }
 
 /** The event one shard's schedule sends the prober (lambda/handlers/check.ts reads it). */
-export function scheduledCheckEvent(vpcId: string, shard: number, shards: number) {
+export function scheduledCheckEvent(vpcId: string, shard: number, shards: number): ScheduledCheckEvent {
   return {
     kind: SCHEDULED_CHECK_KIND,
     vpcId,
@@ -107,7 +110,7 @@ export class Port22Stack extends Stack {
         subnetIds: vpc.subnetIds,
         availabilityZones: vpc.availabilityZones,
         routeTableIds: vpc.routeTableIds,
-        ports: this.config.ports,
+        ports: [this.config.port, ...this.config.taggedPorts],
         table: this.stateTable.table,
         topic: this.alertTopic.topic,
         topicKey: this.alertTopic.key,

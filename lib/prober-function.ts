@@ -4,7 +4,6 @@
  * shape").
  */
 
-import { isIPv6 } from 'node:net';
 import { Duration, Fn, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
@@ -18,12 +17,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { HANDLER_ENV, type HandlerConfigInput } from '../lambda/contract.ts';
+import { parseCidr } from '../lambda/core/net/cidr.ts';
 import { PROBER_ENTRY, PROBER_ESBUILD_TARGET, PROBER_EXTERNALS, PROJECT_ROOT } from './prober-bundling.ts';
-
-/** The metric namespace the handler publishes to through EMF (and the dashboard and alarms read). */
-export const METRIC_NAMESPACE = 'Port22';
-/** The Powertools service name of the prober's logs and metrics. */
-export const SERVICE_NAME = 'port22';
 
 /**
  * The EC2 read actions the inventory collector calls (DESIGN.md, "Inventory directory"). None of them
@@ -105,7 +101,8 @@ export interface ProberFunctionProps {
    */
   readonly routeTableIds?: readonly string[];
   /**
-   * TCP ports the prober may connect to inside the VPC.
+   * TCP ports the prober may connect to inside the VPC: the configured SSH port and the ports instances
+   * name in their `port22:port` tags.
    * @default [22]
    */
   readonly ports?: readonly number[];
@@ -116,7 +113,7 @@ export interface ProberFunctionProps {
   /** The key encrypting the alert topic; publishing needs GenerateDataKey and Decrypt on it. */
   readonly topicKey: IKey;
   /** The handler's configuration, passed as JSON in `PORT22_CONFIG`. */
-  readonly handlerConfig: object;
+  readonly handlerConfig: HandlerConfigInput;
   /** The dashboard's console URL, linked from every alert (`PORT22_DASHBOARD_URL`). */
   readonly dashboardUrl: string;
   /** Time between scheduled runs; the timeout never exceeds it. */
@@ -199,7 +196,7 @@ export class ProberFunction extends Construct {
       allowAllIpv6Outbound: false,
     });
     for (const cidr of props.vpcCidrs) {
-      const peer = isIPv6(cidr.split('/')[0]!) ? Peer.ipv6(cidr) : Peer.ipv4(cidr);
+      const peer = parseCidr(cidr)?.family === 'ipv6' ? Peer.ipv6(cidr) : Peer.ipv4(cidr);
       for (const port of ports) {
         this.securityGroup.addEgressRule(peer, Port.tcp(port), `probe tcp/${port} inside ${cidr}`);
       }
@@ -250,13 +247,10 @@ export class ProberFunction extends Construct {
       maxEventAge: Duration.seconds(Math.max(60, intervalSeconds)),
       onFailure: new SqsDestination(this.deadLetterQueue),
       environment: {
-        PORT22_TABLE: props.table.tableName,
-        PORT22_TOPIC_ARN: props.topic.topicArn,
-        PORT22_VPC_ID: props.vpcId,
-        PORT22_CONFIG: JSON.stringify(props.handlerConfig),
-        PORT22_DASHBOARD_URL: props.dashboardUrl,
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+        [HANDLER_ENV.table]: props.table.tableName,
+        [HANDLER_ENV.topicArn]: props.topic.topicArn,
+        [HANDLER_ENV.config]: JSON.stringify(props.handlerConfig),
+        [HANDLER_ENV.dashboardUrl]: props.dashboardUrl,
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {

@@ -95,6 +95,8 @@ describe('cdk synth (CLI, offline)', { skip }, () => {
         vpcs: [{ vpcId: 'vpc-0123456789abcdef0', cidrs: ['10.0.0.0/33'], subnetIds: [] }],
         alertEmails: ['ops@example.com', 'not-an-address'],
         schedule: 'every 5 minutes',
+        sources: ['fe80::1%eth0/64'],
+        ports: [22],
       },
       join(work, 'bad'),
     );
@@ -104,6 +106,9 @@ describe('cdk synth (CLI, offline)', { skip }, () => {
       'port22.vpcs[0].subnetIds: at least one private subnet id is required',
       'port22.alertEmails[1]: not an e-mail address',
       'port22.schedule: not a rate expression like rate(5 minutes)',
+      'port22.sources[0]: not a source spec (a CIDR, internet, i-…, eni-…)',
+      'port22.ports: no longer read: write "port": 22 (the SSH port of instances without a port22:port tag) ' +
+        'and list the other ports your port22:port tags name in "taggedPorts", e.g. [2222]',
     ]) {
       assert.ok(bad.stderr.split('\n').includes(line), `missing line: ${line}\n${bad.stderr}`);
     }

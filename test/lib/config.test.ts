@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, isCidr, isSourceSpec, parseConfig, parseRate } from '../../lib/config.ts';
+import { ConfigError, parseConfig, parseRate } from '../../lib/config.ts';
 
 const vpc = {
   vpcId: 'vpc-0123456789abcdef0',
@@ -28,7 +28,8 @@ describe('parseConfig', () => {
       alertEmails: ['ops@example.com'],
       targets: { monitorByDefault: true, tagFilters: [] },
       sources: [],
-      ports: [22],
+      port: 22,
+      taggedPorts: [],
       thresholds: {
         cpuPercent: 90,
         creditBalance: 0,
@@ -58,14 +59,16 @@ describe('parseConfig', () => {
       schedule: 'rate(1 minute)',
       targets: { monitorByDefault: false, tagFilters: [{ key: 'Environment', values: ['prod'] }] },
       sources: ['203.0.113.7/32', '2001:db8::/64', 'internet', 'i-0123456789abcdef0', 'eni-01234567'],
-      ports: [22, 2222],
+      port: 2200,
+      taggedPorts: [22, 2222],
       thresholds: { failuresBeforeAlert: 3 },
       perInstanceMetrics: true,
       prober: { memoryMb: 1024, timeoutSeconds: 60, logRetentionDays: 90 },
     });
     assert.equal(config.thresholds.failuresBeforeAlert, 3);
     assert.equal(config.thresholds.cpuPercent, 90);
-    assert.deepEqual(config.ports, [22, 2222]);
+    assert.equal(config.port, 2200);
+    assert.deepEqual(config.taggedPorts, [22, 2222]);
   });
 
   // expectedInstances → shards when none are configured: one per 500 instances, 1 to 100.
@@ -165,8 +168,54 @@ describe('parseConfig', () => {
     ],
     ['unknown top-level key', { ...good, alertEmail: 'ops@example.com' }, ['port22.alertEmail: unknown key']],
     ['unknown nested key', { vpcs: [{ ...vpc, subnets: [] }] }, ['port22.vpcs[0].subnets: unknown key']],
-    ['bad port', { ...good, ports: [22, 70000] }, ['port22.ports[1]: not a TCP port (1-65535)']],
-    ['duplicate port', { ...good, ports: [22, 22] }, ['port22.ports[1]: duplicate port 22']],
+    ['bad port', { ...good, port: 70000 }, ['port22.port: not a TCP port (1-65535)']],
+    ['port zero', { ...good, port: 0 }, ['port22.port: not a TCP port (1-65535)']],
+    ['port as a string', { ...good, port: '22' }, ['port22.port: not a TCP port (1-65535)']],
+    [
+      'bad tagged port',
+      { ...good, taggedPorts: [2222, 65536] },
+      ['port22.taggedPorts[1]: not a TCP port (1-65535)'],
+    ],
+    [
+      'duplicate tagged port',
+      { ...good, taggedPorts: [2222, 2222] },
+      ['port22.taggedPorts[1]: duplicate port 2222'],
+    ],
+    [
+      'tagged port that is the port',
+      { ...good, port: 2222, taggedPorts: [22, 2222] },
+      ['port22.taggedPorts[1]: port 2222 is already "port"'],
+    ],
+    // Earlier versions read a `ports` list, of which the handler used only the first: say what to write now.
+    [
+      'the retired ports list',
+      { ...good, ports: [22, 2222] },
+      [
+        'port22.ports: no longer read: write "port": 22 (the SSH port of instances without a port22:port tag) ' +
+          'and list the other ports your port22:port tags name in "taggedPorts", e.g. [2222]',
+      ],
+    ],
+    [
+      'the retired ports list beside an unknown key',
+      { ...good, ports: [22], colour: 'blue' },
+      [
+        'port22.ports: no longer read: write "port": 22 (the SSH port of instances without a port22:port tag) ' +
+          'and list the other ports your port22:port tags name in "taggedPorts", e.g. [2222]',
+        'port22.colour: unknown key',
+      ],
+    ],
+    // A zone index is part of an address on one host's link, not of a network block: the core's parser
+    // rejects it, so synth must too (it used to pass synth, and every run then failed on the source).
+    [
+      'a CIDR with an IPv6 zone index',
+      { vpcs: [{ ...vpc, cidrs: ['fe80::1%eth0/64'] }] },
+      ['port22.vpcs[0].cidrs[0]: not a CIDR block (like 10.0.0.0/16 or 2001:db8::/56)'],
+    ],
+    [
+      'a source with an IPv6 zone index',
+      { ...good, sources: ['fe80::1%eth0/64'] },
+      ['port22.sources[0]: not a source spec (a CIDR, internet, i-…, eni-…)'],
+    ],
     [
       'bad source spec',
       { ...good, sources: ['internet', 'office'] },
@@ -243,26 +292,55 @@ describe('parseRate', () => {
   }
 });
 
-describe('isCidr and isSourceSpec', () => {
-  const cidrs: Array<[string, boolean]> = [
-    ['10.0.0.0/16', true],
+// The prefix length a family allows, at its edges: the same parser decides for synth and for every run.
+describe('CIDR prefixes in vpcs[].cidrs and sources', () => {
+  const prefixes: Array<[string, boolean]> = [
     ['0.0.0.0/0', true],
-    ['2001:db8::/128', true],
-    ['2001:db8::/129', false],
+    ['203.0.113.7/32', true],
+    ['203.0.113.7/33', false],
+    ['::/0', true],
+    ['2001:db8::/33', true],
+    ['2001:db8::1/128', true],
+    ['2001:db8::1/129', false],
     ['10.0.0.0/', false],
+    ['10.0.0.0/-1', false],
     ['10.0.0.256/24', false],
     ['10.0.0.0/8/8', false],
   ];
-  for (const [text, expected] of cidrs)
-    it(`isCidr(${text}) = ${expected}`, () => assert.equal(isCidr(text), expected));
+  for (const [block, accepted] of prefixes) {
+    it(`${block} is ${accepted ? 'accepted' : 'rejected'} in both places`, () => {
+      const raw = { vpcs: [{ ...vpc, cidrs: [block] }], sources: [block] };
+      if (accepted) {
+        const config = parseConfig(raw);
+        assert.deepEqual(config.vpcs[0]!.cidrs, [block]);
+        assert.deepEqual(config.sources, [block]);
+      } else {
+        assert.deepEqual(problems(raw), [
+          'port22.vpcs[0].cidrs[0]: not a CIDR block (like 10.0.0.0/16 or 2001:db8::/56)',
+          'port22.sources[0]: not a source spec (a CIDR, internet, i-…, eni-…)',
+        ]);
+      }
+    });
+  }
+
   const sources: Array<[string, boolean]> = [
     ['internet', true],
     ['i-0123456789abcdef0', true],
     ['eni-01234567', true],
-    ['i-123', false],
+    // A bare address is a source of one address (/32), as `--source` reads it; a VPC block needs a prefix.
+    ['203.0.113.7', true],
     ['Internet', false],
+    ['i-', false],
+    ['sg-0123456789abcdef0', false],
   ];
-  for (const [text, expected] of sources) {
-    it(`isSourceSpec(${text}) = ${expected}`, () => assert.equal(isSourceSpec(text), expected));
+  for (const [spec, accepted] of sources) {
+    it(`source ${spec} is ${accepted ? 'accepted' : 'rejected'}`, () => {
+      const raw = { ...good, sources: [spec] };
+      if (accepted) assert.deepEqual(parseConfig(raw).sources, [spec]);
+      else
+        assert.deepEqual(problems(raw), [
+          'port22.sources[0]: not a source spec (a CIDR, internet, i-…, eni-…)',
+        ]);
+    });
   }
 });

@@ -5,10 +5,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { NAMESPACE, renderRunMetrics } from '../../lambda/core/metrics/emf.ts';
+import { METRIC_NAMESPACE, MetricName } from '../../lambda/contract.ts';
+import { renderRunMetrics } from '../../lambda/core/metrics/emf.ts';
 import { type Port22ConfigInput, parseConfig } from '../../lib/config.ts';
 import { UNHEALTHY_INSTANCES_QUERY } from '../../lib/dashboard.ts';
-import { MetricName } from '../../lib/metrics.ts';
 import {
   EC2_READ_ACTIONS,
   sizeProber,
@@ -167,26 +167,18 @@ describe('Port22Stack with the example configuration', () => {
       'PORT22_DASHBOARD_URL',
       'PORT22_TABLE',
       'PORT22_TOPIC_ARN',
-      'PORT22_VPC_ID',
-      'POWERTOOLS_METRICS_NAMESPACE',
-      'POWERTOOLS_SERVICE_NAME',
     ]);
     assert.deepEqual(env.PORT22_TABLE, { Ref: ids.table });
     assert.deepEqual(env.PORT22_TOPIC_ARN, { Ref: ids.topic });
-    assert.equal(env.PORT22_VPC_ID, VPC);
-    assert.equal(env.POWERTOOLS_METRICS_NAMESPACE, 'Port22');
-    assert.equal(env.POWERTOOLS_SERVICE_NAME, 'port22');
     const parsed = parseConfig(exampleConfig);
     assert.deepEqual(JSON.parse(env.PORT22_CONFIG as string), {
       vpcId: VPC,
-      vpcCidrs: ['10.0.0.0/16'],
-      ports: [22],
+      port: 22,
       sources: ['10.0.0.0/8'],
       // The parsed configuration's targets and thresholds, passed through (their defaults: config.test.ts).
       targets: parsed.targets,
       thresholds: parsed.thresholds,
       perInstanceMetrics: false,
-      intervalSeconds: 300,
     });
     assert.match(JSON.stringify(env.PORT22_DASHBOARD_URL), /#dashboards\/dashboard\/Port22-ssh-health/);
   });
@@ -447,7 +439,7 @@ describe('Port22Stack with two VPCs', () => {
   const config: Port22ConfigInput = {
     ...exampleConfig,
     vpcs: [...exampleConfig.vpcs, second],
-    ports: [22, 2222],
+    taggedPorts: [2222],
   };
   let app: App;
   let template: Template;
@@ -468,7 +460,7 @@ describe('Port22Stack with two VPCs', () => {
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     const vpcIds = Object.values(template.findResources('AWS::Lambda::Function')).map(
-      (f) => f.Properties.Environment.Variables.PORT22_VPC_ID,
+      (f) => JSON.parse(f.Properties.Environment.Variables.PORT22_CONFIG).vpcId,
     );
     assert.deepEqual(vpcIds.sort(), [VPC, 'vpc-0fedcba9876543210']);
   });
@@ -514,7 +506,7 @@ describe('Port22Stack with two VPCs', () => {
     assert.deepEqual({ memory: fn.MemorySize, timeout: fn.Timeout }, sizeOf(sizeProber(500, 300)));
   });
 
-  it('each security group reaches only its own VPC CIDRs (IPv4 and IPv6) on every monitored port', () => {
+  it('each security group reaches only its own VPC CIDRs (IPv4 and IPv6) on the SSH port and the tagged ports', () => {
     const sg = properties(template, 'AWS::EC2::SecurityGroup', 'vpc0fedcba9876543210');
     const rules = (sg.SecurityGroupEgress as Array<Record<string, unknown>>).map(
       (r) => `${r.CidrIp ?? r.CidrIpv6} ${r.IpProtocol}/${r.FromPort}-${r.ToPort}`,
@@ -534,31 +526,40 @@ describe('Port22Stack with two VPCs', () => {
 });
 
 describe('metric contract with the EMF renderer', () => {
-  it('every metric the dashboard and alarms read is rendered, in the Port22 namespace, with these dimensions', () => {
-    const docs = renderRunMetrics({
-      vpcId: VPC,
-      timestamp: 0,
-      checksRun: 3,
-      healthy: 2,
-      unhealthy: 1,
-      unchecked: 0,
-      proberErrors: 0,
-      diagnosisCounts: { HEALTHY: 2, SSHD_NOT_LISTENING: 1 },
-      probePhases: [{ connectMs: 1, identMs: 2, kexMs: 3, authMs: 4, totalMs: 10 }],
-    });
+  it('every named metric is rendered, in the Port22 namespace, with these dimensions', () => {
+    const docs = renderRunMetrics(
+      {
+        vpcId: VPC,
+        timestamp: 0,
+        checksRun: 3,
+        healthy: 2,
+        unhealthy: 1,
+        unchecked: 0,
+        proberErrors: 0,
+        diagnosisCounts: { HEALTHY: 2, SSHD_NOT_LISTENING: 1 },
+        probePhases: [{ connectMs: 1, identMs: 2, kexMs: 3, authMs: 4, totalMs: 10 }],
+        instances: [{ instanceId: 'i-0123456789abcdef0', healthy: true, totalMs: 10 }],
+      },
+      { perInstance: true },
+    );
     const rendered = new Map<string, string>();
     for (const doc of docs) {
       for (const directive of doc._aws.CloudWatchMetrics) {
-        assert.equal(directive.Namespace, NAMESPACE);
+        assert.equal(directive.Namespace, METRIC_NAMESPACE);
         for (const m of directive.Metrics)
           rendered.set(m.Name, directive.Dimensions.map((d) => d.join('+')).join(' '));
       }
     }
+    const dimensionsOf: Record<string, string> = {
+      DiagnosisCount: 'Vpc+Diagnosis',
+      Healthy: 'InstanceId',
+      ProbeTotalMs: 'InstanceId',
+    };
     const expected = Object.fromEntries(
-      Object.values(MetricName).map((name) => [name, name === 'DiagnosisCount' ? 'Vpc+Diagnosis' : 'Vpc']),
+      Object.values(MetricName).map((name) => [name, dimensionsOf[name] ?? 'Vpc']),
     );
     assert.deepEqual(Object.fromEntries(Object.keys(expected).map((n) => [n, rendered.get(n)])), expected);
-    assert.equal(NAMESPACE, 'Port22');
+    assert.equal(METRIC_NAMESPACE, 'Port22');
   });
 });
 

@@ -10,7 +10,35 @@
 import { DIAGNOSIS_CODES, type DiagnosisCode } from '../diagnose/types.ts';
 import type { ProbePhases } from '../probe/types.ts';
 
-export const NAMESPACE = 'Port22';
+/** The CloudWatch namespace of every port22 metric (the stack's dashboard and alarms read it). */
+export const METRIC_NAMESPACE = 'Port22';
+
+/** The metric names this renderer publishes: the stack's dashboard and alarms name them from here. */
+export const MetricName = {
+  /** One datapoint per completed prober run (the value may count checked instances). */
+  ChecksRun: 'ChecksRun',
+  InstancesHealthy: 'InstancesHealthy',
+  InstancesUnhealthy: 'InstancesUnhealthy',
+  /**
+   * Instances per diagnosis code: dimensions `Vpc` and `Diagnosis`. Not named "Diagnosis": in EMF a metric
+   * and a dimension are both root members of the document, so they cannot share a name.
+   */
+  DiagnosisCount: 'DiagnosisCount',
+  ProbeConnectMs: 'ProbeConnectMs',
+  ProbeIdentMs: 'ProbeIdentMs',
+  ProbeKexMs: 'ProbeKexMs',
+  ProbeAuthMs: 'ProbeAuthMs',
+  /** Errors the pipeline caught and survived (an API call that failed, a probe that threw). */
+  ProberErrors: 'ProberErrors',
+  /** Instances a run could not check before its deadline. */
+  Unchecked: 'Unchecked',
+  /** Per instance (dimension `InstanceId`), only with `perInstance`: 1 when healthy, else 0. */
+  Healthy: 'Healthy',
+  /** Per instance, only with `perInstance`: the probe's total time. */
+  ProbeTotalMs: 'ProbeTotalMs',
+} as const;
+
+export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
 /** EMF limits: 100 metrics per directive, 30 dimensions per set, 100 values per metric, 1 MB per event. */
 export const EMF_LIMITS = {
@@ -55,21 +83,25 @@ export interface EmfOptions {
 }
 
 const PHASE_METRICS = [
-  ['connectMs', 'ProbeConnectMs'],
-  ['identMs', 'ProbeIdentMs'],
-  ['kexMs', 'ProbeKexMs'],
-  ['authMs', 'ProbeAuthMs'],
+  ['connectMs', MetricName.ProbeConnectMs],
+  ['identMs', MetricName.ProbeIdentMs],
+  ['kexMs', MetricName.ProbeKexMs],
+  ['authMs', MetricName.ProbeAuthMs],
 ] as const;
 
 export function renderRunMetrics(input: RunMetricsInput, options: EmfOptions = {}): EmfDocument[] {
   const docs: EmfDocument[] = [];
-  const doc = (dimensions: string[], metrics: [string, EmfUnit, number | number[]][], members: object) => {
+  const doc = (
+    dimensions: string[],
+    metrics: [MetricName, EmfUnit, number | number[]][],
+    members: object,
+  ) => {
     const d: EmfDocument = {
       _aws: {
         Timestamp: input.timestamp,
         CloudWatchMetrics: [
           {
-            Namespace: NAMESPACE,
+            Namespace: METRIC_NAMESPACE,
             Dimensions: [dimensions],
             Metrics: metrics.map(([Name, Unit]) => ({ Name, Unit })),
           },
@@ -85,11 +117,11 @@ export function renderRunMetrics(input: RunMetricsInput, options: EmfOptions = {
   doc(
     ['Vpc'],
     [
-      ['ChecksRun', 'Count', input.checksRun],
-      ['InstancesHealthy', 'Count', input.healthy],
-      ['InstancesUnhealthy', 'Count', input.unhealthy],
-      ['Unchecked', 'Count', input.unchecked],
-      ['ProberErrors', 'Count', input.proberErrors],
+      [MetricName.ChecksRun, 'Count', input.checksRun],
+      [MetricName.InstancesHealthy, 'Count', input.healthy],
+      [MetricName.InstancesUnhealthy, 'Count', input.unhealthy],
+      [MetricName.Unchecked, 'Count', input.unchecked],
+      [MetricName.ProberErrors, 'Count', input.proberErrors],
     ],
     { Vpc: input.vpcId },
   );
@@ -99,7 +131,10 @@ export function renderRunMetrics(input: RunMetricsInput, options: EmfOptions = {
     // The metric cannot be called "Diagnosis": a dimension and a metric are both root members, so
     // the same name would make the document carry either the code or the count, never both.
     if (count > 0)
-      doc(['Vpc', 'Diagnosis'], [['DiagnosisCount', 'Count', count]], { Vpc: input.vpcId, Diagnosis: code });
+      doc(['Vpc', 'Diagnosis'], [[MetricName.DiagnosisCount, 'Count', count]], {
+        Vpc: input.vpcId,
+        Diagnosis: code,
+      });
   }
 
   const series = PHASE_METRICS.map(
@@ -108,7 +143,7 @@ export function renderRunMetrics(input: RunMetricsInput, options: EmfOptions = {
   );
   const longest = Math.max(0, ...series.map(([, values]) => values.length));
   for (let start = 0; start < longest; start += EMF_LIMITS.valuesPerMetric) {
-    const metrics: [string, EmfUnit, number[]][] = [];
+    const metrics: [MetricName, EmfUnit, number[]][] = [];
     for (const [name, values] of series) {
       const chunk = values.slice(start, start + EMF_LIMITS.valuesPerMetric);
       if (chunk.length > 0) metrics.push([name, 'Milliseconds', chunk]);
@@ -118,9 +153,9 @@ export function renderRunMetrics(input: RunMetricsInput, options: EmfOptions = {
 
   if (options.perInstance) {
     for (const i of input.instances ?? []) {
-      const metrics: [string, EmfUnit, number][] = [['Healthy', 'Count', i.healthy ? 1 : 0]];
+      const metrics: [MetricName, EmfUnit, number][] = [[MetricName.Healthy, 'Count', i.healthy ? 1 : 0]];
       if (i.totalMs !== undefined && Number.isFinite(i.totalMs))
-        metrics.push(['ProbeTotalMs', 'Milliseconds', i.totalMs]);
+        metrics.push([MetricName.ProbeTotalMs, 'Milliseconds', i.totalMs]);
       doc(['InstanceId'], metrics, { InstanceId: i.instanceId, Vpc: input.vpcId });
     }
   }

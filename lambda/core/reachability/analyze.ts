@@ -33,6 +33,7 @@ import { evaluateInstanceState } from './instance-state-evaluator.ts';
 import { evaluateNetworkAcl } from './network-acl-evaluator.ts';
 import { evaluateRoutes, type PathKind, routeFor } from './route-evaluator.ts';
 import { evaluateSecurityGroups } from './security-group-evaluator.ts';
+import { parseSourceSpec, SOURCE_SPEC_EXPECTED } from './source-spec.ts';
 import type { AnalysisReport, Blocker, Verdict } from './types.ts';
 
 export interface AnalyzeOptions {
@@ -58,25 +59,22 @@ type Source =
   | { readonly kind: 'eni'; readonly spec: string; readonly eni: Eni; readonly instance?: Instance };
 
 export function resolveSource(ctx: AnalysisContext, spec: string): Source {
-  const s = spec.trim();
-  if (s === 'internet') return { kind: 'internet', spec };
-  if (/^i-[0-9a-zA-Z]+$/.test(s)) {
-    const instance = ctx.index.instances.get(s);
-    const eni = ctx.index.primaryEniByInstance.get(s);
+  const parsed = parseSourceSpec(spec.trim());
+  if (!parsed) throw new SourceSpecError(`source ${spec}: ${SOURCE_SPEC_EXPECTED}`);
+  if (parsed.kind === 'internet') return { kind: 'internet', spec };
+  if (parsed.kind === 'instance') {
+    const instance = ctx.index.instances.get(parsed.instanceId);
+    const eni = ctx.index.primaryEniByInstance.get(parsed.instanceId);
     if (!instance || !eni) throw new SourceSpecError(`source ${spec}: no such instance in the inventory`);
     return { kind: 'eni', spec, eni, instance };
   }
-  if (/^eni-[0-9a-zA-Z]+$/.test(s)) {
-    const eni = ctx.index.enis.get(s);
+  if (parsed.kind === 'eni') {
+    const eni = ctx.index.enis.get(parsed.eniId);
     if (!eni) throw new SourceSpecError(`source ${spec}: no such network interface in the inventory`);
     const instance = eni.InstanceId ? ctx.index.instances.get(eni.InstanceId) : undefined;
     return { kind: 'eni', spec, eni, ...(instance ? { instance } : {}) };
   }
-  const cidr = parseCidr(s);
-  if (!cidr)
-    throw new SourceSpecError(
-      `source ${spec}: expected a CIDR, "internet", an instance id (i-…) or an ENI id (eni-…)`,
-    );
+  const { cidr } = parsed;
   // A CIDR inside one subnet (a peer subnet of the VPC, say) brings that subnet's ACL and routes.
   const subnet = ctx.index.inventory.subnets.find((sub) => {
     const block =

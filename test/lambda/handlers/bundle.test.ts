@@ -17,6 +17,8 @@ interface SynthesizedProber {
   file: string;
   /** The function's environment as the template sets it (tokens left as CloudFormation objects). */
   environment: Record<string, unknown>;
+  /** The VPC its PORT22_CONFIG names. */
+  vpcId: string;
 }
 
 /**
@@ -38,6 +40,7 @@ function synthProber(outdir: string): SynthesizedProber {
   return {
     file: join(assembly.directory, `asset.${hash}`, 'index.js'),
     environment: props.Environment.Variables,
+    vpcId: (JSON.parse(String(props.Environment.Variables.PORT22_CONFIG)) as { vpcId: string }).vpcId,
   };
 }
 
@@ -114,7 +117,7 @@ describe('the synthesized prober bundle', () => {
       refused = await startZooServer('refused', { host: FAILING.address });
       standins = await startAwsStandins({
         requireFrom: prober.file,
-        vpcId: String(prober.environment.PORT22_VPC_ID),
+        vpcId: prober.vpcId,
         functionName: FUNCTION_NAME,
         instances: [
           { ...HEALTHY, port: healthy.port },
@@ -162,7 +165,7 @@ describe('the synthesized prober bundle', () => {
       };
       const event = {
         kind: 'port22.scheduled-check',
-        vpcId: stackEnv.PORT22_VPC_ID,
+        vpcId: prober.vpcId,
         scheduledTime: new Date().toISOString(),
       };
       const deadline = Date.now() + 60_000;
@@ -252,13 +255,13 @@ describe('the synthesized prober bundle', () => {
       assert.equal(fleet._aws?.CloudWatchMetrics[0]?.Namespace, 'Port22');
       assert.equal(fleet.ChecksRun, 2);
       assert.equal(fleet.InstancesUnhealthy, 1);
-      assert.equal(fleet.Vpc, stackEnv.PORT22_VPC_ID);
+      assert.equal(fleet.Vpc, prober.vpcId);
       const diagnosed = lines.filter((l) => l.message === 'instance diagnosed');
       assert.deepEqual(
         diagnosed.map((l) => [l.instanceId, l.diagnosis, l.vpcId, l.service]).sort(),
         [
-          [HEALTHY.instanceId, 'HEALTHY', stackEnv.PORT22_VPC_ID, 'port22'],
-          [FAILING.instanceId, 'SSHD_NOT_LISTENING', stackEnv.PORT22_VPC_ID, 'port22'],
+          [HEALTHY.instanceId, 'HEALTHY', prober.vpcId, 'port22'],
+          [FAILING.instanceId, 'SSHD_NOT_LISTENING', prober.vpcId, 'port22'],
         ].sort(),
       );
       assert.equal(typeof diagnosed[0]!.evidence, 'string', 'one field Logs Insights can show');
