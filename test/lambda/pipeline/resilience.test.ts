@@ -12,6 +12,7 @@ import {
   LAB,
   type LabName,
   labInput,
+  NO_PROBES,
   type PipelineLab,
   runLab,
   startPipelineLab,
@@ -156,6 +157,7 @@ describe('runCheck resilience', () => {
             throw new Error('DescribeInstances failed: UnauthorizedOperation');
           },
         },
+        prober: NO_PROBES,
         resolver: lab.resolver,
         metrics: sink,
       },

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryStateStore } from '../../lambda/adapters/memory/memory-state-store.ts';
-import { renderAlert } from '../../lambda/core/alerts/render.ts';
-import type { RenderedAlert } from '../../lambda/core/state/instance-state.ts';
-import type { Notifier, StateStore } from '../../lambda/ports.ts';
-import { recordAndAlert } from '../../lambda/record-and-alert.ts';
-import { observation, t } from './core/alerts/fixtures.ts';
+import { MemoryStateStore } from '../../../lambda/adapters/memory/memory-state-store.ts';
+import { renderAlert } from '../../../lambda/core/alerts/render.ts';
+import type { RenderedAlert } from '../../../lambda/core/state/instance-state.ts';
+import type { Notifier, StateStore } from '../../../lambda/ports.ts';
+import { recordAndAlert } from '../../../lambda/steps/record.ts';
+import { observation, t } from '../core/alerts/fixtures.ts';
 
 class RecordingNotifier implements Notifier {
   readonly published: RenderedAlert[] = [];
