@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { indexInventory } from '../../../lambda/core/inventory/model.ts';
+import { type Inventory, indexInventory } from '../../../lambda/core/inventory/model.ts';
 import type { InstanceState } from '../../../lambda/core/state/instance-state.ts';
 import { trackChanges } from '../../../lambda/steps/changes.ts';
 import type { DiagnosedTarget } from '../../../lambda/steps/diagnose.ts';
@@ -10,7 +10,7 @@ import { CLOSED, diagnosisOf, PROBER_ENI, probeOf, targets, WEB, world } from '.
 const AT = '2026-03-09T08:00:00.000Z';
 const before = world();
 /** The same fleet after someone narrowed sg-0open to one address. */
-const after = {
+const after: Inventory = {
   ...before,
   securityGroups: before.securityGroups.map((g) =>
     g.GroupId === 'sg-0open' ? group('sg-0open', [tcp(22, 22, ['10.0.2.99/32'])]) : g,
@@ -23,13 +23,19 @@ const web = (code: 'HEALTHY' | 'HOST_FIREWALL_DROP', authMethods?: string[]): Di
   diagnosis: diagnosisOf(code),
 });
 
+/** The step over the fleet as it is in `inv`, with the prober's ENI on every path. */
+function track(
+  checked: readonly DiagnosedTarget[],
+  previous: ReadonlyMap<string, InstanceState>,
+  inv = after,
+  snapshots = true,
+) {
+  return trackChanges(checked, previous, { index: indexInventory(inv), proberSpec: PROBER_ENI, snapshots });
+}
+
 /** What a healthy check at AT remembered: its path snapshot, taken by this step. */
 function rememberedHealthy(extra: Partial<InstanceState> = {}): Map<string, InstanceState> {
-  const healthy = trackChanges([web('HEALTHY')], new Map(), {
-    index: indexInventory(before),
-    proberSpec: PROBER_ENI,
-    snapshots: true,
-  }).instances[0]!;
+  const healthy = track([web('HEALTHY')], new Map(), before).instances[0]!;
   assert.ok(healthy.snapshot, 'a snapshot is taken when state is kept');
   return new Map([
     [
@@ -52,11 +58,7 @@ function rememberedHealthy(extra: Partial<InstanceState> = {}): Map<string, Inst
 
 describe('changes step', () => {
   it('a failing target: what changed on its path since the last healthy check, as evidence and lines', () => {
-    const [c] = trackChanges([web('HOST_FIREWALL_DROP')], rememberedHealthy(), {
-      index: indexInventory(after),
-      proberSpec: PROBER_ENI,
-      snapshots: true,
-    }).instances;
+    const [c] = track([web('HOST_FIREWALL_DROP')], rememberedHealthy()).instances;
     assert.ok(c!.changes.length > 0);
     for (const line of c!.changes) {
       assert.match(line, /^sg-0open: .* since the last healthy check at 2026-03-09T08:00:00.000Z$/);
@@ -70,31 +72,23 @@ describe('changes step', () => {
   });
 
   it('a healthy target is not diffed, only snapshotted', () => {
-    const [c] = trackChanges([web('HEALTHY')], rememberedHealthy(), {
-      index: indexInventory(after),
-      proberSpec: PROBER_ENI,
-      snapshots: true,
-    }).instances;
+    const [c] = track([web('HEALTHY')], rememberedHealthy()).instances;
     assert.deepEqual(c!.changes, []);
     assert.deepEqual(c!.diagnosis.evidence, []);
     assert.ok(c!.snapshot);
   });
 
   it('without state: no snapshot, so nothing to diff', () => {
-    const [c] = trackChanges([web('HOST_FIREWALL_DROP')], rememberedHealthy(), {
-      index: indexInventory(after),
-      proberSpec: PROBER_ENI,
-      snapshots: false,
-    }).instances;
+    const [c] = track([web('HOST_FIREWALL_DROP')], rememberedHealthy(), after, false).instances;
     assert.equal(c!.snapshot, undefined);
     assert.deepEqual(c!.changes, []);
   });
 
   it('changed auth methods are listed, failing or not', () => {
-    const [c] = trackChanges(
+    const [c] = track(
       [web('HEALTHY', ['publickey'])],
       rememberedHealthy({ authMethods: ['password', 'publickey'] }),
-      { index: indexInventory(before), proberSpec: PROBER_ENI, snapshots: true },
+      before,
     ).instances;
     assert.deepEqual(c!.changes, ['auth method password removed']);
   });
@@ -111,11 +105,7 @@ describe('changes step', () => {
         } as unknown as InstanceState,
       ],
     ]);
-    const out = trackChanges([closed, web('HEALTHY')], broken, {
-      index: indexInventory(before),
-      proberSpec: PROBER_ENI,
-      snapshots: true,
-    });
+    const out = track([closed, web('HEALTHY')], broken, before);
     assert.deepEqual(
       out.instances.map((i) => [i.target.instanceId, i.diagnosis.code, i.changes]),
       [

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryStateStore } from '../../../lambda/adapters/memory/memory-state-store.ts';
-import type { StateStore } from '../../../lambda/ports.ts';
 import { recall } from '../../../lambda/steps/recall.ts';
-import { CLOSED, targets, WEB } from './world.ts';
+import { CLOSED, targets, unreadableStateStore, WEB } from './world.ts';
 
 const fleet = targets();
 const checked = [{ target: fleet.get(WEB)! }, { target: fleet.get(CLOSED)! }];
@@ -33,14 +32,7 @@ describe('recall step', () => {
   });
 
   it('a store that fails: nothing remembered, one line under state', async () => {
-    const failing: StateStore = {
-      get: async () => {
-        throw new Error('ProvisionedThroughputExceededException');
-      },
-      put: async () => 'ok',
-      getGroups: async () => new Map(),
-      putGroup: async () => 'ok',
-    };
+    const failing = unreadableStateStore('ProvisionedThroughputExceededException');
     const got = await recall(failing, checked);
     assert.equal(got.previous.size, 0);
     assert.deepEqual(got.errors, ['state: reading 2 records failed: ProvisionedThroughputExceededException']);

@@ -5,11 +5,11 @@ import { renderAlert } from '../../../lambda/core/alerts/render.ts';
 import type { DiagnosisCode } from '../../../lambda/core/diagnose/types.ts';
 import { indexInventory } from '../../../lambda/core/inventory/model.ts';
 import type { RenderedAlert } from '../../../lambda/core/state/instance-state.ts';
-import type { Notifier, StateStore } from '../../../lambda/ports.ts';
+import type { Notifier } from '../../../lambda/ports.ts';
 import type { CheckedInstance } from '../../../lambda/steps/changes.ts';
 import { observation as observe, record, recordAndAlert } from '../../../lambda/steps/record.ts';
 import { observation, t } from '../core/alerts/fixtures.ts';
-import { CLOSED, diagnosisOf, targets, WALLED, WEB, world } from './world.ts';
+import { CLOSED, diagnosisOf, targets, unreadableStateStore, WALLED, WEB, world } from './world.ts';
 
 class RecordingNotifier implements Notifier {
   readonly published: RenderedAlert[] = [];
@@ -112,14 +112,7 @@ describe('recordAndAlert (claim-then-publish)', () => {
 
   it('when state cannot be read, nothing is recorded or sent and the error is reported', async () => {
     const notifier = new RecordingNotifier();
-    const broken: StateStore = {
-      get: async () => {
-        throw new Error('ProvisionedThroughputExceededException');
-      },
-      put: async () => 'ok',
-      getGroups: async () => new Map(),
-      putGroup: async () => 'ok',
-    };
+    const broken = unreadableStateStore('ProvisionedThroughputExceededException');
     const r = await recordAndAlert(
       { state: broken, notifier },
       { observations: [observation('NO_ROUTE')], now: t(0), runId: 'r' },

@@ -7,6 +7,7 @@ import type { Diagnosis, DiagnosisCode, Severity } from '../../../lambda/core/di
 import { type Instance, type Inventory, indexInventory } from '../../../lambda/core/inventory/model.ts';
 import type { ProbeOutcome, ProbeResult } from '../../../lambda/core/probe/types.ts';
 import { type SelectedTarget, selectTargets } from '../../../lambda/core/targets/select.ts';
+import type { StateStore } from '../../../lambda/ports.ts';
 import { group, instance, inventory, SUBNET_B, tcp, VPC } from '../core/reachability/inventory-builder.ts';
 
 export const PROBER_ENI = 'eni-0prober';
@@ -66,4 +67,16 @@ export function probeOf(host: string, outcome: ProbeOutcome, extra: Partial<Prob
 
 export function diagnosisOf(code: DiagnosisCode, severity: Severity = 'critical'): Diagnosis {
   return { code, severity, summary: `summary of ${code}`, evidence: [], remediation: [] };
+}
+
+/** A state store whose reads fail (throttled, access denied); writes would succeed. */
+export function unreadableStateStore(message: string): StateStore {
+  return {
+    get: async () => {
+      throw new Error(message);
+    },
+    put: async () => 'ok',
+    getGroups: async () => new Map(),
+    putGroup: async () => 'ok',
+  };
 }
