@@ -53,7 +53,14 @@ export interface Probes {
   readonly errors: readonly string[];
 }
 
-type Attempt = ProbedTarget | { readonly target: SelectedTarget; readonly unchecked: string };
+/**
+ * What becomes of one target: diagnosed (with its probe or the reason it has none), unchecked (`error` is the
+ * `errors` line when it is also a prober error), or routed and waiting for the fan-out.
+ */
+type Outcome =
+  | { readonly checked: ProbedTarget }
+  | { readonly unchecked: UncheckedInstance; readonly error?: string }
+  | { readonly target: SelectedTarget; readonly to: ProbeTarget };
 
 export async function probeTargets(
   ports: { readonly prober: Prober; readonly resolver: TargetResolver },
@@ -61,114 +68,118 @@ export async function probeTargets(
   options: ProbeOptions,
   clock: () => number,
 ): Promise<Probes> {
-  if (options.probe === false)
+  if (options.probe === false) {
     return { checked: targets.map((target) => ({ target })), unchecked: [], proberErrors: 0, errors: [] };
-  const errors: string[] = [];
-  let proberErrors = 0;
-  const attempts: Attempt[] = [];
-  const jobs: { index: number; target: ProbeTarget }[] = [];
-  for (const target of targets) {
-    if (target.address === undefined) {
-      attempts.push({ target, noProbeReason: 'not probed: the instance has no private address' });
-      continue;
-    }
-    const wanted: ProbeTarget = { host: target.address, port: target.port };
-    let resolved: ProbeTarget | undefined;
-    try {
-      resolved = ports.resolver.resolve(wanted);
-    } catch (error) {
-      errors.push(`probe: ${target.instanceId}: target resolver: ${errorMessage(error)}`);
-      proberErrors += 1;
-      attempts.push({ target, unchecked: `target resolver failed: ${errorMessage(error)}` });
-      continue;
-    }
-    if (resolved === undefined) {
-      const noProbeReason = `not probed: the target resolver has no route to ${wanted.host}:${wanted.port} from this prober`;
-      attempts.push({ target, noProbeReason });
-      continue;
-    }
-    jobs.push({ index: attempts.length, target: resolved });
-    attempts.push({ target });
   }
-
+  const routed = targets.map((target) => route(ports.resolver, target));
   const budget =
     options.deadlineAt === undefined
       ? undefined
       : options.deadlineAt - (options.reserveMs ?? DEFAULT_RESERVE_MS) - clock();
-  if (jobs.length > 0 && budget !== undefined && budget <= 0) {
-    for (const { index } of jobs)
-      attempts[index] = unchecked(attempts[index]!, 'deadline: no time left to start the probe');
-  } else if (jobs.length > 0) {
-    // A prober that throws breaks its contract; the target is unchecked and the error counted, the run goes on.
-    const failures = new WeakMap<ProbeResult, string>();
-    const guarded: Prober = {
-      probe: async (target, timeouts) => {
-        try {
-          return await ports.prober.probe(target, timeouts);
-        } catch (error) {
-          const failed: ProbeResult = { target, outcome: 'timeout', phases: { totalMs: 0 } };
-          failures.set(failed, errorMessage(error));
-          return failed;
+  const waiting = routed.filter((o) => 'to' in o);
+  const { outcomes, errors } =
+    budget !== undefined && budget <= 0
+      ? {
+          outcomes: waiting.map((w) => unchecked(w.target, 'deadline: no time left to start the probe')),
+          errors: [],
         }
-      },
-    };
-    try {
-      const results = await probeMany(
-        guarded,
-        jobs.map((j) => j.target),
-        {
-          ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-          ...(options.timeouts ? { timeouts: options.timeouts } : {}),
-          ...(budget !== undefined ? { deadlineMs: budget } : {}),
-        },
-      );
-      results.forEach((result, i) => {
-        const { index } = jobs[i]!;
-        const { target } = attempts[index]!;
-        const failure = failures.get(result);
-        if (failure !== undefined) {
-          errors.push(`probe: ${target.instanceId}: prober error: ${failure}`);
-          proberErrors += 1;
-          attempts[index] = unchecked(attempts[index]!, `prober error: ${failure}`);
-        } else if (result.neverStarted) {
-          attempts[index] = unchecked(
-            attempts[index]!,
-            'deadline: the run stopped starting probes to save state in time',
-          );
-        } else {
-          // Report the VPC address, not where the lab's resolver sent the probe.
-          attempts[index] = {
-            target,
-            probe: { ...result, target: { host: target.address!, port: target.port } },
-          };
-        }
-      });
-    } catch (error) {
-      errors.push(`probe: ${errorMessage(error)}`);
-      proberErrors += jobs.length;
-      for (const { index } of jobs)
-        attempts[index] = unchecked(attempts[index]!, `prober failed: ${errorMessage(error)}`);
-    }
-  }
+      : await fanOut(ports.prober, waiting, options, budget);
+  const probed = new Map(waiting.map((w, i) => [w, outcomes[i]!]));
+  const done = routed.map((o) => ('to' in o ? probed.get(o)! : o));
 
+  const lost = done.flatMap((o) => ('unchecked' in o && o.error !== undefined ? [o.error] : []));
   return {
-    checked: attempts.filter((a): a is ProbedTarget => !('unchecked' in a)),
-    unchecked: attempts.flatMap((a) =>
-      'unchecked' in a
-        ? [
-            {
-              instanceId: a.target.instanceId,
-              ...(a.target.name ? { name: a.target.name } : {}),
-              reason: a.unchecked,
-            },
-          ]
-        : [],
-    ),
-    proberErrors,
-    errors,
+    checked: done.flatMap((o) => ('checked' in o ? [o.checked] : [])),
+    unchecked: done.flatMap((o) => ('unchecked' in o ? [o.unchecked] : [])),
+    // A fan-out that fails as a whole loses every target it held, with one line for all of them.
+    proberErrors: lost.length + (errors.length > 0 ? waiting.length : 0),
+    errors: [...lost, ...errors],
   };
 }
 
-function unchecked(attempt: Attempt, reason: string): Attempt {
-  return { target: attempt.target, unchecked: reason };
+/** Where the probe of one target goes, or why it does not go anywhere. */
+function route(resolver: TargetResolver, target: SelectedTarget): Outcome {
+  if (target.address === undefined) {
+    return { checked: { target, noProbeReason: 'not probed: the instance has no private address' } };
+  }
+  const wanted: ProbeTarget = { host: target.address, port: target.port };
+  try {
+    const to = resolver.resolve(wanted);
+    if (to !== undefined) return { target, to };
+    const noProbeReason = `not probed: the target resolver has no route to ${wanted.host}:${wanted.port} from this prober`;
+    return { checked: { target, noProbeReason } };
+  } catch (error) {
+    return unchecked(
+      target,
+      `target resolver failed: ${errorMessage(error)}`,
+      `probe: ${target.instanceId}: target resolver: ${errorMessage(error)}`,
+    );
+  }
+}
+
+/** Every routed target through the fan-out: one outcome each, in order, and the fan-out's own failure. */
+async function fanOut(
+  prober: Prober,
+  waiting: readonly { readonly target: SelectedTarget; readonly to: ProbeTarget }[],
+  options: ProbeOptions,
+  budget: number | undefined,
+): Promise<{ outcomes: Outcome[]; errors: string[] }> {
+  if (waiting.length === 0) return { outcomes: [], errors: [] };
+  // A prober that throws breaks its contract; the target is unchecked and the error counted, the run goes on.
+  const failures = new WeakMap<ProbeResult, string>();
+  const guarded: Prober = {
+    probe: async (target, timeouts) => {
+      try {
+        return await prober.probe(target, timeouts);
+      } catch (error) {
+        const failed: ProbeResult = { target, outcome: 'timeout', phases: { totalMs: 0 } };
+        failures.set(failed, errorMessage(error));
+        return failed;
+      }
+    },
+  };
+  try {
+    const results = await probeMany(
+      guarded,
+      waiting.map((w) => w.to),
+      {
+        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+        ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+        ...(budget !== undefined ? { deadlineMs: budget } : {}),
+      },
+    );
+    const outcomes = results.map((result, i): Outcome => {
+      const { target } = waiting[i]!;
+      const failure = failures.get(result);
+      if (failure !== undefined) {
+        return unchecked(
+          target,
+          `prober error: ${failure}`,
+          `probe: ${target.instanceId}: prober error: ${failure}`,
+        );
+      }
+      if (result.neverStarted) {
+        return unchecked(target, 'deadline: the run stopped starting probes to save state in time');
+      }
+      // Report the VPC address, not where the lab's resolver sent the probe.
+      return {
+        checked: { target, probe: { ...result, target: { host: target.address!, port: target.port } } },
+      };
+    });
+    return { outcomes, errors: [] };
+  } catch (error) {
+    const reason = `prober failed: ${errorMessage(error)}`;
+    return {
+      outcomes: waiting.map((w) => unchecked(w.target, reason)),
+      errors: [`probe: ${errorMessage(error)}`],
+    };
+  }
+}
+
+function unchecked(target: SelectedTarget, reason: string, error?: string): Outcome {
+  const { instanceId, name } = target;
+  return {
+    unchecked: { instanceId, ...(name ? { name } : {}), reason },
+    ...(error === undefined ? {} : { error }),
+  };
 }
