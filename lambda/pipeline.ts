@@ -7,8 +7,7 @@
  */
 import type { EmfDocument } from './core/metrics/emf.ts';
 import type { ExposureFinding } from './core/reachability/types.ts';
-import type { InstanceReport } from './core/report/instance-report.ts';
-import { instanceReport } from './core/report/instance-report.ts';
+import { type InstanceReport, instanceReport } from './core/report/instance-report.ts';
 import type {
   InventorySource,
   MetricsSink,
