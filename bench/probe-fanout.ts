@@ -22,7 +22,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { probeMany } from '../lambda/adapters/net/fanout.ts';
+import { netProber } from '../lambda/adapters/net/prober.ts';
+import { probeMany } from '../lambda/core/probe/fan-out.ts';
 import type { ProbeResult, ProbeTarget } from '../lambda/core/probe/types.ts';
 import { type Endpoint, startEndpoints, stopEndpoints, stratifiedSample } from './fanout-endpoints.ts';
 import { type BenchRow, emitBenchResult } from './result.ts';
@@ -68,7 +69,7 @@ interface Run {
 
 async function fanOut(targets: ProbeTarget[], limit: number): Promise<Run> {
   const started = performance.now();
-  const results = await probeMany(targets, { concurrency: limit, timeouts });
+  const results = await probeMany(netProber, targets, { concurrency: limit, timeouts });
   return { wallMs: performance.now() - started, results };
 }
 

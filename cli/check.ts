@@ -9,7 +9,8 @@ import { type Inventory, indexInventory } from '../lambda/core/inventory/model.t
 import { InventoryError } from '../lambda/core/inventory/parse.ts';
 import { resolveSource, SourceSpecError } from '../lambda/core/reachability/analyze.ts';
 import { AnalysisContext } from '../lambda/core/reachability/evaluation.ts';
-import { type CheckReport, type InstanceReport, runCheck } from '../lambda/pipeline.ts';
+import type { InstanceReport } from '../lambda/core/report/instance-report.ts';
+import { type CheckReport, runCheck } from '../lambda/pipeline.ts';
 import { positiveInteger } from './arguments.ts';
 import { writeHtmlReport } from './html-report.ts';
 import { registerCommand } from './main.ts';

@@ -4,9 +4,14 @@
  */
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
-import { DEFAULT_CONCURRENCY, probeMany } from '../lambda/adapters/net/fanout.ts';
-import { DEFAULT_TIMEOUTS } from '../lambda/adapters/net/prober.ts';
-import type { ProbeResult, ProbeTarget, ProbeTimeouts } from '../lambda/core/probe/types.ts';
+import { netProber } from '../lambda/adapters/net/prober.ts';
+import { DEFAULT_CONCURRENCY, probeMany } from '../lambda/core/probe/fan-out.ts';
+import {
+  DEFAULT_TIMEOUTS,
+  type ProbeResult,
+  type ProbeTarget,
+  type ProbeTimeouts,
+} from '../lambda/core/probe/types.ts';
 import { positiveInteger } from './arguments.ts';
 import { registerCommand } from './main.ts';
 import { UsageError } from './usage-error.ts';
@@ -120,7 +125,7 @@ export async function runProbeCommand(specs: string[], flags: ProbeFlags): Promi
       : positiveInteger('--concurrency', flags.concurrency);
   const progress = process.stderr.isTTY === true && targets.length >= 20;
   let done = 0;
-  const results = await probeMany(targets, {
+  const results = await probeMany(netProber, targets, {
     concurrency,
     timeouts: timeoutsFor(totalMs),
     onResult: () => {

@@ -18,26 +18,19 @@ import {
   outcomeForSocketError,
   type ProbePhase,
 } from '../../core/probe/socket-errors.ts';
-import type {
-  OfferedAlgorithms,
-  ProbeOutcome,
-  ProbePhases,
-  ProbeResult,
-  ProbeTarget,
-  ProbeTimeouts,
+import {
+  DEFAULT_TIMEOUTS,
+  type OfferedAlgorithms,
+  type ProbeOutcome,
+  type ProbePhases,
+  type ProbeResult,
+  type ProbeTarget,
+  type ProbeTimeouts,
 } from '../../core/probe/types.ts';
 import type { Prober } from '../../ports.ts';
 
 // ssh2 is CommonJS without named-export hints: take the class off the default export.
 const { Client } = ssh2;
-
-export const DEFAULT_TIMEOUTS: ProbeTimeouts = {
-  connectMs: 3000,
-  identMs: 5000,
-  kexMs: 5000,
-  authMs: 3000,
-  totalMs: 10000,
-};
 
 /** The user name sent with the `none` request; sshd logs it as "invalid user port22-probe". */
 const PROBE_USER = 'port22-probe';

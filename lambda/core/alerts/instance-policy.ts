@@ -3,7 +3,8 @@
  * Pure; the rules, in order:
  *
  * 1. A failure is any diagnosis but HEALTHY / EXPECTED_CLOSED. For `port22:expect=closed` instances the
- *    failure is the opposite: the port answered (UNEXPECTEDLY_OPEN, alerted on the first check).
+ *    failure is the opposite: the port answered, i.e. any diagnosis but EXPECTED_CLOSED (announced as
+ *    UNEXPECTEDLY_OPEN, alerted on the first check).
  * 2. The first notice of an outage (`alert`) goes out at the Nth consecutive failure.
  * 3. While announced down: a changed diagnosis sends an `update`; the same one, after the reminder
  *    interval, a `reminder`.
@@ -19,20 +20,17 @@ import { compareIdentity, normaliseAuthMethods } from './identity.ts';
 import { isSnoozed, parseAlertTags } from './tags.ts';
 import type { Alert, AlertPolicyConfig, InstanceObservation } from './types.ts';
 
-/** Codes that mean "something answered on the port": a violation for an expect=closed instance. */
-const ANSWERED: ReadonlySet<DiagnosisCode> = new Set<DiagnosisCode>([
-  'HEALTHY',
-  'DEGRADED_SLOW',
-  'SSHD_REFUSING_CONNECTIONS',
-  'RESOURCE_EXHAUSTION',
-  'NOT_SSH_SERVICE',
-  'SSH_NEGOTIATION_FAILED',
-]);
-
 const NOT_FAILING: ReadonlySet<DiagnosisCode> = new Set<DiagnosisCode>(['HEALTHY', 'EXPECTED_CLOSED']);
 
+/**
+ * Whether a diagnosis is a failure for an instance with this `port22:expect`. For `closed` the failure is
+ * that the port answered, and the diagnosis already says whether it did: the expected-closed rule ranks
+ * first and gives EXPECTED_CLOSED exactly when the probe did not answer (`answered()` in
+ * diagnose/evidence.ts, the test the UNEXPECTEDLY_OPEN finding uses too). Every other code for a closed
+ * instance — HEALTHY, a slow or silent sshd, an unknown — means something accepted the connection.
+ */
 export function isFailure(code: DiagnosisCode, expect: 'open' | 'closed'): boolean {
-  return expect === 'closed' ? ANSWERED.has(code) : !NOT_FAILING.has(code);
+  return expect === 'closed' ? code !== 'EXPECTED_CLOSED' : !NOT_FAILING.has(code);
 }
 
 /** Whether a failure has lasted long enough to count (used for HA group health as well). */

@@ -30,7 +30,7 @@ export interface DiagnosisInput {
   expect: 'open' | 'closed';
   /** The monitored port (`port22:port`). @default the probe's target port, else 22 */
   port?: number;
-  /** Undefined with --no-probe or when the target was not probed (a probe with `notProbed` counts as none). */
+  /** Undefined with --no-probe or when the target was not probed (a probe `neverStarted` counts as none). */
   probe?: ProbeResult;
   /** The static verdict for the prober's own path: what a probe failure should be explained by. */
   proberVerdict?: Verdict;
@@ -60,7 +60,7 @@ export interface RuleInput extends DiagnosisInput {
 export type Rule = (input: RuleInput) => RuleVerdict | undefined;
 
 export function normaliseInput(input: DiagnosisInput): RuleInput {
-  const probe = input.probe?.notProbed ? undefined : input.probe;
+  const probe = input.probe?.neverStarted ? undefined : input.probe;
   return {
     ...input,
     probe,

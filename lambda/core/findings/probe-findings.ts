@@ -24,7 +24,7 @@ export function probeFindings(input: ProbeFindingsInput): ExposureFinding[] {
   const { instanceId, probe, previous } = input;
   const out: ExposureFinding[] = [];
   const at = { resourceId: instanceId, instanceIds: [instanceId] };
-  if (probe === undefined || probe.notProbed) return out;
+  if (probe === undefined || probe.neverStarted) return out;
 
   if (input.expect === 'closed' && answered(probe)) {
     out.push({

@@ -66,8 +66,11 @@ export interface ProbeResult {
    * negotiation failed. Input for weak-algorithm findings (WEAK_ALGORITHMS_OFFERED).
    */
   serverAlgorithms?: OfferedAlgorithms;
-  /** True when a fan-out's overall deadline passed before this target was started (outcome `timeout`). */
-  notProbed?: boolean;
+  /**
+   * True when a fan-out's overall deadline passed before this target was started: no packet was sent, the
+   * outcome `timeout` is a placeholder and the result counts as no probe at all.
+   */
+  neverStarted?: boolean;
 }
 
 /** What a server offers in its KEXINIT, in its order of preference. */
@@ -89,3 +92,11 @@ export interface ProbeTimeouts {
   authMs: number;
   totalMs: number;
 }
+
+export const DEFAULT_TIMEOUTS: Readonly<ProbeTimeouts> = Object.freeze({
+  connectMs: 3000,
+  identMs: 5000,
+  kexMs: 5000,
+  authMs: 3000,
+  totalMs: 10000,
+});

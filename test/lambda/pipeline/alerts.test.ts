@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { LAB_TIMEOUTS } from '../../../lab/lab.ts';
 import {
   createStateTable,
   type LocalDynamo,
@@ -46,6 +47,7 @@ class RecordingNotifier implements Notifier {
 }
 
 const CACHE = LAB['cache-1'];
+const KNOCK = LAB['knock-1'];
 const minute = (n: number) => new Date(Date.UTC(2026, 2, 9, 8, n));
 
 /** cache-1 only: refused (SSHD_NOT_LISTENING) until `recover()` points it at a healthy server. */
@@ -181,6 +183,32 @@ describe('pipeline state and alerts (in-memory store, recording notifier)', () =
     assert.ok(web2.evidence.some((e) => e.kind === 'change'));
     await check(withoutRule, 6);
     assert.match(notifier.published[0]?.body ?? '', /inbound rule tcp\/22 from 10\.20\.0\.0\/24 removed/);
+  });
+
+  // One definition of "the port answered": an expect=closed port that accepts and then says nothing
+  // answered. The healthy flag, the alert and the finding once disagreed (healthy, a finding, no alert).
+  it('expect=closed, accepted and silent: unhealthy, alerted on the first check, UNEXPECTEDLY_OPEN', async () => {
+    const silent = await lab.extraZoo('silent');
+    lab.resolver.route(KNOCK.address, { host: silent.host, port: silent.port });
+    const notifier = new RecordingNotifier();
+    const timeouts = { ...LAB_TIMEOUTS, identMs: 300, totalMs: 1000 };
+    const report = await runLab(lab, labInput('knock-silent', ['knock-1'], { timeouts }), {
+      state: new MemoryStateStore(),
+      notifier,
+    });
+    const [knock] = report.instances;
+    assert.equal(knock?.instanceId, id(KNOCK.n));
+    assert.equal(knock?.probe?.outcome, 'ident-timeout');
+    assert.equal(knock?.healthy, false);
+    assert.deepEqual(
+      report.findings.filter((f) => f.resourceId === id(KNOCK.n)).map((f) => f.code),
+      ['UNEXPECTEDLY_OPEN'],
+    );
+    assert.deepEqual(
+      notifier.published.map((a) => `${a.kind} ${a.code}`),
+      ['security UNEXPECTEDLY_OPEN'],
+    );
+    assert.equal(report.metrics[0]?.InstancesUnhealthy, 1);
   });
 });
 

@@ -6,7 +6,8 @@ import { sshdAvailable, startSshd } from '../../../lab/sshd.ts';
 import { CollectingNotifier } from '../../../lambda/adapters/memory/collecting-notifier.ts';
 import { MemoryStateStore } from '../../../lambda/adapters/memory/memory-state-store.ts';
 import { DIAGNOSIS_CODES, type DiagnosisCode } from '../../../lambda/core/diagnose/types.ts';
-import type { CheckReport, InstanceReport } from '../../../lambda/pipeline.ts';
+import type { InstanceReport } from '../../../lambda/core/report/instance-report.ts';
+import type { CheckReport } from '../../../lambda/pipeline.ts';
 import {
   id,
   LAB,

@@ -12,7 +12,7 @@ import { FileSignalsSource } from '../../../lambda/adapters/local/signals-file.t
 import { netProber } from '../../../lambda/adapters/net/prober.ts';
 import type { ProbeTarget } from '../../../lambda/core/probe/types.ts';
 import { type CheckInput, type CheckPorts, runCheck } from '../../../lambda/pipeline.ts';
-import type { TargetResolver } from '../../../lambda/ports.ts';
+import type { Prober, TargetResolver } from '../../../lambda/ports.ts';
 
 const root = new URL('../../../', import.meta.url).pathname;
 export const LAB_INVENTORY = `${root}test/fixtures/inventories/pipeline-lab`;
@@ -44,6 +44,13 @@ export const LAB = {
   'odd-1': { n: 16, address: '10.20.1.26', peer: { zoo: 'silent' } },
 } as const satisfies Record<string, { n: number; address: string; peer: Peer }>;
 export type LabName = keyof typeof LAB;
+
+/** For runs that must send no probe (`probe: false`, or failing before the probe step). */
+export const NO_PROBES: Prober = {
+  probe: async (target) => {
+    throw new Error(`this run must not probe, yet ${target.host}:${target.port} was probed`);
+  },
+};
 
 /** A resolver that can be re-pointed between runs (a rebuilt host, a recovered sshd). */
 export class MapResolver implements TargetResolver {

@@ -6,12 +6,14 @@ import { MemoryStateStore } from '../../../lambda/adapters/memory/memory-state-s
 import { netProber } from '../../../lambda/adapters/net/prober.ts';
 import type { EmfDocument } from '../../../lambda/core/metrics/emf.ts';
 import { runCheck } from '../../../lambda/pipeline.ts';
-import type { MetricsSink, Prober, SignalsSource, StateStore } from '../../../lambda/ports.ts';
+import type { MetricsSink, Prober, SignalsSource } from '../../../lambda/ports.ts';
+import { unreadableStateStore } from '../steps/world.ts';
 import {
   id,
   LAB,
   type LabName,
   labInput,
+  NO_PROBES,
   type PipelineLab,
   runLab,
   startPipelineLab,
@@ -127,14 +129,7 @@ describe('runCheck resilience', () => {
   });
 
   it('a state store that fails and a bad source spec: diagnoses and metrics survive', async () => {
-    const failing: StateStore = {
-      get: async () => {
-        throw new Error('ProvisionedThroughputExceededException');
-      },
-      put: async () => 'ok',
-      getGroups: async () => new Map(),
-      putGroup: async () => 'ok',
-    };
+    const failing = unreadableStateStore('ProvisionedThroughputExceededException');
     const sink = new RecordingSink();
     const report = await runLab(
       lab,
@@ -156,6 +151,7 @@ describe('runCheck resilience', () => {
             throw new Error('DescribeInstances failed: UnauthorizedOperation');
           },
         },
+        prober: NO_PROBES,
         resolver: lab.resolver,
         metrics: sink,
       },

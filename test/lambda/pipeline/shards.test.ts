@@ -10,7 +10,7 @@ import { MemoryStateStore } from '../../../lambda/adapters/memory/memory-state-s
 import type { EmfDocument } from '../../../lambda/core/metrics/emf.ts';
 import { type CheckInput, type CheckReport, runCheck } from '../../../lambda/pipeline.ts';
 import type { InventorySource } from '../../../lambda/ports.ts';
-import { id, LAB, LAB_INVENTORY, LAB_SIGNALS, labInput, MapResolver } from './pipeline-lab.ts';
+import { id, LAB, LAB_INVENTORY, LAB_SIGNALS, labInput, MapResolver, NO_PROBES } from './pipeline-lab.ts';
 
 /** web-1, web-2 and api-1 form the HA group `web`: whichever shard holds one holds all three. */
 const GROUP = ['web-1', 'web-2', 'api-1'] as const;
@@ -36,6 +36,7 @@ async function run(extra: Partial<CheckInput>, store: MemoryStateStore) {
   const report = await runCheck(
     {
       inventory: groupedInventory(),
+      prober: NO_PROBES,
       resolver: new MapResolver(),
       signals: new FileSignalsSource(LAB_SIGNALS),
       state: store,

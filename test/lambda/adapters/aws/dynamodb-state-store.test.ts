@@ -7,7 +7,7 @@ import { CollectingNotifier } from '../../../../lambda/adapters/memory/collectin
 import type { InstanceObservation } from '../../../../lambda/core/alerts/types.ts';
 import type { GroupState, InstanceState } from '../../../../lambda/core/state/instance-state.ts';
 import type { Notifier, StateStore } from '../../../../lambda/ports.ts';
-import { recordAndAlert } from '../../../../lambda/record-and-alert.ts';
+import { recordAndAlert } from '../../../../lambda/steps/record.ts';
 import { observation, t } from '../../core/alerts/fixtures.ts';
 
 const state = (instanceId: string, extra: Partial<InstanceState> = {}): InstanceState => ({

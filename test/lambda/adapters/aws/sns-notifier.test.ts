@@ -14,7 +14,7 @@ import { DynamoDbStateStore } from '../../../../lambda/adapters/aws/dynamodb-sta
 import { SnsNotifier } from '../../../../lambda/adapters/aws/sns-notifier.ts';
 import { renderAlert } from '../../../../lambda/core/alerts/render.ts';
 import type { Alert } from '../../../../lambda/core/alerts/types.ts';
-import { recordAndAlert } from '../../../../lambda/record-and-alert.ts';
+import { recordAndAlert } from '../../../../lambda/steps/record.ts';
 import { diagnosis, observation, t } from '../../core/alerts/fixtures.ts';
 import { closedPort } from './emulators.ts';
 

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateHostKey, startZooServer, type ZooServer } from '../../../../lab/zoo.ts';
-import { DEFAULT_TIMEOUTS, netProber, probe } from '../../../../lambda/adapters/net/prober.ts';
+import { netProber, probe } from '../../../../lambda/adapters/net/prober.ts';
+import { DEFAULT_TIMEOUTS } from '../../../../lambda/core/probe/types.ts';
 
 const FAST = { connectMs: 1000, identMs: 1000, kexMs: 1000, authMs: 1000, totalMs: 2000 };
 const hasSshKeygen = spawnSync('ssh-keygen', ['-?']).error === undefined;

@@ -109,9 +109,11 @@ describe('instance alert policy', () => {
       expected: [['security:UNEXPECTEDLY_OPEN'], []],
     },
     {
-      name: '14 expect=closed and stopped: nothing',
-      steps: [closed('INSTANCE_STOPPED'), closed('INSTANCE_STOPPED')],
-      expected: [[], []],
+      // A closed port is always EXPECTED_CLOSED (that rule ranks first), so any other code means the port
+      // accepted: an sshd that never sends its ident (UNKNOWN) once slipped through as "not answering".
+      name: '14 expect=closed, accepted and silent (UNKNOWN): unexpectedly open on the first check',
+      steps: [closed('UNKNOWN'), closed('UNKNOWN')],
+      expected: [['security:UNEXPECTEDLY_OPEN'], []],
     },
     {
       name: '15 HA group members send no outage notices of their own',
@@ -241,23 +243,24 @@ describe('instance alert policy', () => {
     const table = Object.fromEntries(
       DIAGNOSIS_CODES.map((c) => [c, [isFailure(c, 'open'), isFailure(c, 'closed')]]),
     );
+    // Closed: a failure is the port answering, and only EXPECTED_CLOSED (ranked first) says it did not.
     assert.deepEqual(table, {
       HEALTHY: [false, true],
       DEGRADED_SLOW: [true, true],
-      BLOCKED_BY_SECURITY_GROUP: [true, false],
-      BLOCKED_BY_NETWORK_ACL: [true, false],
-      NO_ROUTE: [true, false],
-      INSTANCE_STOPPED: [true, false],
-      INSTANCE_IMPAIRED: [true, false],
-      SSHD_NOT_LISTENING: [true, false],
-      HOST_FIREWALL_DROP: [true, false],
-      HOST_FIREWALL_REJECT: [true, false],
+      BLOCKED_BY_SECURITY_GROUP: [true, true],
+      BLOCKED_BY_NETWORK_ACL: [true, true],
+      NO_ROUTE: [true, true],
+      INSTANCE_STOPPED: [true, true],
+      INSTANCE_IMPAIRED: [true, true],
+      SSHD_NOT_LISTENING: [true, true],
+      HOST_FIREWALL_DROP: [true, true],
+      HOST_FIREWALL_REJECT: [true, true],
       SSHD_REFUSING_CONNECTIONS: [true, true],
       RESOURCE_EXHAUSTION: [true, true],
       NOT_SSH_SERVICE: [true, true],
       SSH_NEGOTIATION_FAILED: [true, true],
       EXPECTED_CLOSED: [false, false],
-      UNKNOWN: [true, false],
+      UNKNOWN: [true, true],
     });
   });
 });

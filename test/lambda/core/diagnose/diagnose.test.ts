@@ -355,8 +355,8 @@ const CASES: Case[] = [
     code: 'HEALTHY',
   },
   {
-    name: 'a probe that was never started (notProbed) counts as no probe',
-    input: input({ probe: probe('timeout', { notProbed: true }) }),
+    name: 'a probe that was never started (neverStarted) counts as no probe',
+    input: input({ probe: probe('timeout', { neverStarted: true }) }),
     code: 'HEALTHY',
     summary: /not probed/,
   },

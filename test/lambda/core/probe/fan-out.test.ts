@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startZooServer } from '../../../../lab/zoo.ts';
-import { hostKey, probeMany } from '../../../../lambda/adapters/net/fanout.ts';
+import { netProber } from '../../../../lambda/adapters/net/prober.ts';
+import { hostKey, probeMany } from '../../../../lambda/core/probe/fan-out.ts';
 import type { ProbeResult, ProbeTarget, ProbeTimeouts } from '../../../../lambda/core/probe/types.ts';
 import type { Prober } from '../../../../lambda/ports.ts';
 
@@ -42,7 +43,7 @@ describe('probeMany with an injected prober', () => {
     const targets = hosts(8);
     const { prober } = fakeProber((t) => 80 - Number(t.host.split('.')[3]) * 10);
     const finished: number[] = [];
-    const results = await probeMany(targets, { prober, onResult: (_r, i) => finished.push(i) });
+    const results = await probeMany(prober, targets, { onResult: (_r, i) => finished.push(i) });
     assert.deepEqual(
       results.map((r) => r.target),
       targets,
@@ -56,7 +57,7 @@ describe('probeMany with an injected prober', () => {
 
   it('never runs more than `concurrency` probes at once, and does use them all', async () => {
     const { prober, stats } = fakeProber(() => 20);
-    await probeMany(hosts(30), { prober, concurrency: 5 });
+    await probeMany(prober, hosts(30), { concurrency: 5 });
     assert.equal(stats.peak, 5);
   });
 
@@ -64,7 +65,7 @@ describe('probeMany with an injected prober', () => {
     const sameHost = Array.from({ length: 6 }, (_, i) => ({ host: '10.9.9.9', port: 2200 + i }));
     const { prober, stats } = fakeProber(() => 20);
     const started = performance.now();
-    await probeMany([...sameHost, ...hosts(6)], { prober, concurrency: 12 });
+    await probeMany(prober, [...sameHost, ...hosts(6)], { concurrency: 12 });
     const elapsed = performance.now() - started;
     assert.equal(stats.peakPerHost, 1);
     assert.ok(stats.peak >= 7, `other hosts ran alongside (peak ${stats.peak})`);
@@ -79,10 +80,10 @@ describe('probeMany with an injected prober', () => {
   it('an overall deadline: started probes get what is left, the rest are not probed', async () => {
     const { prober, stats } = fakeProber(() => 100);
     const started = performance.now();
-    const results = await probeMany(hosts(10), { prober, concurrency: 1, deadlineMs: 250 });
+    const results = await probeMany(prober, hosts(10), { concurrency: 1, deadlineMs: 250 });
     const elapsed = performance.now() - started;
-    const probed = results.filter((r) => !r.notProbed);
-    const skipped = results.filter((r) => r.notProbed);
+    const probed = results.filter((r) => !r.neverStarted);
+    const skipped = results.filter((r) => r.neverStarted);
     assert.equal(probed.length, 3);
     assert.equal(skipped.length, 7);
     for (const r of skipped) {
@@ -100,17 +101,18 @@ describe('probeMany with an injected prober', () => {
         throw new Error('boom');
       },
     };
-    const [r] = await probeMany([{ host: '10.0.0.1', port: 22 }], { prober });
+    const [r] = await probeMany(prober, [{ host: '10.0.0.1', port: 22 }]);
     assert.equal(r?.outcome, 'unreachable');
     assert.match(r?.detail ?? '', /prober error: boom/);
   });
 
   it('an empty list is an empty answer', async () => {
-    assert.deepEqual(await probeMany([]), []);
+    assert.deepEqual(await probeMany(fakeProber(() => 0).prober, []), []);
   });
 });
 
-describe('probeMany against zoo servers', () => {
+// The network prober through the fan-out: what a real server sees of the scheduling.
+describe('probeMany with the network prober, against zoo servers', () => {
   const FAST: Partial<ProbeTimeouts> = {
     connectMs: 1000,
     identMs: 500,
@@ -123,7 +125,7 @@ describe('probeMany against zoo servers', () => {
     const zoo = await startZooServer('healthy');
     try {
       const targets = Array.from({ length: 8 }, () => ({ host: zoo.host, port: zoo.port }));
-      const results = await probeMany(targets, { concurrency: 8, timeouts: FAST });
+      const results = await probeMany(netProber, targets, { concurrency: 8, timeouts: FAST });
       assert.ok(results.every((r) => r.outcome === 'ok'));
       assert.equal(zoo.stats.accepted, 8);
       assert.equal(zoo.stats.peakOpen, 1);
@@ -143,7 +145,7 @@ describe('probeMany against zoo servers', () => {
       ];
       const arrived: number[] = [];
       const started = performance.now();
-      await probeMany(targets, {
+      await probeMany(netProber, targets, {
         concurrency: 2,
         timeouts: FAST,
         onResult: (_r, i) => {
@@ -169,6 +171,7 @@ describe('probeMany against zoo servers', () => {
     try {
       const started = performance.now();
       const results = await probeMany(
+        netProber,
         servers.map((s) => ({ host: s.host, port: s.port })),
         { concurrency: 50, timeouts: { ...FAST, identMs: 500 } },
       );

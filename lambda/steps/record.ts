@@ -1,6 +1,7 @@
 /**
- * The state → alerts step of the pipeline: record every instance's check, decide alerts with the pure
- * policy, and publish them so that none is lost and none is sent twice by overlapping runs.
+ * Record: state and alerts. Record every checked instance, decide alerts with the pure policy
+ * (lambda/core/alerts), and publish them so that none is lost and none is sent twice by overlapping runs.
+ * Needs both a state store and a notifier; without them nothing is remembered and nothing announced.
  *
  * Claim-then-publish, per instance (and per HA group):
  *  1. Read the record (version v) and decide the next state and its alerts.
@@ -14,15 +15,17 @@
  * A claim whose run died between 2 and 4 expires after the lease (15 min, Lambda's longest run) and the
  * alert is sent again: the one case where a duplicate is possible, never a loss.
  */
-import { collectGroups, decideGroup } from './core/alerts/group-policy.ts';
-import { decideInstance } from './core/alerts/instance-policy.ts';
-import { type RenderOptions, renderAlert } from './core/alerts/render.ts';
+import { collectGroups, decideGroup } from '../core/alerts/group-policy.ts';
+import { decideInstance } from '../core/alerts/instance-policy.ts';
+import { type RenderOptions, renderAlert } from '../core/alerts/render.ts';
 import {
   type Alert,
   type AlertPolicyConfig,
   DEFAULT_ALERT_POLICY,
   type InstanceObservation,
-} from './core/alerts/types.ts';
+} from '../core/alerts/types.ts';
+import { digestPathConfig } from '../core/changes/path-config.ts';
+import type { InventoryIndex } from '../core/inventory/model.ts';
 import {
   type GroupState,
   type InstanceState,
@@ -30,8 +33,106 @@ import {
   type PendingAlert,
   type RenderedAlert,
   type SentAlert,
-} from './core/state/instance-state.ts';
-import type { Notifier, StateStore } from './ports.ts';
+} from '../core/state/instance-state.ts';
+import type { Notifier, StateStore } from '../ports.ts';
+import type { CheckedInstance } from './changes.ts';
+import { errorMessage } from './error-message.ts';
+
+export interface RecordOptions {
+  /** Identifies the run in state claims (the Lambda request id). */
+  readonly runId: string;
+  /** For console links in alerts. */
+  readonly region?: string;
+  readonly alertPolicy?: Partial<AlertPolicyConfig>;
+  readonly render?: RenderOptions;
+}
+
+/** One alert as the report lists it. */
+export interface AlertReport {
+  target: string;
+  kind: string;
+  code: string;
+  subject: string;
+  messageId?: string;
+  error?: string;
+}
+
+export interface Recorded {
+  readonly alerts: { sent: AlertReport[]; failed: AlertReport[]; conflicts: string[] };
+  readonly errors: readonly string[];
+}
+
+/** The step: every checked instance recorded, its alerts decided and published, in fleet order. */
+export async function record(
+  ports: { readonly state?: StateStore; readonly notifier?: Notifier },
+  instances: readonly CheckedInstance[],
+  index: InventoryIndex,
+  options: RecordOptions,
+  now: Date,
+): Promise<Recorded> {
+  const alerts = { sent: [] as AlertReport[], failed: [] as AlertReport[], conflicts: [] as string[] };
+  if (!ports.state || !ports.notifier || instances.length === 0) return { alerts, errors: [] };
+  try {
+    const result = await recordAndAlert(
+      { state: ports.state, notifier: ports.notifier },
+      {
+        observations: instances.map((c) => observation(c, index, options.region)),
+        now,
+        runId: options.runId,
+        policy: { ...DEFAULT_ALERT_POLICY, ...options.alertPolicy },
+        ...(options.render ? { render: options.render } : {}),
+      },
+    );
+    // Publishing runs concurrently; report in fleet order so the output reads the same every run.
+    const order = new Map(instances.map((c, i) => [c.target.instanceId, i]));
+    const inFleetOrder = (a: AlertReport, b: AlertReport) =>
+      (order.get(a.target) ?? instances.length) - (order.get(b.target) ?? instances.length);
+    alerts.sent = result.sent
+      .map((s) => ({ ...alertReport(s.target, s.alert), messageId: s.messageId }))
+      .sort(inFleetOrder);
+    alerts.failed = result.failed
+      .map((f) => ({ ...alertReport(f.target, f.alert), error: f.error }))
+      .sort(inFleetOrder);
+    alerts.conflicts = result.conflicts;
+    return {
+      alerts,
+      errors: [
+        ...result.errors.map((e) => (e.startsWith('state:') ? e : `state: ${e}`)),
+        ...result.failed.map((f) => `alerts: ${f.target}: publish failed, kept pending: ${f.error}`),
+      ],
+    };
+  } catch (error) {
+    return { alerts, errors: [`state: ${errorMessage(error)}`] };
+  }
+}
+
+function alertReport(target: string, alert: RenderedAlert): AlertReport {
+  return { target, kind: alert.kind, code: alert.code, subject: alert.subject };
+}
+
+/** What the alert policy sees of one checked instance. */
+export function observation(c: CheckedInstance, index: InventoryIndex, region?: string): InstanceObservation {
+  const t = c.target;
+  const acl = t.subnetId ? index.networkAclForSubnet(t.subnetId)?.NetworkAclId : undefined;
+  return {
+    instanceId: t.instanceId,
+    ...(t.name ? { name: t.name } : {}),
+    tags: t.tags,
+    diagnosis: c.diagnosis,
+    ...(c.probe?.hostKey ? { hostKey: c.probe.hostKey } : {}),
+    ...(c.probe?.authMethods ? { authMethods: c.probe.authMethods } : {}),
+    ...(c.snapshot ? { pathConfig: { digest: digestPathConfig(c.snapshot), snapshot: c.snapshot } } : {}),
+    ...(c.changes.length > 0 ? { changes: [...c.changes] } : {}),
+    resources: {
+      ...(region ? { region } : {}),
+      ...(t.vpcId ? { vpcId: t.vpcId } : {}),
+      ...(t.subnetId ? { subnetId: t.subnetId } : {}),
+      securityGroupIds: t.securityGroupIds,
+      ...(acl ? { networkAclIds: [acl] } : {}),
+      ...(t.address ? { address: t.address } : {}),
+    },
+  };
+}
 
 export interface AlertingPorts {
   state: StateStore;
@@ -99,7 +200,7 @@ export async function recordAndAlert(
     previous = await ports.state.get(input.observations.map((o) => o.instanceId));
   } catch (error) {
     // Without state every run would re-announce every outage: record nothing, alert nothing, say so.
-    result.errors.push(`state: reading ${input.observations.length} records failed: ${message(error)}`);
+    result.errors.push(`state: reading ${input.observations.length} records failed: ${errorMessage(error)}`);
     return result;
   }
 
@@ -129,7 +230,7 @@ export async function recordAndAlert(
   try {
     previousGroups = await ports.state.getGroups(memberships.map((m) => m.group));
   } catch (error) {
-    result.errors.push(`state: reading ${memberships.length} group records failed: ${message(error)}`);
+    result.errors.push(`state: reading ${memberships.length} group records failed: ${errorMessage(error)}`);
     return result;
   }
   await eachLimited(memberships, 8, async (membership) => {
@@ -197,8 +298,8 @@ async function settle<S extends Versioned>(
         outcomes.set(p.message.id, { messageId });
         result.sent.push({ target: ops.target, alert: p.message, messageId });
       } catch (error) {
-        outcomes.set(p.message.id, { error: message(error) });
-        result.failed.push({ target: ops.target, alert: p.message, error: message(error) });
+        outcomes.set(p.message.id, { error: errorMessage(error) });
+        result.failed.push({ target: ops.target, alert: p.message, error: errorMessage(error) });
       }
     }
 
@@ -215,7 +316,7 @@ async function settle<S extends Versioned>(
     );
     return base;
   } catch (error) {
-    result.errors.push(`state: ${ops.target}: ${message(error)}`);
+    result.errors.push(`state: ${ops.target}: ${errorMessage(error)}`);
     return undefined;
   }
 }
@@ -255,8 +356,4 @@ async function eachLimited<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

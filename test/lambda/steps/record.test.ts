@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryStateStore } from '../../lambda/adapters/memory/memory-state-store.ts';
-import { renderAlert } from '../../lambda/core/alerts/render.ts';
-import type { RenderedAlert } from '../../lambda/core/state/instance-state.ts';
-import type { Notifier, StateStore } from '../../lambda/ports.ts';
-import { recordAndAlert } from '../../lambda/record-and-alert.ts';
-import { observation, t } from './core/alerts/fixtures.ts';
+import { MemoryStateStore } from '../../../lambda/adapters/memory/memory-state-store.ts';
+import { renderAlert } from '../../../lambda/core/alerts/render.ts';
+import type { DiagnosisCode } from '../../../lambda/core/diagnose/types.ts';
+import { indexInventory } from '../../../lambda/core/inventory/model.ts';
+import type { RenderedAlert } from '../../../lambda/core/state/instance-state.ts';
+import type { Notifier } from '../../../lambda/ports.ts';
+import type { CheckedInstance } from '../../../lambda/steps/changes.ts';
+import { observation as observe, record, recordAndAlert } from '../../../lambda/steps/record.ts';
+import { observation, t } from '../core/alerts/fixtures.ts';
+import { CLOSED, diagnosisOf, targets, unreadableStateStore, WALLED, WEB, world } from './world.ts';
 
 class RecordingNotifier implements Notifier {
   readonly published: RenderedAlert[] = [];
@@ -108,19 +112,110 @@ describe('recordAndAlert (claim-then-publish)', () => {
 
   it('when state cannot be read, nothing is recorded or sent and the error is reported', async () => {
     const notifier = new RecordingNotifier();
-    const broken: StateStore = {
-      get: async () => {
-        throw new Error('ProvisionedThroughputExceededException');
-      },
-      put: async () => 'ok',
-      getGroups: async () => new Map(),
-      putGroup: async () => 'ok',
-    };
+    const broken = unreadableStateStore('ProvisionedThroughputExceededException');
     const r = await recordAndAlert(
       { state: broken, notifier },
       { observations: [observation('NO_ROUTE')], now: t(0), runId: 'r' },
     );
     assert.deepEqual(r.errors, ['state: reading 1 records failed: ProvisionedThroughputExceededException']);
     assert.equal(notifier.published.length, 0);
+  });
+});
+
+describe('record step', () => {
+  const fleet = targets();
+  const NOW = new Date(Date.UTC(2026, 2, 9, 8, 0));
+  const checked = (id: string, code: DiagnosisCode): CheckedInstance => ({
+    target: fleet.get(id)!,
+    diagnosis: diagnosisOf(code),
+    changes: [],
+  });
+  // expect=closed alerts on the first failure, the others (N=2) not yet: one alert from the first run.
+  const fleetRun = [
+    checked(WEB, 'SSHD_NOT_LISTENING'),
+    checked(CLOSED, 'HEALTHY'),
+    checked(WALLED, 'HEALTHY'),
+  ];
+  const index = indexInventory(world());
+
+  it('without a state store or a notifier: nothing recorded, nothing sent', async () => {
+    const store = new MemoryStateStore();
+    const r = await record({ state: store }, fleetRun, index, { runId: 'r1' }, NOW);
+    assert.deepEqual(r, { alerts: { sent: [], failed: [], conflicts: [] }, errors: [] });
+    assert.equal(store.instances.size, 0);
+  });
+
+  it('records every instance, reports the alerts sent with their message ids', async () => {
+    const store = new MemoryStateStore();
+    const notifier = new RecordingNotifier();
+    const r = await record({ state: store, notifier }, fleetRun, index, { runId: 'r1' }, NOW);
+    assert.equal(store.instances.size, 3);
+    assert.deepEqual(
+      r.alerts.sent.map((a) => [a.target, a.kind, a.code, a.messageId]),
+      [[CLOSED, 'security', 'UNEXPECTEDLY_OPEN', 'm-1']],
+    );
+    assert.deepEqual(r.errors, []);
+  });
+
+  it('a failed publish: listed with its error, kept pending, named under alerts', async () => {
+    const notifier = new RecordingNotifier();
+    notifier.failNext = 1;
+    const r = await record(
+      { state: new MemoryStateStore(), notifier },
+      fleetRun,
+      index,
+      { runId: 'r1' },
+      NOW,
+    );
+    assert.deepEqual(
+      r.alerts.failed.map((a) => [a.target, a.code, a.error]),
+      [[CLOSED, 'UNEXPECTEDLY_OPEN', 'Throttling: Rate exceeded']],
+    );
+    assert.deepEqual(r.errors, [
+      `alerts: ${CLOSED}: publish failed, kept pending: Throttling: Rate exceeded`,
+    ]);
+  });
+
+  it('alerts are reported in fleet order, however publishing interleaved', async () => {
+    const notifier = new RecordingNotifier();
+    const policy = { failuresBeforeAlert: 1 };
+    const reversed = [...fleetRun]
+      .reverse()
+      .map((c) => ({ ...c, diagnosis: diagnosisOf('SSHD_NOT_LISTENING') }));
+    const r = await record(
+      { state: new MemoryStateStore(), notifier },
+      reversed,
+      index,
+      { runId: 'r1', alertPolicy: policy },
+      NOW,
+    );
+    assert.deepEqual(
+      r.alerts.sent.map((a) => a.target),
+      [WALLED, CLOSED, WEB],
+    );
+  });
+
+  it('what the alert policy sees: tags, resources (with the subnet ACL and region), the path snapshot digest', () => {
+    const obs = observe(
+      { ...checked(WEB, 'HEALTHY'), changes: ['auth method password removed'] },
+      index,
+      'eu-west-1',
+    );
+    assert.deepEqual(obs.resources, {
+      region: 'eu-west-1',
+      vpcId: 'vpc-0a1',
+      subnetId: 'subnet-0a1',
+      securityGroupIds: ['sg-0open'],
+      networkAclIds: ['acl-default'],
+      address: '10.0.1.10',
+    });
+    assert.equal(obs.tags.Name, 'web');
+    assert.deepEqual(obs.changes, ['auth method password removed']);
+    assert.equal(obs.pathConfig, undefined, 'no snapshot (no state): nothing to remember');
+    const snapshot = { resources: { 'sg-0open': ['ingress tcp/22 from 10.0.2.0/24'] } };
+    const remembered = observe({ ...checked(WEB, 'HEALTHY'), snapshot }, index);
+    assert.deepEqual(remembered.pathConfig?.snapshot, snapshot);
+    assert.match(remembered.pathConfig?.digest ?? '', /^sha256:[0-9a-f]{64}$/);
+    assert.equal(remembered.resources?.region, undefined);
   });
 });

@@ -2,11 +2,11 @@
  * Probing many targets at once: bounded concurrency, at most one probe per host at a time (so the prober
  * itself never fills sshd's MaxStartups queue of unauthenticated connections), an overall deadline, and
  * results in input order. Timeouts overlap instead of adding up: a slow target only holds its own slot.
+ *
+ * Scheduling only: the probe itself is the caller's (the network prober in AWS and the CLI, a fake in
+ * tests), so the pipeline and its tests never reach for sockets through here.
  */
-import { performance } from 'node:perf_hooks';
-import type { ProbeResult, ProbeTarget, ProbeTimeouts } from '../../core/probe/types.ts';
-import type { Prober } from '../../ports.ts';
-import { DEFAULT_TIMEOUTS, netProber } from './prober.ts';
+import { DEFAULT_TIMEOUTS, type ProbeResult, type ProbeTarget, type ProbeTimeouts } from './types.ts';
 
 export const DEFAULT_CONCURRENCY = 64;
 
@@ -18,11 +18,9 @@ export interface ProbeManyOptions {
   /**
    * Overall deadline for the whole fan-out, in ms from the call. A probe started late gets only what is
    * left (its totalMs is cut to fit); targets not started by then are not probed and get outcome
-   * `timeout`, `notProbed: true` and a detail saying so. @default no overall deadline
+   * `timeout`, `neverStarted: true` and a detail saying so. @default no overall deadline
    */
   deadlineMs?: number;
-  /** @default netProber */
-  prober?: Prober;
   /** Called as each result arrives, with the target's index in the input. */
   onResult?: (r: ProbeResult, index: number) => void;
 }
@@ -32,9 +30,17 @@ export function hostKey(target: ProbeTarget): string {
   return target.host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
 }
 
-export async function probeMany(targets: ProbeTarget[], opts: ProbeManyOptions = {}): Promise<ProbeResult[]> {
+/** What the fan-out needs of a prober (the `Prober` port in lambda/ports.ts has this shape). */
+export interface ProbeOne {
+  probe(target: ProbeTarget, timeouts?: Partial<ProbeTimeouts>): Promise<ProbeResult>;
+}
+
+export async function probeMany(
+  prober: ProbeOne,
+  targets: readonly ProbeTarget[],
+  opts: ProbeManyOptions = {},
+): Promise<ProbeResult[]> {
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? DEFAULT_CONCURRENCY));
-  const prober = opts.prober ?? netProber;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const started = performance.now();
   const deadlineAt = opts.deadlineMs === undefined ? Number.POSITIVE_INFINITY : started + opts.deadlineMs;
@@ -65,7 +71,7 @@ export async function probeMany(targets: ProbeTarget[], opts: ProbeManyOptions =
           target: targets[index]!,
           outcome: 'timeout',
           phases: { totalMs: 0 },
-          notProbed: true,
+          neverStarted: true,
           detail: 'not probed: overall deadline reached',
         });
       }

@@ -1,0 +1,58 @@
+/**
+ * Diagnose: one diagnosis per target from its probe, its paths and its host signals (the rules in
+ * lambda/core/diagnose, in their precedence). A target whose diagnosis fails is left out and named.
+ */
+import { diagnose } from '../core/diagnose/diagnose.ts';
+import type { DiagnosisThresholds } from '../core/diagnose/input.ts';
+import type { Diagnosis, HostSignals } from '../core/diagnose/types.ts';
+import type { TargetPaths } from './analyse.ts';
+import { errorMessage } from './error-message.ts';
+import type { ProbedTarget } from './probe.ts';
+
+export interface DiagnoseOptions {
+  readonly thresholds?: Partial<DiagnosisThresholds>;
+}
+
+export interface DiagnosedTarget extends ProbedTarget {
+  readonly diagnosis: Diagnosis;
+}
+
+export interface Diagnoses {
+  /** In the order of the targets given. */
+  readonly diagnosed: readonly DiagnosedTarget[];
+  readonly errors: readonly string[];
+}
+
+export function diagnoseTargets(
+  targets: readonly ProbedTarget[],
+  paths: ReadonlyMap<string, TargetPaths>,
+  signals: ReadonlyMap<string, HostSignals>,
+  options: DiagnoseOptions,
+): Diagnoses {
+  const diagnosed: DiagnosedTarget[] = [];
+  const errors: string[] = [];
+  for (const t of targets) {
+    const { instanceId, expect, port } = t.target;
+    const path = paths.get(instanceId);
+    const hostSignals = signals.get(instanceId);
+    try {
+      const diagnosis = diagnose({
+        instanceId,
+        expect,
+        port,
+        ...(t.probe ? { probe: t.probe } : {}),
+        ...(path?.proberVerdict ? { proberVerdict: path.proberVerdict } : {}),
+        sourceVerdicts: path?.sourceVerdicts ?? [],
+        ...(hostSignals ? { signals: hostSignals } : {}),
+        ...(options.thresholds ? { thresholds: options.thresholds } : {}),
+      });
+      const noProbe = t.noProbeReason
+        ? [{ kind: 'config' as const, code: 'NOT_PROBED', detail: t.noProbeReason }]
+        : [];
+      diagnosed.push({ ...t, diagnosis: { ...diagnosis, evidence: [...diagnosis.evidence, ...noProbe] } });
+    } catch (error) {
+      errors.push(`diagnose: ${instanceId}: ${errorMessage(error)}`);
+    }
+  }
+  return { diagnosed, errors };
+}
