@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { GroupState, InstanceState } from '../../core/state/instance-state.ts';
 import type { StateStore } from '../../ports.ts';
+import { SDK_RETRY } from './retry.ts';
 
 export const GROUP_KEY_PREFIX = 'group#';
 /** BatchGetItem reads at most 100 items per call. */
@@ -21,7 +22,7 @@ const UNPROCESSED_RETRIES = 5;
 
 export interface DynamoDbStateStoreProps {
   readonly tableName: string;
-  /** @default new DynamoDBClient({}) (region and credentials from the Lambda environment) */
+  /** @default new DynamoDBClient(SDK_RETRY) (region and credentials from the Lambda environment) */
   readonly client?: DynamoDBClient;
 }
 
@@ -31,7 +32,7 @@ export class DynamoDbStateStore implements StateStore {
 
   constructor(props: DynamoDbStateStoreProps) {
     this.tableName = props.tableName;
-    this.client = props.client ?? new DynamoDBClient({});
+    this.client = props.client ?? new DynamoDBClient(SDK_RETRY);
   }
 
   async get(instanceIds: readonly string[]): Promise<Map<string, InstanceState>> {
@@ -92,7 +93,8 @@ export class DynamoDbStateStore implements StateStore {
       for (let attempt = 0; request.length > 0; attempt += 1) {
         if (attempt > UNPROCESSED_RETRIES)
           throw new Error(`DynamoDB left ${request.length} keys unprocessed`);
-        // Unprocessed keys mean throttling: AWS advises exponential backoff before retrying them.
+        // Unprocessed keys mean throttling: AWS advises exponential backoff before retrying them. The call
+        // itself succeeded, so the SDK's retry strategy never sees them: this loop is not a copy of it.
         if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
         const res = await this.client.send(
           new BatchGetItemCommand({
