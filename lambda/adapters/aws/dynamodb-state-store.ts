@@ -15,7 +15,7 @@ import type { GroupState, InstanceState } from '../../core/state/instance-state.
 import type { StateStore } from '../../ports.ts';
 import { SDK_RETRY } from './retry.ts';
 
-export const GROUP_KEY_PREFIX = 'group#';
+const GROUP_KEY_PREFIX = 'group#';
 /** BatchGetItem reads at most 100 items per call. */
 const BATCH_GET_LIMIT = 100;
 const UNPROCESSED_RETRIES = 5;
@@ -114,7 +114,7 @@ export class DynamoDbStateStore implements StateStore {
 }
 
 /** Plain JSON → DynamoDB attribute values; `undefined` members are left out, as JSON.stringify does. */
-export function toAttributeValue(value: unknown): AttributeValue {
+function toAttributeValue(value: unknown): AttributeValue {
   if (value === null) return { NULL: true };
   if (typeof value === 'string') return { S: value };
   if (typeof value === 'boolean') return { BOOL: value };
@@ -124,13 +124,13 @@ export function toAttributeValue(value: unknown): AttributeValue {
   throw new TypeError(`cannot store a ${typeof value} in DynamoDB`);
 }
 
-export function toAttributeMap(record: Record<string, unknown>): Record<string, AttributeValue> {
+function toAttributeMap(record: Record<string, unknown>): Record<string, AttributeValue> {
   const out: Record<string, AttributeValue> = {};
   for (const [k, v] of Object.entries(record)) if (v !== undefined) out[k] = toAttributeValue(v);
   return out;
 }
 
-export function fromAttributeValue(value: AttributeValue): unknown {
+function fromAttributeValue(value: AttributeValue): unknown {
   if (value.S !== undefined) return value.S;
   if (value.N !== undefined) return Number(value.N);
   if (value.BOOL !== undefined) return value.BOOL;

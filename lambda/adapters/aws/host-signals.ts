@@ -22,7 +22,7 @@ import {
 import type { SignalsFetchOptions, SignalsReport, SignalsSource, SignalsTarget } from '../../ports.ts';
 import { SDK_RETRY } from './retry.ts';
 
-export const MAX_INSTANCE_IDS_PER_CALL = 100;
+const MAX_INSTANCE_IDS_PER_CALL = 100;
 export const MAX_QUERIES_PER_CALL = 500;
 
 export interface AwsSignalsSourceOptions {

@@ -11,11 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { InstanceStatus } from '../../core/inventory/model.ts';
-import {
-  buildHostSignals,
-  type MetricSeries,
-  parseSeriesLabel,
-} from '../../core/signals/host-signals.ts';
+import { buildHostSignals, type MetricSeries, parseSeriesLabel } from '../../core/signals/host-signals.ts';
 import type { SignalsReport, SignalsSource, SignalsTarget } from '../../ports.ts';
 
 interface SignalsFile {

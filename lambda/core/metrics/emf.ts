@@ -13,7 +13,7 @@ import type { ProbePhases } from '../probe/types.ts';
 export const NAMESPACE = 'Port22';
 
 /** EMF limits: 100 metrics per directive, 30 dimensions per set, 100 values per metric, 1 MB per event. */
-export const EMF_LIMITS = {
+const EMF_LIMITS = {
   metricsPerDirective: 100,
   dimensionsPerSet: 30,
   valuesPerMetric: 100,

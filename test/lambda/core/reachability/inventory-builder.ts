@@ -15,7 +15,7 @@ import {
   type SecurityGroup,
 } from '../../../../lambda/core/inventory/model.ts';
 
-export const VPC = 'vpc-0a1';
+const VPC = 'vpc-0a1';
 export const SUBNET_A = 'subnet-0a1';
 export const SUBNET_B = 'subnet-0b2';
 
