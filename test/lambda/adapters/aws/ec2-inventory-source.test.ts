@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  DescribeInstanceStatusCommand,
   DescribeInstancesCommand,
   DescribeManagedPrefixListsCommand,
-  DescribeNetworkAclsCommand,
-  DescribeNetworkInterfacesCommand,
-  DescribeRouteTablesCommand,
-  DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   EC2Client,
@@ -15,6 +10,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Ec2InventorySource } from '../../../../lambda/adapters/aws/ec2-inventory-source.ts';
+import { emptyRegion } from './ec2-stub.ts';
 
 const vpcOf = (input: { Filters?: Filter[] }) => input.Filters?.find((f) => f.Name === 'vpc-id')?.Values?.[0];
 
@@ -22,6 +18,7 @@ const vpcOf = (input: { Filters?: Filter[] }) => input.Filters?.find((f) => f.Na
 function region(failing?: string) {
   const client = new EC2Client({ region: 'eu-west-1' });
   const mock = mockClient(client);
+  emptyRegion(mock);
   mock.on(DescribeInstancesCommand).callsFake((input) => ({
     Reservations: [{ Instances: [{ InstanceId: `i-${vpcOf(input)}`, VpcId: vpcOf(input) }] }],
   }));
@@ -31,14 +28,9 @@ function region(failing?: string) {
     return { Subnets: [{ SubnetId: `subnet-${vpcOf(input)}`, VpcId: vpcOf(input) }] };
   });
   mock.on(DescribeVpcsCommand).callsFake((input) => ({ Vpcs: [{ VpcId: vpcOf(input) }] }));
-  mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
-  mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [] });
-  mock.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
-  mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
   mock.on(DescribeManagedPrefixListsCommand).resolves({
     PrefixLists: [{ PrefixListId: 'pl-s3', AddressFamily: 'IPv4' }],
   });
-  mock.on(DescribeInstanceStatusCommand).resolves({ InstanceStatuses: [] });
   return { client, mock };
 }
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import {
   DescribeInstanceStatusCommand,
   DescribeInstancesCommand,
@@ -17,7 +17,7 @@ import {
   EC2Client,
   GetManagedPrefixListEntriesCommand,
 } from '@aws-sdk/client-ec2';
-import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import {
   collectInventory,
   defaultEc2Client,
@@ -26,12 +26,12 @@ import {
 import { SDK_MAX_ATTEMPTS, SDK_RETRY } from '../../../../lambda/adapters/aws/retry.ts';
 import { loadInventoryDir } from '../../../../lambda/adapters/local/inventory-dir.ts';
 import { InventoryError } from '../../../../lambda/core/inventory/parse.ts';
+import { type Ec2Mock, emptyRegion } from './ec2-stub.ts';
 
 const FLEET = join(import.meta.dirname, '../../../fixtures/inventories/fleet');
 const fleetDoc = (file: string): Record<string, unknown[]> =>
   JSON.parse(readFileSync(join(FLEET, file), 'utf8')) as Record<string, unknown[]>;
 
-type Ec2Mock = AwsClientStub<EC2Client>;
 // biome-ignore lint/suspicious/noExplicitAny: the mock's command table is heterogenous by design
 type AnyCommand = any;
 
@@ -52,19 +52,6 @@ function paged(mock: Ec2Mock, command: AnyCommand, key: string, items: readonly 
     };
   });
   return tokens;
-}
-
-/** Every describe call answers "none", so a test sets only what it is about. */
-function emptyRegion(mock: Ec2Mock) {
-  mock.on(DescribeInstancesCommand).resolves({ Reservations: [] });
-  mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
-  mock.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
-  mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [] });
-  mock.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
-  mock.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
-  mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
-  mock.on(DescribeManagedPrefixListsCommand).resolves({ PrefixLists: [] });
-  mock.on(DescribeInstanceStatusCommand).resolves({ InstanceStatuses: [] });
 }
 
 function setup() {
@@ -334,7 +321,9 @@ describe('collectInventory', () => {
  * unlisted actions answer with an empty result.
  */
 async function ec2Endpoint(
+  t: TestContext,
   answer: (action: string, nth: number) => { status: number; xml: string } | undefined,
+  maxAttempts = 2,
 ) {
   const calls = new Map<string, number>();
   const server = createServer((req, res) => {
@@ -357,19 +346,16 @@ async function ec2Endpoint(
   const { port } = server.address() as AddressInfo;
   const client = new EC2Client({
     ...SDK_RETRY,
-    maxAttempts: 2,
+    maxAttempts,
     region: 'us-east-1',
     endpoint: `http://127.0.0.1:${port}`,
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
   });
-  return {
-    client,
-    calls: (action: string) => calls.get(action) ?? 0,
-    close: async () => {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  t.after(async () => {
+    client.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { client, calls: (action: string) => calls.get(action) ?? 0 };
 }
 
 // EC2's error envelope; it answers RequestLimitExceeded with HTTP 503.
@@ -380,8 +366,8 @@ const ec2Error = (status: number, code: string, message: string) => ({
 const THROTTLED = ec2Error(503, 'RequestLimitExceeded', 'Request limit exceeded.');
 
 describe('collectInventory throttled, through the SDK client and its retry strategy', () => {
-  it('a throttled call is retried by the client, and the collection completes', async () => {
-    const ec2 = await ec2Endpoint((action, nth) =>
+  it('a throttled call is retried by the client, and the collection completes', async (t) => {
+    const ec2 = await ec2Endpoint(t, (action, nth) =>
       action !== 'DescribeSecurityGroups'
         ? undefined
         : nth === 1
@@ -391,79 +377,65 @@ describe('collectInventory throttled, through the SDK client and its retry strat
               xml: '<DescribeSecurityGroupsResponse><securityGroupInfo><item><groupId>sg-0a</groupId></item></securityGroupInfo></DescribeSecurityGroupsResponse>',
             },
     );
-    try {
-      const inv = await collectInventory({ client: ec2.client });
-      assert.deepEqual(
-        inv.securityGroups.map((g) => g.GroupId),
-        ['sg-0a'],
+    const inv = await collectInventory({ client: ec2.client });
+    assert.deepEqual(
+      inv.securityGroups.map((g) => g.GroupId),
+      ['sg-0a'],
+    );
+    assert.equal(ec2.calls('DescribeSecurityGroups'), 2);
+  });
+
+  it('once the SDK gives up, rejects naming the call and its attempts — no partial model', async (t) => {
+    const ec2 = await ec2Endpoint(t, (action) => (action === 'DescribeSubnets' ? THROTTLED : undefined));
+    await assert.rejects(collectInventory({ client: ec2.client }), (e: unknown) => {
+      assert.ok(e instanceof InventoryCollectionError);
+      assert.equal(e.operation, 'DescribeSubnets');
+      assert.equal(e.attempts, 2);
+      assert.equal(
+        e.message,
+        'DescribeSubnets failed after 2 attempts: RequestLimitExceeded: Request limit exceeded.',
       );
-      assert.equal(ec2.calls('DescribeSecurityGroups'), 2);
-    } finally {
-      await ec2.close();
-    }
+      return true;
+    });
+    assert.equal(ec2.calls('DescribeSubnets'), 2);
   });
 
-  it('once the SDK gives up, rejects naming the call and its attempts — no partial model', async () => {
-    const ec2 = await ec2Endpoint((action) => (action === 'DescribeSubnets' ? THROTTLED : undefined));
-    try {
-      await assert.rejects(collectInventory({ client: ec2.client }), (e: unknown) => {
-        assert.ok(e instanceof InventoryCollectionError);
-        assert.equal(e.operation, 'DescribeSubnets');
-        assert.equal(e.attempts, 2);
-        assert.equal(
-          e.message,
-          'DescribeSubnets failed after 2 attempts: RequestLimitExceeded: Request limit exceeded.',
-        );
-        return true;
-      });
-      assert.equal(ec2.calls('DescribeSubnets'), 2);
-    } finally {
-      await ec2.close();
-    }
-  });
-
-  it('does not retry an error that is not throttling (missing permission)', async () => {
-    const ec2 = await ec2Endpoint((action) =>
+  it('does not retry an error that is not throttling (missing permission)', async (t) => {
+    const ec2 = await ec2Endpoint(t, (action) =>
       action === 'DescribeNetworkAcls'
         ? ec2Error(403, 'UnauthorizedOperation', 'You are not authorized to perform this operation.')
         : undefined,
     );
-    try {
-      await assert.rejects(
-        collectInventory({ client: ec2.client }),
-        /^InventoryCollectionError: DescribeNetworkAcls failed: UnauthorizedOperation: You are not authorized/,
-      );
-      assert.equal(ec2.calls('DescribeNetworkAcls'), 1);
-    } finally {
-      await ec2.close();
-    }
+    await assert.rejects(
+      collectInventory({ client: ec2.client }),
+      /^InventoryCollectionError: DescribeNetworkAcls failed: UnauthorizedOperation: You are not authorized/,
+    );
+    assert.equal(ec2.calls('DescribeNetworkAcls'), 1);
   });
 
-  it('stops the other calls’ retries once one call has failed for good', async () => {
-    const ec2 = await ec2Endpoint((action) =>
-      action === 'DescribeSubnets'
-        ? ec2Error(403, 'UnauthorizedOperation', 'not authorized')
-        : action === 'DescribeVpcs'
-          ? THROTTLED
-          : undefined,
-    );
+  it('stops the other calls’ retries once one call has failed for good', async (t) => {
     // Ten attempts would go on for seconds of backoff: the abort must end them where they are.
-    ec2.client.config.maxAttempts = async () => 10;
-    try {
-      await assert.rejects(
-        collectInventory({ client: ec2.client }),
-        /DescribeSubnets failed: UnauthorizedOperation/,
-      );
-      // Past the SDK's first two throttling backoffs (each at most 500 ms · 2^n): without the abort, a retry
-      // would have reached the endpoint by now. The first request may have been on its way already.
-      await new Promise((r) => setTimeout(r, 3000));
-      assert.ok(
-        ec2.calls('DescribeVpcs') <= 1,
-        `DescribeVpcs kept retrying: ${ec2.calls('DescribeVpcs')} calls`,
-      );
-    } finally {
-      await ec2.close();
-    }
+    const ec2 = await ec2Endpoint(
+      t,
+      (action) =>
+        action === 'DescribeSubnets'
+          ? ec2Error(403, 'UnauthorizedOperation', 'not authorized')
+          : action === 'DescribeVpcs'
+            ? THROTTLED
+            : undefined,
+      10,
+    );
+    await assert.rejects(
+      collectInventory({ client: ec2.client }),
+      /DescribeSubnets failed: UnauthorizedOperation/,
+    );
+    // Past the SDK's first two throttling backoffs (each at most 500 ms · 2^n): without the abort, a retry
+    // would have reached the endpoint by now. The first request may have been on its way already.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.ok(
+      ec2.calls('DescribeVpcs') <= 1,
+      `DescribeVpcs kept retrying: ${ec2.calls('DescribeVpcs')} calls`,
+    );
   });
 });
 

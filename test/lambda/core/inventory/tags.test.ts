@@ -15,6 +15,12 @@ import {
   tagValue,
 } from '../../../../lambda/core/inventory/tags.ts';
 
+/** One test per `[tag value, expected]` row. */
+function table<T>(parse: (value: string | undefined) => T, rows: [string | undefined, T][]): void {
+  for (const [value, want] of rows)
+    it(`${JSON.stringify(value)} → ${want}`, () => assert.equal(parse(value), want));
+}
+
 // Expected values follow DESIGN.md "Tags and config" and README "Tags": values trimmed, keywords in any
 // case, a malformed value read as no tag.
 
@@ -32,7 +38,7 @@ describe('tag keys', () => {
 });
 
 describe('parseMonitor', () => {
-  const cases: [string | undefined, boolean | undefined][] = [
+  table(parseMonitor, [
     [undefined, undefined],
     ['', undefined],
     ['true', true],
@@ -47,14 +53,11 @@ describe('parseMonitor', () => {
     ['0', undefined],
     ['truee', undefined],
     ['t rue', undefined],
-  ];
-  for (const [value, want] of cases) {
-    it(`${JSON.stringify(value)} → ${want}`, () => assert.equal(parseMonitor(value), want));
-  }
+  ]);
 });
 
 describe('parseExpect', () => {
-  const cases: [string | undefined, 'open' | 'closed'][] = [
+  table(parseExpect, [
     [undefined, 'open'],
     ['', 'open'],
     ['open', 'open'],
@@ -63,14 +66,11 @@ describe('parseExpect', () => {
     [' CLOSED', 'closed'],
     ['close', 'open'],
     ['maybe', 'open'],
-  ];
-  for (const [value, want] of cases) {
-    it(`${JSON.stringify(value)} → ${want}`, () => assert.equal(parseExpect(value), want));
-  }
+  ]);
 });
 
 describe('parsePort', () => {
-  const cases: [string | undefined, number | undefined][] = [
+  table(parsePort, [
     [undefined, undefined],
     ['', undefined],
     ['   ', undefined],
@@ -90,28 +90,22 @@ describe('parsePort', () => {
     ['-1', undefined],
     ['2 2', undefined],
     ['ssh', undefined],
-  ];
-  for (const [value, want] of cases) {
-    it(`${JSON.stringify(value)} → ${want}`, () => assert.equal(parsePort(value), want));
-  }
+  ]);
 });
 
 describe('parseGroup', () => {
-  const cases: [string | undefined, string | undefined][] = [
+  table(parseGroup, [
     [undefined, undefined],
     ['', undefined],
     ['  ', undefined],
     ['web', 'web'],
     [' web ', 'web'],
     ['Web Tier', 'Web Tier'],
-  ];
-  for (const [value, want] of cases) {
-    it(`${JSON.stringify(value)} → ${want}`, () => assert.equal(parseGroup(value), want));
-  }
+  ]);
 });
 
 describe('parseGroupMin', () => {
-  const cases: [string | undefined, number | undefined][] = [
+  table(parseGroupMin, [
     [undefined, undefined],
     ['', undefined],
     ['0', undefined],
@@ -122,40 +116,36 @@ describe('parseGroupMin', () => {
     ['-1', undefined],
     ['0x2', undefined],
     ['two', undefined],
-  ];
-  for (const [value, want] of cases) {
-    it(`${JSON.stringify(value)} → ${want}`, () => assert.equal(parseGroupMin(value), want));
-  }
+  ]);
 });
 
 describe('parseSnoozeUntil', () => {
-  const cases: [string | undefined, string | undefined][] = [
-    [undefined, undefined],
-    ['', undefined],
-    ['2025-03-04T12:00:00Z', '2025-03-04T12:00:00.000Z'],
-    [' 2025-03-04T12:00:00Z ', '2025-03-04T12:00:00.000Z'],
-    ['2025-03-04T14:00:00+02:00', '2025-03-04T12:00:00.000Z'],
-    ['2025-03-04T12:00:00.250Z', '2025-03-04T12:00:00.250Z'],
-    ['2025-03-04', '2025-03-04T00:00:00.000Z'],
-    ['2024-02-29T00:00:00Z', '2024-02-29T00:00:00.000Z'],
-    ['2025-12-31T23:59:59Z', '2025-12-31T23:59:59.000Z'],
-    ['2025-02-29T00:00:00Z', undefined],
-    ['2025-02-30', undefined],
-    ['2025-04-31', undefined],
-    ['2025-00-10', undefined],
-    ['2025-13-01', undefined],
-    ['2025-03-04T24:00:00Z', undefined],
-    ['2025-03-04T12:60:00Z', undefined],
-    ['2025-13-45T99:00:00Z', undefined],
-    ['3', undefined],
-    ['March', undefined],
-    ['tomorrow', undefined],
-    ['1741089600', undefined],
-  ];
-  for (const [value, want] of cases) {
-    it(`${JSON.stringify(value)} → ${want}`, () =>
-      assert.equal(parseSnoozeUntil(value)?.toISOString(), want));
-  }
+  table(
+    (value) => parseSnoozeUntil(value)?.toISOString(),
+    [
+      [undefined, undefined],
+      ['', undefined],
+      ['2025-03-04T12:00:00Z', '2025-03-04T12:00:00.000Z'],
+      [' 2025-03-04T12:00:00Z ', '2025-03-04T12:00:00.000Z'],
+      ['2025-03-04T14:00:00+02:00', '2025-03-04T12:00:00.000Z'],
+      ['2025-03-04T12:00:00.250Z', '2025-03-04T12:00:00.250Z'],
+      ['2025-03-04', '2025-03-04T00:00:00.000Z'],
+      ['2024-02-29T00:00:00Z', '2024-02-29T00:00:00.000Z'],
+      ['2025-12-31T23:59:59Z', '2025-12-31T23:59:59.000Z'],
+      ['2025-02-29T00:00:00Z', undefined],
+      ['2025-02-30', undefined],
+      ['2025-04-31', undefined],
+      ['2025-00-10', undefined],
+      ['2025-13-01', undefined],
+      ['2025-03-04T24:00:00Z', undefined],
+      ['2025-03-04T12:60:00Z', undefined],
+      ['2025-13-45T99:00:00Z', undefined],
+      ['3', undefined],
+      ['March', undefined],
+      ['tomorrow', undefined],
+      ['1741089600', undefined],
+    ],
+  );
 });
 
 describe('parsePort22Tags', () => {
