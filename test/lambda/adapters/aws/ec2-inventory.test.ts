@@ -90,57 +90,20 @@ describe('collectInventory', () => {
   it('produces the same model as the inventory directory for the same data, served in pages', async () => {
     const { client, mock } = setup();
     emptyRegion(mock);
-    paged(
-      mock,
-      DescribeInstancesCommand,
-      'Reservations',
-      fleetDoc('describe-instances.json').Reservations!,
-      2,
-    );
-    paged(
-      mock,
-      DescribeSecurityGroupsCommand,
-      'SecurityGroups',
-      fleetDoc('describe-security-groups.json').SecurityGroups!,
-      2,
-    );
-    paged(mock, DescribeSubnetsCommand, 'Subnets', fleetDoc('describe-subnets.json').Subnets!, 1);
-    paged(
-      mock,
-      DescribeNetworkAclsCommand,
-      'NetworkAcls',
-      fleetDoc('describe-network-acls.json').NetworkAcls!,
-      1,
-    );
-    paged(
-      mock,
-      DescribeRouteTablesCommand,
-      'RouteTables',
-      fleetDoc('describe-route-tables.json').RouteTables!,
-      1,
-    );
-    paged(mock, DescribeVpcsCommand, 'Vpcs', fleetDoc('describe-vpcs.json').Vpcs!, 1);
-    paged(
-      mock,
-      DescribeManagedPrefixListsCommand,
-      'PrefixLists',
-      fleetDoc('describe-managed-prefix-lists.json').PrefixLists!,
-      1,
-    );
-    paged(
-      mock,
-      DescribeInstanceStatusCommand,
-      'InstanceStatuses',
-      fleetDoc('describe-instance-status.json').InstanceStatuses!,
-      2,
-    );
-    paged(
-      mock,
-      GetManagedPrefixListEntriesCommand,
-      'Entries',
-      fleetDoc('prefix-list-entries/pl-0a1b2c3d4e5f60718.json').Entries!,
-      1,
-    );
+    // Each fixture document, served as EC2 would in pages of the given size.
+    const served: [AnyCommand, string, string, number][] = [
+      [DescribeInstancesCommand, 'describe-instances.json', 'Reservations', 2],
+      [DescribeSecurityGroupsCommand, 'describe-security-groups.json', 'SecurityGroups', 2],
+      [DescribeSubnetsCommand, 'describe-subnets.json', 'Subnets', 1],
+      [DescribeNetworkAclsCommand, 'describe-network-acls.json', 'NetworkAcls', 1],
+      [DescribeRouteTablesCommand, 'describe-route-tables.json', 'RouteTables', 1],
+      [DescribeVpcsCommand, 'describe-vpcs.json', 'Vpcs', 1],
+      [DescribeManagedPrefixListsCommand, 'describe-managed-prefix-lists.json', 'PrefixLists', 1],
+      [DescribeInstanceStatusCommand, 'describe-instance-status.json', 'InstanceStatuses', 2],
+      [GetManagedPrefixListEntriesCommand, 'prefix-list-entries/pl-0a1b2c3d4e5f60718.json', 'Entries', 1],
+    ];
+    for (const [command, file, key, pageSize] of served)
+      paged(mock, command, key, fleetDoc(file)[key]!, pageSize);
 
     const live = await collectInventory({ client });
     const offline = await loadInventoryDir(FLEET);
