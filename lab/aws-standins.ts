@@ -19,6 +19,7 @@ import { isIP } from 'node:net';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { fromAttributeMap } from '../lambda/adapters/aws/dynamodb-state-store.ts';
+import { TAG } from '../lambda/core/inventory/tags.ts';
 import {
   createStateTable,
   LOCAL_CREDENTIALS,
@@ -434,7 +435,7 @@ function describeVpc(
           ],
           Tags: [
             { Key: 'Name', Value: i.name },
-            { Key: 'port22:port', Value: String(i.port) },
+            { Key: TAG.port, Value: String(i.port) },
           ],
         })),
       },

@@ -15,7 +15,7 @@ import type { HostPolicy } from './netns.ts';
 import type { SshdMode } from './sshd.ts';
 import type { ZooKind } from './zoo.ts';
 
-export const FLEET_DIR = new URL('./fleet/', import.meta.url).pathname;
+const FLEET_DIR = new URL('./fleet/', import.meta.url).pathname;
 export const SIGNALS_FILE = 'signals.json';
 const BACKENDS_FILE = 'backends.json';
 
@@ -31,7 +31,7 @@ export type Backend =
   /** Broken in configuration only: nothing answers, so nothing is probed (the reason says why). */
   | { readonly none: string };
 
-export const FIX_KINDS = [
+const FIX_KINDS = [
   /** Only the host itself was broken: it now answers as a healthy sshd. */
   'backend',
   'restrict-internet-group',
@@ -170,7 +170,7 @@ export async function readFleetFiles(dir = FLEET_DIR): Promise<FleetFiles> {
 }
 
 /** Office range for a bastion taken off the internet (RFC 5737 TEST-NET-2: never a real network). */
-export const OFFICE_CIDR = '198.51.100.0/24';
+const OFFICE_CIDR = '198.51.100.0/24';
 
 /** Applies one host's fix to the fleet's files, in place. Returns what changed, in an operator's words. */
 export function applyFix(files: FleetFiles, fleet: Fleet, host: FleetHost): string {

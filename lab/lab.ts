@@ -22,6 +22,7 @@ import { FileNotifier } from '../lambda/adapters/local/file-notifier.ts';
 import { loadInventoryDir } from '../lambda/adapters/local/inventory-dir.ts';
 import { makeDirectory } from '../lambda/adapters/local/make-directory.ts';
 import { netProber } from '../lambda/adapters/net/prober.ts';
+import { sshPortOf } from '../lambda/core/inventory/tags.ts';
 import type { ProbeTimeouts } from '../lambda/core/probe/types.ts';
 import { type CheckReport, runCheck } from '../lambda/pipeline.ts';
 import type { Prober, TargetResolver } from '../lambda/ports.ts';
@@ -215,7 +216,7 @@ async function runLocked(paths: LabPaths, opts: LabRunOptions): Promise<LabRun> 
 
   const addresses = new Map<string, { host: string; port: number }>();
   for (const i of inventory.instances) {
-    const port = Number(i.Tags?.find((t) => t.Key === 'port22:port')?.Value ?? 22);
+    const port = sshPortOf(i, 22);
     if (i.InstanceId && i.PrivateIpAddress) addresses.set(i.InstanceId, { host: i.PrivateIpAddress, port });
   }
   const sshdSkip = sshdAvailable();

@@ -192,7 +192,7 @@ const claimedHere = new Set<number>();
  * The search starts at a place derived from the pid, so parallel test processes rarely even look at
  * the same links, and the in-use check catches the rest.
  */
-export function allocateLink30(): Link30 {
+function allocateLink30(): Link30 {
   const inUse = new Set<string>();
   for (const match of ipIn(undefined, '-4', '-o', 'addr', 'show').matchAll(
     /inet (198\.1[89]\.\d+\.\d+)\//g,
@@ -211,7 +211,7 @@ export function allocateLink30(): Link30 {
   throw new Error('no free /30 left in 198.18.0.0/15');
 }
 
-export function releaseLink30(link: Link30): void {
+function releaseLink30(link: Link30): void {
   claimedHere.delete(link.index);
 }
 
@@ -256,17 +256,12 @@ export function listNftRuleset(ns: string): string {
  * Linux rate-limits the ICMP errors it sends (icmp_ratelimit, 1 s per peer after a small burst), and a
  * nft REJECT sends through the same path; lift the limit so every probe gets its answer.
  */
-export function disableIcmpRateLimit(ns: string): void {
+function disableIcmpRateLimit(ns: string): void {
   run(IP, ['netns', 'exec', ns, 'sh', '-c', 'echo 0 > /proc/sys/net/ipv4/icmp_ratelimit']);
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Processes inside a namespace
-
-/** Spawns `cmd args…` inside a namespace (`ip netns exec` execs it, so the child pid is the command's). */
-export function spawnInNamespace(ns: string, cmd: string, args: readonly string[]): ChildProcess {
-  return spawn(IP, ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 /** The ident the namespace listener sends: enough for a raw-socket check and for the probe's ident phase. */
 export const LISTENER_IDENT = 'SSH-2.0-port22_lab_listener';
@@ -289,7 +284,7 @@ process.stdin.resume();
  * A TCP listener inside `ns` that answers every connection with {@link LISTENER_IDENT} and then reads
  * and ignores whatever comes. Resolves once it listens.
  */
-export async function startIdentListener(ns: string, address: string, port: number): Promise<ChildProcess> {
+async function startIdentListener(ns: string, address: string, port: number): Promise<ChildProcess> {
   const child = spawn(
     IP,
     ['netns', 'exec', ns, process.execPath, '-e', LISTENER_SOURCE, address, String(port), LISTENER_IDENT],

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { atExit } from './exit-cleanup.ts';
 
-export const SSHD_PATH = '/usr/sbin/sshd';
-export const SSH_KEYGEN_PATH = '/usr/bin/ssh-keygen';
+const SSHD_PATH = '/usr/sbin/sshd';
+const SSH_KEYGEN_PATH = '/usr/bin/ssh-keygen';
 /** sshd refuses to start without its privilege-separation directory (sshd(8), UsePrivilegeSeparation). */
 const PRIVSEP_DIR = '/run/sshd';
 
@@ -77,7 +77,7 @@ export function sshdAvailable(): string | undefined {
 }
 
 /** A port that was free a moment ago: bind :0, read the port, release it. */
-export async function freeLoopbackPort(host = '127.0.0.1'): Promise<number> {
+async function freeLoopbackPort(host = '127.0.0.1'): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -89,7 +89,7 @@ export async function freeLoopbackPort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** Makes a throw-away ed25519 key pair; returns the private key path and its `ssh-keygen -lf` fingerprint. */
-export function makeHostKey(dir: string): { path: string; fingerprint: string } {
+function makeHostKey(dir: string): { path: string; fingerprint: string } {
   const path = join(dir, 'ssh_host_ed25519_key');
   execFileSync(SSH_KEYGEN_PATH, ['-q', '-t', 'ed25519', '-N', '', '-C', 'port22-lab', '-f', path], {
     stdio: 'ignore',
@@ -98,7 +98,7 @@ export function makeHostKey(dir: string): { path: string; fingerprint: string } 
 }
 
 /** Installs a given private host key (mode 0600, as sshd demands) and derives its public half. */
-export function installHostKey(dir: string, privateKey: string): { path: string; fingerprint: string } {
+function installHostKey(dir: string, privateKey: string): { path: string; fingerprint: string } {
   const path = join(dir, 'ssh_host_key');
   writeFileSync(path, privateKey.endsWith('\n') ? privateKey : `${privateKey}\n`, { mode: 0o600 });
   const publicKey = execFileSync(SSH_KEYGEN_PATH, ['-y', '-f', path], { encoding: 'utf8' });
@@ -107,7 +107,7 @@ export function installHostKey(dir: string, privateKey: string): { path: string;
 }
 
 /** The SHA256 fingerprint `ssh-keygen -lf` prints ("256 SHA256:… comment (ED25519)"). */
-export function keyFingerprint(publicKeyPath: string): string {
+function keyFingerprint(publicKeyPath: string): string {
   const line = execFileSync(SSH_KEYGEN_PATH, ['-l', '-E', 'sha256', '-f', publicKeyPath], {
     encoding: 'utf8',
   });

@@ -27,8 +27,8 @@ import type {
 } from '../lambda/core/inventory/model.ts';
 import { emptyInventory } from '../lambda/core/inventory/model.ts';
 
-export const VPC_ID = 'vpc-0d1ff';
-export const VPC_CIDR = '198.19.0.0/16';
+const VPC_ID = 'vpc-0d1ff';
+const VPC_CIDR = '198.19.0.0/16';
 /** The fixed topology every random VPC draws from: up to three subnets of up to two instances. */
 export const SUBNET_COUNT = 3;
 export const SLOTS_PER_SUBNET = 2;
@@ -46,7 +46,7 @@ export function slotAddress(s: number, j: number): string {
 export function subnetId(s: number): string {
   return `subnet-0d${s}`;
 }
-export function slotInstanceId(s: number, j: number): string {
+function slotInstanceId(s: number, j: number): string {
   return `i-0d${s}${j}`;
 }
 

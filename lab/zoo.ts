@@ -105,7 +105,7 @@ export interface ZooServer {
 }
 
 /** The ident raw zoo servers send (the software part is what `probe` reports). */
-export const ZOO_IDENT = 'SSH-2.0-OpenSSH_9.6p1 port22-zoo';
+const ZOO_IDENT = 'SSH-2.0-OpenSSH_9.6p1 port22-zoo';
 const SSH2_KINDS = new Set<ZooKind>(['healthy', 'healthy-greeting', 'open-none-auth', 'slow-ident']);
 
 export async function startZooServer(kind: ZooKind, opts: ZooOptions = {}): Promise<ZooServer> {

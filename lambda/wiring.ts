@@ -7,9 +7,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDbStateStore } from './adapters/aws/dynamodb-state-store.ts';
-import { DEFAULT_SDK_MAX_ATTEMPTS } from './adapters/aws/ec2-inventory.ts';
 import { Ec2InventorySource } from './adapters/aws/ec2-inventory-source.ts';
 import { AwsSignalsSource } from './adapters/aws/host-signals.ts';
+import { SDK_RETRY } from './adapters/aws/retry.ts';
 import { SnsNotifier } from './adapters/aws/sns-notifier.ts';
 import { netProber } from './adapters/net/prober.ts';
 import type { Inventory } from './core/inventory/model.ts';
@@ -33,9 +33,9 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
   const base = {
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.profile ? { profile: opts.profile } : {}),
+    ...SDK_RETRY,
   };
-  // EC2 throttles per account; adaptive retry rate-limits the client itself once it does.
-  const ec2 = new EC2Client({ ...base, retryMode: 'adaptive', maxAttempts: DEFAULT_SDK_MAX_ATTEMPTS });
+  const ec2 = new EC2Client(base);
   return {
     inventory: new Ec2InventorySource({ client: ec2, ...(opts.vpcIds ? { vpcIds: opts.vpcIds } : {}) }),
     prober: netProber,

@@ -59,8 +59,8 @@ stays unknown (never 0).
 | mem_used_percent | CWAgent | 60 s, Maximum |
 
 \`GetMetricData\` calls carry at most ${MAX_QUERIES_PER_CALL} queries (${FEWEST}–${MOST} per instance: ${Math.floor(MAX_QUERIES_PER_CALL / MOST)}–${Math.floor(MAX_QUERIES_PER_CALL / FEWEST)} instances per call)
-and follow NextToken; a throttled call (\`Throttling\`, \`RequestLimitExceeded\`, …) is tried up to 3 times,
-with exponential backoff from 200 ms; a call that still fails is reported in \`errors\` and its signals stay unknown.
+and follow NextToken; a throttled call (\`Throttling\`, \`RequestLimitExceeded\`, …) is retried by the SDK
+(adaptive mode, up to 8 attempts); a call that still fails is reported in \`errors\` and its signals stay unknown.
 An id that no longer exists (\`InvalidInstanceID.NotFound\`) makes the batch be asked again with an
 \`instance-id\` filter, which tolerates unknown ids.
 

@@ -13,15 +13,16 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { GroupState, InstanceState } from '../../core/state/instance-state.ts';
 import type { StateStore } from '../../ports.ts';
+import { SDK_RETRY } from './retry.ts';
 
-export const GROUP_KEY_PREFIX = 'group#';
+const GROUP_KEY_PREFIX = 'group#';
 /** BatchGetItem reads at most 100 items per call. */
 const BATCH_GET_LIMIT = 100;
 const UNPROCESSED_RETRIES = 5;
 
 export interface DynamoDbStateStoreProps {
   readonly tableName: string;
-  /** @default new DynamoDBClient({}) (region and credentials from the Lambda environment) */
+  /** @default new DynamoDBClient(SDK_RETRY) (region and credentials from the Lambda environment) */
   readonly client?: DynamoDBClient;
 }
 
@@ -31,7 +32,7 @@ export class DynamoDbStateStore implements StateStore {
 
   constructor(props: DynamoDbStateStoreProps) {
     this.tableName = props.tableName;
-    this.client = props.client ?? new DynamoDBClient({});
+    this.client = props.client ?? new DynamoDBClient(SDK_RETRY);
   }
 
   async get(instanceIds: readonly string[]): Promise<Map<string, InstanceState>> {
@@ -92,7 +93,8 @@ export class DynamoDbStateStore implements StateStore {
       for (let attempt = 0; request.length > 0; attempt += 1) {
         if (attempt > UNPROCESSED_RETRIES)
           throw new Error(`DynamoDB left ${request.length} keys unprocessed`);
-        // Unprocessed keys mean throttling: AWS advises exponential backoff before retrying them.
+        // Unprocessed keys mean throttling: AWS advises exponential backoff before retrying them. The call
+        // itself succeeded, so the SDK's retry strategy never sees them: this loop is not a copy of it.
         if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
         const res = await this.client.send(
           new BatchGetItemCommand({
@@ -112,7 +114,7 @@ export class DynamoDbStateStore implements StateStore {
 }
 
 /** Plain JSON → DynamoDB attribute values; `undefined` members are left out, as JSON.stringify does. */
-export function toAttributeValue(value: unknown): AttributeValue {
+function toAttributeValue(value: unknown): AttributeValue {
   if (value === null) return { NULL: true };
   if (typeof value === 'string') return { S: value };
   if (typeof value === 'boolean') return { BOOL: value };
@@ -122,13 +124,13 @@ export function toAttributeValue(value: unknown): AttributeValue {
   throw new TypeError(`cannot store a ${typeof value} in DynamoDB`);
 }
 
-export function toAttributeMap(record: Record<string, unknown>): Record<string, AttributeValue> {
+function toAttributeMap(record: Record<string, unknown>): Record<string, AttributeValue> {
   const out: Record<string, AttributeValue> = {};
   for (const [k, v] of Object.entries(record)) if (v !== undefined) out[k] = toAttributeValue(v);
   return out;
 }
 
-export function fromAttributeValue(value: AttributeValue): unknown {
+function fromAttributeValue(value: AttributeValue): unknown {
   if (value.S !== undefined) return value.S;
   if (value.N !== undefined) return Number(value.N);
   if (value.BOOL !== undefined) return value.BOOL;

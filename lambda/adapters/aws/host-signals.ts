@@ -10,7 +10,8 @@
  * - Query ids must match ^[a-z][a-zA-Z0-9_]*$.
  */
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { DescribeInstanceStatusCommand, EC2Client, type InstanceStatus } from '@aws-sdk/client-ec2';
+import { DescribeInstanceStatusCommand, EC2Client } from '@aws-sdk/client-ec2';
+import type { InstanceStatus } from '../../core/inventory/model.ts';
 import {
   buildHostSignals,
   isBurstable,
@@ -19,22 +20,18 @@ import {
   seriesLabel,
 } from '../../core/signals/host-signals.ts';
 import type { SignalsFetchOptions, SignalsReport, SignalsSource, SignalsTarget } from '../../ports.ts';
-import { backoffDelayMs, isThrottling } from './throttling.ts';
+import { SDK_RETRY } from './retry.ts';
 
-export const MAX_INSTANCE_IDS_PER_CALL = 100;
+const MAX_INSTANCE_IDS_PER_CALL = 100;
 export const MAX_QUERIES_PER_CALL = 500;
 
 export interface AwsSignalsSourceOptions {
+  /** @default an EC2Client with the SDK's adaptive retry ({@link SDK_RETRY}) */
   ec2?: EC2Client;
+  /** @default a CloudWatchClient with the SDK's adaptive retry ({@link SDK_RETRY}) */
   cloudwatch?: CloudWatchClient;
   /** How far back to look for a datapoint. @default 15 minutes */
   windowMs?: number;
-  /** Attempts per API call when throttled (on top of the SDK's own retries). @default 3 */
-  maxAttempts?: number;
-  /** Backoff base; attempt n waits base·2^(n-1) plus jitter. @default 200 */
-  backoffMs?: number;
-  /** Injected for tests. */
-  sleep?: (ms: number) => Promise<void>;
 }
 
 interface QueryPlan {
@@ -117,17 +114,11 @@ export class AwsSignalsSource implements SignalsSource {
   private readonly ec2: EC2Client;
   private readonly cloudwatch: CloudWatchClient;
   private readonly windowMs: number;
-  private readonly maxAttempts: number;
-  private readonly backoffMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: AwsSignalsSourceOptions = {}) {
-    this.ec2 = options.ec2 ?? new EC2Client({});
-    this.cloudwatch = options.cloudwatch ?? new CloudWatchClient({});
+    this.ec2 = options.ec2 ?? new EC2Client(SDK_RETRY);
+    this.cloudwatch = options.cloudwatch ?? new CloudWatchClient(SDK_RETRY);
     this.windowMs = options.windowMs ?? 15 * 60_000;
-    this.maxAttempts = options.maxAttempts ?? 3;
-    this.backoffMs = options.backoffMs ?? 200;
-    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
   async fetch(
@@ -146,18 +137,6 @@ export class AwsSignalsSource implements SignalsSource {
       this.metricSeries(metricTargets, now, errors),
     ]);
     return { signals: buildHostSignals(ids, statuses, series), errors };
-  }
-
-  /** Retries a call while AWS says it is throttled, with exponential backoff and jitter; bounded attempts. */
-  private async withRetry<T>(call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (err) {
-        if (!isThrottling(err) || attempt >= this.maxAttempts) throw err;
-        await this.sleep(backoffDelayMs(this.backoffMs, attempt));
-      }
-    }
   }
 
   private async describeStatuses(ids: readonly string[], errors: string[]): Promise<InstanceStatus[]> {
@@ -190,12 +169,11 @@ export class AwsSignalsSource implements SignalsSource {
     const out: InstanceStatus[] = [];
     let token: string | undefined;
     do {
-      const page = await this.withRetry(() =>
-        this.ec2.send(
-          new DescribeInstanceStatusCommand({ ...selector, IncludeAllInstances: true, NextToken: token }),
-        ),
+      const page = await this.ec2.send(
+        new DescribeInstanceStatusCommand({ ...selector, IncludeAllInstances: true, NextToken: token }),
       );
-      out.push(...(page.InstanceStatuses ?? []));
+      for (const s of page.InstanceStatuses ?? [])
+        if (s.InstanceId !== undefined) out.push({ ...s, InstanceId: s.InstanceId });
       token = page.NextToken;
     } while (token);
     return out;
@@ -217,16 +195,14 @@ export class AwsSignalsSource implements SignalsSource {
       try {
         let token: string | undefined;
         do {
-          const page = await this.withRetry(() =>
-            this.cloudwatch.send(
-              new GetMetricDataCommand({
-                MetricDataQueries: batch.map((p) => p.query),
-                StartTime: startTime,
-                EndTime: now,
-                ScanBy: 'TimestampDescending',
-                NextToken: token,
-              }),
-            ),
+          const page = await this.cloudwatch.send(
+            new GetMetricDataCommand({
+              MetricDataQueries: batch.map((p) => p.query),
+              StartTime: startTime,
+              EndTime: now,
+              ScanBy: 'TimestampDescending',
+              NextToken: token,
+            }),
           );
           for (const r of page.MetricDataResults ?? []) {
             if (r.Id === undefined || !byId.has(r.Id)) continue;

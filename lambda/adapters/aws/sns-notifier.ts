@@ -6,10 +6,11 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { RenderedAlert } from '../../core/state/instance-state.ts';
 import type { Notifier } from '../../ports.ts';
+import { SDK_RETRY } from './retry.ts';
 
 export interface SnsNotifierProps {
   readonly topicArn: string;
-  /** @default new SNSClient({}) (region and credentials from the Lambda environment) */
+  /** @default new SNSClient(SDK_RETRY) (region and credentials from the Lambda environment) */
   readonly client?: SNSClient;
 }
 
@@ -19,7 +20,7 @@ export class SnsNotifier implements Notifier {
 
   constructor(props: SnsNotifierProps) {
     this.topicArn = props.topicArn;
-    this.client = props.client ?? new SNSClient({});
+    this.client = props.client ?? new SNSClient(SDK_RETRY);
   }
 
   async publish(alert: RenderedAlert): Promise<{ messageId: string }> {

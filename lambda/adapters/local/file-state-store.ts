@@ -36,12 +36,28 @@ export class FileStateStore implements StateStore {
   }
 
   private async read<T>(kind: string, key: string): Promise<T | undefined> {
+    const path = this.path(kind, key);
+    let text: string;
     try {
-      return JSON.parse(await readFile(this.path(kind, key), 'utf8')) as T;
+      text = await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+    // A hand-edited or truncated file: name it, rather than let a bare SyntaxError stop the run unexplained.
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch (error) {
+      throw new Error(`${path}: not a port22 state record: ${(error as Error).message}`);
+    }
+    if (
+      typeof record !== 'object' ||
+      record === null ||
+      !Number.isSafeInteger((record as { version?: unknown }).version)
+    )
+      throw new Error(`${path}: not a port22 state record: no whole-number "version"`);
+    return record as T;
   }
 
   private async readAll<T>(kind: string, keys: readonly string[]): Promise<Map<string, T>> {

@@ -10,16 +10,12 @@
  * their age, so a lab fixture does not go stale.
  */
 import { readFile } from 'node:fs/promises';
-import {
-  buildHostSignals,
-  type InstanceStatusRecord,
-  type MetricSeries,
-  parseSeriesLabel,
-} from '../../core/signals/host-signals.ts';
+import type { InstanceStatus } from '../../core/inventory/model.ts';
+import { buildHostSignals, type MetricSeries, parseSeriesLabel } from '../../core/signals/host-signals.ts';
 import type { SignalsReport, SignalsSource, SignalsTarget } from '../../ports.ts';
 
 interface SignalsFile {
-  InstanceStatuses?: InstanceStatusRecord[];
+  InstanceStatuses?: InstanceStatus[];
   MetricDataResults?: Array<{ Id?: string; Label?: string; Timestamps?: string[]; Values?: number[] }>;
 }
 

@@ -8,9 +8,10 @@
  * checks), so one dropped probe does not page for the group either. Groups are evaluated over the
  * members checked in the same run.
  */
+
+import { parsePort22Tags } from '../inventory/tags.ts';
 import { expiryEpochSeconds, type GroupState, type InstanceState } from '../state/instance-state.ts';
 import { isConfirmedFailure } from './instance-policy.ts';
-import { parseAlertTags } from './tags.ts';
 import type { Alert, AlertPolicyConfig, GroupSummary, InstanceObservation } from './types.ts';
 
 export interface GroupMembership {
@@ -26,7 +27,7 @@ export function collectGroups(
 ): GroupMembership[] {
   const byName = new Map<string, GroupMembership>();
   for (const m of members) {
-    const tags = parseAlertTags(m.observation.tags);
+    const tags = parsePort22Tags(m.observation.tags);
     if (!tags.group) continue;
     const g = byName.get(tags.group) ?? { group: tags.group, minimum: 0, members: [] };
     g.members.push(m);
@@ -51,7 +52,7 @@ export function decideGroup(
 ): GroupDecision {
   const at = now.toISOString();
   const unhealthy = membership.members.filter((m) =>
-    isConfirmedFailure(m.state, parseAlertTags(m.observation.tags).expect, config),
+    isConfirmedFailure(m.state, parsePort22Tags(m.observation.tags).expect, config),
   );
   const healthy = membership.members.length - unhealthy.length;
   const belowMinimum = healthy < membership.minimum;

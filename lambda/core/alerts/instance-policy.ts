@@ -15,9 +15,9 @@
  *    was, so what is still true when the snooze ends (down, or recovered) is announced then.
  */
 import type { DiagnosisCode } from '../diagnose/types.ts';
+import { isSnoozed, parsePort22Tags } from '../inventory/tags.ts';
 import { expiryEpochSeconds, type InstanceState } from '../state/instance-state.ts';
 import { compareIdentity, normaliseAuthMethods } from './identity.ts';
-import { isSnoozed, parseAlertTags } from './tags.ts';
 import type { Alert, AlertPolicyConfig, InstanceObservation } from './types.ts';
 
 const NOT_FAILING: ReadonlySet<DiagnosisCode> = new Set<DiagnosisCode>(['HEALTHY', 'EXPECTED_CLOSED']);
@@ -55,7 +55,7 @@ export function decideInstance(
   config: AlertPolicyConfig,
 ): InstanceDecision {
   const at = now.toISOString();
-  const tags = parseAlertTags(obs.tags);
+  const tags = parsePort22Tags(obs.tags);
   const snoozed = isSnoozed(tags, now);
   const code = obs.diagnosis.code;
   const failing = isFailure(code, tags.expect);

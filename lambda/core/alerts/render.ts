@@ -38,7 +38,7 @@ export function renderAlert(alert: Alert, options: RenderOptions = {}): Rendered
 }
 
 /** Stable for the same decision, so a retried alert keeps its id. */
-export function alertId(alert: Alert): string {
+function alertId(alert: Alert): string {
   const target = alert.instanceId ?? `group:${alert.group?.group ?? ''}`;
   return createHash('sha256')
     .update(`${target}|${alert.kind}|${alert.code}|${alert.at}`)
@@ -77,7 +77,7 @@ function ascii(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');
 }
 
-export function renderBody(alert: Alert, options: RenderOptions = {}): string {
+function renderBody(alert: Alert, options: RenderOptions = {}): string {
   const lines: string[] = [];
   const heading = alert.group ? `HA group ${alert.group.group}` : instanceLabel(alert);
   lines.push(`${KIND_LABEL[alert.kind]}: ${heading}`);
@@ -141,7 +141,7 @@ function instanceLabel(alert: Alert): string {
 }
 
 /** Console links, in the partition the region belongs to (aws, aws-cn, aws-us-gov). */
-export function consoleLinks(alert: Alert, options: RenderOptions = {}): [string, string][] {
+function consoleLinks(alert: Alert, options: RenderOptions = {}): [string, string][] {
   const r: AlertResources = alert.resources ?? {};
   const region = r.region ?? options.region;
   const links: [string, string][] = [];

@@ -2,6 +2,7 @@
  * What the diagnosis rules read, and what each rule answers. Rules are pure functions of `DiagnosisInput`;
  * the human text for each code lives in the catalogue, not in the rules (the cdk-nag split).
  */
+import type { Expectation } from '../inventory/tags.ts';
 import type { ProbeResult } from '../probe/types.ts';
 import type { Verdict } from '../reachability/types.ts';
 import type { DiagnosisCode, Evidence, HostSignals } from './types.ts';
@@ -27,7 +28,7 @@ export const DEFAULT_THRESHOLDS: Readonly<DiagnosisThresholds> = Object.freeze({
 export interface DiagnosisInput {
   instanceId: string;
   /** From the `port22:expect` tag. */
-  expect: 'open' | 'closed';
+  expect: Expectation;
   /** The monitored port (`port22:port`). @default the probe's target port, else 22 */
   port?: number;
   /** Undefined with --no-probe or when the target was not probed (a probe `neverStarted` counts as none). */

@@ -298,18 +298,6 @@ export function emptyInventory(): Inventory {
   };
 }
 
-/** The value of tag `key`, or undefined. */
-export function tagValue(tags: readonly Tag[] | undefined, key: string): string | undefined {
-  return tags?.find((t) => t.Key === key)?.Value;
-}
-
-/** The SSH port of an instance: its `port22:port` tag (digits only, 1-65535), else `fallback`. */
-export function sshPortOf(instance: Instance, fallback: number): number {
-  const tag = tagValue(instance.Tags, 'port22:port')?.trim();
-  const n = tag !== undefined && /^[0-9]{1,5}$/.test(tag) ? Number(tag) : Number.NaN;
-  return n >= 1 && n <= 65535 ? n : fallback;
-}
-
 /** An ENI in one shape whichever call it came from, with the instance it is attached to. */
 export interface Eni {
   readonly NetworkInterfaceId: string;

@@ -263,7 +263,7 @@ export const OPTIONAL_FILES = [
 ] as const;
 
 /** `SecurityGroups[3].IpPermissions[0].FromPort` */
-export function formatJsonPath(path: readonly PropertyKey[]): string {
+function formatJsonPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;

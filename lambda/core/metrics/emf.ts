@@ -41,7 +41,7 @@ export const MetricName = {
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
 /** EMF limits: 100 metrics per directive, 30 dimensions per set, 100 values per metric, 1 MB per event. */
-export const EMF_LIMITS = {
+const EMF_LIMITS = {
   metricsPerDirective: 100,
   dimensionsPerSet: 30,
   valuesPerMetric: 100,

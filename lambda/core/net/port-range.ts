@@ -30,7 +30,7 @@ export function formatPortRange(r: PortRange): string {
   return r.from === r.to ? String(r.from) : `${r.from}-${r.to}`;
 }
 
-export function portRangeSize(r: PortRange): number {
+function portRangeSize(r: PortRange): number {
   return r.to - r.from + 1;
 }
 

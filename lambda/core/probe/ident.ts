@@ -8,7 +8,7 @@
  */
 
 /** RFC 4253 §4.2: the ident line is at most 255 bytes including CR LF. */
-export const MAX_IDENT_BYTES = 255;
+const MAX_IDENT_BYTES = 255;
 
 export interface IdentLimits {
   /**
@@ -23,7 +23,7 @@ export interface IdentLimits {
   readonly maxPreambleBytes: number;
 }
 
-export const DEFAULT_IDENT_LIMITS: IdentLimits = {
+const DEFAULT_IDENT_LIMITS: IdentLimits = {
   maxPreambleLines: 1024,
   maxLineBytes: 8192,
   // Pre-ident lines are discarded as they end, so this bounds the time spent reading, not memory.

@@ -10,7 +10,7 @@ import type { OfferedAlgorithms } from './types.ts';
 
 const SSH_MSG_KEXINIT = 20;
 /** Real KEXINITs are 1-2 KiB; a bigger first packet is not worth buffering. */
-export const MAX_KEXINIT_PACKET = 16 * 1024;
+const MAX_KEXINIT_PACKET = 16 * 1024;
 
 export type KexinitReadStep =
   | { kind: 'need-more' }

@@ -15,8 +15,8 @@ import {
   type InventoryIndex,
   indexInventory,
   type Subnet,
-  sshPortOf,
 } from '../inventory/model.ts';
+import { sshPortOf } from '../inventory/tags.ts';
 import {
   AddressSet,
   type Cidr,

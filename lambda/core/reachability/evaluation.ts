@@ -62,7 +62,7 @@ export interface Peer {
  * sources, building and hashing a concatenated string key per lookup cost about a quarter of the run
  * and most of its garbage.
  */
-export class Memo {
+class Memo {
   private readonly tables = new Map<string, Map<unknown, unknown>>();
 
   /**

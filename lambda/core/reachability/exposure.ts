@@ -13,7 +13,7 @@
  * allow the port from every public address. The default ACL allows everything by design and says
  * nothing about intent, so it is not reported.
  */
-import { sshPortOf } from '../inventory/model.ts';
+import { sshPortOf } from '../inventory/tags.ts';
 import { type IpFamily, publicAddresses } from '../net/cidr.ts';
 import type { AnalysisContext } from './evaluation.ts';
 import { aclAllowedAddresses } from './network-acl-evaluator.ts';

@@ -38,7 +38,7 @@ import {
 import type { Blocker, BlockerCode, Direction } from './types.ts';
 
 /** The `*` rule: it cannot be removed and always denies (API output lists it as 32767, or 32768 for IPv6). */
-export const DEFAULT_DENY_RULE = 32767;
+const DEFAULT_DENY_RULE = 32767;
 
 interface CompiledEntry {
   readonly ruleNumber: number;
@@ -134,7 +134,7 @@ function cells(set: AddressSet, cuts: readonly bigint[]): AddressInterval[] {
  * Decides, for every address in `peer` and every port in `ports`, what `acl` does with a TCP packet
  * in `direction` (inbound: from the peer to the port; outbound: to the peer's port).
  */
-export function decideAcl(
+function decideAcl(
   ctx: AnalysisContext,
   acl: NetworkAcl,
   direction: Direction,

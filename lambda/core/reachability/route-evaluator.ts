@@ -60,7 +60,7 @@ interface CompiledRoute {
   readonly fromPrefixList: boolean;
 }
 
-export function routeTarget(r: Route): RouteTarget {
+function routeTarget(r: Route): RouteTarget {
   if (r.GatewayId === 'local') return { kind: 'local', id: 'local' };
   if (r.GatewayId?.startsWith('igw-')) return { kind: 'igw', id: r.GatewayId };
   if (r.GatewayId?.startsWith('vgw-')) return { kind: 'vgw', id: r.GatewayId };

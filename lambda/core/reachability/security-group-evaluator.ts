@@ -28,7 +28,7 @@ import {
 import type { Blocker, Direction } from './types.ts';
 
 /** The TCP ports a rule covers, or undefined when it does not carry TCP (udp, icmp, other protocols). */
-export function tcpPortsOfPermission(p: IpPermission): PortRange | undefined {
+function tcpPortsOfPermission(p: IpPermission): PortRange | undefined {
   const proto = p.IpProtocol.toLowerCase();
   // "-1" means all protocols and all ports; EC2 accepts "tcp" or its number "6".
   if (proto === '-1' || proto === 'all') return ALL_PORTS;

@@ -47,7 +47,7 @@ export interface Verdict {
   blockers: Blocker[];
 }
 
-export const EXPOSURE_CODES = [
+const EXPOSURE_CODES = [
   'SSH_OPEN_TO_INTERNET',
   'NACL_SSH_OPEN_TO_INTERNET',
   'OUTDATED_OPENSSH',

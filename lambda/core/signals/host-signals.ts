@@ -5,6 +5,7 @@
  * datapoint in the window says nothing about the host, and treating it as 0 % CPU would hide exhaustion.
  */
 import type { HostSignals } from '../diagnose/types.ts';
+import type { InstanceStatus } from '../inventory/model.ts';
 
 /** The metrics port22 reads, by the name CloudWatch publishes them under. */
 export const SIGNAL_METRICS = [
@@ -15,14 +16,6 @@ export const SIGNAL_METRICS = [
   'mem_used_percent',
 ] as const;
 export type SignalMetric = (typeof SIGNAL_METRICS)[number];
-
-/** The subset of a DescribeInstanceStatus `InstanceStatuses` element port22 reads. */
-export interface InstanceStatusRecord {
-  InstanceId?: string;
-  InstanceState?: { Code?: number; Name?: string };
-  SystemStatus?: { Status?: string };
-  InstanceStatus?: { Status?: string };
-}
 
 /** One metric series for one instance: a GetMetricData `MetricDataResults` element, already attributed. */
 export interface MetricSeries {
@@ -71,7 +64,7 @@ export function latestDatapoint(
  */
 export function buildHostSignals(
   instanceIds: readonly string[],
-  statuses: readonly InstanceStatusRecord[],
+  statuses: readonly InstanceStatus[],
   series: readonly MetricSeries[],
 ): Map<string, HostSignals> {
   const out = new Map<string, HostSignals>();

@@ -106,7 +106,7 @@ export function expiryEpochSeconds(now: Date, ttlSeconds: number): number {
 }
 
 /** Lambda's maximum run time is 15 minutes; a claim older than that belongs to a run that died. */
-export const CLAIM_LEASE_MS = 15 * 60 * 1000;
+const CLAIM_LEASE_MS = 15 * 60 * 1000;
 
 export function isClaimLive(pending: PendingAlert, now: Date, leaseMs = CLAIM_LEASE_MS): boolean {
   if (!pending.claim) return false;

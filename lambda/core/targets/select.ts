@@ -3,8 +3,8 @@
  * `port22:monitor` (`true`/`false`, else the configured default), the configured tag filters, `port22:port`
  * (a non-22 sshd), `port22:expect` (`closed` for port knocking or hosts shut on purpose).
  */
-import { parseAlertTags } from '../alerts/tags.ts';
-import { type Instance, type InventoryIndex, tagValue } from '../inventory/model.ts';
+import type { Instance, InventoryIndex } from '../inventory/model.ts';
+import { type Expectation, type Port22Tags, parsePort22Tags, tagRecord } from '../inventory/tags.ts';
 
 export interface TagFilter {
   readonly key: string;
@@ -28,25 +28,21 @@ export interface SelectedTarget {
   /** The address the prober uses from inside the VPC: the primary private IPv4, else the first IPv6. */
   readonly address?: string;
   readonly port: number;
-  readonly expect: 'open' | 'closed';
+  readonly expect: Expectation;
   readonly instance: Instance;
   readonly subnetId?: string;
   readonly vpcId?: string;
   readonly securityGroupIds: readonly string[];
 }
 
-function portOf(instance: Instance, fallback: number): number {
-  const tag = tagValue(instance.Tags, 'port22:port')?.trim();
-  const n = tag !== undefined && /^[0-9]{1,5}$/.test(tag) ? Number(tag) : Number.NaN;
-  return n >= 1 && n <= 65535 ? n : fallback;
-}
-
-function monitored(instance: Instance, selection: TargetSelection): boolean {
-  const tag = tagValue(instance.Tags, 'port22:monitor')?.trim().toLowerCase();
-  if (tag === 'false') return false;
-  if (tag !== 'true' && selection.monitorByDefault === false) return false;
+function monitored(
+  tags: Port22Tags,
+  all: Readonly<Record<string, string>>,
+  selection: TargetSelection,
+): boolean {
+  if (!(tags.monitor ?? selection.monitorByDefault ?? true)) return false;
   return (selection.tagFilters ?? []).every((f) => {
-    const value = tagValue(instance.Tags, f.key);
+    const value = all[f.key];
     return value !== undefined && f.values.includes(value);
   });
 }
@@ -58,10 +54,11 @@ function monitored(instance: Instance, selection: TargetSelection): boolean {
 export function selectTargets(index: InventoryIndex, selection: TargetSelection = {}): SelectedTarget[] {
   const out: SelectedTarget[] = [];
   for (const instance of index.inventory.instances) {
-    if (instance.State?.Name === 'terminated' || !monitored(instance, selection)) continue;
+    if (instance.State?.Name === 'terminated') continue;
+    const tags = tagRecord(instance.Tags);
+    const parsed = parsePort22Tags(tags);
+    if (!monitored(parsed, tags, selection)) continue;
     const eni = index.primaryEniByInstance.get(instance.InstanceId);
-    const tags: Record<string, string> = {};
-    for (const t of instance.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
     const name = tags.Name;
     const address = eni?.PrivateIpAddress ?? instance.PrivateIpAddress ?? eni?.Ipv6Addresses[0];
     const subnetId = eni?.SubnetId ?? instance.SubnetId;
@@ -71,8 +68,8 @@ export function selectTargets(index: InventoryIndex, selection: TargetSelection 
       ...(name ? { name } : {}),
       tags,
       ...(address ? { address } : {}),
-      port: portOf(instance, selection.port ?? 22),
-      expect: parseAlertTags(tags).expect,
+      port: parsed.port ?? selection.port ?? 22,
+      expect: parsed.expect,
       instance,
       ...(subnetId ? { subnetId } : {}),
       ...(vpcId ? { vpcId } : {}),

@@ -8,7 +8,7 @@
  * Otherwise it is the instance id.
  */
 import { createHash } from 'node:crypto';
-import { parseAlertTags } from '../alerts/tags.ts';
+import { parsePort22Tags } from '../inventory/tags.ts';
 
 /** One shard of `shards`: `shard` counts from 0. One shard of one is the whole fleet. */
 export interface Shard {
@@ -35,7 +35,7 @@ export function shardProblem(shard: unknown, shards: unknown): string | undefine
 
 /** The shard key: the HA group (as the group policy reads it) when there is one, else the instance id. */
 export function shardKey(target: ShardableTarget): string {
-  const { group } = parseAlertTags(target.tags);
+  const { group } = parsePort22Tags(target.tags);
   return group ? `group:${group}` : `instance:${target.instanceId}`;
 }
 

@@ -1,6 +1,35 @@
 import { failedChecks, probeEvidence } from '../evidence.ts';
 import type { Rule } from '../input.ts';
-import type { Evidence } from '../types.ts';
+import type { Evidence, HostSignals } from '../types.ts';
+
+/** The two EC2 status checks, each seen two ways: DescribeInstanceStatus and its CloudWatch metric. */
+const STATUS_CHECKS = [
+  {
+    check: 'system',
+    code: 'SystemStatus',
+    status: 'systemStatus',
+    metric: 'statusCheckFailedSystem',
+    metricName: 'StatusCheckFailed_System',
+  },
+  {
+    check: 'instance',
+    code: 'InstanceStatus',
+    status: 'instanceStatus',
+    metric: 'statusCheckFailedInstance',
+    metricName: 'StatusCheckFailed_Instance',
+  },
+] as const;
+
+function checkEvidence(c: (typeof STATUS_CHECKS)[number], s: HostSignals): Evidence {
+  const status = s[c.status];
+  const metric = s[c.metric];
+  return {
+    kind: 'signal',
+    code: c.code,
+    value: status ?? metric ?? 'failed',
+    detail: `${c.check} status check failed (${c.code} ${status ?? 'unknown'}, ${c.metricName} ${metric ?? 'unknown'})`,
+  };
+}
 
 /**
  * A failed EC2 status check explains a failed probe before any configuration does: with the host or its
@@ -11,24 +40,7 @@ export const instanceImpaired: Rule = (input) => {
   const failed = failedChecks(input.signals);
   if (!failed.system && !failed.instance) return undefined;
 
-  const s = input.signals!;
-  const evidence: Evidence[] = [];
-  if (failed.system) {
-    evidence.push({
-      kind: 'signal',
-      code: 'SystemStatus',
-      value: s.systemStatus ?? s.statusCheckFailedSystem ?? 'failed',
-      detail: `system status check failed (SystemStatus ${s.systemStatus ?? 'unknown'}, StatusCheckFailed_System ${s.statusCheckFailedSystem ?? 'unknown'})`,
-    });
-  }
-  if (failed.instance) {
-    evidence.push({
-      kind: 'signal',
-      code: 'InstanceStatus',
-      value: s.instanceStatus ?? s.statusCheckFailedInstance ?? 'failed',
-      detail: `instance status check failed (InstanceStatus ${s.instanceStatus ?? 'unknown'}, StatusCheckFailed_Instance ${s.statusCheckFailedInstance ?? 'unknown'})`,
-    });
-  }
+  const evidence = STATUS_CHECKS.filter((c) => failed[c.check]).map((c) => checkEvidence(c, input.signals!));
   if (input.probe !== undefined) evidence.push(probeEvidence(input.probe));
   const failedCheck =
     failed.system && failed.instance ? 'system and instance' : failed.system ? 'system' : 'instance';

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import {
   DescribeInstanceStatusCommand,
   DescribeInstancesCommand,
@@ -15,21 +17,21 @@ import {
   EC2Client,
   GetManagedPrefixListEntriesCommand,
 } from '@aws-sdk/client-ec2';
-import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import {
   collectInventory,
-  DEFAULT_SDK_MAX_ATTEMPTS,
   defaultEc2Client,
   InventoryCollectionError,
 } from '../../../../lambda/adapters/aws/ec2-inventory.ts';
+import { SDK_MAX_ATTEMPTS, SDK_RETRY } from '../../../../lambda/adapters/aws/retry.ts';
 import { loadInventoryDir } from '../../../../lambda/adapters/local/inventory-dir.ts';
 import { InventoryError } from '../../../../lambda/core/inventory/parse.ts';
+import { type Ec2Mock, emptyRegion } from './ec2-stub.ts';
 
 const FLEET = join(import.meta.dirname, '../../../fixtures/inventories/fleet');
 const fleetDoc = (file: string): Record<string, unknown[]> =>
   JSON.parse(readFileSync(join(FLEET, file), 'utf8')) as Record<string, unknown[]>;
 
-type Ec2Mock = AwsClientStub<EC2Client>;
 // biome-ignore lint/suspicious/noExplicitAny: the mock's command table is heterogenous by design
 type AnyCommand = any;
 
@@ -52,27 +54,10 @@ function paged(mock: Ec2Mock, command: AnyCommand, key: string, items: readonly 
   return tokens;
 }
 
-/** Every describe call answers "none", so a test sets only what it is about. */
-function emptyRegion(mock: Ec2Mock) {
-  mock.on(DescribeInstancesCommand).resolves({ Reservations: [] });
-  mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
-  mock.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
-  mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [] });
-  mock.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
-  mock.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
-  mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
-  mock.on(DescribeManagedPrefixListsCommand).resolves({ PrefixLists: [] });
-  mock.on(DescribeInstanceStatusCommand).resolves({ InstanceStatuses: [] });
-}
-
 function setup() {
   const client = new EC2Client({ region: 'us-east-1' });
   const mock = mockClient(client);
-  const sleeps: number[] = [];
-  const sleep = async (ms: number) => {
-    sleeps.push(ms);
-  };
-  return { client, mock, sleeps, sleep };
+  return { client, mock };
 }
 
 function apiError(name: string, message: string): Error {
@@ -105,57 +90,20 @@ describe('collectInventory', () => {
   it('produces the same model as the inventory directory for the same data, served in pages', async () => {
     const { client, mock } = setup();
     emptyRegion(mock);
-    paged(
-      mock,
-      DescribeInstancesCommand,
-      'Reservations',
-      fleetDoc('describe-instances.json').Reservations!,
-      2,
-    );
-    paged(
-      mock,
-      DescribeSecurityGroupsCommand,
-      'SecurityGroups',
-      fleetDoc('describe-security-groups.json').SecurityGroups!,
-      2,
-    );
-    paged(mock, DescribeSubnetsCommand, 'Subnets', fleetDoc('describe-subnets.json').Subnets!, 1);
-    paged(
-      mock,
-      DescribeNetworkAclsCommand,
-      'NetworkAcls',
-      fleetDoc('describe-network-acls.json').NetworkAcls!,
-      1,
-    );
-    paged(
-      mock,
-      DescribeRouteTablesCommand,
-      'RouteTables',
-      fleetDoc('describe-route-tables.json').RouteTables!,
-      1,
-    );
-    paged(mock, DescribeVpcsCommand, 'Vpcs', fleetDoc('describe-vpcs.json').Vpcs!, 1);
-    paged(
-      mock,
-      DescribeManagedPrefixListsCommand,
-      'PrefixLists',
-      fleetDoc('describe-managed-prefix-lists.json').PrefixLists!,
-      1,
-    );
-    paged(
-      mock,
-      DescribeInstanceStatusCommand,
-      'InstanceStatuses',
-      fleetDoc('describe-instance-status.json').InstanceStatuses!,
-      2,
-    );
-    paged(
-      mock,
-      GetManagedPrefixListEntriesCommand,
-      'Entries',
-      fleetDoc('prefix-list-entries/pl-0a1b2c3d4e5f60718.json').Entries!,
-      1,
-    );
+    // Each fixture document, served as EC2 would in pages of the given size.
+    const served: [AnyCommand, string, string, number][] = [
+      [DescribeInstancesCommand, 'describe-instances.json', 'Reservations', 2],
+      [DescribeSecurityGroupsCommand, 'describe-security-groups.json', 'SecurityGroups', 2],
+      [DescribeSubnetsCommand, 'describe-subnets.json', 'Subnets', 1],
+      [DescribeNetworkAclsCommand, 'describe-network-acls.json', 'NetworkAcls', 1],
+      [DescribeRouteTablesCommand, 'describe-route-tables.json', 'RouteTables', 1],
+      [DescribeVpcsCommand, 'describe-vpcs.json', 'Vpcs', 1],
+      [DescribeManagedPrefixListsCommand, 'describe-managed-prefix-lists.json', 'PrefixLists', 1],
+      [DescribeInstanceStatusCommand, 'describe-instance-status.json', 'InstanceStatuses', 2],
+      [GetManagedPrefixListEntriesCommand, 'prefix-list-entries/pl-0a1b2c3d4e5f60718.json', 'Entries', 1],
+    ];
+    for (const [command, file, key, pageSize] of served)
+      paged(mock, command, key, fleetDoc(file)[key]!, pageSize);
 
     const live = await collectInventory({ client });
     const offline = await loadInventoryDir(FLEET);
@@ -291,101 +239,15 @@ describe('collectInventory', () => {
     );
   });
 
-  for (const code of ['RequestLimitExceeded', 'ThrottlingException']) {
-    it(`resumes a page throttled with ${code} from its own token and completes the model`, async () => {
-      const { client, mock, sleeps, sleep } = setup();
-      emptyRegion(mock);
-      const groups = Array.from({ length: 5 }, (_, n) => ({ GroupId: `sg-${n}`, IpPermissions: [] }));
-      const tokens: (string | undefined)[] = [];
-      let failed = false;
-      mock.on(DescribeSecurityGroupsCommand).callsFake((input: { NextToken?: string }) => {
-        tokens.push(input.NextToken);
-        if (input.NextToken === 'token-2' && !failed) {
-          failed = true;
-          throw apiError(code, 'Request limit exceeded.');
-        }
-        const start = input.NextToken ? Number(input.NextToken.replace('token-', '')) : 0;
-        return {
-          SecurityGroups: groups.slice(start, start + 2),
-          ...(start + 2 < groups.length ? { NextToken: `token-${start + 2}` } : {}),
-        };
-      });
-
-      const inv = await collectInventory({ client, sleep, backoffMs: 100 });
-
-      assert.deepEqual(
-        inv.securityGroups.map((g) => g.GroupId),
-        groups.map((g) => g.GroupId),
-      );
-      // The first page is not fetched twice: the paginator reopens at the throttled page's token.
-      assert.deepEqual(tokens, [undefined, 'token-2', 'token-2', 'token-4']);
-      assert.equal(sleeps.length, 1);
-      assert.ok(sleeps[0]! >= 100 && sleeps[0]! <= 150, `backoff ${sleeps[0]}`);
-    });
-  }
-
-  it('rejects, naming the call, when throttling outlasts every attempt — no partial model', async () => {
-    const { client, mock, sleeps, sleep } = setup();
-    emptyRegion(mock);
-    mock.on(DescribeSubnetsCommand).rejects(apiError('RequestLimitExceeded', 'Request limit exceeded.'));
-
-    await assert.rejects(collectInventory({ client, sleep, maxAttempts: 3, backoffMs: 10 }), (e: unknown) => {
-      assert.ok(e instanceof InventoryCollectionError);
-      assert.equal(e.operation, 'DescribeSubnets');
-      assert.equal(e.attempts, 3);
-      assert.equal(
-        e.message,
-        'DescribeSubnets failed after 3 attempts: RequestLimitExceeded: Request limit exceeded.',
-      );
-      return true;
-    });
-    assert.equal(mock.commandCalls(DescribeSubnetsCommand).length, 3);
-    assert.equal(sleeps.length, 2);
-    assert.ok(sleeps[1]! >= 20, 'the backoff doubles');
-  });
-
-  it('does not retry an error that is not throttling (missing permission)', async () => {
-    const { client, mock, sleeps, sleep } = setup();
-    emptyRegion(mock);
-    mock
-      .on(DescribeNetworkAclsCommand)
-      .rejects(apiError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
-
-    await assert.rejects(
-      collectInventory({ client, sleep }),
-      /^InventoryCollectionError: DescribeNetworkAcls failed: UnauthorizedOperation: You are not authorized/,
-    );
-    assert.equal(mock.commandCalls(DescribeNetworkAclsCommand).length, 1);
-    assert.equal(sleeps.length, 0);
-  });
-
-  it('stops the other calls’ retries once one call has failed for good', async () => {
-    const { client, mock } = setup();
-    emptyRegion(mock);
-    mock.on(DescribeSubnetsCommand).rejects(apiError('UnauthorizedOperation', 'not authorized'));
-    mock.on(DescribeVpcsCommand).rejects(apiError('RequestLimitExceeded', 'Request limit exceeded.'));
-    const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-    await assert.rejects(
-      collectInventory({ client, sleep, maxAttempts: 10, backoffMs: 5 }),
-      /DescribeSubnets failed: UnauthorizedOperation/,
-    );
-    await sleep(200);
-    assert.ok(
-      mock.commandCalls(DescribeVpcsCommand).length <= 2,
-      `DescribeVpcs kept retrying: ${mock.commandCalls(DescribeVpcsCommand).length} calls`,
-    );
-  });
-
   it('rejects a page that fails mid-pagination instead of returning the pages before it', async () => {
-    const { client, mock, sleep } = setup();
+    const { client, mock } = setup();
     emptyRegion(mock);
     mock.on(DescribeInstancesCommand).callsFake((input: { NextToken?: string }) => {
       if (input.NextToken) throw apiError('InternalError', 'An internal error has occurred.');
       return { Reservations: [{ Instances: [{ InstanceId: 'i-0first' }] }], NextToken: 'token-1' };
     });
 
-    await assert.rejects(collectInventory({ client, sleep }), /DescribeInstances failed: InternalError/);
+    await assert.rejects(collectInventory({ client }), /DescribeInstances failed: InternalError/);
   });
 
   it('hands API output the model cannot hold to the parser, which names the document and the path', async () => {
@@ -416,10 +278,134 @@ describe('collectInventory', () => {
   });
 });
 
+/**
+ * A loopback EC2 endpoint speaking the query protocol, so the real client, retry middleware included, runs
+ * end to end. `answer(action, nth)` gives the status and XML for the nth call (from 1) of an action;
+ * unlisted actions answer with an empty result.
+ */
+async function ec2Endpoint(
+  t: TestContext,
+  answer: (action: string, nth: number) => { status: number; xml: string } | undefined,
+  maxAttempts = 2,
+) {
+  const calls = new Map<string, number>();
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    req.on('end', () => {
+      const action = new URLSearchParams(body).get('Action') ?? '';
+      const nth = (calls.get(action) ?? 0) + 1;
+      calls.set(action, nth);
+      const a = answer(action, nth) ?? {
+        status: 200,
+        xml: `<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId></${action}Response>`,
+      };
+      res.writeHead(a.status, { 'content-type': 'text/xml' }).end(a.xml);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = new EC2Client({
+    ...SDK_RETRY,
+    maxAttempts,
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${port}`,
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+  });
+  t.after(async () => {
+    client.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { client, calls: (action: string) => calls.get(action) ?? 0 };
+}
+
+// EC2's error envelope; it answers RequestLimitExceeded with HTTP 503.
+const ec2Error = (status: number, code: string, message: string) => ({
+  status,
+  xml: `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>r</RequestID></Response>`,
+});
+const THROTTLED = ec2Error(503, 'RequestLimitExceeded', 'Request limit exceeded.');
+
+describe('collectInventory throttled, through the SDK client and its retry strategy', () => {
+  it('a throttled call is retried by the client, and the collection completes', async (t) => {
+    const ec2 = await ec2Endpoint(t, (action, nth) =>
+      action !== 'DescribeSecurityGroups'
+        ? undefined
+        : nth === 1
+          ? THROTTLED
+          : {
+              status: 200,
+              xml: '<DescribeSecurityGroupsResponse><securityGroupInfo><item><groupId>sg-0a</groupId></item></securityGroupInfo></DescribeSecurityGroupsResponse>',
+            },
+    );
+    const inv = await collectInventory({ client: ec2.client });
+    assert.deepEqual(
+      inv.securityGroups.map((g) => g.GroupId),
+      ['sg-0a'],
+    );
+    assert.equal(ec2.calls('DescribeSecurityGroups'), 2);
+  });
+
+  it('once the SDK gives up, rejects naming the call and its attempts — no partial model', async (t) => {
+    const ec2 = await ec2Endpoint(t, (action) => (action === 'DescribeSubnets' ? THROTTLED : undefined));
+    await assert.rejects(collectInventory({ client: ec2.client }), (e: unknown) => {
+      assert.ok(e instanceof InventoryCollectionError);
+      assert.equal(e.operation, 'DescribeSubnets');
+      assert.equal(e.attempts, 2);
+      assert.equal(
+        e.message,
+        'DescribeSubnets failed after 2 attempts: RequestLimitExceeded: Request limit exceeded.',
+      );
+      return true;
+    });
+    assert.equal(ec2.calls('DescribeSubnets'), 2);
+  });
+
+  it('does not retry an error that is not throttling (missing permission)', async (t) => {
+    const ec2 = await ec2Endpoint(t, (action) =>
+      action === 'DescribeNetworkAcls'
+        ? ec2Error(403, 'UnauthorizedOperation', 'You are not authorized to perform this operation.')
+        : undefined,
+    );
+    await assert.rejects(
+      collectInventory({ client: ec2.client }),
+      /^InventoryCollectionError: DescribeNetworkAcls failed: UnauthorizedOperation: You are not authorized/,
+    );
+    assert.equal(ec2.calls('DescribeNetworkAcls'), 1);
+  });
+
+  it('stops the other calls’ retries once one call has failed for good', async (t) => {
+    // Ten attempts would go on for seconds of backoff: the abort must end them where they are.
+    const ec2 = await ec2Endpoint(
+      t,
+      (action) =>
+        action === 'DescribeSubnets'
+          ? ec2Error(403, 'UnauthorizedOperation', 'not authorized')
+          : action === 'DescribeVpcs'
+            ? THROTTLED
+            : undefined,
+      10,
+    );
+    await assert.rejects(
+      collectInventory({ client: ec2.client }),
+      /DescribeSubnets failed: UnauthorizedOperation/,
+    );
+    // Past the SDK's first two throttling backoffs (each at most 500 ms · 2^n): without the abort, a retry
+    // would have reached the endpoint by now. The first request may have been on its way already.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.ok(
+      ec2.calls('DescribeVpcs') <= 1,
+      `DescribeVpcs kept retrying: ${ec2.calls('DescribeVpcs')} calls`,
+    );
+  });
+});
+
 describe('defaultEc2Client', () => {
   it('uses adaptive retry with a bounded number of attempts', async () => {
     const client = defaultEc2Client('eu-west-1');
-    assert.equal(await client.config.maxAttempts(), DEFAULT_SDK_MAX_ATTEMPTS);
+    assert.equal(await client.config.maxAttempts(), SDK_MAX_ATTEMPTS);
     const strategy = (await client.config.retryStrategy()) as { mode?: string };
     assert.equal(strategy.mode, 'adaptive');
     assert.equal(strategy.constructor.name, 'AdaptiveRetryStrategy');

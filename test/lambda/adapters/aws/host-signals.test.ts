@@ -12,6 +12,7 @@ import {
   MAX_QUERIES_PER_CALL,
   plannedQueries,
 } from '../../../../lambda/adapters/aws/host-signals.ts';
+import { SDK_MAX_ATTEMPTS } from '../../../../lambda/adapters/aws/retry.ts';
 
 const NOW = new Date('2024-07-01T12:00:00Z');
 const at = (minutesAgo: number) => new Date(NOW.getTime() - minutesAgo * 60_000);
@@ -56,18 +57,12 @@ function answerByLabel(table: Record<string, Array<[number, number]>>) {
   });
 }
 
-function setup(sleeps: number[] = []) {
+function setup() {
   const ec2 = new EC2Client({ region: 'eu-west-1' });
   const cloudwatch = new CloudWatchClient({ region: 'eu-west-1' });
   const ec2Mock = mockClient(ec2);
   const cwMock = mockClient(cloudwatch);
-  const source = new AwsSignalsSource({
-    ec2,
-    cloudwatch,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-  });
+  const source = new AwsSignalsSource({ ec2, cloudwatch });
   return { ec2Mock, cwMock, source };
 }
 
@@ -212,31 +207,19 @@ describe('AwsSignalsSource', () => {
     assert.equal(ec2Mock.commandCalls(DescribeInstanceStatusCommand).length, 2);
   });
 
-  it('retries a throttled call with backoff and then succeeds', async () => {
-    const sleeps: number[] = [];
-    const { ec2Mock, cwMock, source } = setup(sleeps);
-    ec2Mock
-      .on(DescribeInstanceStatusCommand)
-      .rejectsOnce(Object.assign(new Error('Request limit exceeded.'), { name: 'RequestLimitExceeded' }))
-      .resolves({ InstanceStatuses: [running('i-0aaa0000000000001')] });
-    cwMock
-      .on(GetMetricDataCommand)
-      .rejectsOnce(throttling())
-      .callsFake(answerByLabel({ 'i-0aaa0000000000001 CPUUtilization': [[5, 20]] }));
-
-    const report = await source.fetch([{ instanceId: 'i-0aaa0000000000001' }], NOW);
-
-    assert.deepEqual(report.errors, []);
-    assert.equal(report.signals.get('i-0aaa0000000000001')?.cpuPercent, 20);
-    assert.equal(report.signals.get('i-0aaa0000000000001')?.state, 'running');
-    assert.equal(cwMock.commandCalls(GetMetricDataCommand).length, 2);
-    assert.equal(sleeps.length, 2);
-    for (const ms of sleeps) assert.ok(ms >= 200 && ms <= 300, `first backoff ${ms}`);
+  it('leaves retrying to the SDK: both default clients use adaptive retry with bounded attempts', async () => {
+    const source = new AwsSignalsSource();
+    const { ec2, cloudwatch } = source as unknown as { ec2: EC2Client; cloudwatch: CloudWatchClient };
+    for (const client of [ec2, cloudwatch]) {
+      assert.equal(await client.config.maxAttempts(), SDK_MAX_ATTEMPTS);
+      const strategy = (await client.config.retryStrategy()) as { mode?: string };
+      assert.equal(strategy.mode, 'adaptive');
+      client.destroy();
+    }
   });
 
-  it('gives up after bounded attempts, reports the error and leaves the metrics unknown', async () => {
-    const sleeps: number[] = [];
-    const { ec2Mock, cwMock, source } = setup(sleeps);
+  it('reports a call still throttled once the SDK gives up, and leaves the metrics unknown', async () => {
+    const { ec2Mock, cwMock, source } = setup();
     ec2Mock
       .on(DescribeInstanceStatusCommand)
       .resolves({ InstanceStatuses: [running('i-0aaa0000000000001')] });
@@ -244,8 +227,8 @@ describe('AwsSignalsSource', () => {
 
     const report = await source.fetch([{ instanceId: 'i-0aaa0000000000001' }], NOW);
 
-    assert.equal(cwMock.commandCalls(GetMetricDataCommand).length, 3);
-    assert.equal(sleeps.length, 2);
+    // The stub stands where the SDK's retries have ended: the adapter adds no attempt of its own.
+    assert.equal(cwMock.commandCalls(GetMetricDataCommand).length, 1);
     assert.equal(report.errors.length, 1);
     assert.match(report.errors[0]!, /^GetMetricData \(4 queries\): Throttling: Rate exceeded/);
     assert.deepEqual(report.signals.get('i-0aaa0000000000001'), {
