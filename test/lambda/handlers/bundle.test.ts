@@ -4,7 +4,7 @@
 // requires the SDK it leaves external).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type AwsStandins, startAwsStandins } from '../../../lab/aws-standins.ts';
@@ -88,6 +88,9 @@ describe('the synthesized prober bundle', () => {
   let prober: SynthesizedProber;
   before(() => {
     outdir = mkdtempSync(join(projectScratch(), 'port22-bundle-test-'));
+    // The asset's index.js is CommonJS, as Lambda loads it; outside node_modules the project's
+    // "type": "module" would apply to it.
+    writeFileSync(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
     prober = synthProber(outdir);
   });
   after(() => {
