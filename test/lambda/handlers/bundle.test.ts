@@ -4,7 +4,7 @@
 // requires the SDK it leaves external).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type AwsStandins, startAwsStandins } from '../../../lab/aws-standins.ts';
@@ -22,7 +22,7 @@ interface SynthesizedProber {
 }
 
 /**
- * Synthesises the stack with real bundling into a directory under node_modules/.cache, so the asset's
+ * Synthesises the stack with real bundling into a directory inside the project, so the asset's
  * `require('@aws-sdk/…')` resolves to the project's SDK as it resolves to the runtime's in Lambda.
  */
 function synthProber(outdir: string): SynthesizedProber {
@@ -65,6 +65,23 @@ interface PrintedLine {
   Vpc?: string;
 }
 
+/**
+ * node_modules/.cache, or cdk.out (gitignored, where synth output belongs anyway) when node_modules is not
+ * this user's to write: installed by root and shared, as on a machine that runs the suite unprivileged.
+ */
+function projectScratch(): string {
+  for (const dir of [join(PROJECT_ROOT, 'node_modules', '.cache'), join(PROJECT_ROOT, 'cdk.out')]) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+      return dir;
+    } catch {
+      // Not writable by this user: try the next.
+    }
+  }
+  throw new Error(`neither node_modules/.cache nor cdk.out is writable under ${PROJECT_ROOT}`);
+}
+
 const FUNCTION_NAME = 'Port22-vpc0123456789abcdef0ProberFunction-0C0FFEE0AB12';
 const HEALTHY = { instanceId: 'i-0c0ffee0000000a01', name: 'web-1', address: '127.0.0.11' };
 const FAILING = { instanceId: 'i-0c0ffee0000000a02', name: 'db-1', address: '127.0.0.12' };
@@ -73,9 +90,10 @@ describe('the synthesized prober bundle', () => {
   let outdir: string;
   let prober: SynthesizedProber;
   before(() => {
-    const cache = join(PROJECT_ROOT, 'node_modules', '.cache');
-    mkdirSync(cache, { recursive: true });
-    outdir = mkdtempSync(join(cache, 'port22-bundle-test-'));
+    outdir = mkdtempSync(join(projectScratch(), 'port22-bundle-test-'));
+    // The asset's index.js is CommonJS, as Lambda loads it; outside node_modules the project's
+    // "type": "module" would apply to it.
+    writeFileSync(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
     prober = synthProber(outdir);
   });
   after(() => {
