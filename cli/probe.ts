@@ -3,12 +3,11 @@
  * this machine. Exit 0 when every target is `ok`, 1 when any is not, 2 on bad arguments.
  */
 import { isIP } from 'node:net';
-import type { Command } from 'commander';
 import { DEFAULT_CONCURRENCY, probeMany } from '../lambda/adapters/net/fanout.ts';
 import { DEFAULT_TIMEOUTS } from '../lambda/adapters/net/prober.ts';
 import type { ProbeResult, ProbeTarget, ProbeTimeouts } from '../lambda/core/probe/types.ts';
 import { positiveInteger } from './arguments.ts';
-import { registerCommand } from './main.ts';
+import type { CommandDefinition } from './command.ts';
 import { UsageError } from './usage-error.ts';
 
 const DEFAULT_PORT = 22;
@@ -133,10 +132,8 @@ export async function runProbeCommand(specs: string[], flags: ProbeFlags): Promi
   return results.every((r) => r.outcome === 'ok') ? 0 : 1;
 }
 
-registerCommand((program: Command, setExit) => {
-  program
-    .command('probe')
-    .description('Probe SSH servers: TCP connect, ident, key exchange, host key, allowed auth methods.')
+export const probeCommand: CommandDefinition = (command, setExit) => {
+  command
     .argument('<targets...>', 'host[:port] (default port 22); IPv6 as [addr]:port or bare addr')
     .option('--timeout-ms <n>', `deadline for each probe in ms (default ${DEFAULT_TIMEOUTS.totalMs})`)
     .option('--concurrency <n>', `probes in flight at once (default ${DEFAULT_CONCURRENCY})`)
@@ -144,4 +141,4 @@ registerCommand((program: Command, setExit) => {
     .action(async (specs: string[], flags: ProbeFlags) => {
       setExit(await runProbeCommand(specs, flags));
     });
-});
+};
