@@ -3,14 +3,16 @@
 // with esbuild into dist/cli/, and bin/port22.mjs starts that bundle instead of compiling TypeScript at every
 // start. Plain JavaScript, so nothing here needs compiling either.
 //
-// Never stale: the build records every source file it read (esbuild's metafile) with its mtime and size;
-// bin/port22.mjs compares them at start-up (one stat per file, about a hundred) and rebuilds when any
-// differs. A rebuild takes well under a second; where it cannot be written (a read-only checkout, a user
+// Never stale: the build records every source file it read (esbuild's metafile) with its mtime, size and
+// SHA-1; bin/port22.mjs compares them at start-up (one stat per file, about a hundred; a file whose mtime
+// moved but not its size is hashed, so a checkout or an npm tarball of the same bytes stays fresh) and
+// rebuilds when any differs. A rebuild takes well under a second; where it cannot be written (a read-only checkout, a user
 // who does not own it) the launcher runs the sources through tsx instead, slower but never stale.
 //
 // Layout: dist/cli/manifest.json names the current build directory, dist/cli/<build id>/, and the inputs.
 // Each build writes a fresh directory and then replaces the manifest with one rename, so a CLI starting
 // while another rebuilds reads either the old build or the new one, never half of each.
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,6 +25,8 @@ const ENTRY = 'bin/port22.ts';
 const SELF = relative(ROOT, fileURLToPath(import.meta.url));
 /** Builds older than this that the manifest no longer names are removed; a CLI loads its chunks at start. */
 const OLD_BUILD_MS = 60_000;
+
+const sha1 = (path) => createHash('sha1').update(readFileSync(path)).digest('hex');
 
 /**
  * The entry module of the current build, as a file URL, when every recorded input is unchanged; else
@@ -37,13 +41,17 @@ export function freshCliEntry() {
   }
   for (const [file, recorded] of Object.entries(manifest.inputs)) {
     if (recorded === null) return undefined;
+    const [mtimeMs, size, digest] = recorded;
+    const path = join(ROOT, file);
     let stat;
     try {
-      stat = statSync(join(ROOT, file));
+      stat = statSync(path);
     } catch {
       return undefined;
     }
-    if (stat.mtimeMs !== recorded[0] || stat.size !== recorded[1]) return undefined;
+    if (stat.size !== size) return undefined;
+    // npm packs every file with the same old mtime, and git rewrites files it checks out again.
+    if (stat.mtimeMs !== mtimeMs && sha1(path) !== digest) return undefined;
   }
   return pathToFileURL(join(DIST, manifest.entry)).href;
 }
@@ -100,9 +108,10 @@ export async function buildCli({ logLevel = 'warning' } = {}) {
   });
   const inputs = {};
   for (const file of [...Object.keys(result.metafile.inputs), SELF]) {
-    const stat = statSync(join(ROOT, file));
+    const path = join(ROOT, file);
+    const stat = statSync(path);
     // A file changed after the build began may not be what was bundled: record it as unknown.
-    inputs[file] = stat.mtimeMs < startedAt ? [stat.mtimeMs, stat.size] : null;
+    inputs[file] = stat.mtimeMs < startedAt ? [stat.mtimeMs, stat.size, sha1(path)] : null;
   }
   const manifest = { entry: `${id}/port22.mjs`, builtAt: new Date(startedAt).toISOString(), inputs };
   const temporary = `${MANIFEST}.${id}`;

@@ -25,9 +25,10 @@ const work = mkdtempSync(join(tmpdir(), 'port22-build-'));
 let copy = join(work, 'checkout');
 const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
 
-/** Runs the copy's CLI with a clean environment: the test runner's `--import tsx` must not leak in. */
+/** The test runner's `--import tsx` must not leak into the copy, which has no tsx. */
+const { NODE_OPTIONS: _, ...env } = process.env;
+
 function port22(...args: string[]) {
-  const { NODE_OPTIONS: _, ...env } = process.env;
   const r = spawnSync(process.execPath, ['bin/port22.mjs', ...args], {
     cwd: copy,
     env,
@@ -40,7 +41,7 @@ function port22(...args: string[]) {
 const manifest = () =>
   JSON.parse(readFileSync(join(copy, 'dist/cli/manifest.json'), 'utf8')) as {
     entry: string;
-    inputs: Record<string, [number, number] | null>;
+    inputs: Record<string, [number, number, string] | null>;
   };
 
 /** Replaces `from` by `to` in a file of the copy; returns the file's path. */
@@ -88,8 +89,16 @@ describe('the prebuilt CLI', () => {
     const path = join(copy, 'cli/arguments.ts');
     const second = Math.floor(statSync(path).mtimeMs / 1000) - 60;
     utimesSync(path, second, second);
-    assert.equal(port22('-V').status, 0);
-    assert.deepEqual(manifest().inputs['cli/arguments.ts'], [second * 1000, statSync(path).size]);
+    const build = spawnSync(process.execPath, ['scripts/build-cli.mjs'], {
+      cwd: copy,
+      env,
+      encoding: 'utf8',
+    });
+    assert.equal(build.status, 0, build.stderr);
+    assert.deepEqual(manifest().inputs['cli/arguments.ts']?.slice(0, 2), [
+      second * 1000,
+      statSync(path).size,
+    ]);
     edit('cli/arguments.ts', "`bad number '", "`not a number here: '");
     utimesSync(path, second, second);
     assert.equal(statSync(path).mtimeMs, second * 1000);
@@ -117,12 +126,26 @@ describe('the prebuilt CLI', () => {
     assert.equal(manifest().entry, built, 'rename keeps mtimes: no rebuild');
   });
 
+  it('the same bytes with other mtimes (as an npm tarball unpacks them) run the build as is', () => {
+    assert.equal(port22('-V').status, 0);
+    const built = manifest();
+    const packed = new Date('1985-10-26T08:15:00Z');
+    for (const file of Object.keys(built.inputs)) utimesSync(join(copy, file), packed, packed);
+    assert.equal(port22('-V').stdout, `${version}\n`);
+    assert.equal(manifest().entry, built.entry);
+    // One byte more, the same size as nothing: still seen (the digest differs).
+    edit('cli/main.ts', 'SSH HEALTH CHECKER FOR AWS:', 'SSH HEALTH CHECKER FOR AWS.');
+    utimesSync(join(copy, 'cli/main.ts'), packed, packed);
+    assert.match(port22('--help').stdout, /^SSH HEALTH CHECKER FOR AWS\. probe/m);
+    assert.notEqual(manifest().entry, built.entry);
+  });
+
   it('where dist/ cannot be written, the edited sources run through tsx', () => {
     symlinkSync(join(REPO, 'node_modules/tsx'), join(copy, 'node_modules/tsx'));
     rmSync(join(copy, 'dist'), { recursive: true });
     // A file where the build directory should be: no build can be written.
     writeFileSync(join(copy, 'dist'), '');
-    edit('cli/main.ts', 'SSH HEALTH CHECKER FOR AWS:', 'from source:');
+    edit('cli/main.ts', 'SSH HEALTH CHECKER FOR AWS.', 'from source:');
     const r = port22('--help');
     assert.equal(r.status, 0);
     assert.equal(r.stderr, '');
