@@ -1,20 +1,10 @@
 // `port22` itself, through the real entry (bin/port22.mjs): the version, the command list, bad usage.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { port22, REPO } from './port22.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
-const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
-
-function port22(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/port22.mjs', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const { version } = JSON.parse(readFileSync(`${REPO}package.json`, 'utf8')) as { version: string };
 
 describe('port22', () => {
   it('--version and -V print the version in package.json, exit 0', () => {
