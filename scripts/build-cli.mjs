@@ -6,8 +6,9 @@
 // Never stale: the build records every source file it read (esbuild's metafile) with its mtime, size and
 // SHA-1; bin/port22.mjs compares them at start-up (one stat per file, about a hundred; a file whose mtime
 // moved but not its size is hashed, so a checkout or an npm tarball of the same bytes stays fresh) and
-// rebuilds when any differs. A rebuild takes well under a second; where it cannot be written (a read-only checkout, a user
-// who does not own it) the launcher runs the sources through tsx instead, slower but never stale.
+// rebuilds when any differs. A rebuild takes well under a second; where it cannot be written (a read-only
+// checkout, a user who does not own it) the launcher runs the sources through tsx instead, slower but never
+// stale.
 //
 // Layout: dist/cli/manifest.json names the current build directory, dist/cli/<build id>/, and the inputs.
 // Each build writes a fresh directory and then replaces the manifest with one rename, so a CLI starting
