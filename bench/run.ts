@@ -27,6 +27,7 @@ const BENCHMARKS: ReadonlyArray<{ readonly name: string; readonly args: readonly
     args: [...(args['nmap-full'] ? ['--nmap-full'] : []), ...(args['no-nmap'] ? ['--no-nmap'] : [])],
   },
   { name: 'analyze-scale', args: [] },
+  { name: 'cli-startup', args: [] },
   { name: 'bundle', args: [] },
   { name: 'cost', args: [] },
 ];

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI entry through tsx, so `npx port22 …` works from a checkout after `npm ci`.
-import { register } from 'tsx/esm/api';
+// The `port22` command. Runs the prebuilt CLI (dist/cli/, built by scripts/build-cli.mjs at `npm ci` and
+// rebuilt here first whenever a source changed since), so no TypeScript is compiled at start-up. Only
+// where dist/ cannot be written does it run the sources through tsx.
+import { cliEntry } from '../scripts/build-cli.mjs';
 
-register();
-await import('./port22.ts');
+const entry = await cliEntry();
+if (entry) await import(entry);
+else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./port22.ts');
+}

@@ -9,7 +9,7 @@ import { parsePortRange } from '../lambda/core/net/port-range.ts';
 import { analyze, SourceSpecError } from '../lambda/core/reachability/analyze.ts';
 import type { AnalysisReport, Verdict } from '../lambda/core/reachability/types.ts';
 import { positiveInteger } from './arguments.ts';
-import { registerCommand } from './main.ts';
+import type { CommandDefinition } from './command.ts';
 import { UsageError } from './usage-error.ts';
 
 interface AnalyzeFlags {
@@ -63,12 +63,8 @@ export function exitStatusOf(report: AnalysisReport): number {
   return finding ? 1 : 0;
 }
 
-registerCommand((program, setExit) => {
-  program
-    .command('analyze')
-    .description(
-      'Static reachability of SSH over security groups, network ACLs and routes, from an inventory directory',
-    )
+export const analyzeCommand: CommandDefinition = (command, setExit) => {
+  command
     .requiredOption('--inventory <dir>', 'directory of `aws ec2 describe-*` JSON files')
     .option(
       '--source <spec>',
@@ -103,4 +99,4 @@ registerCommand((program, setExit) => {
       );
       setExit(exitStatusOf(report));
     });
-});
+};

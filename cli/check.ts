@@ -3,20 +3,20 @@
  * (DESIGN.md, "CLI"): the whole pipeline from this machine — discover, analyse, probe, signals, diagnose.
  * Exit 0 when every instance is healthy and nothing is exposed, 1 on any finding, 2 on bad input.
  */
-import type { Command } from 'commander';
+
+import { writeHtmlReport } from '../lambda/adapters/local/html-report.ts';
 import { loadInventoryDir } from '../lambda/adapters/local/inventory-dir.ts';
 import { type Inventory, indexInventory } from '../lambda/core/inventory/model.ts';
 import { InventoryError } from '../lambda/core/inventory/parse.ts';
 import { resolveSource, SourceSpecError } from '../lambda/core/reachability/analyze.ts';
 import { AnalysisContext } from '../lambda/core/reachability/evaluation.ts';
 import type { InstanceReport } from '../lambda/core/report/instance-report.ts';
+import { localPorts } from '../lambda/local-wiring.ts';
 import { type CheckReport, runCheck } from '../lambda/pipeline.ts';
 import { positiveInteger } from './arguments.ts';
-import { writeHtmlReport } from './html-report.ts';
-import { registerCommand } from './main.ts';
+import type { CommandDefinition } from './command.ts';
 import { timeoutsFor } from './probe.ts';
 import { UsageError } from './usage-error.ts';
-import { localPorts } from './wiring.ts';
 
 export interface CheckFlags {
   inventory?: string;
@@ -175,12 +175,8 @@ export async function runCheckCommand(flags: CheckFlags): Promise<{ report: Chec
   return { report, exit: checkExitStatus(report) };
 }
 
-registerCommand((program: Command, setExit) => {
-  program
-    .command('check')
-    .description(
-      'The whole pipeline: static reachability, active probe, host signals, one diagnosis per instance',
-    )
+export const checkCommand: CommandDefinition = (command, setExit) => {
+  command
     .option('--inventory <dir>', 'directory of `aws ec2 describe-*` JSON files (offline)')
     .option('--region <region>', 'read a live account in this region')
     .option('--profile <profile>', 'AWS profile for --region')
@@ -228,4 +224,4 @@ registerCommand((program: Command, setExit) => {
       }
       setExit(exit);
     });
-});
+};

@@ -5,10 +5,9 @@
  * point), 2 with one line on a real error.
  */
 import { relative } from 'node:path';
-import type { Command } from 'commander';
 import { fixLabHost, type LabProgress, type LabRun, LabUsageError, resetLab, runLab } from '../lab/lab.ts';
 import { checkJson, formatCheckReport } from './check.ts';
-import { registerCommand } from './main.ts';
+import type { CommandDefinition } from './command.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface LabFlags {
@@ -161,12 +160,8 @@ export async function runLabCommand(flags: LabFlags, out: (s: string) => void, e
   out(formatLabFooter(run));
 }
 
-registerCommand((program: Command, setExit) => {
-  program
-    .command('lab')
-    .description(
-      'The built-in demo: a fleet of real SSH servers, some broken, checked end to end (no AWS account needed)',
-    )
+export const labCommand: CommandDefinition = (command, setExit) => {
+  command
     .option('--dir <path>', 'where the lab keeps its state, alerts, metrics and report', '.port22')
     .option('--fix <instance>', 'repair one broken host (instance id or Name); the next run shows it recover')
     .option('--reset', 'remove everything the lab wrote under --dir')
@@ -179,4 +174,4 @@ registerCommand((program: Command, setExit) => {
       );
       setExit(0);
     });
-});
+};

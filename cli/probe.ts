@@ -3,7 +3,6 @@
  * this machine. Exit 0 when every target is `ok`, 1 when any is not, 2 on bad arguments.
  */
 import { isIP } from 'node:net';
-import type { Command } from 'commander';
 import { netProber } from '../lambda/adapters/net/prober.ts';
 import { DEFAULT_CONCURRENCY, probeMany } from '../lambda/core/probe/fan-out.ts';
 import {
@@ -13,7 +12,7 @@ import {
   type ProbeTimeouts,
 } from '../lambda/core/probe/types.ts';
 import { positiveInteger } from './arguments.ts';
-import { registerCommand } from './main.ts';
+import type { CommandDefinition } from './command.ts';
 import { UsageError } from './usage-error.ts';
 
 const DEFAULT_PORT = 22;
@@ -138,10 +137,8 @@ export async function runProbeCommand(specs: string[], flags: ProbeFlags): Promi
   return results.every((r) => r.outcome === 'ok') ? 0 : 1;
 }
 
-registerCommand((program: Command, setExit) => {
-  program
-    .command('probe')
-    .description('Probe SSH servers: TCP connect, ident, key exchange, host key, allowed auth methods.')
+export const probeCommand: CommandDefinition = (command, setExit) => {
+  command
     .argument('<targets...>', 'host[:port] (default port 22); IPv6 as [addr]:port or bare addr')
     .option('--timeout-ms <n>', `deadline for each probe in ms (default ${DEFAULT_TIMEOUTS.totalMs})`)
     .option('--concurrency <n>', `probes in flight at once (default ${DEFAULT_CONCURRENCY})`)
@@ -149,4 +146,4 @@ registerCommand((program: Command, setExit) => {
     .action(async (specs: string[], flags: ProbeFlags) => {
       setExit(await runProbeCommand(specs, flags));
     });
-});
+};

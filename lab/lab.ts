@@ -15,15 +15,15 @@
 import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { writeHtmlReport } from '../cli/html-report.ts';
-import { localPorts } from '../cli/wiring.ts';
 import { DynamoDbStateStore } from '../lambda/adapters/aws/dynamodb-state-store.ts';
 import { FileNotifier } from '../lambda/adapters/local/file-notifier.ts';
+import { writeHtmlReport } from '../lambda/adapters/local/html-report.ts';
 import { loadInventoryDir } from '../lambda/adapters/local/inventory-dir.ts';
 import { makeDirectory } from '../lambda/adapters/local/make-directory.ts';
 import { netProber } from '../lambda/adapters/net/prober.ts';
 import { sshPortOf } from '../lambda/core/inventory/tags.ts';
 import type { ProbeTimeouts } from '../lambda/core/probe/types.ts';
+import { localPorts } from '../lambda/local-wiring.ts';
 import { type CheckReport, runCheck } from '../lambda/pipeline.ts';
 import type { Prober, TargetResolver } from '../lambda/ports.ts';
 import { atExit } from './exit-cleanup.ts';

@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { exitStatusOf } from '../../cli/analyze.ts';
+import { port22, REPO } from './port22.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
-const FIXTURES = `${root}test/fixtures/inventories/`;
+const FIXTURES = `${REPO}test/fixtures/inventories/`;
 
-function port22(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/port22.mjs', 'analyze', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const analyze = (...args: string[]) => port22('analyze', ...args);
 
 describe('port22 analyze', () => {
   it('a malformed file: one line naming the file and JSON path, exit 2', () => {
-    const r = port22('--inventory', `${FIXTURES}malformed`);
+    const r = analyze('--inventory', `${FIXTURES}malformed`);
     assert.equal(r.status, 2);
     assert.equal(
       r.stderr,
@@ -26,16 +18,16 @@ describe('port22 analyze', () => {
     assert.equal(r.stdout, '');
   });
   it('a missing directory and a bad source are exit 2 with one line', () => {
-    const missing = port22('--inventory', `${FIXTURES}nope`);
+    const missing = analyze('--inventory', `${FIXTURES}nope`);
     assert.equal(missing.status, 2);
     assert.equal(missing.stderr.split('\n').length, 2);
-    const bad = port22('--inventory', `${FIXTURES}fleet`, '--source', 'i-0doesnotexist');
+    const bad = analyze('--inventory', `${FIXTURES}fleet`, '--source', 'i-0doesnotexist');
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /^port22: source i-0doesnotexist: no such instance in the inventory\n$/);
-    assert.equal(port22('--inventory', `${FIXTURES}fleet`, '--ephemeral', '9-1').status, 2);
+    assert.equal(analyze('--inventory', `${FIXTURES}fleet`, '--ephemeral', '9-1').status, 2);
   });
   it('--json prints the DESIGN.md shape; a partial path is a finding (exit 1)', () => {
-    const r = port22('--inventory', `${FIXTURES}vpc-guide-example`, '--source', '192.0.2.0/24', '--json');
+    const r = analyze('--inventory', `${FIXTURES}vpc-guide-example`, '--source', '192.0.2.0/24', '--json');
     assert.equal(r.status, 1);
     const out = JSON.parse(r.stdout) as {
       verdicts: { instanceId: string; partial?: boolean; blockers: { code: string }[] }[];
@@ -70,7 +62,7 @@ describe('port22 analyze', () => {
     );
   });
   it('a Linux client range makes the guide ACL reachable; the private app server still is not', () => {
-    const r = port22(
+    const r = analyze(
       '--inventory',
       `${FIXTURES}vpc-guide-example`,
       '--source',
@@ -84,12 +76,12 @@ describe('port22 analyze', () => {
       r.stdout,
       /i-0a1b2c3d4e5f60718\n {2}reachable {3}from 192\.0\.2\.10\/32 \(IPv4\) to 54\.210\.17\.4\n/,
     );
-    const ok = port22('--inventory', `${FIXTURES}fleet`, '--source', 'i-0e0e0e0e0e0e0e0e0', '--json');
+    const ok = analyze('--inventory', `${FIXTURES}fleet`, '--source', 'i-0e0e0e0e0e0e0e0e0', '--json');
     const okOut = JSON.parse(ok.stdout) as { verdicts: { instanceId: string; reachable: boolean }[] };
     assert.equal(okOut.verdicts.find((v) => v.instanceId === 'i-0b0b0b0b0b0b0b0b0')?.reachable, true);
   });
   it('human output groups by instance and prints blocker details and exposure', () => {
-    const r = port22('--inventory', `${FIXTURES}fleet`, '--source', '10.0.2.0/24');
+    const r = analyze('--inventory', `${FIXTURES}fleet`, '--source', '10.0.2.0/24');
     assert.equal(r.status, 1);
     assert.match(
       r.stdout,

@@ -1,25 +1,17 @@
 // `port22 check` through the real CLI entry. Fixture inventories hold 10.x addresses, so every run that
 // would probe uses --no-probe (DESIGN.md, "Addresses"): nothing here sends a packet.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { port22, REPO } from './port22.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
-const LAB = `${root}test/fixtures/inventories/pipeline-lab`;
-const SIGNALS = `${root}test/fixtures/signals/pipeline-lab-signals.json`;
+const LAB = `${REPO}test/fixtures/inventories/pipeline-lab`;
+const SIGNALS = `${REPO}test/fixtures/signals/pipeline-lab-signals.json`;
 const PROBER = 'eni-0b22000000000f0a0';
 
-function port22(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/port22.mjs', 'check', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const check = (...args: string[]) => port22('check', ...args);
 
 interface CheckJson {
   instances: {
@@ -38,7 +30,7 @@ interface CheckJson {
 
 describe('port22 check', () => {
   it('--json --no-probe: the DESIGN.md shape, one diagnosis per monitored instance, exit 1', () => {
-    const r = port22('--inventory', LAB, '--from', PROBER, '--signals', SIGNALS, '--no-probe', '--json');
+    const r = check('--inventory', LAB, '--from', PROBER, '--signals', SIGNALS, '--no-probe', '--json');
     assert.equal(r.stderr, '');
     assert.equal(r.status, 1);
     const out = JSON.parse(r.stdout) as CheckJson;
@@ -69,7 +61,7 @@ describe('port22 check', () => {
   });
 
   it('readable report: one line per instance, then details of the non-healthy ones, findings, unchecked', () => {
-    const r = port22('--inventory', LAB, '--from', PROBER, '--signals', SIGNALS, '--no-probe');
+    const r = check('--inventory', LAB, '--from', PROBER, '--signals', SIGNALS, '--no-probe');
     assert.equal(r.status, 1);
     const lines = r.stdout.split('\n');
     assert.match(
@@ -110,7 +102,7 @@ describe('port22 check', () => {
       };
       without('describe-security-groups.json', 'SecurityGroups', 'GroupId', 'sg-0b22000000000a003');
       without('describe-network-acls.json', 'NetworkAcls', 'NetworkAclId', 'acl-0b22000000000d002');
-      const r = port22('--inventory', dir, '--from', PROBER, '--signals', SIGNALS, '--no-probe', '--json');
+      const r = check('--inventory', dir, '--from', PROBER, '--signals', SIGNALS, '--no-probe', '--json');
       const out = JSON.parse(r.stdout) as CheckJson;
       assert.deepEqual(
         out.instances.map((i) => i.diagnosis),
@@ -127,9 +119,9 @@ describe('port22 check', () => {
     const dir = mkdtempSync(join(tmpdir(), 'port22-check-state-'));
     try {
       const args = ['--inventory', LAB, '--from', PROBER, '--signals', SIGNALS, '--no-probe', '--state', dir];
-      assert.equal(port22(...args).status, 1);
+      assert.equal(check(...args).status, 1);
       assert.deepEqual(readdirSync(dir).sort(), ['instances']);
-      const second = port22(...args);
+      const second = check(...args);
       assert.equal(second.status, 1);
       const emails = readdirSync(join(dir, 'alerts'));
       // api-1, db-1, batch-1, worker-1, worker-2 fail twice in a row: one DOWN alert each.
@@ -148,7 +140,7 @@ describe('port22 check', () => {
     const dir = mkdtempSync(join(tmpdir(), 'port22-check-html-'));
     try {
       const file = join(dir, 'nested', 'report.html');
-      const r = port22('--inventory', LAB, '--from', PROBER, '--no-probe', '--html', file);
+      const r = check('--inventory', LAB, '--from', PROBER, '--no-probe', '--html', file);
       assert.equal(r.status, 1, r.stderr);
       assert.match(r.stdout, /BLOCKED_BY_SECURITY_GROUP/);
       assert.match(r.stderr, /report written to .*report\.html/);
@@ -164,31 +156,23 @@ describe('port22 check', () => {
 
   it('--html to a path that cannot be written is one line and exit 2, promptly', () => {
     const started = Date.now();
-    const r = port22(
-      '--inventory',
-      LAB,
-      '--from',
-      PROBER,
-      '--no-probe',
-      '--html',
-      '/proc/port22-nope/r.html',
-    );
+    const r = check('--inventory', LAB, '--from', PROBER, '--no-probe', '--html', '/proc/port22-nope/r.html');
     assert.equal(r.status, 2);
     assert.match(r.stderr, /^port22: cannot write \/proc\/port22-nope\/r\.html: .*\n$/);
     assert.ok(Date.now() - started < 30_000);
   });
 
   it('without --from or --source it says, in one line, why failures cannot be traced to configuration', () => {
-    const bare = port22('--inventory', LAB, '--no-probe');
+    const bare = check('--inventory', LAB, '--no-probe');
     assert.equal(bare.stderr.split('\n').filter(Boolean).length, 1, bare.stderr);
     assert.match(bare.stderr, /^port22: note: no --from or --source.*--from <i-…\|eni-…\|CIDR>/);
-    const withFrom = port22('--inventory', LAB, '--from', PROBER, '--no-probe');
+    const withFrom = check('--inventory', LAB, '--from', PROBER, '--no-probe');
     assert.equal(withFrom.stderr, '');
   });
 
   it('bad input is exit 2 with one line on stderr', () => {
     const cases: [string[], RegExp][] = [
-      [['--inventory', `${root}test/fixtures/inventories/nope`, '--no-probe'], /not an inventory directory/],
+      [['--inventory', `${REPO}test/fixtures/inventories/nope`, '--no-probe'], /not an inventory directory/],
       [['--inventory', LAB, '--region', 'eu-west-1', '--no-probe'], /either --inventory <dir> or --region/],
       [['--no-probe'], /give --inventory <dir> \(offline\) or --region <region>/],
       [
@@ -197,12 +181,12 @@ describe('port22 check', () => {
       ],
       [['--inventory', LAB, '--port', '70000', '--no-probe'], /bad number '70000' for --port/],
       [
-        ['--inventory', `${root}test/fixtures/inventories/malformed`, '--no-probe'],
+        ['--inventory', `${REPO}test/fixtures/inventories/malformed`, '--no-probe'],
         /describe-security-groups\.json/,
       ],
     ];
     for (const [args, message] of cases) {
-      const r = port22(...args);
+      const r = check(...args);
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, message);
       assert.equal(r.stderr.split('\n').length, 2, `one line: ${r.stderr}`);

@@ -5,12 +5,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { makeDirectory } from '../lambda/adapters/local/make-directory.ts';
-import {
-  type HtmlReportInput,
-  type HtmlReportOptions,
-  renderHtmlReport,
-} from '../lambda/core/report/html.ts';
+import { type HtmlReportInput, type HtmlReportOptions, renderHtmlReport } from '../../core/report/html.ts';
+import { makeDirectory } from './make-directory.ts';
 
 /** @returns the absolute path written */
 export async function writeHtmlReport(

@@ -3,15 +3,15 @@
  * around its own resolver, signals and state. Defaults keep a local run side-effect free: state in memory,
  * alerts collected (listed in the report, never sent), metrics only in the report.
  */
-import { FileEmfSink } from '../lambda/adapters/local/emf-sink.ts';
-import { FileNotifier } from '../lambda/adapters/local/file-notifier.ts';
-import { FileStateStore } from '../lambda/adapters/local/file-state-store.ts';
-import { FileSignalsSource } from '../lambda/adapters/local/signals-file.ts';
-import { CollectingNotifier } from '../lambda/adapters/memory/collecting-notifier.ts';
-import { MemoryStateStore } from '../lambda/adapters/memory/memory-state-store.ts';
-import { netProber } from '../lambda/adapters/net/prober.ts';
-import type { Inventory } from '../lambda/core/inventory/model.ts';
-import type { CheckPorts } from '../lambda/pipeline.ts';
+import { FileEmfSink } from './adapters/local/emf-sink.ts';
+import { FileNotifier } from './adapters/local/file-notifier.ts';
+import { FileStateStore } from './adapters/local/file-state-store.ts';
+import { FileSignalsSource } from './adapters/local/signals-file.ts';
+import { CollectingNotifier } from './adapters/memory/collecting-notifier.ts';
+import { MemoryStateStore } from './adapters/memory/memory-state-store.ts';
+import { netProber } from './adapters/net/prober.ts';
+import type { Inventory } from './core/inventory/model.ts';
+import type { CheckPorts } from './pipeline.ts';
 import {
   identityResolver,
   type MetricsSink,
@@ -20,8 +20,8 @@ import {
   type SignalsSource,
   type StateStore,
   type TargetResolver,
-} from '../lambda/ports.ts';
-import { awsPorts } from '../lambda/wiring.ts';
+} from './ports.ts';
+import { awsPorts } from './wiring.ts';
 
 export interface LocalWiringOptions {
   /** An inventory already loaded (the CLI loads it first, so a bad directory is a usage error). */

@@ -4,9 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { writeHtmlReport } from '../../cli/html-report.ts';
-import type { CheckReport } from '../../lambda/pipeline.ts';
-import { HOSTILE_IDENT, realisticFleet } from '../lambda/core/report/fleet.ts';
+import { writeHtmlReport } from '../../../../lambda/adapters/local/html-report.ts';
+import type { CheckReport } from '../../../../lambda/pipeline.ts';
+import { HOSTILE_IDENT, realisticFleet } from '../../core/report/fleet.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const DEADLINE_MS = 30_000;
@@ -130,7 +130,7 @@ describe('the report in headless Chromium', () => {
   it('renders what `port22 check --json` prints for the pipeline-lab inventory', async (t) => {
     const reason = whyNotChromium();
     if (reason) return t.skip(reason);
-    const root = new URL('../../', import.meta.url).pathname;
+    const root = new URL('../../../../', import.meta.url).pathname;
     const check = spawnSync(
       process.execPath,
       [

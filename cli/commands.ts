@@ -1,5 +1,0 @@
-// Each CLI command registers itself on import.
-import './analyze.ts';
-import './probe.ts';
-import './check.ts';
-import './lab.ts';

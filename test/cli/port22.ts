@@ -1,0 +1,20 @@
+// The CLI as a user runs it: `node bin/port22.mjs <args>` in a child process, from the repository root.
+import { spawnSync } from 'node:child_process';
+
+export const REPO = new URL('../../', import.meta.url).pathname;
+
+export interface CliRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `port22 <args>` to completion (bounded at 60 s). */
+export function port22(...args: string[]): CliRun {
+  const r = spawnSync(process.execPath, ['bin/port22.mjs', ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
