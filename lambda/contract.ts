@@ -11,10 +11,11 @@ import type { core, input, output } from 'zod';
 import { array, boolean, custom, literal, number, object, strictObject, string } from 'zod';
 import { DEFAULT_ALERT_POLICY } from './core/alerts/types.ts';
 import { DEFAULT_THRESHOLDS } from './core/diagnose/input.ts';
+import { DEFAULT_SSH_PORT } from './core/inventory/tags.ts';
 import { parseSourceSpec } from './core/reachability/source-spec.ts';
 import { type Shard, shardProblem, WHOLE_FLEET } from './core/targets/shard.ts';
 
-export { METRIC_NAMESPACE, MetricName } from './core/metrics/emf.ts';
+export { METRIC_NAMESPACE, MetricDimension, MetricName } from './core/metrics/emf.ts';
 
 /** The environment variables the stack sets on every prober function and the handler reads. */
 export const HANDLER_ENV = {
@@ -30,9 +31,6 @@ export const HANDLER_ENV = {
 
 /** The `service` key of every log line the prober writes (Powertools Logger). */
 export const SERVICE_NAME = 'port22';
-
-/** The SSH port of an instance that no `port22:port` tag moves elsewhere. */
-export const DEFAULT_SSH_PORT = 22;
 
 /** A configuration or an event that breaks this contract; the message is one line. */
 export class ContractError extends Error {

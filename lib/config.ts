@@ -6,7 +6,6 @@
 import { z } from 'zod';
 import {
   awsId,
-  DEFAULT_SSH_PORT,
   issueLines,
   orRequired,
   sourceSpec,
@@ -14,7 +13,9 @@ import {
   tcpPort,
   thresholdsSchema,
 } from '../lambda/contract.ts';
+import { DEFAULT_SSH_PORT } from '../lambda/core/inventory/tags.ts';
 import { isCidr } from '../lambda/core/net/cidr.ts';
+import { MAX_SHARDS } from '../lambda/core/targets/shard.ts';
 
 /** The context key the stack reads its configuration from. */
 export const CONFIG_CONTEXT_KEY = 'port22';
@@ -72,8 +73,6 @@ const RETENTION_DAYS = [
 
 /** Instances one shard is sized for when `shards` is not configured. */
 export const INSTANCES_PER_SHARD = 500;
-/** At most this many shards per VPC: each is its own schedule and concurrent invocation. */
-export const MAX_SHARDS = 100;
 
 /** The shard count of a VPC: the configured one, else one shard per 500 expected instances. */
 export function defaultShards(expectedInstances: number): number {
@@ -103,10 +102,10 @@ const vpcSchema = z.strictObject({
    * @default ⌈expectedInstances / 500⌉, at most 100
    */
   shards: z
-    .number({ error: 'not a whole number of shards (1-100)' })
-    .int({ error: 'not a whole number of shards (1-100)' })
-    .min(1, { error: 'not a whole number of shards (1-100)' })
-    .max(MAX_SHARDS, { error: 'not a whole number of shards (1-100)' })
+    .number({ error: `not a whole number of shards (1-${MAX_SHARDS})` })
+    .int({ error: `not a whole number of shards (1-${MAX_SHARDS})` })
+    .min(1, { error: `not a whole number of shards (1-${MAX_SHARDS})` })
+    .max(MAX_SHARDS, { error: `not a whole number of shards (1-${MAX_SHARDS})` })
     .optional(),
 });
 

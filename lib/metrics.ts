@@ -5,7 +5,9 @@
 import type { Duration } from 'aws-cdk-lib';
 import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import { METRIC_NAMESPACE, MetricName } from '../lambda/contract.ts';
+import { METRIC_NAMESPACE, MetricDimension, MetricName } from '../lambda/contract.ts';
+
+const { Vpc, Diagnosis } = MetricDimension;
 
 /** The probe phases, in wire order, with their metric names. */
 export const PROBE_PHASES: ReadonlyArray<{ readonly label: string; readonly metric: MetricName }> = [
@@ -20,7 +22,7 @@ export function fleetMetric(name: MetricName, vpcId: string, statistic: string, 
   return new Metric({
     namespace: METRIC_NAMESPACE,
     metricName: name,
-    dimensionsMap: { Vpc: vpcId },
+    dimensionsMap: { [Vpc]: vpcId },
     statistic,
     period,
   });
@@ -29,7 +31,7 @@ export function fleetMetric(name: MetricName, vpcId: string, statistic: string, 
 /** Every diagnosis series of one VPC, found by a search so new codes appear without a redeploy. */
 export function diagnosisSearch(vpcId: string, period: Duration): IMetric {
   return new MathExpression({
-    expression: `SEARCH('{${METRIC_NAMESPACE},Diagnosis,Vpc} MetricName="${MetricName.DiagnosisCount}" Vpc="${vpcId}"', 'Maximum', ${period.toSeconds()})`,
+    expression: `SEARCH('{${METRIC_NAMESPACE},${Diagnosis},${Vpc}} MetricName="${MetricName.DiagnosisCount}" ${Vpc}="${vpcId}"', 'Maximum', ${period.toSeconds()})`,
     label: '',
     period,
   });

@@ -3,6 +3,7 @@
  * only this run's shard of the fleet.
  */
 import type { InventoryIndex } from '../core/inventory/model.ts';
+import { DEFAULT_SSH_PORT } from '../core/inventory/tags.ts';
 import { type SelectedTarget, selectTargets, type TagFilter } from '../core/targets/select.ts';
 import { type Shard, selectShard, WHOLE_FLEET } from '../core/targets/shard.ts';
 
@@ -24,7 +25,7 @@ export interface Selection {
 }
 
 export function select(index: InventoryIndex, options: SelectOptions): Selection {
-  const port = options.port ?? 22;
+  const port = options.port ?? DEFAULT_SSH_PORT;
   const shard = { shard: options.shard ?? WHOLE_FLEET.shard, shards: options.shards ?? WHOLE_FLEET.shards };
   return { targets: selectShard(selectTargets(index, { ...options.targets, port }), shard), port, shard };
 }

@@ -15,7 +15,7 @@
  *    was, so what is still true when the snooze ends (down, or recovered) is announced then.
  */
 import type { DiagnosisCode } from '../diagnose/types.ts';
-import { isSnoozed, parsePort22Tags } from '../inventory/tags.ts';
+import { type Expectation, isSnoozed, parsePort22Tags } from '../inventory/tags.ts';
 import { expiryEpochSeconds, type InstanceState } from '../state/instance-state.ts';
 import { compareIdentity, normaliseAuthMethods } from './identity.ts';
 import type { Alert, AlertPolicyConfig, InstanceObservation } from './types.ts';
@@ -29,16 +29,12 @@ const NOT_FAILING: ReadonlySet<DiagnosisCode> = new Set<DiagnosisCode>(['HEALTHY
  * diagnose/evidence.ts, the test the UNEXPECTEDLY_OPEN finding uses too). Every other code for a closed
  * instance — HEALTHY, a slow or silent sshd, an unknown — means something accepted the connection.
  */
-export function isFailure(code: DiagnosisCode, expect: 'open' | 'closed'): boolean {
+export function isFailure(code: DiagnosisCode, expect: Expectation): boolean {
   return expect === 'closed' ? code !== 'EXPECTED_CLOSED' : !NOT_FAILING.has(code);
 }
 
 /** Whether a failure has lasted long enough to count (used for HA group health as well). */
-export function isConfirmedFailure(
-  state: InstanceState,
-  expect: 'open' | 'closed',
-  config: AlertPolicyConfig,
-) {
+export function isConfirmedFailure(state: InstanceState, expect: Expectation, config: AlertPolicyConfig) {
   const threshold = expect === 'closed' ? 1 : config.failuresBeforeAlert;
   return isFailure(state.diagnosis, expect) && state.consecutiveFailures >= threshold;
 }

@@ -2,7 +2,7 @@
  * What the diagnosis rules read, and what each rule answers. Rules are pure functions of `DiagnosisInput`;
  * the human text for each code lives in the catalogue, not in the rules (the cdk-nag split).
  */
-import type { Expectation } from '../inventory/tags.ts';
+import { DEFAULT_SSH_PORT, type Expectation } from '../inventory/tags.ts';
 import type { ProbeResult } from '../probe/types.ts';
 import type { Verdict } from '../reachability/types.ts';
 import type { DiagnosisCode, Evidence, HostSignals } from './types.ts';
@@ -65,7 +65,7 @@ export function normaliseInput(input: DiagnosisInput): RuleInput {
   return {
     ...input,
     probe,
-    port: input.port ?? probe?.target.port ?? 22,
+    port: input.port ?? probe?.target.port ?? DEFAULT_SSH_PORT,
     thresholds: { ...DEFAULT_THRESHOLDS, ...input.thresholds },
   };
 }

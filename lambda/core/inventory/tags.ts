@@ -23,6 +23,9 @@ export const TAG = {
   snoozeUntil: 'port22:snooze-until',
 } as const;
 
+/** The SSH port of an instance that no `port22:port` tag (and no configured port) moves elsewhere. */
+export const DEFAULT_SSH_PORT = 22;
+
 export type Expectation = 'open' | 'closed';
 
 /** What the `port22:*` tags of one instance say; a field is absent when its tag is absent or malformed. */

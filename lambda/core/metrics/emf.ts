@@ -40,6 +40,10 @@ export const MetricName = {
 
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
+/** The dimensions the metrics carry; the dashboard and the alarms select series by them. */
+export const MetricDimension = { Vpc: 'Vpc', Diagnosis: 'Diagnosis', InstanceId: 'InstanceId' } as const;
+const { Vpc, Diagnosis, InstanceId } = MetricDimension;
+
 /** EMF limits: 100 metrics per directive, 30 dimensions per set, 100 values per metric, 1 MB per event. */
 const EMF_LIMITS = {
   metricsPerDirective: 100,
@@ -115,7 +119,7 @@ export function renderRunMetrics(input: RunMetricsInput, options: EmfOptions = {
   };
 
   doc(
-    ['Vpc'],
+    [Vpc],
     [
       [MetricName.ChecksRun, 'Count', input.checksRun],
       [MetricName.InstancesHealthy, 'Count', input.healthy],
@@ -123,7 +127,7 @@ export function renderRunMetrics(input: RunMetricsInput, options: EmfOptions = {
       [MetricName.Unchecked, 'Count', input.unchecked],
       [MetricName.ProberErrors, 'Count', input.proberErrors],
     ],
-    { Vpc: input.vpcId },
+    { [Vpc]: input.vpcId },
   );
 
   for (const code of DIAGNOSIS_CODES) {
@@ -131,9 +135,9 @@ export function renderRunMetrics(input: RunMetricsInput, options: EmfOptions = {
     // The metric cannot be called "Diagnosis": a dimension and a metric are both root members, so
     // the same name would make the document carry either the code or the count, never both.
     if (count > 0)
-      doc(['Vpc', 'Diagnosis'], [[MetricName.DiagnosisCount, 'Count', count]], {
-        Vpc: input.vpcId,
-        Diagnosis: code,
+      doc([Vpc, Diagnosis], [[MetricName.DiagnosisCount, 'Count', count]], {
+        [Vpc]: input.vpcId,
+        [Diagnosis]: code,
       });
   }
 
@@ -148,7 +152,7 @@ export function renderRunMetrics(input: RunMetricsInput, options: EmfOptions = {
       const chunk = values.slice(start, start + EMF_LIMITS.valuesPerMetric);
       if (chunk.length > 0) metrics.push([name, 'Milliseconds', chunk]);
     }
-    doc(['Vpc'], metrics, { Vpc: input.vpcId });
+    doc([Vpc], metrics, { [Vpc]: input.vpcId });
   }
 
   if (options.perInstance) {
@@ -156,7 +160,7 @@ export function renderRunMetrics(input: RunMetricsInput, options: EmfOptions = {
       const metrics: [MetricName, EmfUnit, number][] = [[MetricName.Healthy, 'Count', i.healthy ? 1 : 0]];
       if (i.totalMs !== undefined && Number.isFinite(i.totalMs))
         metrics.push([MetricName.ProbeTotalMs, 'Milliseconds', i.totalMs]);
-      doc(['InstanceId'], metrics, { InstanceId: i.instanceId, Vpc: input.vpcId });
+      doc([InstanceId], metrics, { [InstanceId]: i.instanceId, [Vpc]: input.vpcId });
     }
   }
   return docs;

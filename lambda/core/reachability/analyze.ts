@@ -16,7 +16,7 @@ import {
   indexInventory,
   type Subnet,
 } from '../inventory/model.ts';
-import { sshPortOf } from '../inventory/tags.ts';
+import { DEFAULT_SSH_PORT, sshPortOf } from '../inventory/tags.ts';
 import {
   AddressSet,
   type Cidr,
@@ -553,7 +553,7 @@ export function analyze(from: Inventory | InventoryIndex, options: AnalyzeOption
   const index = 'inventory' in from ? from : indexInventory(from);
   const { inventory } = index;
   const ctx = new AnalysisContext(index);
-  const defaultPort = options.port ?? 22;
+  const defaultPort = options.port ?? DEFAULT_SSH_PORT;
   const ephemeral = options.ephemeral ?? DEFAULT_EPHEMERAL;
   const resolved = new Map<string, Source>();
   const resolve = (spec: string): Source => {

@@ -3,6 +3,7 @@
  * DescribeInstanceStatus is free, so a run asks only for the instances whose diagnosis could read them.
  */
 import { answered } from '../diagnose/evidence.ts';
+import type { Expectation } from '../inventory/tags.ts';
 import type { ProbeResult } from '../probe/types.ts';
 
 /**
@@ -13,7 +14,7 @@ import type { ProbeResult } from '../probe/types.ts';
  * failed or slow probe, or none) gets them.
  */
 export function metricsCanMatter(
-  expect: 'open' | 'closed',
+  expect: Expectation,
   probe: ProbeResult | undefined,
   slowIdentMs: number,
 ): boolean {

@@ -4,7 +4,13 @@
  * (a non-22 sshd), `port22:expect` (`closed` for port knocking or hosts shut on purpose).
  */
 import type { Instance, InventoryIndex } from '../inventory/model.ts';
-import { type Expectation, type Port22Tags, parsePort22Tags, tagRecord } from '../inventory/tags.ts';
+import {
+  DEFAULT_SSH_PORT,
+  type Expectation,
+  type Port22Tags,
+  parsePort22Tags,
+  tagRecord,
+} from '../inventory/tags.ts';
 
 export interface TagFilter {
   readonly key: string;
@@ -68,7 +74,7 @@ export function selectTargets(index: InventoryIndex, selection: TargetSelection 
       ...(name ? { name } : {}),
       tags,
       ...(address ? { address } : {}),
-      port: parsed.port ?? selection.port ?? 22,
+      port: parsed.port ?? selection.port ?? DEFAULT_SSH_PORT,
       expect: parsed.expect,
       instance,
       ...(subnetId ? { subnetId } : {}),

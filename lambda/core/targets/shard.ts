@@ -18,6 +18,9 @@ export interface Shard {
 
 export const WHOLE_FLEET: Shard = { shard: 0, shards: 1 };
 
+/** At most this many shards per VPC: each is its own schedule and concurrent invocation. */
+export const MAX_SHARDS = 100;
+
 /** What the selection reads of a target. */
 export interface ShardableTarget {
   readonly instanceId: string;
@@ -26,8 +29,8 @@ export interface ShardableTarget {
 
 /** Why `shard` is not a valid shard, or undefined when it is. */
 export function shardProblem(shard: unknown, shards: unknown): string | undefined {
-  if (!Number.isInteger(shards) || (shards as number) < 1 || (shards as number) > 100)
-    return `shards must be a whole number from 1 to 100, got ${JSON.stringify(shards)}`;
+  if (!Number.isInteger(shards) || (shards as number) < 1 || (shards as number) > MAX_SHARDS)
+    return `shards must be a whole number from 1 to ${MAX_SHARDS}, got ${JSON.stringify(shards)}`;
   if (!Number.isInteger(shard) || (shard as number) < 0 || (shard as number) >= (shards as number))
     return `shard must be a whole number from 0 to ${(shards as number) - 1}, got ${JSON.stringify(shard)}`;
   return undefined;
