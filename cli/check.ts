@@ -130,10 +130,15 @@ export async function runCheckCommand(flags: CheckFlags): Promise<{ report: Chec
       throw e;
     }
   }
+  const live = inventory
+    ? undefined
+    : (await import('../lambda/wiring.ts')).awsPorts({
+        ...(flags.region ? { region: flags.region } : {}),
+        ...(flags.profile ? { profile: flags.profile } : {}),
+      });
   const ports = localPorts({
     ...(inventory ? { inventory } : {}),
-    ...(flags.region ? { region: flags.region } : {}),
-    ...(flags.profile ? { profile: flags.profile } : {}),
+    ...(live ? { live } : {}),
     ...(flags.signals ? { signalsFile: flags.signals } : {}),
     ...(flags.state ? { state: flags.state } : {}),
     ...(flags.metricsFile ? { metricsFile: flags.metricsFile } : {}),

@@ -21,14 +21,15 @@ import {
   type StateStore,
   type TargetResolver,
 } from './ports.ts';
-import { awsPorts } from './wiring.ts';
 
 export interface LocalWiringOptions {
   /** An inventory already loaded (the CLI loads it first, so a bad directory is a usage error). */
   readonly inventory?: Inventory;
-  /** Live account instead of an inventory: region and profile for the read-only AWS adapters. */
-  readonly region?: string;
-  readonly profile?: string;
+  /**
+   * A live account instead of an inventory: the read-only AWS adapters (`awsPorts` of lambda/wiring.ts).
+   * The caller builds them, so a run from files never loads the AWS SDK (about 0.3 s of start-up).
+   */
+  readonly live?: Pick<CheckPorts, 'inventory' | 'signals'>;
   /** A signals file (`{ InstanceStatuses, MetricDataResults }`); live runs read CloudWatch instead. */
   readonly signalsFile?: string;
   readonly signals?: SignalsSource;
@@ -49,9 +50,9 @@ export interface LocalPorts extends CheckPorts {
 }
 
 export function localPorts(opts: LocalWiringOptions): LocalPorts {
-  const live =
-    opts.inventory === undefined ? awsPorts({ region: opts.region, profile: opts.profile }) : undefined;
-  const inventory = opts.inventory;
+  const { inventory, live } = opts;
+  if (inventory === undefined && live === undefined)
+    throw new Error('localPorts needs an inventory or a live account');
   let state: StateStore | undefined;
   let notifier = opts.notifier;
   let collected: CollectingNotifier | undefined;

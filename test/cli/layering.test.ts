@@ -15,16 +15,20 @@ function sourceFiles(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name));
 }
 
-/** Every module reachable from `entries` through relative imports, each with the modules it imports. */
-function importGraph(entries: readonly string[]): Map<string, string[]> {
+/**
+ * Every module reachable from `entries` through relative imports, each with the modules it imports;
+ * `packages` collects the package imports (`@aws-sdk/client-ec2`, `node:net`) met on the way.
+ */
+function importGraph(entries: readonly string[], packages = new Set<string>()): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   const todo = [...entries];
   while (todo.length > 0) {
     const file = todo.pop()!;
     if (graph.has(file)) continue;
     const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-    const imports = importedFiles
-      .map((i) => i.fileName)
+    const names = importedFiles.map((i) => i.fileName);
+    for (const name of names) if (!name.startsWith('.')) packages.add(name);
+    const imports = names
       .filter((name) => name.startsWith('.') && name.endsWith('.ts'))
       .map((name) => resolve(dirname(file), name));
     graph.set(file, imports);
@@ -89,5 +93,16 @@ describe('CLI layering', () => {
       imports.filter((i) => i.startsWith(cli)).map((i) => shown([file, i])),
     );
     assert.deepEqual(offenders, []);
+  });
+
+  it('a run from files loads no AWS SDK: the local wiring reaches no @aws-sdk package (check --region imports it)', () => {
+    const packages = new Set<string>();
+    const graph = importGraph([join(ROOT, 'lambda/local-wiring.ts')], packages);
+    assert.ok(graph.has(join(ROOT, 'lambda/pipeline.ts')), 'the walk reaches the pipeline');
+    assert.ok(packages.has('ssh2'), 'the walk sees package imports (the prober imports ssh2)');
+    assert.deepEqual(
+      [...packages].filter((p) => p.startsWith('@aws-sdk/')),
+      [],
+    );
   });
 });
