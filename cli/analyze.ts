@@ -27,7 +27,7 @@ function verdictLine(v: Verdict): string {
 }
 
 /** Verdicts grouped by instance, each with its blockers' detail lines; exposure after. */
-export function formatReport(report: AnalysisReport): string {
+function formatReport(report: AnalysisReport): string {
   const lines: string[] = [];
   const byInstance = new Map<string, Verdict[]>();
   for (const v of report.verdicts) {

@@ -91,7 +91,7 @@ export function formatCheckReport(report: CheckReport): string {
 }
 
 /** 1 when anything needs attention: a failing instance, a finding, or an instance left unchecked. */
-export function checkExitStatus(report: CheckReport): number {
+function checkExitStatus(report: CheckReport): number {
   const failing = report.instances.some((i) => !i.healthy);
   return failing || report.findings.length > 0 || report.unchecked > 0 ? 1 : 0;
 }
@@ -108,7 +108,7 @@ export function checkJson(report: CheckReport): object {
   };
 }
 
-export async function runCheckCommand(flags: CheckFlags): Promise<{ report: CheckReport; exit: number }> {
+async function runCheckCommand(flags: CheckFlags): Promise<{ report: CheckReport; exit: number }> {
   if (flags.inventory !== undefined && flags.region !== undefined)
     throw new UsageError('give either --inventory <dir> or --region <region>, not both');
   if (flags.inventory === undefined && flags.region === undefined)

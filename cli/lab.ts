@@ -26,7 +26,7 @@ function shown(path: string): string {
 const hostList = (hosts: readonly { name: string }[]) => hosts.map((h) => h.name.split(' ')[0]).join(', ');
 
 /** What the lab could not run on this machine, one line each. */
-export function formatLabNotes(run: LabRun): string[] {
+function formatLabNotes(run: LabRun): string[] {
   const notes: string[] = [];
   if (run.leftOut) {
     const kept =
@@ -45,7 +45,7 @@ export function formatLabNotes(run: LabRun): string[] {
 }
 
 /** The lab's own lines after the report: alerts of this run, what is still down, fixes, files. */
-export function formatLabFooter(run: LabRun): string {
+function formatLabFooter(run: LabRun): string {
   const lines: string[] = [];
   const sent = run.report.alerts.sent;
   if (sent.length > 0) {
@@ -77,7 +77,7 @@ export function formatLabFooter(run: LabRun): string {
 }
 
 /** A single updating line on a terminal, a line every second or so otherwise. */
-export function progressPrinter(
+function progressPrinter(
   stream: NodeJS.WriteStream = process.stderr,
   clock: () => number = Date.now,
 ): { update(p: LabProgress): void; end(): void } {
@@ -110,7 +110,7 @@ export function progressPrinter(
   };
 }
 
-export async function runLabCommand(flags: LabFlags, out: (s: string) => void, err: (s: string) => void) {
+async function runLabCommand(flags: LabFlags, out: (s: string) => void, err: (s: string) => void) {
   if (flags.fix !== undefined && flags.reset) throw new UsageError('give --fix or --reset, not both');
   try {
     if (flags.reset) {

@@ -12,9 +12,7 @@ const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.ur
 export const exampleConfig: Port22ConfigInput = cdkJson.context.port22;
 
 /** cdk.json's context without the port22 key: the feature flags a user's synth runs with. */
-export const featureFlags = Object.fromEntries(
-  Object.entries(cdkJson.context).filter(([k]) => k !== 'port22'),
-);
+const featureFlags = Object.fromEntries(Object.entries(cdkJson.context).filter(([k]) => k !== 'port22'));
 
 export interface SynthOptions {
   /** Run the real esbuild bundling (slow); otherwise the stack is synthesised with bundling skipped. */

@@ -10,7 +10,7 @@ import type { Evidence, HostSignals } from './types.ts';
 export type ProbePhase = 'connect' | 'ident' | 'kex';
 
 /** The phase an outcome ended in (DESIGN.md, "Probe outcomes"). */
-export function failedPhase(outcome: ProbeOutcome): ProbePhase | undefined {
+function failedPhase(outcome: ProbeOutcome): ProbePhase | undefined {
   switch (outcome) {
     case 'ok':
       return undefined;

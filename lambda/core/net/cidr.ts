@@ -7,7 +7,7 @@
 
 export type IpFamily = 'ipv4' | 'ipv6';
 
-export const FAMILY_BITS: Readonly<Record<IpFamily, number>> = { ipv4: 32, ipv6: 128 };
+const FAMILY_BITS: Readonly<Record<IpFamily, number>> = { ipv4: 32, ipv6: 128 };
 
 export interface IpAddress {
   readonly family: IpFamily;
@@ -397,7 +397,7 @@ export function cellOf(
  * entries with "Globally Reachable = False" plus multicast and the reserved 240/4. Everything else in
  * 0.0.0.0/0 is "a public IPv4 address" for the exposure audit and the `internet` source.
  */
-export const NON_PUBLIC_IPV4 = [
+const NON_PUBLIC_IPV4 = [
   '0.0.0.0/8', // "this network" (RFC 791)
   '10.0.0.0/8', // private (RFC 1918)
   '100.64.0.0/10', // shared address space, carrier-grade NAT (RFC 6598)
@@ -419,8 +419,8 @@ export const NON_PUBLIC_IPV4 = [
  * For IPv6 the internet is the global unicast space 2000::/3 (RFC 4291 §2.4; IANA allocates nothing
  * outside it), less the documentation prefix 2001:db8::/32 (RFC 3849).
  */
-export const PUBLIC_IPV6_SPACE = '2000::/3';
-export const NON_PUBLIC_IPV6 = ['2001:db8::/32'] as const;
+const PUBLIC_IPV6_SPACE = '2000::/3';
+const NON_PUBLIC_IPV6 = ['2001:db8::/32'] as const;
 
 function cidrsOrThrow(list: readonly string[]): Cidr[] {
   return list.map((s) => {

@@ -123,7 +123,7 @@ export async function startPipelineLab(names: readonly LabName[] = Object.keys(L
   return lab;
 }
 
-export function labPorts(lab: PipelineLab) {
+function labPorts(lab: PipelineLab) {
   return {
     inventory: new DirectoryInventorySource(LAB_INVENTORY),
     resolver: lab.resolver,

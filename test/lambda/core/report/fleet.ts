@@ -148,7 +148,7 @@ const ADDRESSES: Record<string, string> = {
   'i-0a1b2c3d4e5f60007': '10.0.4.7',
 };
 
-export const FINDINGS: ExposureFinding[] = [
+const FINDINGS: ExposureFinding[] = [
   {
     code: 'SSH_OPEN_TO_INTERNET',
     resourceId: 'sg-0bastion0000002',
