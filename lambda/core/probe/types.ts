@@ -19,6 +19,9 @@ export const PROBE_OUTCOMES = [
   'not-ssh',
   'protocol-unsupported',
   'kex-failed',
+  // The server offers only algorithms the prober lacks, yet a current OpenSSH client would agree with it:
+  // the service answers SSH; host key and auth methods are unverified. Never a failure of the server.
+  'kex-unsupported-by-prober',
   'closed-during-kex',
   'kex-timeout',
 ] as const;
