@@ -33,9 +33,18 @@ export function outdatedOpenSsh(
   const of = (status: AdvisoryStatus['status']) => assessed.filter((a) => a.verdict.status === status);
   const parts: string[] = [];
   const affected = of('affected');
-  const possible = of('possible');
-  if (affected.length > 0) parts.push(`affected by ${affected.map(describe).join('; ')}`);
-  if (possible.length > 0) parts.push(`may be affected by ${possible.map(describe).join('; ')}`);
+  if (affected.length > 0)
+    parts.push(`affected by ${affected.map((a) => `${name(a.advisory)}: ${a.verdict.why}`).join('; ')}`);
+  // A hedge usually has one reason for every advisory: say it once, after the list it applies to.
+  const reasons = [...new Set(of('possible').map((a) => a.verdict.why))];
+  const hedged = reasons.map(
+    (why) =>
+      `${of('possible')
+        .filter((a) => a.verdict.why === why)
+        .map((a) => name(a.advisory))
+        .join(', ')} — ${why}`,
+  );
+  if (hedged.length > 0) parts.push(`may be affected by ${hedged.join('; ')}`);
   const comment = probe.ident?.split(' ').slice(1).join(' ');
   return {
     code: 'OUTDATED_OPENSSH',
@@ -45,8 +54,8 @@ export function outdatedOpenSsh(
   };
 }
 
-function describe({ advisory: a, verdict }: { advisory: OpenSshAdvisory; verdict: AdvisoryStatus }): string {
-  return `${a.cve} (${a.name}, ${a.severity}, fixed upstream in ${a.fixedIn}: ${verdict.why})`;
+function name(a: OpenSshAdvisory): string {
+  return `${a.cve} (${a.name}, ${a.severity}, fixed upstream in ${a.fixedIn})`;
 }
 
 function kexinitEvidence(offer: OfferedAlgorithms): KexinitEvidence {

@@ -70,7 +70,7 @@ describe('probeFindings', () => {
       },
       codes: ['OUTDATED_OPENSSH'],
       detail:
-        /^OpenSSH_9\.6p1 may be affected by CVE-2024-6387 \(regreSSHion, critical, fixed upstream in 9\.8p1: the version number alone cannot tell/,
+        /^OpenSSH_9\.6p1 may be affected by CVE-2024-6387 \(regreSSHion, critical, fixed upstream in 9\.8p1\), CVE-2025-26466 \(SSH2_MSG_PING DoS, medium, fixed upstream in 9\.9p2\), CVE-2025-32728 \(DisableForwarding, low, fixed upstream in 10\.0p1\) — the version number alone cannot tell/,
     },
     {
       name: 'Debian package past the regreSSHion and Terrapin fixes → only what its package still lacks',
@@ -81,7 +81,7 @@ describe('probeFindings', () => {
       },
       codes: ['OUTDATED_OPENSSH'],
       detail:
-        /^OpenSSH_9\.2p1 \(Debian-2\+deb12u3\) affected by CVE-2025-32728 \(DisableForwarding, low, fixed upstream in 10\.0p1: package 1:9\.2p1-2\+deb12u3 is older than the fixed 1:9\.2p1-2\+deb12u6/,
+        /^OpenSSH_9\.2p1 \(Debian-2\+deb12u3\) affected by CVE-2025-32728 \(DisableForwarding, low, fixed upstream in 10\.0p1\): package 1:9\.2p1-2\+deb12u3 is older than the fixed 1:9\.2p1-2\+deb12u6/,
     },
     {
       name: 'expect=closed and answering → UNEXPECTEDLY_OPEN',
