@@ -282,7 +282,7 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
         text: 'Nothing to change on the server: an OpenSSH client negotiates with it. To check by hand from a host on the same path, `ssh-keyscan -p {port} {address} | ssh-keygen -lf -` (host key fingerprints) and `ssh -v -p {port} <user>@{address}` (the `kex: algorithm:` line and the offered auth methods)',
       },
       {
-        text: 'To let port22 verify it too, add an algorithm the prober implements alongside the current ones, e.g. `KexAlgorithms +curve25519-sha256` in /etc/ssh/sshd_config, then `sshd -t && systemctl reload sshd` — only if your policy allows it',
+        text: 'To let port22 verify it too, and only if your policy allows it: add one algorithm the prober implements in the category the detail names, alongside the current ones, e.g. `KexAlgorithms +curve25519-sha256` or `MACs +hmac-sha2-256-etm@openssh.com` in /etc/ssh/sshd_config, then `sshd -t && systemctl reload sshd`',
       },
     ],
   },

@@ -66,7 +66,9 @@ export interface ProbeResult {
   detail?: string;
   /**
    * The algorithm lists the server offered in its KEXINIT (RFC 4253 §7.1), when it sent one — also when
-   * negotiation failed. Input for weak-algorithm findings (WEAK_ALGORITHMS_OFFERED).
+   * negotiation failed. Input for weak-algorithm findings (WEAK_ALGORITHMS_OFFERED), for Terrapin (the
+   * `kex-strict-s-v00@openssh.com` marker stays in `kex` as sent) and for deciding whether an OpenSSH client
+   * would agree where the prober could not (`kex-unsupported-by-prober`).
    */
   serverAlgorithms?: OfferedAlgorithms;
   /**
