@@ -44,8 +44,17 @@ export const ZOO_KINDS = [
   'close-after-ident',
   /** Ident and KEXINIT, then RST once the client sends its key-exchange init. */
   'reset-during-kex',
-  /** KEXINIT offering only key exchange methods the client lacks (post-quantum hybrids). */
+  /**
+   * KEXINIT offering only a key exchange method no current client implements: tinysshd's pre-2021
+   * `sntrup4591761x25519-sha512@tinyssh.org`, which OpenSSH 8.5 replaced with sntrup761. OpenSSH's client
+   * fails on it too, so it stays a real negotiation failure.
+   */
   'kex-mismatch',
+  /**
+   * KEXINIT whose only MACs are UMAC with a CTR cipher: a current OpenSSH client agrees (umac-64-etm), the
+   * prober (ssh2 has no UMAC) cannot — the prober is the limit, not the server.
+   */
+  'mac-beyond-prober',
   /** KEXINIT offering only a cipher the client lacks. */
   'cipher-mismatch',
   /** A valid ident, then nothing: key exchange never starts. */
@@ -384,7 +393,21 @@ const behaviours: Partial<Record<ZooKind, Behaviour>> = {
     s.write(
       Buffer.concat([
         Buffer.from(IDENT_LINE),
-        kexinitPacket({ ...OFFER, kex: ['sntrup761x25519-sha512@openssh.com', 'mlkem768x25519-sha256'] }),
+        kexinitPacket({
+          ...OFFER,
+          kex: ['sntrup4591761x25519-sha512@tinyssh.org', 'kex-strict-s-v00@openssh.com'],
+        }),
+      ]),
+    ),
+  'mac-beyond-prober': (s) =>
+    s.write(
+      Buffer.concat([
+        Buffer.from(IDENT_LINE),
+        kexinitPacket({
+          ...OFFER,
+          cipher: ['aes128-ctr', 'aes256-ctr'],
+          mac: ['umac-64-etm@openssh.com', 'umac-128-etm@openssh.com'],
+        }),
       ]),
     ),
   'cipher-mismatch': (s) =>

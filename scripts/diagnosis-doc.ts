@@ -37,6 +37,9 @@ const DECISIONS = `## Decisions worth knowing
   ("overload unconfirmed"), not \`RESOURCE_EXHAUSTION\`: only a signal that crossed its threshold counts.
 - **\`port22:expect=closed\`**: not answering is \`EXPECTED_CLOSED\` whatever the reason (stopped included). An
   answer is diagnosed like any other instance and raises the \`UNEXPECTEDLY_OPEN\` finding.
+- **The prober's limit is not the server's fault.** A key-exchange mismatch where a current OpenSSH client
+  would agree with the server's KEXINIT is \`kex-unsupported-by-prober\` → \`SSH_ANSWERING_UNVERIFIED\`
+  (\`info\`, counted healthy, no outage alert), never \`SSH_NEGOTIATION_FAILED\`; see docs/probe.md.
 - **No probe** (\`--no-probe\`, or a target the deadline left unprobed): the same rules run on static verdicts
   and signals; \`HEALTHY\` then needs at least one analysed path, all open.`;
 
@@ -123,9 +126,9 @@ export function renderDiagnosisDoc(): string {
   parts.push(SIGNALS);
 
   parts.push(
-    `## Security findings from the probe\n\n\`OUTDATED_OPENSSH\` when the ident's upstream version is inside one of these ranges (a distribution tag in the ident, e.g. \`Debian-2+deb12u3\`, may mean a backported fix; the finding says so):\n\n| CVE | name | severity | affected | fixed in |\n|---|---|---|---|---|\n${OPENSSH_ADVISORIES.map(
+    `## Security findings from the probe\n\n### OpenSSH advisories\n\n\`OUTDATED_OPENSSH\` when the ident's upstream version is inside one of these ranges (each checked against the OpenSSH release notes named) and the evidence does not clear it. A claim is stated as fact ("affected by") only on proof: a Debian/Ubuntu ident (\`OpenSSH_9.2p1 Debian-2+deb12u3\`, \`OpenSSH_8.9p1 Ubuntu-3ubuntu0.10\`) whose package version sorts below the vendor's fixed one (dpkg ordering), or, for Terrapin, a recorded KEXINIT without \`kex-strict-s-v00@openssh.com\` that offers chacha20-poly1305 or an -etm MAC. A package at or past the fix, or a KEXINIT with strict KEX, clears the advisory. Anything else, a bare \`OpenSSH_9.2p1\` included (a Debian build with \`DebianBanner no\` looks exactly like it), is "may be affected".\n\n| CVE | name | severity | affected | fixed in | release notes | fixed distribution packages |\n|---|---|---|---|---|---|---|\n${OPENSSH_ADVISORIES.map(
       (a) =>
-        `| ${a.cve} | ${a.name} | ${a.severity} | ${a.from === '0.0' ? 'all before the fix' : `${a.from} –`} | ${a.fixedIn} |`,
+        `| ${a.cve} | ${a.name} | ${a.severity} | ${a.from === '0.0' ? 'all before the fix' : `${a.from} –`} | ${a.fixedIn} | ${a.source} | ${a.distroFixes.map((f) => `${f.distro} \`${f.fixed}\` (${f.advisory})`).join(', ') || 'none on record'} |`,
     ).join(
       '\n',
     )}\n\n\`WEAK_ALGORITHMS_OFFERED\` when the server offers (or, without a recorded offer, negotiated) SHA-1 key exchange (\`diffie-hellman-group1-sha1\`, \`-group14-sha1\`, \`-group-exchange-sha1\`), \`ssh-rsa\`/\`ssh-dss\` host keys, CBC ciphers, 3DES, arcfour, \`hmac-md5*\`, 96-bit MACs or \`none\`. \`HOST_KEY_CHANGED\` when the host key differs from the one remembered; \`UNEXPECTEDLY_OPEN\` when a \`port22:expect=closed\` instance accepts a connection.`,

@@ -2,9 +2,10 @@
  * The alert policy for one instance: previous state + this run's observation → next state + alerts.
  * Pure; the rules, in order:
  *
- * 1. A failure is any diagnosis but HEALTHY / EXPECTED_CLOSED. For `port22:expect=closed` instances the
- *    failure is the opposite: the port answered, i.e. any diagnosis but EXPECTED_CLOSED (announced as
- *    UNEXPECTEDLY_OPEN, alerted on the first check).
+ * 1. A failure is any diagnosis but HEALTHY / SSH_ANSWERING_UNVERIFIED / EXPECTED_CLOSED (an sshd that
+ *    OpenSSH clients reach is not down because the prober lacks an algorithm). For `port22:expect=closed`
+ *    instances the failure is the opposite: the port answered, i.e. any diagnosis but EXPECTED_CLOSED
+ *    (announced as UNEXPECTEDLY_OPEN, alerted on the first check).
  * 2. The first notice of an outage (`alert`) goes out at the Nth consecutive failure.
  * 3. While announced down: a changed diagnosis sends an `update`; the same one, after the reminder
  *    interval, a `reminder`.
@@ -20,7 +21,11 @@ import { expiryEpochSeconds, type InstanceState } from '../state/instance-state.
 import { compareIdentity, normaliseAuthMethods } from './identity.ts';
 import type { Alert, AlertPolicyConfig, InstanceObservation } from './types.ts';
 
-const NOT_FAILING: ReadonlySet<DiagnosisCode> = new Set<DiagnosisCode>(['HEALTHY', 'EXPECTED_CLOSED']);
+const NOT_FAILING: ReadonlySet<DiagnosisCode> = new Set<DiagnosisCode>([
+  'HEALTHY',
+  'SSH_ANSWERING_UNVERIFIED',
+  'EXPECTED_CLOSED',
+]);
 
 /**
  * Whether a diagnosis is a failure for an instance with this `port22:expect`. For `closed` the failure is

@@ -271,6 +271,21 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
       },
     ],
   },
+  SSH_ANSWERING_UNVERIFIED: {
+    severity: 'info',
+    meaning:
+      "sshd answered and offers algorithms a current OpenSSH client negotiates, but the prober implements none of them in one category (e.g. a post-quantum-only key exchange), so the host key and auth methods went unverified. The server is fine: this is the prober's limit, counted healthy and never alerted on.",
+    summary:
+      'sshd on {instanceId} ({software}) answers SSH; the prober could not verify its host key and auth methods: {detail}',
+    remediation: [
+      {
+        text: 'Nothing to change on the server: an OpenSSH client negotiates with it. To check by hand from a host on the same path, `ssh-keyscan -p {port} {address} | ssh-keygen -lf -` (host key fingerprints) and `ssh -v -p {port} <user>@{address}` (the `kex: algorithm:` line and the offered auth methods)',
+      },
+      {
+        text: 'To let port22 verify it too, and only if your policy allows it: add one algorithm the prober implements in the category the detail names, alongside the current ones, e.g. `KexAlgorithms +curve25519-sha256` or `MACs +hmac-sha2-256-etm@openssh.com` in /etc/ssh/sshd_config, then `sshd -t && systemctl reload sshd`',
+      },
+    ],
+  },
   EXPECTED_CLOSED: {
     severity: 'ok',
     meaning: 'The instance is tagged `port22:expect=closed` and does not answer on the port, as intended.',

@@ -25,6 +25,7 @@ function failedPhase(outcome: ProbeOutcome): ProbePhase | undefined {
     case 'protocol-unsupported':
       return 'ident';
     case 'kex-failed':
+    case 'kex-unsupported-by-prober':
     case 'closed-during-kex':
     case 'kex-timeout':
       return 'kex';

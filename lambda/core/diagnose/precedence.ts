@@ -16,9 +16,10 @@
  * 12. not-ssh-service            something else answers on the port
  * 13. ssh-negotiation-failed     kex-failed, protocol-unsupported, closed-during-kex
  * 14. source-blocked             a configured source is blocked although the host works for the prober
- * 15. degraded-slow              ok but slow, no starvation
- * 16. healthy                    ok (or, without a probe, every analysed path open)
- * 17. unknown                    everything else, with the evidence
+ * 15. ssh-answering-unverified   kex-unsupported-by-prober: OpenSSH would agree, the prober cannot
+ * 16. degraded-slow              ok but slow, no starvation
+ * 17. healthy                    ok (or, without a probe, every analysed path open)
+ * 18. unknown                    everything else, with the evidence
  */
 import type { Rule } from './input.ts';
 import { blockedByNetworkAcl } from './rules/blocked-by-network-acl.ts';
@@ -34,6 +35,7 @@ import { noRoute } from './rules/no-route.ts';
 import { notSshService } from './rules/not-ssh-service.ts';
 import { resourceExhaustion } from './rules/resource-exhaustion.ts';
 import { sourceBlocked } from './rules/source-blocked.ts';
+import { sshAnsweringUnverified } from './rules/ssh-answering-unverified.ts';
 import { sshNegotiationFailed } from './rules/ssh-negotiation-failed.ts';
 import { sshdNotListening } from './rules/sshd-not-listening.ts';
 import { sshdRefusingConnections } from './rules/sshd-refusing-connections.ts';
@@ -54,6 +56,7 @@ export const PRECEDENCE: ReadonlyArray<{ name: string; rule: Rule }> = [
   { name: 'not-ssh-service', rule: notSshService },
   { name: 'ssh-negotiation-failed', rule: sshNegotiationFailed },
   { name: 'source-blocked', rule: sourceBlocked },
+  { name: 'ssh-answering-unverified', rule: sshAnsweringUnverified },
   { name: 'degraded-slow', rule: degradedSlow },
   { name: 'healthy', rule: healthy },
   { name: 'unknown', rule: unknown },

@@ -100,3 +100,22 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   }
   return out;
 }
+
+/**
+ * Names in the kex list that are not key exchange methods but protocol signals: `ext-info-s`/`ext-info-c`
+ * (RFC 8308 §2.1) and OpenSSH's strict-KEX markers `kex-strict-s-v00@openssh.com` /
+ * `kex-strict-c-v00@openssh.com` (OpenSSH PROTOCOL §1.10, the Terrapin countermeasure). They are kept in
+ * the recorded offer, where findings read them, and left out wherever the offer is shown as algorithms.
+ */
+export function isProtocolMarker(name: string): boolean {
+  return /^ext-info-[cs]$/.test(name) || /^kex-strict-[cs]-v\d+@openssh\.com$/.test(name);
+}
+
+export function withoutProtocolMarkers(names: readonly string[]): string[] {
+  return names.filter((name) => !isProtocolMarker(name));
+}
+
+/** The server announced strict key exchange (OpenSSH ≥ 9.6, and distribution backports of it). */
+export function offersStrictKex(offer: OfferedAlgorithms): boolean {
+  return offer.kex.includes('kex-strict-s-v00@openssh.com');
+}

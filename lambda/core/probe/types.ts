@@ -19,6 +19,9 @@ export const PROBE_OUTCOMES = [
   'not-ssh',
   'protocol-unsupported',
   'kex-failed',
+  // The server offers only algorithms the prober lacks, yet a current OpenSSH client would agree with it:
+  // the service answers SSH; host key and auth methods are unverified. Never a failure of the server.
+  'kex-unsupported-by-prober',
   'closed-during-kex',
   'kex-timeout',
 ] as const;
@@ -63,7 +66,9 @@ export interface ProbeResult {
   detail?: string;
   /**
    * The algorithm lists the server offered in its KEXINIT (RFC 4253 §7.1), when it sent one — also when
-   * negotiation failed. Input for weak-algorithm findings (WEAK_ALGORITHMS_OFFERED).
+   * negotiation failed. Input for weak-algorithm findings (WEAK_ALGORITHMS_OFFERED), for Terrapin (the
+   * `kex-strict-s-v00@openssh.com` marker stays in `kex` as sent) and for deciding whether an OpenSSH client
+   * would agree where the prober could not (`kex-unsupported-by-prober`).
    */
   serverAlgorithms?: OfferedAlgorithms;
   /**

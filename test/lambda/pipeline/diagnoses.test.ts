@@ -110,7 +110,11 @@ describe('runCheck end to end: one diagnosis per instance from real peers', () =
   after(() => lab?.close());
 
   it('every code in DIAGNOSIS_CODES has a lab instance', () => {
-    assert.deepEqual(new Set(EXPECTED.map((e) => e.code)), new Set(DIAGNOSIS_CODES));
+    // SSH_ANSWERING_UNVERIFIED: the inventory has no spare instance; legacy-1 re-pointed below covers it.
+    assert.deepEqual(
+      new Set([...EXPECTED.map((e) => e.code), 'SSH_ANSWERING_UNVERIFIED']),
+      new Set(DIAGNOSIS_CODES),
+    );
   });
 
   for (const e of EXPECTED) {
@@ -217,6 +221,28 @@ describe('runCheck end to end with real OpenSSH', () => {
     } finally {
       sshd.releaseConnections();
       await sshd.close();
+      await lab.close();
+    }
+  });
+
+  it('a server only the prober cannot negotiate with → SSH_ANSWERING_UNVERIFIED, healthy, no alert', async () => {
+    const lab = await startPipelineLab([]);
+    try {
+      const peer = await lab.extraZoo('mac-beyond-prober');
+      lab.resolver.route(LAB['legacy-1'].address, { host: peer.host, port: peer.port });
+      const ports = { state: new MemoryStateStore(), notifier: new CollectingNotifier() };
+      const input = labInput('e2e-unverified', ['legacy-1']);
+      // Twice: failuresBeforeAlert is 2, so a failure would alert on the second run.
+      await runLab(lab, input, ports);
+      const report = await runLab(lab, input, ports);
+      const got = report.instances[0]!;
+      assert.equal(got.diagnosis, 'SSH_ANSWERING_UNVERIFIED', got.summary);
+      assert.equal(got.severity, 'info');
+      assert.equal(got.probe?.outcome, 'kex-unsupported-by-prober');
+      assert.equal(got.healthy, true);
+      assert.match(got.summary, /answers SSH; the prober could not verify its host key and auth methods/);
+      assert.deepEqual(ports.notifier.alerts, []);
+    } finally {
       await lab.close();
     }
   });

@@ -67,10 +67,12 @@ describe('probe against real OpenSSH sshd', () => {
     });
   });
 
-  it('key exchange restricted to a method ssh2 lacks → kex-failed naming it', { skip }, async () => {
+  it('key exchange restricted to a method ssh2 lacks, that OpenSSH negotiates → kex-unsupported-by-prober naming it', {
+    skip,
+  }, async () => {
     await withSshd('restricted-kex', async (sshd) => {
       const result = await probe({ host: sshd.host, port: sshd.port }, timeouts);
-      assert.equal(result.outcome, 'kex-failed', result.detail);
+      assert.equal(result.outcome, 'kex-unsupported-by-prober', result.detail);
       assert.match(result.software ?? '', /^OpenSSH_/);
       assert.match(result.detail ?? '', /key exchange|kex/i);
       assert.ok(

@@ -259,6 +259,8 @@ describe('instance alert policy', () => {
       RESOURCE_EXHAUSTION: [true, true],
       NOT_SSH_SERVICE: [true, true],
       SSH_NEGOTIATION_FAILED: [true, true],
+      // The prober's limit, not the server's: OpenSSH clients reach it, so it is not down.
+      SSH_ANSWERING_UNVERIFIED: [false, true],
       EXPECTED_CLOSED: [false, false],
       UNKNOWN: [true, true],
     });

@@ -26,6 +26,7 @@ function probe(outcome: ProbeOutcome, extra: Partial<ProbeResult> = {}): ProbeRe
     'not-ssh': { connectMs: 2, identMs: 10, totalMs: 12 },
     'protocol-unsupported': { connectMs: 2, identMs: 9, totalMs: 11 },
     'kex-failed': { connectMs: 2, identMs: 9, kexMs: 20, totalMs: 31 },
+    'kex-unsupported-by-prober': { connectMs: 2, identMs: 9, kexMs: 4, totalMs: 15 },
     'closed-during-kex': { connectMs: 2, identMs: 9, kexMs: 12, totalMs: 23 },
     'kex-timeout': { connectMs: 2, identMs: 9, kexMs: 5000, totalMs: 5011 },
   };
@@ -499,6 +500,7 @@ const RULES: Record<string, RuleCases> = {
     defers: [
       ['not SSH at all', input({ probe: probe('not-ssh') })],
       ['key exchange completed', input({ probe: okProbe })],
+      ['only the prober lacks the algorithm', input({ probe: probe('kex-unsupported-by-prober') })],
     ],
   },
   'source-blocked': {
@@ -547,6 +549,26 @@ const RULES: Record<string, RuleCases> = {
         'every source open',
         input({ probe: okProbe, sourceVerdicts: [verdict('203.0.113.0/24'), verdict('internet')] }),
       ],
+    ],
+  },
+  'ssh-answering-unverified': {
+    answers: [
+      {
+        name: 'kex-unsupported-by-prober → SSH_ANSWERING_UNVERIFIED (info, not critical)',
+        input: input({
+          probe: probe('kex-unsupported-by-prober', {
+            software: 'OpenSSH_10.0p2',
+            detail: 'the prober lacks the MAC this server requires (umac-128-etm@openssh.com)',
+          }),
+        }),
+        code: 'SSH_ANSWERING_UNVERIFIED',
+        summary:
+          /\(OpenSSH_10\.0p2\) answers SSH; the prober could not verify its host key and auth methods: the prober lacks the MAC/,
+      },
+    ],
+    defers: [
+      ['a server no OpenSSH client agrees with', input({ probe: probe('kex-failed') })],
+      ['key exchange completed', input({ probe: okProbe })],
     ],
   },
   'degraded-slow': {
@@ -739,6 +761,7 @@ describe('diagnose', () => {
         'not-ssh-service',
         'ssh-negotiation-failed',
         'source-blocked',
+        'ssh-answering-unverified',
         'degraded-slow',
         'healthy',
         'unknown',
@@ -821,6 +844,11 @@ describe('evidence and remediation', () => {
       'the way in: serial console / Session Manager',
       input({ probe: probe('refused') }),
       /aws ssm start-session --target i-0123456789abcdef0.*serial-console/,
+    ],
+    [
+      'answering, unverified: ssh-keyscan against the probed address and port',
+      input({ probe: probe('kex-unsupported-by-prober') }),
+      /^Nothing to change on the server: .*`ssh-keyscan -p 22 10\.0\.1\.25 \| ssh-keygen -lf -`/,
     ],
     [
       'blackhole route: replace-route',
