@@ -385,7 +385,11 @@ class ProbeRun {
       const verdict = judgeSecondLook(first, look);
       if (verdict.refusal) this.found.refusal = verdict.refusal;
       if (verdict.service) this.found.service = { ...verdict.service };
-      this.finish(verdict.outcome === 'closed-before-ident' ? fallback : verdict.outcome, verdict.detail);
+      const os = first === 'reset' ? ` (${detail})` : '';
+      this.finish(
+        verdict.outcome === 'closed-before-ident' ? fallback : verdict.outcome,
+        `${verdict.detail}${os}`,
+      );
     });
   }
 

@@ -54,7 +54,7 @@ export function silenceMs(connectMs: number): number {
 
 /** Decides between "sshd refusing" and "not SSH" from the second look (`first` says how the first one ended). */
 export function judgeSecondLook(first: 'closed' | 'reset', look: SecondLook): SecondLookVerdict {
-  const firstEnd = `the server ${first === 'reset' ? 'reset' : 'closed'} the connection right after our identification, without a byte`;
+  const firstEnd = `${first === 'reset' ? 'reset' : 'closed'} before any identification, right after ours, without a byte`;
   const refusing = (why: string, refusal?: SshdRefusal): SecondLookVerdict => ({
     outcome: 'closed-before-ident',
     detail: `${firstEnd}; ${why}`,
