@@ -16,6 +16,9 @@ import { probe } from '../../../../lambda/adapters/net/prober.ts';
 
 const TIMEOUTS = { connectMs: 2000, identMs: 2000, kexMs: 3000, authMs: 2000, totalMs: 5000 };
 
+/** Debian installs it in /usr/sbin, which a non-root PATH may lack. */
+const VSFTPD = '/usr/sbin/vsftpd';
+
 function missing(binary: string, pkg: string): string | undefined {
   return spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0
     ? undefined
@@ -128,7 +131,7 @@ describe('probe against real services that are not SSH', () => {
     }
   });
 
-  it('vsftpd → not-ssh, FTP, from its greeting', { skip: missing('vsftpd', 'vsftpd') }, async () => {
+  it('vsftpd → not-ssh, FTP, from its greeting', { skip: missing(VSFTPD, 'vsftpd') }, async () => {
     const port = await freePort();
     const empty = join(tmp, 'ftp-empty');
     mkdirSync(empty, { recursive: true });
@@ -148,7 +151,7 @@ describe('probe against real services that are not SSH', () => {
         '',
       ].join('\n'),
     );
-    const child = await startServer('vsftpd', [conf], port);
+    const child = await startServer(VSFTPD, [conf], port);
     try {
       const result = await probe({ host: '127.0.0.1', port }, TIMEOUTS);
       assert.equal(result.outcome, 'not-ssh', result.detail);
