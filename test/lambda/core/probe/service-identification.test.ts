@@ -102,7 +102,7 @@ describe('identifyService', () => {
 
   it('quotes peer text instead of echoing control bytes', () => {
     const got = identifyService(latin1('HTTP/1.1 200 OK\r\nServer: evil\x1b[2J\r\n\r\n'));
-    assert.doesNotMatch(got?.detail ?? '', /\x1b/);
+    assert.ok(!(got?.detail ?? '').includes('\x1b'), got?.detail);
     assert.match(got?.detail ?? '', /\\x1b/);
   });
 
