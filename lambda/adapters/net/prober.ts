@@ -18,7 +18,7 @@ import { keygenName } from '../../core/probe/host-key-type.ts';
 import { createIdentReader, type IdentReadStep, speaksSsh2 } from '../../core/probe/ident.ts';
 import { classifyKexEnd, type KexEnd } from '../../core/probe/kex-failure.ts';
 import { createKexinitReader } from '../../core/probe/kexinit.ts';
-import { judgeSecondLook } from '../../core/probe/second-look.ts';
+import { couldBeAnswerToOurIdent, judgeSecondLook } from '../../core/probe/second-look.ts';
 import {
   firstLine,
   identifyService,
@@ -364,9 +364,10 @@ class ProbeRun {
   }
 
   /**
-   * The server closed (or reset) right after our identification without a byte: sshd refusing, or a service
-   * that closed on our bytes. A second look on a fresh connection decides (core/probe/second-look.ts), within
-   * what is left of the total deadline; with no time left the close stands as a refusal.
+   * The server closed (or reset) after our identification without a byte: sshd refusing, or a service that
+   * closed on our bytes. Too late to be an answer to our bytes, it is a refusal; otherwise a second look on a
+   * fresh connection decides (core/probe/second-look.ts), within what is left of the total deadline; with no
+   * time left the close stands as a refusal.
    */
   private lookAgain(first: 'closed' | 'reset', detail: string): void {
     this.endPhase();
@@ -374,6 +375,14 @@ class ProbeRun {
     const left = this.started + this.limits.totalMs - performance.now();
     const budget = Math.min(SECOND_LOOK_MAX_MS, left);
     const fallback = first === 'reset' ? 'reset-before-ident' : 'closed-before-ident';
+    const afterMs = this.phases.identMs ?? 0;
+    if (!couldBeAnswerToOurIdent(afterMs, this.phases.connectMs ?? 0)) {
+      this.finish(
+        fallback,
+        `${detail}, ${Math.round(afterMs)} ms after our identification: too late to be an answer to it (sshd refusing after a delay, e.g. TCP wrappers waiting on a reverse DNS lookup)`,
+      );
+      return;
+    }
     if (budget < 250) {
       this.finish(fallback, detail);
       return;

@@ -10,7 +10,9 @@
  * 2. Still silent: send a TLS ClientHello, the most common protocol among services that wait for the client,
  *    and name what answers.
  *
- * This file is the pure half: the ClientHello bytes, the silence to wait and the verdict. The adapter runs
+ * A close that comes later than a reaction to our bytes would is a refusal without a second look
+ * (couldBeAnswerToOurIdent). This file is the pure half: the ClientHello bytes, the silence to wait, the
+ * verdict. The adapter runs
  * the connection (lambda/adapters/net/second-look.ts).
  */
 import { parseIdentLine, quoteSample } from './ident.ts';
@@ -50,6 +52,15 @@ export interface SecondLookVerdict {
  */
 export function silenceMs(connectMs: number): number {
   return Math.min(1000, Math.max(200, Math.ceil(3 * connectMs)));
+}
+
+/**
+ * Whether a close `afterMs` after our identification went out can be the server's reaction to it: within the
+ * same window (silenceMs). A later close was decided by something else — sshd refusing after a delay, as
+ * TCP wrappers do when their reverse DNS lookup is slow — so it needs no second look: it is a refusal.
+ */
+export function couldBeAnswerToOurIdent(afterMs: number, connectMs: number): boolean {
+  return afterMs <= silenceMs(connectMs);
 }
 
 /** Decides between "sshd refusing" and "not SSH" from the second look (`first` says how the first one ended). */

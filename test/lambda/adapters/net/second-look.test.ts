@@ -64,6 +64,16 @@ describe('the second look', () => {
     assert.ok(result.phases.totalMs <= TIMEOUTS.totalMs + 100, `${result.phases.totalMs} ms`);
   });
 
+  it('a close long after our identification is a refusal, with no second look (TCP wrappers after a slow DNS lookup)', async () => {
+    const { result, connections } = await probeServer((s) => setTimeout(() => s.resetAndDestroy(), 600));
+    assert.equal(result.outcome, 'reset-before-ident', result.detail);
+    assert.match(
+      result.detail ?? '',
+      /ECONNRESET.*, 6\d\d ms after our identification: too late to be an answer to it/,
+    );
+    assert.equal(connections, 1);
+  });
+
   it('no time left for a second look: the close stands as a refusal', async () => {
     let n = 0;
     const server = createServer((s) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  couldBeAnswerToOurIdent,
   judgeSecondLook,
   type SecondLook,
   silenceMs,
@@ -132,6 +133,19 @@ describe('silenceMs: three round trips, between 200 ms and 1 s', () => {
     [5000, 1000],
   ] as const) {
     it(`${connectMs} ms → ${expected} ms`, () => assert.equal(silenceMs(connectMs), expected));
+  }
+});
+
+describe('couldBeAnswerToOurIdent: a close within the silence window may be a reaction to our bytes', () => {
+  for (const [afterMs, connectMs, expected] of [
+    [200, 0.5, true],
+    [200.1, 0.5, false],
+    [300, 100, true],
+    [300.1, 100, false],
+    [5031, 0.5, false], // TCP wrappers refusing after a 5 s reverse DNS lookup
+  ] as const) {
+    it(`${afterMs} ms after, connect ${connectMs} ms → ${expected}`, () =>
+      assert.equal(couldBeAnswerToOurIdent(afterMs, connectMs), expected));
   }
 });
 
