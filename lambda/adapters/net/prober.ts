@@ -270,16 +270,9 @@ class ProbeRun {
         this.finish(outcomeForSocketError('connect', code), detail);
         return;
       case 'ident': {
-        const end = this.reader.atEnd();
         const outcome = outcomeForSocketError('ident', code);
-        if (end.kind === 'not-ssh' || identifyService(this.sample)) {
-          this.finishNotSsh(
-            identifyService(this.sample),
-            `${end.kind === 'not-ssh' ? end.reason : 'no identification'}, then ${code ?? 'error'}`,
-          );
-        } else if (end.kind === 'nothing' && outcome === 'reset-before-ident')
-          this.lookAgain('reset', detail);
-        else this.finish(outcome, end.kind === 'partial' ? `${detail} after ${end.detail}` : detail);
+        if (outcome !== 'reset-before-ident') this.finish(outcome, detail);
+        else this.identEnded('reset', code ?? 'error', detail);
         return;
       }
       case 'kex':
@@ -297,21 +290,9 @@ class ProbeRun {
       case 'connect':
         this.finish('refused', 'connection closed while connecting');
         return;
-      case 'ident': {
-        const end = this.reader.atEnd();
-        const service = identifyService(this.sample);
-        if (end.kind === 'not-ssh' || service) {
-          this.finishNotSsh(
-            service,
-            `${end.kind === 'not-ssh' ? end.reason : 'no identification'}, then closed`,
-          );
-        } else if (end.kind === 'partial') {
-          const refusal = sshdRefusal(firstLine(this.sample));
-          if (refusal) this.found.refusal = refusal;
-          this.finish('closed-before-ident', `closed after ${end.detail}`);
-        } else this.lookAgain('closed', 'connection closed by the server before any identification');
+      case 'ident':
+        this.identEnded('closed', 'closed', 'connection closed by the server before any identification');
         return;
-      }
       case 'kex':
         this.finishKex({ kind: 'closed' });
         return;
@@ -361,6 +342,30 @@ class ProbeRun {
         this.finish(outcome, `authentication methods not learned within ${waited} ms`);
         return;
     }
+  }
+
+  /**
+   * The server closed (`FIN`) or reset the connection before any identification: another service (its bytes
+   * name it), sshd refusing (its refusal line, or text lines and a close), or — with not a byte read — a
+   * question for lookAgain. `how` says it in a detail (`closed`, `ECONNRESET`); `detail` is the OS's words.
+   */
+  private identEnded(end: 'closed' | 'reset', how: string, detail: string): void {
+    const seen = this.reader.atEnd();
+    const service = identifyService(this.sample);
+    const outcome = end === 'reset' ? 'reset-before-ident' : 'closed-before-ident';
+    if (seen.kind === 'not-ssh' || service) {
+      this.finishNotSsh(
+        service,
+        `${seen.kind === 'not-ssh' ? seen.reason : 'no identification'}, then ${how}`,
+      );
+    } else if (seen.kind === 'partial') {
+      const refusal = sshdRefusal(firstLine(this.sample));
+      if (refusal) this.found.refusal = refusal;
+      this.finish(
+        outcome,
+        end === 'reset' ? `${detail} after ${seen.detail}` : `closed after ${seen.detail}`,
+      );
+    } else this.lookAgain(end, detail);
   }
 
   /**

@@ -199,13 +199,19 @@ function expectedRefusal(version: string): string {
 }
 
 describe('probe against real OpenSSH sshd: refusals, banner, host keys', () => {
-  it('MaxStartups full → closed-before-ident with the refusal sshd wrote', { skip: skipSshd }, async () => {
+  it('MaxStartups full → closed- or reset-before-ident with the refusal sshd wrote', {
+    skip: skipSshd,
+  }, async () => {
     const sshd = await startSshd({ mode: 'maxstartups' });
     try {
       await sshd.holdConnections(1);
       const result = await probe({ host: sshd.host, port: sshd.port }, TIMEOUTS);
-      assert.equal(result.outcome, 'closed-before-ident', result.detail);
-      assert.equal(result.refusal, expectedRefusal(sshdVersion));
+      // sshd closes with our identification unread, so Linux often ends it with RST, not FIN (RFC 2525 §2.17).
+      assert.ok(
+        result.outcome === 'closed-before-ident' || result.outcome === 'reset-before-ident',
+        `${result.outcome}: ${result.detail}`,
+      );
+      assert.equal(result.refusal, expectedRefusal(sshdVersion), result.detail);
       assert.ok(result.phases.totalMs < 1000, `${result.phases.totalMs} ms`);
     } finally {
       await sshd.close();
