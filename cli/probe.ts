@@ -68,6 +68,45 @@ export function formatTarget(t: ProbeTarget): string {
 
 const ms = (v: number | undefined) => (v === undefined ? '-' : String(Math.round(v)));
 
+/**
+ * The host key as `ssh-keygen -l` names it (`RSA SHA256:…`), with the algorithm it signed with beside it
+ * (`rsa-sha2-512`); a key type OpenSSH does not name is shown by its algorithm alone.
+ */
+function hostKeyCell(r: ProbeResult): string {
+  const key = r.hostKey;
+  if (!key) return '-';
+  return key.type ? `${key.type} ${key.sha256} (${key.algorithm})` : `${key.algorithm} ${key.sha256}`;
+}
+
+/**
+ * Peer text made safe for a terminal: C0 and C1 control characters (escape sequences that move the cursor,
+ * retitle the window or clear the screen), DEL and the bidirectional overrides that reorder what is shown
+ * (CVE-2021-42574) become visible `\xNN` / `\u{NNNN}`; line breaks and tabs stay.
+ */
+export function terminalSafe(text: string): string {
+  return (
+    text
+      .replace(/\r\n/g, '\n')
+      // Everything but tab, newline, printable ASCII and U+00A0 onwards: C0, DEL and C1.
+      .replace(
+        /[^\t\n\x20-\x7e\u00a0-\u{10ffff}]/gu,
+        (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+      )
+      .replace(/[\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`)
+  );
+}
+
+/** The pre-authentication banners, after the table: each under its target, every line marked as the server's. */
+export function renderBanners(results: ProbeResult[]): string {
+  return results
+    .filter((r) => r.banner !== undefined && r.banner !== '')
+    .map((r) => {
+      const lines = terminalSafe(r.banner!).replace(/\n$/, '').split('\n');
+      return `\nbanner from ${formatTarget(r.target)}:\n${lines.map((l) => `  | ${l}`).join('\n')}\n`;
+    })
+    .join('');
+}
+
 /** One line per target, columns aligned; the detail column last, so long text does not break alignment. */
 export function renderTable(results: ProbeResult[]): string {
   const header = [
@@ -92,7 +131,7 @@ export function renderTable(results: ProbeResult[]): string {
     ms(r.phases.authMs),
     ms(r.phases.totalMs),
     r.software ?? '-',
-    r.hostKey ? `${r.hostKey.algorithm} ${r.hostKey.sha256}` : '-',
+    hostKeyCell(r),
     r.authMethods?.join(',') || '-',
     r.detail ?? '',
   ]);
@@ -133,7 +172,9 @@ export async function runProbeCommand(specs: string[], flags: ProbeFlags): Promi
     },
   });
   if (progress) process.stderr.write('\r\x1b[K');
-  process.stdout.write(flags.json ? `${JSON.stringify(results, null, 2)}\n` : renderTable(results));
+  process.stdout.write(
+    flags.json ? `${JSON.stringify(results, null, 2)}\n` : renderTable(results) + renderBanners(results),
+  );
   return results.every((r) => r.outcome === 'ok') ? 0 : 1;
 }
 

@@ -32,9 +32,9 @@ export const ZOO_KINDS = [
   'reset-before-ident',
   /** What OpenSSH 9 does past MaxStartups: one text line, then FIN, no ident. */
   'exceeded-maxstartups',
-  /** An HTTP server answering first. */
+  /** An HTTP server answering the client's first bytes with a 400, as nginx does. */
   'not-ssh-http',
-  /** A TLS ServerHello record. */
+  /** A TLS ServerHello record, sent once the client's first bytes arrive. */
   'not-ssh-tls',
   /** `SSH-1.5-`: protocol 1 only. */
   'ssh1',
@@ -376,9 +376,12 @@ const behaviours: Partial<Record<ZooKind, Behaviour>> = {
   'close-before-ident': (s) => s.end(),
   'reset-before-ident': (s) => s.resetAndDestroy(),
   'exceeded-maxstartups': (s) => s.end('Exceeded MaxStartups\r\n'),
+  // Real HTTP and TLS servers wait for the client's first bytes (RFC 4253's client sends its ident at once).
   'not-ssh-http': (s) =>
-    s.end('HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'),
-  'not-ssh-tls': (s) => s.write(tlsServerHello()),
+    s.once('data', () =>
+      s.end('HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'),
+    ),
+  'not-ssh-tls': (s) => s.once('data', () => s.write(tlsServerHello())),
   ssh1: (s) => s.write('SSH-1.5-OpenSSH_1.2.3\r\n'),
   'garbage-after-ident': (s) => s.write(`${IDENT_LINE}This is not an SSH packet, it is plain text.\r\n`),
   'close-after-ident': (s) => s.end(IDENT_LINE),

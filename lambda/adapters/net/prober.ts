@@ -2,23 +2,37 @@
  * The network prober: one probe walks connect → ident → key exchange → `none` authentication over a real
  * socket, each phase under its own deadline, and returns what the wire said (DESIGN.md, "Probe outcomes").
  *
- * The ident is read here, on the raw socket, with the bounded reader from lambda/core/probe (a hostile peer
- * can never make us buffer more than a few KiB); only a server that sent a valid SSH 2 ident gets our own
- * ident, and the socket is then handed to ssh2's Client with the bytes already read pushed back in front.
+ * Our identification goes out at once on connect, as RFC 4253 §4.2 requires and OpenSSH's client does, so a
+ * service that waits for the client (HTTP, TLS) answers and is named (core/probe/service-identification.ts).
+ * The server's lines are read here, on the raw socket, with the bounded reader from lambda/core/probe (a
+ * hostile peer can never make us buffer more than a few KiB). A server that sent a valid SSH 2 ident is
+ * handed to ssh2's Client with the bytes already read pushed back in front; ssh2 is configured with the
+ * same ident, so its exchange hash covers exactly the line we sent, and its own write of that line is
+ * swallowed (handOverIdentWrite): one identification on the wire, never two.
  */
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import ssh2, { type Client as Ssh2Client, type NegotiatedAlgorithms as Ssh2Negotiated } from 'ssh2';
 import { keyTypeOfBlob, openSshSha256Fingerprint } from '../../core/probe/fingerprint.ts';
+import { keygenName } from '../../core/probe/host-key-type.ts';
 import { createIdentReader, type IdentReadStep, speaksSsh2 } from '../../core/probe/ident.ts';
 import { classifyKexEnd, type KexEnd } from '../../core/probe/kex-failure.ts';
 import { createKexinitReader } from '../../core/probe/kexinit.ts';
+import { couldBeAnswerToOurIdent, judgeSecondLook } from '../../core/probe/second-look.ts';
+import {
+  firstLine,
+  identifyService,
+  SERVICE_SAMPLE_BYTES,
+  type ServiceIdentification,
+  sshdRefusal,
+} from '../../core/probe/service-identification.ts';
 import {
   outcomeForDeadline,
   outcomeForSocketError,
   type ProbePhase,
 } from '../../core/probe/socket-errors.ts';
 import {
+  BANNER_MAX_BYTES,
   DEFAULT_TIMEOUTS,
   type OfferedAlgorithms,
   type ProbeOutcome,
@@ -28,12 +42,21 @@ import {
   type ProbeTimeouts,
 } from '../../core/probe/types.ts';
 import type { Prober } from '../../ports.ts';
+import { secondLook } from './second-look.ts';
 
 // ssh2 is CommonJS without named-export hints: take the class off the default export.
 const { Client } = ssh2;
 
 /** The user name sent with the `none` request; sshd logs it as "invalid user port22-probe". */
 const PROBE_USER = 'port22-probe';
+/**
+ * The softwareversion of our identification (RFC 4253 §4.2: printable, no spaces, no '-'). ssh2 gets it as
+ * its `ident` option, so the line it hashes into the key exchange is the line we sent.
+ */
+const PROBE_SOFTWARE = 'port22';
+const PROBE_IDENT = Buffer.from(`SSH-2.0-${PROBE_SOFTWARE}\r\n`, 'latin1');
+/** The most a second look at a server that closed on our identification may take (docs/probe.md). */
+const SECOND_LOOK_MAX_MS = 2000;
 /**
  * A key exchange moves a few KiB. A server that keeps sending (SSH_MSG_IGNORE floods are valid packets)
  * past this is cut off instead of being parsed until the deadline.
@@ -95,6 +118,10 @@ class ProbeRun {
   private readonly found: Omit<ProbeResult, 'target' | 'outcome' | 'phases' | 'detail'> = {};
   private hostKeyBlob: Buffer | undefined;
   private offered: OfferedAlgorithms | undefined;
+  /** The server's first bytes (bounded), to name a service that is not SSH. */
+  private sample = new Uint8Array(0);
+  /** A second look is under way: the first connection's late events must not decide. */
+  private lookingAgain = false;
 
   constructor(
     private readonly target: ProbeTarget,
@@ -127,14 +154,22 @@ class ProbeRun {
     this.endPhase();
     this.startPhase('ident', this.limits.identMs);
     this.socket!.on('data', this.onIdentData);
+    this.socket!.write(PROBE_IDENT);
   }
 
   private readonly onIdentData = (chunk: Buffer): void => {
-    if (this.settled || this.phase !== 'ident') return;
+    if (this.settled || this.lookingAgain || this.phase !== 'ident') return;
+    this.keepSample(chunk);
     const step = this.reader.feed(chunk);
-    if (step.kind === 'need-more') return;
+    if (step.kind === 'need-more') {
+      // A first line in another protocol's words (an FTP or SMTP greeting, an HTML page) will not turn into
+      // an SSH identification: say so now rather than at the deadline.
+      const service = this.sample.includes(0x0a) ? identifyService(this.sample) : undefined;
+      if (service) this.finishNotSsh(service);
+      return;
+    }
     if (step.kind === 'not-ssh') {
-      this.finish('not-ssh', step.reason);
+      this.finishNotSsh(identifyService(this.sample), step.reason);
       return;
     }
     this.endPhase();
@@ -173,8 +208,10 @@ class ProbeRun {
     });
 
     this.startPhase('kex', this.limits.kexMs);
+    handOverIdentWrite(socket);
     const client = new Client();
     this.client = client;
+    client.on('banner', (message: string) => this.keepBanner(message));
     client.on('error', (err: Error & { code?: string | number }) => this.onClientError(err));
     client.on('close', () => this.onPeerClosed());
     client.on('handshake', (negotiated: Ssh2Negotiated) => this.onHandshake(negotiated));
@@ -185,6 +222,7 @@ class ProbeRun {
     });
     client.connect({
       sock: socket,
+      ident: PROBE_SOFTWARE,
       username: PROBE_USER,
       readyTimeout: 0, // our own phase deadlines apply
       keepaliveInterval: 0,
@@ -210,8 +248,10 @@ class ProbeRun {
     this.endPhase();
     this.found.kex = { kex: negotiated.kex, hostKey: negotiated.serverHostKey, cipher: negotiated.cs.cipher };
     if (this.hostKeyBlob !== undefined) {
+      const named = keygenName(this.hostKeyBlob);
       this.found.hostKey = {
         algorithm: negotiated.serverHostKey ?? keyTypeOfBlob(this.hostKeyBlob) ?? 'unknown',
+        ...(named ?? {}),
         sha256: openSshSha256Fingerprint(this.hostKeyBlob),
       };
     }
@@ -221,7 +261,7 @@ class ProbeRun {
   // ── failures ──────────────────────────────────────────────────────────────────────────────────────
 
   private onSocketError(err: Error & { code?: string; errors?: { code?: string }[] }): void {
-    if (this.settled) return;
+    if (this.settled || this.lookingAgain) return;
     // With autoSelectFamily, a name with several addresses fails as an AggregateError of per-address errors.
     const code = err.code ?? err.errors?.[0]?.code;
     const detail = `${code ?? 'error'}: ${err.message}`;
@@ -230,12 +270,9 @@ class ProbeRun {
         this.finish(outcomeForSocketError('connect', code), detail);
         return;
       case 'ident': {
-        const end = this.reader.atEnd();
-        if (end.kind === 'not-ssh') this.finish('not-ssh', `${end.reason}, then ${code ?? 'error'}`);
-        else {
-          const outcome = outcomeForSocketError('ident', code);
-          this.finish(outcome, end.kind === 'partial' ? `${detail} after ${end.detail}` : detail);
-        }
+        const outcome = outcomeForSocketError('ident', code);
+        if (outcome !== 'reset-before-ident') this.finish(outcome, detail);
+        else this.identEnded('reset', code ?? 'error', detail);
         return;
       }
       case 'kex':
@@ -248,18 +285,14 @@ class ProbeRun {
   }
 
   private onPeerClosed(): void {
-    if (this.settled) return;
+    if (this.settled || this.lookingAgain) return;
     switch (this.phase) {
       case 'connect':
         this.finish('refused', 'connection closed while connecting');
         return;
-      case 'ident': {
-        const end = this.reader.atEnd();
-        if (end.kind === 'not-ssh') this.finish('not-ssh', `${end.reason}, then closed`);
-        else if (end.kind === 'partial') this.finish('closed-before-ident', `closed after ${end.detail}`);
-        else this.finish('closed-before-ident', 'connection closed by the server before any identification');
+      case 'ident':
+        this.identEnded('closed', 'closed', 'connection closed by the server before any identification');
         return;
-      }
       case 'kex':
         this.finishKex({ kind: 'closed' });
         return;
@@ -286,7 +319,7 @@ class ProbeRun {
   }
 
   private onDeadline(): void {
-    if (this.settled) return;
+    if (this.settled || this.lookingAgain) return;
     const outcome = outcomeForDeadline(this.phase);
     const waited = Math.round(performance.now() - this.phaseStarted);
     switch (this.phase) {
@@ -295,7 +328,7 @@ class ProbeRun {
         return;
       case 'ident': {
         const end = this.reader.atEnd();
-        if (end.kind === 'not-ssh') this.finish('not-ssh', end.reason);
+        if (end.kind === 'not-ssh') this.finishNotSsh(identifyService(this.sample), end.reason);
         else {
           const partial = end.kind === 'partial' ? ` (got ${end.detail})` : '';
           this.finish(outcome, `no identification within ${waited} ms${partial}`);
@@ -308,6 +341,97 @@ class ProbeRun {
       case 'auth':
         this.finish(outcome, `authentication methods not learned within ${waited} ms`);
         return;
+    }
+  }
+
+  /**
+   * The server closed (`FIN`) or reset the connection before any identification: another service (its bytes
+   * name it), sshd refusing (its refusal line, or text lines and a close), or — with not a byte read — a
+   * question for lookAgain. `how` says it in a detail (`closed`, `ECONNRESET`); `detail` is the OS's words.
+   */
+  private identEnded(end: 'closed' | 'reset', how: string, detail: string): void {
+    const seen = this.reader.atEnd();
+    const service = identifyService(this.sample);
+    const outcome = end === 'reset' ? 'reset-before-ident' : 'closed-before-ident';
+    if (seen.kind === 'not-ssh' || service) {
+      this.finishNotSsh(
+        service,
+        `${seen.kind === 'not-ssh' ? seen.reason : 'no identification'}, then ${how}`,
+      );
+    } else if (seen.kind === 'partial') {
+      const refusal = sshdRefusal(firstLine(this.sample));
+      if (refusal) this.found.refusal = refusal;
+      this.finish(
+        outcome,
+        end === 'reset' ? `${detail} after ${seen.detail}` : `closed after ${seen.detail}`,
+      );
+    } else this.lookAgain(end, detail);
+  }
+
+  /**
+   * The server closed (or reset) after our identification without a byte: sshd refusing, or a service that
+   * closed on our bytes. Too late to be an answer to our bytes, it is a refusal; otherwise a second look on a
+   * fresh connection decides (core/probe/second-look.ts), within what is left of the total deadline; with no
+   * time left the close stands as a refusal.
+   */
+  private lookAgain(first: 'closed' | 'reset', detail: string): void {
+    this.endPhase();
+    this.socket?.destroy();
+    const left = this.started + this.limits.totalMs - performance.now();
+    const budget = Math.min(SECOND_LOOK_MAX_MS, left);
+    const fallback = first === 'reset' ? 'reset-before-ident' : 'closed-before-ident';
+    const afterMs = this.phases.identMs ?? 0;
+    if (!couldBeAnswerToOurIdent(afterMs, this.phases.connectMs ?? 0)) {
+      this.finish(
+        fallback,
+        `${detail}, ${Math.round(afterMs)} ms after our identification: too late to be an answer to it (sshd refusing after a delay, e.g. TCP wrappers waiting on a reverse DNS lookup)`,
+      );
+      return;
+    }
+    if (budget < 250) {
+      this.finish(fallback, detail);
+      return;
+    }
+    this.lookingAgain = true;
+    clearTimeout(this.timer);
+    void secondLook(this.target, budget).then((look) => {
+      this.lookingAgain = false;
+      const verdict = judgeSecondLook(first, look);
+      if (verdict.refusal) this.found.refusal = verdict.refusal;
+      if (verdict.service) this.found.service = { ...verdict.service };
+      const os = first === 'reset' ? ` (${detail})` : '';
+      this.finish(
+        verdict.outcome === 'closed-before-ident' ? fallback : verdict.outcome,
+        `${verdict.detail}${os}`,
+      );
+    });
+  }
+
+  private finishNotSsh(service: ServiceIdentification | undefined, reason?: string): void {
+    if (service) this.found.service = { ...service };
+    this.finish(
+      'not-ssh',
+      service ? `${service.name}: ${service.detail}` : (reason ?? 'no SSH identification'),
+    );
+  }
+
+  private keepSample(chunk: Uint8Array): void {
+    if (this.sample.length >= SERVICE_SAMPLE_BYTES) return;
+    const next = new Uint8Array(Math.min(SERVICE_SAMPLE_BYTES, this.sample.length + chunk.length));
+    next.set(this.sample);
+    next.set(chunk.subarray(0, next.length - this.sample.length), this.sample.length);
+    this.sample = next;
+  }
+
+  /** RFC 4252 §5.4: the banner may come more than once; keep the first BANNER_MAX_BYTES of them all. */
+  private keepBanner(message: string): void {
+    const kept = Buffer.from(`${this.found.banner ?? ''}${message}`, 'utf8');
+    if (kept.length <= BANNER_MAX_BYTES) this.found.banner = kept.toString('utf8');
+    // Cut on a character boundary: a UTF-8 continuation byte (10xxxxxx) never starts a character.
+    else {
+      let end = BANNER_MAX_BYTES;
+      while (end > 0 && (kept[end]! & 0xc0) === 0x80) end--;
+      this.found.banner = kept.subarray(0, end).toString('utf8');
     }
   }
 
@@ -374,6 +498,21 @@ class ProbeRun {
     grace.unref();
     socket.once('close', () => clearTimeout(grace));
   }
+}
+
+/**
+ * ssh2's Protocol writes its identification (`SSH-2.0-<ident>\r\n`) as its first write once started
+ * (lib/protocol/Protocol.js, start()); we sent that very line on connect, so that one write is dropped. Any
+ * other first write passes through, and the socket's own write is back in place after it either way. A
+ * change in ssh2's behaviour shows as two idents on the wire, which the prober tests count.
+ */
+function handOverIdentWrite(socket: Socket): void {
+  const write = socket.write;
+  socket.write = ((data: unknown, ...rest: unknown[]) => {
+    socket.write = write;
+    if (Buffer.isBuffer(data) && data.equals(PROBE_IDENT)) return true;
+    return (write as (...a: unknown[]) => boolean).call(socket, data, ...rest);
+  }) as typeof socket.write;
 }
 
 function round(ms: number): number {

@@ -202,13 +202,25 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
   SSHD_REFUSING_CONNECTIONS: {
     severity: 'critical',
     meaning:
-      'The connection was accepted, then closed or reset before sshd sent its identification: MaxStartups full, PerSourcePenalties, fail2ban or /etc/hosts.deny, or an IPS resetting the flow.',
+      'The connection was accepted, then closed or reset before sshd sent its identification: MaxStartups full, PerSourcePenalties, fail2ban or /etc/hosts.deny, or an IPS resetting the flow. sshd names its own refusals: `Exceeded MaxStartups` (OpenSSH 8.2-9.7), `Not allowed at this time` (9.8 and later, for MaxStartups and PerSourcePenalties alike); before 8.2 it closes without a word.',
     summary:
-      'sshd on {instanceId} accepted the connection, then {how} before its identification ({outcome} after {failedAtMs} ms)',
+      'sshd on {instanceId} accepted the connection, then {how} before its identification{said} ({outcome} after {failedAtMs} ms)',
     remediation: [
       { text: GET_IN },
       {
         text: "Look for the reason: `journalctl -u ssh -u sshd --since '-1h' | grep -Ei 'MaxStartups|drop|penalt|refused'`",
+      },
+      {
+        text: "OpenSSH 9.8+ writes `Not allowed at this time` both when MaxStartups is full and when PerSourcePenalties refuses this source: sshd's `drop connection #… from [<address>]:…` log line ends with which (`Maxstartups`, or `penalty: …` with the reason)",
+        when: { fact: 'refusal', equals: 'not-allowed-at-this-time' },
+      },
+      {
+        text: 'If it is a penalty against port22 itself (its probes disconnect without authenticating, and OpenSSH 10.3+ penalises the invalid user they name), exempt the prober subnets: `PerSourcePenaltyExemptList <prober subnet CIDRs>` in /etc/ssh/sshd_config, then `sshd -t && systemctl reload sshd`; `sshd -T | grep -i persourcepenalt` shows the settings in force',
+        when: { fact: 'refusal', equals: 'not-allowed-at-this-time' },
+      },
+      {
+        text: '`Exceeded MaxStartups` (OpenSSH 8.2-9.7): unauthenticated connections fill the MaxStartups queue; count them with `ss -tn state established sport = :{port} | wc -l`',
+        when: { fact: 'refusal', equals: 'exceeded-maxstartups' },
       },
       {
         text: 'Raise MaxStartups if unauthenticated connections pile up: set e.g. `MaxStartups 30:30:100` in /etc/ssh/sshd_config, then `sshd -t && systemctl reload sshd`',

@@ -130,8 +130,6 @@ export function createIdentReader(limits: IdentLimits = DEFAULT_IDENT_LIMITS): I
           done = { kind: 'ident', ident: parsed.ident, identLine, rest: chunk.slice(i + 1), preambleLines };
           return done;
         }
-        if (preambleLines === 0 && text.startsWith('HTTP/'))
-          return notSsh(`HTTP response ${quoteSample(text)}`);
         firstLine ??= text;
         preambleLines += 1;
         preambleBytes += text.length + terminatorBytes;
@@ -150,13 +148,9 @@ export function createIdentReader(limits: IdentLimits = DEFAULT_IDENT_LIMITS): I
       }
       if (c === 0) return notSsh(`NUL byte in the identification ${quoteSample(currentLine())}`);
       if (bytesSeen - chunk.length + i === 0 && c < 0x20 && c !== 0x09) {
-        // The very first byte is binary. 0x16 0x03 is a TLS handshake record (RFC 8446 §5.1: content
-        // type 22, then legacy version 3.x): a TLS service that speaks first.
-        return notSsh(
-          c === 0x16 && chunk[i + 1] === 0x03
-            ? 'TLS record (a TLS service, not SSH)'
-            : `binary data ${hexSample(chunk.subarray(i, i + 8))}`,
-        );
+        // The very first byte is binary: no text line, so no identification. Which protocol it is (a TLS
+        // record, a MySQL greeting) is service-identification.ts's to say, from the prober's sample.
+        return notSsh(`binary data ${hexSample(chunk.subarray(i, i + 8))}`);
       }
       line.push(c);
       // The line grows one byte at a time: look at its start once, as it passes the ident's limit.

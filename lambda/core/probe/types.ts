@@ -2,6 +2,11 @@
  * The probe's public vocabulary (DESIGN.md, "Probe outcomes"): what the wire said, phase by phase.
  */
 
+import type { SshdRefusal } from './service-identification.ts';
+
+/** The longest pre-authentication banner a probe keeps, in bytes (sshd sends the whole `Banner` file). */
+export const BANNER_MAX_BYTES = 2048;
+
 /** Where a probe connects. `host` is an IPv4/IPv6 literal or a name; `port` 1-65535. */
 export interface ProbeTarget {
   readonly host: string;
@@ -38,8 +43,17 @@ export interface ProbePhases {
 }
 
 export interface HostKeyInfo {
-  /** e.g. `ssh-ed25519`, `ecdsa-sha2-nistp256`, `rsa-sha2-512` (the negotiated host key algorithm). */
+  /**
+   * The negotiated host key (signature) algorithm, e.g. `ssh-ed25519`, `ecdsa-sha2-nistp256`,
+   * `rsa-sha2-512`: for an RSA key this is how it signed, not what the key is.
+   */
   algorithm: string;
+  /** The key's own type, named in its blob (RFC 4253 §6.6): `ssh-rsa` for every RSA key, `ssh-ed25519`, … */
+  keyType?: string;
+  /** The key type as `ssh-keygen -l` prints it in parentheses: `RSA`, `ED25519`, `ECDSA`, `DSA`, … */
+  type?: string;
+  /** The key size as `ssh-keygen -l` prints it first (RSA modulus bits, 256 for ED25519, the ECDSA curve). */
+  bits?: number;
   /** OpenSSH form: `SHA256:` + unpadded base64 of the SHA-256 of the key blob, as `ssh-keygen -lf` prints. */
   sha256: string;
 }
@@ -62,6 +76,18 @@ export interface ProbeResult {
   hostKey?: HostKeyInfo;
   authMethods?: string[];
   kex?: NegotiatedAlgorithms;
+  /**
+   * The pre-authentication banner (SSH_MSG_USERAUTH_BANNER, RFC 4252 §5.4, sshd_config `Banner`), as sent:
+   * at most BANNER_MAX_BYTES of it, unescaped (printers must make it safe for a terminal).
+   */
+  banner?: string;
+  /** For `not-ssh`: the service named from its bytes (`HTTP`, `TLS`, `FTP`, …) and what it said. */
+  service?: { name: string; detail: string };
+  /**
+   * For `closed-before-ident`: what sshd wrote before closing, when it wrote one of its refusals
+   * (`Exceeded MaxStartups`: OpenSSH 8.2-9.7; `Not allowed at this time`: 9.8+, MaxStartups or PerSourcePenalties).
+   */
+  refusal?: SshdRefusal;
   /** Human detail: the OS error, what did not match in key exchange, the bytes seen instead of an ident. */
   detail?: string;
   /**

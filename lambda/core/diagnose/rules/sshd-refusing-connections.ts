@@ -1,10 +1,12 @@
+import { sshdRefusalText } from '../../probe/service-identification.ts';
 import { failedAtMs, probeEvidence } from '../evidence.ts';
 import type { Rule } from '../input.ts';
 
 /**
  * Accepted, then closed or reset before any identification: sshd dropping the connection (MaxStartups full,
  * PerSourcePenalties since OpenSSH 9.8), TCP wrappers / fail2ban, or an IPS resetting the flow. OpenSSH sends
- * its ident first (RFC 4253 §4.2), so a close before it is a refusal, not a protocol failure.
+ * its ident first (RFC 4253 §4.2), so a close before it is a refusal, not a protocol failure. The refusal
+ * text sshd wrote, when the probe recognised one, picks the remediation (MaxStartups or PerSourcePenalties).
  */
 export const sshdRefusingConnections: Rule = (input) => {
   const { probe } = input;
@@ -14,6 +16,8 @@ export const sshdRefusingConnections: Rule = (input) => {
     evidence: [probeEvidence(probe)],
     facts: {
       how: probe.outcome === 'reset-before-ident' ? 'reset it' : 'closed it',
+      refusal: probe.refusal ?? 'none',
+      said: probe.refusal === undefined ? '' : `, writing "${sshdRefusalText(probe.refusal)}"`,
       outcome: probe.outcome,
       failedAtMs: failedAtMs(probe),
     },

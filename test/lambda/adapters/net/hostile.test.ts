@@ -65,8 +65,18 @@ const CORPUS: Hostile[] = [
     deadlineMs: TIMEOUTS.identMs,
   },
   { kind: 'nul-bytes', outcome: 'not-ssh', detail: /NUL byte/, deadlineMs: TIMEOUTS.identMs },
-  { kind: 'not-ssh-tls', outcome: 'not-ssh', detail: /TLS record/, deadlineMs: TIMEOUTS.identMs },
-  { kind: 'not-ssh-http', outcome: 'not-ssh', detail: /HTTP response/, deadlineMs: TIMEOUTS.identMs },
+  {
+    kind: 'not-ssh-tls',
+    outcome: 'not-ssh',
+    detail: /^TLS: ServerHello \(record version 3\.3\)$/,
+    deadlineMs: TIMEOUTS.identMs,
+  },
+  {
+    kind: 'not-ssh-http',
+    outcome: 'not-ssh',
+    detail: /^HTTP: "HTTP\/1\.1 400 Bad Request", Server: "nginx"$/,
+    deadlineMs: TIMEOUTS.identMs,
+  },
   { kind: 'ssh1', outcome: 'protocol-unsupported', detail: /protocol 1\.5/, deadlineMs: TIMEOUTS.identMs },
   {
     kind: 'garbage-after-ident',
@@ -85,8 +95,9 @@ const CORPUS: Hostile[] = [
   {
     kind: 'close-before-ident',
     outcome: 'closed-before-ident',
-    detail: /before any identification/,
-    deadlineMs: TIMEOUTS.identMs,
+    // The second look (a fresh connection, closed again without a byte) runs within the total deadline.
+    detail: /^closed before any identification, .*a second connection, sending nothing, was closed too/,
+    deadlineMs: TIMEOUTS.totalMs,
   },
   {
     kind: 'exceeded-maxstartups',

@@ -23,7 +23,14 @@ describe('probe against real OpenSSH sshd', () => {
       assert.equal(result.outcome, 'ok', result.detail);
       assert.match(result.ident ?? '', /^SSH-2\.0-OpenSSH_\d/);
       assert.match(result.software ?? '', /^OpenSSH_\d+\.\d+/);
-      assert.deepEqual(result.hostKey, { algorithm: 'ssh-ed25519', sha256: sshd.hostKeyFingerprint });
+      // ssh-keygen -lf on the lab's ed25519 key: "256 SHA256:… (ED25519)".
+      assert.deepEqual(result.hostKey, {
+        algorithm: 'ssh-ed25519',
+        keyType: 'ssh-ed25519',
+        type: 'ED25519',
+        bits: 256,
+        sha256: sshd.hostKeyFingerprint,
+      });
       // KbdInteractiveAuthentication is off in the lab config, so exactly these two remain.
       assert.deepEqual([...(result.authMethods ?? [])].sort(), ['password', 'publickey']);
       assert.equal(result.kex?.hostKey, 'ssh-ed25519');

@@ -92,11 +92,13 @@ describe('createIdentReader', () => {
     ['a line over 8 KiB', ['x'.repeat(8193)], { kind: 'not-ssh', match: /longer than 8192/ }],
     ['NUL byte', ['SSH-2.0-Open\0SSH\r\n'], { kind: 'not-ssh', match: /NUL byte/ }],
     ['CR not followed by LF', ['SSH-2.0-Open\rSSH\r\n'], { kind: 'not-ssh', match: /CR not followed by LF/ }],
-    ['HTTP response', ['HTTP/1.1 400 Bad Request\r\n'], { kind: 'not-ssh', match: /HTTP response/ }],
+    // RFC 4253 §4.2 allows any text line before the ident: the reader waits; the prober names the
+    // service from its sample (service-identification.ts).
+    ['an HTTP status line is just a pre-ident line', ['HTTP/1.1 400 Bad Request\r\n'], { kind: 'need-more' }],
     [
-      'TLS record',
+      'a TLS record is binary from its first byte',
       [new Uint8Array([0x16, 0x03, 0x03, 0x00, 0x31, 0x02])],
-      { kind: 'not-ssh', match: /TLS record/ },
+      { kind: 'not-ssh', match: /^binary data 16 03 03 00 31 02$/ },
     ],
     [
       'binary first byte',
@@ -126,7 +128,7 @@ describe('createIdentReader', () => {
 
   it('stops reading after a verdict: later bytes change nothing', () => {
     const reader = createIdentReader();
-    const first = reader.feed(Buffer.from('HTTP/1.1 200 OK\r\n'));
+    const first = reader.feed(Buffer.from('SSH-2.0-Open\0SSH\r\n'));
     const again = reader.feed(Buffer.from(`${IDENT}\r\n`));
     assert.equal(first.kind, 'not-ssh');
     assert.deepEqual(again, first);
