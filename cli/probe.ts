@@ -10,6 +10,7 @@ import {
   type ProbeResult,
   type ProbeTarget,
   type ProbeTimeouts,
+  SSH_SERVICEABLE_OUTCOMES,
 } from '../lambda/core/probe/types.ts';
 import { positiveInteger } from './arguments.ts';
 import type { CommandDefinition } from './command.ts';
@@ -175,7 +176,7 @@ export async function runProbeCommand(specs: string[], flags: ProbeFlags): Promi
   process.stdout.write(
     flags.json ? `${JSON.stringify(results, null, 2)}\n` : renderTable(results) + renderBanners(results),
   );
-  return results.every((r) => r.outcome === 'ok') ? 0 : 1;
+  return results.every((r) => SSH_SERVICEABLE_OUTCOMES.has(r.outcome)) ? 0 : 1;
 }
 
 export const probeCommand: CommandDefinition = (command, setExit) => {

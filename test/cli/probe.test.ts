@@ -96,13 +96,16 @@ describe('renderTable', () => {
 describe('port22 probe (spawned)', () => {
   let healthy: ZooServer;
   let refused: ZooServer;
+  let umacOnly: ZooServer;
   before(async () => {
     healthy = await startZooServer('healthy');
     refused = await startZooServer('refused');
+    umacOnly = await startZooServer('mac-beyond-prober');
   });
   after(async () => {
     await healthy.close();
     await refused.close();
+    await umacOnly.close();
   });
 
   it('exit 0 and a table when every target is ok', async () => {
@@ -110,6 +113,13 @@ describe('port22 probe (spawned)', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^127\\.0\\.0\\.1:${healthy.port}\\s+ok\\s`, 'm'));
     assert.ok(r.stdout.includes(healthy.hostKeyFingerprint!));
+  });
+
+  it('exit 0 when the prober, not the server, lacks an algorithm (UMAC-only MACs: OpenSSH clients get in)', async () => {
+    const r = await port22('probe', `127.0.0.1:${umacOnly.port}`, `127.0.0.1:${healthy.port}`, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const outcomes = (JSON.parse(r.stdout) as ProbeResult[]).map((p) => p.outcome);
+    assert.deepEqual(outcomes, ['kex-unsupported-by-prober', 'ok']);
   });
 
   it('exit 1 and the JSON array, in argument order, when any target is not ok', async () => {

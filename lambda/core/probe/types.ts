@@ -33,6 +33,13 @@ export const PROBE_OUTCOMES = [
 
 export type ProbeOutcome = (typeof PROBE_OUTCOMES)[number];
 
+/**
+ * Outcomes that mean SSH users get in: `ok`, and `kex-unsupported-by-prober` (a current OpenSSH client
+ * agrees with the server; only the prober lacks the algorithm). `port22 probe` exits 0 on these alone, as
+ * the diagnosis counts the second one healthy (SSH_ANSWERING_UNVERIFIED).
+ */
+export const SSH_SERVICEABLE_OUTCOMES: ReadonlySet<ProbeOutcome> = new Set(['ok', 'kex-unsupported-by-prober']);
+
 /** Milliseconds spent in each phase that was reached; `totalMs` always. */
 export interface ProbePhases {
   connectMs?: number;
