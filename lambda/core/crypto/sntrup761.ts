@@ -35,7 +35,8 @@ const SMALL_BYTES = (P + 3) / 4;
 const HASH_BYTES = 32;
 
 export const SNTRUP761_PUBLIC_KEY_BYTES = 1158;
-export const SNTRUP761_SECRET_KEY_BYTES = 2 * SMALL_BYTES + SNTRUP761_PUBLIC_KEY_BYTES + SMALL_BYTES + HASH_BYTES;
+export const SNTRUP761_SECRET_KEY_BYTES =
+  2 * SMALL_BYTES + SNTRUP761_PUBLIC_KEY_BYTES + SMALL_BYTES + HASH_BYTES;
 export const SNTRUP761_CIPHERTEXT_BYTES = 1007 + HASH_BYTES;
 export const SNTRUP761_SHARED_SECRET_BYTES = HASH_BYTES;
 
@@ -57,13 +58,7 @@ export function sntrup761Keypair(random: RandomBytes): Sntrup761KeyPair {
   const h = multiplySmall(reciprocalOf3TimesMod(f), g);
   const publicKey = encodeRq(h);
   const rho = random(SMALL_BYTES);
-  const secretKey = concat(
-    encodeSmall(f),
-    encodeSmall(gInverse),
-    publicKey,
-    rho,
-    hashPrefix(4, publicKey),
-  );
+  const secretKey = concat(encodeSmall(f), encodeSmall(gInverse), publicKey, rho, hashPrefix(4, publicKey));
   return { publicKey, secretKey };
 }
 
@@ -91,15 +86,20 @@ export function sntrup761Decapsulate(ciphertext: Uint8Array, secretKey: Uint8Arr
   if (secretKey.length !== SNTRUP761_SECRET_KEY_BYTES) {
     throw new Error(`sntrup761 secret key is ${SNTRUP761_SECRET_KEY_BYTES} bytes, got ${secretKey.length}`);
   }
-  let at = 0;
-  const take = (n: number) => secretKey.subarray(at, (at += n));
-  const f = decodeSmall(take(SMALL_BYTES));
-  const gInverse = decodeSmall(take(SMALL_BYTES));
-  const publicKey = take(SNTRUP761_PUBLIC_KEY_BYTES);
-  const rho = take(SMALL_BYTES);
-  const cache = take(HASH_BYTES);
+  // sk = Small(f) ‖ Small(1/g) ‖ pk ‖ rho ‖ Hash_4(pk)
+  const pkAt = 2 * SMALL_BYTES;
+  const rhoAt = pkAt + SNTRUP761_PUBLIC_KEY_BYTES;
+  const f = decodeSmall(secretKey.subarray(0, SMALL_BYTES));
+  const gInverse = decodeSmall(secretKey.subarray(SMALL_BYTES, pkAt));
+  const publicKey = secretKey.subarray(pkAt, rhoAt);
+  const rho = secretKey.subarray(rhoAt, rhoAt + SMALL_BYTES);
+  const cache = secretKey.subarray(rhoAt + SMALL_BYTES);
 
-  const r = decrypt(decodeRounded(ciphertext.subarray(0, SNTRUP761_CIPHERTEXT_BYTES - HASH_BYTES)), f, gInverse);
+  const r = decrypt(
+    decodeRounded(ciphertext.subarray(0, SNTRUP761_CIPHERTEXT_BYTES - HASH_BYTES)),
+    f,
+    gInverse,
+  );
   const again = hide(r, publicKey, cache);
   return equalBytes(again.ciphertext, ciphertext)
     ? hashSession(1, again.rEncoded, ciphertext)
@@ -189,16 +189,21 @@ function shortRandom(random: RandomBytes): Int8Array {
 
 // ── arithmetic in R = Z[x]/(x^p - x - 1), modulo 3 and modulo q ──────────────────────────────────────────
 
+/** x mod m for an odd m, centred in [-(m-1)/2, (m-1)/2]. x is an integer well inside ±2^31. */
+function centred(x: number, m: number): number {
+  const r = x % m;
+  const half = (m - 1) >> 1;
+  return r > half ? r - m : r < -half ? r + m : r;
+}
+
 /** x mod 3, centred in {-1, 0, 1}. */
 function mod3(x: number): number {
-  const r = ((x % 3) + 3) % 3;
-  return r === 2 ? -1 : r;
+  return centred(x, 3);
 }
 
 /** x mod q, centred in [-Q12, Q12]. */
 function modQ(x: number): number {
-  const r = ((x % Q) + Q) % Q;
-  return r > Q12 ? r - Q : r;
+  return centred(x, Q);
 }
 
 /** The product before reduction modulo 3 or q: degree 2p-2 folded back with x^p = x + 1. */
@@ -249,7 +254,6 @@ function inverseModQ(a: number): number {
  * the cofactor v; delta ends at 0 exactly when the input is invertible.
  */
 function reciprocal(input: Int8Array, modulus: 3 | typeof Q, r0: number): Int32Array | undefined {
-  const reduce = modulus === 3 ? mod3 : modQ;
   let f = new Int32Array(P + 1);
   let g = new Int32Array(P + 1);
   let v = new Int32Array(P + 1);
@@ -272,15 +276,15 @@ function reciprocal(input: Int8Array, modulus: 3 | typeof Q, r0: number): Int32A
     const f0 = f[0]!;
     const g0 = g[0]!;
     // Eliminate g's constant term: g ← f0·g − g0·f (and r alongside), then divide g by x.
-    for (let i = 0; i <= P; i++) g[i] = reduce(f0 * g[i]! - g0 * f[i]!);
-    for (let i = 0; i <= P; i++) r[i] = reduce(f0 * r[i]! - g0 * v[i]!);
+    for (let i = 0; i <= P; i++) g[i] = centred(f0 * g[i]! - g0 * f[i]!, modulus);
+    for (let i = 0; i <= P; i++) r[i] = centred(f0 * r[i]! - g0 * v[i]!, modulus);
     g.copyWithin(0, 1);
     g[P] = 0;
   }
   if (delta !== 0) return undefined;
   const scale = modulus === 3 ? f[0]! : inverseModQ(f[0]!);
   const out = new Int32Array(P);
-  for (let i = 0; i < P; i++) out[i] = reduce(scale * v[P - 1 - i]!);
+  for (let i = 0; i < P; i++) out[i] = centred(scale * v[P - 1 - i]!, modulus);
   return out;
 }
 
