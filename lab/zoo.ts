@@ -44,7 +44,10 @@ export const ZOO_KINDS = [
   'close-after-ident',
   /** Ident and KEXINIT, then RST once the client sends its key-exchange init. */
   'reset-during-kex',
-  /** KEXINIT offering only key exchange methods the client lacks (post-quantum hybrids). */
+  /**
+   * KEXINIT offering only a key exchange method no current client implements: OpenSSH 8.0's experimental
+   * sntrup4591761 hybrid, removed in 8.5 (the prober does have the sntrup761 and ML-KEM hybrids).
+   */
   'kex-mismatch',
   /** KEXINIT offering only a cipher the client lacks. */
   'cipher-mismatch',
@@ -384,7 +387,7 @@ const behaviours: Partial<Record<ZooKind, Behaviour>> = {
     s.write(
       Buffer.concat([
         Buffer.from(IDENT_LINE),
-        kexinitPacket({ ...OFFER, kex: ['sntrup761x25519-sha512@openssh.com', 'mlkem768x25519-sha256'] }),
+        kexinitPacket({ ...OFFER, kex: ['sntrup4591761x25519-sha512@tinyssh.org'] }),
       ]),
     ),
   'cipher-mismatch': (s) =>

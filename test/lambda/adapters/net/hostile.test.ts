@@ -106,7 +106,7 @@ const CORPUS: Hostile[] = [
   {
     kind: 'kex-mismatch',
     outcome: 'kex-failed',
-    detail: /no matching key exchange algorithm; server offers: sntrup761/,
+    detail: /no matching key exchange algorithm; server offers: sntrup4591761x25519-sha512@tinyssh\.org/,
     deadlineMs: TIMEOUTS.totalMs,
   },
   {
