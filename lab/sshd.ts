@@ -1,7 +1,7 @@
 /**
  * Real OpenSSH sshd for the lab and the tests: a throw-away host key and config in a temp dir, one
  * foreground daemon (`sshd -D -e`) on a high loopback port (or inside a network namespace), and the
- * misconfigurations the probe must recognise — MaxStartups exhausted, key exchange the client lacks.
+ * configurations the probe must recognise — MaxStartups exhausted, post-quantum-only key exchange.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,10 +16,11 @@ const SSH_KEYGEN_PATH = '/usr/bin/ssh-keygen';
 const PRIVSEP_DIR = '/run/sshd';
 
 /**
- * A key exchange method OpenSSH 9.x offers and ssh2 1.x does not implement (ssh2's SUPPORTED_KEX in
- * lib/protocol/constants.js stops at curve25519/ecdh/diffie-hellman), so negotiation has no common method.
+ * The post-quantum-only key exchange of a hardened OpenSSH 9.x (`restricted-kex`): a hybrid that ssh2 1.x
+ * itself lacks (its SUPPORTED_KEX stops at curve25519/ecdh/diffie-hellman) and the prober adds
+ * (lambda/adapters/net/ssh2-hybrid-kex.ts), so the probe must reach this server as OpenSSH's client does.
  */
-export const KEX_THE_CLIENT_LACKS = 'sntrup761x25519-sha512@openssh.com';
+export const PQ_ONLY_KEX = 'sntrup761x25519-sha512@openssh.com';
 
 export type SshdMode = 'healthy' | 'maxstartups' | 'restricted-kex';
 
@@ -145,7 +146,7 @@ function configFor(opts: {
     // probability 100 % (sshd_config(5), MaxStartups). sshd answers a dropped connection by closing it.
     lines.push('MaxStartups 1:100:1');
   }
-  if (opts.mode === 'restricted-kex') lines.push(`KexAlgorithms ${KEX_THE_CLIENT_LACKS}`);
+  if (opts.mode === 'restricted-kex') lines.push(`KexAlgorithms ${PQ_ONLY_KEX}`);
   lines.push(...opts.extra);
   return `${lines.join('\n')}\n`;
 }

@@ -45,9 +45,9 @@ export const ZOO_KINDS = [
   /** Ident and KEXINIT, then RST once the client sends its key-exchange init. */
   'reset-during-kex',
   /**
-   * KEXINIT offering only a key exchange method no current client implements: tinysshd's pre-2021
-   * `sntrup4591761x25519-sha512@tinyssh.org`, which OpenSSH 8.5 replaced with sntrup761. OpenSSH's client
-   * fails on it too, so it stays a real negotiation failure.
+   * KEXINIT offering only a key exchange method no current client implements: OpenSSH 8.0's experimental
+   * sntrup4591761 hybrid, removed in 8.5 and rejected by OpenSSH's client too, so it stays a real
+   * negotiation failure (the prober does have the sntrup761 and ML-KEM hybrids).
    */
   'kex-mismatch',
   /**

@@ -43,6 +43,7 @@ import {
 } from '../../core/probe/types.ts';
 import type { Prober } from '../../ports.ts';
 import { secondLook } from './second-look.ts';
+import { hybridKexMethods } from './ssh2-hybrid-kex.ts';
 
 // ssh2 is CommonJS without named-export hints: take the class off the default export.
 const { Client } = ssh2;
@@ -69,10 +70,12 @@ const CLOSE_WAIT_SLACK_MS = 50;
 
 /**
  * ssh2 offers a modern subset by default; a health checker must also reach old servers, so it offers
- * every algorithm ssh2 implements (defaults first, then the legacy ones appended).
+ * every algorithm ssh2 implements (defaults first, then the legacy ones appended). The post-quantum hybrids
+ * (ssh2-hybrid-kex.ts) come right after ssh2's defaults: a server that also speaks curve25519 or ECDH gets
+ * that, which costs the prober nothing, and a post-quantum-only server still finds its method.
  */
 const OFFER_EVERYTHING = {
-  kex: { append: /./ },
+  kex: { append: [...hybridKexMethods(), /./] },
   serverHostKey: { append: /./ },
   cipher: { append: /./ },
   hmac: { append: /./ },

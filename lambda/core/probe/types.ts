@@ -38,7 +38,10 @@ export type ProbeOutcome = (typeof PROBE_OUTCOMES)[number];
  * agrees with the server; only the prober lacks the algorithm). `port22 probe` exits 0 on these alone, as
  * the diagnosis counts the second one healthy (SSH_ANSWERING_UNVERIFIED).
  */
-export const SSH_SERVICEABLE_OUTCOMES: ReadonlySet<ProbeOutcome> = new Set(['ok', 'kex-unsupported-by-prober']);
+export const SSH_SERVICEABLE_OUTCOMES: ReadonlySet<ProbeOutcome> = new Set([
+  'ok',
+  'kex-unsupported-by-prober',
+]);
 
 /** Milliseconds spent in each phase that was reached; `totalMs` always. */
 export interface ProbePhases {
