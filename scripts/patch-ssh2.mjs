@@ -18,6 +18,7 @@
 // any other ssh2 version fails the install with one line, and test/scripts/patch-ssh2.test.ts fails too.
 // Idempotent: an already patched file is left alone.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -74,9 +75,10 @@ export function patchSsh2(ssh2Dir) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   try {
-    const outcome = patchSsh2(join(root, 'node_modules/ssh2'));
+    // The ssh2 this package loads, wherever npm put it (nested in a global install, hoisted in a checkout).
+    const ssh2Dir = dirname(createRequire(import.meta.url).resolve('ssh2/package.json'));
+    const outcome = patchSsh2(ssh2Dir);
     console.log(`patch-ssh2: ${outcome}`);
   } catch (e) {
     console.error(`patch-ssh2: ${e instanceof Error ? e.message : String(e)}`);
