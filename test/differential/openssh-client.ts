@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { probe } from '../../lambda/adapters/net/prober.ts';
-import type { ProbeOutcome, ProbeTarget } from '../../lambda/core/probe/types.ts';
+import type { ProbeOutcome, ProbeResult, ProbeTarget } from '../../lambda/core/probe/types.ts';
 
 const run = promisify(execFile);
 const SSH = '/usr/bin/ssh';
@@ -46,7 +46,8 @@ export async function opensshClientMissing(): Promise<string | undefined> {
       await run(tool, ['-V'], { timeout: 2000 });
     } catch (error) {
       // ssh-keyscan and ssh-keygen reject -V but exist: only a missing file matters.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return `${tool} missing (Debian openssh-client)`;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        return `${tool} missing (Debian openssh-client)`;
     }
   }
   return undefined;
@@ -89,7 +90,11 @@ export async function opensshClient(host: string, port: number): Promise<ClientV
       .at(-1) ?? '';
   return {
     connected: methods !== undefined || authenticated,
-    ...(methods !== undefined ? { authMethods: methods.split(',') } : authenticated ? { authMethods: ['none'] } : {}),
+    ...(methods !== undefined
+      ? { authMethods: methods.split(',') }
+      : authenticated
+        ? { authMethods: ['none'] }
+        : {}),
     ...(key ? { hostKey: { type: key[1]!, sha256: key[2]! } } : {}),
     lastWords,
     transcript,
@@ -99,17 +104,24 @@ export async function opensshClient(host: string, port: number): Promise<ClientV
 /** `ssh-keyscan -p PORT [-t TYPE] HOST | ssh-keygen -lf -`: every host key the server offers that type of. */
 export async function keyscan(host: string, port: number, type?: string): Promise<KeyscanKey[]> {
   const typeArgs = type === undefined ? [] : ['-t', type];
-  const scanned = await run(SSH_KEYSCAN, ['-T', String(CONNECT_TIMEOUT_S), '-p', String(port), ...typeArgs, host], {
-    timeout: RUN_LIMIT_MS,
-    killSignal: 'SIGKILL',
-  }).then(
+  const scanned = await run(
+    SSH_KEYSCAN,
+    ['-T', String(CONNECT_TIMEOUT_S), '-p', String(port), ...typeArgs, host],
+    {
+      timeout: RUN_LIMIT_MS,
+      killSignal: 'SIGKILL',
+    },
+  ).then(
     (r) => r.stdout,
     (error: { stdout?: string }) => error.stdout ?? '',
   );
   if (scanned.trim() === '') return [];
   const listed = await new Promise<string>((resolve, reject) => {
-    const child = execFile(SSH_KEYGEN, ['-l', '-E', 'sha256', '-f', '-'], { timeout: RUN_LIMIT_MS }, (error, stdout) =>
-      error ? reject(error) : resolve(stdout),
+    const child = execFile(
+      SSH_KEYGEN,
+      ['-l', '-E', 'sha256', '-f', '-'],
+      { timeout: RUN_LIMIT_MS },
+      (error, stdout) => (error ? reject(error) : resolve(stdout)),
     );
     child.stdin?.end(scanned);
   });
@@ -146,18 +158,20 @@ export async function assertAgreesWithOpenssh(
   t: TestContext,
   target: ProbeTarget,
   expected: ProbeOutcome,
-): Promise<void> {
+): Promise<ProbeResult> {
   const client = await opensshClient(target.host, target.port);
   const result = await probe(target);
   t.diagnostic(`ssh: ${client.connected ? `methods ${client.authMethods?.join(',')}` : client.lastWords}`);
-  t.diagnostic(`probe: ${result.outcome}${result.detail ? ` (${result.detail})` : ''} in ${result.phases.totalMs} ms`);
+  t.diagnostic(
+    `probe: ${result.outcome}${result.detail ? ` (${result.detail})` : ''} in ${result.phases.totalMs} ms`,
+  );
   assert.equal(
     client.connected,
     expected === 'ok',
     `the test's expectation contradicts OpenSSH's client, which said: ${client.lastWords}\n${client.transcript}`,
   );
   assert.equal(result.outcome, expected, `probe said ${result.outcome}: ${result.detail ?? ''}`);
-  if (expected !== 'ok') return;
+  if (expected !== 'ok') return result;
 
   assert.deepEqual(result.authMethods, client.authMethods, 'auth methods');
   assert.ok(result.hostKey, 'the probe reported no host key');
@@ -173,6 +187,10 @@ export async function assertAgreesWithOpenssh(
   if (client.hostKey.type === keyType) assert.equal(result.hostKey.sha256, client.hostKey.sha256);
   else {
     const all = await keyscan(target.host, target.port);
-    assert.ok(all.some((k) => k.sha256 === client.hostKey!.sha256), `ssh's key ${client.hostKey.sha256} not scanned`);
+    assert.ok(
+      all.some((k) => k.sha256 === client.hostKey!.sha256),
+      `ssh's key ${client.hostKey.sha256} not scanned`,
+    );
   }
+  return result;
 }

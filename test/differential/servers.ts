@@ -7,7 +7,7 @@
  * OpenSSH's sshd comes from lab/sshd.ts, which the rest of the project already uses.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ const SSH_KEYGEN = '/usr/bin/ssh-keygen';
 /** Debian's python3-paramiko and python3-asyncssh install for the system interpreter, not a pyenv shim. */
 const PYTHON = '/usr/bin/python3';
 const SCRIPTS = fileURLToPath(new URL('./servers/', import.meta.url));
+const ERLANG_LIB = '/usr/lib/erlang/lib';
 const START_TIMEOUT_MS = 8000;
 
 export interface RealServer {
@@ -35,7 +36,10 @@ export interface RealServer {
 /** How to start one kind of server: what it needs installed, and its command line in a prepared dir. */
 export interface ServerRecipe {
   readonly name: string;
-  /** Executables or headers (absolute paths), or Python modules (`python3:<module>`), the server needs. */
+  /**
+   * What the server needs: executables or headers (absolute paths), Python modules (`python3:<module>`)
+   * or Erlang applications (`erlang:<app>`).
+   */
   readonly needs: readonly string[];
   /** The Debian packages that provide `needs`, for the skip reason (and .ci/run). */
   readonly packages: string;
@@ -46,6 +50,13 @@ export interface ServerRecipe {
 /** A reason the recipe cannot run on this machine, or `undefined`. */
 export function recipeMissing(recipe: ServerRecipe): string | undefined {
   for (const need of recipe.needs) {
+    if (need.startsWith('erlang:')) {
+      // OTP applications live in /usr/lib/erlang/lib/<name>-<version> (Debian packages them one by one).
+      const app = need.slice('erlang:'.length);
+      if (!existsSync(ERLANG_LIB) || !readdirSync(ERLANG_LIB).some((d) => d.startsWith(`${app}-`)))
+        return `Erlang application ${app} missing (Debian package ${recipe.packages})`;
+      continue;
+    }
     if (need.startsWith('python3:')) {
       const module = need.slice('python3:'.length);
       try {
@@ -70,9 +81,13 @@ function opensshKey(dir: string, name: string, type: 'ed25519' | 'ecdsa' | 'rsa'
   const path = join(dir, name);
   const format = pem ? ['-m', 'PEM'] : [];
   const bits = type === 'rsa' ? ['-b', '2048'] : [];
-  execFileSync(SSH_KEYGEN, ['-q', '-t', type, ...bits, ...format, '-N', '', '-C', 'port22-diff', '-f', path], {
-    stdio: 'ignore',
-  });
+  execFileSync(
+    SSH_KEYGEN,
+    ['-q', '-t', type, ...bits, ...format, '-N', '', '-C', 'port22-diff', '-f', path],
+    {
+      stdio: 'ignore',
+    },
+  );
   return path;
 }
 
@@ -145,7 +160,7 @@ export const LIBSSH: ServerRecipe = {
 
 export const ERLANG_SSH: ServerRecipe = {
   name: 'erlang-ssh',
-  needs: ['/usr/bin/erl'],
+  needs: ['/usr/bin/erl', 'erlang:ssh'],
   packages: 'erlang-base, erlang-ssh',
   command(dir, port) {
     // ssh:daemon reads its host keys from system_dir under OpenSSH's file names.
@@ -169,9 +184,13 @@ export const OPENSSL_S_SERVER: ServerRecipe = {
     const cert = join(dir, 'tls.crt');
     const curve = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'];
     const subject = ['-subj', '/CN=localhost', '-days', '1'];
-    execFileSync('/usr/bin/openssl', ['req', '-x509', ...curve, '-nodes', '-keyout', key, '-out', cert, ...subject], {
-      stdio: 'ignore',
-    });
+    execFileSync(
+      '/usr/bin/openssl',
+      ['req', '-x509', ...curve, '-nodes', '-keyout', key, '-out', cert, ...subject],
+      {
+        stdio: 'ignore',
+      },
+    );
     return {
       file: '/usr/bin/openssl',
       args: ['s_server', '-accept', `${HOST}:${port}`, '-cert', cert, '-key', key, '-quiet'],
