@@ -4,8 +4,9 @@
  * key fingerprint — or a failing test. Each server starts once, on 127.0.0.1 and a high port.
  */
 import { after, before, describe, it } from 'node:test';
+import { opensshClientMissing } from '../../lab/openssh-client.ts';
 import type { ProbeOutcome } from '../../lambda/core/probe/types.ts';
-import { assertAgreesWithOpenssh, opensshClientMissing } from './openssh-client.ts';
+import { assertAgreesWithOpenssh } from './agreement.ts';
 import {
   ASYNCSSH,
   DROPBEAR,

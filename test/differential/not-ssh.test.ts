@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { opensshClientMissing } from '../../lab/openssh-client.ts';
 import { freeLoopbackPort } from '../../lab/sshd.ts';
 import { DEFAULT_TIMEOUTS, type ProbeOutcome } from '../../lambda/core/probe/types.ts';
-import { assertAgreesWithOpenssh, opensshClientMissing } from './openssh-client.ts';
+import { assertAgreesWithOpenssh } from './agreement.ts';
 import {
   OPENSSL_S_SERVER,
   PYTHON_HTTP_SERVER,

@@ -8,9 +8,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { opensshClientMissing } from '../../lab/openssh-client.ts';
 import { type RunningSshd, type SshdOptions, sshdAvailable, startSshd } from '../../lab/sshd.ts';
 import type { ProbeOutcome } from '../../lambda/core/probe/types.ts';
-import { assertAgreesWithOpenssh, opensshClientMissing } from './openssh-client.ts';
+import { assertAgreesWithOpenssh } from './agreement.ts';
 
 interface Case {
   readonly name: string;
