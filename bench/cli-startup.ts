@@ -40,7 +40,7 @@ const instances = Number(args.instances);
 
 const node = (args: readonly string[]): Command => ({ file: process.execPath, args });
 const timeNode = (args: readonly string[]) => timeOnce(node(args), { cwd: ROOT });
-function nodeMedians<K extends string>(commands: Record<K, readonly string[]>): Record<K, Timing> {
+function nodeMedians<K extends string>(commands: Record<K, readonly string[]>): Promise<Record<K, Timing>> {
   const asCommands = Object.fromEntries(Object.entries(commands).map(([k, a]) => [k, node(a as string[])]));
   return medians(asCommands as Record<K, Command>, runs, { cwd: ROOT });
 }
@@ -49,7 +49,7 @@ const PREBUILT = ['bin/port22.mjs'];
 const FROM_SOURCE = ['--import', 'tsx', 'bin/port22.ts'];
 
 // The first run rebuilds the CLI if a source changed since the last build; it is not measured.
-timeNode([...PREBUILT, '--version']);
+await timeNode([...PREBUILT, '--version']);
 if (!freshCliEntry())
   throw new Error('dist/cli/ is not a fresh build (cannot write it?): nothing prebuilt to measure');
 
@@ -61,13 +61,13 @@ try {
   const labAnalyze = ['analyze', '--inventory', 'lab/fleet'];
   const bigAnalyze = ['analyze', '--inventory', inventoryDir, ...sources];
 
-  const small = nodeMedians({
+  const small = await nodeMedians({
     node: ['-e', '0'],
     help: [...PREBUILT, '--help'],
     helpSource: [...FROM_SOURCE, '--help'],
     lab: [...PREBUILT, ...labAnalyze],
   });
-  const big = nodeMedians({
+  const big = await nodeMedians({
     analyze: [...PREBUILT, ...bigAnalyze],
     analyzeSource: [...FROM_SOURCE, ...bigAnalyze],
   });

@@ -4,7 +4,7 @@
  * core inflates wall time but hardly CPU time, so both are reported. Commands take turns, so load falls
  * on all of them alike.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** Linux's USER_HZ: /proc counts CPU time in ticks of 10 ms (`getconf CLK_TCK`). */
@@ -31,32 +31,43 @@ export interface Command {
 
 /**
  * One run, output to /dev/null. Exit statuses up to `maxStatus` count as a finished run (a probe or an
- * analysis exits 1 on findings); anything else (a crash, bad usage) ends the benchmark.
+ * analysis exits 1 on findings); anything else (a crash, bad usage) ends the benchmark. Asynchronous, so
+ * servers this process runs (a lab sshd whose log it reads) keep being served while the command runs.
  */
-export function timeOnce(command: Command, options: { cwd?: string; maxStatus?: number } = {}): Timing {
+export async function timeOnce(
+  command: Command,
+  options: { cwd?: string; maxStatus?: number } = {},
+): Promise<Timing> {
   const cpuBefore = childrenCpuMs();
   const started = process.hrtime.bigint();
-  const r = spawnSync(command.file, command.args, { cwd: options.cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command.file, command.args, { cwd: options.cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-2000);
+  });
+  const [status, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, sig) => resolve([code, sig]));
+  });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  if (r.status === null || r.status > (options.maxStatus ?? 1))
-    throw new Error(
-      `${command.file} ${command.args.join(' ')}: exit ${r.status ?? r.signal}: ${r.stderr.toString().trim()}`,
-    );
+  if (status === null || status > (options.maxStatus ?? 1))
+    throw new Error(`${command.file} ${command.args.join(' ')}: exit ${status ?? signal}: ${stderr.trim()}`);
   return { wallMs, cpuMs: childrenCpuMs() - cpuBefore };
 }
 
 export const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Medians of `runs` runs of each command, the commands taking turns. */
-export function medians<K extends string>(
+export async function medians<K extends string>(
   commands: Record<K, Command>,
   runs: number,
   options: { cwd?: string; maxStatus?: number } = {},
-): Record<K, Timing> {
+): Promise<Record<K, Timing>> {
   const names = Object.keys(commands) as K[];
   const times = new Map<K, Timing[]>(names.map((k) => [k, []]));
   for (let r = 0; r < runs; r++)
-    for (const name of names) times.get(name)!.push(timeOnce(commands[name], options));
+    for (const name of names) times.get(name)!.push(await timeOnce(commands[name], options));
   return Object.fromEntries(
     names.map((name) => {
       const ts = times.get(name)!;
