@@ -36,6 +36,14 @@ const { values: args } = parseArgs({
 const runs = Number(args.runs);
 const counts = args.counts.split(',').map(Number);
 const most = Math.max(...counts);
+// One address per endpoint in 127.2.0.0/24; a bad flag is one line, not a stack trace.
+if (
+  !(runs >= 1 && Number.isInteger(runs)) ||
+  !counts.every((n) => Number.isInteger(n) && n >= 1 && n <= 250)
+) {
+  console.error('probe-command: --runs must be a positive integer and --counts a list of 1-250');
+  process.exit(2);
+}
 
 const hostAddress = (i: number) => `127.2.0.${i + 1}`;
 const ms = (t: Timing) => `${Math.round(t.wallMs)} ms (CPU ${Math.round(t.cpuMs)} ms)`;
