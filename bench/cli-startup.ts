@@ -15,13 +15,13 @@
  * of the same runs: on a shared machine, waiting for a core inflates wall time but hardly CPU time. The
  * commands take turns, so load falls on all of them alike. Output goes to /dev/null.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freshCliEntry } from '../scripts/build-cli.mjs';
+import { type Command, medians, type Timing, timeOnce } from './command-timing.ts';
 import { type BenchRow, emitBenchResult } from './result.ts';
 import { syntheticInventory, syntheticSources, writeInventoryDir } from './synthetic-fleet.ts';
 
@@ -38,54 +38,18 @@ const { values: args } = parseArgs({
 const runs = Number(args.runs);
 const instances = Number(args.instances);
 
-/** Linux's USER_HZ: /proc counts CPU time in ticks of 10 ms (`getconf CLK_TCK`). */
-const MS_PER_TICK = 10;
-
-/** CPU time (user + system) of the children this process has waited for, in ms (Linux's /proc). */
-function childrenCpuMs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  // Fields after the command name in parentheses; cutime and cstime are fields 16 and 17 of the line.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[13]) + Number(fields[14])) * MS_PER_TICK;
-}
-
-interface Timing {
-  readonly wallMs: number;
-  readonly cpuMs: number;
-}
-
-/** One run of `node <argv>`; a crash or bad usage (exit ≥ 2) ends the benchmark. */
-function timeOnce(argv: readonly string[]): Timing {
-  const cpuBefore = childrenCpuMs();
-  const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  // analyze exits 1 on findings, which both fleets have on purpose.
-  if (r.status === null || r.status > 1)
-    throw new Error(`node ${argv.join(' ')}: exit ${r.status ?? r.signal}: ${r.stderr.toString().trim()}`);
-  return { wallMs, cpuMs: childrenCpuMs() - cpuBefore };
-}
-
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** Medians of `runs` runs of each command, the commands taking turns. */
-function medians(commands: Record<string, readonly string[]>): Record<string, Timing> {
-  const times: Record<string, Timing[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
-  for (let r = 0; r < runs; r++)
-    for (const [name, argv] of Object.entries(commands)) times[name]!.push(timeOnce(argv));
-  return Object.fromEntries(
-    Object.entries(times).map(([name, ts]) => [
-      name,
-      { wallMs: median(ts.map((t) => t.wallMs)), cpuMs: median(ts.map((t) => t.cpuMs)) },
-    ]),
-  );
+const node = (args: readonly string[]): Command => ({ file: process.execPath, args });
+const timeNode = (args: readonly string[]) => timeOnce(node(args), { cwd: ROOT });
+function nodeMedians<K extends string>(commands: Record<K, readonly string[]>): Promise<Record<K, Timing>> {
+  const asCommands = Object.fromEntries(Object.entries(commands).map(([k, a]) => [k, node(a as string[])]));
+  return medians(asCommands as Record<K, Command>, runs, { cwd: ROOT });
 }
 
 const PREBUILT = ['bin/port22.mjs'];
 const FROM_SOURCE = ['--import', 'tsx', 'bin/port22.ts'];
 
 // The first run rebuilds the CLI if a source changed since the last build; it is not measured.
-timeOnce([...PREBUILT, '--version']);
+await timeNode([...PREBUILT, '--version']);
 if (!freshCliEntry())
   throw new Error('dist/cli/ is not a fresh build (cannot write it?): nothing prebuilt to measure');
 
@@ -97,13 +61,13 @@ try {
   const labAnalyze = ['analyze', '--inventory', 'lab/fleet'];
   const bigAnalyze = ['analyze', '--inventory', inventoryDir, ...sources];
 
-  const small = medians({
+  const small = await nodeMedians({
     node: ['-e', '0'],
     help: [...PREBUILT, '--help'],
     helpSource: [...FROM_SOURCE, '--help'],
     lab: [...PREBUILT, ...labAnalyze],
   });
-  const big = medians({
+  const big = await nodeMedians({
     analyze: [...PREBUILT, ...bigAnalyze],
     analyzeSource: [...FROM_SOURCE, ...bigAnalyze],
   });

@@ -14,6 +14,9 @@
  * are two (measured: 315 s for 100 endpoints). --nmap-full gives nmap all of them instead (capped at
  * --nmap-timeout-s, 1,800 s unless set), plus the 750 that answer.
  *
+ * Then the nearest peer, `ssh-keyscan -t ed25519` (OpenSSH), on the same healthy endpoints: it does the key
+ * exchange too and learns the host key, but not the auth methods.
+ *
  * The endpoints live in a child process (bench/fanout-endpoints.ts) so the prober's figures are its own.
  */
 import { spawnSync } from 'node:child_process';
@@ -22,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { keyscan } from '../lab/openssh-client.ts';
 import { netProber } from '../lambda/adapters/net/prober.ts';
 import { probeMany } from '../lambda/core/probe/fan-out.ts';
 import type { ProbeResult, ProbeTarget } from '../lambda/core/probe/types.ts';
@@ -200,6 +204,44 @@ const nmapOwn = (run: NmapRun) => ({
   note: run.finished ? '' : ` (stopped at ${nmapTimeoutMs / 1000} s)`,
 });
 
+/**
+ * ssh-keyscan on the healthy endpoints beside port22's probeMany on the same ones. The endpoints' ssh2
+ * server has one ed25519 key, so both tools do one key exchange per endpoint; `-t ed25519` keeps
+ * ssh-keyscan from opening a connection per key type it would otherwise try.
+ */
+async function compareWithKeyscan(
+  healthy: readonly Endpoint[],
+  port: number,
+  fingerprint: string,
+): Promise<BenchRow | undefined> {
+  const hosts = healthy.map((e) => e.host);
+  const targets = hosts.map((host) => ({ host, port }));
+  const ours = await fanOut(targets, concurrency);
+  const scan = await keyscan(hosts, port, 'ed25519');
+  const matched = new Set(scan.keys.filter((k) => k.sha256 === fingerprint).map((k) => k.host));
+  const learned = ours.results.filter((r) => r.hostKey?.sha256 === fingerprint && r.authMethods).length;
+  console.log(
+    `  port22 wall ${ms(ours.wallMs)} · ${learned}/${hosts.length} host keys and auth methods learned\n` +
+      `  ssh-keyscan -t ed25519 -p ${port} <the ${hosts.length} addresses>: wall ${ms(scan.scanMs)} (start-up ` +
+      `included) · ${matched.size}/${hosts.length} host keys matched`,
+  );
+  if (matched.size !== hosts.length) {
+    console.log('  ssh-keyscan did not learn every key: no ratio');
+    return undefined;
+  }
+  const ratio = scan.scanMs / ours.wallMs;
+  console.log(`  ratio: ssh-keyscan ${ms(scan.scanMs)} / port22 ${ms(ours.wallMs)} = ${ratio.toFixed(2)}×`);
+  return {
+    metric: `wall, the ${hosts.length} healthy endpoints (key exchange each)`,
+    value: ms(ours.wallMs),
+    peer: 'ssh-keyscan -t ed25519',
+    peerValue: ms(scan.scanMs),
+    ratio: `${ratio.toFixed(2)}×`,
+    goal: 'no slower than ssh-keyscan (and auth methods too)',
+    met: ours.wallMs <= scan.scanMs,
+  };
+}
+
 function describeKinds(endpoints: readonly Endpoint[]): string {
   const kinds = [...new Set(endpoints.map((e) => e.kind))];
   return kinds.map((k) => `${endpoints.filter((e) => e.kind === k).length} ${k}`).join(', ');
@@ -238,6 +280,17 @@ async function main(): Promise<void> {
     );
 
     const rows: BenchRow[] = [];
+    const healthy = endpoints.filter((e) => e.kind === 'healthy');
+    const keyscanMissing = spawnSync('ssh-keyscan', [], { stdio: 'ignore' }).error !== undefined;
+    if (keyscanMissing)
+      console.log('\nssh-keyscan: not installed (Debian package openssh-client): comparison skipped');
+    else {
+      console.log(
+        `\nssh-keyscan and port22 on the same ${healthy.length} healthy endpoints (port22 in-process, warm):`,
+      );
+      const row = await compareWithKeyscan(healthy, port, hostKeyFingerprint);
+      if (row) rows.push(row);
+    }
     const fullMetric = `wall, ${thousands(endpoints.length)} endpoints (¼ silent), ${deadlineMs / 1000} s deadline`;
     const nmapMissing = spawnSync('nmap', ['--version'], { stdio: 'ignore' }).error !== undefined;
     if (args['no-nmap'] || nmapMissing) {

@@ -26,6 +26,7 @@ const BENCHMARKS: ReadonlyArray<{ readonly name: string; readonly args: readonly
     name: 'probe-fanout',
     args: [...(args['nmap-full'] ? ['--nmap-full'] : []), ...(args['no-nmap'] ? ['--no-nmap'] : [])],
   },
+  { name: 'probe-command', args: [] },
   { name: 'analyze-scale', args: [] },
   { name: 'cli-startup', args: [] },
   { name: 'bundle', args: [] },

@@ -78,7 +78,7 @@ export function sshdAvailable(): string | undefined {
 }
 
 /** A port that was free a moment ago: bind :0, read the port, release it. */
-async function freeLoopbackPort(host = '127.0.0.1'): Promise<number> {
+export async function freeLoopbackPort(host = '127.0.0.1'): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
