@@ -23,8 +23,6 @@ import {
 interface Case {
   readonly recipe: ServerRecipe;
   readonly expected: ProbeOutcome;
-  /** Set while the probe is known to disagree and the fix is on its way (node:test `todo`). */
-  readonly todo?: string;
 }
 
 const CASES: readonly Case[] = [
@@ -55,9 +53,9 @@ describe('differential: SSH servers written by others, probe vs OpenSSH client',
   });
   after(() => Promise.all([...running.values()].map((s) => s.close())));
 
-  for (const { recipe, expected, todo } of CASES) {
+  for (const { recipe, expected } of CASES) {
     const skip = oracleMissing ?? recipeMissing(recipe);
-    it(`${recipe.name}: ${expected}, as OpenSSH's client sees it`, { skip, todo }, async (t) => {
+    it(`${recipe.name}: ${expected}, as OpenSSH's client sees it`, { skip }, async (t) => {
       const server = running.get(recipe);
       if (!server) throw failedToStart.get(recipe) ?? new Error(`${recipe.name} not started`);
       await assertAgreesWithOpenssh(t, server, expected);

@@ -25,18 +25,14 @@ interface Case {
   readonly expected: ProbeOutcome;
   /** What the probe's detail must name the service as. */
   readonly names: RegExp;
-  /** Set while the probe is known to disagree and the fix is on its way (node:test `todo`). */
-  readonly todo?: string;
 }
 
-const IDENT_FIRST = 'needs the probe to send its identification first (issue 10, item 1)';
-
 const CASES: readonly Case[] = [
-  { recipe: OPENSSL_S_SERVER, expected: 'not-ssh', names: /\bTLS\b/i, todo: IDENT_FIRST },
-  { recipe: PYTHON_HTTP_SERVER, expected: 'not-ssh', names: /\bHTTP\b/i, todo: IDENT_FIRST },
+  { recipe: OPENSSL_S_SERVER, expected: 'not-ssh', names: /\bTLS\b/i },
+  { recipe: PYTHON_HTTP_SERVER, expected: 'not-ssh', names: /\bHTTP\b/i },
   // Its "220 …" greeting is a line RFC 4253 §4.2 lets precede an ident, so only its answer to ours
   // ("500 Error: command … not recognized") shows it is not SSH; ssh itself waits out ConnectTimeout.
-  { recipe: PYTHON_SMTPD, expected: 'not-ssh', names: /\bSMTP\b/i, todo: IDENT_FIRST },
+  { recipe: PYTHON_SMTPD, expected: 'not-ssh', names: /\bSMTP\b/i },
 ];
 
 const oracleMissing = await opensshClientMissing();
@@ -57,10 +53,9 @@ describe('differential: services that are not SSH, probe vs OpenSSH client', { s
   });
   after(() => Promise.all([...running.values()].map((s) => s.close())));
 
-  for (const { recipe, expected, names, todo } of CASES) {
+  for (const { recipe, expected, names } of CASES) {
     it(`${recipe.name}: ${expected}, named, before the ident deadline`, {
       skip: recipeMissing(recipe),
-      todo,
     }, async (t) => {
       const server = running.get(recipe);
       if (!server) throw failedToStart.get(recipe) ?? new Error(`${recipe.name} not started`);

@@ -17,8 +17,6 @@ interface Case {
   readonly name: string;
   readonly options: (keys: string) => SshdOptions;
   readonly expected: ProbeOutcome;
-  /** Set while the probe is known to disagree and the fix is on its way (node:test `todo`). */
-  readonly todo?: string;
   /** Fill sshd's unauthenticated slots before comparing. */
   readonly hold?: number;
 }
@@ -40,7 +38,6 @@ const CASES: readonly Case[] = [
     name: 'post-quantum key exchange only (sntrup761x25519-sha512@openssh.com)',
     options: () => ({ mode: 'restricted-kex' }),
     expected: 'ok',
-    todo: 'needs post-quantum key exchange in the probe (issue 10, item 2)',
   },
   {
     name: 'restricted ciphers and MACs (aes256-ctr, hmac-sha2-512-etm@openssh.com)',
@@ -116,7 +113,7 @@ describe('differential: OpenSSH sshd configurations, probe vs OpenSSH client', {
   });
 
   for (const c of CASES) {
-    it(`${c.name}: ${c.expected}, as OpenSSH's client sees it`, { todo: c.todo }, async (t) => {
+    it(`${c.name}: ${c.expected}, as OpenSSH's client sees it`, async (t) => {
       const sshd = running.get(c);
       if (!sshd) throw failedToStart.get(c) ?? new Error(`sshd for ${c.name} not started`);
       // Held here, not in before(): sshd closes a held connection after LoginGraceTime (30 s in the lab).
