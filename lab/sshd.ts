@@ -1,7 +1,8 @@
 /**
  * Real OpenSSH sshd for the lab and the tests: a throw-away host key and config in a temp dir, one
  * foreground daemon (`sshd -D -e`) on a high loopback port (or inside a network namespace), and the
- * configurations the probe must recognise — MaxStartups exhausted, post-quantum-only key exchange.
+ * configurations the probe must recognise — MaxStartups exhausted, post-quantum-only key exchange, UMAC-only
+ * MACs.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +23,15 @@ const PRIVSEP_DIR = '/run/sshd';
  */
 export const PQ_ONLY_KEX = 'sntrup761x25519-sha512@openssh.com';
 
-export type SshdMode = 'healthy' | 'maxstartups' | 'restricted-kex';
+/**
+ * The UMAC-only MACs of a hardened OpenSSH (`restricted-mac`), with CTR ciphers so no AEAD cipher brings its
+ * own integrity: OpenSSH's client agrees on umac-64-etm, ssh2 implements no UMAC, so the probe can only say
+ * the server answers (`kex-unsupported-by-prober`).
+ */
+export const UMAC_ONLY_CIPHERS = 'aes128-ctr,aes256-ctr';
+export const UMAC_ONLY_MACS = 'umac-64-etm@openssh.com,umac-128-etm@openssh.com';
+
+export type SshdMode = 'healthy' | 'maxstartups' | 'restricted-kex' | 'restricted-mac';
 
 export interface SshdOptions {
   readonly mode: SshdMode;
@@ -147,6 +156,7 @@ function configFor(opts: {
     lines.push('MaxStartups 1:100:1');
   }
   if (opts.mode === 'restricted-kex') lines.push(`KexAlgorithms ${PQ_ONLY_KEX}`);
+  if (opts.mode === 'restricted-mac') lines.push(`Ciphers ${UMAC_ONLY_CIPHERS}`, `MACs ${UMAC_ONLY_MACS}`);
   lines.push(...opts.extra);
   return `${lines.join('\n')}\n`;
 }

@@ -4,11 +4,13 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { Client } from 'ssh2';
+import { opensshClient, opensshClientMissing } from '../../lab/openssh-client.ts';
 import { sshdAvailable, startSshd } from '../../lab/sshd.ts';
 import { generateHostKey } from '../../lab/zoo.ts';
 import { withSshd } from './with-sshd.ts';
 
 const skip = sshdAvailable();
+const skipWithClient = skip ?? (await opensshClientMissing());
 
 /** Everything the peer sends until it closes, or until `ms` pass. */
 function readUntilClose(host: string, port: number, ms: number): Promise<{ text: string; closed: boolean }> {
@@ -103,6 +105,30 @@ describe('lab/sshd: real OpenSSH on loopback', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       assert.match(sshd.log(), /Unable to negotiate with 127\.0\.0\.1 .*no matching key exchange method/);
+    });
+  });
+
+  it('restricted-mac: OpenSSH’s client gets in with umac-64-etm, ssh2 finds no common MAC', {
+    skip: skipWithClient,
+  }, async () => {
+    await withSshd('restricted-mac', async (sshd) => {
+      const client = await opensshClient(sshd.host, sshd.port);
+      assert.equal(client.connected, true, client.transcript);
+      assert.deepEqual(client.authMethods, ['publickey', 'password']);
+      assert.match(
+        client.transcript,
+        /kex: server->client cipher: aes128-ctr MAC: umac-64-etm@openssh\.com /,
+      );
+      const error = await new Promise<Error>((resolve) => {
+        const ssh2 = new Client();
+        ssh2.on('error', resolve);
+        ssh2.on('ready', () => {
+          ssh2.end();
+          resolve(new Error('unexpectedly authenticated'));
+        });
+        ssh2.connect({ host: sshd.host, port: sshd.port, username: 'nobody', readyTimeout: 3000 });
+      });
+      assert.match(error.message, /no matching .*MAC/i);
     });
   });
 
