@@ -6,7 +6,7 @@
  * and with the same CLI run from source through tsx (how it started before it was prebuilt):
  *
  * - `port22 --help`;
- * - `port22 analyze` on the lab fleet (lab/fleet/, 18 instances);
+ * - `port22 analyze` on the lab fleet (lab/fleet/, 19 instances);
  * - `port22 analyze` as a whole command on a synthetic fleet of 10,000 instances from 3 sources
  *   (bench/synthetic-fleet.ts), written as an inventory directory to a temp dir: start-up, reading and
  *   validating 13 MB of JSON, the analysis and the report, all in one process.
