@@ -26,6 +26,7 @@ import {
   labInput,
   type PipelineLab,
   runLab,
+  sharedPipelineLab,
   startPipelineLab,
 } from './pipeline-lab.ts';
 
@@ -66,30 +67,26 @@ function run(lab: PipelineLab, state: StateStore, notifier: Notifier, n: number,
 }
 
 describe('pipeline state and alerts (in-memory store, recording notifier)', () => {
-  let lab: PipelineLab;
-  before(async () => {
-    lab = await startPipelineLab([]);
-  });
-  after(() => lab?.close());
+  const lab = sharedPipelineLab([]);
 
   it('N-1 failures send nothing, the Nth one alert, recovery one notice', async () => {
-    const cache = await cacheLab(lab);
+    const cache = await cacheLab(lab());
     const store = new MemoryStateStore();
     const notifier = new RecordingNotifier();
-    const first = await run(lab, store, notifier, 0);
+    const first = await run(lab(), store, notifier, 0);
     assert.equal(first.instances[0]?.diagnosis, 'SSHD_NOT_LISTENING');
     assert.equal(notifier.published.length, 0, 'one failure of N=2: nothing');
-    const second = await run(lab, store, notifier, 1);
+    const second = await run(lab(), store, notifier, 1);
     assert.deepEqual(
       notifier.published.map((a) => a.subject),
       [`[port22] DOWN ${id(8)} (cache-1): SSHD_NOT_LISTENING`],
     );
     assert.equal(second.alerts.sent.length, 1);
-    await run(lab, store, notifier, 2);
+    await run(lab(), store, notifier, 2);
     assert.equal(notifier.published.length, 1, 'still down within the reminder interval: nothing more');
     cache.recover();
-    await run(lab, store, notifier, 3);
-    await run(lab, store, notifier, 4);
+    await run(lab(), store, notifier, 3);
+    await run(lab(), store, notifier, 4);
     assert.deepEqual(
       notifier.published.map((a) => a.kind),
       ['alert', 'recovery'],
@@ -98,48 +95,48 @@ describe('pipeline state and alerts (in-memory store, recording notifier)', () =
   });
 
   it('a failed publish stays pending and arrives once, with the next run', async () => {
-    await cacheLab(lab);
+    await cacheLab(lab());
     const store = new MemoryStateStore();
     const notifier = new RecordingNotifier();
-    await run(lab, store, notifier, 0);
+    await run(lab(), store, notifier, 0);
     notifier.failNext = 1;
-    const failed = await run(lab, store, notifier, 1);
+    const failed = await run(lab(), store, notifier, 1);
     assert.equal(notifier.published.length, 0);
     assert.equal(failed.alerts.failed.length, 1);
     assert.ok(failed.errors.some((e) => /^alerts: .*publish failed, kept pending/.test(e)));
     assert.equal(store.instances.get(id(8))?.pendingAlerts.length, 1);
-    await run(lab, store, notifier, 2);
-    await run(lab, store, notifier, 3);
+    await run(lab(), store, notifier, 2);
+    await run(lab(), store, notifier, 3);
     assert.equal(notifier.published.length, 1, 'sent once, by the next run');
     assert.equal(notifier.published[0]!.kind, 'alert');
     assert.equal(store.instances.get(id(8))?.pendingAlerts.length, 0);
   });
 
   it('two overlapping runs send one alert', async () => {
-    await cacheLab(lab);
+    await cacheLab(lab());
     const store = new MemoryStateStore();
     const notifier = new RecordingNotifier();
-    await run(lab, store, notifier, 0);
+    await run(lab(), store, notifier, 0);
     const [a, b] = await Promise.all([
-      run(lab, store, notifier, 1, 'run-a'),
-      run(lab, store, notifier, 1, 'run-b'),
+      run(lab(), store, notifier, 1, 'run-a'),
+      run(lab(), store, notifier, 1, 'run-b'),
     ]);
     assert.equal(notifier.published.length, 1);
     assert.equal(a.alerts.sent.length + b.alerts.sent.length, 1);
   });
 
   it('a rebuilt host: HOST_KEY_CHANGED finding and one security alert', async () => {
-    const before = await lab.extraZoo('healthy');
-    const rebuilt = await lab.extraZoo('healthy');
+    const before = await lab().extraZoo('healthy');
+    const rebuilt = await lab().extraZoo('healthy');
     const store = new MemoryStateStore();
     const notifier = new RecordingNotifier();
     const web1 = LAB['web-1'].address;
     const check = (n: number) =>
-      runLab(lab, labInput(`hk-${n}`, ['web-1'], { now: minute(n) }), { state: store, notifier });
-    lab.resolver.route(web1, { host: before.host, port: before.port });
+      runLab(lab(), labInput(`hk-${n}`, ['web-1'], { now: minute(n) }), { state: store, notifier });
+    lab().resolver.route(web1, { host: before.host, port: before.port });
     const first = await check(0);
     assert.ok(!first.findings.some((f) => f.code === 'HOST_KEY_CHANGED'));
-    lab.resolver.route(web1, { host: rebuilt.host, port: rebuilt.port });
+    lab().resolver.route(web1, { host: rebuilt.host, port: rebuilt.port });
     const second = await check(1);
     const finding = second.findings.find((f) => f.code === 'HOST_KEY_CHANGED');
     assert.ok(finding);
@@ -165,7 +162,7 @@ describe('pipeline state and alerts (in-memory store, recording notifier)', () =
       ),
     };
     const check = (inv: Inventory, n: number) =>
-      runLab(lab, labInput(`chg-${n}`, ['web-2'], { now: minute(n), probe: false }), {
+      runLab(lab(), labInput(`chg-${n}`, ['web-2'], { now: minute(n), probe: false }), {
         inventory: { load: async () => ({ inventory: inv, errors: [] }) },
         state: store,
         notifier,
@@ -188,11 +185,11 @@ describe('pipeline state and alerts (in-memory store, recording notifier)', () =
   // One definition of "the port answered": an expect=closed port that accepts and then says nothing
   // answered. The healthy flag, the alert and the finding once disagreed (healthy, a finding, no alert).
   it('expect=closed, accepted and silent: unhealthy, alerted on the first check, UNEXPECTEDLY_OPEN', async () => {
-    const silent = await lab.extraZoo('silent');
-    lab.resolver.route(KNOCK.address, { host: silent.host, port: silent.port });
+    const silent = await lab().extraZoo('silent');
+    lab().resolver.route(KNOCK.address, { host: silent.host, port: silent.port });
     const notifier = new RecordingNotifier();
     const timeouts = { ...LAB_TIMEOUTS, identMs: 300, totalMs: 1000 };
-    const report = await runLab(lab, labInput('knock-silent', ['knock-1'], { timeouts }), {
+    const report = await runLab(lab(), labInput('knock-silent', ['knock-1'], { timeouts }), {
       state: new MemoryStateStore(),
       notifier,
     });

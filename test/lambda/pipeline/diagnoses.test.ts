@@ -200,13 +200,11 @@ describe('runCheck end to end: one diagnosis per instance from real peers', () =
   });
 });
 
+/** Why real OpenSSH cannot run here, or undefined. */
+const skipSshd = sshdAvailable();
+
 describe('runCheck end to end with real OpenSSH', () => {
-  it('sshd with MaxStartups full → SSHD_REFUSING_CONNECTIONS', async (t) => {
-    const skip = sshdAvailable();
-    if (skip) {
-      t.skip(skip);
-      return;
-    }
+  it('sshd with MaxStartups full → SSHD_REFUSING_CONNECTIONS', { skip: skipSshd }, async () => {
     const sshd = await startSshd({ mode: 'maxstartups' });
     const lab = await startPipelineLab([]);
     try {
@@ -247,12 +245,7 @@ describe('runCheck end to end with real OpenSSH', () => {
     }
   });
 
-  it('real sshd answering → HEALTHY with the fingerprint ssh-keygen prints', async (t) => {
-    const skip = sshdAvailable();
-    if (skip) {
-      t.skip(skip);
-      return;
-    }
+  it('real sshd answering → HEALTHY with the fingerprint ssh-keygen prints', { skip: skipSshd }, async () => {
     const sshd = await startSshd({ mode: 'healthy' });
     const lab = await startPipelineLab([]);
     try {

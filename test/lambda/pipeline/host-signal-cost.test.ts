@@ -2,7 +2,7 @@
 // metrics only for instances whose diagnosis could read them (failed, slow or unprobed), and still asks
 // for state and status checks for every instance. Real zoo peers, the live AWS adapter on mocked clients.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   CloudWatchClient,
   GetMetricDataCommand,
@@ -15,15 +15,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AwsSignalsSource } from '../../../lambda/adapters/aws/host-signals.ts';
-import {
-  id,
-  LAB,
-  type LabName,
-  labInput,
-  type PipelineLab,
-  runLab,
-  startPipelineLab,
-} from './pipeline-lab.ts';
+import { id, LAB, type LabName, labInput, runLab, sharedPipelineLab } from './pipeline-lab.ts';
 
 const NAMES: LabName[] = ['web-1', 'web-2', 'cache-1', 'knock-1'];
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -68,15 +60,11 @@ function mockedSignals() {
 }
 
 describe('host signals: CloudWatch metrics only where they can change the diagnosis', () => {
-  let lab: PipelineLab;
-  before(async () => {
-    lab = await startPipelineLab(NAMES);
-  });
-  after(() => lab?.close());
+  const lab = sharedPipelineLab(NAMES);
 
   it('a healthy fleet makes no GetMetricData call; status checks still cover it', async () => {
     const signals = mockedSignals();
-    const report = await runLab(lab, labInput('healthy-fleet', ['web-1']), { signals: signals.source });
+    const report = await runLab(lab(), labInput('healthy-fleet', ['web-1']), { signals: signals.source });
     assert.deepEqual(
       report.instances.map((i) => i.diagnosis),
       ['HEALTHY'],
@@ -88,7 +76,7 @@ describe('host signals: CloudWatch metrics only where they can change the diagno
 
   it('failing and slow instances get their metrics, and the metrics decide; healthy and expected-closed do not', async () => {
     const signals = mockedSignals();
-    const report = await runLab(lab, labInput('mixed-fleet', NAMES), { signals: signals.source });
+    const report = await runLab(lab(), labInput('mixed-fleet', NAMES), { signals: signals.source });
     const by = new Map(report.instances.map((i) => [i.instanceId, i]));
     assert.equal(by.get(id(LAB['web-1'].n))?.diagnosis, 'HEALTHY');
     assert.equal(by.get(id(LAB['cache-1'].n))?.diagnosis, 'SSHD_NOT_LISTENING');
@@ -107,7 +95,7 @@ describe('host signals: CloudWatch metrics only where they can change the diagno
 
   it('without a probe every instance gets its metrics (nothing else tells a slow host)', async () => {
     const signals = mockedSignals();
-    await runLab(lab, labInput('no-probe', ['web-1', 'cache-1'], { probe: false }), {
+    await runLab(lab(), labInput('no-probe', ['web-1', 'cache-1'], { probe: false }), {
       signals: signals.source,
     });
     assert.deepEqual(

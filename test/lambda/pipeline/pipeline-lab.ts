@@ -4,6 +4,7 @@
  * an ssh2 zoo server on its own loopback address, a refused loopback port, or (as root) a network-namespace
  * host whose nft rules DROP or REJECT the SYN. Nothing is ever sent to the 10.20.x.x addresses themselves.
  */
+import { after, before } from 'node:test';
 import { LAB_SLOW_IDENT_MS, LAB_TIMEOUTS } from '../../../lab/lab.ts';
 import { createNamespaceHost, type NamespaceHost, netnsAvailable } from '../../../lab/netns.ts';
 import { startZooServer, type ZooKind, type ZooOptions, type ZooServer } from '../../../lab/zoo.ts';
@@ -121,6 +122,22 @@ export async function startPipelineLab(names: readonly LabName[] = Object.keys(L
     throw error;
   }
   return lab;
+}
+
+/**
+ * For a describe block whose tests share one lab: starts it before them and closes it after them. Call it
+ * in the describe body and read the lab through the returned function inside the tests.
+ */
+export function sharedPipelineLab(names?: readonly LabName[]): () => PipelineLab {
+  let lab: PipelineLab | undefined;
+  before(async () => {
+    lab = await startPipelineLab(names);
+  });
+  after(() => lab?.close());
+  return () => {
+    if (lab === undefined) throw new Error('the pipeline lab is read before its suite started it');
+    return lab;
+  };
 }
 
 function labPorts(lab: PipelineLab) {

@@ -1,6 +1,6 @@
 // One failing piece never stops the run, and the deadline leaves time to save state and flush metrics.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CollectingNotifier } from '../../../lambda/adapters/memory/collecting-notifier.ts';
 import { MemoryStateStore } from '../../../lambda/adapters/memory/memory-state-store.ts';
 import { netProber } from '../../../lambda/adapters/net/prober.ts';
@@ -8,16 +8,7 @@ import type { EmfDocument } from '../../../lambda/core/metrics/emf.ts';
 import { runCheck } from '../../../lambda/pipeline.ts';
 import type { MetricsSink, Prober, SignalsSource } from '../../../lambda/ports.ts';
 import { unreadableStateStore } from '../steps/world.ts';
-import {
-  id,
-  LAB,
-  type LabName,
-  labInput,
-  NO_PROBES,
-  type PipelineLab,
-  runLab,
-  startPipelineLab,
-} from './pipeline-lab.ts';
+import { id, LAB, type LabName, labInput, NO_PROBES, runLab, sharedPipelineLab } from './pipeline-lab.ts';
 
 const ZOO_ONLY: LabName[] = [
   'web-1',
@@ -38,11 +29,7 @@ class RecordingSink implements MetricsSink {
 }
 
 describe('runCheck resilience', () => {
-  let lab: PipelineLab;
-  before(async () => {
-    lab = await startPipelineLab(ZOO_ONLY);
-  });
-  after(() => lab?.close());
+  const lab = sharedPipelineLab(ZOO_ONLY);
 
   it('a tiny deadline: probes stop, unchecked > 0, state still saved and metrics still flushed', async () => {
     const store = new MemoryStateStore();
@@ -52,7 +39,7 @@ describe('runCheck resilience', () => {
     // Room for roughly one probe at a time: the healthy ones finish, the silent ones never start.
     const deadlineAt = started + reserveMs + 400;
     const report = await runLab(
-      lab,
+      lab(),
       labInput('deadline', ZOO_ONLY, { deadlineAt, reserveMs, concurrency: 1 }),
       { state: store, notifier: new CollectingNotifier(), metrics: sink },
     );
@@ -71,9 +58,13 @@ describe('runCheck resilience', () => {
 
   it('a deadline already past: nothing probed, everything unchecked, metrics still flushed', async () => {
     const sink = new RecordingSink();
-    const report = await runLab(lab, labInput('late', ['web-1', 'batch-1'], { deadlineAt: Date.now() - 1 }), {
-      metrics: sink,
-    });
+    const report = await runLab(
+      lab(),
+      labInput('late', ['web-1', 'batch-1'], { deadlineAt: Date.now() - 1 }),
+      {
+        metrics: sink,
+      },
+    );
     assert.deepEqual(
       report.uncheckedInstances.map((u) => u.instanceId),
       [id(LAB['web-1'].n)],
@@ -92,7 +83,7 @@ describe('runCheck resilience', () => {
         throw new Error('AccessDenied: cloudwatch:GetMetricData');
       },
     };
-    const report = await runLab(lab, labInput('signals-down', ['web-1', 'cache-1', 'worker-1']), {
+    const report = await runLab(lab(), labInput('signals-down', ['web-1', 'cache-1', 'worker-1']), {
       signals: broken,
     });
     assert.deepEqual(report.errors, ['signals: AccessDenied: cloudwatch:GetMetricData']);
@@ -104,7 +95,7 @@ describe('runCheck resilience', () => {
   });
 
   it('a prober that throws for one target: that one unchecked and counted, the rest diagnosed', async () => {
-    const badHost = lab.zoo.get('web-2')!.host;
+    const badHost = lab().zoo.get('web-2')!.host;
     const prober: Prober = {
       probe: (target, timeouts) => {
         if (target.host === badHost) throw new Error('EMFILE: too many open files');
@@ -112,7 +103,7 @@ describe('runCheck resilience', () => {
       },
     };
     const sink = new RecordingSink();
-    const report = await runLab(lab, labInput('prober-throws', ['web-1', 'web-2', 'cache-1']), {
+    const report = await runLab(lab(), labInput('prober-throws', ['web-1', 'web-2', 'cache-1']), {
       prober,
       metrics: sink,
     });
@@ -132,7 +123,7 @@ describe('runCheck resilience', () => {
     const failing = unreadableStateStore('ProvisionedThroughputExceededException');
     const sink = new RecordingSink();
     const report = await runLab(
-      lab,
+      lab(),
       labInput('state-down', ['web-1'], { sources: ['i-0doesnotexist', '10.20.0.0/24'] }),
       { state: failing, notifier: new CollectingNotifier(), metrics: sink },
     );
@@ -152,7 +143,7 @@ describe('runCheck resilience', () => {
           },
         },
         prober: NO_PROBES,
-        resolver: lab.resolver,
+        resolver: lab().resolver,
         metrics: sink,
       },
       { runId: 'no-inventory', vpcId: 'vpc-0b22c0ffee0000001' },

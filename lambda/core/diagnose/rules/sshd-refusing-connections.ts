@@ -1,6 +1,7 @@
 import { sshdRefusalText } from '../../probe/service-identification.ts';
-import { failedAtMs, probeEvidence } from '../evidence.ts';
+import { failedAtMs } from '../evidence.ts';
 import type { Rule } from '../input.ts';
+import { probeOutcomeRule } from './probe-outcome.ts';
 
 /**
  * Accepted, then closed or reset before any identification: sshd dropping the connection (MaxStartups full,
@@ -8,18 +9,14 @@ import type { Rule } from '../input.ts';
  * its ident first (RFC 4253 §4.2), so a close before it is a refusal, not a protocol failure. The refusal
  * text sshd wrote, when the probe recognised one, picks the remediation (MaxStartups or PerSourcePenalties).
  */
-export const sshdRefusingConnections: Rule = (input) => {
-  const { probe } = input;
-  if (probe?.outcome !== 'reset-before-ident' && probe?.outcome !== 'closed-before-ident') return undefined;
-  return {
-    code: 'SSHD_REFUSING_CONNECTIONS',
-    evidence: [probeEvidence(probe)],
-    facts: {
-      how: probe.outcome === 'reset-before-ident' ? 'reset it' : 'closed it',
-      refusal: probe.refusal ?? 'none',
-      said: probe.refusal === undefined ? '' : `, writing "${sshdRefusalText(probe.refusal)}"`,
-      outcome: probe.outcome,
-      failedAtMs: failedAtMs(probe),
-    },
-  };
-};
+export const sshdRefusingConnections: Rule = probeOutcomeRule(
+  'SSHD_REFUSING_CONNECTIONS',
+  ['reset-before-ident', 'closed-before-ident'],
+  (probe) => ({
+    how: probe.outcome === 'reset-before-ident' ? 'reset it' : 'closed it',
+    refusal: probe.refusal ?? 'none',
+    said: probe.refusal === undefined ? '' : `, writing "${sshdRefusalText(probe.refusal)}"`,
+    outcome: probe.outcome,
+    failedAtMs: failedAtMs(probe),
+  }),
+);

@@ -13,9 +13,8 @@ import {
 import { DynamoDbStateStore } from '../../../../lambda/adapters/aws/dynamodb-state-store.ts';
 import { SnsNotifier } from '../../../../lambda/adapters/aws/sns-notifier.ts';
 import { renderAlert } from '../../../../lambda/core/alerts/render.ts';
-import type { Alert } from '../../../../lambda/core/alerts/types.ts';
 import { recordAndAlert } from '../../../../lambda/steps/record.ts';
-import { diagnosis, observation, t } from '../../core/alerts/fixtures.ts';
+import { downAlert, observation, t } from '../../core/alerts/fixtures.ts';
 import { closedPort } from './emulators.ts';
 
 interface SnsEnvelope {
@@ -46,23 +45,9 @@ describe('SnsNotifier against fauxqs (SNS → SQS on loopback)', () => {
   /** Everything in the queue now. */
   const drain = (queueUrl: string) => receiveAll<SnsEnvelope>(local.sqs, queueUrl);
 
-  const alert: Alert = {
-    kind: 'alert',
-    code: 'SSHD_NOT_LISTENING',
-    severity: 'critical',
-    at: t(1).toISOString(),
-    instanceId: 'i-0abc1234def567890',
-    name: 'web-1',
-    summary: diagnosis('SSHD_NOT_LISTENING').summary,
-    evidence: diagnosis('SSHD_NOT_LISTENING').evidence,
-    remediation: diagnosis('SSHD_NOT_LISTENING').remediation,
-    changes: [],
-    resources: { region: 'us-east-1' },
-  };
-
   it('publishes subject, body and the filterable message attributes', async () => {
     const { topicArn, queueUrl } = await topicWithQueue();
-    const rendered = renderAlert(alert);
+    const rendered = renderAlert(downAlert);
     const { messageId } = await new SnsNotifier({ topicArn, client: sns }).publish(rendered);
     const [msg, ...rest] = await drain(queueUrl);
     assert.equal(rest.length, 0);
@@ -80,8 +65,8 @@ describe('SnsNotifier against fauxqs (SNS → SQS on loopback)', () => {
   it('a subscription filter policy on severity receives only what it asks for', async () => {
     const { topicArn, queueUrl } = await topicWithQueue({ severity: ['critical'] });
     const notifier = new SnsNotifier({ topicArn, client: sns });
-    await notifier.publish(renderAlert(alert));
-    await notifier.publish(renderAlert({ ...alert, kind: 'recovery', code: 'HEALTHY', severity: 'ok' }));
+    await notifier.publish(renderAlert(downAlert));
+    await notifier.publish(renderAlert({ ...downAlert, kind: 'recovery', code: 'HEALTHY', severity: 'ok' }));
     assert.deepEqual(
       (await drain(queueUrl)).map((m) => m.MessageAttributes?.kind?.Value),
       ['alert'],

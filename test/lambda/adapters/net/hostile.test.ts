@@ -14,6 +14,7 @@ import {
   type ProbeTimeouts,
 } from '../../../../lambda/core/probe/types.ts';
 import { collectUnhandled } from '../../../collect-unhandled.ts';
+import { probeZoo } from './probe-zoo.ts';
 
 const TIMEOUTS: ProbeTimeouts = { connectMs: 1000, identMs: 700, kexMs: 700, authMs: 700, totalMs: 1500 };
 const SLACK_MS = 100;
@@ -188,20 +189,14 @@ describe('hostile peers', () => {
   }
 
   it('the process keeps going: a healthy server still probes ok afterwards', async () => {
-    const zoo = await startZooServer('healthy');
-    try {
-      const r = await probe({ host: zoo.host, port: zoo.port }, TIMEOUTS);
-      assert.equal(r.outcome, 'ok', r.detail);
-      seen.add(r.outcome);
-    } finally {
-      await zoo.close();
-    }
+    const r = await probeZoo('healthy', {}, TIMEOUTS);
+    assert.equal(r.outcome, 'ok', r.detail);
+    seen.add(r.outcome);
     assert.deepEqual(unhandled, []);
   });
 
   it('together with refused, the zoo produces every outcome a server can cause', async () => {
-    const zoo = await startZooServer('refused');
-    seen.add((await probe({ host: zoo.host, port: zoo.port }, TIMEOUTS)).outcome);
+    seen.add((await probeZoo('refused', {}, TIMEOUTS)).outcome);
     // `timeout` and `unreachable` need packet filtering (lab/netns.ts), not a server.
     const expected = PROBE_OUTCOMES.filter((o) => o !== 'timeout' && o !== 'unreachable');
     assert.deepEqual([...seen].sort(), [...expected].sort());

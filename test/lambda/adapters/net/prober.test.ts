@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { generateHostKey, startZooServer, type ZooServer } from '../../../../lab/zoo.ts';
 import { netProber, probe } from '../../../../lambda/adapters/net/prober.ts';
 import { DEFAULT_TIMEOUTS } from '../../../../lambda/core/probe/types.ts';
+import { probeZoo } from './probe-zoo.ts';
 
 const FAST = { connectMs: 1000, identMs: 1000, kexMs: 1000, authMs: 1000, totalMs: 2000 };
 const hasSshKeygen = spawnSync('ssh-keygen', ['-?']).error === undefined;
@@ -79,60 +80,35 @@ describe('probe against other healthy variants', () => {
     skip: !hasSshKeygen && 'ssh-keygen not installed',
   }, async () => {
     const hostKey = generateHostKey('rsa', 2048).private;
-    const zoo = await startZooServer('healthy', { hostKey });
-    try {
-      const r = await probe({ host: zoo.host, port: zoo.port }, FAST);
-      assert.equal(r.outcome, 'ok', r.detail);
-      assert.match(r.hostKey!.algorithm, /^rsa-sha2-(256|512)$/);
-      assert.equal(r.hostKey!.sha256, sshKeygenFingerprint(hostKey));
-    } finally {
-      await zoo.close();
-    }
+    const r = await probeZoo('healthy', { hostKey }, FAST);
+    assert.equal(r.outcome, 'ok', r.detail);
+    assert.match(r.hostKey!.algorithm, /^rsa-sha2-(256|512)$/);
+    assert.equal(r.hostKey!.sha256, sshKeygenFingerprint(hostKey));
   });
 
   it('lines before the ident are allowed (RFC 4253 §4.2)', async () => {
-    const zoo = await startZooServer('healthy-greeting');
-    try {
-      const r = await probe({ host: zoo.host, port: zoo.port }, FAST);
-      assert.equal(r.outcome, 'ok', r.detail);
-      assert.equal(r.software, 'OpenSSH_9.6p1');
-    } finally {
-      await zoo.close();
-    }
+    const r = await probeZoo('healthy-greeting', {}, FAST);
+    assert.equal(r.outcome, 'ok', r.detail);
+    assert.equal(r.software, 'OpenSSH_9.6p1');
   });
 
   it('a server that accepts `none` is ok, with the fact in detail', async () => {
-    const zoo = await startZooServer('open-none-auth');
-    try {
-      const r = await probe({ host: zoo.host, port: zoo.port }, FAST);
-      assert.equal(r.outcome, 'ok');
-      assert.deepEqual(r.authMethods, ['none']);
-      assert.match(r.detail ?? '', /no authentication required/);
-    } finally {
-      await zoo.close();
-    }
+    const r = await probeZoo('open-none-auth', {}, FAST);
+    assert.equal(r.outcome, 'ok');
+    assert.deepEqual(r.authMethods, ['none']);
+    assert.match(r.detail ?? '', /no authentication required/);
   });
 
   it('a slow ident within the deadline is ok, and identMs shows the wait', async () => {
-    const zoo = await startZooServer('slow-ident', { delayMs: 300 });
-    try {
-      const r = await probe({ host: zoo.host, port: zoo.port }, FAST);
-      assert.equal(r.outcome, 'ok', r.detail);
-      assert.ok(r.phases.identMs! >= 280, `identMs ${r.phases.identMs}`);
-    } finally {
-      await zoo.close();
-    }
+    const r = await probeZoo('slow-ident', { delayMs: 300 }, FAST);
+    assert.equal(r.outcome, 'ok', r.detail);
+    assert.ok(r.phases.identMs! >= 280, `identMs ${r.phases.identMs}`);
   });
 
   it('a slow ident past the ident deadline is ident-timeout', async () => {
-    const zoo = await startZooServer('slow-ident', { delayMs: 1500 });
-    try {
-      const r = await probe({ host: zoo.host, port: zoo.port }, { ...FAST, identMs: 300 });
-      assert.equal(r.outcome, 'ident-timeout');
-      assert.ok(r.phases.totalMs < 400, `total ${r.phases.totalMs}`);
-    } finally {
-      await zoo.close();
-    }
+    const r = await probeZoo('slow-ident', { delayMs: 1500 }, { ...FAST, identMs: 300 });
+    assert.equal(r.outcome, 'ident-timeout');
+    assert.ok(r.phases.totalMs < 400, `total ${r.phases.totalMs}`);
   });
 
   it('IPv6 loopback', async (t) => {
@@ -155,8 +131,7 @@ describe('probe against other healthy variants', () => {
 
 describe('probe: deadlines and targets', () => {
   it('refused: RST answers the SYN', async () => {
-    const zoo = await startZooServer('refused');
-    const r = await probe({ host: zoo.host, port: zoo.port }, FAST);
+    const r = await probeZoo('refused', {}, FAST);
     assert.equal(r.outcome, 'refused');
     assert.match(r.detail ?? '', /ECONNREFUSED/);
     assert.equal(typeof r.phases.connectMs, 'number');

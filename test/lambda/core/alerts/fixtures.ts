@@ -1,5 +1,5 @@
 // Builders for alert-policy tests: realistic diagnoses and observations with only what a case varies.
-import type { InstanceObservation } from '../../../../lambda/core/alerts/types.ts';
+import type { Alert, InstanceObservation } from '../../../../lambda/core/alerts/types.ts';
 import type { Diagnosis, DiagnosisCode, Severity } from '../../../../lambda/core/diagnose/types.ts';
 
 const SEVERITY: Partial<Record<DiagnosisCode, Severity>> = {
@@ -53,3 +53,25 @@ export function observation(
 export function t(checks: number, minutes = 5): Date {
   return new Date(Date.UTC(2025, 2, 4, 10, 0, 0) + checks * minutes * 60_000);
 }
+
+/** A complete DOWN alert for SSHD_NOT_LISTENING on web-1, every optional part filled in. */
+export const downAlert: Alert = {
+  kind: 'alert',
+  code: 'SSHD_NOT_LISTENING',
+  severity: 'critical',
+  at: t(1).toISOString(),
+  instanceId: 'i-0abc1234def567890',
+  name: 'web-1',
+  summary: diagnosis('SSHD_NOT_LISTENING').summary,
+  failingSince: t(0).toISOString(),
+  consecutiveFailures: 2,
+  evidence: diagnosis('SSHD_NOT_LISTENING').evidence,
+  remediation: diagnosis('SSHD_NOT_LISTENING').remediation,
+  changes: ['sg-0a1b2c3d: inbound rule tcp/22 from 10.0.0.0/16 removed since the last healthy check'],
+  resources: {
+    region: 'eu-west-1',
+    address: '10.0.1.12:22',
+    securityGroupIds: ['sg-0a1b2c3d'],
+    networkAclIds: ['acl-0f1e2d3c'],
+  },
+};

@@ -3,7 +3,30 @@ import { describe, it } from 'node:test';
 import { compareIdentity, hostKeyType } from '../../../../lambda/core/alerts/identity.ts';
 
 describe('remembered identity', () => {
-  const cases = [
+  type Case = {
+    name: string;
+    remembered: Parameters<typeof compareIdentity>[0];
+    key: readonly [algorithm: string, sha256: string] | undefined;
+    auth: readonly string[] | undefined;
+    expected: readonly string[];
+  };
+  /** Remembered `[algorithm, fingerprint]`, then the probe's: auth methods unknown on both sides. */
+  const keyCase = (name: string, was: [string, string], now: [string, string], expected: string[]): Case => ({
+    name,
+    remembered: { hostKeyAlgorithm: was[0], hostKey: was[1] },
+    key: now,
+    auth: undefined,
+    expected,
+  });
+  /** Remembered auth methods, then the probe's: no host key on either side. */
+  const authCase = (name: string, was: string[], now: string[], expected: string[]): Case => ({
+    name,
+    remembered: { authMethods: was },
+    key: undefined,
+    auth: now,
+    expected,
+  });
+  const cases: Case[] = [
     {
       name: 'nothing remembered yet',
       remembered: undefined,
@@ -11,56 +34,44 @@ describe('remembered identity', () => {
       auth: ['publickey'],
       expected: [],
     },
-    {
-      name: 'same key',
-      remembered: { hostKey: 'SHA256:a', hostKeyAlgorithm: 'ssh-ed25519' },
-      key: ['ssh-ed25519', 'SHA256:a'],
-      auth: undefined,
-      expected: [],
-    },
-    {
-      name: 'same type, other key',
-      remembered: { hostKey: 'SHA256:a', hostKeyAlgorithm: 'ssh-ed25519' },
-      key: ['ssh-ed25519', 'SHA256:b'],
-      auth: undefined,
-      expected: ['HOST_KEY_CHANGED/critical'],
-    },
-    {
-      name: 'RSA under another signature algorithm, other key',
-      remembered: { hostKey: 'SHA256:a', hostKeyAlgorithm: 'rsa-sha2-256' },
-      key: ['rsa-sha2-512', 'SHA256:b'],
-      auth: undefined,
-      expected: ['HOST_KEY_CHANGED/critical'],
-    },
-    {
-      name: 'other key type',
-      remembered: { hostKey: 'SHA256:a', hostKeyAlgorithm: 'ecdsa-sha2-nistp256' },
-      key: ['ssh-ed25519', 'SHA256:b'],
-      auth: undefined,
-      expected: ['HOST_KEY_CHANGED/warning'],
-    },
-    {
-      name: 'password login added',
-      remembered: { authMethods: ['publickey'] },
-      key: undefined,
-      auth: ['publickey', 'password'],
-      expected: ['AUTH_METHODS_CHANGED/critical'],
-    },
-    {
-      name: 'keyboard-interactive removed',
-      remembered: { authMethods: ['keyboard-interactive', 'publickey'] },
-      key: undefined,
-      auth: ['publickey'],
-      expected: ['AUTH_METHODS_CHANGED/warning'],
-    },
-    {
-      name: 'same methods, other order and duplicates',
-      remembered: { authMethods: ['publickey', 'password'] },
-      key: undefined,
-      auth: ['password', 'publickey', 'password'],
-      expected: [],
-    },
-  ] as const;
+    keyCase('same key', ['ssh-ed25519', 'SHA256:a'], ['ssh-ed25519', 'SHA256:a'], []),
+    keyCase(
+      'same type, other key',
+      ['ssh-ed25519', 'SHA256:a'],
+      ['ssh-ed25519', 'SHA256:b'],
+      ['HOST_KEY_CHANGED/critical'],
+    ),
+    keyCase(
+      'RSA under another signature algorithm, other key',
+      ['rsa-sha2-256', 'SHA256:a'],
+      ['rsa-sha2-512', 'SHA256:b'],
+      ['HOST_KEY_CHANGED/critical'],
+    ),
+    keyCase(
+      'other key type',
+      ['ecdsa-sha2-nistp256', 'SHA256:a'],
+      ['ssh-ed25519', 'SHA256:b'],
+      ['HOST_KEY_CHANGED/warning'],
+    ),
+    authCase(
+      'password login added',
+      ['publickey'],
+      ['publickey', 'password'],
+      ['AUTH_METHODS_CHANGED/critical'],
+    ),
+    authCase(
+      'keyboard-interactive removed',
+      ['keyboard-interactive', 'publickey'],
+      ['publickey'],
+      ['AUTH_METHODS_CHANGED/warning'],
+    ),
+    authCase(
+      'same methods, other order and duplicates',
+      ['publickey', 'password'],
+      ['password', 'publickey', 'password'],
+      [],
+    ),
+  ];
   for (const c of cases) {
     it(c.name, () => {
       const key = c.key ? { algorithm: c.key[0], sha256: c.key[1] } : undefined;

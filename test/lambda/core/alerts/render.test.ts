@@ -7,32 +7,11 @@ import {
   renderSubject,
 } from '../../../../lambda/core/alerts/render.ts';
 import type { Alert } from '../../../../lambda/core/alerts/types.ts';
-import { diagnosis, t } from './fixtures.ts';
-
-const down: Alert = {
-  kind: 'alert',
-  code: 'SSHD_NOT_LISTENING',
-  severity: 'critical',
-  at: t(1).toISOString(),
-  instanceId: 'i-0abc1234def567890',
-  name: 'web-1',
-  summary: diagnosis('SSHD_NOT_LISTENING').summary,
-  failingSince: t(0).toISOString(),
-  consecutiveFailures: 2,
-  evidence: diagnosis('SSHD_NOT_LISTENING').evidence,
-  remediation: diagnosis('SSHD_NOT_LISTENING').remediation,
-  changes: ['sg-0a1b2c3d: inbound rule tcp/22 from 10.0.0.0/16 removed since the last healthy check'],
-  resources: {
-    region: 'eu-west-1',
-    address: '10.0.1.12:22',
-    securityGroupIds: ['sg-0a1b2c3d'],
-    networkAclIds: ['acl-0f1e2d3c'],
-  },
-};
+import { downAlert, t } from './fixtures.ts';
 
 describe('alert rendering', () => {
   it('renders the whole down alert exactly', () => {
-    const r = renderAlert(down, { dashboardUrl: 'https://example.invalid/dashboard' });
+    const r = renderAlert(downAlert, { dashboardUrl: 'https://example.invalid/dashboard' });
     assert.equal(r.subject, '[port22] DOWN i-0abc1234def567890 (web-1): SSHD_NOT_LISTENING');
     assert.deepEqual(r.attributes, { severity: 'critical', diagnosis: 'SSHD_NOT_LISTENING', kind: 'alert' });
     assert.equal(
@@ -73,13 +52,13 @@ describe('alert rendering', () => {
   });
 
   it('omits empty sections (no changes, no remediation, no links)', () => {
-    const r = renderAlert({ ...down, changes: [], remediation: [], resources: undefined });
+    const r = renderAlert({ ...downAlert, changes: [], remediation: [], resources: undefined });
     assert.doesNotMatch(r.body, /What changed|Remediation|Links/);
   });
 
   it('gives the same id to the same decision and another to another time', () => {
-    assert.equal(renderAlert(down).id, renderAlert({ ...down }).id);
-    assert.notEqual(renderAlert(down).id, renderAlert({ ...down, at: t(2).toISOString() }).id);
+    assert.equal(renderAlert(downAlert).id, renderAlert({ ...downAlert }).id);
+    assert.notEqual(renderAlert(downAlert).id, renderAlert({ ...downAlert, at: t(2).toISOString() }).id);
   });
 
   const subjects: { name: string; alert: Partial<Alert>; expected: string }[] = [
@@ -136,7 +115,7 @@ describe('alert rendering', () => {
   ];
   for (const c of subjects) {
     it(`subject: ${c.name}`, () => {
-      const s = renderSubject({ ...down, ...c.alert });
+      const s = renderSubject({ ...downAlert, ...c.alert });
       assert.equal(s, c.expected);
       assert.ok(s.length <= MAX_SUBJECT_CHARS, `${s.length} chars`);
     });
@@ -145,7 +124,7 @@ describe('alert rendering', () => {
   it('keeps every subject under 100 characters whatever the name', () => {
     for (let n = 0; n < 200; n += 7) {
       const s = renderSubject({
-        ...down,
+        ...downAlert,
         kind: 'update',
         previousCode: 'BLOCKED_BY_SECURITY_GROUP',
         name: 'n'.repeat(n),
@@ -166,7 +145,7 @@ describe('alert rendering', () => {
 
   it('lists group members in the body', () => {
     const r = renderAlert({
-      ...down,
+      ...downAlert,
       instanceId: undefined,
       code: 'GROUP_BELOW_MINIMUM',
       group: {

@@ -7,7 +7,7 @@ import {
   mlKem768Implementation,
   mlKem768Keypair,
 } from '../../../../lambda/core/crypto/ml-kem-768.ts';
-import { readRsp } from './rsp-fixture.ts';
+import { assertFieldLengths, hex, readRsp } from './rsp-fixture.ts';
 
 // NIST's ACVP FIPS 203 key generation case (source in the fixture's header). test/node24 runs the same
 // checks on node:crypto; here they run on whatever this runtime has and on @noble/post-quantum explicitly.
@@ -15,15 +15,13 @@ const kat = readRsp('ml-kem-768-keygen.rsp');
 
 describe('ML-KEM-768 against NIST’s FIPS 203 vectors', () => {
   it('the fixture holds d, z and a whole encapsulation key', () => {
-    assert.equal(kat.d?.length, 32);
-    assert.equal(kat.z?.length, 32);
-    assert.equal(kat.ek?.length, ML_KEM_768_PUBLIC_KEY_BYTES);
+    assertFieldLengths(kat, { d: 32, z: 32, ek: ML_KEM_768_PUBLIC_KEY_BYTES });
   });
 
   for (const implementation of new Set([mlKem768Implementation(), '@noble/post-quantum'] as const)) {
     it(`${implementation}: KeyGen_internal(d, z) gives ACVP's ek`, () => {
       const { publicKey } = mlKem768Keypair(Buffer.concat([kat.d!, kat.z!]), implementation);
-      assert.equal(Buffer.from(publicKey).toString('hex'), kat.ek!.toString('hex'));
+      assert.equal(hex(publicKey), hex(kat.ek!));
     });
   }
 

@@ -50,6 +50,13 @@ describe('weakAlgorithms', () => {
 });
 
 describe('probeFindings', () => {
+  /** An open port whose ed25519 host key had the fingerprint `previous` and now has `now`. */
+  const ed25519HostKeys = (previous: string, now: string): Parameters<typeof probeFindings>[0] => ({
+    instanceId: ID,
+    expect: 'open',
+    probe: ok({ hostKey: { algorithm: 'ssh-ed25519', sha256: now } }),
+    previous: { hostKey: { algorithm: 'ssh-ed25519', sha256: previous } },
+  });
   const CASES: Array<{
     name: string;
     input: Parameters<typeof probeFindings>[0];
@@ -95,25 +102,11 @@ describe('probeFindings', () => {
     },
     {
       name: 'different host key → HOST_KEY_CHANGED',
-      input: {
-        instanceId: ID,
-        expect: 'open',
-        probe: ok({ hostKey: { algorithm: 'ssh-ed25519', sha256: 'SHA256:new' } }),
-        previous: { hostKey: { algorithm: 'ssh-ed25519', sha256: 'SHA256:old' } },
-      },
+      input: ed25519HostKeys('SHA256:old', 'SHA256:new'),
       codes: ['HOST_KEY_CHANGED'],
       detail: /SHA256:old to ssh-ed25519 SHA256:new/,
     },
-    {
-      name: 'same host key → nothing',
-      input: {
-        instanceId: ID,
-        expect: 'open',
-        probe: ok({ hostKey: { algorithm: 'ssh-ed25519', sha256: 'SHA256:same' } }),
-        previous: { hostKey: { algorithm: 'ssh-ed25519', sha256: 'SHA256:same' } },
-      },
-      codes: [],
-    },
+    { name: 'same host key → nothing', input: ed25519HostKeys('SHA256:same', 'SHA256:same'), codes: [] },
     { name: 'no probe → nothing', input: { instanceId: ID, expect: 'closed' }, codes: [] },
   ];
   for (const c of CASES) {

@@ -30,6 +30,9 @@ const igw = (d: string): Route => ({
   State: 'active',
 });
 
+/** A NAT gateway default route: carries what the instance opens, never replies to an internet client. */
+const NAT_DEFAULT: Route = { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0a1', State: 'active' };
+
 const cases: Case[] = [
   { name: 'local route for the VPC', routes: [], to: '10.0.2.7/32', path: 'private' },
   {
@@ -41,14 +44,14 @@ const cases: Case[] = [
   { name: 'no default route', routes: [], to: '198.51.100.7/32', path: 'internet', want: 'NO_ROUTE' },
   {
     name: 'NAT gateway cannot carry replies',
-    routes: [{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0a1', State: 'active' }],
+    routes: [NAT_DEFAULT],
     to: '198.51.100.7/32',
     path: 'internet',
     want: 'NO_ROUTE',
   },
   {
     name: 'NAT gateway carries a forward SYN',
-    routes: [{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0a1', State: 'active' }],
+    routes: [NAT_DEFAULT],
     to: '198.51.100.7/32',
     path: 'internet',
     leg: 'forward',
