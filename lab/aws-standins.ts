@@ -247,6 +247,9 @@ function describeVpc(
   const { vpcId, instances } = options;
   const sources = options.sourceCidrs ?? [];
   const eniOf = (i: number) => `eni-0c0ffee${(i + 1).toString(16).padStart(10, '0')}`;
+  // No gateways, endpoints, peering, transit gateways or Elastic IPs: every call not answered below says
+  // "none" (an answer without its list), as EC2 does for a VPC without them.
+  ec2.onAnyCommand().resolves({});
   ec2.on(sdk.DescribeVpcsCommand).resolves({
     Vpcs: [
       {

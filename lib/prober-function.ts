@@ -4,7 +4,7 @@
  * shape").
  */
 
-import { Duration, Fn, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Peer, Port, SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
@@ -22,22 +22,75 @@ import { parseCidr } from '../lambda/core/net/cidr.ts';
 import { PROBER_ENTRY, PROBER_ESBUILD_TARGET, PROBER_EXTERNALS, PROJECT_ROOT } from './prober-bundling.ts';
 
 /**
- * The EC2 read actions the inventory collector calls (DESIGN.md, "Inventory directory"). None of them
- * supports resource-level permissions (Service Authorization Reference, Amazon EC2: their Resource
- * types column is empty), so they are granted on `*`.
+ * The EC2 read actions the inventory collector calls (DESIGN.md, "Inventory directory"). All but the two
+ * in {@link EC2_TGW_ROUTE_TABLE_READ_ACTIONS} have no resource-level permissions (Service Authorization
+ * Reference, Amazon EC2: their Resource types column is empty), so they are granted on `*`.
  */
 export const EC2_READ_ACTIONS: readonly string[] = [
+  'ec2:DescribeAddresses',
   'ec2:DescribeInstances',
   'ec2:DescribeInstanceStatus',
+  'ec2:DescribeInternetGateways',
   'ec2:DescribeManagedPrefixLists',
+  'ec2:DescribeNatGateways',
   'ec2:DescribeNetworkAcls',
   'ec2:DescribeNetworkInterfaces',
   'ec2:DescribeRouteTables',
   'ec2:DescribeSecurityGroups',
   'ec2:DescribeSubnets',
+  'ec2:DescribeTransitGatewayAttachments',
+  'ec2:DescribeTransitGatewayPeeringAttachments',
+  'ec2:DescribeTransitGatewayRouteTables',
+  'ec2:DescribeTransitGateways',
+  'ec2:DescribeTransitGatewayVpcAttachments',
+  'ec2:DescribeVpcBlockPublicAccessExclusions',
+  'ec2:DescribeVpcBlockPublicAccessOptions',
+  'ec2:DescribeVpcEndpoints',
+  'ec2:DescribeVpcPeeringConnections',
   'ec2:DescribeVpcs',
   'ec2:GetManagedPrefixListEntries',
+  'ec2:GetTransitGatewayRouteTablePropagations',
+  'ec2:SearchTransitGatewayRoutes',
 ];
+
+/**
+ * The EC2 reads that take a transit gateway route table (its resource type is required for both), granted
+ * on the account's route tables only: the collector reads the tables DescribeTransitGatewayRouteTables
+ * lists, which are the account's own.
+ */
+export const EC2_TGW_ROUTE_TABLE_READ_ACTIONS: readonly string[] = [
+  'ec2:GetTransitGatewayRouteTablePropagations',
+  'ec2:SearchTransitGatewayRoutes',
+];
+
+/**
+ * The AWS Network Firewall reads of the inventory collector. ListFirewalls has no resource types; the
+ * Describe actions are granted on the resource types they take (Service Authorization Reference, AWS Network
+ * Firewall). Policies and rule groups may belong to another account (shared through AWS RAM, or AWS-managed
+ * rule groups under the `aws-managed` account), so their account is left open.
+ */
+export const NETWORK_FIREWALL_READ_ACTIONS: readonly string[] = [
+  'network-firewall:DescribeFirewall',
+  'network-firewall:DescribeFirewallPolicy',
+  'network-firewall:DescribeRuleGroup',
+  'network-firewall:ListFirewalls',
+];
+
+const TGW_ROUTE_TABLES_ARN = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:transit-gateway-route-table/*`;
+const NETWORK_FIREWALL_ARNS: readonly string[] = [
+  `arn:${Aws.PARTITION}:network-firewall:${Aws.REGION}:${Aws.ACCOUNT_ID}:firewall/*`,
+  `arn:${Aws.PARTITION}:network-firewall:${Aws.REGION}:*:firewall-policy/*`,
+  `arn:${Aws.PARTITION}:network-firewall:${Aws.REGION}:*:stateful-rulegroup/*`,
+  `arn:${Aws.PARTITION}:network-firewall:${Aws.REGION}:*:stateless-rulegroup/*`,
+];
+
+/** cdk-nag's name for a resource in a finding id: tokens such as `${Token[AWS.Region.9]}` become `<AWS::Region>`. */
+function nagArn(arn: string): string {
+  return arn
+    .replace(Aws.PARTITION, '<AWS::Partition>')
+    .replace(Aws.REGION, '<AWS::Region>')
+    .replace(Aws.ACCOUNT_ID, '<AWS::AccountId>');
+}
 
 /**
  * What Lambda itself does with the execution role to attach the function to the VPC (Lambda developer
@@ -274,8 +327,23 @@ export class ProberFunction extends Construct {
       }),
       new PolicyStatement({
         sid: 'ReadNetworkConfiguration',
-        actions: [...EC2_READ_ACTIONS],
+        actions: EC2_READ_ACTIONS.filter((a) => !EC2_TGW_ROUTE_TABLE_READ_ACTIONS.includes(a)),
         resources: ['*'],
+      }),
+      new PolicyStatement({
+        sid: 'ReadTransitGatewayRoutes',
+        actions: [...EC2_TGW_ROUTE_TABLE_READ_ACTIONS],
+        resources: [TGW_ROUTE_TABLES_ARN],
+      }),
+      new PolicyStatement({
+        sid: 'ListNetworkFirewalls',
+        actions: ['network-firewall:ListFirewalls'],
+        resources: ['*'],
+      }),
+      new PolicyStatement({
+        sid: 'ReadNetworkFirewalls',
+        actions: NETWORK_FIREWALL_READ_ACTIONS.filter((a) => a !== 'network-firewall:ListFirewalls'),
+        resources: [...NETWORK_FIREWALL_ARNS],
       }),
       new PolicyStatement({ sid: 'AttachToVpc', actions: [...VPC_ATTACHMENT_ACTIONS], resources: ['*'] }),
       // GetMetricData has no resource types and no namespace condition key (Service Authorization Reference).
@@ -301,11 +369,19 @@ export class ProberFunction extends Construct {
       }),
     ];
     for (const statement of statements) this.role.addToPrincipalPolicy(statement);
+    for (const arn of [TGW_ROUTE_TABLES_ARN, ...NETWORK_FIREWALL_ARNS])
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagArn(arn)}]`,
+        reason:
+          'Read-only inventory actions on every resource of the one type they take (transit gateway route ' +
+          'tables, firewalls, firewall policies, rule groups): the collector reads whichever the VPCs route ' +
+          'through, which the stack cannot name at deploy time.',
+      });
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Only actions without resource-level permissions are granted on *: the EC2 Describe*/Get* reads of the ' +
-        'inventory collector, cloudwatch:GetMetricData, and the ENI actions Lambda needs to attach the function ' +
+        'inventory collector, network-firewall:ListFirewalls, cloudwatch:GetMetricData, and the ENI actions Lambda needs to attach the function ' +
         'to the VPC (Service Authorization Reference lists no resource types for them). Table, topic, key, ' +
         'queue and log group statements name their resource.',
     });

@@ -11,6 +11,8 @@ import { type Port22ConfigInput, parseConfig } from '../../lib/config.ts';
 import { UNHEALTHY_INSTANCES_QUERY } from '../../lib/dashboard.ts';
 import {
   EC2_READ_ACTIONS,
+  EC2_TGW_ROUTE_TABLE_READ_ACTIONS,
+  NETWORK_FIREWALL_READ_ACTIONS,
   sizeProber,
   TABLE_ITEM_ACTIONS,
   VPC_ATTACHMENT_ACTIONS,
@@ -19,6 +21,19 @@ import { exampleConfig, synthStack } from './stack-fixtures.ts';
 
 const VPC = 'vpc-0123456789abcdef0';
 const getAtt = (id: string, attr = 'Arn') => ({ 'Fn::GetAtt': [id, attr] });
+/** `arn:<partition>:<service>:<region>:<account>:<rest>` as CloudFormation renders it (`account` a literal or `*`). */
+const arnJoin = (service: string, account: 'own' | '*', rest: string) => ({
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      `:${service}:`,
+      { Ref: 'AWS::Region' },
+      ...(account === 'own' ? [':', { Ref: 'AWS::AccountId' }, `:${rest}`] : [`:*:${rest}`]),
+    ],
+  ],
+});
 
 const sizeOf = (s: { memoryMb: number; timeoutSeconds: number }) => ({
   memory: s.memoryMb,
@@ -250,8 +265,35 @@ describe('Port22Stack with the example configuration', () => {
       {
         Sid: 'ReadNetworkConfiguration',
         Effect: 'Allow',
-        Action: [...EC2_READ_ACTIONS].sort(),
+        Action: EC2_READ_ACTIONS.filter((a) => !EC2_TGW_ROUTE_TABLE_READ_ACTIONS.includes(a)).sort(),
         Resource: '*',
+      },
+      {
+        Sid: 'ReadTransitGatewayRoutes',
+        Effect: 'Allow',
+        Action: [...EC2_TGW_ROUTE_TABLE_READ_ACTIONS].sort(),
+        Resource: arnJoin('ec2', 'own', 'transit-gateway-route-table/*'),
+      },
+      {
+        Sid: 'ListNetworkFirewalls',
+        Effect: 'Allow',
+        Action: 'network-firewall:ListFirewalls',
+        Resource: '*',
+      },
+      {
+        Sid: 'ReadNetworkFirewalls',
+        Effect: 'Allow',
+        Action: [
+          'network-firewall:DescribeFirewall',
+          'network-firewall:DescribeFirewallPolicy',
+          'network-firewall:DescribeRuleGroup',
+        ],
+        Resource: [
+          arnJoin('network-firewall', 'own', 'firewall/*'),
+          arnJoin('network-firewall', '*', 'firewall-policy/*'),
+          arnJoin('network-firewall', '*', 'stateful-rulegroup/*'),
+          arnJoin('network-firewall', '*', 'stateless-rulegroup/*'),
+        ],
       },
       { Sid: 'AttachToVpc', Effect: 'Allow', Action: [...VPC_ATTACHMENT_ACTIONS].sort(), Resource: '*' },
       { Sid: 'ReadHostSignals', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
@@ -283,6 +325,16 @@ describe('Port22Stack with the example configuration', () => {
         ec2Calls.add(`ec2:${m[1] ?? m[2]}`);
     }
     assert.deepEqual([...EC2_READ_ACTIONS].sort(), [...ec2Calls].sort());
+    // And exactly the Network Firewall calls the collector imports.
+    const collector = readFileSync(
+      new URL('../../lambda/adapters/aws/ec2-inventory.ts', import.meta.url),
+      'utf8',
+    );
+    const nfwNames = /import \{([^}]*)\} from '@aws-sdk\/client-network-firewall'/.exec(collector)?.[1] ?? '';
+    const nfwCalls = [...nfwNames.matchAll(/\b(?:paginate(\w+)|(\w+)Command)\b/g)].map(
+      (m) => `network-firewall:${m[1] ?? m[2]}`,
+    );
+    assert.deepEqual([...NETWORK_FIREWALL_READ_ACTIONS].sort(), nfwCalls.sort());
     assert.doesNotMatch(
       JSON.stringify(template.toJSON()),
       /PutMetricData|"Action":"\*"|dynamodb:\*|sns:\*|kms:\*"\]/,

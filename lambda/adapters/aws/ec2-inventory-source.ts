@@ -4,6 +4,7 @@
  * with the others and names the failure. The parts are merged by id (core/inventory/merge.ts).
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import { mergeInventories } from '../../core/inventory/merge.ts';
 import type { Inventory } from '../../core/inventory/model.ts';
 import type { InventorySource } from '../../ports.ts';
@@ -12,6 +13,8 @@ import { collectInventory } from './ec2-inventory.ts';
 export interface Ec2InventorySourceProps {
   /** @default the collector's adaptive-retry client */
   readonly client?: EC2Client;
+  /** @default the collector's adaptive-retry client, in the EC2 client's Region */
+  readonly networkFirewallClient?: NetworkFirewallClient;
   /** @default every VPC in the region, in one collection */
   readonly vpcIds?: readonly string[];
 }
@@ -20,7 +23,12 @@ export class Ec2InventorySource implements InventorySource {
   constructor(private readonly props: Ec2InventorySourceProps = {}) {}
 
   async load(): Promise<{ inventory: Inventory; errors: string[] }> {
-    const client = this.props.client ? { client: this.props.client } : {};
+    const client = {
+      ...(this.props.client ? { client: this.props.client } : {}),
+      ...(this.props.networkFirewallClient
+        ? { networkFirewallClient: this.props.networkFirewallClient }
+        : {}),
+    };
     const vpcIds = this.props.vpcIds ?? [];
     if (vpcIds.length <= 1) {
       return {

@@ -3,24 +3,49 @@
  * read from the EC2 API with the SDK's paginators and handed to the same pure parser, so the directory
  * and the API produce one model, validated the same way.
  *
+ * AWS Network Firewall is read only for VPCs whose route tables send traffic to a VPC endpoint by CIDR (a
+ * firewall endpoint is a Gateway Load Balancer endpoint in the firewall's own VPC, and only a route to it puts
+ * a firewall on a path; gateway endpoints for S3/DynamoDB are routed to by prefix list and never inspect).
+ *
  * Throttling is the client's business (./retry.ts): each page request is retried by the SDK. A call that
  * still fails rejects the whole collection: a half-read region presented as whole would prove reachability
  * wrong.
  */
 import {
+  DescribeAddressesCommand,
+  DescribeVpcBlockPublicAccessExclusionsCommand,
+  DescribeVpcBlockPublicAccessOptionsCommand,
   EC2Client,
   type Filter,
   paginateDescribeInstanceStatus,
   paginateDescribeInstances,
+  paginateDescribeInternetGateways,
   paginateDescribeManagedPrefixLists,
+  paginateDescribeNatGateways,
   paginateDescribeNetworkAcls,
   paginateDescribeNetworkInterfaces,
   paginateDescribeRouteTables,
   paginateDescribeSecurityGroups,
   paginateDescribeSubnets,
+  paginateDescribeTransitGatewayAttachments,
+  paginateDescribeTransitGatewayPeeringAttachments,
+  paginateDescribeTransitGatewayRouteTables,
+  paginateDescribeTransitGateways,
+  paginateDescribeTransitGatewayVpcAttachments,
+  paginateDescribeVpcEndpoints,
+  paginateDescribeVpcPeeringConnections,
   paginateDescribeVpcs,
   paginateGetManagedPrefixListEntries,
+  paginateGetTransitGatewayRouteTablePropagations,
+  paginateSearchTransitGatewayRoutes,
 } from '@aws-sdk/client-ec2';
+import {
+  DescribeFirewallCommand,
+  DescribeFirewallPolicyCommand,
+  DescribeRuleGroupCommand,
+  NetworkFirewallClient,
+  paginateListFirewalls,
+} from '@aws-sdk/client-network-firewall';
 import type { Inventory } from '../../core/inventory/model.ts';
 import { parseInventory, type RawInventory } from '../../core/inventory/parse.ts';
 import { attemptsOf, SDK_RETRY } from './retry.ts';
@@ -46,6 +71,8 @@ export class InventoryCollectionError extends Error {
 export interface CollectInventoryOptions {
   /** @default {@link defaultEc2Client} */
   readonly client?: EC2Client;
+  /** @default {@link defaultNetworkFirewallClient} in the EC2 client's Region */
+  readonly networkFirewallClient?: NetworkFirewallClient;
   /** Only these VPCs (the `vpc-id` filter on every VPC-scoped call). @default every VPC in the region */
   readonly vpcIds?: readonly string[];
   /** Aborts the collection (passed to every request and checked between pages). */
@@ -55,6 +82,28 @@ export interface CollectInventoryOptions {
 /** The production client: the SDK's adaptive retry, which rate-limits the client once EC2 throttles. */
 export function defaultEc2Client(region?: string): EC2Client {
   return new EC2Client({ ...(region ? { region } : {}), ...SDK_RETRY });
+}
+
+/** The production Network Firewall client, with the same retry behaviour as the EC2 one. */
+export function defaultNetworkFirewallClient(region?: string): NetworkFirewallClient {
+  return new NetworkFirewallClient({ ...(region ? { region } : {}), ...SDK_RETRY });
+}
+
+/** The pages of a call that has `NextToken` but no paginator in the SDK. */
+async function* byNextToken<T extends { NextToken?: string | undefined }>(
+  send: (token: string | undefined) => Promise<T>,
+): AsyncGenerator<T> {
+  let token: string | undefined;
+  do {
+    const page = await send(token);
+    yield page;
+    token = page.NextToken;
+  } while (token);
+}
+
+/** A call that answers in one response. */
+async function* once<T>(send: () => Promise<T>): AsyncGenerator<T> {
+  yield await send();
 }
 
 /** Every page of one paginated call; a failure, once the SDK has given up on it, names the call. */
@@ -89,6 +138,20 @@ interface PlRefs {
   PrefixListIds?: { PrefixListId?: string }[];
 }
 
+/** VPCs with a route to a VPC endpoint by CIDR: the only ones a Network Firewall endpoint can sit in the path of. */
+function vpcsRoutingToEndpoints(
+  routeTables: readonly {
+    VpcId?: string;
+    Routes?: { GatewayId?: string; DestinationPrefixListId?: string }[];
+  }[],
+): string[] {
+  const vpcs = new Set<string>();
+  for (const rt of routeTables)
+    for (const r of rt.Routes ?? [])
+      if (rt.VpcId && r.GatewayId?.startsWith('vpce-') && !r.DestinationPrefixListId) vpcs.add(rt.VpcId);
+  return [...vpcs].sort();
+}
+
 /**
  * Reads a region's network configuration (optionally only some VPCs) and returns the inventory model.
  * Rejects with {@link InventoryCollectionError} naming the call when any call fails for good, and with
@@ -103,13 +166,19 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
   const client = options.client ?? defaultEc2Client();
   const cfg = { client };
   const extra = [{ abortSignal: signal }];
-  const filters = (): Filter[] | undefined =>
-    options.vpcIds ? [{ Name: 'vpc-id', Values: [...options.vpcIds] }] : undefined;
+  const filters = (name = 'vpc-id'): Filter[] | undefined =>
+    options.vpcIds ? [{ Name: name, Values: [...options.vpcIds] }] : undefined;
   const scoped = () => (options.vpcIds ? { Filters: filters() } : {});
+  const regionWide = {};
 
   // The describe calls are independent; Promise.all rejects on the first failure, so no partial model.
-  const [instances, securityGroups, subnets, networkAcls, routeTables, vpcs, enis, prefixLists, statuses] =
-    await Promise.all([
+  const [
+    [instances, securityGroups, subnets, networkAcls, routeTables, vpcs, enis, prefixLists, statuses],
+    [internetGateways, natGateways, addresses, endpoints, peerings],
+    [tgws, tgwAttachments, tgwVpcAttachments, tgwPeeringAttachments, tgwRouteTables],
+    [bpaOptions, bpaExclusions],
+  ] = await Promise.all([
+    Promise.all([
       allPages('DescribeInstances', signal, paginateDescribeInstances(cfg, scoped(), ...extra)),
       allPages('DescribeSecurityGroups', signal, paginateDescribeSecurityGroups(cfg, scoped(), ...extra)),
       allPages('DescribeSubnets', signal, paginateDescribeSubnets(cfg, scoped(), ...extra)),
@@ -129,10 +198,82 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
         signal,
         paginateDescribeInstanceStatus(cfg, { IncludeAllInstances: true }, ...extra),
       ),
-    ]).catch((error: unknown) => {
-      giveUp.abort();
-      throw error;
-    });
+    ]),
+    Promise.all([
+      allPages(
+        'DescribeInternetGateways',
+        signal,
+        paginateDescribeInternetGateways(
+          cfg,
+          options.vpcIds ? { Filters: filters('attachment.vpc-id') } : regionWide,
+          ...extra,
+        ),
+      ),
+      // DescribeNatGateways names its filter list `Filter`, not `Filters`.
+      allPages(
+        'DescribeNatGateways',
+        signal,
+        paginateDescribeNatGateways(cfg, options.vpcIds ? { Filter: filters() } : regionWide, ...extra),
+      ),
+      // Elastic IPs have no VPC filter and no pagination: one answer for the Region.
+      allPages(
+        'DescribeAddresses',
+        signal,
+        once(() => client.send(new DescribeAddressesCommand({}), { abortSignal: signal })),
+      ),
+      allPages('DescribeVpcEndpoints', signal, paginateDescribeVpcEndpoints(cfg, scoped(), ...extra)),
+      // A peering connection names the VPC on either side (two filters would be ANDed): Region-wide.
+      allPages(
+        'DescribeVpcPeeringConnections',
+        signal,
+        paginateDescribeVpcPeeringConnections(cfg, regionWide, ...extra),
+      ),
+    ]),
+    // Transit gateways join VPCs: their attachments and route tables are read for the whole Region, since
+    // a path leaves the monitored VPC through them.
+    Promise.all([
+      allPages('DescribeTransitGateways', signal, paginateDescribeTransitGateways(cfg, regionWide, ...extra)),
+      allPages(
+        'DescribeTransitGatewayAttachments',
+        signal,
+        paginateDescribeTransitGatewayAttachments(cfg, regionWide, ...extra),
+      ),
+      allPages(
+        'DescribeTransitGatewayVpcAttachments',
+        signal,
+        paginateDescribeTransitGatewayVpcAttachments(cfg, regionWide, ...extra),
+      ),
+      allPages(
+        'DescribeTransitGatewayPeeringAttachments',
+        signal,
+        paginateDescribeTransitGatewayPeeringAttachments(cfg, regionWide, ...extra),
+      ),
+      allPages(
+        'DescribeTransitGatewayRouteTables',
+        signal,
+        paginateDescribeTransitGatewayRouteTables(cfg, regionWide, ...extra),
+      ),
+    ]),
+    Promise.all([
+      allPages(
+        'DescribeVpcBlockPublicAccessOptions',
+        signal,
+        once(() => client.send(new DescribeVpcBlockPublicAccessOptionsCommand({}), { abortSignal: signal })),
+      ),
+      allPages(
+        'DescribeVpcBlockPublicAccessExclusions',
+        signal,
+        byNextToken((NextToken) =>
+          client.send(new DescribeVpcBlockPublicAccessExclusionsCommand(NextToken ? { NextToken } : {}), {
+            abortSignal: signal,
+          }),
+        ),
+      ),
+    ]),
+  ]).catch((error: unknown) => {
+    giveUp.abort();
+    throw error;
+  });
 
   const groupList = securityGroups.flatMap((p) => p.SecurityGroups ?? []);
   const routeTableList = routeTables.flatMap((p) => p.RouteTables ?? []);
@@ -146,11 +287,46 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
     prefixListEntries.set(id, { Entries: pages.flatMap((p) => p.Entries ?? []) });
   }
 
+  const tgwRouteTableList = tgwRouteTables.flatMap((p) => p.TransitGatewayRouteTables ?? []);
+  const propagations = new Map<string, unknown>();
+  const staticRoutes = new Map<string, unknown>();
+  for (const { TransitGatewayRouteTableId: id } of tgwRouteTableList) {
+    if (!id) continue;
+    const pages = await allPages(
+      `GetTransitGatewayRouteTablePropagations ${id}`,
+      signal,
+      paginateGetTransitGatewayRouteTablePropagations(cfg, { TransitGatewayRouteTableId: id }, ...extra),
+    );
+    propagations.set(id, {
+      TransitGatewayRouteTablePropagations: pages.flatMap(
+        (p) => p.TransitGatewayRouteTablePropagations ?? [],
+      ),
+    });
+    // Static routes only: propagated ones follow from the propagations and the attached VPCs' CIDRs.
+    const routes = await allPages(
+      `SearchTransitGatewayRoutes ${id}`,
+      signal,
+      paginateSearchTransitGatewayRoutes(
+        cfg,
+        { TransitGatewayRouteTableId: id, Filters: [{ Name: 'type', Values: ['static'] }] },
+        ...extra,
+      ),
+    );
+    staticRoutes.set(id, { Routes: routes.flatMap((p) => p.Routes ?? []) });
+  }
+
+  const firewalls = await collectNetworkFirewalls(
+    vpcsRoutingToEndpoints(routeTableList),
+    options.networkFirewallClient ?? defaultNetworkFirewallClient(await client.config.region()),
+    signal,
+  );
+
   const reservations = instances.flatMap((p) => p.Reservations ?? []);
   const instanceIds = new Set(reservations.flatMap((r) => (r.Instances ?? []).map((i) => i.InstanceId)));
   const statusList = statuses
     .flatMap((p) => p.InstanceStatuses ?? [])
     .filter((s) => !options.vpcIds || instanceIds.has(s.InstanceId));
+  const bpa = bpaOptions[0]?.VpcBlockPublicAccessOptions;
 
   const raw: RawInventory = {
     documents: {
@@ -165,8 +341,91 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
       },
       'describe-managed-prefix-lists.json': { PrefixLists: prefixLists.flatMap((p) => p.PrefixLists ?? []) },
       'describe-instance-status.json': { InstanceStatuses: statusList },
+      'describe-internet-gateways.json': {
+        InternetGateways: internetGateways.flatMap((p) => p.InternetGateways ?? []),
+      },
+      'describe-nat-gateways.json': { NatGateways: natGateways.flatMap((p) => p.NatGateways ?? []) },
+      'describe-addresses.json': { Addresses: addresses.flatMap((p) => p.Addresses ?? []) },
+      'describe-vpc-endpoints.json': { VpcEndpoints: endpoints.flatMap((p) => p.VpcEndpoints ?? []) },
+      'describe-vpc-peering-connections.json': {
+        VpcPeeringConnections: peerings.flatMap((p) => p.VpcPeeringConnections ?? []),
+      },
+      'describe-transit-gateways.json': { TransitGateways: tgws.flatMap((p) => p.TransitGateways ?? []) },
+      'describe-transit-gateway-attachments.json': {
+        TransitGatewayAttachments: tgwAttachments.flatMap((p) => p.TransitGatewayAttachments ?? []),
+      },
+      'describe-transit-gateway-vpc-attachments.json': {
+        TransitGatewayVpcAttachments: tgwVpcAttachments.flatMap((p) => p.TransitGatewayVpcAttachments ?? []),
+      },
+      'describe-transit-gateway-peering-attachments.json': {
+        TransitGatewayPeeringAttachments: tgwPeeringAttachments.flatMap(
+          (p) => p.TransitGatewayPeeringAttachments ?? [],
+        ),
+      },
+      'describe-transit-gateway-route-tables.json': { TransitGatewayRouteTables: tgwRouteTableList },
+      // An answer without the setting leaves it unknown, as a missing file does.
+      ...(bpa
+        ? { 'describe-vpc-block-public-access-options.json': { VpcBlockPublicAccessOptions: bpa } }
+        : {}),
+      'describe-vpc-block-public-access-exclusions.json': {
+        VpcBlockPublicAccessExclusions: bpaExclusions.flatMap((p) => p.VpcBlockPublicAccessExclusions ?? []),
+      },
     },
     prefixListEntries,
+    transitGatewayRouteTablePropagations: propagations,
+    transitGatewayStaticRoutes: staticRoutes,
+    ...firewalls,
   };
   return parseInventory(raw);
+}
+
+/**
+ * The Network Firewalls in `vpcIds`, their policies and the rule groups those reference, keyed by name as
+ * the inventory directory names their files. Shared policies and rule groups are read once.
+ */
+async function collectNetworkFirewalls(
+  vpcIds: readonly string[],
+  client: NetworkFirewallClient,
+  signal: AbortSignal,
+): Promise<Pick<RawInventory, 'networkFirewalls' | 'networkFirewallPolicies' | 'networkFirewallRuleGroups'>> {
+  const networkFirewalls = new Map<string, unknown>();
+  const networkFirewallPolicies = new Map<string, unknown>();
+  const networkFirewallRuleGroups = new Map<string, unknown>();
+  if (vpcIds.length === 0) return { networkFirewalls, networkFirewallPolicies, networkFirewallRuleGroups };
+  const one = async <T>(operation: string, send: () => Promise<T>): Promise<T> =>
+    (await allPages(operation, signal, once(send)))[0]!;
+
+  const listed = await allPages(
+    'ListFirewalls',
+    signal,
+    paginateListFirewalls({ client }, { VpcIds: [...vpcIds] }, { abortSignal: signal }),
+  );
+  const policyArns = new Set<string>();
+  for (const { FirewallArn, FirewallName } of listed.flatMap((p) => p.Firewalls ?? [])) {
+    const described = await one(`DescribeFirewall ${FirewallName ?? FirewallArn}`, () =>
+      client.send(new DescribeFirewallCommand({ FirewallArn }), { abortSignal: signal }),
+    );
+    const { $metadata: _, ...doc } = described;
+    networkFirewalls.set(described.Firewall?.FirewallName ?? FirewallName ?? String(FirewallArn), doc);
+    if (described.Firewall?.FirewallPolicyArn) policyArns.add(described.Firewall.FirewallPolicyArn);
+  }
+  const ruleGroupArns = new Set<string>();
+  for (const arn of [...policyArns].sort()) {
+    const { $metadata: _, ...doc } = await one(`DescribeFirewallPolicy ${arn}`, () =>
+      client.send(new DescribeFirewallPolicyCommand({ FirewallPolicyArn: arn }), { abortSignal: signal }),
+    );
+    networkFirewallPolicies.set(doc.FirewallPolicyResponse?.FirewallPolicyName ?? arn, doc);
+    for (const ref of [
+      ...(doc.FirewallPolicy?.StatelessRuleGroupReferences ?? []),
+      ...(doc.FirewallPolicy?.StatefulRuleGroupReferences ?? []),
+    ])
+      if (ref.ResourceArn) ruleGroupArns.add(ref.ResourceArn);
+  }
+  for (const arn of [...ruleGroupArns].sort()) {
+    const { $metadata: _, ...doc } = await one(`DescribeRuleGroup ${arn}`, () =>
+      client.send(new DescribeRuleGroupCommand({ RuleGroupArn: arn }), { abortSignal: signal }),
+    );
+    networkFirewallRuleGroups.set(doc.RuleGroupResponse?.RuleGroupName ?? arn, doc);
+  }
+  return { networkFirewalls, networkFirewallPolicies, networkFirewallRuleGroups };
 }

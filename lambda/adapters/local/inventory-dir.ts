@@ -8,6 +8,7 @@ import type { Inventory } from '../../core/inventory/model.ts';
 import {
   InventoryError,
   OPTIONAL_FILES,
+  PER_RESOURCE_DIRECTORIES,
   parseInventory,
   parseJsonText,
   type RawInventory,
@@ -33,14 +34,20 @@ export async function loadInventoryDir(dir: string): Promise<Inventory> {
     if (text !== undefined) documents[file] = parseJsonText(text, file);
   }
 
-  const prefixListEntries = new Map<string, unknown>();
-  const plDir = join(dir, 'prefix-list-entries');
-  const names = await readdir(plDir).catch(() => [] as string[]);
-  for (const name of names.sort()) {
-    const m = /^(pl-[0-9a-zA-Z]+)\.json$/.exec(name);
-    if (!m) continue;
-    const file = `prefix-list-entries/${name}`;
-    prefixListEntries.set(m[1]!, parseJsonText(await readFile(join(plDir, name), 'utf8'), file));
+  const perResource: Record<string, Map<string, unknown>> = {};
+  for (const [sub, { key, raw }] of Object.entries(PER_RESOURCE_DIRECTORIES)) {
+    const docs = new Map<string, unknown>();
+    const names = await readdir(join(dir, sub)).catch(() => [] as string[]);
+    for (const name of names.sort()) {
+      if (!name.endsWith('.json')) continue;
+      const file = `${sub}/${name}`;
+      const id = name.slice(0, -'.json'.length);
+      // A file the loader would skip is data the user meant to give: name it rather than drop it.
+      if (!key.test(id))
+        throw new InventoryError(`${file}: not a ${sub} file name (expected <${key.source}>.json)`);
+      docs.set(id, parseJsonText(await readFile(join(dir, sub, name), 'utf8'), file));
+    }
+    perResource[raw] = docs;
   }
-  return parseInventory({ documents, prefixListEntries } as RawInventory);
+  return parseInventory({ documents, ...perResource } as RawInventory);
 }

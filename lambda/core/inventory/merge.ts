@@ -2,9 +2,16 @@
  * One inventory from several collected apart (one per VPC): region-wide records (AWS-managed prefix lists,
  * a security group referenced across a peering) come back in every part, and the model holds each id once.
  */
-import type { Inventory, PrefixListEntry } from './model.ts';
+import type { Inventory } from './model.ts';
 
-type ListKey = Exclude<keyof Inventory, 'prefixLists'>;
+/** The fields that are lists of records; the maps and the one Region-wide setting are merged apart. */
+type ListKey = Exclude<
+  keyof Inventory,
+  | 'prefixLists'
+  | 'transitGatewayRouteTablePropagations'
+  | 'transitGatewayStaticRoutes'
+  | 'vpcBlockPublicAccessOptions'
+>;
 type Item<K extends ListKey> = Inventory[K][number];
 
 /** The id each list is keyed by: the same record seen twice is the same resource. */
@@ -18,6 +25,21 @@ const ID_OF: { readonly [K in ListKey]: (item: Item<K>) => string } = {
   networkInterfaces: (n) => n.NetworkInterfaceId,
   managedPrefixLists: (m) => m.PrefixListId,
   instanceStatuses: (s) => s.InstanceId,
+  internetGateways: (g) => g.InternetGatewayId,
+  natGateways: (n) => n.NatGatewayId,
+  // An Elastic IP in a VPC has an allocation id; the address itself identifies any other.
+  addresses: (a) => a.AllocationId ?? a.PublicIp ?? JSON.stringify(a),
+  vpcEndpoints: (e) => e.VpcEndpointId,
+  vpcPeeringConnections: (p) => p.VpcPeeringConnectionId,
+  transitGateways: (t) => t.TransitGatewayId,
+  transitGatewayAttachments: (a) => a.TransitGatewayAttachmentId,
+  transitGatewayVpcAttachments: (a) => a.TransitGatewayAttachmentId,
+  transitGatewayPeeringAttachments: (a) => a.TransitGatewayAttachmentId,
+  transitGatewayRouteTables: (t) => t.TransitGatewayRouteTableId,
+  vpcBlockPublicAccessExclusions: (x) => x.ExclusionId,
+  networkFirewalls: (f) => f.Firewall.FirewallArn ?? f.Firewall.FirewallId,
+  networkFirewallPolicies: (p) => p.FirewallPolicyResponse.FirewallPolicyArn,
+  networkFirewallRuleGroups: (g) => g.RuleGroupResponse.RuleGroupArn,
 };
 
 function mergeList<K extends ListKey>(parts: readonly Inventory[], key: K): Item<K>[] {
@@ -39,9 +61,7 @@ function mergeList<K extends ListKey>(parts: readonly Inventory[], key: K): Item
  * region taken moments apart, so the copies are the same resource and any of them will do.
  */
 export function mergeInventories(parts: readonly Inventory[]): Inventory {
-  const prefixLists = new Map<string, readonly PrefixListEntry[]>();
-  for (const p of parts)
-    for (const [id, entries] of p.prefixLists) if (!prefixLists.has(id)) prefixLists.set(id, entries);
+  const options = parts.find((p) => p.vpcBlockPublicAccessOptions)?.vpcBlockPublicAccessOptions;
   return {
     instances: mergeList(parts, 'instances'),
     securityGroups: mergeList(parts, 'securityGroups'),
@@ -51,7 +71,33 @@ export function mergeInventories(parts: readonly Inventory[]): Inventory {
     vpcs: mergeList(parts, 'vpcs'),
     networkInterfaces: mergeList(parts, 'networkInterfaces'),
     managedPrefixLists: mergeList(parts, 'managedPrefixLists'),
-    prefixLists,
+    prefixLists: mergeMap(parts, 'prefixLists'),
     instanceStatuses: mergeList(parts, 'instanceStatuses'),
+    internetGateways: mergeList(parts, 'internetGateways'),
+    natGateways: mergeList(parts, 'natGateways'),
+    addresses: mergeList(parts, 'addresses'),
+    vpcEndpoints: mergeList(parts, 'vpcEndpoints'),
+    vpcPeeringConnections: mergeList(parts, 'vpcPeeringConnections'),
+    transitGateways: mergeList(parts, 'transitGateways'),
+    transitGatewayAttachments: mergeList(parts, 'transitGatewayAttachments'),
+    transitGatewayVpcAttachments: mergeList(parts, 'transitGatewayVpcAttachments'),
+    transitGatewayPeeringAttachments: mergeList(parts, 'transitGatewayPeeringAttachments'),
+    transitGatewayRouteTables: mergeList(parts, 'transitGatewayRouteTables'),
+    transitGatewayRouteTablePropagations: mergeMap(parts, 'transitGatewayRouteTablePropagations'),
+    transitGatewayStaticRoutes: mergeMap(parts, 'transitGatewayStaticRoutes'),
+    ...(options ? { vpcBlockPublicAccessOptions: options } : {}),
+    vpcBlockPublicAccessExclusions: mergeList(parts, 'vpcBlockPublicAccessExclusions'),
+    networkFirewalls: mergeList(parts, 'networkFirewalls'),
+    networkFirewallPolicies: mergeList(parts, 'networkFirewallPolicies'),
+    networkFirewallRuleGroups: mergeList(parts, 'networkFirewallRuleGroups'),
   };
+}
+
+type MapKey = 'prefixLists' | 'transitGatewayRouteTablePropagations' | 'transitGatewayStaticRoutes';
+
+/** The first part's entry for each key (prefix lists and TGW route tables are Region-wide). */
+function mergeMap<K extends MapKey>(parts: readonly Inventory[], key: K): Inventory[K] {
+  const out = new Map<string, unknown>();
+  for (const p of parts) for (const [id, v] of p[key]) if (!out.has(id)) out.set(id, v);
+  return out as unknown as Inventory[K];
 }

@@ -265,6 +265,375 @@ export interface InstanceStatus {
   readonly InstanceStatus?: { readonly Status?: string };
 }
 
+export interface InternetGateway {
+  readonly InternetGatewayId: string;
+  /** `State` is `available` while attached (`attaching`, `detaching`, `detached` otherwise). */
+  readonly Attachments?: readonly { readonly State?: string; readonly VpcId?: string }[];
+  readonly OwnerId?: string;
+  readonly Tags?: readonly Tag[];
+}
+
+/** One address of a NAT gateway: for a public NAT gateway, `PublicIp` is what the far end sees. */
+export interface NatGatewayAddress {
+  readonly AllocationId?: string;
+  readonly NetworkInterfaceId?: string;
+  readonly PrivateIp?: string;
+  readonly PublicIp?: string;
+  readonly AssociationId?: string;
+  readonly IsPrimary?: boolean;
+  readonly Status?: string;
+}
+
+export interface NatGateway {
+  readonly NatGatewayId: string;
+  readonly VpcId?: string;
+  readonly SubnetId?: string;
+  /** `pending`, `failed`, `available`, `deleting`, `deleted`. */
+  readonly State?: string;
+  /** `public` or `private`. */
+  readonly ConnectivityType?: string;
+  readonly NatGatewayAddresses?: readonly NatGatewayAddress[];
+  readonly Tags?: readonly Tag[];
+}
+
+/** An Elastic IP address (DescribeAddresses `Addresses[]`). */
+export interface Address {
+  readonly AllocationId?: string;
+  readonly PublicIp?: string;
+  readonly AssociationId?: string;
+  readonly Domain?: string;
+  readonly InstanceId?: string;
+  readonly NetworkInterfaceId?: string;
+  readonly NetworkInterfaceOwnerId?: string;
+  readonly PrivateIpAddress?: string;
+  readonly PublicIpv4Pool?: string;
+  readonly NetworkBorderGroup?: string;
+  readonly Tags?: readonly Tag[];
+}
+
+export interface VpcEndpoint {
+  readonly VpcEndpointId: string;
+  /** `Interface`, `Gateway`, `GatewayLoadBalancer` (Network Firewall endpoints are of this type), … */
+  readonly VpcEndpointType?: string;
+  readonly VpcId?: string;
+  readonly ServiceName?: string;
+  /** Lower-case in the API: `available`, `pendingAcceptance`, `deleted`, … */
+  readonly State?: string;
+  readonly RouteTableIds?: readonly string[];
+  readonly SubnetIds?: readonly string[];
+  readonly Groups?: readonly GroupIdentifier[];
+  readonly NetworkInterfaceIds?: readonly string[];
+  readonly OwnerId?: string;
+  readonly Tags?: readonly Tag[];
+}
+
+/** One side of a peering connection: its VPC, owner, Region and the CIDR blocks the peering covers. */
+export interface VpcPeeringConnectionVpcInfo {
+  readonly VpcId?: string;
+  readonly OwnerId?: string;
+  readonly Region?: string;
+  readonly CidrBlock?: string;
+  readonly CidrBlockSet?: readonly { readonly CidrBlock?: string }[];
+  readonly Ipv6CidrBlockSet?: readonly { readonly Ipv6CidrBlock?: string }[];
+  readonly PeeringOptions?: {
+    readonly AllowDnsResolutionFromRemoteVpc?: boolean;
+    readonly AllowEgressFromLocalClassicLinkToRemoteVpc?: boolean;
+    readonly AllowEgressFromLocalVpcToRemoteClassicLink?: boolean;
+  };
+}
+
+export interface VpcPeeringConnection {
+  readonly VpcPeeringConnectionId: string;
+  readonly AccepterVpcInfo?: VpcPeeringConnectionVpcInfo;
+  readonly RequesterVpcInfo?: VpcPeeringConnectionVpcInfo;
+  /** `Code` is `active` only once accepted (`pending-acceptance`, `rejected`, `deleted`, … otherwise). */
+  readonly Status?: { readonly Code?: string; readonly Message?: string };
+  readonly Tags?: readonly Tag[];
+}
+
+export interface TransitGateway {
+  readonly TransitGatewayId: string;
+  readonly TransitGatewayArn?: string;
+  readonly State?: string;
+  readonly OwnerId?: string;
+  readonly Description?: string;
+  readonly Options?: {
+    readonly AmazonSideAsn?: number;
+    readonly TransitGatewayCidrBlocks?: readonly string[];
+    readonly AutoAcceptSharedAttachments?: string;
+    readonly DefaultRouteTableAssociation?: string;
+    readonly AssociationDefaultRouteTableId?: string;
+    readonly DefaultRouteTablePropagation?: string;
+    readonly PropagationDefaultRouteTableId?: string;
+    readonly VpnEcmpSupport?: string;
+    readonly DnsSupport?: string;
+    readonly SecurityGroupReferencingSupport?: string;
+    readonly MulticastSupport?: string;
+  };
+  readonly Tags?: readonly Tag[];
+}
+
+/** Any attachment (DescribeTransitGatewayAttachments), with the route table it is associated with. */
+export interface TransitGatewayAttachment {
+  readonly TransitGatewayAttachmentId: string;
+  readonly TransitGatewayId?: string;
+  readonly TransitGatewayOwnerId?: string;
+  readonly ResourceOwnerId?: string;
+  /** `vpc`, `vpn`, `direct-connect-gateway`, `connect`, `peering`, `tgw-peering`, `network-function`, … */
+  readonly ResourceType?: string;
+  readonly ResourceId?: string;
+  readonly State?: string;
+  /** The route table that decides where traffic *from* this attachment goes. */
+  readonly Association?: {
+    readonly TransitGatewayRouteTableId?: string;
+    readonly State?: string;
+  };
+  readonly Tags?: readonly Tag[];
+}
+
+/** A VPC attachment: the subnets it has (one per Availability Zone it serves). */
+export interface TransitGatewayVpcAttachment {
+  readonly TransitGatewayAttachmentId: string;
+  readonly TransitGatewayId?: string;
+  readonly VpcId?: string;
+  readonly VpcOwnerId?: string;
+  readonly State?: string;
+  readonly SubnetIds?: readonly string[];
+  readonly Options?: {
+    readonly DnsSupport?: string;
+    readonly SecurityGroupReferencingSupport?: string;
+    readonly Ipv6Support?: string;
+    readonly ApplianceModeSupport?: string;
+  };
+  readonly Tags?: readonly Tag[];
+}
+
+export interface PeeringTgwInfo {
+  readonly TransitGatewayId?: string;
+  readonly CoreNetworkId?: string;
+  readonly OwnerId?: string;
+  readonly Region?: string;
+}
+
+export interface TransitGatewayPeeringAttachment {
+  readonly TransitGatewayAttachmentId: string;
+  readonly AccepterTransitGatewayAttachmentId?: string;
+  readonly RequesterTgwInfo?: PeeringTgwInfo;
+  readonly AccepterTgwInfo?: PeeringTgwInfo;
+  readonly Status?: { readonly Code?: string; readonly Message?: string };
+  readonly State?: string;
+  readonly Tags?: readonly Tag[];
+}
+
+export interface TransitGatewayRouteTable {
+  readonly TransitGatewayRouteTableId: string;
+  readonly TransitGatewayId?: string;
+  readonly State?: string;
+  readonly DefaultAssociationRouteTable?: boolean;
+  readonly DefaultPropagationRouteTable?: boolean;
+  readonly Tags?: readonly Tag[];
+}
+
+/** An attachment that propagates its routes (for a VPC: its CIDRs) into a TGW route table. */
+export interface TransitGatewayRouteTablePropagation {
+  readonly TransitGatewayAttachmentId?: string;
+  readonly ResourceId?: string;
+  readonly ResourceType?: string;
+  /** `enabling`, `enabled`, `disabling`, `disabled`. */
+  readonly State?: string;
+}
+
+/** A TGW route (SearchTransitGatewayRoutes `Routes[]`); a blackhole route has no attachments. */
+export interface TransitGatewayRoute {
+  readonly DestinationCidrBlock?: string;
+  readonly PrefixListId?: string;
+  readonly TransitGatewayAttachments?: readonly {
+    readonly ResourceId?: string;
+    readonly TransitGatewayAttachmentId?: string;
+    readonly ResourceType?: string;
+  }[];
+  /** `static` or `propagated`. */
+  readonly Type?: string;
+  /** `active`, `blackhole`, `pending`, `deleting`, `deleted`. */
+  readonly State?: string;
+}
+
+/** The Region's VPC Block Public Access setting (DescribeVpcBlockPublicAccessOptions). */
+export interface VpcBlockPublicAccessOptions {
+  readonly AwsAccountId?: string;
+  readonly AwsRegion?: string;
+  /** `default-state`, `update-in-progress`, `update-complete`. */
+  readonly State?: string;
+  /** `off`, `block-bidirectional`, `block-ingress`. */
+  readonly InternetGatewayBlockMode?: string;
+  readonly ExclusionsAllowed?: string;
+  readonly ManagedBy?: string;
+}
+
+export interface VpcBlockPublicAccessExclusion {
+  readonly ExclusionId: string;
+  /** `allow-bidirectional` or `allow-egress`. */
+  readonly InternetGatewayExclusionMode?: string;
+  /** The excluded VPC or subnet (`arn:aws:ec2:…:vpc/vpc-…` or `…:subnet/subnet-…`). */
+  readonly ResourceArn?: string;
+  readonly State?: string;
+  readonly Reason?: string;
+  readonly Tags?: readonly Tag[];
+}
+
+// AWS Network Firewall: `aws network-firewall describe-firewall` / `describe-firewall-policy` /
+// `describe-rule-group` output, narrowed to what decides whether a flow passes.
+
+export interface NetworkFirewallTag {
+  readonly Key: string;
+  readonly Value: string;
+}
+
+/** DescribeFirewall output: the firewall, and per Availability Zone the endpoint (`vpce-…`) in its subnet. */
+export interface NetworkFirewallDescription {
+  readonly UpdateToken?: string;
+  readonly Firewall: {
+    readonly FirewallName?: string;
+    readonly FirewallArn?: string;
+    readonly FirewallId: string;
+    readonly FirewallPolicyArn: string;
+    readonly VpcId: string;
+    readonly SubnetMappings: readonly { readonly SubnetId: string; readonly IPAddressType?: string }[];
+    readonly DeleteProtection?: boolean;
+    readonly Description?: string;
+    readonly Tags?: readonly NetworkFirewallTag[];
+  };
+  readonly FirewallStatus?: {
+    readonly Status: string;
+    readonly ConfigurationSyncStateSummary: string;
+    readonly SyncStates?: Readonly<
+      Record<
+        string,
+        {
+          readonly Attachment?: {
+            readonly SubnetId?: string;
+            readonly EndpointId?: string;
+            readonly Status?: string;
+            readonly StatusMessage?: string;
+          };
+        }
+      >
+    >;
+  };
+}
+
+/** `Definition` holds CIDRs (IP sets) or ports and ranges (`"22"`, `"1024:65535"`) (port sets). */
+export interface NetworkFirewallSet {
+  readonly Definition?: readonly string[];
+}
+
+export interface NetworkFirewallPolicyDescription {
+  readonly UpdateToken?: string;
+  readonly FirewallPolicyResponse: {
+    readonly FirewallPolicyName: string;
+    readonly FirewallPolicyArn: string;
+    readonly FirewallPolicyId: string;
+    readonly Description?: string;
+    readonly FirewallPolicyStatus?: string;
+    readonly Tags?: readonly NetworkFirewallTag[];
+  };
+  readonly FirewallPolicy?: {
+    readonly StatelessRuleGroupReferences?: readonly {
+      readonly ResourceArn: string;
+      readonly Priority: number;
+    }[];
+    /** `aws:pass`, `aws:drop`, `aws:forward_to_sfe`, or a custom action name. */
+    readonly StatelessDefaultActions: readonly string[];
+    readonly StatelessFragmentDefaultActions: readonly string[];
+    readonly StatefulRuleGroupReferences?: readonly {
+      readonly ResourceArn: string;
+      readonly Priority?: number;
+      readonly Override?: { readonly Action?: string };
+    }[];
+    /** With strict order: `aws:drop_strict`, `aws:drop_established`, `aws:alert_strict`, `aws:alert_established`. */
+    readonly StatefulDefaultActions?: readonly string[];
+    readonly StatefulEngineOptions?: {
+      /** `DEFAULT_ACTION_ORDER` or `STRICT_ORDER`. */
+      readonly RuleOrder?: string;
+      readonly StreamExceptionPolicy?: string;
+    };
+    readonly PolicyVariables?: { readonly RuleVariables?: Readonly<Record<string, NetworkFirewallSet>> };
+  };
+}
+
+/** A stateless rule's match: absent lists match everything. */
+export interface NetworkFirewallMatchAttributes {
+  readonly Sources?: readonly { readonly AddressDefinition: string }[];
+  readonly Destinations?: readonly { readonly AddressDefinition: string }[];
+  readonly SourcePorts?: readonly { readonly FromPort: number; readonly ToPort: number }[];
+  readonly DestinationPorts?: readonly { readonly FromPort: number; readonly ToPort: number }[];
+  /** IANA protocol numbers (6 for TCP). */
+  readonly Protocols?: readonly number[];
+  readonly TCPFlags?: readonly { readonly Flags: readonly string[]; readonly Masks?: readonly string[] }[];
+}
+
+/** A stateful 5-tuple rule (Suricata-compatible; `Action` is `PASS`, `DROP`, `ALERT`, `REJECT`, …). */
+export interface NetworkFirewallStatefulRule {
+  readonly Action: string;
+  readonly Header: {
+    readonly Protocol: string;
+    readonly Source: string;
+    readonly SourcePort: string;
+    /** `FORWARD` or `ANY`. */
+    readonly Direction: string;
+    readonly Destination: string;
+    readonly DestinationPort: string;
+  };
+  readonly RuleOptions: readonly { readonly Keyword: string; readonly Settings?: readonly string[] }[];
+}
+
+export interface NetworkFirewallRuleGroupDescription {
+  readonly UpdateToken?: string;
+  readonly RuleGroupResponse: {
+    readonly RuleGroupArn: string;
+    readonly RuleGroupName: string;
+    readonly RuleGroupId: string;
+    /** `STATELESS` or `STATEFUL`. */
+    readonly Type?: string;
+    readonly Capacity?: number;
+    readonly RuleGroupStatus?: string;
+    readonly Description?: string;
+    readonly Tags?: readonly NetworkFirewallTag[];
+  };
+  readonly RuleGroup?: {
+    readonly RuleVariables?: {
+      readonly IPSets?: Readonly<Record<string, NetworkFirewallSet>>;
+      readonly PortSets?: Readonly<Record<string, NetworkFirewallSet>>;
+    };
+    readonly ReferenceSets?: {
+      readonly IPSetReferences?: Readonly<Record<string, { readonly ReferenceArn?: string }>>;
+    };
+    /** Exactly one of the four sources is set. */
+    readonly RulesSource: {
+      /** Suricata rules as written. */
+      readonly RulesString?: string;
+      /** A domain list: HTTP/TLS only, so it never decides an SSH flow. */
+      readonly RulesSourceList?: {
+        readonly Targets: readonly string[];
+        readonly TargetTypes: readonly string[];
+        readonly GeneratedRulesType: string;
+      };
+      readonly StatefulRules?: readonly NetworkFirewallStatefulRule[];
+      readonly StatelessRulesAndCustomActions?: {
+        readonly StatelessRules: readonly {
+          readonly Priority: number;
+          readonly RuleDefinition: {
+            readonly MatchAttributes: NetworkFirewallMatchAttributes;
+            readonly Actions: readonly string[];
+          };
+        }[];
+        readonly CustomActions?: readonly { readonly ActionName: string }[];
+      };
+    };
+    readonly StatefulRuleOptions?: { readonly RuleOrder?: string };
+  };
+}
+
 /** Everything port22 knows about a region's network, from files or from the API. */
 export interface Inventory {
   readonly instances: readonly Instance[];
@@ -280,6 +649,43 @@ export interface Inventory {
   /** Entries per prefix list id (GetManagedPrefixListEntries), `pl-…` → CIDRs. */
   readonly prefixLists: ReadonlyMap<string, readonly PrefixListEntry[]>;
   readonly instanceStatuses: readonly InstanceStatus[];
+  readonly internetGateways: readonly InternetGateway[];
+  readonly natGateways: readonly NatGateway[];
+  /** Elastic IP addresses (DescribeAddresses). */
+  readonly addresses: readonly Address[];
+  readonly vpcEndpoints: readonly VpcEndpoint[];
+  readonly vpcPeeringConnections: readonly VpcPeeringConnection[];
+  readonly transitGateways: readonly TransitGateway[];
+  /** Every attachment with its route-table `Association` (DescribeTransitGatewayAttachments). */
+  readonly transitGatewayAttachments: readonly TransitGatewayAttachment[];
+  readonly transitGatewayVpcAttachments: readonly TransitGatewayVpcAttachment[];
+  readonly transitGatewayPeeringAttachments: readonly TransitGatewayPeeringAttachment[];
+  readonly transitGatewayRouteTables: readonly TransitGatewayRouteTable[];
+  /**
+   * `tgw-rtb-…` → its propagations (GetTransitGatewayRouteTablePropagations). A table without an entry is
+   * one whose propagations are unknown, not one without propagations.
+   */
+  readonly transitGatewayRouteTablePropagations: ReadonlyMap<
+    string,
+    readonly TransitGatewayRouteTablePropagation[]
+  >;
+  /**
+   * `tgw-rtb-…` → its static routes (SearchTransitGatewayRoutes with `type=static`); propagated routes are
+   * derived from the propagations. A table without an entry is one whose static routes are unknown.
+   */
+  readonly transitGatewayStaticRoutes: ReadonlyMap<string, readonly TransitGatewayRoute[]>;
+  /**
+   * The Region's Block Public Access setting. Every Region has one (`off` by default), so `undefined`
+   * means "not known", never "off".
+   */
+  readonly vpcBlockPublicAccessOptions?: VpcBlockPublicAccessOptions;
+  readonly vpcBlockPublicAccessExclusions: readonly VpcBlockPublicAccessExclusion[];
+  /** DescribeFirewall output per firewall, in firewall-name order. */
+  readonly networkFirewalls: readonly NetworkFirewallDescription[];
+  /** DescribeFirewallPolicy output per policy, in policy-name order; firewalls name theirs by ARN. */
+  readonly networkFirewallPolicies: readonly NetworkFirewallPolicyDescription[];
+  /** DescribeRuleGroup output per rule group, in rule-group-name order; policies name them by ARN. */
+  readonly networkFirewallRuleGroups: readonly NetworkFirewallRuleGroupDescription[];
 }
 
 /** An inventory with nothing in it; spread over it to build small ones in tests. */
@@ -295,6 +701,22 @@ export function emptyInventory(): Inventory {
     managedPrefixLists: [],
     prefixLists: new Map(),
     instanceStatuses: [],
+    internetGateways: [],
+    natGateways: [],
+    addresses: [],
+    vpcEndpoints: [],
+    vpcPeeringConnections: [],
+    transitGateways: [],
+    transitGatewayAttachments: [],
+    transitGatewayVpcAttachments: [],
+    transitGatewayPeeringAttachments: [],
+    transitGatewayRouteTables: [],
+    transitGatewayRouteTablePropagations: new Map(),
+    transitGatewayStaticRoutes: new Map(),
+    vpcBlockPublicAccessExclusions: [],
+    networkFirewalls: [],
+    networkFirewallPolicies: [],
+    networkFirewallRuleGroups: [],
   };
 }
 

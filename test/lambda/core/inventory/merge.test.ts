@@ -106,3 +106,43 @@ describe('mergeInventories', () => {
     );
   });
 });
+
+describe('mergeInventories: Region-wide network edges', () => {
+  // Transit gateways, peering and Block Public Access are read for the whole Region in every VPC's part.
+  const regionWide = (vpcEndpointId: string): Inventory => ({
+    ...emptyInventory(),
+    vpcEndpoints: [{ VpcEndpointId: vpcEndpointId }],
+    vpcPeeringConnections: [{ VpcPeeringConnectionId: 'pcx-ab', Status: { Code: 'active' } }],
+    transitGateways: [{ TransitGatewayId: 'tgw-1' }],
+    transitGatewayRouteTables: [{ TransitGatewayRouteTableId: 'tgw-rtb-1', TransitGatewayId: 'tgw-1' }],
+    transitGatewayRouteTablePropagations: new Map([
+      ['tgw-rtb-1', [{ ResourceId: 'vpc-a', State: 'enabled' }]],
+    ]),
+    transitGatewayStaticRoutes: new Map([
+      ['tgw-rtb-1', [{ DestinationCidrBlock: '0.0.0.0/0', Type: 'static' }]],
+    ]),
+    vpcBlockPublicAccessOptions: { InternetGatewayBlockMode: 'block-ingress' },
+    addresses: [{ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.7' }],
+  });
+
+  it('holds each once, keeps per-VPC records of every part, and the one Block Public Access setting', () => {
+    const merged = mergeInventories([regionWide('vpce-a'), regionWide('vpce-b')]);
+    assert.deepEqual(
+      merged.vpcEndpoints.map((e) => e.VpcEndpointId),
+      ['vpce-a', 'vpce-b'],
+    );
+    assert.equal(merged.vpcPeeringConnections.length, 1);
+    assert.equal(merged.transitGateways.length, 1);
+    assert.equal(merged.addresses.length, 1);
+    assert.deepEqual([...merged.transitGatewayRouteTablePropagations.keys()], ['tgw-rtb-1']);
+    assert.deepEqual([...merged.transitGatewayStaticRoutes.keys()], ['tgw-rtb-1']);
+    assert.equal(merged.vpcBlockPublicAccessOptions?.InternetGatewayBlockMode, 'block-ingress');
+  });
+
+  it('leaves Block Public Access unknown when no part knows it', () => {
+    assert.equal(
+      'vpcBlockPublicAccessOptions' in mergeInventories([emptyInventory(), emptyInventory()]),
+      false,
+    );
+  });
+});
