@@ -4,7 +4,7 @@
  */
 import type { Inventory, PrefixListEntry } from './model.ts';
 
-type ListKey = Exclude<keyof Inventory, 'prefixLists'>;
+type ListKey = Exclude<keyof Inventory, 'prefixLists' | 'absentFiles'>;
 type Item<K extends ListKey> = Inventory[K][number];
 
 /** The id each list is keyed by: the same record seen twice is the same resource. */
@@ -42,7 +42,10 @@ export function mergeInventories(parts: readonly Inventory[]): Inventory {
   const prefixLists = new Map<string, readonly PrefixListEntry[]>();
   for (const p of parts)
     for (const [id, entries] of p.prefixLists) if (!prefixLists.has(id)) prefixLists.set(id, entries);
+  // A file absent from one part leaves that part's resources without its data.
+  const absentFiles = [...new Set(parts.flatMap((p) => p.absentFiles ?? []))];
   return {
+    ...(absentFiles.length > 0 ? { absentFiles } : {}),
     instances: mergeList(parts, 'instances'),
     securityGroups: mergeList(parts, 'securityGroups'),
     subnets: mergeList(parts, 'subnets'),

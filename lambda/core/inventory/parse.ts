@@ -194,7 +194,9 @@ const routeTable = object({
 const vpc = object({
   VpcId: str,
   CidrBlock: ipv4Cidr.optional(),
-  CidrBlockAssociationSet: array(object({ CidrBlock: ipv4Cidr.optional() })).optional(),
+  CidrBlockAssociationSet: array(
+    object({ CidrBlock: ipv4Cidr.optional(), CidrBlockState: object({ State: optStr }).optional() }),
+  ).optional(),
   Ipv6CidrBlockAssociationSet: array(ipv6Association).optional(),
   IsDefault: optBool,
   OwnerId: optStr,
@@ -261,6 +263,13 @@ export const OPTIONAL_FILES = [
   'describe-managed-prefix-lists.json',
   'describe-instance-status.json',
 ] as const;
+
+/**
+ * Optional files whose absence is not "none": AWS has no subnet without a network ACL or a route table,
+ * so without these the inventory lacks data and the paths that need it are unknown (model.ts,
+ * `absentFiles`).
+ */
+export const ALWAYS_SOMETHING_FILES = ['describe-network-acls.json', 'describe-route-tables.json'] as const;
 
 /** `SecurityGroups[3].IpPermissions[0].FromPort` */
 function formatJsonPath(path: readonly PropertyKey[]): string {
@@ -345,7 +354,9 @@ export function parseInventory(raw: RawInventory): Inventory {
   for (const [id, doc] of raw.prefixListEntries ?? []) {
     prefixLists.set(id, parseDocument('prefix-list-entries', doc, `prefix-list-entries/${id}.json`).Entries);
   }
+  const absentFiles = ALWAYS_SOMETHING_FILES.filter((f) => d[f] === undefined);
   return {
+    ...(absentFiles.length > 0 ? { absentFiles } : {}),
     instances,
     securityGroups,
     subnets,

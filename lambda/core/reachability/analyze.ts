@@ -34,7 +34,7 @@ import { evaluateNetworkAcl } from './network-acl-evaluator.ts';
 import { evaluateRoutes, type PathKind, routeFor } from './route-evaluator.ts';
 import { evaluateSecurityGroups } from './security-group-evaluator.ts';
 import { parseSourceSpec, SOURCE_SPEC_EXPECTED } from './source-spec.ts';
-import type { AnalysisReport, Blocker, Verdict } from './types.ts';
+import type { AnalysisReport, Blocker, MissingData, Verdict } from './types.ts';
 
 export interface AnalyzeOptions {
   /**
@@ -396,22 +396,29 @@ function evaluatePath(
   path: Path,
   target: Target,
   ephemeral: PortRange,
-): { blockers: Blocker[]; partial: boolean } {
-  const blockers: Blocker[] = path.blockers.concat(target.state.blockers);
+): Findings & { partial: boolean } {
+  const found: Findings = { blockers: path.blockers.concat(target.state.blockers), missing: [] };
   if (path.sourceInstance && path.sourceInstance !== target.instance) {
     const source = path.sourceInstance;
     const sourceState = ctx.memo.remember('source-state', [source], () =>
       evaluateInstanceState(ctx, source, 'source'),
     );
-    collect(blockers, sourceState);
+    collect(found, sourceState);
   }
-  const partial = evaluateNetwork(ctx, path, target, ephemeral, blockers);
-  return { blockers, partial };
+  const partial = evaluateNetwork(ctx, path, target, ephemeral, found);
+  return { ...found, partial };
 }
 
-/** Appends a leg's blockers to `into`; true when the leg is partial. */
-function collect(into: Blocker[], leg: EvaluatorVerdict): boolean {
-  for (const b of leg.blockers) into.push(b);
+/** What the legs of one path found: their blockers, and the data they needed and lacked. */
+interface Findings {
+  readonly blockers: Blocker[];
+  readonly missing: MissingData[];
+}
+
+/** Appends a leg's blockers and missing data to `into`; true when the leg is partial. */
+function collect(into: Findings, leg: EvaluatorVerdict): boolean {
+  for (const b of leg.blockers) into.blockers.push(b);
+  for (const m of leg.missing ?? []) if (!into.missing.includes(m)) into.missing.push(m);
   return leg.partial === true;
 }
 
@@ -429,7 +436,7 @@ function evaluateNetwork(
   path: Path,
   { instance: targetInstance, eni: target, port }: Target,
   ephemeral: PortRange,
-  blockers: Blocker[],
+  found: Findings,
 ): boolean {
   const targetSubnet = target.SubnetId ?? '';
   const crossesSubnets = path.sourceSubnetId !== targetSubnet;
@@ -465,13 +472,13 @@ function evaluateNetwork(
       destination: targetPeer,
       path: path.kind,
     });
-    partial = collect(blockers, forward) || partial;
+    partial = collect(found, forward) || partial;
   }
-  if (subnetSide.returnRoute) partial = collect(blockers, subnetSide.returnRoute) || partial;
+  if (subnetSide.returnRoute) partial = collect(found, subnetSide.returnRoute) || partial;
 
   // Security groups: the target's ingress; the source's egress when the source is an ENI.
   const ingress = evaluateSecurityGroups(ctx, { eni: target, direction: 'inbound', peer: path.source, port });
-  partial = collect(blockers, ingress) || partial;
+  partial = collect(found, ingress) || partial;
   if (path.sourceEni && targetPeer) {
     const egress = evaluateSecurityGroups(ctx, {
       eni: path.sourceEni,
@@ -479,11 +486,11 @@ function evaluateNetwork(
       peer: targetPeer,
       port,
     });
-    partial = collect(blockers, egress) || partial;
+    partial = collect(found, egress) || partial;
   }
 
   // Network ACLs: both subnets, both directions, when the path crosses a subnet boundary.
-  for (const acl of subnetSide.acls) partial = collect(blockers, acl) || partial;
+  for (const acl of subnetSide.acls) partial = collect(found, acl) || partial;
   if (sourceSubnetId && targetPeer) {
     const acl = ctx.index.networkAclForSubnet(sourceSubnetId);
     for (const leg of ['source-outbound', 'source-inbound'] as const) {
@@ -495,7 +502,7 @@ function evaluateNetwork(
         port,
         ephemeral,
       });
-      partial = collect(blockers, v) || partial;
+      partial = collect(found, v) || partial;
     }
   }
   return partial;
@@ -534,6 +541,34 @@ function evaluateTargetSubnet(
     path: path.kind,
   });
   return { returnRoute, acls };
+}
+
+/**
+ * One path's verdict. A blocker is a fact read from the inventory, so any hard blocker decides the path
+ * whatever else is missing; without one, missing data leaves the path unknown — neither open nor blocked.
+ */
+function verdictFor(
+  instanceId: string,
+  source: string,
+  path: Path,
+  blockers: Blocker[],
+  missing: MissingData[],
+  partial: boolean,
+): Verdict {
+  const open = blockers.every((b) => b.code === 'NACL_EPHEMERAL_PARTIAL');
+  const unknown = open && missing.length > 0;
+  const reachable = open && !unknown;
+  return {
+    instanceId,
+    address: path.targetAddress,
+    source,
+    family: path.family,
+    reachable,
+    ...(unknown ? { unknown } : {}),
+    ...(missing.length > 0 ? { missing } : {}),
+    ...(partial && reachable ? { partial } : {}),
+    blockers,
+  };
 }
 
 /** `internet` plus every other instance in the same VPC as `instance` (the default sources). */
@@ -595,28 +630,8 @@ export function analyze(from: Inventory | InventoryIndex, options: AnalyzeOption
       const source = resolve(spec);
       if (source.kind === 'eni' && source.eni.NetworkInterfaceId === eni.NetworkInterfaceId) continue;
       for (const path of pathsFor(ctx, source, eni, instance)) {
-        const { blockers, partial } = evaluatePath(ctx, path, target, ephemeral);
-        const reachable = blockers.every((b) => b.code === 'NACL_EPHEMERAL_PARTIAL');
-        const verdict: Verdict =
-          partial && reachable
-            ? {
-                instanceId,
-                address: path.targetAddress,
-                source: spec,
-                family: path.family,
-                reachable,
-                partial,
-                blockers,
-              }
-            : {
-                instanceId,
-                address: path.targetAddress,
-                source: spec,
-                family: path.family,
-                reachable,
-                blockers,
-              };
-        verdicts.push(verdict);
+        const { blockers, missing, partial } = evaluatePath(ctx, path, target, ephemeral);
+        verdicts.push(verdictFor(instanceId, spec, path, blockers, missing, partial));
       }
     }
   }
