@@ -11,6 +11,8 @@ export interface RemediationStep {
   text: string;
   /** Only when the fact has this value (e.g. `family` = `ipv6`). */
   when?: { fact: string; equals: string };
+  /** Not when the fact has this value. */
+  unless?: { fact: string; equals: string };
 }
 
 export interface CatalogueEntry {
@@ -307,16 +309,25 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
   UNKNOWN: {
     severity: 'warning',
     meaning:
-      'The evidence does not single out a cause (e.g. a silent sshd with unknown load, a timeout with no static analysis of the prober path, or no evidence at all).',
+      'The evidence does not single out a cause (e.g. a silent sshd with unknown load, a timeout with no static analysis of the prober path, or no evidence at all), or a path needs data the inventory lacks (a subnet\'s network ACL or route table, an ENI\'s security group): AWS always has these, so their absence is never read as "allowed" or as a block.',
     summary: 'Could not determine the state of SSH on {instanceId}: {reason}',
     remediation: [
-      { text: GET_IN },
+      {
+        text: 'Collect what the inventory lacks, then analyse again: {collect}',
+        when: { fact: 'cause', equals: 'missing-data' },
+      },
+      { text: GET_IN, unless: { fact: 'cause', equals: 'missing-data' } },
       {
         text: "`systemctl status sshd`, `ss -ltnp | grep :{port}`, `journalctl -u ssh -u sshd --since '-1h'`",
+        unless: { fact: 'cause', equals: 'missing-data' },
       },
-      { text: 'Check load: `top -b -n 1 | head -20`, `free -m`' },
+      {
+        text: 'Check load: `top -b -n 1 | head -20`, `free -m`',
+        unless: { fact: 'cause', equals: 'missing-data' },
+      },
       {
         text: 'Check the status checks: `aws ec2 describe-instance-status --instance-ids {instanceId} --include-all-instances`',
+        unless: { fact: 'cause', equals: 'missing-data' },
       },
     ],
   },
@@ -332,5 +343,6 @@ export function renderTemplate(template: string, facts: Facts): string {
 export function renderRemediation(code: DiagnosisCode, facts: Facts): string[] {
   return CATALOGUE[code].remediation
     .filter((s) => s.when === undefined || String(facts[s.when.fact]) === s.when.equals)
+    .filter((s) => s.unless === undefined || String(facts[s.unless.fact]) !== s.unless.equals)
     .map((s) => renderTemplate(s.text, facts));
 }

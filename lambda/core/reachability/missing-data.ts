@@ -9,7 +9,11 @@ import type { MissingData } from './types.ts';
 
 const SUBNET_DATA = {
   'network-acl': { file: 'describe-network-acls.json', what: 'network ACL', fallback: 'the default ACL' },
-  'route-table': { file: 'describe-route-tables.json', what: 'route table', fallback: 'the main route table' },
+  'route-table': {
+    file: 'describe-route-tables.json',
+    what: 'route table',
+    fallback: 'the main route table',
+  },
 } as const;
 
 /** The network ACL or route table of `subnetId`, which the inventory does not hold. */
