@@ -1,13 +1,36 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exitStatusOf } from '../../cli/analyze.ts';
-import { port22, REPO } from './port22.ts';
+import { port22, REPO, withoutFiles } from './port22.ts';
 
 const FIXTURES = `${REPO}test/fixtures/inventories/`;
 
 const analyze = (...args: string[]) => port22('analyze', ...args);
 
 describe('port22 analyze', () => {
+  it('without describe-network-acls.json a path is UNKNOWN naming the file, never reachable (exit 1)', () => {
+    withoutFiles(`${FIXTURES}vpc-guide-example`, ['describe-network-acls.json'], (dir) => {
+      const text = analyze('--inventory', dir, '--source', 'i-0a1b2c3d4e5f60718');
+      assert.equal(text.status, 1);
+      assert.match(text.stdout, /UNKNOWN {5}from i-0a1b2c3d4e5f60718 \(IPv4\) to 10\.0\.1\.25\n/);
+      assert.match(
+        text.stdout,
+        /MISSING describe-network-acls\.json subnet-0b2c3d4e5f6071829: the network ACL of subnet-0b2c3d4e5f6071829 is unknown: describe-network-acls\.json is not in the inventory/,
+      );
+      assert.match(text.stdout, /1 paths: 0 reachable, 0 partial, 0 unreachable, 1 unknown \(data missing\)/);
+      const json = JSON.parse(
+        analyze('--inventory', dir, '--source', 'i-0a1b2c3d4e5f60718', '--json').stdout,
+      );
+      const [v] = json.verdicts;
+      assert.equal(v.reachable, false);
+      assert.equal(v.unknown, true);
+      assert.deepEqual(v.blockers, []);
+      assert.deepEqual(
+        v.missing.map((m: { kind: string; file: string }) => `${m.kind} ${m.file}`),
+        ['network-acl describe-network-acls.json', 'network-acl describe-network-acls.json'],
+      );
+    });
+  });
   it('a malformed file: one line naming the file and JSON path, exit 2', () => {
     const r = analyze('--inventory', `${FIXTURES}malformed`);
     assert.equal(r.status, 2);
