@@ -98,7 +98,14 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
       'No route carries the traffic: no matching route, a blackhole route (its target was deleted), or an internet source and no public address.',
     summary: 'No route from {source} to {instanceId}: {blockerDetail}',
     remediation: [
-      { text: 'Look at the routes: `aws ec2 describe-route-tables --route-table-ids {routeTableId}`' },
+      {
+        text: 'Look at the routes: `aws ec2 describe-route-tables --route-table-ids {routeTableId}`',
+        when: { fact: 'resourceType', equals: 'route-table' },
+      },
+      {
+        text: "Look at the addresses: `aws ec2 describe-network-interfaces --network-interface-ids {eniId} --query 'NetworkInterfaces[].[PrivateIpAddress,Association.PublicIp,Ipv6Addresses]'`",
+        when: { fact: 'resourceType', equals: 'network-interface' },
+      },
       {
         text: 'Add the missing route: `aws ec2 create-route --route-table-id {routeTableId} --destination-cidr-block <destination-cidr> --gateway-id <igw-…>` (or `--nat-gateway-id`, `--transit-gateway-id`, `--vpc-peering-connection-id`)',
         when: { fact: 'blocker', equals: 'NO_ROUTE' },
@@ -108,7 +115,7 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
         when: { fact: 'blocker', equals: 'BLACKHOLE_ROUTE' },
       },
       {
-        text: 'Give the instance a public address: `aws ec2 allocate-address` then `aws ec2 associate-address --instance-id {instanceId} --allocation-id <eipalloc-…>`, or reach it through a bastion or Session Manager',
+        text: 'Give the network interface a public address: `aws ec2 allocate-address` then `aws ec2 associate-address --network-interface-id {eniId} --allocation-id <eipalloc-…>`, or reach it through a bastion or Session Manager',
         when: { fact: 'blocker', equals: 'NO_PUBLIC_IP' },
       },
     ],

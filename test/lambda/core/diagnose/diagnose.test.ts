@@ -926,6 +926,33 @@ describe('evidence and remediation', () => {
       /^Collect what the inventory lacks, then analyse again: `aws ec2 describe-network-acls --output json > describe-network-acls\.json`, `aws ec2 describe-security-groups --output json > describe-security-groups\.json`$/,
     ],
     [
+      // NO_PUBLIC_IP names the ENI without a public address: the command must take an ENI id.
+      'no public IP: look at the ENI with describe-network-interfaces, not describe-route-tables',
+      input({
+        probe: undefined,
+        proberVerdict: undefined,
+        sourceVerdicts: [
+          verdict('internet', [
+            { code: 'NO_PUBLIC_IP', resourceId: 'eni-0b2c3d4e', detail: 'no public IPv4 address' },
+          ]),
+        ],
+      }),
+      /^Look at the addresses: `aws ec2 describe-network-interfaces --network-interface-ids eni-0b2c3d4e /,
+    ],
+    [
+      'no public IP: associate an Elastic IP with the ENI',
+      input({
+        probe: undefined,
+        proberVerdict: undefined,
+        sourceVerdicts: [
+          verdict('internet', [
+            { code: 'NO_PUBLIC_IP', resourceId: 'eni-0b2c3d4e', detail: 'no public IPv4 address' },
+          ]),
+        ],
+      }),
+      /aws ec2 associate-address --network-interface-id eni-0b2c3d4e --allocation-id/,
+    ],
+    [
       'blackhole route: replace-route',
       input({ probe: okProbe, sourceVerdicts: [verdict('internet', [BLACKHOLE])] }),
       /aws ec2 replace-route --route-table-id rtb-0f00/,
@@ -957,6 +984,26 @@ describe('evidence and remediation', () => {
       input({ probe: undefined, proberVerdict: unknownVerdict(PROBER, [ACL_MISSING]) }),
     ).remediation;
     assert.equal(steps.length, 1);
+  });
+
+  it('no remediation command takes an id of another resource type', () => {
+    const noPublicIp = diagnose(
+      input({
+        probe: undefined,
+        proberVerdict: undefined,
+        sourceVerdicts: [
+          verdict('internet', [
+            { code: 'NO_PUBLIC_IP', resourceId: 'eni-0b2c3d4e', detail: 'no public IPv4 address' },
+          ]),
+        ],
+      }),
+    ).remediation.join('\n');
+    assert.doesNotMatch(noPublicIp, /--route-table-id[s]? eni-/);
+    const route = diagnose(
+      input({ probe: probe('timeout'), proberVerdict: verdict(PROBER, [ROUTE_BLOCK]) }),
+    ).remediation.join('\n');
+    assert.match(route, /describe-route-tables --route-table-ids rtb-0f00/);
+    assert.doesNotMatch(route, /describe-network-interfaces/);
   });
 
   it('healthy and expected-closed carry no remediation', () => {
