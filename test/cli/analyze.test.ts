@@ -1,13 +1,44 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exitStatusOf } from '../../cli/analyze.ts';
-import { port22, REPO, withoutFiles } from './port22.ts';
+import { port22, REPO, withInstances, withoutFiles } from './port22.ts';
 
 const FIXTURES = `${REPO}test/fixtures/inventories/`;
 
 const analyze = (...args: string[]) => port22('analyze', ...args);
 
+/** The guide's inventory plus a terminated instance, as DescribeInstances lists one for a while. */
+const withTerminated = <T>(use: (dir: string) => T): T =>
+  withInstances(
+    `${FIXTURES}vpc-guide-example`,
+    (doc) => {
+      doc.Reservations.push({
+        Instances: [
+          {
+            InstanceId: 'i-0dead0000000000001',
+            State: { Name: 'terminated', Code: 48 },
+            NetworkInterfaces: [],
+          },
+        ],
+      });
+    },
+    use,
+  );
+
 describe('port22 analyze', () => {
+  it('--source naming a terminated instance: one line, exit 2 (not an empty report)', () => {
+    withTerminated((dir) => {
+      for (const json of [[], ['--json']]) {
+        const r = analyze('--inventory', dir, '--source', 'i-0dead0000000000001', ...json);
+        assert.equal(r.status, 2);
+        assert.equal(
+          r.stderr,
+          'port22: source i-0dead0000000000001: the instance is terminated, so it has no network interface\n',
+        );
+        assert.equal(r.stdout, '');
+      }
+    });
+  });
   it('without describe-network-acls.json a path is UNKNOWN naming the file, never reachable (exit 1)', () => {
     withoutFiles(`${FIXTURES}vpc-guide-example`, ['describe-network-acls.json'], (dir) => {
       const text = analyze('--inventory', dir, '--source', 'i-0a1b2c3d4e5f60718');

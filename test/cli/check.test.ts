@@ -5,7 +5,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { port22, REPO, withoutFiles } from './port22.ts';
+import { port22, REPO, withInstances, withoutFiles } from './port22.ts';
 
 const LAB = `${REPO}test/fixtures/inventories/pipeline-lab`;
 const SIGNALS = `${REPO}test/fixtures/signals/pipeline-lab-signals.json`;
@@ -29,6 +29,30 @@ interface CheckJson {
 }
 
 describe('port22 check', () => {
+  it('--from or --source naming a terminated instance: one line, exit 2', () => {
+    const GUIDE = `${REPO}test/fixtures/inventories/vpc-guide-example`;
+    const terminated = (doc: { Reservations: { Instances: Record<string, unknown>[] }[] }) => {
+      doc.Reservations.push({
+        Instances: [
+          {
+            InstanceId: 'i-0dead0000000000001',
+            State: { Name: 'terminated', Code: 48 },
+            NetworkInterfaces: [],
+          },
+        ],
+      });
+    };
+    withInstances(GUIDE, terminated, (dir) => {
+      for (const flag of ['--from', '--source']) {
+        const r = check('--inventory', dir, flag, 'i-0dead0000000000001', '--no-probe');
+        assert.equal(r.status, 2);
+        assert.equal(
+          r.stderr,
+          'port22: source i-0dead0000000000001: the instance is terminated, so it has no network interface\n',
+        );
+      }
+    });
+  });
   it('--no-probe without describe-network-acls.json: UNKNOWN naming the file, not HEALTHY', () => {
     const GUIDE = `${REPO}test/fixtures/inventories/vpc-guide-example`;
     withoutFiles(GUIDE, ['describe-network-acls.json'], (dir) => {

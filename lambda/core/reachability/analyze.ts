@@ -66,11 +66,21 @@ export function resolveSource(ctx: AnalysisContext, spec: string): Source {
     const instance = ctx.index.instances.get(parsed.instanceId);
     const eni = ctx.index.primaryEniByInstance.get(parsed.instanceId);
     if (!instance || !eni) throw new SourceSpecError(`source ${spec}: no such instance in the inventory`);
+    // A terminated instance has released its network interfaces (EC2 User Guide, "Terminate Amazon EC2
+    // instances"): nothing can leave from it.
+    if (instance.State?.Name === 'terminated')
+      throw new SourceSpecError(`source ${spec}: the instance is terminated, so it has no network interface`);
+    if (!hasAddress(eni))
+      throw new SourceSpecError(
+        `source ${spec}: the instance has no network interface with an address in the inventory`,
+      );
     return { kind: 'eni', spec, eni, instance };
   }
   if (parsed.kind === 'eni') {
     const eni = ctx.index.enis.get(parsed.eniId);
     if (!eni) throw new SourceSpecError(`source ${spec}: no such network interface in the inventory`);
+    if (!hasAddress(eni))
+      throw new SourceSpecError(`source ${spec}: the network interface has no address in the inventory`);
     const instance = eni.InstanceId ? ctx.index.instances.get(eni.InstanceId) : undefined;
     return { kind: 'eni', spec, eni, ...(instance ? { instance } : {}) };
   }
@@ -87,6 +97,11 @@ export function resolveSource(ctx: AnalysisContext, spec: string): Source {
     });
   });
   return { kind: 'cidr', spec, cidr, ...(subnet ? { subnet } : {}) };
+}
+
+/** An ENI can send only from an address it has. */
+function hasAddress(eni: Eni): boolean {
+  return eni.PrivateIpAddress !== undefined || eni.Ipv6Addresses.length > 0;
 }
 
 const PRIVATE_IPV4 = AddressSet.fromCidrs(

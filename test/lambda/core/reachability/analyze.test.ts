@@ -340,6 +340,47 @@ describe('analyze: small cases', () => {
     assert.throws(() => analyze(inventory({}), { sources: ['i-0nope'] }), /no such instance/);
     assert.throws(() => analyze(inventory({}), { sources: ['10.0.0.0/33'] }), /expected a CIDR/);
   });
+  // EC2 User Guide, "Terminate Amazon EC2 instances": a terminated instance's network interfaces are
+  // detached and deleted; DescribeInstances still lists it for a while, with no address and no interface.
+  const cannotBeSources: [string, Inventory, string, RegExp][] = [
+    [
+      'a terminated instance, as DescribeInstances lists it',
+      inventory({
+        instances: [
+          instance('i-0t', { ip: '10.0.1.5', groups: ['sg-t'] }),
+          { InstanceId: 'i-0gone', State: { Name: 'terminated', Code: 48 }, NetworkInterfaces: [] },
+        ],
+      }),
+      'i-0gone',
+      /^source i-0gone: the instance is terminated, so it has no network interface$/,
+    ],
+    [
+      'an instance with no network interface or address',
+      inventory({
+        instances: [
+          instance('i-0t', { ip: '10.0.1.5', groups: ['sg-t'] }),
+          { InstanceId: 'i-0bare', State: { Name: 'running' } },
+        ],
+      }),
+      'i-0bare',
+      /^source i-0bare: the instance has no network interface with an address in the inventory$/,
+    ],
+    [
+      'a network interface with no address',
+      inventory({
+        instances: [instance('i-0t', { ip: '10.0.1.5', groups: ['sg-t'] })],
+        networkInterfaces: [{ NetworkInterfaceId: 'eni-0empty', SubnetId: SUBNET_A }],
+      }),
+      'eni-0empty',
+      /^source eni-0empty: the network interface has no address in the inventory$/,
+    ],
+    ['an unknown network interface', inventory({}), 'eni-0nope', /no such network interface/],
+  ];
+  for (const [name, inv, spec, message] of cannotBeSources) {
+    it(`${name} cannot be a source: SourceSpecError, never an empty answer`, () => {
+      assert.throws(() => analyze(inv, { sources: [spec] }), { name: 'SourceSpecError', message });
+    });
+  }
 });
 
 describe('analyze over an index', () => {
