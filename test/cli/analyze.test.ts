@@ -26,6 +26,22 @@ const withTerminated = <T>(use: (dir: string) => T): T =>
   );
 
 describe('port22 analyze', () => {
+  for (const bad of ['localhost', '10.20.1.999']) {
+    it(`PrivateIpAddress "${bad}": one line naming the file and the instance, exit 2`, () => {
+      const edit = (doc: { Reservations: { Instances: Record<string, unknown>[] }[] }) => {
+        doc.Reservations[0]!.Instances[0]!.PrivateIpAddress = bad;
+      };
+      withInstances(`${FIXTURES}vpc-guide-example`, edit, (dir) => {
+        const r = analyze('--inventory', dir);
+        assert.equal(r.status, 2);
+        assert.equal(
+          r.stderr,
+          `port22: describe-instances.json: Reservations[0].Instances[0].PrivateIpAddress: i-0a1b2c3d4e5f60718: expected an IPv4 address, got "${bad}"\n`,
+        );
+        assert.equal(port22('check', '--inventory', dir, '--no-probe').status, 2);
+      });
+    });
+  }
   it('--source naming a terminated instance: one line, exit 2 (not an empty report)', () => {
     withTerminated((dir) => {
       for (const json of [[], ['--json']]) {

@@ -90,7 +90,7 @@ export function resolveSource(ctx: AnalysisContext, spec: string): Source {
     const block =
       cidr.family === 'ipv4'
         ? [sub.CidrBlock]
-        : (sub.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock);
+        : (sub.Ipv6CidrBlockAssociationSet ?? []).filter(isAssociated).map((a) => a.Ipv6CidrBlock);
     return block.some((b) => {
       const c = b ? parseCidr(b) : undefined;
       return c !== undefined && c.family === cidr.family && c.first <= cidr.first && cidr.last <= c.last;
@@ -363,18 +363,38 @@ function sourcePeer(
   });
 }
 
+/**
+ * A CIDR block association still in force. DescribeVpcs keeps listing a block for a while after it is
+ * disassociated (state `disassociating`, then `disassociated`; VPC User Guide, "VPC CIDR blocks"): only
+ * `associated` blocks belong to the VPC. The primary `CidrBlock` cannot be disassociated. Hand-written
+ * records without a state count as associated.
+ */
+function isAssociated(a: {
+  readonly CidrBlockState?: { readonly State?: string };
+  readonly Ipv6CidrBlockState?: { readonly State?: string };
+}): boolean {
+  const state = (a.CidrBlockState ?? a.Ipv6CidrBlockState)?.State;
+  return state === undefined || state === 'associated';
+}
+
 /** The CIDRs of a VPC (from describe-vpcs, else from its subnets). */
 function vpcAddresses(ctx: AnalysisContext, vpcId: string | undefined, family: IpFamily): AddressSet {
   return ctx.memo.remember('vpc-addresses', [vpcId, family], () => {
     const texts: (string | undefined)[] = [];
     const vpc = vpcId ? ctx.index.vpcs.get(vpcId) : undefined;
     if (vpc) {
-      texts.push(vpc.CidrBlock, ...(vpc.CidrBlockAssociationSet ?? []).map((a) => a.CidrBlock));
-      texts.push(...(vpc.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock));
+      texts.push(
+        vpc.CidrBlock,
+        ...(vpc.CidrBlockAssociationSet ?? []).filter(isAssociated).map((a) => a.CidrBlock),
+      );
+      texts.push(...(vpc.Ipv6CidrBlockAssociationSet ?? []).filter(isAssociated).map((a) => a.Ipv6CidrBlock));
     } else {
       for (const s of ctx.index.inventory.subnets) {
         if (s.VpcId !== vpcId) continue;
-        texts.push(s.CidrBlock, ...(s.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock));
+        texts.push(
+          s.CidrBlock,
+          ...(s.Ipv6CidrBlockAssociationSet ?? []).filter(isAssociated).map((a) => a.Ipv6CidrBlock),
+        );
       }
     }
     const cidrs = texts.flatMap((t) => {
