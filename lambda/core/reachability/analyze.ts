@@ -237,12 +237,16 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
     // Private (RFC 1918, CGNAT) sources can only arrive over private paths; anything else that the
     // target's subnet answers through an internet or NAT gateway is an internet client.
     const isPrivate = PRIVATE_IPV4.covers(addresses);
-    const rt = routeFor(
-      ctx,
-      target.SubnetId ? ctx.index.routeTableForSubnet(target.SubnetId) : undefined,
-      addresses,
-    );
-    const internet = !isPrivate && (!rt || rt.kind === 'igw' || rt.kind === 'nat' || rt.kind === 'eigw');
+    const targetRtb = target.SubnetId ? ctx.index.routeTableForSubnet(target.SubnetId) : undefined;
+    const rt = routeFor(ctx, targetRtb, addresses);
+    // Without the target's route table, a public source may come over a VPN or transit gateway as well
+    // as the internet: an instance without a public address is then not known to be unaddressable (the
+    // private path's return route names the missing table instead).
+    const internet =
+      !isPrivate &&
+      (targetRtb === undefined
+        ? target.PublicIp !== undefined
+        : !rt || rt.kind === 'igw' || rt.kind === 'nat' || rt.kind === 'eigw');
     const blockers: readonly Blocker[] =
       internet && !target.PublicIp
         ? [

@@ -116,6 +116,20 @@ const SCENARIOS: readonly Scenario[] = [
     detail: /the route table of subnet-0a1 is unknown: describe-route-tables\.json is not in the inventory/,
   },
   {
+    // Without the route table a public CIDR may arrive over a VPN or transit gateway: no NO_PUBLIC_IP.
+    name: 'describe-route-tables.json absent, a public CIDR to a private-only instance: unknown, not NO_PUBLIC_IP',
+    inventory: base({
+      ...NO_RTB_FILE,
+      securityGroups: [group('sg-bastion', []), group('sg-app', [tcp(22, 22, ['198.51.100.0/24'])])],
+    }),
+    target: 'i-0app',
+    source: '198.51.100.0/24',
+    reachable: false,
+    unknown: true,
+    blockers: [],
+    missing: [`route-table ${SUBNET_B}`],
+  },
+  {
     name: 'a subnet without an associated route table and no main one in the data: unknown',
     inventory: base({ routeTables: [routeTable('rtb-a', [SUBNET_A], [])] }),
     target: 'i-0app',
