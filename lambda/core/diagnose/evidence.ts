@@ -121,6 +121,7 @@ const COLLECT: Record<MissingKind, string> = {
   'network-acl': 'aws ec2 describe-network-acls --output json > describe-network-acls.json',
   'route-table': 'aws ec2 describe-route-tables --output json > describe-route-tables.json',
   'security-group': 'aws ec2 describe-security-groups --output json > describe-security-groups.json',
+  'instance-state': 'aws ec2 describe-instances --output json > describe-instances.json',
 };
 
 /** The data an unknown path lacks, as evidence (one item each) and as facts for the catalogue. */

@@ -436,7 +436,8 @@ function evaluatePath(
   target: Target,
   ephemeral: PortRange,
 ): Findings & { partial: boolean } {
-  const found: Findings = { blockers: path.blockers.concat(target.state.blockers), missing: [] };
+  const found: Findings = { blockers: [...path.blockers], missing: [] };
+  collect(found, target.state);
   if (path.sourceInstance && path.sourceInstance !== target.instance) {
     const source = path.sourceInstance;
     const sourceState = ctx.memo.remember('source-state', [source], () =>

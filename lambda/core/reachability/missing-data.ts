@@ -50,3 +50,13 @@ export function missingSecurityGroup(groupId: string, eniId: string): MissingDat
     detail: `security group ${groupId} is attached to ${eniId} but not in describe-security-groups.json: its rules are unknown`,
   };
 }
+
+/** An instance whose state neither DescribeInstances nor DescribeInstanceStatus gives. */
+export function missingInstanceState(instanceId: string): MissingData {
+  return {
+    kind: 'instance-state',
+    resourceId: instanceId,
+    file: 'describe-instances.json',
+    detail: `the state of ${instanceId} is unknown: its describe-instances.json record has no State and describe-instance-status.json does not list it`,
+  };
+}

@@ -36,11 +36,11 @@ export type AddressFamily = 'ipv4' | 'ipv6';
  * Data a path needs that the inventory lacks. In AWS every subnet has a network ACL and a route table
  * and every ENI its security groups, so their absence is a gap in the inventory, never "none".
  */
-export type MissingKind = 'network-acl' | 'route-table' | 'security-group';
+export type MissingKind = 'network-acl' | 'route-table' | 'security-group' | 'instance-state';
 
 export interface MissingData {
   kind: MissingKind;
-  /** What lacks the data: the subnet (for its ACL or route table), or the security group id. */
+  /** What lacks the data: the subnet (for its ACL or route table), the security group or the instance. */
   resourceId: string;
   /** The inventory file that should hold it (`describe-network-acls.json`, …). */
   file: string;
