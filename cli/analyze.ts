@@ -21,7 +21,7 @@ interface AnalyzeFlags {
 }
 
 function verdictLine(v: Verdict): string {
-  const state = !v.reachable ? 'UNREACHABLE' : v.partial ? 'PARTIAL' : 'reachable';
+  const state = v.unknown ? 'UNKNOWN' : !v.reachable ? 'UNREACHABLE' : v.partial ? 'PARTIAL' : 'reachable';
   const fam = v.family === 'ipv6' ? 'IPv6' : 'IPv4';
   return `  ${state.padEnd(11)} from ${v.source} (${fam}) to ${v.address || '(no address)'}`;
 }
@@ -43,21 +43,25 @@ function formatReport(report: AnalysisReport): string {
         const rule = b.ruleNumber === undefined ? '' : ` rule ${b.ruleNumber}`;
         lines.push(`      ${b.code} ${b.resourceId}${rule}: ${b.detail}`);
       }
+      for (const m of v.missing ?? []) lines.push(`      MISSING ${m.file} ${m.resourceId}: ${m.detail}`);
     }
   }
   if (report.exposure.length > 0) {
     lines.push('', 'Exposure');
     for (const f of report.exposure) lines.push(`  ${f.code} ${f.resourceId}: ${f.detail}`);
   }
-  const unreachable = report.verdicts.filter((v) => !v.reachable).length;
+  const unknown = report.verdicts.filter((v) => v.unknown).length;
+  const unreachable = report.verdicts.filter((v) => !v.reachable && !v.unknown).length;
   const partial = report.verdicts.filter((v) => v.reachable && v.partial).length;
+  const reachable = report.verdicts.length - unreachable - partial - unknown;
   lines.push(
     '',
-    `${report.verdicts.length} paths: ${report.verdicts.length - unreachable - partial} reachable, ${partial} partial, ${unreachable} unreachable; ${report.exposure.length} exposure finding(s)`,
+    `${report.verdicts.length} paths: ${reachable} reachable, ${partial} partial, ${unreachable} unreachable${unknown > 0 ? `, ${unknown} unknown (data missing)` : ''}; ${report.exposure.length} exposure finding(s)`,
   );
   return `${lines.join('\n')}\n`;
 }
 
+/** An unknown path is a finding too (`reachable` is false): it is never counted as open. */
 export function exitStatusOf(report: AnalysisReport): number {
   const finding = report.exposure.length > 0 || report.verdicts.some((v) => !v.reachable || v.partial);
   return finding ? 1 : 0;

@@ -114,7 +114,7 @@ export function renderDiagnosisDoc(): string {
         : e.remediation
             .map(
               (s, i) =>
-                `${i + 1}. ${s.text}${s.when ? ` _(only when ${s.when.fact} = ${s.when.equals})_` : ''}`,
+                `${i + 1}. ${s.text}${s.when ? ` _(only when ${s.when.fact} = ${s.when.equals})_` : ''}${s.unless ? ` _(unless ${s.unless.fact} = ${s.unless.equals})_` : ''}`,
             )
             .join('\n');
     return `### \`${code}\` — ${e.severity}\n\n${e.meaning}\n\nSummary: \`${e.summary}\`\n\n${steps}`;
@@ -144,6 +144,8 @@ export function renderDiagnosisDoc(): string {
 const RULE_CODES: Record<string, string> = {
   'source-blocked':
     '`BLOCKED_BY_SECURITY_GROUP` / `BLOCKED_BY_NETWORK_ACL` / `NO_ROUTE` for a configured source',
+  'prober-path-unknown': "`UNKNOWN` naming the data the prober's path lacks",
+  'source-path-unknown': "`UNKNOWN` naming the data a configured source's path lacks",
 };
 
 function ruleCodes(name: string): string {

@@ -1,13 +1,83 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exitStatusOf } from '../../cli/analyze.ts';
-import { port22, REPO } from './port22.ts';
+import { port22, REPO, withInstances, withoutFiles } from './port22.ts';
 
 const FIXTURES = `${REPO}test/fixtures/inventories/`;
 
 const analyze = (...args: string[]) => port22('analyze', ...args);
 
+/** The guide's inventory plus a terminated instance, as DescribeInstances lists one for a while. */
+const withTerminated = <T>(use: (dir: string) => T): T =>
+  withInstances(
+    `${FIXTURES}vpc-guide-example`,
+    (doc) => {
+      doc.Reservations.push({
+        Instances: [
+          {
+            InstanceId: 'i-0dead0000000000001',
+            State: { Name: 'terminated', Code: 48 },
+            NetworkInterfaces: [],
+          },
+        ],
+      });
+    },
+    use,
+  );
+
 describe('port22 analyze', () => {
+  for (const bad of ['localhost', '10.20.1.999']) {
+    it(`PrivateIpAddress "${bad}": one line naming the file and the instance, exit 2`, () => {
+      const edit = (doc: { Reservations: { Instances: Record<string, unknown>[] }[] }) => {
+        doc.Reservations[0]!.Instances[0]!.PrivateIpAddress = bad;
+      };
+      withInstances(`${FIXTURES}vpc-guide-example`, edit, (dir) => {
+        const r = analyze('--inventory', dir);
+        assert.equal(r.status, 2);
+        assert.equal(
+          r.stderr,
+          `port22: describe-instances.json: Reservations[0].Instances[0].PrivateIpAddress: i-0a1b2c3d4e5f60718: expected an IPv4 address, got "${bad}"\n`,
+        );
+        assert.equal(port22('check', '--inventory', dir, '--no-probe').status, 2);
+      });
+    });
+  }
+  it('--source naming a terminated instance: one line, exit 2 (not an empty report)', () => {
+    withTerminated((dir) => {
+      for (const json of [[], ['--json']]) {
+        const r = analyze('--inventory', dir, '--source', 'i-0dead0000000000001', ...json);
+        assert.equal(r.status, 2);
+        assert.equal(
+          r.stderr,
+          'port22: source i-0dead0000000000001: the instance is terminated, so it has no network interface\n',
+        );
+        assert.equal(r.stdout, '');
+      }
+    });
+  });
+  it('without describe-network-acls.json a path is UNKNOWN naming the file, never reachable (exit 1)', () => {
+    withoutFiles(`${FIXTURES}vpc-guide-example`, ['describe-network-acls.json'], (dir) => {
+      const text = analyze('--inventory', dir, '--source', 'i-0a1b2c3d4e5f60718');
+      assert.equal(text.status, 1);
+      assert.match(text.stdout, /UNKNOWN {5}from i-0a1b2c3d4e5f60718 \(IPv4\) to 10\.0\.1\.25\n/);
+      assert.match(
+        text.stdout,
+        /MISSING describe-network-acls\.json subnet-0b2c3d4e5f6071829: the network ACL of subnet-0b2c3d4e5f6071829 is unknown: describe-network-acls\.json is not in the inventory/,
+      );
+      assert.match(text.stdout, /1 paths: 0 reachable, 0 partial, 0 unreachable, 1 unknown \(data missing\)/);
+      const json = JSON.parse(
+        analyze('--inventory', dir, '--source', 'i-0a1b2c3d4e5f60718', '--json').stdout,
+      );
+      const [v] = json.verdicts;
+      assert.equal(v.reachable, false);
+      assert.equal(v.unknown, true);
+      assert.deepEqual(v.blockers, []);
+      assert.deepEqual(
+        v.missing.map((m: { kind: string; file: string }) => `${m.kind} ${m.file}`),
+        ['network-acl describe-network-acls.json', 'network-acl describe-network-acls.json'],
+      );
+    });
+  });
   it('a malformed file: one line naming the file and JSON path, exit 2', () => {
     const r = analyze('--inventory', `${FIXTURES}malformed`);
     assert.equal(r.status, 2);

@@ -5,7 +5,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { port22, REPO } from './port22.ts';
+import { port22, REPO, withInstances, withoutFiles } from './port22.ts';
 
 const LAB = `${REPO}test/fixtures/inventories/pipeline-lab`;
 const SIGNALS = `${REPO}test/fixtures/signals/pipeline-lab-signals.json`;
@@ -29,6 +29,51 @@ interface CheckJson {
 }
 
 describe('port22 check', () => {
+  it('--from or --source naming a terminated instance: one line, exit 2', () => {
+    const GUIDE = `${REPO}test/fixtures/inventories/vpc-guide-example`;
+    const terminated = (doc: { Reservations: { Instances: Record<string, unknown>[] }[] }) => {
+      doc.Reservations.push({
+        Instances: [
+          {
+            InstanceId: 'i-0dead0000000000001',
+            State: { Name: 'terminated', Code: 48 },
+            NetworkInterfaces: [],
+          },
+        ],
+      });
+    };
+    withInstances(GUIDE, terminated, (dir) => {
+      for (const flag of ['--from', '--source']) {
+        const r = check('--inventory', dir, flag, 'i-0dead0000000000001', '--no-probe');
+        assert.equal(r.status, 2);
+        assert.equal(
+          r.stderr,
+          'port22: source i-0dead0000000000001: the instance is terminated, so it has no network interface\n',
+        );
+      }
+    });
+  });
+  it('--no-probe without describe-network-acls.json: UNKNOWN naming the file, not HEALTHY', () => {
+    const GUIDE = `${REPO}test/fixtures/inventories/vpc-guide-example`;
+    withoutFiles(GUIDE, ['describe-network-acls.json'], (dir) => {
+      const r = check('--inventory', dir, '--from', 'i-0a1b2c3d4e5f60718', '--no-probe', '--json');
+      assert.equal(r.status, 1);
+      const app = (JSON.parse(r.stdout) as CheckJson).instances.find(
+        (i) => i.instanceId === 'i-0b2c3d4e5f6071829',
+      );
+      assert.equal(app?.diagnosis, 'UNKNOWN');
+      assert.match(app.summary, /describe-network-acls\.json is not in the inventory/);
+      assert.deepEqual(app.remediation, [
+        'Collect what the inventory lacks, then analyse again: `aws ec2 describe-network-acls --output json > describe-network-acls.json`',
+      ]);
+      const text = check('--inventory', dir, '--from', 'i-0a1b2c3d4e5f60718', '--no-probe').stdout;
+      assert.match(
+        text,
+        /app-1 +i-0b2c3d4e5f6071829 +10\.0\.1\.25:22 +UNKNOWN +.*describe-network-acls\.json is not in the inventory/,
+      );
+    });
+  });
+
   it('--json --no-probe: the DESIGN.md shape, one diagnosis per monitored instance, exit 1', () => {
     const r = check('--inventory', LAB, '--from', PROBER, '--signals', SIGNALS, '--no-probe', '--json');
     assert.equal(r.stderr, '');

@@ -11,6 +11,8 @@ export interface RemediationStep {
   text: string;
   /** Only when the fact has this value (e.g. `family` = `ipv6`). */
   when?: { fact: string; equals: string };
+  /** Not when the fact has this value. */
+  unless?: { fact: string; equals: string };
 }
 
 export interface CatalogueEntry {
@@ -96,7 +98,14 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
       'No route carries the traffic: no matching route, a blackhole route (its target was deleted), or an internet source and no public address.',
     summary: 'No route from {source} to {instanceId}: {blockerDetail}',
     remediation: [
-      { text: 'Look at the routes: `aws ec2 describe-route-tables --route-table-ids {routeTableId}`' },
+      {
+        text: 'Look at the routes: `aws ec2 describe-route-tables --route-table-ids {routeTableId}`',
+        when: { fact: 'resourceType', equals: 'route-table' },
+      },
+      {
+        text: "Look at the addresses: `aws ec2 describe-network-interfaces --network-interface-ids {eniId} --query 'NetworkInterfaces[].[PrivateIpAddress,Association.PublicIp,Ipv6Addresses]'`",
+        when: { fact: 'resourceType', equals: 'network-interface' },
+      },
       {
         text: 'Add the missing route: `aws ec2 create-route --route-table-id {routeTableId} --destination-cidr-block <destination-cidr> --gateway-id <igw-…>` (or `--nat-gateway-id`, `--transit-gateway-id`, `--vpc-peering-connection-id`)',
         when: { fact: 'blocker', equals: 'NO_ROUTE' },
@@ -106,7 +115,7 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
         when: { fact: 'blocker', equals: 'BLACKHOLE_ROUTE' },
       },
       {
-        text: 'Give the instance a public address: `aws ec2 allocate-address` then `aws ec2 associate-address --instance-id {instanceId} --allocation-id <eipalloc-…>`, or reach it through a bastion or Session Manager',
+        text: 'Give the network interface a public address: `aws ec2 allocate-address` then `aws ec2 associate-address --network-interface-id {eniId} --allocation-id <eipalloc-…>`, or reach it through a bastion or Session Manager',
         when: { fact: 'blocker', equals: 'NO_PUBLIC_IP' },
       },
     ],
@@ -307,16 +316,25 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
   UNKNOWN: {
     severity: 'warning',
     meaning:
-      'The evidence does not single out a cause (e.g. a silent sshd with unknown load, a timeout with no static analysis of the prober path, or no evidence at all).',
+      'The evidence does not single out a cause (e.g. a silent sshd with unknown load, a timeout with no static analysis of the prober path, or no evidence at all), or a path needs data the inventory lacks (a subnet\'s network ACL or route table, an ENI\'s security group): AWS always has these, so their absence is never read as "allowed" or as a block.',
     summary: 'Could not determine the state of SSH on {instanceId}: {reason}',
     remediation: [
-      { text: GET_IN },
+      {
+        text: 'Collect what the inventory lacks, then analyse again: {collect}',
+        when: { fact: 'cause', equals: 'missing-data' },
+      },
+      { text: GET_IN, unless: { fact: 'cause', equals: 'missing-data' } },
       {
         text: "`systemctl status sshd`, `ss -ltnp | grep :{port}`, `journalctl -u ssh -u sshd --since '-1h'`",
+        unless: { fact: 'cause', equals: 'missing-data' },
       },
-      { text: 'Check load: `top -b -n 1 | head -20`, `free -m`' },
+      {
+        text: 'Check load: `top -b -n 1 | head -20`, `free -m`',
+        unless: { fact: 'cause', equals: 'missing-data' },
+      },
       {
         text: 'Check the status checks: `aws ec2 describe-instance-status --instance-ids {instanceId} --include-all-instances`',
+        unless: { fact: 'cause', equals: 'missing-data' },
       },
     ],
   },
@@ -332,5 +350,6 @@ export function renderTemplate(template: string, facts: Facts): string {
 export function renderRemediation(code: DiagnosisCode, facts: Facts): string[] {
   return CATALOGUE[code].remediation
     .filter((s) => s.when === undefined || String(facts[s.when.fact]) === s.when.equals)
+    .filter((s) => s.unless === undefined || String(facts[s.unless.fact]) !== s.unless.equals)
     .map((s) => renderTemplate(s.text, facts));
 }

@@ -3,8 +3,8 @@
  * static blockers sit on a path, which host signal crossed which threshold.
  */
 import type { ProbeOutcome, ProbeResult } from '../probe/types.ts';
-import type { Blocker, BlockerCode, Verdict } from '../reachability/types.ts';
-import type { DiagnosisThresholds } from './input.ts';
+import type { Blocker, BlockerCode, MissingKind, Verdict } from '../reachability/types.ts';
+import type { DiagnosisThresholds, Facts } from './input.ts';
 import type { Evidence, HostSignals } from './types.ts';
 
 export type ProbePhase = 'connect' | 'ident' | 'kex';
@@ -106,9 +106,49 @@ export function blockerCategory(code: BlockerCode): BlockerCategory | undefined 
   return CATEGORY[code];
 }
 
-/** A path is broken when the verdict says unreachable, or reachable for only part of the ephemeral range. */
+/**
+ * A path is broken when the verdict says unreachable, or reachable for only part of the ephemeral range.
+ * An unknown path (data it needs is missing) is not broken: nothing known blocks it.
+ */
 export function pathBroken(verdict: Verdict | undefined): verdict is Verdict {
-  return verdict !== undefined && (!verdict.reachable || verdict.partial === true);
+  return (
+    verdict !== undefined && ((!verdict.reachable && verdict.unknown !== true) || verdict.partial === true)
+  );
+}
+
+/** The AWS CLI call that collects each kind of missing data into its inventory file. */
+const COLLECT: Record<MissingKind, string> = {
+  'network-acl': 'aws ec2 describe-network-acls --output json > describe-network-acls.json',
+  'route-table': 'aws ec2 describe-route-tables --output json > describe-route-tables.json',
+  'security-group': 'aws ec2 describe-security-groups --output json > describe-security-groups.json',
+  'instance-state': 'aws ec2 describe-instances --output json > describe-instances.json',
+};
+
+/** The data an unknown path lacks, as evidence (one item each) and as facts for the catalogue. */
+export function missingDataFindings(verdicts: readonly Verdict[]): { evidence: Evidence[]; facts: Facts } {
+  const evidence: Evidence[] = [];
+  const details: string[] = [];
+  const kinds = new Set<MissingKind>();
+  for (const v of verdicts) {
+    for (const m of v.missing ?? []) {
+      kinds.add(m.kind);
+      if (!details.includes(m.detail)) details.push(m.detail);
+      evidence.push({
+        kind: 'static',
+        code: 'DATA_MISSING',
+        resourceId: m.resourceId,
+        detail: `${v.source} → ${v.address || '(no address)'} (${v.family}) is unknown: ${m.detail}`,
+      });
+    }
+  }
+  return {
+    evidence,
+    facts: {
+      cause: 'missing-data',
+      missing: details.join('; '),
+      collect: [...kinds].map((k) => `\`${COLLECT[k]}\``).join(', '),
+    },
+  };
 }
 
 /** The blockers of one category on a broken path, in the analyzer's order. */

@@ -8,18 +8,20 @@
  *  4. blocked-by-security-group  on the prober's path, explaining a timeout (or without a probe)
  *  5. blocked-by-network-acl     likewise, incl. a partial ephemeral allow (intermittent timeouts)
  *  6. no-route                   likewise, incl. blackhole routes and a missing public address
- *  7. sshd-not-listening         refused: the host's kernel answered with a reset
- *  8. host-firewall-reject       ICMP unreachable with the AWS path open
- *  9. host-firewall-drop         timeout with the AWS path open and status checks not failing
- * 10. sshd-refusing-connections  accepted, then closed/reset before the ident
- * 11. resource-exhaustion        slow or silent sshd with CPU/credits/memory over threshold
- * 12. not-ssh-service            something else answers on the port
- * 13. ssh-negotiation-failed     kex-failed, protocol-unsupported, closed-during-kex
- * 14. source-blocked             a configured source is blocked although the host works for the prober
- * 15. ssh-answering-unverified   kex-unsupported-by-prober: OpenSSH would agree, the prober cannot
- * 16. degraded-slow              ok but slow, no starvation
- * 17. healthy                    ok (or, without a probe, every analysed path open)
- * 18. unknown                    everything else, with the evidence
+ *  7. prober-path-unknown        UNKNOWN: nothing known blocks the prober's path, but data it needs is missing
+ *  8. sshd-not-listening         refused: the host's kernel answered with a reset
+ *  9. host-firewall-reject       ICMP unreachable with the AWS path open
+ * 10. host-firewall-drop         timeout with the AWS path open and status checks not failing
+ * 11. sshd-refusing-connections  accepted, then closed/reset before the ident
+ * 12. resource-exhaustion        slow or silent sshd with CPU/credits/memory over threshold
+ * 13. not-ssh-service            something else answers on the port
+ * 14. ssh-negotiation-failed     kex-failed, protocol-unsupported, closed-during-kex
+ * 15. source-blocked             a configured source is blocked although the host works for the prober
+ * 16. source-path-unknown        UNKNOWN: a configured source's path needs data the inventory lacks
+ * 17. ssh-answering-unverified   kex-unsupported-by-prober: OpenSSH would agree, the prober cannot
+ * 18. degraded-slow              ok but slow, no starvation
+ * 19. healthy                    ok (or, without a probe, every analysed path open)
+ * 20. unknown                    everything else, with the evidence
  */
 import type { Rule } from './input.ts';
 import { blockedByNetworkAcl } from './rules/blocked-by-network-acl.ts';
@@ -33,8 +35,10 @@ import { instanceImpaired } from './rules/instance-impaired.ts';
 import { instanceStopped } from './rules/instance-stopped.ts';
 import { noRoute } from './rules/no-route.ts';
 import { notSshService } from './rules/not-ssh-service.ts';
+import { proberPathUnknown } from './rules/prober-path-unknown.ts';
 import { resourceExhaustion } from './rules/resource-exhaustion.ts';
 import { sourceBlocked } from './rules/source-blocked.ts';
+import { sourcePathUnknown } from './rules/source-path-unknown.ts';
 import { sshAnsweringUnverified } from './rules/ssh-answering-unverified.ts';
 import { sshNegotiationFailed } from './rules/ssh-negotiation-failed.ts';
 import { sshdNotListening } from './rules/sshd-not-listening.ts';
@@ -48,6 +52,7 @@ export const PRECEDENCE: ReadonlyArray<{ name: string; rule: Rule }> = [
   { name: 'blocked-by-security-group', rule: blockedBySecurityGroup },
   { name: 'blocked-by-network-acl', rule: blockedByNetworkAcl },
   { name: 'no-route', rule: noRoute },
+  { name: 'prober-path-unknown', rule: proberPathUnknown },
   { name: 'sshd-not-listening', rule: sshdNotListening },
   { name: 'host-firewall-reject', rule: hostFirewallReject },
   { name: 'host-firewall-drop', rule: hostFirewallDrop },
@@ -56,6 +61,7 @@ export const PRECEDENCE: ReadonlyArray<{ name: string; rule: Rule }> = [
   { name: 'not-ssh-service', rule: notSshService },
   { name: 'ssh-negotiation-failed', rule: sshNegotiationFailed },
   { name: 'source-blocked', rule: sourceBlocked },
+  { name: 'source-path-unknown', rule: sourcePathUnknown },
   { name: 'ssh-answering-unverified', rule: sshAnsweringUnverified },
   { name: 'degraded-slow', rule: degradedSlow },
   { name: 'healthy', rule: healthy },

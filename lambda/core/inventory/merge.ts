@@ -11,6 +11,7 @@ type ListKey = Exclude<
   | 'transitGatewayRouteTablePropagations'
   | 'transitGatewayStaticRoutes'
   | 'vpcBlockPublicAccessOptions'
+  | 'absentFiles'
 >;
 type Item<K extends ListKey> = Inventory[K][number];
 
@@ -62,7 +63,10 @@ function mergeList<K extends ListKey>(parts: readonly Inventory[], key: K): Item
  */
 export function mergeInventories(parts: readonly Inventory[]): Inventory {
   const options = parts.find((p) => p.vpcBlockPublicAccessOptions)?.vpcBlockPublicAccessOptions;
+  // A file absent from one part leaves that part's resources without its data.
+  const absentFiles = [...new Set(parts.flatMap((p) => p.absentFiles ?? []))];
   return {
+    ...(absentFiles.length > 0 ? { absentFiles } : {}),
     instances: mergeList(parts, 'instances'),
     securityGroups: mergeList(parts, 'securityGroups'),
     subnets: mergeList(parts, 'subnets'),

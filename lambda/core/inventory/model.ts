@@ -221,7 +221,11 @@ export interface RouteTable {
 export interface Vpc {
   readonly VpcId: string;
   readonly CidrBlock?: string;
-  readonly CidrBlockAssociationSet?: readonly { readonly CidrBlock?: string }[];
+  /** Every IPv4 block ever associated; only those whose state is `associated` belong to the VPC now. */
+  readonly CidrBlockAssociationSet?: readonly {
+    readonly CidrBlock?: string;
+    readonly CidrBlockState?: { readonly State?: string };
+  }[];
   readonly Ipv6CidrBlockAssociationSet?: readonly Ipv6CidrBlockAssociation[];
   readonly IsDefault?: boolean;
   readonly OwnerId?: string;
@@ -686,6 +690,13 @@ export interface Inventory {
   readonly networkFirewallPolicies: readonly NetworkFirewallPolicyDescription[];
   /** DescribeRuleGroup output per rule group, in rule-group-name order; policies name them by ARN. */
   readonly networkFirewallRuleGroups: readonly NetworkFirewallRuleGroupDescription[];
+  /**
+   * Optional inventory files that were not there although AWS always has their data (parse.ts,
+   * ALWAYS_SOMETHING_FILES), so that a verdict needing it can name the file. The live collector makes
+   * every call: none.
+   * @default none
+   */
+  readonly absentFiles?: readonly string[];
 }
 
 /** An inventory with nothing in it; spread over it to build small ones in tests. */

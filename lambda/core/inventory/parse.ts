@@ -8,7 +8,7 @@
 // prober's bundle (all its locales: 450 KiB, half the bundle); named ones let esbuild drop what is unused.
 import type { core, output } from 'zod';
 import { array, boolean, literal, number, object, enum as oneOf, record, string } from 'zod';
-import { isCidr } from '../net/cidr.ts';
+import { isCidr, parseAddress } from '../net/cidr.ts';
 import type {
   Address,
   Instance,
@@ -53,24 +53,28 @@ const ipv6Cidr = string().refine((s) => isCidr(s, 'ipv6'), 'expected an IPv6 CID
 const anyCidr = string().refine((s) => isCidr(s), 'expected a CIDR');
 const ipv4 = string().refine((s) => isCidr(`${s}/32`, 'ipv4'), 'expected an IPv4 address');
 const port = number().int().min(-1).max(65535);
+/** An address literal (`10.0.1.5`, `2600:1f18::5`), never a name or an out-of-range octet. */
+const ADDRESS_EXPECTED = { ipv4: 'expected an IPv4 address', ipv6: 'expected an IPv6 address' } as const;
+const ipv4Address = string().refine((s) => parseAddress(s)?.family === 'ipv4', ADDRESS_EXPECTED.ipv4);
+const ipv6Address = string().refine((s) => parseAddress(s)?.family === 'ipv6', ADDRESS_EXPECTED.ipv6);
 const tags = array(object({ Key: optStr, Value: optStr })).optional();
 const group = object({ GroupId: str, GroupName: optStr });
 const privateIps = array(
   object({
-    PrivateIpAddress: optStr,
+    PrivateIpAddress: ipv4Address.optional(),
     Primary: optBool,
-    Association: object({ PublicIp: optStr, IpOwnerId: optStr }).optional(),
+    Association: object({ PublicIp: ipv4Address.optional(), IpOwnerId: optStr }).optional(),
   }),
 ).optional();
-const ipv6Addresses = array(object({ Ipv6Address: optStr })).optional();
+const ipv6Addresses = array(object({ Ipv6Address: ipv6Address.optional() })).optional();
 /** The fields both ENI shapes share (model.ts, EniAddressing and EniAttachment), spread into each. */
 const eniAddressing = {
   NetworkInterfaceId: str,
   SubnetId: optStr,
   VpcId: optStr,
-  PrivateIpAddress: optStr,
+  PrivateIpAddress: ipv4Address.optional(),
   PrivateIpAddresses: privateIps,
-  Association: object({ PublicIp: optStr }).optional(),
+  Association: object({ PublicIp: ipv4Address.optional() }).optional(),
   Ipv6Addresses: ipv6Addresses,
   Groups: array(group).optional(),
 };
@@ -83,9 +87,9 @@ const instance = object({
   State: object({ Name: optStr, Code: optNum }).optional(),
   SubnetId: optStr,
   VpcId: optStr,
-  PrivateIpAddress: optStr,
-  PublicIpAddress: optStr,
-  Ipv6Address: optStr,
+  PrivateIpAddress: ipv4Address.optional(),
+  PublicIpAddress: ipv4Address.optional(),
+  Ipv6Address: ipv6Address.optional(),
   NetworkInterfaces: array(
     object({
       ...eniAddressing,
@@ -211,7 +215,9 @@ const routeTable = object({
 const vpc = object({
   VpcId: str,
   CidrBlock: ipv4Cidr.optional(),
-  CidrBlockAssociationSet: array(object({ CidrBlock: ipv4Cidr.optional() })).optional(),
+  CidrBlockAssociationSet: array(
+    object({ CidrBlock: ipv4Cidr.optional(), CidrBlockState: object({ State: optStr }).optional() }),
+  ).optional(),
   Ipv6CidrBlockAssociationSet: array(ipv6Association).optional(),
   IsDefault: optBool,
   OwnerId: optStr,
@@ -662,6 +668,13 @@ export const PER_RESOURCE_DIRECTORIES = {
 
 type PerResourceDocument = keyof typeof PER_RESOURCE_DIRECTORIES;
 
+/**
+ * Optional files whose absence is not "none": AWS has no subnet without a network ACL or a route table,
+ * so without these the inventory lacks data and the paths that need it are unknown (model.ts,
+ * `absentFiles`).
+ */
+export const ALWAYS_SOMETHING_FILES = ['describe-network-acls.json', 'describe-route-tables.json'] as const;
+
 /** `SecurityGroups[3].IpPermissions[0].FromPort` */
 function formatJsonPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -684,6 +697,34 @@ function describeIssue(issue: core.$ZodIssue): string {
   return issue.message;
 }
 
+/** The keys that identify a record, in the order a record is named by. */
+const ID_KEYS = [
+  'InstanceId',
+  'NetworkInterfaceId',
+  'GroupId',
+  'SubnetId',
+  'NetworkAclId',
+  'RouteTableId',
+  'PrefixListId',
+  'VpcId',
+] as const;
+
+/** The value at `path` in `raw`, and the id of the outermost record on the way (`i-0abc`). */
+function ownerAndValue(raw: unknown, path: readonly PropertyKey[]): { owner?: string; value: unknown } {
+  let node = raw;
+  let owner: string | undefined;
+  for (const key of path) {
+    if (owner === undefined && node !== null && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      const id = ID_KEYS.map((k) => record[k]).find((v) => typeof v === 'string');
+      if (typeof id === 'string') owner = id;
+    }
+    node =
+      node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  return { ...(owner ? { owner } : {}), value: node };
+}
+
 /** Parses JSON text; a syntax error names the file. */
 export function parseJsonText(text: string, file: string): unknown {
   try {
@@ -703,7 +744,13 @@ export function parseDocument<D extends InventoryDocument>(
   if (r.success) return r.data as output<(typeof documents)[D]>;
   const issue = r.error.issues[0]!;
   const where = formatJsonPath(issue.path);
-  throw new InventoryError(`${file}: ${where === '' ? '' : `${where}: `}${describeIssue(issue)}`);
+  let what = describeIssue(issue);
+  // A bad address names its record and the value: `10.20.1.999` in a fleet of thousands is found by id.
+  if (Object.values(ADDRESS_EXPECTED).includes(issue.message as never)) {
+    const { owner, value } = ownerAndValue(raw, issue.path);
+    what = `${owner ? `${owner}: ` : ''}${what}, got ${JSON.stringify(value)}`;
+  }
+  throw new InventoryError(`${file}: ${where === '' ? '' : `${where}: `}${what}`);
 }
 
 /**
@@ -812,7 +859,9 @@ export function parseInventory(raw: RawInventory): Inventory {
     'network-firewall/rule-groups',
     raw.networkFirewallRuleGroups,
   ).map(([, doc]) => doc);
+  const absentFiles = ALWAYS_SOMETHING_FILES.filter((f) => d[f] === undefined);
   return {
+    ...(absentFiles.length > 0 ? { absentFiles } : {}),
     instances,
     securityGroups,
     subnets,

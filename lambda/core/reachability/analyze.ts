@@ -34,7 +34,7 @@ import { evaluateNetworkAcl } from './network-acl-evaluator.ts';
 import { evaluateRoutes, type PathKind, routeFor } from './route-evaluator.ts';
 import { evaluateSecurityGroups } from './security-group-evaluator.ts';
 import { parseSourceSpec, SOURCE_SPEC_EXPECTED } from './source-spec.ts';
-import type { AnalysisReport, Blocker, Verdict } from './types.ts';
+import type { AnalysisReport, Blocker, MissingData, Verdict } from './types.ts';
 
 export interface AnalyzeOptions {
   /**
@@ -66,11 +66,21 @@ export function resolveSource(ctx: AnalysisContext, spec: string): Source {
     const instance = ctx.index.instances.get(parsed.instanceId);
     const eni = ctx.index.primaryEniByInstance.get(parsed.instanceId);
     if (!instance || !eni) throw new SourceSpecError(`source ${spec}: no such instance in the inventory`);
+    // A terminated instance has released its network interfaces (EC2 User Guide, "Terminate Amazon EC2
+    // instances"): nothing can leave from it.
+    if (instance.State?.Name === 'terminated')
+      throw new SourceSpecError(`source ${spec}: the instance is terminated, so it has no network interface`);
+    if (!hasAddress(eni))
+      throw new SourceSpecError(
+        `source ${spec}: the instance has no network interface with an address in the inventory`,
+      );
     return { kind: 'eni', spec, eni, instance };
   }
   if (parsed.kind === 'eni') {
     const eni = ctx.index.enis.get(parsed.eniId);
     if (!eni) throw new SourceSpecError(`source ${spec}: no such network interface in the inventory`);
+    if (!hasAddress(eni))
+      throw new SourceSpecError(`source ${spec}: the network interface has no address in the inventory`);
     const instance = eni.InstanceId ? ctx.index.instances.get(eni.InstanceId) : undefined;
     return { kind: 'eni', spec, eni, ...(instance ? { instance } : {}) };
   }
@@ -80,13 +90,18 @@ export function resolveSource(ctx: AnalysisContext, spec: string): Source {
     const block =
       cidr.family === 'ipv4'
         ? [sub.CidrBlock]
-        : (sub.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock);
+        : (sub.Ipv6CidrBlockAssociationSet ?? []).filter(isAssociated).map((a) => a.Ipv6CidrBlock);
     return block.some((b) => {
       const c = b ? parseCidr(b) : undefined;
       return c !== undefined && c.family === cidr.family && c.first <= cidr.first && cidr.last <= c.last;
     });
   });
   return { kind: 'cidr', spec, cidr, ...(subnet ? { subnet } : {}) };
+}
+
+/** An ENI can send only from an address it has. */
+function hasAddress(eni: Eni): boolean {
+  return eni.PrivateIpAddress !== undefined || eni.Ipv6Addresses.length > 0;
 }
 
 const PRIVATE_IPV4 = AddressSet.fromCidrs(
@@ -222,12 +237,16 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
     // Private (RFC 1918, CGNAT) sources can only arrive over private paths; anything else that the
     // target's subnet answers through an internet or NAT gateway is an internet client.
     const isPrivate = PRIVATE_IPV4.covers(addresses);
-    const rt = routeFor(
-      ctx,
-      target.SubnetId ? ctx.index.routeTableForSubnet(target.SubnetId) : undefined,
-      addresses,
-    );
-    const internet = !isPrivate && (!rt || rt.kind === 'igw' || rt.kind === 'nat' || rt.kind === 'eigw');
+    const targetRtb = target.SubnetId ? ctx.index.routeTableForSubnet(target.SubnetId) : undefined;
+    const rt = routeFor(ctx, targetRtb, addresses);
+    // Without the target's route table, a public source may come over a VPN or transit gateway as well
+    // as the internet: an instance without a public address is then not known to be unaddressable (the
+    // private path's return route names the missing table instead).
+    const internet =
+      !isPrivate &&
+      (targetRtb === undefined
+        ? target.PublicIp !== undefined
+        : !rt || rt.kind === 'igw' || rt.kind === 'nat' || rt.kind === 'eigw');
     const blockers: readonly Blocker[] =
       internet && !target.PublicIp
         ? [
@@ -348,18 +367,38 @@ function sourcePeer(
   });
 }
 
+/**
+ * A CIDR block association still in force. DescribeVpcs keeps listing a block for a while after it is
+ * disassociated (state `disassociating`, then `disassociated`; VPC User Guide, "VPC CIDR blocks"): only
+ * `associated` blocks belong to the VPC. The primary `CidrBlock` cannot be disassociated. Hand-written
+ * records without a state count as associated.
+ */
+function isAssociated(a: {
+  readonly CidrBlockState?: { readonly State?: string };
+  readonly Ipv6CidrBlockState?: { readonly State?: string };
+}): boolean {
+  const state = (a.CidrBlockState ?? a.Ipv6CidrBlockState)?.State;
+  return state === undefined || state === 'associated';
+}
+
 /** The CIDRs of a VPC (from describe-vpcs, else from its subnets). */
 function vpcAddresses(ctx: AnalysisContext, vpcId: string | undefined, family: IpFamily): AddressSet {
   return ctx.memo.remember('vpc-addresses', [vpcId, family], () => {
     const texts: (string | undefined)[] = [];
     const vpc = vpcId ? ctx.index.vpcs.get(vpcId) : undefined;
     if (vpc) {
-      texts.push(vpc.CidrBlock, ...(vpc.CidrBlockAssociationSet ?? []).map((a) => a.CidrBlock));
-      texts.push(...(vpc.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock));
+      texts.push(
+        vpc.CidrBlock,
+        ...(vpc.CidrBlockAssociationSet ?? []).filter(isAssociated).map((a) => a.CidrBlock),
+      );
+      texts.push(...(vpc.Ipv6CidrBlockAssociationSet ?? []).filter(isAssociated).map((a) => a.Ipv6CidrBlock));
     } else {
       for (const s of ctx.index.inventory.subnets) {
         if (s.VpcId !== vpcId) continue;
-        texts.push(s.CidrBlock, ...(s.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock));
+        texts.push(
+          s.CidrBlock,
+          ...(s.Ipv6CidrBlockAssociationSet ?? []).filter(isAssociated).map((a) => a.Ipv6CidrBlock),
+        );
       }
     }
     const cidrs = texts.flatMap((t) => {
@@ -396,22 +435,30 @@ function evaluatePath(
   path: Path,
   target: Target,
   ephemeral: PortRange,
-): { blockers: Blocker[]; partial: boolean } {
-  const blockers: Blocker[] = path.blockers.concat(target.state.blockers);
+): Findings & { partial: boolean } {
+  const found: Findings = { blockers: [...path.blockers], missing: [] };
+  collect(found, target.state);
   if (path.sourceInstance && path.sourceInstance !== target.instance) {
     const source = path.sourceInstance;
     const sourceState = ctx.memo.remember('source-state', [source], () =>
       evaluateInstanceState(ctx, source, 'source'),
     );
-    collect(blockers, sourceState);
+    collect(found, sourceState);
   }
-  const partial = evaluateNetwork(ctx, path, target, ephemeral, blockers);
-  return { blockers, partial };
+  const partial = evaluateNetwork(ctx, path, target, ephemeral, found);
+  return { ...found, partial };
 }
 
-/** Appends a leg's blockers to `into`; true when the leg is partial. */
-function collect(into: Blocker[], leg: EvaluatorVerdict): boolean {
-  for (const b of leg.blockers) into.push(b);
+/** What the legs of one path found: their blockers, and the data they needed and lacked. */
+interface Findings {
+  readonly blockers: Blocker[];
+  readonly missing: MissingData[];
+}
+
+/** Appends a leg's blockers and missing data to `into`; true when the leg is partial. */
+function collect(into: Findings, leg: EvaluatorVerdict): boolean {
+  for (const b of leg.blockers) into.blockers.push(b);
+  for (const m of leg.missing ?? []) if (!into.missing.includes(m)) into.missing.push(m);
   return leg.partial === true;
 }
 
@@ -429,7 +476,7 @@ function evaluateNetwork(
   path: Path,
   { instance: targetInstance, eni: target, port }: Target,
   ephemeral: PortRange,
-  blockers: Blocker[],
+  found: Findings,
 ): boolean {
   const targetSubnet = target.SubnetId ?? '';
   const crossesSubnets = path.sourceSubnetId !== targetSubnet;
@@ -465,13 +512,13 @@ function evaluateNetwork(
       destination: targetPeer,
       path: path.kind,
     });
-    partial = collect(blockers, forward) || partial;
+    partial = collect(found, forward) || partial;
   }
-  if (subnetSide.returnRoute) partial = collect(blockers, subnetSide.returnRoute) || partial;
+  if (subnetSide.returnRoute) partial = collect(found, subnetSide.returnRoute) || partial;
 
   // Security groups: the target's ingress; the source's egress when the source is an ENI.
   const ingress = evaluateSecurityGroups(ctx, { eni: target, direction: 'inbound', peer: path.source, port });
-  partial = collect(blockers, ingress) || partial;
+  partial = collect(found, ingress) || partial;
   if (path.sourceEni && targetPeer) {
     const egress = evaluateSecurityGroups(ctx, {
       eni: path.sourceEni,
@@ -479,11 +526,11 @@ function evaluateNetwork(
       peer: targetPeer,
       port,
     });
-    partial = collect(blockers, egress) || partial;
+    partial = collect(found, egress) || partial;
   }
 
   // Network ACLs: both subnets, both directions, when the path crosses a subnet boundary.
-  for (const acl of subnetSide.acls) partial = collect(blockers, acl) || partial;
+  for (const acl of subnetSide.acls) partial = collect(found, acl) || partial;
   if (sourceSubnetId && targetPeer) {
     const acl = ctx.index.networkAclForSubnet(sourceSubnetId);
     for (const leg of ['source-outbound', 'source-inbound'] as const) {
@@ -495,7 +542,7 @@ function evaluateNetwork(
         port,
         ephemeral,
       });
-      partial = collect(blockers, v) || partial;
+      partial = collect(found, v) || partial;
     }
   }
   return partial;
@@ -534,6 +581,34 @@ function evaluateTargetSubnet(
     path: path.kind,
   });
   return { returnRoute, acls };
+}
+
+/**
+ * One path's verdict. A blocker is a fact read from the inventory, so any hard blocker decides the path
+ * whatever else is missing; without one, missing data leaves the path unknown — neither open nor blocked.
+ */
+function verdictFor(
+  instanceId: string,
+  source: string,
+  path: Path,
+  blockers: Blocker[],
+  missing: MissingData[],
+  partial: boolean,
+): Verdict {
+  const open = blockers.every((b) => b.code === 'NACL_EPHEMERAL_PARTIAL');
+  const unknown = open && missing.length > 0;
+  const reachable = open && !unknown;
+  return {
+    instanceId,
+    address: path.targetAddress,
+    source,
+    family: path.family,
+    reachable,
+    ...(unknown ? { unknown } : {}),
+    ...(missing.length > 0 ? { missing } : {}),
+    ...(partial && reachable ? { partial } : {}),
+    blockers,
+  };
 }
 
 /** `internet` plus every other instance in the same VPC as `instance` (the default sources). */
@@ -595,28 +670,8 @@ export function analyze(from: Inventory | InventoryIndex, options: AnalyzeOption
       const source = resolve(spec);
       if (source.kind === 'eni' && source.eni.NetworkInterfaceId === eni.NetworkInterfaceId) continue;
       for (const path of pathsFor(ctx, source, eni, instance)) {
-        const { blockers, partial } = evaluatePath(ctx, path, target, ephemeral);
-        const reachable = blockers.every((b) => b.code === 'NACL_EPHEMERAL_PARTIAL');
-        const verdict: Verdict =
-          partial && reachable
-            ? {
-                instanceId,
-                address: path.targetAddress,
-                source: spec,
-                family: path.family,
-                reachable,
-                partial,
-                blockers,
-              }
-            : {
-                instanceId,
-                address: path.targetAddress,
-                source: spec,
-                family: path.family,
-                reachable,
-                blockers,
-              };
-        verdicts.push(verdict);
+        const { blockers, missing, partial } = evaluatePath(ctx, path, target, ephemeral);
+        verdicts.push(verdictFor(instanceId, spec, path, blockers, missing, partial));
       }
     }
   }

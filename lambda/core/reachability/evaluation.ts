@@ -13,26 +13,39 @@ import {
   parseCidr,
   singleAddress,
 } from '../net/cidr.ts';
-import type { Blocker } from './types.ts';
+import type { Blocker, MissingData } from './types.ts';
 
 /** One evaluator's answer for one path: what blocks (if anything) and the evidence that decided. */
 export interface EvaluatorVerdict {
-  /** No blocker, or only a NACL_EPHEMERAL_PARTIAL one. */
+  /** No blocker, or only a NACL_EPHEMERAL_PARTIAL one, and no missing data. */
   readonly passed: boolean;
   readonly partial?: boolean;
   readonly blockers: readonly Blocker[];
+  /** Data the leg needed that the inventory lacks: the leg is undecided, never "allowed". */
+  readonly missing?: readonly MissingData[];
   /** The rules and routes that decided, one line each (e.g. "sg-0a1 allows tcp 22 from 0.0.0.0/0"). */
   readonly evidence: readonly string[];
 }
 
-export function verdictOf(blockers: Blocker[], evidence: string[]): EvaluatorVerdict {
+export function verdictOf(
+  blockers: Blocker[],
+  evidence: string[],
+  missing: readonly MissingData[] = [],
+): EvaluatorVerdict {
   let hard = false;
   let partial = false;
   for (const b of blockers) {
     if (b.code === 'NACL_EPHEMERAL_PARTIAL') partial = true;
     else hard = true;
   }
-  return partial ? { passed: !hard, partial, blockers, evidence } : { passed: !hard, blockers, evidence };
+  const passed = !hard && missing.length === 0;
+  return {
+    passed,
+    ...(partial ? { partial } : {}),
+    blockers,
+    evidence,
+    ...(missing.length > 0 ? { missing } : {}),
+  };
 }
 
 /** The far end of a path as an evaluator sees it: a set of addresses, and the ENI if it is one. */

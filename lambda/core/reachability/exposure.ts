@@ -9,10 +9,16 @@
  * 10.0.0.0/8" are open; a /24 office range, or everything but one public /24, is not. Group references
  * never count: they stand for private ENI addresses.
  *
+ * The finding says it "exposes" only the instances the internet can reach through it: an ENI in the group
+ * with a public address of the family, a subnet route table sending 0.0.0.0/0 (::/0) to an internet
+ * gateway, and a subnet ACL that lets the port in from some public address. Others are "attached to"; those
+ * whose route table or ACL the inventory lacks "may" be exposed.
+ *
  * NACL_SSH_OPEN_TO_INTERNET: a custom (non-default) network ACL whose inbound rules, in rule order,
  * allow the port from every public address. The default ACL allows everything by design and says
  * nothing about intent, so it is not reported.
  */
+import type { Eni } from '../inventory/model.ts';
 import { sshPortOf } from '../inventory/tags.ts';
 import { type IpFamily, publicAddresses } from '../net/cidr.ts';
 import type { AnalysisContext } from './evaluation.ts';
@@ -66,7 +72,7 @@ export function auditExposure(ctx: AnalysisContext, defaultPort: number): Exposu
         if (!allowed.addresses.covers(publicAddresses(family))) continue;
         const instances = sortedInstances([instancesByGroup.get(sg.GroupId)]);
         const name = sg.GroupName ? ` (${sg.GroupName})` : '';
-        const who = instances.length > 0 ? `exposes ${instances.join(', ')}` : 'attached to no instance';
+        const who = exposureWording(ctx, sg.GroupId, instances, family, port);
         findings.push({
           code: 'SSH_OPEN_TO_INTERNET',
           resourceId: sg.GroupId,
@@ -94,4 +100,58 @@ export function auditExposure(ctx: AnalysisContext, defaultPort: number): Exposu
     }
   }
   return findings;
+}
+
+type InternetReach = 'reachable' | 'unreachable' | 'unknown';
+
+/** Whether an internet client can reach `port` on the ENI at all, past routes and the subnet's ACL. */
+function internetReach(ctx: AnalysisContext, eni: Eni, family: IpFamily, port: number): InternetReach {
+  const addressed = family === 'ipv4' ? eni.PublicIp !== undefined : eni.Ipv6Addresses.length > 0;
+  if (!addressed || !eni.SubnetId) return 'unreachable';
+  const rtb = ctx.index.routeTableForSubnet(eni.SubnetId);
+  const acl = ctx.index.networkAclForSubnet(eni.SubnetId);
+  if (!rtb || !acl) return 'unknown';
+  // Without a default route to an internet gateway, neither the SYN arrives nor the reply leaves.
+  const igw = (rtb.Routes ?? []).some(
+    (r) =>
+      r.State !== 'blackhole' &&
+      r.GatewayId?.startsWith('igw-') === true &&
+      (family === 'ipv4' ? r.DestinationCidrBlock === '0.0.0.0/0' : r.DestinationIpv6CidrBlock === '::/0'),
+  );
+  if (!igw) return 'unreachable';
+  return aclAllowedAddresses(ctx, acl, family, port).overlaps(publicAddresses(family))
+    ? 'reachable'
+    : 'unreachable';
+}
+
+/** `exposes i-1; also attached to i-2`: the verb says whether the internet can reach each instance. */
+function exposureWording(
+  ctx: AnalysisContext,
+  groupId: string,
+  instances: readonly string[],
+  family: IpFamily,
+  port: number,
+): string {
+  if (instances.length === 0) return 'attached to no instance';
+  const reach = new Map<string, InternetReach>();
+  for (const eni of ctx.index.enisByGroup.get(groupId) ?? []) {
+    const id = eni.InstanceId;
+    if (!id || reach.get(id) === 'reachable') continue;
+    const r = internetReach(ctx, eni, family, port);
+    if (r === 'reachable' || !reach.has(id) || (r === 'unknown' && reach.get(id) === 'unreachable'))
+      reach.set(id, r);
+  }
+  const of = (r: InternetReach) => instances.filter((i) => (reach.get(i) ?? 'unreachable') === r);
+  const parts: string[] = [];
+  const exposed = of('reachable');
+  const maybe = of('unknown');
+  const attached = of('unreachable');
+  if (exposed.length > 0) parts.push(`exposes ${exposed.join(', ')}`);
+  if (maybe.length > 0)
+    parts.push(`may expose ${maybe.join(', ')} (route table or network ACL not in the inventory)`);
+  if (attached.length > 0)
+    parts.push(
+      `${parts.length > 0 ? 'also ' : ''}attached to ${attached.join(', ')} (not reachable from the internet: no public address, internet-gateway route or ACL allowing it)`,
+    );
+  return parts.join('; ');
 }

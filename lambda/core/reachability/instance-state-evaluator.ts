@@ -4,6 +4,7 @@
  */
 import type { Instance } from '../inventory/model.ts';
 import { type AnalysisContext, type EvaluatorVerdict, verdictOf } from './evaluation.ts';
+import { missingInstanceState } from './missing-data.ts';
 
 export function evaluateInstanceState(
   ctx: AnalysisContext,
@@ -11,9 +12,9 @@ export function evaluateInstanceState(
   role = 'instance',
 ): EvaluatorVerdict {
   const state =
-    instance.State?.Name ??
-    ctx.index.instanceStatuses.get(instance.InstanceId)?.InstanceState?.Name ??
-    'unknown';
+    instance.State?.Name ?? ctx.index.instanceStatuses.get(instance.InstanceId)?.InstanceState?.Name;
+  // Every instance has a state in AWS: one the inventory does not give is unknown, not "not running".
+  if (state === undefined) return verdictOf([], [], [missingInstanceState(instance.InstanceId)]);
   if (state === 'running') return verdictOf([], [`${instance.InstanceId} is running`]);
   return verdictOf(
     [

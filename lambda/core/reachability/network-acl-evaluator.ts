@@ -35,6 +35,7 @@ import {
   type Peer,
   verdictOf,
 } from './evaluation.ts';
+import { missingSubnetData } from './missing-data.ts';
 import type { Blocker, BlockerCode, Direction } from './types.ts';
 
 /** The `*` rule: it cannot be removed and always denies (API output lists it as 32767, or 32768 for IPv6). */
@@ -257,7 +258,8 @@ function portsOf(q: NetworkAclQuestion): PortRange {
 
 function decideNetworkAcl(ctx: AnalysisContext, q: NetworkAclQuestion): EvaluatorVerdict {
   const leg = LEG[q.leg];
-  if (!q.acl) return verdictOf([], [`no network ACL known for ${q.subnetId}: not filtered`]);
+  // Every subnet has an ACL in AWS: one the inventory lacks is unknown, never "not filtered".
+  if (!q.acl) return verdictOf([], [], [missingSubnetData(ctx, 'network-acl', q.subnetId)]);
   const aclId = q.acl.NetworkAclId;
   const ports = portsOf(q);
   const d = decideAcl(ctx, q.acl, leg.direction, q.peer.addresses, ports);

@@ -30,6 +30,7 @@ import {
   type Peer,
   verdictOf,
 } from './evaluation.ts';
+import { missingSubnetData } from './missing-data.ts';
 import type { Blocker } from './types.ts';
 
 export type RouteTargetKind =
@@ -244,18 +245,8 @@ export function evaluateRoutes(ctx: AnalysisContext, q: RouteQuestion): Evaluato
 function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict {
   const { destination } = q;
   const what = q.leg === 'forward' ? 'SYN' : 'replies';
-  if (!q.routeTable) {
-    return verdictOf(
-      [
-        {
-          code: 'NO_ROUTE',
-          resourceId: q.subnetId,
-          detail: `no route table known for ${q.subnetId} (no explicit association and no main route table in the inventory)`,
-        },
-      ],
-      [],
-    );
-  }
+  // Every subnet has a route table in AWS (the main one by default): one the inventory lacks is unknown.
+  if (!q.routeTable) return verdictOf([], [], [missingSubnetData(ctx, 'route-table', q.subnetId)]);
   const rtbId = q.routeTable.RouteTableId;
   const legs = lookupRoutes(ctx, q.routeTable, destination.addresses);
   const evidence: string[] = [];

@@ -25,6 +25,7 @@ import {
   type Peer,
   verdictOf,
 } from './evaluation.ts';
+import { missingSecurityGroup } from './missing-data.ts';
 import type { Blocker, Direction } from './types.ts';
 
 /** The TCP ports a rule covers, or undefined when it does not carry TCP (udp, icmp, other protocols). */
@@ -246,6 +247,11 @@ function decideSecurityGroups(
       evidence.push(`${groupIds[i]} is attached to ${eni.NetworkInterfaceId} but not in the inventory`);
   });
   if (byReference || allowedPart.covers(peer.addresses)) return verdictOf([], evidence);
+  // The union of the groups is unknown while one of them is: its rules might admit the peer.
+  const missing = groupIds.flatMap((g, i) =>
+    answers[i]!.missing ? [missingSecurityGroup(g, eni.NetworkInterfaceId)] : [],
+  );
+  if (missing.length > 0) return verdictOf([], evidence, missing);
 
   const named = groupIds.length > 0 ? groupIds.join(', ') : 'no security groups';
   const word = direction === 'inbound' ? 'from' : 'to';

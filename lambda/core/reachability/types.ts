@@ -32,6 +32,22 @@ export interface Blocker {
 
 export type AddressFamily = 'ipv4' | 'ipv6';
 
+/**
+ * Data a path needs that the inventory lacks. In AWS every subnet has a network ACL and a route table
+ * and every ENI its security groups, so their absence is a gap in the inventory, never "none".
+ */
+export type MissingKind = 'network-acl' | 'route-table' | 'security-group' | 'instance-state';
+
+export interface MissingData {
+  kind: MissingKind;
+  /** What lacks the data: the subnet (for its ACL or route table), the security group or the instance. */
+  resourceId: string;
+  /** The inventory file that should hold it (`describe-network-acls.json`, …). */
+  file: string;
+  /** One line naming what is missing and why it matters. */
+  detail: string;
+}
+
 /** One verdict per (instance, source, address family). */
 export interface Verdict {
   instanceId: string;
@@ -40,7 +56,15 @@ export interface Verdict {
   /** The source spec exactly as given (`internet`, `10.0.0.0/16`, `i-…`, `eni-…`). */
   source: string;
   family: AddressFamily;
+  /** True only when the configuration proves the path open (false when `unknown`). */
   reachable: boolean;
+  /**
+   * Present (true) when no blocker from known data decides the path and data it needs is missing:
+   * neither reachable nor blocked. `missing` names the data.
+   */
+  unknown?: true;
+  /** Data a leg of the path needed that the inventory lacks (also beside blockers that decide anyway). */
+  missing?: MissingData[];
   /** Reachable for only part of the source's ephemeral port range (NACL_EPHEMERAL_PARTIAL). */
   partial?: boolean;
   /** Every component that blocks the path, not only the first. */

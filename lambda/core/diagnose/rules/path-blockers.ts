@@ -19,6 +19,25 @@ const CODE = {
   route: 'NO_ROUTE',
 } as const;
 
+/** The EC2 resource type an id names, by its prefix (`rtb-0a1` is a route table). */
+const ID_PREFIXES: readonly (readonly [string, string])[] = [
+  ['rtb-', 'route-table'],
+  ['eni-', 'network-interface'],
+  ['sg-', 'security-group'],
+  ['acl-', 'network-acl'],
+  ['subnet-', 'subnet'],
+  ['i-', 'instance'],
+];
+
+export function resourceTypeOf(id: string): string | undefined {
+  return ID_PREFIXES.find(([prefix]) => id.startsWith(prefix))?.[1];
+}
+
+/** `groupId` only when the blocker names a group (an ENI with no groups is named by its own id). */
+function groupFact(blocker: Blocker): Facts {
+  return resourceTypeOf(blocker.resourceId) === 'security-group' ? { groupId: blocker.resourceId } : {};
+}
+
 /** The client's ephemeral range AWS Lambda and NAT gateways use (DESIGN.md, "CLI"). */
 const EPHEMERAL = { from: 1024, to: 65535 };
 
@@ -31,14 +50,24 @@ function factsFor(blocker: Blocker, verdict: Verdict, port: number): Facts {
   };
   switch (blocker.code) {
     case 'SG_INGRESS_NO_MATCH':
-      return { ...facts, groupId: blocker.resourceId, sgDirection: 'ingress', cidr: sourceCidr(verdict) };
+      return { ...facts, ...groupFact(blocker), sgDirection: 'ingress', cidr: sourceCidr(verdict) };
     case 'SG_EGRESS_NO_MATCH':
       // The source's own group lets nothing out towards the instance.
-      return { ...facts, groupId: blocker.resourceId, sgDirection: 'egress', cidr: hostCidr(verdict) };
+      return { ...facts, ...groupFact(blocker), sgDirection: 'egress', cidr: hostCidr(verdict) };
     case 'NO_ROUTE':
     case 'BLACKHOLE_ROUTE':
-    case 'NO_PUBLIC_IP':
-      return { ...facts, routeTableId: blocker.resourceId, blockerDetail: blocker.detail };
+    case 'NO_PUBLIC_IP': {
+      // Each command takes one resource type: a route table id for the route commands, a network
+      // interface id for the address ones (NO_PUBLIC_IP names the ENI that has no public address).
+      const type = resourceTypeOf(blocker.resourceId);
+      const id: Facts =
+        type === 'route-table'
+          ? { routeTableId: blocker.resourceId }
+          : type === 'network-interface'
+            ? { eniId: blocker.resourceId }
+            : {};
+      return { ...facts, ...id, resourceType: type ?? 'other', blockerDetail: blocker.detail };
+    }
     default: {
       // NACLs are stateless (VPC User Guide, "Network ACLs"): the request needs an inbound allow for the
       // port on the instance's subnet, the reply an outbound allow for the client's ephemeral ports; on the

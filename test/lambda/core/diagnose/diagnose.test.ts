@@ -10,7 +10,7 @@ import {
   type HostSignals,
 } from '../../../../lambda/core/diagnose/types.ts';
 import type { ProbeOutcome, ProbeResult } from '../../../../lambda/core/probe/types.ts';
-import type { Blocker, Verdict } from '../../../../lambda/core/reachability/types.ts';
+import type { Blocker, MissingData, Verdict } from '../../../../lambda/core/reachability/types.ts';
 
 const ID = 'i-0123456789abcdef0';
 
@@ -81,6 +81,26 @@ const BLACKHOLE: Blocker = {
   detail: '0.0.0.0/0 → igw-0dead is a blackhole',
 };
 const NOT_RUNNING: Blocker = { code: 'INSTANCE_NOT_RUNNING', resourceId: ID, detail: 'instance is stopped' };
+
+// "Network ACLs" (Amazon VPC User Guide): each subnet in a VPC must be associated with a network ACL;
+// without describe-network-acls.json the ACL of the instance's subnet is unknown, not "not filtered".
+const ACL_MISSING: MissingData = {
+  kind: 'network-acl',
+  resourceId: 'subnet-0a1',
+  file: 'describe-network-acls.json',
+  detail: 'the network ACL of subnet-0a1 is unknown: describe-network-acls.json is not in the inventory',
+};
+// "Security groups" (Amazon VPC User Guide): every network interface has at least one security group.
+const SG_MISSING: MissingData = {
+  kind: 'security-group',
+  resourceId: 'sg-0gone',
+  file: 'describe-security-groups.json',
+  detail: 'security group sg-0gone is attached to eni-0a1 but not in describe-security-groups.json',
+};
+/** A verdict no known blocker decides, resting on missing data. */
+function unknownVerdict(source: string, missing: MissingData[], blockers: Blocker[] = []): Verdict {
+  return { ...verdict(source, blockers), reachable: false, unknown: true, missing };
+}
 
 const PROBER = '10.0.9.0/24';
 const open = verdict(PROBER);
@@ -306,6 +326,31 @@ const RULES: Record<string, RuleCases> = {
       [
         'refused: something answered, so there is a route',
         input({ probe: probe('refused'), proberVerdict: verdict(PROBER, [ROUTE_BLOCK]) }),
+      ],
+    ],
+  },
+  'prober-path-unknown': {
+    answers: [
+      {
+        name: 'no probe, prober path lacks its ACL → UNKNOWN naming the file (never HEALTHY)',
+        input: input({ probe: undefined, proberVerdict: unknownVerdict(PROBER, [ACL_MISSING]) }),
+        code: 'UNKNOWN',
+        evidence: ['DATA_MISSING'],
+        summary:
+          /the inventory lacks data the prober's path needs.*describe-network-acls\.json is not in the inventory/,
+      },
+      {
+        name: 'timeout, prober path lacks a group → UNKNOWN (not HOST_FIREWALL_DROP)',
+        input: input({ probe: probe('timeout'), proberVerdict: unknownVerdict(PROBER, [SG_MISSING]) }),
+        code: 'UNKNOWN',
+        evidence: ['timeout', 'DATA_MISSING'],
+      },
+    ],
+    defers: [
+      ['the prober path is decided', input({ probe: probe('timeout') })],
+      [
+        'refused: the host answered, whatever the ACL says',
+        input({ probe: probe('refused'), proberVerdict: unknownVerdict(PROBER, [ACL_MISSING]) }),
       ],
     ],
   },
@@ -551,6 +596,29 @@ const RULES: Record<string, RuleCases> = {
       ],
     ],
   },
+  'source-path-unknown': {
+    answers: [
+      {
+        name: 'probe ok, the internet source lacks its ACL → UNKNOWN (not HEALTHY)',
+        input: input({ probe: okProbe, sourceVerdicts: [unknownVerdict('internet', [ACL_MISSING])] }),
+        code: 'UNKNOWN',
+        evidence: ['DATA_MISSING', 'ok'],
+        summary: /whether internet can reach it is unknown/,
+      },
+      {
+        name: 'an unknown source with a partial ACL is still UNKNOWN, not BLOCKED_BY_NETWORK_ACL',
+        input: input({
+          probe: undefined,
+          proberVerdict: undefined,
+          sourceVerdicts: [unknownVerdict('203.0.113.0/24', [SG_MISSING], [PARTIAL])],
+        }),
+        code: 'UNKNOWN',
+      },
+    ],
+    defers: [
+      ['every source decided and open', input({ probe: okProbe, sourceVerdicts: [verdict('internet')] })],
+    ],
+  },
   'ssh-answering-unverified': {
     answers: [
       {
@@ -753,6 +821,7 @@ describe('diagnose', () => {
         'blocked-by-security-group',
         'blocked-by-network-acl',
         'no-route',
+        'prober-path-unknown',
         'sshd-not-listening',
         'host-firewall-reject',
         'host-firewall-drop',
@@ -761,6 +830,7 @@ describe('diagnose', () => {
         'not-ssh-service',
         'ssh-negotiation-failed',
         'source-blocked',
+        'source-path-unknown',
         'ssh-answering-unverified',
         'degraded-slow',
         'healthy',
@@ -851,6 +921,38 @@ describe('evidence and remediation', () => {
       /^Nothing to change on the server: .*`ssh-keyscan -p 22 10\.0\.1\.25 \| ssh-keygen -lf -`/,
     ],
     [
+      'missing data: the call that collects it',
+      input({ probe: undefined, proberVerdict: unknownVerdict(PROBER, [ACL_MISSING, SG_MISSING]) }),
+      /^Collect what the inventory lacks, then analyse again: `aws ec2 describe-network-acls --output json > describe-network-acls\.json`, `aws ec2 describe-security-groups --output json > describe-security-groups\.json`$/,
+    ],
+    [
+      // NO_PUBLIC_IP names the ENI without a public address: the command must take an ENI id.
+      'no public IP: look at the ENI with describe-network-interfaces, not describe-route-tables',
+      input({
+        probe: undefined,
+        proberVerdict: undefined,
+        sourceVerdicts: [
+          verdict('internet', [
+            { code: 'NO_PUBLIC_IP', resourceId: 'eni-0b2c3d4e', detail: 'no public IPv4 address' },
+          ]),
+        ],
+      }),
+      /^Look at the addresses: `aws ec2 describe-network-interfaces --network-interface-ids eni-0b2c3d4e /,
+    ],
+    [
+      'no public IP: associate an Elastic IP with the ENI',
+      input({
+        probe: undefined,
+        proberVerdict: undefined,
+        sourceVerdicts: [
+          verdict('internet', [
+            { code: 'NO_PUBLIC_IP', resourceId: 'eni-0b2c3d4e', detail: 'no public IPv4 address' },
+          ]),
+        ],
+      }),
+      /aws ec2 associate-address --network-interface-id eni-0b2c3d4e --allocation-id/,
+    ],
+    [
       'blackhole route: replace-route',
       input({ probe: okProbe, sourceVerdicts: [verdict('internet', [BLACKHOLE])] }),
       /aws ec2 replace-route --route-table-id rtb-0f00/,
@@ -875,6 +977,33 @@ describe('evidence and remediation', () => {
       input({ probe: okProbe, sourceVerdicts: [verdict('internet', [BLACKHOLE])] }),
     ).remediation;
     assert.ok(!route.some((s) => s.includes('create-route')));
+  });
+
+  it('missing data sends the operator to collect it, not into the host', () => {
+    const steps = diagnose(
+      input({ probe: undefined, proberVerdict: unknownVerdict(PROBER, [ACL_MISSING]) }),
+    ).remediation;
+    assert.equal(steps.length, 1);
+  });
+
+  it('no remediation command takes an id of another resource type', () => {
+    const noPublicIp = diagnose(
+      input({
+        probe: undefined,
+        proberVerdict: undefined,
+        sourceVerdicts: [
+          verdict('internet', [
+            { code: 'NO_PUBLIC_IP', resourceId: 'eni-0b2c3d4e', detail: 'no public IPv4 address' },
+          ]),
+        ],
+      }),
+    ).remediation.join('\n');
+    assert.doesNotMatch(noPublicIp, /--route-table-id[s]? eni-/);
+    const route = diagnose(
+      input({ probe: probe('timeout'), proberVerdict: verdict(PROBER, [ROUTE_BLOCK]) }),
+    ).remediation.join('\n');
+    assert.match(route, /describe-route-tables --route-table-ids rtb-0f00/);
+    assert.doesNotMatch(route, /describe-network-interfaces/);
   });
 
   it('healthy and expected-closed carry no remediation', () => {

@@ -55,6 +55,53 @@ describe('inventory parser', () => {
       },
       'describe-network-acls.json: NetworkAcls[0].Entries[0].RuleAction: expected one of "allow", "deny"',
     ],
+    // EC2 API Reference, "Instance": PrivateIpAddress is "the private IPv4 address assigned to the
+    // instance" — an address literal, never a host name; each IPv4 octet is 0-255.
+    [
+      'a host name as PrivateIpAddress',
+      'describe-instances.json',
+      { Reservations: [{ Instances: [{ InstanceId: 'i-0a1', PrivateIpAddress: 'localhost' }] }] },
+      'describe-instances.json: Reservations[0].Instances[0].PrivateIpAddress: i-0a1: expected an IPv4 address, got "localhost"',
+    ],
+    [
+      'an octet out of range',
+      'describe-instances.json',
+      { Reservations: [{ Instances: [{ InstanceId: 'i-0a1', PrivateIpAddress: '10.20.1.999' }] }] },
+      'describe-instances.json: Reservations[0].Instances[0].PrivateIpAddress: i-0a1: expected an IPv4 address, got "10.20.1.999"',
+    ],
+    [
+      'a bad address on a nested network interface names the instance',
+      'describe-instances.json',
+      {
+        Reservations: [
+          {
+            Instances: [
+              {
+                InstanceId: 'i-0b2',
+                NetworkInterfaces: [
+                  { NetworkInterfaceId: 'eni-0b2', PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1' }] },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      'describe-instances.json: Reservations[0].Instances[0].NetworkInterfaces[0].PrivateIpAddresses[0].PrivateIpAddress: i-0b2: expected an IPv4 address, got "10.0.1"',
+    ],
+    [
+      'an IPv4 address where IPv6 belongs',
+      'describe-network-interfaces.json',
+      {
+        NetworkInterfaces: [{ NetworkInterfaceId: 'eni-0c3', Ipv6Addresses: [{ Ipv6Address: '10.0.1.5' }] }],
+      },
+      'describe-network-interfaces.json: NetworkInterfaces[0].Ipv6Addresses[0].Ipv6Address: eni-0c3: expected an IPv6 address, got "10.0.1.5"',
+    ],
+    [
+      'a CIDR as a public address',
+      'describe-instances.json',
+      { Reservations: [{ Instances: [{ InstanceId: 'i-0d4', PublicIpAddress: '54.0.0.5/32' }] }] },
+      'describe-instances.json: Reservations[0].Instances[0].PublicIpAddress: i-0d4: expected an IPv4 address, got "54.0.0.5/32"',
+    ],
     [
       'the wrong top-level key',
       'describe-vpcs.json',
@@ -71,6 +118,35 @@ describe('inventory parser', () => {
     });
   }
 
+  it('records the absent ACL and route-table files (AWS always has both), not the ones that mean "none"', () => {
+    assert.deepEqual(parseInventory({ documents: required }).absentFiles, [
+      'describe-network-acls.json',
+      'describe-route-tables.json',
+    ]);
+    const full = parseInventory({
+      documents: {
+        ...required,
+        'describe-network-acls.json': { NetworkAcls: [] },
+        'describe-route-tables.json': { RouteTables: [] },
+      },
+    });
+    assert.equal(full.absentFiles, undefined);
+  });
+  it('keeps the state of VPC CIDR block associations', () => {
+    const doc = {
+      Vpcs: [
+        {
+          VpcId: 'vpc-1',
+          CidrBlock: '10.0.0.0/16',
+          CidrBlockAssociationSet: [
+            { CidrBlock: '10.0.0.0/16', CidrBlockState: { State: 'associated' } },
+            { CidrBlock: '10.1.0.0/16', CidrBlockState: { State: 'disassociated' } },
+          ],
+        },
+      ],
+    };
+    assert.deepEqual(parseDocument('describe-vpcs.json', doc), doc);
+  });
   it('invalid JSON names the file', () => {
     assert.throws(
       () => parseJsonText('{"Subnets": [', 'describe-subnets.json'),

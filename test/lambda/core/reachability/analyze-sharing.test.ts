@@ -13,6 +13,7 @@ import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
 import {
   ALL_EGRESS,
   customAcl,
+  DEFAULT_ACL,
   group,
   instance,
   inventory,
@@ -52,7 +53,9 @@ function twoTargets(parts: Partial<Inventory> = {}): Inventory {
 describe('analyze: shared evaluations', () => {
   it('a source-side ACL rule for one address blocks that target only, naming it', () => {
     const inv = twoTargets({
+      // Subnet b keeps the VPC's default ACL (every subnet has one).
       networkAcls: [
+        DEFAULT_ACL,
         customAcl(
           'acl-a',
           [SUBNET_A],
@@ -184,6 +187,7 @@ describe('analyze: the internet of each VPC', () => {
       securityGroups: [group('sg-open', [tcp(22, 22, everythingButPublicVpc)], [ALL_EGRESS])],
       subnets: [...base.subnets, { SubnetId: 'subnet-0pub', VpcId: 'vpc-0pub', CidrBlock: '52.10.1.0/24' }],
       vpcs: [...base.vpcs, { VpcId: 'vpc-0pub', CidrBlock: PUBLIC_VPC_CIDR }],
+      networkAcls: [...base.networkAcls, { ...DEFAULT_ACL, NetworkAclId: 'acl-0pub', VpcId: 'vpc-0pub' }],
       routeTables: [
         MAIN_RTB,
         {

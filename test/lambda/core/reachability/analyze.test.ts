@@ -9,6 +9,7 @@ import type {
   SecurityGroup,
 } from '../../../../lambda/core/inventory/model.ts';
 import { indexInventory } from '../../../../lambda/core/inventory/model.ts';
+import { AddressSet, formatCidr, parseCidr } from '../../../../lambda/core/net/cidr.ts';
 import { analyze } from '../../../../lambda/core/reachability/analyze.ts';
 import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
 import { customAcl, group, instance, inventory, rule, SUBNET_A, SUBNET_B, tcp } from './inventory-builder.ts';
@@ -340,6 +341,47 @@ describe('analyze: small cases', () => {
     assert.throws(() => analyze(inventory({}), { sources: ['i-0nope'] }), /no such instance/);
     assert.throws(() => analyze(inventory({}), { sources: ['10.0.0.0/33'] }), /expected a CIDR/);
   });
+  // EC2 User Guide, "Terminate Amazon EC2 instances": a terminated instance's network interfaces are
+  // detached and deleted; DescribeInstances still lists it for a while, with no address and no interface.
+  const cannotBeSources: [string, Inventory, string, RegExp][] = [
+    [
+      'a terminated instance, as DescribeInstances lists it',
+      inventory({
+        instances: [
+          instance('i-0t', { ip: '10.0.1.5', groups: ['sg-t'] }),
+          { InstanceId: 'i-0gone', State: { Name: 'terminated', Code: 48 }, NetworkInterfaces: [] },
+        ],
+      }),
+      'i-0gone',
+      /^source i-0gone: the instance is terminated, so it has no network interface$/,
+    ],
+    [
+      'an instance with no network interface or address',
+      inventory({
+        instances: [
+          instance('i-0t', { ip: '10.0.1.5', groups: ['sg-t'] }),
+          { InstanceId: 'i-0bare', State: { Name: 'running' } },
+        ],
+      }),
+      'i-0bare',
+      /^source i-0bare: the instance has no network interface with an address in the inventory$/,
+    ],
+    [
+      'a network interface with no address',
+      inventory({
+        instances: [instance('i-0t', { ip: '10.0.1.5', groups: ['sg-t'] })],
+        networkInterfaces: [{ NetworkInterfaceId: 'eni-0empty', SubnetId: SUBNET_A }],
+      }),
+      'eni-0empty',
+      /^source eni-0empty: the network interface has no address in the inventory$/,
+    ],
+    ['an unknown network interface', inventory({}), 'eni-0nope', /no such network interface/],
+  ];
+  for (const [name, inv, spec, message] of cannotBeSources) {
+    it(`${name} cannot be a source: SourceSpecError, never an empty answer`, () => {
+      assert.throws(() => analyze(inv, { sources: [spec] }), { name: 'SourceSpecError', message });
+    });
+  }
 });
 
 describe('analyze over an index', () => {
@@ -350,4 +392,45 @@ describe('analyze over an index', () => {
     assert.deepEqual(fromIndex, analyze(inv, options));
     assert.ok(fromIndex.verdicts.length > 0);
   });
+});
+
+/**
+ * VPC User Guide, "VPC CIDR blocks": a secondary block that is disassociated no longer belongs to the VPC
+ * (DescribeVpcs still lists it, with `CidrBlockState.State` `disassociating` / `disassociated`). The
+ * `internet` source is every public address outside the target's VPC, so a public block given back is
+ * part of the internet again.
+ */
+describe('analyze: only associated VPC CIDR blocks are the VPC', () => {
+  const RETURNED = '52.10.0.0/16';
+  const everythingButReturned = AddressSet.all('ipv4')
+    .subtract(AddressSet.fromCidrs('ipv4', [parseCidr(RETURNED)!]))
+    .toCidrs()
+    .map(formatCidr);
+  const cases: [string, string | undefined, boolean][] = [
+    ['associated: its addresses are not internet clients', 'associated', true],
+    ['no state (hand-written): counted as associated', undefined, true],
+    ['disassociated: its addresses are internet again', 'disassociated', false],
+    ['disassociating: on its way out, no longer counted', 'disassociating', false],
+  ];
+  for (const [name, state, reachable] of cases) {
+    it(name, () => {
+      const inv = inventory({
+        instances: [instance('i-0pub', { ip: '10.0.1.5', publicIp: '54.0.0.5', groups: ['sg-most'] })],
+        securityGroups: [group('sg-most', [tcp(22, 22, everythingButReturned)])],
+        vpcs: [
+          {
+            VpcId: 'vpc-0a1',
+            CidrBlock: '10.0.0.0/16',
+            CidrBlockAssociationSet: [
+              { CidrBlock: '10.0.0.0/16', CidrBlockState: { State: 'associated' } },
+              { CidrBlock: RETURNED, ...(state ? { CidrBlockState: { State: state } } : {}) },
+            ],
+          },
+        ],
+      });
+      const v = analyze(inv, { sources: ['internet'] }).verdicts.find((x) => x.family === 'ipv4');
+      assert.equal(v?.reachable, reachable);
+      if (!reachable) assert.match(v!.blockers[0]!.detail, /not 52\.10\.0\.0\/16/);
+    });
+  }
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { IpPermission, NetworkAclEntry } from '../../../../lambda/core/inventory/model.ts';
+import type { Inventory, IpPermission, NetworkAclEntry } from '../../../../lambda/core/inventory/model.ts';
 import { analyze } from '../../../../lambda/core/reachability/analyze.ts';
 import {
   customAcl,
@@ -8,14 +8,26 @@ import {
   group,
   instance,
   inventory,
+  MAIN_RTB,
+  routeTable,
   rule,
   SUBNET_A,
+  SUBNET_B,
   tcp,
 } from './inventory-builder.ts';
 
 function sgFindings(rules: IpPermission[], port?: number) {
   const inv = inventory({
-    instances: [instance('i-0a1', { ip: '10.0.1.5', groups: ['sg-open'], ...(port ? { port } : {}) })],
+    // Public in both families, behind the main table's internet-gateway routes and the default ACL.
+    instances: [
+      instance('i-0a1', {
+        ip: '10.0.1.5',
+        publicIp: '54.0.0.5',
+        ipv6: '2600:1f18:1:1::5',
+        groups: ['sg-open'],
+        ...(port ? { port } : {}),
+      }),
+    ],
     securityGroups: [group('sg-open', rules), group('sg-unused', [])],
     prefixLists: new Map([
       ['pl-world', [{ Cidr: '0.0.0.0/1' }, { Cidr: '128.0.0.0/1' }]],
@@ -94,6 +106,88 @@ describe('exposure: SSH_OPEN_TO_INTERNET', () => {
     assert.equal(sgFindings([tcp(22, 22, ['0.0.0.0/0'])], 2222).length, 0);
     assert.equal(sgFindings([tcp(2222, 2222, ['0.0.0.0/0'])], 2222).length, 1);
   });
+});
+
+/**
+ * "Exposes" only what the internet can reach (Amazon VPC User Guide, "Enable internet access for a VPC
+ * using an internet gateway": a public IPv4 address or an IPv6 address, a subnet route to the internet
+ * gateway, and network ACL and security group rules that allow the traffic); "attached to" otherwise.
+ */
+describe('exposure: SSH_OPEN_TO_INTERNET says "exposes" only for instances the internet can reach', () => {
+  const open = group('sg-open', [tcp(22, 22, ['0.0.0.0/0'])]);
+  const privateRtb = routeTable(
+    'rtb-private',
+    [SUBNET_B],
+    [{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0a1', State: 'active' }],
+  );
+  const denySsh = customAcl(
+    'acl-b',
+    [SUBNET_B],
+    [
+      rule(100, 'deny', false, '0.0.0.0/0', [22, 22]),
+      rule(110, 'allow', false, '0.0.0.0/0'),
+      rule(100, 'allow', true, '0.0.0.0/0'),
+    ],
+  );
+  const cases: [string, Partial<Inventory>, RegExp][] = [
+    [
+      'public address, igw route, default ACL → exposes',
+      { instances: [instance('i-0pub', { ip: '10.0.1.5', publicIp: '54.0.0.5', groups: ['sg-open'] })] },
+      /; exposes i-0pub$/,
+    ],
+    [
+      'no public address → attached to',
+      { instances: [instance('i-0priv', { ip: '10.0.1.6', groups: ['sg-open'] })] },
+      /; attached to i-0priv \(not reachable from the internet/,
+    ],
+    [
+      'public address but the subnet routes 0.0.0.0/0 to a NAT gateway → attached to',
+      {
+        instances: [
+          instance('i-0nat', { ip: '10.0.2.6', publicIp: '54.0.0.6', groups: ['sg-open'], subnet: SUBNET_B }),
+        ],
+        routeTables: [MAIN_RTB, privateRtb],
+      },
+      /; attached to i-0nat /,
+    ],
+    [
+      'public address, igw route, but the ACL denies tcp/22 from everywhere → attached to',
+      {
+        instances: [
+          instance('i-0acl', { ip: '10.0.2.7', publicIp: '54.0.0.7', groups: ['sg-open'], subnet: SUBNET_B }),
+        ],
+        networkAcls: [DEFAULT_ACL, denySsh],
+      },
+      /; attached to i-0acl /,
+    ],
+    [
+      'one of each: exposes the public one, also attached to the private one',
+      {
+        instances: [
+          instance('i-0pub', { ip: '10.0.1.5', publicIp: '54.0.0.5', groups: ['sg-open'] }),
+          instance('i-0priv', { ip: '10.0.1.6', groups: ['sg-open'] }),
+        ],
+      },
+      /; exposes i-0pub; also attached to i-0priv /,
+    ],
+    [
+      'route tables not in the inventory → may expose',
+      {
+        instances: [instance('i-0pub', { ip: '10.0.1.5', publicIp: '54.0.0.5', groups: ['sg-open'] })],
+        routeTables: [],
+        absentFiles: ['describe-route-tables.json'],
+      },
+      /; may expose i-0pub \(route table or network ACL not in the inventory\)$/,
+    ],
+  ];
+  for (const [name, parts, wording] of cases) {
+    it(name, () => {
+      const inv = inventory({ securityGroups: [open], ...parts });
+      const [f] = analyze(inv, { sources: [] }).exposure.filter((x) => x.code === 'SSH_OPEN_TO_INTERNET');
+      assert.ok(f, 'the group is still reported: it admits every public address');
+      assert.match(f.detail, wording);
+    });
+  }
 });
 
 describe('exposure: NACL_SSH_OPEN_TO_INTERNET', () => {

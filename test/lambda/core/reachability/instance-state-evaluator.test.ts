@@ -33,4 +33,16 @@ describe('instance state evaluator', () => {
     });
     assert.equal(evaluateInstanceState(new AnalysisContext(indexInventory(inv)), i).passed, false);
   });
+  // EC2 User Guide, "Amazon EC2 instance state changes": every instance is in one of six states; a record
+  // without one is a gap in the inventory, so the leg is unknown — no INSTANCE_NOT_RUNNING.
+  it('no state anywhere: unknown, naming the instance, not INSTANCE_NOT_RUNNING', () => {
+    const i = { ...instance('i-0a1', { ip: '10.0.1.5', groups: [] }), State: undefined };
+    const v = evaluateInstanceState(new AnalysisContext(indexInventory(inventory({ instances: [i] }))), i);
+    assert.equal(v.passed, false);
+    assert.deepEqual(v.blockers, []);
+    assert.deepEqual(
+      v.missing?.map((m) => `${m.kind} ${m.resourceId}`),
+      ['instance-state i-0a1'],
+    );
+  });
 });
