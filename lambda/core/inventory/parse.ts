@@ -51,7 +51,6 @@ const optNum = number().optional();
 const ipv4Cidr = string().refine((s) => isCidr(s, 'ipv4'), 'expected an IPv4 CIDR');
 const ipv6Cidr = string().refine((s) => isCidr(s, 'ipv6'), 'expected an IPv6 CIDR');
 const anyCidr = string().refine((s) => isCidr(s), 'expected a CIDR');
-const ipv4 = string().refine((s) => isCidr(`${s}/32`, 'ipv4'), 'expected an IPv4 address');
 const port = number().int().min(-1).max(65535);
 /** An address literal (`10.0.1.5`, `2600:1f18::5`), never a name or an out-of-range octet. */
 const ADDRESS_EXPECTED = { ipv4: 'expected an IPv4 address', ipv6: 'expected an IPv6 address' } as const;
@@ -271,8 +270,8 @@ const natGateway = object({
     object({
       AllocationId: optStr,
       NetworkInterfaceId: optStr,
-      PrivateIp: ipv4.optional(),
-      PublicIp: ipv4.optional(),
+      PrivateIp: ipv4Address.optional(),
+      PublicIp: ipv4Address.optional(),
       AssociationId: optStr,
       IsPrimary: optBool,
       Status: optStr,
@@ -283,13 +282,13 @@ const natGateway = object({
 
 const address = object({
   AllocationId: optStr,
-  PublicIp: ipv4.optional(),
+  PublicIp: ipv4Address.optional(),
   AssociationId: optStr,
   Domain: optStr,
   InstanceId: optStr,
   NetworkInterfaceId: optStr,
   NetworkInterfaceOwnerId: optStr,
-  PrivateIpAddress: ipv4.optional(),
+  PrivateIpAddress: ipv4Address.optional(),
   PublicIpv4Pool: optStr,
   NetworkBorderGroup: optStr,
   Tags: tags,

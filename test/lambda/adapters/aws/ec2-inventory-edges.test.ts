@@ -10,6 +10,7 @@ import {
   DescribeInstancesCommand,
   DescribeInternetGatewaysCommand,
   DescribeNatGatewaysCommand,
+  DescribeNetworkAclsCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
@@ -87,6 +88,12 @@ function fixtureRegion() {
       list('describe-security-groups.json', 'SecurityGroups'),
     ),
     subnets: onePerPage(ec2, DescribeSubnetsCommand, 'Subnets', list('describe-subnets.json', 'Subnets')),
+    networkAcls: onePerPage(
+      ec2,
+      DescribeNetworkAclsCommand,
+      'NetworkAcls',
+      list('describe-network-acls.json', 'NetworkAcls'),
+    ),
     routeTables: onePerPage(
       ec2,
       DescribeRouteTablesCommand,

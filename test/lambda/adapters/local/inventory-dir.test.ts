@@ -43,7 +43,7 @@ const FILES: [string, Measure, number | string | undefined, number | string | un
       '198.51.100.44',
       'none',
       { NatGateways: [{ NatGatewayId: 'nat-1', NatGatewayAddresses: [{ PublicIp: '198.51.100' }] }] },
-      'describe-nat-gateways.json: NatGateways[0].NatGatewayAddresses[0].PublicIp: expected an IPv4 address',
+      'describe-nat-gateways.json: NatGateways[0].NatGatewayAddresses[0].PublicIp: expected an IPv4 address, got "198.51.100"',
     ],
     [
       'describe-addresses.json',
