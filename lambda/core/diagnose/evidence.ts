@@ -122,6 +122,8 @@ const COLLECT: Record<MissingKind, string> = {
   'route-table': 'aws ec2 describe-route-tables --output json > describe-route-tables.json',
   'security-group': 'aws ec2 describe-security-groups --output json > describe-security-groups.json',
   'instance-state': 'aws ec2 describe-instances --output json > describe-instances.json',
+  'network-firewall':
+    'aws network-firewall describe-firewall-policy --firewall-policy-arn <arn> --output json > network-firewall/policies/<name>.json (and describe-rule-group --rule-group-arn <arn> into network-firewall/rule-groups/<name>.json)',
 };
 
 /** The data an unknown path lacks, as evidence (one item each) and as facts for the catalogue. */

@@ -32,6 +32,7 @@ import type {
   NetworkFirewallStatefulRule,
 } from '../inventory/model.ts';
 import { type AddressInterval, AddressSet, formatAddress, type IpFamily, parseCidr } from '../net/cidr.ts';
+import type { FirewallRuleRef } from './types.ts';
 
 /** One TCP connection attempt, as the firewall sees it. */
 export interface FirewallFlow {
@@ -48,17 +49,6 @@ export interface FirewallFlow {
 
 /** What the firewall does to (part of) the flow. */
 export type FirewallAction = 'pass' | 'drop' | 'reject';
-
-/** The rule that decided: a rule group and its rule, or a policy default action. */
-export interface FirewallRuleRef {
-  /** The rule group's name, or the policy's name for a default action. */
-  readonly ruleGroup: string;
-  /** The rule group's (or policy's) ARN. */
-  readonly arn: string;
-  /** `sid 2`, `priority 10`, `aws:drop_strict (stateful default action)`, … */
-  readonly rule: string;
-  readonly engine: 'stateless' | 'stateful';
-}
 
 /** A rule the evaluator could not read exactly, assumed not to match. */
 export interface FirewallAssumption {
