@@ -87,7 +87,7 @@ export function pathAllowedEvidence(verdict: Verdict): Evidence {
   };
 }
 
-export type BlockerCategory = 'security-group' | 'network-acl' | 'route';
+export type BlockerCategory = 'security-group' | 'network-acl' | 'route' | 'network-firewall';
 
 const CATEGORY: Partial<Record<BlockerCode, BlockerCategory>> = {
   SG_INGRESS_NO_MATCH: 'security-group',
@@ -100,6 +100,8 @@ const CATEGORY: Partial<Record<BlockerCode, BlockerCategory>> = {
   NO_ROUTE: 'route',
   BLACKHOLE_ROUTE: 'route',
   NO_PUBLIC_IP: 'route',
+  NETWORK_FIREWALL_DROP: 'network-firewall',
+  NETWORK_FIREWALL_REJECT: 'network-firewall',
 };
 
 export function blockerCategory(code: BlockerCode): BlockerCategory | undefined {
