@@ -31,7 +31,7 @@ import type {
   NetworkFirewallSet,
   NetworkFirewallStatefulRule,
 } from '../inventory/model.ts';
-import { type AddressInterval, AddressSet, formatAddress, type IpFamily, parseCidr } from '../net/cidr.ts';
+import { type AddressInterval, AddressSet, type IpFamily, parseCidr } from '../net/cidr.ts';
 import type { FirewallRuleRef } from './types.ts';
 
 /** One TCP connection attempt, as the firewall sees it. */
@@ -709,9 +709,4 @@ function mergePorts(ports: readonly (readonly [number, number])[]): [number, num
     else out.push([a, b]);
   }
   return out;
-}
-
-/** `10.0.0.5` for one address. */
-export function formatFlowDestination(flow: FirewallFlow): string {
-  return formatAddress({ family: flow.family, value: flow.destination });
 }
