@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { DiagnosisCode } from '../lambda/core/diagnose/types.ts';
 import type { HostPolicy } from './netns.ts';
 import type { SshdMode } from './sshd.ts';
@@ -162,7 +162,11 @@ export function findHost(fleet: Fleet, ref: string): FleetHost | undefined {
 
 export async function readFleetFiles(dir = FLEET_DIR): Promise<FleetFiles> {
   const files: Record<string, unknown> = {};
-  for (const file of await readdir(dir)) {
+  // Per-resource documents live in subdirectories (`network-firewall/firewalls/<name>.json`): keyed by
+  // their path relative to the fleet directory, as the inventory directory has them.
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = relative(dir, join(entry.parentPath, entry.name));
     if (!file.endsWith('.json') || file === BACKENDS_FILE) continue;
     files[file] = JSON.parse(await readFile(join(dir, file), 'utf8'));
   }

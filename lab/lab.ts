@@ -14,7 +14,7 @@
  */
 import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DynamoDbStateStore } from '../lambda/adapters/aws/dynamodb-state-store.ts';
 import { FileNotifier } from '../lambda/adapters/local/file-notifier.ts';
 import { writeHtmlReport } from '../lambda/adapters/local/html-report.ts';
@@ -148,8 +148,10 @@ async function writeFleetCopy(paths: LabPaths, fleet: Fleet, state: LabState): P
     if (host) applyFix(files, fleet, host);
   }
   await makeDirectory(paths.fleet);
-  for (const [file, content] of Object.entries(files))
+  for (const [file, content] of Object.entries(files)) {
+    await makeDirectory(dirname(join(paths.fleet, file)));
     await writeFile(join(paths.fleet, file), `${JSON.stringify(content, null, 2)}\n`);
+  }
 }
 
 async function hostKeys(paths: LabPaths, fleet: Fleet): Promise<Map<string, string>> {

@@ -143,7 +143,7 @@ export function renderDiagnosisDoc(): string {
 /** What each rule decides, for the precedence table; rules not listed decide the code named like them. */
 const RULE_CODES: Record<string, string> = {
   'source-blocked':
-    '`BLOCKED_BY_SECURITY_GROUP` / `BLOCKED_BY_NETWORK_ACL` / `NO_ROUTE` for a configured source',
+    '`BLOCKED_BY_SECURITY_GROUP` / `BLOCKED_BY_NETWORK_ACL` / `NO_ROUTE` / `BLOCKED_BY_NETWORK_FIREWALL` for a configured source',
   'prober-path-unknown': "`UNKNOWN` naming the data the prober's path lacks",
   'source-path-unknown': "`UNKNOWN` naming the data a configured source's path lacks",
 };

@@ -10,8 +10,21 @@ import { analyze } from '../../lambda/core/reachability/analyze.ts';
 const fleet = loadFleet();
 
 function inventoryOf(files: FleetFiles) {
-  const { 'signals.json': _signals, ...documents } = files;
-  return parseInventory({ documents } as RawInventory);
+  const { 'signals.json': _signals, ...all } = files;
+  const documents: Record<string, unknown> = {};
+  const perResource = (dir: string) =>
+    new Map(
+      Object.entries(all)
+        .filter(([f]) => f.startsWith(`${dir}/`))
+        .map(([f, v]) => [f.slice(dir.length + 1, -'.json'.length), v]),
+    );
+  for (const [f, v] of Object.entries(all)) if (!f.includes('/')) documents[f] = v;
+  return parseInventory({
+    documents,
+    networkFirewalls: perResource('network-firewall/firewalls'),
+    networkFirewallPolicies: perResource('network-firewall/policies'),
+    networkFirewallRuleGroups: perResource('network-firewall/rule-groups'),
+  } as RawInventory);
 }
 
 function proberVerdict(files: FleetFiles, instanceId: string) {

@@ -92,6 +92,37 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
       },
     ],
   },
+  BLOCKED_BY_NETWORK_FIREWALL: {
+    severity: 'critical',
+    meaning:
+      "An AWS Network Firewall on the path (a route sends the traffic through its endpoint) drops or rejects SSH: a stateless rule or default action, a stateful rule, or the policy's stateful default action (strict order). DROP is silent, so a probe times out; REJECT sends a TCP reset, so the connection is refused; `aws:drop_established` lets the handshake through and the identification line never arrives.",
+    summary:
+      'Network Firewall {firewallName} {firewallAction} SSH from {source} to {instanceId}: {firewallRule}',
+    remediation: [
+      {
+        text: 'Look at the rule group and its rule {firewallRule}: `aws network-firewall describe-rule-group --rule-group-arn {ruleGroupArn}`',
+        when: { fact: 'firewallRuleScope', equals: 'rule-group' },
+      },
+      {
+        text: "Look at the policy's default actions and rule order: `aws network-firewall describe-firewall-policy --firewall-policy-arn {policyArn} --query 'FirewallPolicy.[StatelessDefaultActions,StatefulDefaultActions,StatefulEngineOptions]'`",
+        when: { fact: 'firewallRuleScope', equals: 'policy' },
+      },
+      {
+        text: "Confirm in the firewall's alert/flow logs which rule fired: `aws network-firewall describe-logging-configuration --firewall-name {firewallName}`",
+      },
+      {
+        text: 'Change the rule, or put a pass rule for the SSH flow ahead of it (stateful, e.g. `pass tcp {cidr} any -> <instance-private-address> {port} (flow:to_server; sid:<free-sid>;)`): take the token with `aws network-firewall describe-rule-group --rule-group-arn {ruleGroupArn} --query UpdateToken --output text`, then `aws network-firewall update-rule-group --rule-group-arn {ruleGroupArn} --update-token <token> --rules file://rules.suricata` (or `--rule-group file://rule-group.json`)',
+        when: { fact: 'firewallRuleScope', equals: 'rule-group' },
+      },
+      {
+        text: 'Add a pass rule for the SSH flow to a stateful rule group the policy references (it is decided before the default action), or change the default action: `aws network-firewall update-firewall-policy --firewall-policy-arn {policyArn} --update-token <token> --firewall-policy file://policy.json` (token: `aws network-firewall describe-firewall-policy --firewall-policy-arn {policyArn} --query UpdateToken --output text`)',
+        when: { fact: 'firewallRuleScope', equals: 'policy' },
+      },
+      {
+        text: 'For ad-hoc access without opening the firewall, use Session Manager: `aws ssm start-session --target {instanceId}`',
+      },
+    ],
+  },
   NO_ROUTE: {
     severity: 'critical',
     meaning:

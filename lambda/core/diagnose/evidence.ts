@@ -87,7 +87,7 @@ export function pathAllowedEvidence(verdict: Verdict): Evidence {
   };
 }
 
-export type BlockerCategory = 'security-group' | 'network-acl' | 'route';
+export type BlockerCategory = 'security-group' | 'network-acl' | 'route' | 'network-firewall';
 
 const CATEGORY: Partial<Record<BlockerCode, BlockerCategory>> = {
   SG_INGRESS_NO_MATCH: 'security-group',
@@ -100,6 +100,8 @@ const CATEGORY: Partial<Record<BlockerCode, BlockerCategory>> = {
   NO_ROUTE: 'route',
   BLACKHOLE_ROUTE: 'route',
   NO_PUBLIC_IP: 'route',
+  NETWORK_FIREWALL_DROP: 'network-firewall',
+  NETWORK_FIREWALL_REJECT: 'network-firewall',
 };
 
 export function blockerCategory(code: BlockerCode): BlockerCategory | undefined {
@@ -122,6 +124,8 @@ const COLLECT: Record<MissingKind, string> = {
   'route-table': 'aws ec2 describe-route-tables --output json > describe-route-tables.json',
   'security-group': 'aws ec2 describe-security-groups --output json > describe-security-groups.json',
   'instance-state': 'aws ec2 describe-instances --output json > describe-instances.json',
+  'network-firewall':
+    'aws network-firewall describe-firewall-policy --firewall-policy-arn <arn> --output json > network-firewall/policies/<name>.json (and describe-rule-group --rule-group-arn <arn> into network-firewall/rule-groups/<name>.json)',
 };
 
 /** The data an unknown path lacks, as evidence (one item each) and as facts for the catalogue. */

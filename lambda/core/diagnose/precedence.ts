@@ -8,23 +8,25 @@
  *  4. blocked-by-security-group  on the prober's path, explaining a timeout (or without a probe)
  *  5. blocked-by-network-acl     likewise, incl. a partial ephemeral allow (intermittent timeouts)
  *  6. no-route                   likewise, incl. blackhole routes and a missing public address
- *  7. prober-path-unknown        UNKNOWN: nothing known blocks the prober's path, but data it needs is missing
- *  8. sshd-not-listening         refused: the host's kernel answered with a reset
- *  9. host-firewall-reject       ICMP unreachable with the AWS path open
- * 10. host-firewall-drop         timeout with the AWS path open and status checks not failing
- * 11. sshd-refusing-connections  accepted, then closed/reset before the ident
- * 12. resource-exhaustion        slow or silent sshd with CPU/credits/memory over threshold
- * 13. not-ssh-service            something else answers on the port
- * 14. ssh-negotiation-failed     kex-failed, protocol-unsupported, closed-during-kex
- * 15. source-blocked             a configured source is blocked although the host works for the prober
- * 16. source-path-unknown        UNKNOWN: a configured source's path needs data the inventory lacks
- * 17. ssh-answering-unverified   kex-unsupported-by-prober: OpenSSH would agree, the prober cannot
- * 18. degraded-slow              ok but slow, no starvation
- * 19. healthy                    ok (or, without a probe, every analysed path open)
- * 20. unknown                    everything else, with the evidence
+ *  7. blocked-by-network-firewall  an AWS Network Firewall rule on the prober's path (DROP ↔ timeout, REJECT ↔ refused)
+ *  8. prober-path-unknown        UNKNOWN: nothing known blocks the prober's path, but data it needs is missing
+ *  9. sshd-not-listening         refused: the host's kernel answered with a reset
+ * 10. host-firewall-reject       ICMP unreachable with the AWS path open
+ * 11. host-firewall-drop         timeout with the AWS path open and status checks not failing
+ * 12. sshd-refusing-connections  accepted, then closed/reset before the ident
+ * 13. resource-exhaustion        slow or silent sshd with CPU/credits/memory over threshold
+ * 14. not-ssh-service            something else answers on the port
+ * 15. ssh-negotiation-failed     kex-failed, protocol-unsupported, closed-during-kex
+ * 16. source-blocked             a configured source is blocked although the host works for the prober
+ * 17. source-path-unknown        UNKNOWN: a configured source's path needs data the inventory lacks
+ * 18. ssh-answering-unverified   kex-unsupported-by-prober: OpenSSH would agree, the prober cannot
+ * 19. degraded-slow              ok but slow, no starvation
+ * 20. healthy                    ok (or, without a probe, every analysed path open)
+ * 21. unknown                    everything else, with the evidence
  */
 import type { Rule } from './input.ts';
 import { blockedByNetworkAcl } from './rules/blocked-by-network-acl.ts';
+import { blockedByNetworkFirewall } from './rules/blocked-by-network-firewall.ts';
 import { blockedBySecurityGroup } from './rules/blocked-by-security-group.ts';
 import { degradedSlow } from './rules/degraded-slow.ts';
 import { expectedClosed } from './rules/expected-closed.ts';
@@ -52,6 +54,7 @@ export const PRECEDENCE: ReadonlyArray<{ name: string; rule: Rule }> = [
   { name: 'blocked-by-security-group', rule: blockedBySecurityGroup },
   { name: 'blocked-by-network-acl', rule: blockedByNetworkAcl },
   { name: 'no-route', rule: noRoute },
+  { name: 'blocked-by-network-firewall', rule: blockedByNetworkFirewall },
   { name: 'prober-path-unknown', rule: proberPathUnknown },
   { name: 'sshd-not-listening', rule: sshdNotListening },
   { name: 'host-firewall-reject', rule: hostFirewallReject },

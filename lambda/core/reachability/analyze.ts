@@ -29,12 +29,13 @@ import {
 import { DEFAULT_EPHEMERAL, type PortRange } from '../net/port-range.ts';
 import { AnalysisContext, type EvaluatorVerdict, type Peer } from './evaluation.ts';
 import { auditExposure } from './exposure.ts';
+import { firewallOnPath } from './firewall-on-path.ts';
 import { evaluateInstanceState } from './instance-state-evaluator.ts';
 import { evaluateNetworkAcl } from './network-acl-evaluator.ts';
 import { evaluateRoutes, type PathKind, routeFor } from './route-evaluator.ts';
 import { evaluateSecurityGroups } from './security-group-evaluator.ts';
 import { parseSourceSpec, SOURCE_SPEC_EXPECTED } from './source-spec.ts';
-import type { AnalysisReport, Blocker, MissingData, Verdict } from './types.ts';
+import type { AnalysisReport, Assumption, Blocker, MissingData, Verdict } from './types.ts';
 
 export interface AnalyzeOptions {
   /**
@@ -436,7 +437,7 @@ function evaluatePath(
   target: Target,
   ephemeral: PortRange,
 ): Findings & { partial: boolean } {
-  const found: Findings = { blockers: [...path.blockers], missing: [] };
+  const found: Findings = { blockers: [...path.blockers], missing: [], assumed: [] };
   collect(found, target.state);
   if (path.sourceInstance && path.sourceInstance !== target.instance) {
     const source = path.sourceInstance;
@@ -453,6 +454,8 @@ function evaluatePath(
 interface Findings {
   readonly blockers: Blocker[];
   readonly missing: MissingData[];
+  /** What the verdict rests on without evaluating it exactly (firewall rules it does not read). */
+  readonly assumed: Assumption[];
 }
 
 /** Appends a leg's blockers and missing data to `into`; true when the leg is partial. */
@@ -515,6 +518,22 @@ function evaluateNetwork(
     partial = collect(found, forward) || partial;
   }
   if (subnetSide.returnRoute) partial = collect(found, subnetSide.returnRoute) || partial;
+  if (targetAddressed && crossesSubnets) {
+    // AWS Network Firewall wherever a route on the path sends it through a firewall endpoint.
+    const firewall = firewallOnPath(ctx, {
+      source: path.source,
+      ...(path.sourceSubnetId !== undefined ? { sourceSubnetId: path.sourceSubnetId } : {}),
+      targetSubnetId: targetSubnet,
+      ...(target.VpcId !== undefined ? { targetVpcId: target.VpcId } : {}),
+      targetAddress:
+        path.family === 'ipv4' ? (target.PrivateIpAddress ?? path.targetAddress) : path.targetAddress,
+      viaInternetGateway: path.kind === 'internet',
+      port,
+      ephemeral,
+    });
+    partial = collect(found, firewall) || partial;
+    found.assumed.push(...firewall.assumed);
+  }
 
   // Security groups: the target's ingress; the source's egress when the source is an ENI.
   const ingress = evaluateSecurityGroups(ctx, { eni: target, direction: 'inbound', peer: path.source, port });
@@ -594,6 +613,7 @@ function verdictFor(
   blockers: Blocker[],
   missing: MissingData[],
   partial: boolean,
+  assumed: Assumption[] = [],
 ): Verdict {
   const open = blockers.every((b) => b.code === 'NACL_EPHEMERAL_PARTIAL');
   const unknown = open && missing.length > 0;
@@ -606,6 +626,7 @@ function verdictFor(
     reachable,
     ...(unknown ? { unknown } : {}),
     ...(missing.length > 0 ? { missing } : {}),
+    ...(assumed.length > 0 ? { assumed } : {}),
     ...(partial && reachable ? { partial } : {}),
     blockers,
   };
@@ -670,8 +691,8 @@ export function analyze(from: Inventory | InventoryIndex, options: AnalyzeOption
       const source = resolve(spec);
       if (source.kind === 'eni' && source.eni.NetworkInterfaceId === eni.NetworkInterfaceId) continue;
       for (const path of pathsFor(ctx, source, eni, instance)) {
-        const { blockers, missing, partial } = evaluatePath(ctx, path, target, ephemeral);
-        verdicts.push(verdictFor(instanceId, spec, path, blockers, missing, partial));
+        const { blockers, missing, partial, assumed } = evaluatePath(ctx, path, target, ephemeral);
+        verdicts.push(verdictFor(instanceId, spec, path, blockers, missing, partial, assumed));
       }
     }
   }

@@ -30,6 +30,7 @@ import {
   type Peer,
   verdictOf,
 } from './evaluation.ts';
+import { isFirewallEndpoint } from './firewall-endpoints.ts';
 import { missingSubnetData } from './missing-data.ts';
 import type { Blocker } from './types.ts';
 
@@ -268,6 +269,14 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
         resourceId: rtbId,
         detail: `route table ${rtbId} of ${q.subnetId} sends ${what} to ${part} via ${dest} → ${target.id}, which is a blackhole (the target no longer exists)`,
       });
+      continue;
+    }
+    // A Network Firewall endpoint carries any path on to the firewall's subnet; what the firewall does to
+    // the connection is judged once per path (firewall-on-path.ts).
+    if (target.kind === 'other' && isFirewallEndpoint(ctx, target.id)) {
+      evidence.push(
+        `route table ${rtbId}: ${what} to ${part} via ${dest} → Network Firewall endpoint ${target.id}`,
+      );
       continue;
     }
     if (!carries(target.kind, q.path, q.leg)) {

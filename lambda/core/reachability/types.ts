@@ -14,6 +14,8 @@ export const BLOCKER_CODES = [
   'BLACKHOLE_ROUTE',
   'NO_PUBLIC_IP',
   'INSTANCE_NOT_RUNNING',
+  'NETWORK_FIREWALL_DROP',
+  'NETWORK_FIREWALL_REJECT',
 ] as const;
 export type BlockerCode = (typeof BLOCKER_CODES)[number];
 
@@ -28,6 +30,33 @@ export interface Blocker {
   ruleNumber?: number;
   /** One line a user can act on. */
   detail: string;
+  /** NETWORK_FIREWALL_*: the rule that decided (a rule group's rule, or the policy's default action). */
+  firewallRule?: FirewallRuleRef;
+}
+
+/** The AWS Network Firewall rule behind a NETWORK_FIREWALL_* blocker or an assumption. */
+export interface FirewallRuleRef {
+  /** The rule group's name, or the firewall policy's for a default action. */
+  readonly ruleGroup: string;
+  /** The rule group's (or policy's) ARN. */
+  readonly arn: string;
+  /** `sid 2`, `priority 10`, `aws:drop_strict (stateful default action)`, … */
+  readonly rule: string;
+  readonly engine: 'stateless' | 'stateful';
+}
+
+/**
+ * Something the verdict takes for granted because it cannot be evaluated exactly from the data (a
+ * firewall rule the evaluator does not read, …). Unlike missing data it does not make the path unknown:
+ * the verdict holds if the assumption does.
+ */
+export interface Assumption {
+  kind: 'network-firewall-rule';
+  /** The firewall (its name). */
+  resourceId: string;
+  /** What is assumed, naming the firewall and the rule. */
+  detail: string;
+  rule?: FirewallRuleRef;
 }
 
 export type AddressFamily = 'ipv4' | 'ipv6';
@@ -36,7 +65,13 @@ export type AddressFamily = 'ipv4' | 'ipv6';
  * Data a path needs that the inventory lacks. In AWS every subnet has a network ACL and a route table
  * and every ENI its security groups, so their absence is a gap in the inventory, never "none".
  */
-export type MissingKind = 'network-acl' | 'route-table' | 'security-group' | 'instance-state';
+export type MissingKind =
+  | 'network-acl'
+  | 'route-table'
+  | 'security-group'
+  | 'instance-state'
+  /** A firewall on the path whose policy or rule group the inventory lacks. */
+  | 'network-firewall';
 
 export interface MissingData {
   kind: MissingKind;
@@ -65,6 +100,8 @@ export interface Verdict {
   unknown?: true;
   /** Data a leg of the path needed that the inventory lacks (also beside blockers that decide anyway). */
   missing?: MissingData[];
+  /** What the verdict rests on but could not evaluate exactly (a firewall rule it does not read). */
+  assumed?: Assumption[];
   /** Reachable for only part of the source's ephemeral port range (NACL_EPHEMERAL_PARTIAL). */
   partial?: boolean;
   /** Every component that blocks the path, not only the first. */

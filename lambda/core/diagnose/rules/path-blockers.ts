@@ -17,6 +17,7 @@ const CODE = {
   'security-group': 'BLOCKED_BY_SECURITY_GROUP',
   'network-acl': 'BLOCKED_BY_NETWORK_ACL',
   route: 'NO_ROUTE',
+  'network-firewall': 'BLOCKED_BY_NETWORK_FIREWALL',
 } as const;
 
 /** The EC2 resource type an id names, by its prefix (`rtb-0a1` is a route table). */
@@ -67,6 +68,28 @@ function factsFor(blocker: Blocker, verdict: Verdict, port: number): Facts {
             ? { eniId: blocker.resourceId }
             : {};
       return { ...facts, ...id, resourceType: type ?? 'other', blockerDetail: blocker.detail };
+    }
+    case 'NETWORK_FIREWALL_DROP':
+    case 'NETWORK_FIREWALL_REJECT': {
+      const rule = blocker.firewallRule;
+      // A policy's default action lives in the firewall policy; a rule in a rule group.
+      const inPolicy = rule?.arn.includes(':firewall-policy/') === true;
+      return {
+        ...facts,
+        firewallName: blocker.resourceId,
+        firewallAction: blocker.code === 'NETWORK_FIREWALL_REJECT' ? 'rejects' : 'drops',
+        ...(rule
+          ? {
+              firewallRuleScope: inPolicy ? 'policy' : 'rule-group',
+              ...(inPolicy ? { policyArn: rule.arn } : { ruleGroupArn: rule.arn, ruleGroup: rule.ruleGroup }),
+              firewallRule: inPolicy
+                ? `${rule.rule} of policy ${rule.ruleGroup}`
+                : `${rule.ruleGroup} ${rule.rule}`,
+            }
+          : {}),
+        cidr: sourceCidr(verdict),
+        blockerDetail: blocker.detail,
+      };
     }
     default: {
       // NACLs are stateless (VPC User Guide, "Network ACLs"): the request needs an inbound allow for the

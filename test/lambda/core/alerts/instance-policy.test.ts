@@ -249,6 +249,7 @@ describe('instance alert policy', () => {
       DEGRADED_SLOW: [true, true],
       BLOCKED_BY_SECURITY_GROUP: [true, true],
       BLOCKED_BY_NETWORK_ACL: [true, true],
+      BLOCKED_BY_NETWORK_FIREWALL: [true, true],
       NO_ROUTE: [true, true],
       INSTANCE_STOPPED: [true, true],
       INSTANCE_IMPAIRED: [true, true],

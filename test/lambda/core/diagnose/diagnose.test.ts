@@ -80,6 +80,22 @@ const BLACKHOLE: Blocker = {
   resourceId: 'rtb-0f00',
   detail: '0.0.0.0/0 → igw-0dead is a blackhole',
 };
+const FW_DROP: Blocker = {
+  code: 'NETWORK_FIREWALL_DROP',
+  resourceId: 'inspection',
+  detail: 'Network Firewall inspection (endpoint vpce-0fw) rule group ssh-rules sid 2 drops it silently',
+  firewallRule: {
+    ruleGroup: 'ssh-rules',
+    arn: 'arn:aws:network-firewall:us-east-1:123456789012:stateful-rulegroup/ssh-rules',
+    rule: 'sid 2',
+    engine: 'stateful',
+  },
+};
+const FW_REJECT: Blocker = {
+  ...FW_DROP,
+  code: 'NETWORK_FIREWALL_REJECT',
+  detail: 'rejects it with a TCP reset',
+};
 const NOT_RUNNING: Blocker = { code: 'INSTANCE_NOT_RUNNING', resourceId: ID, detail: 'instance is stopped' };
 
 // "Network ACLs" (Amazon VPC User Guide): each subnet in a VPC must be associated with a network ACL;
@@ -327,6 +343,43 @@ const RULES: Record<string, RuleCases> = {
         'refused: something answered, so there is a route',
         input({ probe: probe('refused'), proberVerdict: verdict(PROBER, [ROUTE_BLOCK]) }),
       ],
+    ],
+  },
+  'blocked-by-network-firewall': {
+    answers: [
+      {
+        name: 'firewall DROP + timeout → BLOCKED_BY_NETWORK_FIREWALL, the probe agrees',
+        input: input({ probe: probe('timeout'), proberVerdict: verdict(PROBER, [FW_DROP]) }),
+        code: 'BLOCKED_BY_NETWORK_FIREWALL',
+        evidence: ['timeout', 'NETWORK_FIREWALL_DROP', 'PROBE_AGREES'],
+        summary:
+          /Network Firewall inspection drops SSH from 10\.0\.9\.0\/24 to i-0123456789abcdef0: ssh-rules sid 2/,
+      },
+      {
+        name: 'firewall REJECT + refused → BLOCKED_BY_NETWORK_FIREWALL (not SSHD_NOT_LISTENING)',
+        input: input({ probe: probe('refused'), proberVerdict: verdict(PROBER, [FW_REJECT]) }),
+        code: 'BLOCKED_BY_NETWORK_FIREWALL',
+        evidence: ['refused', 'NETWORK_FIREWALL_REJECT', 'PROBE_AGREES'],
+      },
+      {
+        name: 'firewall REJECT + timeout → still the firewall, and the evidence says the probe disagrees',
+        input: input({ probe: probe('timeout'), proberVerdict: verdict(PROBER, [FW_REJECT]) }),
+        code: 'BLOCKED_BY_NETWORK_FIREWALL',
+        evidence: ['timeout', 'NETWORK_FIREWALL_REJECT', 'PROBE_DISAGREES'],
+      },
+      {
+        name: 'no probe, firewall DROP on the path → BLOCKED_BY_NETWORK_FIREWALL from configuration',
+        input: input({ probe: undefined, proberVerdict: verdict(PROBER, [FW_DROP]) }),
+        code: 'BLOCKED_BY_NETWORK_FIREWALL',
+        evidence: ['NETWORK_FIREWALL_DROP'],
+      },
+    ],
+    defers: [
+      [
+        'ok: SSH answered through the firewall, the verdict is stale',
+        input({ probe: okProbe, proberVerdict: verdict(PROBER, [FW_DROP]) }),
+      ],
+      ["the prober's path has no firewall blocker", input({ probe: probe('timeout') })],
     ],
   },
   'prober-path-unknown': {
@@ -821,6 +874,7 @@ describe('diagnose', () => {
         'blocked-by-security-group',
         'blocked-by-network-acl',
         'no-route',
+        'blocked-by-network-firewall',
         'prober-path-unknown',
         'sshd-not-listening',
         'host-firewall-reject',

@@ -1,0 +1,173 @@
+/**
+ * BLOCKED_BY_NETWORK_FIREWALL from a real analysis: an east-west firewall between two subnets with a
+ * Suricata rule on tcp/22. What the probe saw must agree with the action (Network Firewall API reference,
+ * `StatefulRule.Action`: DROP blocks silently, REJECT "sends a TCP reset packet back to sender").
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { diagnoseWithRule } from '../../../../../lambda/core/diagnose/diagnose.ts';
+import type { NetworkFirewallRuleGroupDescription } from '../../../../../lambda/core/inventory/model.ts';
+import type { ProbeOutcome, ProbeResult } from '../../../../../lambda/core/probe/types.ts';
+import { analyze } from '../../../../../lambda/core/reachability/analyze.ts';
+import {
+  group,
+  instance,
+  inventory,
+  routeTable,
+  SUBNET_A,
+  SUBNET_B,
+  tcp,
+  VPC,
+} from '../../reachability/inventory-builder.ts';
+
+const ARN = 'arn:aws:network-firewall:us-east-1:123456789012';
+const ENDPOINT = 'vpce-0fw0000000000001';
+const RULE_GROUP_ARN = `${ARN}:stateful-rulegroup/ssh-rules`;
+
+function proberVerdict(suricata: string, policyDefaults: string[] = []) {
+  const ruleGroup: NetworkFirewallRuleGroupDescription = {
+    RuleGroupResponse: { RuleGroupArn: RULE_GROUP_ARN, RuleGroupName: 'ssh-rules', RuleGroupId: 'r' },
+    RuleGroup: { RulesSource: { RulesString: suricata } },
+  };
+  const via = (cidr: string) => ({ DestinationCidrBlock: cidr, GatewayId: ENDPOINT, State: 'active' });
+  const inv = inventory({
+    instances: [
+      instance('i-0server', { subnet: SUBNET_A, ip: '10.0.1.10', groups: ['sg-0ssh'] }),
+      instance('i-0prober', { subnet: SUBNET_B, ip: '10.0.2.20', groups: ['sg-0prober'] }),
+    ],
+    securityGroups: [group('sg-0ssh', [tcp(22, 22, ['10.0.0.0/16'])]), group('sg-0prober', [])],
+    routeTables: [
+      routeTable('rtb-0a', [SUBNET_A], [via('10.0.2.0/24')]),
+      routeTable('rtb-0b', [SUBNET_B], [via('10.0.1.0/24')]),
+    ],
+    networkFirewalls: [
+      {
+        Firewall: {
+          FirewallName: 'inspection',
+          FirewallId: 'fw-1',
+          FirewallPolicyArn: `${ARN}:firewall-policy/inspection-policy`,
+          VpcId: VPC,
+          SubnetMappings: [{ SubnetId: 'subnet-0fw' }],
+        },
+        FirewallStatus: {
+          Status: 'READY',
+          ConfigurationSyncStateSummary: 'IN_SYNC',
+          SyncStates: { 'us-east-1a': { Attachment: { EndpointId: ENDPOINT } } },
+        },
+      },
+    ],
+    networkFirewallPolicies: [
+      {
+        FirewallPolicyResponse: {
+          FirewallPolicyName: 'inspection-policy',
+          FirewallPolicyArn: `${ARN}:firewall-policy/inspection-policy`,
+          FirewallPolicyId: 'p',
+        },
+        FirewallPolicy: {
+          StatelessDefaultActions: ['aws:forward_to_sfe'],
+          StatelessFragmentDefaultActions: ['aws:forward_to_sfe'],
+          StatefulRuleGroupReferences: [{ ResourceArn: RULE_GROUP_ARN, Priority: 1 }],
+          StatefulEngineOptions: { RuleOrder: 'STRICT_ORDER' },
+          StatefulDefaultActions: policyDefaults,
+        },
+      },
+    ],
+    networkFirewallRuleGroups: [ruleGroup],
+  });
+  const v = analyze(inv, { sources: ['i-0prober'] }).verdicts.find((x) => x.instanceId === 'i-0server');
+  assert.ok(v);
+  return v;
+}
+
+function probe(outcome: ProbeOutcome): ProbeResult {
+  return { target: { host: '10.0.1.10', port: 22 }, outcome, phases: { connectMs: 1, totalMs: 1 } };
+}
+
+function diagnoseWith(suricata: string, outcome: ProbeOutcome | undefined, defaults: string[] = []) {
+  return diagnoseWithRule({
+    instanceId: 'i-0server',
+    expect: 'open',
+    ...(outcome ? { probe: probe(outcome) } : {}),
+    proberVerdict: proberVerdict(suricata, defaults),
+    sourceVerdicts: [],
+    signals: { instanceId: 'i-0server', state: 'running', systemStatus: 'ok', instanceStatus: 'ok' },
+  });
+}
+
+const REJECT = 'reject tcp any any -> 10.0.0.0/16 22 (msg:"no ssh"; sid:2;)';
+const DROP = 'drop tcp any any -> 10.0.0.0/16 22 (sid:3;)';
+
+describe('BLOCKED_BY_NETWORK_FIREWALL', () => {
+  const cases: [string, string, ProbeOutcome | undefined, string[], string][] = [
+    ['REJECT and a refused probe agree', REJECT, 'refused', [], 'PROBE_AGREES'],
+    ['REJECT and a reset before the ident agree', REJECT, 'reset-before-ident', [], 'PROBE_AGREES'],
+    ['DROP and a timeout agree', DROP, 'timeout', [], 'PROBE_AGREES'],
+    ['DROP and a refused probe disagree (said in the evidence)', DROP, 'refused', [], 'PROBE_DISAGREES'],
+    ['REJECT and a timeout disagree', REJECT, 'timeout', [], 'PROBE_DISAGREES'],
+    [
+      'aws:drop_established and an ident timeout agree',
+      'alert tcp any any -> any 80 (sid:9;)',
+      'ident-timeout',
+      ['aws:drop_established'],
+      'PROBE_AGREES',
+    ],
+  ];
+  for (const [name, rules, outcome, defaults, agreement] of cases) {
+    it(name, () => {
+      const { diagnosis, rule } = diagnoseWith(rules, outcome, defaults);
+      assert.equal(rule, 'blocked-by-network-firewall');
+      assert.equal(diagnosis.code, 'BLOCKED_BY_NETWORK_FIREWALL');
+      assert.deepEqual(
+        diagnosis.evidence.map((e) => e.code).at(-1),
+        agreement,
+        diagnosis.evidence.map((e) => e.detail).join('\n'),
+      );
+    });
+  }
+
+  it('names the rule group and rule in the summary, and the remediation commands take its ARN', () => {
+    const { diagnosis } = diagnoseWith(REJECT, 'refused');
+    assert.equal(
+      diagnosis.summary,
+      'Network Firewall inspection rejects SSH from i-0prober to i-0server: ssh-rules sid 2',
+    );
+    assert.ok(
+      diagnosis.remediation.some((s) =>
+        s.includes(`aws network-firewall describe-rule-group --rule-group-arn ${RULE_GROUP_ARN}`),
+      ),
+      diagnosis.remediation.join('\n'),
+    );
+    assert.ok(diagnosis.remediation.some((s) => s.includes('aws network-firewall update-rule-group')));
+    assert.ok(!diagnosis.remediation.some((s) => s.includes('update-firewall-policy')));
+  });
+
+  it("a policy default action points at the policy's commands", () => {
+    const { diagnosis } = diagnoseWith('alert tcp any any -> any 80 (sid:9;)', 'timeout', [
+      'aws:drop_strict',
+    ]);
+    assert.match(
+      diagnosis.summary,
+      /drops SSH .*: aws:drop_strict \(stateful default action\) of policy inspection-policy/,
+    );
+    assert.ok(
+      diagnosis.remediation.some((s) =>
+        s.includes('aws network-firewall update-firewall-policy --firewall-policy-arn'),
+      ),
+    );
+  });
+
+  it('an SSH answer through the firewall means the verdict is stale: not this diagnosis', () => {
+    const { diagnosis } = diagnoseWithRule({
+      instanceId: 'i-0server',
+      expect: 'open',
+      probe: {
+        target: { host: '10.0.1.10', port: 22 },
+        outcome: 'ok',
+        phases: { connectMs: 1, identMs: 5, kexMs: 10, totalMs: 20 },
+      },
+      proberVerdict: proberVerdict(DROP),
+      sourceVerdicts: [],
+    });
+    assert.notEqual(diagnosis.code, 'BLOCKED_BY_NETWORK_FIREWALL');
+  });
+});

@@ -1,0 +1,207 @@
+/**
+ * AWS Network Firewall on the SSH path, end to end through `analyze`. The topologies are the Network
+ * Firewall Developer Guide's ("Architectures with internet gateways": a firewall subnet between the
+ * internet gateway and a protected subnet, with an IGW edge route table; and east-west inspection
+ * between two subnets of one VPC with more-specific-than-local routes to the firewall endpoint).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type {
+  Inventory,
+  NetworkFirewallDescription,
+  NetworkFirewallPolicyDescription,
+  NetworkFirewallRuleGroupDescription,
+  RouteTable,
+} from '../../../../lambda/core/inventory/model.ts';
+import { analyze } from '../../../../lambda/core/reachability/analyze.ts';
+import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
+import { group, instance, inventory, routeTable, SUBNET_A, SUBNET_B, tcp, VPC } from './inventory-builder.ts';
+
+const ARN = 'arn:aws:network-firewall:us-east-1:123456789012';
+const ENDPOINT = 'vpce-0fw0000000000001';
+
+const FIREWALL: NetworkFirewallDescription = {
+  Firewall: {
+    FirewallName: 'inspection',
+    FirewallId: 'fw-1',
+    FirewallPolicyArn: `${ARN}:firewall-policy/inspection-policy`,
+    VpcId: VPC,
+    SubnetMappings: [{ SubnetId: 'subnet-0fw' }],
+  },
+  FirewallStatus: {
+    Status: 'READY',
+    ConfigurationSyncStateSummary: 'IN_SYNC',
+    SyncStates: {
+      'us-east-1a': { Attachment: { SubnetId: 'subnet-0fw', EndpointId: ENDPOINT, Status: 'READY' } },
+    },
+  },
+};
+
+function policy(strict: boolean, defaults: string[] = []): NetworkFirewallPolicyDescription {
+  return {
+    FirewallPolicyResponse: {
+      FirewallPolicyName: 'inspection-policy',
+      FirewallPolicyArn: `${ARN}:firewall-policy/inspection-policy`,
+      FirewallPolicyId: 'p',
+    },
+    FirewallPolicy: {
+      StatelessDefaultActions: ['aws:forward_to_sfe'],
+      StatelessFragmentDefaultActions: ['aws:forward_to_sfe'],
+      StatefulRuleGroupReferences: [{ ResourceArn: `${ARN}:stateful-rulegroup/ssh-rules`, Priority: 1 }],
+      ...(strict
+        ? { StatefulEngineOptions: { RuleOrder: 'STRICT_ORDER' }, StatefulDefaultActions: defaults }
+        : {}),
+    },
+  };
+}
+
+function rules(suricata: string): NetworkFirewallRuleGroupDescription {
+  return {
+    RuleGroupResponse: {
+      RuleGroupArn: `${ARN}:stateful-rulegroup/ssh-rules`,
+      RuleGroupName: 'ssh-rules',
+      RuleGroupId: 'r',
+      Type: 'STATEFUL',
+    },
+    RuleGroup: {
+      RuleVariables: { IPSets: { HOME_NET: { Definition: ['10.0.0.0/16'] } } },
+      RulesSource: { RulesString: suricata },
+    },
+  };
+}
+
+const viaFirewall = (cidr: string) => ({ DestinationCidrBlock: cidr, GatewayId: ENDPOINT, State: 'active' });
+
+/** East-west: subnet a (the server) and b (the client) each route the other's CIDR to the firewall. */
+function eastWest(parts: Partial<Inventory>): Inventory {
+  return inventory({
+    instances: [
+      instance('i-0server', { subnet: SUBNET_A, ip: '10.0.1.10', groups: ['sg-0ssh'] }),
+      instance('i-0client', { subnet: SUBNET_B, ip: '10.0.2.20', groups: ['sg-0client'] }),
+    ],
+    securityGroups: [group('sg-0ssh', [tcp(22, 22, ['10.0.0.0/16'])]), group('sg-0client', [])],
+    routeTables: [
+      routeTable('rtb-0a', [SUBNET_A], [viaFirewall('10.0.2.0/24')]),
+      routeTable('rtb-0b', [SUBNET_B], [viaFirewall('10.0.1.0/24')]),
+    ],
+    networkFirewalls: [FIREWALL],
+    ...parts,
+  });
+}
+
+/** North-south: the server's public subnet sends replies to the firewall; the IGW edge table sends in. */
+function northSouth(parts: Partial<Inventory>): Inventory {
+  const edge: RouteTable = {
+    RouteTableId: 'rtb-0edge',
+    VpcId: VPC,
+    Routes: [
+      { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active' },
+      viaFirewall('10.0.1.0/24'),
+    ],
+    Associations: [{ GatewayId: 'igw-0a1', RouteTableId: 'rtb-0edge' }],
+  };
+  return inventory({
+    instances: [
+      instance('i-0server', {
+        subnet: SUBNET_A,
+        ip: '10.0.1.10',
+        publicIp: '54.0.0.10',
+        groups: ['sg-0ssh'],
+      }),
+    ],
+    securityGroups: [group('sg-0ssh', [tcp(22, 22, ['0.0.0.0/0'])])],
+    routeTables: [routeTable('rtb-0a', [SUBNET_A], [viaFirewall('0.0.0.0/0')]), edge],
+    networkFirewalls: [FIREWALL],
+    ...parts,
+  });
+}
+
+function verdict(inv: Inventory, source: string): Verdict {
+  const v = analyze(inv, { sources: [source] }).verdicts.find(
+    (x) => x.instanceId === 'i-0server' && x.family === 'ipv4',
+  );
+  assert.ok(v, 'a verdict for i-0server');
+  return v;
+}
+
+const codes = (v: Verdict) =>
+  v.blockers.map((b) => `${b.code} ${b.firewallRule?.ruleGroup ?? ''} ${b.firewallRule?.rule ?? ''}`.trim());
+
+describe('Network Firewall on the path (analyze)', () => {
+  it('east-west: a Suricata reject on tcp/22 blocks with a TCP reset, naming the rule', () => {
+    const v = verdict(
+      eastWest({
+        networkFirewallPolicies: [policy(false)],
+        networkFirewallRuleGroups: [rules('reject tcp any any -> $HOME_NET 22 (msg:"no ssh"; sid:2;)')],
+      }),
+      'i-0client',
+    );
+    assert.equal(v.reachable, false);
+    assert.deepEqual(codes(v), ['NETWORK_FIREWALL_REJECT ssh-rules sid 2']);
+    assert.match(v.blockers[0]!.detail, /rejects it with a TCP reset/);
+    assert.equal(v.blockers[0]!.resourceId, 'inspection');
+  });
+
+  it('east-west: a pass rule first in strict order, then aws:drop_strict: reachable', () => {
+    const v = verdict(
+      eastWest({
+        networkFirewallPolicies: [policy(true, ['aws:drop_strict'])],
+        networkFirewallRuleGroups: [rules('pass tcp 10.0.2.0/24 any -> $HOME_NET 22 (sid:1;)')],
+      }),
+      'i-0client',
+    );
+    assert.equal(v.reachable, true);
+    assert.deepEqual(v.blockers, []);
+  });
+
+  it('north-south: internet sources meet aws:drop_strict except an allowed office range', () => {
+    const inv = northSouth({
+      networkFirewallPolicies: [policy(true, ['aws:drop_strict'])],
+      networkFirewallRuleGroups: [rules('pass tcp 198.51.100.0/24 any -> $HOME_NET 22 (sid:1;)')],
+    });
+    const office = verdict(inv, '198.51.100.0/24');
+    assert.equal(office.reachable, true, JSON.stringify(office.blockers));
+    const internet = verdict(inv, 'internet');
+    assert.equal(internet.reachable, false);
+    assert.deepEqual(codes(internet), [
+      'NETWORK_FIREWALL_DROP inspection-policy aws:drop_strict (stateful default action)',
+    ]);
+    assert.match(internet.blockers[0]!.detail, /drops it silently/);
+  });
+
+  it('an unreadable rule is an assumption on the verdict, naming the firewall and the rule', () => {
+    const v = verdict(
+      eastWest({
+        networkFirewallPolicies: [policy(false)],
+        networkFirewallRuleGroups: [rules('drop tcp any any -> any 22 (content:"SSH-1."; sid:9;)')],
+      }),
+      'i-0client',
+    );
+    assert.equal(v.reachable, true);
+    assert.deepEqual(
+      v.assumed?.map((a) => `${a.resourceId}: ${a.detail}`),
+      [
+        'inspection: firewall inspection: rule group ssh-rules sid 9 is assumed not to match TCP 22: it uses the option "content"',
+      ],
+    );
+  });
+
+  it('a firewall whose rule group is not in the inventory leaves the path unknown', () => {
+    const v = verdict(eastWest({ networkFirewallPolicies: [policy(false)] }), 'i-0client');
+    assert.equal(v.unknown, true);
+    assert.equal(v.reachable, false);
+    assert.deepEqual(
+      v.missing?.map((m) => `${m.kind} ${m.resourceId} ${m.file}`),
+      ['network-firewall inspection network-firewall/rule-groups/ssh-rules.json'],
+    );
+  });
+
+  it('without a firewall endpoint route, the firewall is not on the path', () => {
+    const inv = eastWest({
+      networkFirewallPolicies: [policy(false)],
+      networkFirewallRuleGroups: [rules('drop tcp any any -> any 22 (sid:2;)')],
+      routeTables: [routeTable('rtb-0a', [SUBNET_A], []), routeTable('rtb-0b', [SUBNET_B], [])],
+    });
+    assert.equal(verdict(inv, 'i-0client').reachable, true);
+  });
+});
