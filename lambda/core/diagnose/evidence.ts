@@ -122,6 +122,8 @@ const COLLECT: Record<MissingKind, string> = {
   'route-table': 'aws ec2 describe-route-tables --output json > describe-route-tables.json',
   'security-group': 'aws ec2 describe-security-groups --output json > describe-security-groups.json',
   'instance-state': 'aws ec2 describe-instances --output json > describe-instances.json',
+  'vpc-peering-connection':
+    'aws ec2 describe-vpc-peering-connections --output json > describe-vpc-peering-connections.json',
 };
 
 /** The data an unknown path lacks, as evidence (one item each) and as facts for the catalogue. */

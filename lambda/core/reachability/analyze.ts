@@ -34,7 +34,7 @@ import { evaluateNetworkAcl } from './network-acl-evaluator.ts';
 import { evaluateRoutes, type PathKind, routeFor } from './route-evaluator.ts';
 import { evaluateSecurityGroups } from './security-group-evaluator.ts';
 import { parseSourceSpec, SOURCE_SPEC_EXPECTED } from './source-spec.ts';
-import type { AnalysisReport, Blocker, MissingData, Verdict } from './types.ts';
+import type { AnalysisReport, Blocker, MissingData, ShadowedAddresses, Verdict } from './types.ts';
 
 export interface AnalyzeOptions {
   /**
@@ -129,6 +129,8 @@ interface Path {
   /** The source as the target sees it. */
   readonly source: Peer;
   readonly sourceSubnetId?: string;
+  /** The VPC the source is in, when known: `local` and peering routes deliver only to their own. */
+  readonly sourceVpcId?: string;
   readonly sourceEni?: Eni;
   readonly sourceInstance?: Instance;
   /** The target address the path ends at ('' when it has none of this family). */
@@ -160,6 +162,7 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
           family,
           addresses,
           label: 'internet',
+          internetAtLarge: true,
         }));
       });
     const paths: Path[] = [];
@@ -204,7 +207,9 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
       }),
     );
     const { addresses } = peer;
-    const base = source.subnet ? { sourceSubnetId: source.subnet.SubnetId } : {};
+    const base = source.subnet
+      ? { sourceSubnetId: source.subnet.SubnetId, sourceVpcId: source.subnet.VpcId }
+      : {};
     if (cidr.family === 'ipv6') {
       if (!targetV6) {
         return [
@@ -229,7 +234,8 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
         target.SubnetId ? ctx.index.routeTableForSubnet(target.SubnetId) : undefined,
         addresses,
       );
-      const kind: PathKind = rt && (rt.kind === 'igw' || rt.kind === 'eigw') ? 'internet' : 'private';
+      const kind: PathKind =
+        rt && (rt.kind === 'igw' || rt.kind === 'eigw' || rt.kind === 'vpce') ? 'internet' : 'private';
       return [
         { family: 'ipv6', kind, source: peer, targetAddress: targetV6, blockers: NO_BLOCKERS, ...base },
       ];
@@ -246,7 +252,7 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
       !isPrivate &&
       (targetRtb === undefined
         ? target.PublicIp !== undefined
-        : !rt || rt.kind === 'igw' || rt.kind === 'nat' || rt.kind === 'eigw');
+        : !rt || rt.kind === 'igw' || rt.kind === 'nat' || rt.kind === 'eigw' || rt.kind === 'vpce');
     const blockers: readonly Blocker[] =
       internet && !target.PublicIp
         ? [
@@ -272,12 +278,14 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
   // An instance or ENI as the source.
   const src = source.eni;
   const label = `${source.instance?.InstanceId ?? src.NetworkInterfaceId}`;
+  const srcVpc = vpcIdOf(ctx, src);
   const common = {
     sourceEni: src,
     ...(src.SubnetId ? { sourceSubnetId: src.SubnetId } : {}),
+    ...(srcVpc ? { sourceVpcId: srcVpc } : {}),
     ...(source.instance ? { sourceInstance: source.instance } : {}),
   };
-  const sameVpc = vpcIdOf(ctx, src) !== undefined && vpcIdOf(ctx, src) === vpcIdOf(ctx, target);
+  const sameVpc = srcVpc !== undefined && srcVpc === vpcIdOf(ctx, target);
   const srcRtb = src.SubnetId ? ctx.index.routeTableForSubnet(src.SubnetId) : undefined;
   const paths: Path[] = [];
   if (src.PrivateIpAddress && target.PrivateIpAddress) {
@@ -436,7 +444,7 @@ function evaluatePath(
   target: Target,
   ephemeral: PortRange,
 ): Findings & { partial: boolean } {
-  const found: Findings = { blockers: [...path.blockers], missing: [] };
+  const found: Findings = { blockers: [...path.blockers], missing: [], shadowed: [] };
   collect(found, target.state);
   if (path.sourceInstance && path.sourceInstance !== target.instance) {
     const source = path.sourceInstance;
@@ -453,12 +461,14 @@ function evaluatePath(
 interface Findings {
   readonly blockers: Blocker[];
   readonly missing: MissingData[];
+  readonly shadowed: ShadowedAddresses[];
 }
 
 /** Appends a leg's blockers and missing data to `into`; true when the leg is partial. */
 function collect(into: Findings, leg: EvaluatorVerdict): boolean {
   for (const b of leg.blockers) into.blockers.push(b);
   for (const m of leg.missing ?? []) if (!into.missing.includes(m)) into.missing.push(m);
+  for (const sh of leg.shadowed ?? []) into.shadowed.push(sh);
   return leg.partial === true;
 }
 
@@ -510,6 +520,7 @@ function evaluateNetwork(
       routeTable: ctx.index.routeTableForSubnet(sourceSubnetId),
       subnetId: sourceSubnetId,
       destination: targetPeer,
+      ...(path.kind === 'private' ? { destinationVpcId: vpcIdOf(ctx, target) } : {}),
       path: path.kind,
     });
     partial = collect(found, forward) || partial;
@@ -578,6 +589,7 @@ function evaluateTargetSubnet(
     routeTable: ctx.index.routeTableForSubnet(targetSubnet),
     subnetId: targetSubnet,
     destination: path.source,
+    ...(path.kind === 'private' && path.sourceVpcId ? { destinationVpcId: path.sourceVpcId } : {}),
     path: path.kind,
   });
   return { returnRoute, acls };
@@ -591,9 +603,7 @@ function verdictFor(
   instanceId: string,
   source: string,
   path: Path,
-  blockers: Blocker[],
-  missing: MissingData[],
-  partial: boolean,
+  { blockers, missing, shadowed, partial }: Findings & { partial: boolean },
 ): Verdict {
   const open = blockers.every((b) => b.code === 'NACL_EPHEMERAL_PARTIAL');
   const unknown = open && missing.length > 0;
@@ -608,6 +618,7 @@ function verdictFor(
     ...(missing.length > 0 ? { missing } : {}),
     ...(partial && reachable ? { partial } : {}),
     blockers,
+    ...(shadowed.length > 0 ? { shadowed } : {}),
   };
 }
 
@@ -670,8 +681,8 @@ export function analyze(from: Inventory | InventoryIndex, options: AnalyzeOption
       const source = resolve(spec);
       if (source.kind === 'eni' && source.eni.NetworkInterfaceId === eni.NetworkInterfaceId) continue;
       for (const path of pathsFor(ctx, source, eni, instance)) {
-        const { blockers, missing, partial } = evaluatePath(ctx, path, target, ephemeral);
-        verdicts.push(verdictFor(instanceId, spec, path, blockers, missing, partial));
+        const found = evaluatePath(ctx, path, target, ephemeral);
+        verdicts.push(verdictFor(instanceId, spec, path, found));
       }
     }
   }

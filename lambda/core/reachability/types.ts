@@ -36,7 +36,12 @@ export type AddressFamily = 'ipv4' | 'ipv6';
  * Data a path needs that the inventory lacks. In AWS every subnet has a network ACL and a route table
  * and every ENI its security groups, so their absence is a gap in the inventory, never "none".
  */
-export type MissingKind = 'network-acl' | 'route-table' | 'security-group' | 'instance-state';
+export type MissingKind =
+  | 'network-acl'
+  | 'route-table'
+  | 'security-group'
+  | 'instance-state'
+  | 'vpc-peering-connection';
 
 export interface MissingData {
   kind: MissingKind;
@@ -45,6 +50,22 @@ export interface MissingData {
   /** The inventory file that should hold it (`describe-network-acls.json`, …). */
   file: string;
   /** One line naming what is missing and why it matters. */
+  detail: string;
+}
+
+/**
+ * Addresses of an `internet` source that a gateway endpoint's prefix-list route sends to an AWS service
+ * (S3, DynamoDB) instead of the internet gateway. They are the service's own addresses, never SSH clients:
+ * the verdict speaks for the rest of the internet and names these.
+ */
+export interface ShadowedAddresses {
+  /** The route table whose prefix-list route claims them. */
+  routeTableId: string;
+  prefixListId: string;
+  /** The gateway endpoint `vpce-…` the route targets. */
+  endpointId: string;
+  /** The claimed addresses, as CIDRs. */
+  cidrs: string[];
   detail: string;
 }
 
@@ -69,6 +90,8 @@ export interface Verdict {
   partial?: boolean;
   /** Every component that blocks the path, not only the first. */
   blockers: Blocker[];
+  /** For an `internet` source: the service ranges a gateway endpoint route keeps off the path. */
+  shadowed?: ShadowedAddresses[];
 }
 
 const EXPOSURE_CODES = [
