@@ -44,6 +44,8 @@ function formatReport(report: AnalysisReport): string {
         lines.push(`      ${b.code} ${b.resourceId}${rule}: ${b.detail}`);
       }
       for (const m of v.missing ?? []) lines.push(`      MISSING ${m.file} ${m.resourceId}: ${m.detail}`);
+      for (const sh of v.shadowed ?? [])
+        lines.push(`      SHADOWED ${sh.routeTableId} ${sh.prefixListId}: ${sh.detail}`);
     }
   }
   if (report.exposure.length > 0) {
