@@ -124,6 +124,10 @@ const COLLECT: Record<MissingKind, string> = {
   'instance-state': 'aws ec2 describe-instances --output json > describe-instances.json',
   'vpc-peering-connection':
     'aws ec2 describe-vpc-peering-connections --output json > describe-vpc-peering-connections.json',
+  'transit-gateway-attachment':
+    'aws ec2 describe-transit-gateway-vpc-attachments --output json > describe-transit-gateway-vpc-attachments.json',
+  'transit-gateway-route-table':
+    'aws ec2 describe-transit-gateway-attachments --output json > describe-transit-gateway-attachments.json (and, per tgw-rtb-…, get-transit-gateway-route-table-propagations and search-transit-gateway-routes --filters Name=type,Values=static)',
 };
 
 /** The data an unknown path lacks, as evidence (one item each) and as facts for the catalogue. */

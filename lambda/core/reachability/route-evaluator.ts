@@ -36,7 +36,8 @@ import {
   verdictOf,
 } from './evaluation.ts';
 import { missingSubnetData } from './missing-data.ts';
-import type { Blocker, MissingData, ShadowedAddresses } from './types.ts';
+import { evaluateTransitGatewayHop } from './transit-gateway-evaluator.ts';
+import type { Blocker, BlockerCode, MissingData, ShadowedAddresses } from './types.ts';
 
 export type RouteTargetKind =
   | 'local'
@@ -322,7 +323,11 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
     }
     const wrongVpc = deliversElsewhere(ctx, q, target, leg.addresses);
     if (wrongVpc?.kind === 'blocked') {
-      blockers.push({ code: 'NO_ROUTE', resourceId: rtbId, detail: `${via}: ${wrongVpc.why}` });
+      blockers.push({
+        code: wrongVpc.code ?? 'NO_ROUTE',
+        resourceId: wrongVpc.resourceId ?? rtbId,
+        detail: `${via}: ${wrongVpc.why}`,
+      });
       continue;
     }
     if (wrongVpc?.kind === 'missing') {
@@ -344,7 +349,13 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
 }
 
 type Elsewhere =
-  | { readonly kind: 'blocked'; readonly why: string }
+  | {
+      readonly kind: 'blocked';
+      readonly why: string;
+      /** @default NO_ROUTE, decided by the route table */
+      readonly code?: BlockerCode;
+      readonly resourceId?: string;
+    }
   | { readonly kind: 'missing'; readonly missing: MissingData };
 
 /**
@@ -369,6 +380,15 @@ function deliversElsewhere(
         why: `the local route delivers only within ${here}, and the destination is in ${there}`,
       };
     return undefined;
+  }
+  if (target.kind === 'tgw') {
+    return evaluateTransitGatewayHop(ctx, {
+      tgwId: target.id,
+      fromVpcId: here,
+      fromSubnetId: q.subnetId,
+      addresses,
+      destinationVpcId: there,
+    });
   }
   if (target.kind !== 'pcx') return undefined;
   const pcx = peeringConnection(ctx, target.id);

@@ -41,7 +41,9 @@ export type MissingKind =
   | 'route-table'
   | 'security-group'
   | 'instance-state'
-  | 'vpc-peering-connection';
+  | 'vpc-peering-connection'
+  | 'transit-gateway-attachment'
+  | 'transit-gateway-route-table';
 
 export interface MissingData {
   kind: MissingKind;
