@@ -13,6 +13,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { renderRemediation } from '../../../../lambda/core/diagnose/catalogue.ts';
+import { resourceTypeOf } from '../../../../lambda/core/diagnose/rules/path-blockers.ts';
 import type {
   Instance,
   Inventory,
@@ -204,5 +206,20 @@ describe('transit gateway: attachments, associations and the TGW route table', (
       [...new Set(v.missing?.map((m) => `${m.kind} ${m.resourceId}`))],
       [`transit-gateway-attachment ${TGW}`],
     );
+  });
+});
+
+describe('transit gateway: the remediation names the TGW resource, not a VPC route table', () => {
+  it('a tgw-rtb- blocker gets the TGW route commands and no create-route --route-table-id', () => {
+    const facts = {
+      blocker: 'NO_ROUTE',
+      resourceType: resourceTypeOf('tgw-rtb-spokes') ?? 'other',
+      transitGatewayResourceId: 'tgw-rtb-spokes',
+      routeOwner: 'transit-gateway',
+    };
+    const steps = renderRemediation('NO_ROUTE', facts).join('\n');
+    assert.match(steps, /search-transit-gateway-routes --transit-gateway-route-table-id tgw-rtb-spokes/);
+    assert.doesNotMatch(steps, /create-route --route-table-id/);
+    assert.equal(resourceTypeOf('tgw-attach-0a'), 'transit-gateway-attachment');
   });
 });
