@@ -479,7 +479,12 @@ function evaluateNetwork(
       routeTable: ctx.index.routeTableForSubnet(sourceSubnetId),
       subnetId: sourceSubnetId,
       destination: targetPeer,
-      ...(path.kind === 'private' ? { destinationVpcId: vpcIdOf(ctx, target) } : {}),
+      ...(path.kind === 'private'
+        ? {
+            destinationVpcId: vpcIdOf(ctx, target),
+            ...(target.SubnetId ? { destinationSubnetId: target.SubnetId } : {}),
+          }
+        : {}),
       path: path.kind,
     });
     partial = collect(found, forward) || partial;
@@ -549,6 +554,7 @@ function evaluateTargetSubnet(
     subnetId: targetSubnet,
     destination: path.source,
     ...(path.kind === 'private' && path.sourceVpcId ? { destinationVpcId: path.sourceVpcId } : {}),
+    ...(path.kind === 'private' && path.sourceSubnetId ? { destinationSubnetId: path.sourceSubnetId } : {}),
     path: path.kind,
   });
   return { returnRoute, acls };

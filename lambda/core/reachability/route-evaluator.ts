@@ -227,6 +227,8 @@ export interface RouteQuestion {
   readonly destination: Peer;
   /** The VPC the destination is in, when known (an ENI, or a CIDR inside a known subnet). */
   readonly destinationVpcId?: string;
+  /** The subnet the destination is in, when known (a transit gateway delivers only into its zones). */
+  readonly destinationSubnetId?: string;
   readonly path: PathKind;
 }
 
@@ -259,7 +261,7 @@ export function evaluateRoutes(ctx: AnalysisContext, q: RouteQuestion): Evaluato
   const { routeTable, leg, subnetId, destination, path, destinationVpcId } = q;
   return ctx.memo.remember(
     'route-verdict',
-    [leg, path, destination, routeTable, subnetId, destinationVpcId],
+    [leg, path, destination, routeTable, subnetId, destinationVpcId, q.destinationSubnetId],
     () => decideRoutes(ctx, q),
   );
 }
@@ -388,6 +390,7 @@ function deliversElsewhere(
       fromSubnetId: q.subnetId,
       addresses,
       destinationVpcId: there,
+      destinationSubnetId: q.destinationSubnetId,
     });
   }
   if (target.kind !== 'pcx') return undefined;

@@ -26,6 +26,8 @@ export interface TransitGatewayHop {
   readonly addresses: AddressSet;
   /** The VPC the destination is in, when known. */
   readonly destinationVpcId: string | undefined;
+  /** The subnet the destination is in, when known: the delivering attachment needs a subnet in its zone. */
+  readonly destinationSubnetId?: string | undefined;
 }
 
 /** Why the hop does not carry the packet, or what it would need to know; undefined: it carries it. */
@@ -56,7 +58,7 @@ const ATTACHMENTS_FILE = 'describe-transit-gateway-attachments.json';
 export function evaluateTransitGatewayHop(ctx: AnalysisContext, hop: TransitGatewayHop): HopOutcome {
   return ctx.memo.remember(
     'tgw-hop',
-    [hop.tgwId, hop.fromSubnetId, hop.destinationVpcId, hop.addresses],
+    [hop.tgwId, hop.fromSubnetId, hop.destinationVpcId, hop.destinationSubnetId, hop.addresses],
     () => decideHop(ctx, hop),
   );
 }
@@ -275,6 +277,19 @@ function chooseNext(
           code: 'NO_ROUTE',
           resourceId: tableId,
           why: `transit gateway route table ${tableId} sends ${what} via ${r.destination} to ${r.attachmentId} (${next.VpcId ?? 'another VPC'}), and the destination is in ${hop.destinationVpcId}`,
+        };
+      }
+      // Delivery: the attachment reaches the subnets of the zones it has a subnet in, only those.
+      const toZone = hop.destinationSubnetId
+        ? ctx.index.subnets.get(hop.destinationSubnetId)?.AvailabilityZone
+        : undefined;
+      const zones = (next.SubnetIds ?? []).map((id) => ctx.index.subnets.get(id)?.AvailabilityZone);
+      if (toZone !== undefined && !zones.includes(undefined) && !zones.includes(toZone)) {
+        return {
+          kind: 'blocked',
+          code: 'NO_ROUTE',
+          resourceId: next.TransitGatewayAttachmentId,
+          why: `transit gateway attachment ${next.TransitGatewayAttachmentId} has no subnet in ${toZone} (only ${[...new Set(zones)].join(', ') || 'none'}), so ${hop.tgwId} cannot deliver to ${hop.destinationSubnetId}`,
         };
       }
       continue;

@@ -160,9 +160,10 @@ describe('transit gateway: attachments, associations and the TGW route table', (
     const inv = net({ aAttachmentSubnets: ['subnet-0a1a'] });
     const v = verdict(inv, 'i-0b1a', 'i-0a1b');
     assert.equal(v.reachable, false);
-    // The SYN never leaves us-east-1b. (The reply's delivery into us-east-1b through the same attachment
-    // is not checked on its own yet: the delivering side's zone is a known gap, docs/analyze.md "Limits".)
-    assert.deepEqual(blockersOf(v), ['NO_ROUTE tgw-attach-0a']);
+    // The SYN never leaves us-east-1b, and B's reply cannot be delivered into it either ("specifying one
+    // subnet from an Availability Zone enables traffic to reach resources in every subnet in that zone").
+    assert.deepEqual(blockersOf(v), ['NO_ROUTE tgw-attach-0a', 'NO_ROUTE tgw-attach-0a']);
+    assert.match(v.blockers[1]!.detail, /cannot deliver to subnet-0a1b/);
     assert.match(v.blockers[0]!.detail, /has no subnet in us-east-1b \(only us-east-1a\)/);
     // The same attachment serves us-east-1a.
     assert.equal(verdict(inv, 'i-0b1a', 'i-0a1a').reachable, true);
