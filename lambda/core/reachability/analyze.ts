@@ -309,11 +309,18 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
       let peer: Peer;
       if (out?.kind === 'nat') {
         const nat = out.id;
-        peer = ctx.memo.remember('source-peer', [source, 'nat', nat], () => ({
-          family: 'ipv4',
-          addresses: publicAddresses('ipv4'),
-          label: `${label} via NAT gateway ${nat}`,
-        }));
+        // The far end sees the NAT gateway's public addresses (VPC User Guide, "NAT gateways": a public NAT
+        // gateway replaces the source address with its Elastic IP). Without its record, any public address.
+        peer = ctx.memo.remember('source-peer', [source, 'nat', nat], () => {
+          const known = natPublicAddresses(ctx, nat);
+          return {
+            family: 'ipv4',
+            addresses: known ?? publicAddresses('ipv4'),
+            label: known
+              ? `${label} via NAT gateway ${nat} (${known.describe()})`
+              : `${label} via NAT gateway ${nat}`,
+          };
+        });
       } else if (src.PublicIp) {
         peer = sourcePeer(ctx, source, 'internet', src.PublicIp, label);
       } else {
@@ -351,6 +358,18 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
     });
   }
   return paths;
+}
+
+/** The public addresses of a public NAT gateway, undefined when the inventory does not give them. */
+function natPublicAddresses(ctx: AnalysisContext, natId: string): AddressSet | undefined {
+  const nat = ctx.index.inventory.natGateways.find((n) => n.NatGatewayId === natId);
+  if (!nat || nat.ConnectivityType === 'private') return undefined;
+  const ips = (nat.NatGatewayAddresses ?? []).flatMap((a) => {
+    const addr = a.PublicIp && a.Status !== 'disassociating' ? parseAddress(a.PublicIp) : undefined;
+    return addr && addr.family === 'ipv4' ? [AddressSet.single(addr)] : [];
+  });
+  if (ips.length === 0) return undefined;
+  return ips.reduce((acc, a) => acc.union(a));
 }
 
 /**

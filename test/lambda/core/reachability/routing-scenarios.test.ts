@@ -270,3 +270,71 @@ describe('routing: a gateway endpoint route shadows only its service`s prefixes'
     assert.match(v.blockers[0]!.detail, /gateway endpoint delivers only to its AWS service/);
   });
 });
+
+describe('routing: a source behind a NAT gateway arrives from the NAT gateway`s public address', () => {
+  // VPC User Guide, "NAT gateways" (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html):
+  // a public NAT gateway replaces the instance's source address with the gateway's Elastic IP address.
+  // A (10.0.0.0/16) sends everything to nat-0a; B's bastion (public 54.0.0.9) admits only 198.51.100.10.
+  function natNetwork(natIp: string | undefined): Inventory {
+    const A = vpcParts({
+      name: 'a',
+      cidr: '10.0.0.0/16',
+      ip: '10.0.1.5',
+      routes: [{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0a', State: 'active' }],
+    });
+    const B = vpcParts({
+      name: 'b',
+      cidr: '10.1.0.0/16',
+      ip: '10.1.0.9',
+      routes: [{ DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-0b', State: 'active' }],
+    });
+    const bastion: Instance = {
+      ...B.inst,
+      PublicIpAddress: '54.0.0.9',
+      NetworkInterfaces: (B.inst.NetworkInterfaces ?? []).map((n) => ({
+        ...n,
+        Association: { PublicIp: '54.0.0.9' },
+        Groups: [{ GroupId: 'sg-from-nat' }],
+      })),
+    };
+    return inventory({
+      vpcs: [A.vpc, B.vpc],
+      subnets: [A.subnet, B.subnet],
+      routeTables: [A.rtb, B.rtb],
+      networkAcls: [A, B].map((p) => ({
+        ...DEFAULT_ACL,
+        NetworkAclId: `acl-${p.vpc.VpcId}`,
+        VpcId: p.vpc.VpcId,
+      })),
+      instances: [A.inst, bastion],
+      securityGroups: [group('sg-ssh', []), group('sg-from-nat', [tcp(22, 22, ['198.51.100.10/32'])])],
+      natGateways: natIp
+        ? [
+            {
+              NatGatewayId: 'nat-0a',
+              VpcId: 'vpc-0a',
+              State: 'available',
+              ConnectivityType: 'public',
+              NatGatewayAddresses: [{ PublicIp: natIp, PrivateIp: '10.0.0.50', IsPrimary: true }],
+            },
+          ]
+        : [],
+    });
+  }
+
+  it('the group admits the NAT gateway`s Elastic IP: reachable (before: "any public address", blocked)', () => {
+    const v = verdict(natNetwork('198.51.100.10'), 'i-0b', 'i-0a');
+    assert.deepEqual([v.reachable, v.blockers], [true, []]);
+  });
+
+  it('the group admits another address: SG_INGRESS_NO_MATCH naming the NAT gateway`s address', () => {
+    const v = verdict(natNetwork('198.51.100.77'), 'i-0b', 'i-0a');
+    assert.deepEqual(blockersOf(v), ['SG_INGRESS_NO_MATCH sg-from-nat']);
+    assert.match(v.blockers[0]!.detail, /198\.51\.100\.77/);
+  });
+
+  it('without the NAT gateway`s record the source is still any public address: not proven open', () => {
+    const v = verdict(natNetwork(undefined), 'i-0b', 'i-0a');
+    assert.equal(v.reachable, false);
+  });
+});
