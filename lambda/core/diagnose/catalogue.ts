@@ -125,6 +125,10 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
         when: { fact: 'resourceType', equals: 'transit-gateway-attachment' },
       },
       {
+        text: 'Exclude the VPC from Block Public Access: `aws ec2 create-vpc-block-public-access-exclusion --vpc-id {vpcId} --internet-gateway-exclusion-mode allow-bidirectional` (or a subnet with `--subnet-id`), or turn it off with `aws ec2 modify-vpc-block-public-access-options --internet-gateway-block-mode off`',
+        when: { fact: 'blocker', equals: 'BLOCK_PUBLIC_ACCESS' },
+      },
+      {
         text: 'Give the network interface a public address: `aws ec2 allocate-address` then `aws ec2 associate-address --network-interface-id {eniId} --allocation-id <eipalloc-…>`, or reach it through a bastion or Session Manager',
         when: { fact: 'blocker', equals: 'NO_PUBLIC_IP' },
       },

@@ -100,6 +100,7 @@ const CATEGORY: Partial<Record<BlockerCode, BlockerCategory>> = {
   NO_ROUTE: 'route',
   BLACKHOLE_ROUTE: 'route',
   NO_PUBLIC_IP: 'route',
+  BLOCK_PUBLIC_ACCESS: 'route',
 };
 
 export function blockerCategory(code: BlockerCode): BlockerCategory | undefined {

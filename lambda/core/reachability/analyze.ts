@@ -27,6 +27,7 @@ import {
   publicAddresses,
 } from '../net/cidr.ts';
 import { DEFAULT_EPHEMERAL, type PortRange } from '../net/port-range.ts';
+import { evaluateBlockPublicAccess } from './block-public-access-evaluator.ts';
 import { AnalysisContext, type EvaluatorVerdict, type Peer } from './evaluation.ts';
 import { auditExposure } from './exposure.ts';
 import { evaluateInstanceState } from './instance-state-evaluator.ts';
@@ -509,6 +510,7 @@ function evaluateNetwork(
     partial = collect(found, forward) || partial;
   }
   if (subnetSide.returnRoute) partial = collect(found, subnetSide.returnRoute) || partial;
+  if (subnetSide.publicAccess) collect(found, subnetSide.publicAccess);
 
   // Security groups: the target's ingress; the source's egress when the source is an ENI.
   const ingress = evaluateSecurityGroups(ctx, { eni: target, direction: 'inbound', peer: path.source, port });
@@ -548,6 +550,8 @@ interface TargetSubnetSide {
   readonly returnRoute?: EvaluatorVerdict;
   /** The subnet's ACL, for the SYN in and the reply out (when the path crosses subnets). */
   readonly acls: readonly EvaluatorVerdict[];
+  /** Block Public Access at the internet gateway (internet paths only). */
+  readonly publicAccess?: EvaluatorVerdict;
 }
 
 function evaluateTargetSubnet(
@@ -566,6 +570,11 @@ function evaluateTargetSubnet(
     evaluateNetworkAcl(ctx, { leg: 'target-inbound', acl, subnetId: targetSubnet, peer, port, ephemeral }),
     evaluateNetworkAcl(ctx, { leg: 'target-outbound', acl, subnetId: targetSubnet, peer, port, ephemeral }),
   ];
+  // A connection from the internet enters through the internet gateway, where Block Public Access acts.
+  const publicAccess =
+    path.kind === 'internet' && targetAddressed
+      ? evaluateBlockPublicAccess(ctx, ctx.index.subnets.get(targetSubnet)?.VpcId, targetSubnet)
+      : undefined;
   if (!targetAddressed) return { acls };
   const returnRoute = evaluateRoutes(ctx, {
     leg: 'return',
@@ -576,7 +585,7 @@ function evaluateTargetSubnet(
     ...(path.kind === 'private' && path.sourceSubnetId ? { destinationSubnetId: path.sourceSubnetId } : {}),
     path: path.kind,
   });
-  return { returnRoute, acls };
+  return { returnRoute, acls, ...(publicAccess ? { publicAccess } : {}) };
 }
 
 /**

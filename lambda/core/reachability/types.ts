@@ -13,6 +13,7 @@ export const BLOCKER_CODES = [
   'NO_ROUTE',
   'BLACKHOLE_ROUTE',
   'NO_PUBLIC_IP',
+  'BLOCK_PUBLIC_ACCESS',
   'INSTANCE_NOT_RUNNING',
 ] as const;
 export type BlockerCode = (typeof BLOCKER_CODES)[number];

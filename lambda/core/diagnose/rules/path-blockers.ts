@@ -28,6 +28,7 @@ const ID_PREFIXES: readonly (readonly [string, string])[] = [
   ['sg-', 'security-group'],
   ['acl-', 'network-acl'],
   ['subnet-', 'subnet'],
+  ['vpc-', 'vpc'],
   ['i-', 'instance'],
 ];
 
@@ -58,7 +59,8 @@ function factsFor(blocker: Blocker, verdict: Verdict, port: number): Facts {
       return { ...facts, ...groupFact(blocker), sgDirection: 'egress', cidr: hostCidr(verdict) };
     case 'NO_ROUTE':
     case 'BLACKHOLE_ROUTE':
-    case 'NO_PUBLIC_IP': {
+    case 'NO_PUBLIC_IP':
+    case 'BLOCK_PUBLIC_ACCESS': {
       // Each command takes one resource type: a route table id for the route commands, a network
       // interface id for the address ones (NO_PUBLIC_IP names the ENI that has no public address).
       const type = resourceTypeOf(blocker.resourceId);
@@ -68,9 +70,11 @@ function factsFor(blocker: Blocker, verdict: Verdict, port: number): Facts {
           ? { routeTableId: blocker.resourceId }
           : type === 'network-interface'
             ? { eniId: blocker.resourceId }
-            : type === 'transit-gateway-route-table' || type === 'transit-gateway-attachment'
-              ? { transitGatewayResourceId: blocker.resourceId, routeOwner: 'transit-gateway' }
-              : {};
+            : type === 'vpc'
+              ? { vpcId: blocker.resourceId }
+              : type === 'transit-gateway-route-table' || type === 'transit-gateway-attachment'
+                ? { transitGatewayResourceId: blocker.resourceId, routeOwner: 'transit-gateway' }
+                : {};
       return { ...facts, ...id, resourceType: type ?? 'other', blockerDetail: blocker.detail };
     }
     default: {
