@@ -570,11 +570,6 @@ function evaluateTargetSubnet(
     evaluateNetworkAcl(ctx, { leg: 'target-inbound', acl, subnetId: targetSubnet, peer, port, ephemeral }),
     evaluateNetworkAcl(ctx, { leg: 'target-outbound', acl, subnetId: targetSubnet, peer, port, ephemeral }),
   ];
-  // A connection from the internet enters through the internet gateway, where Block Public Access acts.
-  const publicAccess =
-    path.kind === 'internet' && targetAddressed
-      ? evaluateBlockPublicAccess(ctx, ctx.index.subnets.get(targetSubnet)?.VpcId, targetSubnet)
-      : undefined;
   if (!targetAddressed) return { acls };
   const returnRoute = evaluateRoutes(ctx, {
     leg: 'return',
@@ -585,6 +580,12 @@ function evaluateTargetSubnet(
     ...(path.kind === 'private' && path.sourceSubnetId ? { destinationSubnetId: path.sourceSubnetId } : {}),
     path: path.kind,
   });
+  // A connection from the internet enters through the internet gateway, where Block Public Access acts;
+  // where no route leads back to a gateway, the gateway (and its block) is not on the path.
+  const publicAccess =
+    path.kind === 'internet' && returnRoute.blockers.length === 0
+      ? evaluateBlockPublicAccess(ctx, ctx.index.subnets.get(targetSubnet)?.VpcId, targetSubnet)
+      : undefined;
   return { returnRoute, acls, ...(publicAccess ? { publicAccess } : {}) };
 }
 
