@@ -45,6 +45,8 @@ function formatReport(report: AnalysisReport): string {
       }
       for (const m of v.missing ?? []) lines.push(`      MISSING ${m.file} ${m.resourceId}: ${m.detail}`);
       for (const a of v.assumed ?? []) lines.push(`      ASSUMED ${a.resourceId}: ${a.detail}`);
+      for (const sh of v.shadowed ?? [])
+        lines.push(`      SHADOWED ${sh.routeTableId} ${sh.prefixListId}: ${sh.detail}`);
     }
   }
   if (report.exposure.length > 0) {

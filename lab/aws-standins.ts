@@ -283,6 +283,10 @@ function describeVpc(
       },
     ],
   });
+  const TGW = 'tgw-0c0ffee000000a001';
+  const TGW_RTB = 'tgw-rtb-0c0ffee000000a001';
+  const VPC_ATTACHMENT = 'tgw-attach-0c0ffee000000a001';
+  const VPN_ATTACHMENT = 'tgw-attach-0c0ffee000000a002';
   ec2.on(sdk.DescribeRouteTablesCommand).resolves({
     RouteTables: [
       {
@@ -301,13 +305,73 @@ function describeVpc(
           { DestinationCidrBlock: VPC_CIDR, GatewayId: 'local', Origin: 'CreateRouteTable', State: 'active' },
           ...sources.map((cidr) => ({
             DestinationCidrBlock: cidr,
-            TransitGatewayId: 'tgw-0c0ffee000000a001',
+            TransitGatewayId: TGW,
             Origin: 'CreateRoute' as const,
             State: 'active' as const,
           })),
         ],
       },
     ],
+  });
+  // The transit gateway the source CIDRs are routed to, with what the analyzer needs to follow it: the
+  // VPC attachment (one subnet, in the instances' zone), its association, and a route table that sends
+  // the source CIDRs on to a VPN attachment (where the sources are) and propagates the VPC.
+  ec2.on(sdk.DescribeTransitGatewayVpcAttachmentsCommand).resolves({
+    TransitGatewayVpcAttachments: [
+      {
+        TransitGatewayAttachmentId: VPC_ATTACHMENT,
+        TransitGatewayId: TGW,
+        VpcId: vpcId,
+        VpcOwnerId: ACCOUNT,
+        State: 'available',
+        SubnetIds: [SUBNET],
+      },
+    ],
+  });
+  ec2.on(sdk.DescribeTransitGatewayAttachmentsCommand).resolves({
+    TransitGatewayAttachments: [
+      {
+        TransitGatewayAttachmentId: VPC_ATTACHMENT,
+        TransitGatewayId: TGW,
+        ResourceType: 'vpc',
+        ResourceId: vpcId,
+        State: 'available',
+        Association: { TransitGatewayRouteTableId: TGW_RTB, State: 'associated' },
+      },
+      {
+        TransitGatewayAttachmentId: VPN_ATTACHMENT,
+        TransitGatewayId: TGW,
+        ResourceType: 'vpn',
+        ResourceId: 'vpn-0c0ffee000000a001',
+        State: 'available',
+        Association: { TransitGatewayRouteTableId: TGW_RTB, State: 'associated' },
+      },
+    ],
+  });
+  ec2.on(sdk.DescribeTransitGatewayRouteTablesCommand).resolves({
+    TransitGatewayRouteTables: [
+      { TransitGatewayRouteTableId: TGW_RTB, TransitGatewayId: TGW, State: 'available' },
+    ],
+  });
+  ec2.on(sdk.GetTransitGatewayRouteTablePropagationsCommand).resolves({
+    TransitGatewayRouteTablePropagations: [
+      {
+        TransitGatewayAttachmentId: VPC_ATTACHMENT,
+        ResourceType: 'vpc',
+        ResourceId: vpcId,
+        State: 'enabled',
+      },
+    ],
+  });
+  ec2.on(sdk.SearchTransitGatewayRoutesCommand).resolves({
+    Routes: sources.map((cidr) => ({
+      DestinationCidrBlock: cidr,
+      TransitGatewayAttachments: [
+        { TransitGatewayAttachmentId: VPN_ATTACHMENT, ResourceType: 'vpn' as const },
+      ],
+      Type: 'static' as const,
+      State: 'active' as const,
+    })),
   });
   const allTraffic = (egress: boolean, RuleNumber: number, RuleAction: 'allow' | 'deny') => ({
     CidrBlock: '0.0.0.0/0',

@@ -140,10 +140,24 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
       {
         text: 'Add the missing route: `aws ec2 create-route --route-table-id {routeTableId} --destination-cidr-block <destination-cidr> --gateway-id <igw-…>` (or `--nat-gateway-id`, `--transit-gateway-id`, `--vpc-peering-connection-id`)',
         when: { fact: 'blocker', equals: 'NO_ROUTE' },
+        unless: { fact: 'routeOwner', equals: 'transit-gateway' },
       },
       {
         text: 'Point the blackhole route at a live target: `aws ec2 replace-route --route-table-id {routeTableId} --destination-cidr-block <destination-cidr> --gateway-id <igw-…>`',
         when: { fact: 'blocker', equals: 'BLACKHOLE_ROUTE' },
+        unless: { fact: 'routeOwner', equals: 'transit-gateway' },
+      },
+      {
+        text: 'Look at the transit gateway route table: `aws ec2 search-transit-gateway-routes --transit-gateway-route-table-id {transitGatewayResourceId} --filters Name=state,Values=active,blackhole`; add or replace the route with `aws ec2 create-transit-gateway-route` / `replace-transit-gateway-route`, or enable propagation with `aws ec2 enable-transit-gateway-route-table-propagation`',
+        when: { fact: 'resourceType', equals: 'transit-gateway-route-table' },
+      },
+      {
+        text: 'Look at the attachment: `aws ec2 describe-transit-gateway-vpc-attachments --transit-gateway-attachment-ids {transitGatewayResourceId}`; add a subnet in the missing Availability Zone with `aws ec2 modify-transit-gateway-vpc-attachment --transit-gateway-attachment-id {transitGatewayResourceId} --add-subnet-ids <subnet-…>`, or associate it with a route table (`aws ec2 associate-transit-gateway-route-table`)',
+        when: { fact: 'resourceType', equals: 'transit-gateway-attachment' },
+      },
+      {
+        text: 'Exclude the VPC from Block Public Access: `aws ec2 create-vpc-block-public-access-exclusion --vpc-id {vpcId} --internet-gateway-exclusion-mode allow-bidirectional` (or a subnet with `--subnet-id`), or turn it off with `aws ec2 modify-vpc-block-public-access-options --internet-gateway-block-mode off`',
+        when: { fact: 'blocker', equals: 'BLOCK_PUBLIC_ACCESS' },
       },
       {
         text: 'Give the network interface a public address: `aws ec2 allocate-address` then `aws ec2 associate-address --network-interface-id {eniId} --allocation-id <eipalloc-…>`, or reach it through a bastion or Session Manager',

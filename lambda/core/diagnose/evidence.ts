@@ -102,6 +102,7 @@ const CATEGORY: Partial<Record<BlockerCode, BlockerCategory>> = {
   NO_PUBLIC_IP: 'route',
   NETWORK_FIREWALL_DROP: 'network-firewall',
   NETWORK_FIREWALL_REJECT: 'network-firewall',
+  BLOCK_PUBLIC_ACCESS: 'route',
 };
 
 export function blockerCategory(code: BlockerCode): BlockerCategory | undefined {
@@ -126,6 +127,12 @@ const COLLECT: Record<MissingKind, string> = {
   'instance-state': 'aws ec2 describe-instances --output json > describe-instances.json',
   'network-firewall':
     'aws network-firewall describe-firewall-policy --firewall-policy-arn <arn> --output json > network-firewall/policies/<name>.json (and describe-rule-group --rule-group-arn <arn> into network-firewall/rule-groups/<name>.json)',
+  'vpc-peering-connection':
+    'aws ec2 describe-vpc-peering-connections --output json > describe-vpc-peering-connections.json',
+  'transit-gateway-attachment':
+    'aws ec2 describe-transit-gateway-vpc-attachments --output json > describe-transit-gateway-vpc-attachments.json',
+  'transit-gateway-route-table':
+    'aws ec2 describe-transit-gateway-attachments --output json > describe-transit-gateway-attachments.json (and, per tgw-rtb-…, get-transit-gateway-route-table-propagations and search-transit-gateway-routes --filters Name=type,Values=static)',
 };
 
 /** The data an unknown path lacks, as evidence (one item each) and as facts for the catalogue. */

@@ -27,6 +27,7 @@ import {
   publicAddresses,
 } from '../net/cidr.ts';
 import { DEFAULT_EPHEMERAL, type PortRange } from '../net/port-range.ts';
+import { evaluateBlockPublicAccess } from './block-public-access-evaluator.ts';
 import { AnalysisContext, type EvaluatorVerdict, type Peer } from './evaluation.ts';
 import { auditExposure } from './exposure.ts';
 import { firewallOnPath } from './firewall-on-path.ts';
@@ -35,7 +36,15 @@ import { evaluateNetworkAcl } from './network-acl-evaluator.ts';
 import { evaluateRoutes, type PathKind, routeFor } from './route-evaluator.ts';
 import { evaluateSecurityGroups } from './security-group-evaluator.ts';
 import { parseSourceSpec, SOURCE_SPEC_EXPECTED } from './source-spec.ts';
-import type { AnalysisReport, Assumption, Blocker, MissingData, Verdict } from './types.ts';
+import type {
+  AnalysisReport,
+  Assumption,
+  Blocker,
+  MissingData,
+  ShadowedAddresses,
+  Verdict,
+} from './types.ts';
+import { isAssociated, vpcAddresses } from './vpc-addresses.ts';
 
 export interface AnalyzeOptions {
   /**
@@ -130,6 +139,8 @@ interface Path {
   /** The source as the target sees it. */
   readonly source: Peer;
   readonly sourceSubnetId?: string;
+  /** The VPC the source is in, when known: `local` and peering routes deliver only to their own. */
+  readonly sourceVpcId?: string;
   readonly sourceEni?: Eni;
   readonly sourceInstance?: Instance;
   /** The target address the path ends at ('' when it has none of this family). */
@@ -161,6 +172,7 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
           family,
           addresses,
           label: 'internet',
+          internetAtLarge: true,
         }));
       });
     const paths: Path[] = [];
@@ -205,7 +217,9 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
       }),
     );
     const { addresses } = peer;
-    const base = source.subnet ? { sourceSubnetId: source.subnet.SubnetId } : {};
+    const base = source.subnet
+      ? { sourceSubnetId: source.subnet.SubnetId, sourceVpcId: source.subnet.VpcId }
+      : {};
     if (cidr.family === 'ipv6') {
       if (!targetV6) {
         return [
@@ -230,7 +244,8 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
         target.SubnetId ? ctx.index.routeTableForSubnet(target.SubnetId) : undefined,
         addresses,
       );
-      const kind: PathKind = rt && (rt.kind === 'igw' || rt.kind === 'eigw') ? 'internet' : 'private';
+      const kind: PathKind =
+        rt && (rt.kind === 'igw' || rt.kind === 'eigw' || rt.kind === 'vpce') ? 'internet' : 'private';
       return [
         { family: 'ipv6', kind, source: peer, targetAddress: targetV6, blockers: NO_BLOCKERS, ...base },
       ];
@@ -247,7 +262,7 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
       !isPrivate &&
       (targetRtb === undefined
         ? target.PublicIp !== undefined
-        : !rt || rt.kind === 'igw' || rt.kind === 'nat' || rt.kind === 'eigw');
+        : !rt || rt.kind === 'igw' || rt.kind === 'nat' || rt.kind === 'eigw' || rt.kind === 'vpce');
     const blockers: readonly Blocker[] =
       internet && !target.PublicIp
         ? [
@@ -273,12 +288,14 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
   // An instance or ENI as the source.
   const src = source.eni;
   const label = `${source.instance?.InstanceId ?? src.NetworkInterfaceId}`;
+  const srcVpc = vpcIdOf(ctx, src);
   const common = {
     sourceEni: src,
     ...(src.SubnetId ? { sourceSubnetId: src.SubnetId } : {}),
+    ...(srcVpc ? { sourceVpcId: srcVpc } : {}),
     ...(source.instance ? { sourceInstance: source.instance } : {}),
   };
-  const sameVpc = vpcIdOf(ctx, src) !== undefined && vpcIdOf(ctx, src) === vpcIdOf(ctx, target);
+  const sameVpc = srcVpc !== undefined && srcVpc === vpcIdOf(ctx, target);
   const srcRtb = src.SubnetId ? ctx.index.routeTableForSubnet(src.SubnetId) : undefined;
   const paths: Path[] = [];
   if (src.PrivateIpAddress && target.PrivateIpAddress) {
@@ -301,11 +318,18 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
       let peer: Peer;
       if (out?.kind === 'nat') {
         const nat = out.id;
-        peer = ctx.memo.remember('source-peer', [source, 'nat', nat], () => ({
-          family: 'ipv4',
-          addresses: publicAddresses('ipv4'),
-          label: `${label} via NAT gateway ${nat}`,
-        }));
+        // The far end sees the NAT gateway's public addresses (VPC User Guide, "NAT gateways": a public NAT
+        // gateway replaces the source address with its Elastic IP). Without its record, any public address.
+        peer = ctx.memo.remember('source-peer', [source, 'nat', nat], () => {
+          const known = natPublicAddresses(ctx, nat);
+          return {
+            family: 'ipv4',
+            addresses: known ?? publicAddresses('ipv4'),
+            label: known
+              ? `${label} via NAT gateway ${nat} (${known.describe()})`
+              : `${label} via NAT gateway ${nat}`,
+          };
+        });
       } else if (src.PublicIp) {
         peer = sourcePeer(ctx, source, 'internet', src.PublicIp, label);
       } else {
@@ -345,6 +369,18 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
   return paths;
 }
 
+/** The public addresses of a public NAT gateway, undefined when the inventory does not give them. */
+function natPublicAddresses(ctx: AnalysisContext, natId: string): AddressSet | undefined {
+  const nat = ctx.index.inventory.natGateways.find((n) => n.NatGatewayId === natId);
+  if (!nat || nat.ConnectivityType === 'private') return undefined;
+  const ips = (nat.NatGatewayAddresses ?? []).flatMap((a) => {
+    const addr = a.PublicIp && a.Status !== 'disassociating' ? parseAddress(a.PublicIp) : undefined;
+    return addr && addr.family === 'ipv4' ? [AddressSet.single(addr)] : [];
+  });
+  if (ips.length === 0) return undefined;
+  return ips.reduce((acc, a) => acc.union(a));
+}
+
 /**
  * An instance or ENI source as one of its addresses, one shared object per (source, address, kind of
  * path), so that every verdict computed for it can be shared by identity. Over a private path the
@@ -365,48 +401,6 @@ function sourcePeer(
       label: `${label} (${address})`,
       ...(kind === 'private' ? { eni: source.eni } : {}),
     };
-  });
-}
-
-/**
- * A CIDR block association still in force. DescribeVpcs keeps listing a block for a while after it is
- * disassociated (state `disassociating`, then `disassociated`; VPC User Guide, "VPC CIDR blocks"): only
- * `associated` blocks belong to the VPC. The primary `CidrBlock` cannot be disassociated. Hand-written
- * records without a state count as associated.
- */
-function isAssociated(a: {
-  readonly CidrBlockState?: { readonly State?: string };
-  readonly Ipv6CidrBlockState?: { readonly State?: string };
-}): boolean {
-  const state = (a.CidrBlockState ?? a.Ipv6CidrBlockState)?.State;
-  return state === undefined || state === 'associated';
-}
-
-/** The CIDRs of a VPC (from describe-vpcs, else from its subnets). */
-function vpcAddresses(ctx: AnalysisContext, vpcId: string | undefined, family: IpFamily): AddressSet {
-  return ctx.memo.remember('vpc-addresses', [vpcId, family], () => {
-    const texts: (string | undefined)[] = [];
-    const vpc = vpcId ? ctx.index.vpcs.get(vpcId) : undefined;
-    if (vpc) {
-      texts.push(
-        vpc.CidrBlock,
-        ...(vpc.CidrBlockAssociationSet ?? []).filter(isAssociated).map((a) => a.CidrBlock),
-      );
-      texts.push(...(vpc.Ipv6CidrBlockAssociationSet ?? []).filter(isAssociated).map((a) => a.Ipv6CidrBlock));
-    } else {
-      for (const s of ctx.index.inventory.subnets) {
-        if (s.VpcId !== vpcId) continue;
-        texts.push(
-          s.CidrBlock,
-          ...(s.Ipv6CidrBlockAssociationSet ?? []).filter(isAssociated).map((a) => a.Ipv6CidrBlock),
-        );
-      }
-    }
-    const cidrs = texts.flatMap((t) => {
-      const c = t ? parseCidr(t) : undefined;
-      return c ? [c] : [];
-    });
-    return AddressSet.fromCidrs(family, cidrs);
   });
 }
 
@@ -437,7 +431,7 @@ function evaluatePath(
   target: Target,
   ephemeral: PortRange,
 ): Findings & { partial: boolean } {
-  const found: Findings = { blockers: [...path.blockers], missing: [], assumed: [] };
+  const found: Findings = { blockers: [...path.blockers], missing: [], assumed: [], shadowed: [] };
   collect(found, target.state);
   if (path.sourceInstance && path.sourceInstance !== target.instance) {
     const source = path.sourceInstance;
@@ -456,12 +450,14 @@ interface Findings {
   readonly missing: MissingData[];
   /** What the verdict rests on without evaluating it exactly (firewall rules it does not read). */
   readonly assumed: Assumption[];
+  readonly shadowed: ShadowedAddresses[];
 }
 
 /** Appends a leg's blockers and missing data to `into`; true when the leg is partial. */
 function collect(into: Findings, leg: EvaluatorVerdict): boolean {
   for (const b of leg.blockers) into.blockers.push(b);
   for (const m of leg.missing ?? []) if (!into.missing.includes(m)) into.missing.push(m);
+  for (const sh of leg.shadowed ?? []) into.shadowed.push(sh);
   return leg.partial === true;
 }
 
@@ -513,6 +509,12 @@ function evaluateNetwork(
       routeTable: ctx.index.routeTableForSubnet(sourceSubnetId),
       subnetId: sourceSubnetId,
       destination: targetPeer,
+      ...(path.kind === 'private'
+        ? {
+            destinationVpcId: vpcIdOf(ctx, target),
+            ...(target.SubnetId ? { destinationSubnetId: target.SubnetId } : {}),
+          }
+        : {}),
       path: path.kind,
     });
     partial = collect(found, forward) || partial;
@@ -534,6 +536,7 @@ function evaluateNetwork(
     partial = collect(found, firewall) || partial;
     found.assumed.push(...firewall.assumed);
   }
+  if (subnetSide.publicAccess) collect(found, subnetSide.publicAccess);
 
   // Security groups: the target's ingress; the source's egress when the source is an ENI.
   const ingress = evaluateSecurityGroups(ctx, { eni: target, direction: 'inbound', peer: path.source, port });
@@ -573,6 +576,8 @@ interface TargetSubnetSide {
   readonly returnRoute?: EvaluatorVerdict;
   /** The subnet's ACL, for the SYN in and the reply out (when the path crosses subnets). */
   readonly acls: readonly EvaluatorVerdict[];
+  /** Block Public Access at the internet gateway (internet paths only). */
+  readonly publicAccess?: EvaluatorVerdict;
 }
 
 function evaluateTargetSubnet(
@@ -597,9 +602,17 @@ function evaluateTargetSubnet(
     routeTable: ctx.index.routeTableForSubnet(targetSubnet),
     subnetId: targetSubnet,
     destination: path.source,
+    ...(path.kind === 'private' && path.sourceVpcId ? { destinationVpcId: path.sourceVpcId } : {}),
+    ...(path.kind === 'private' && path.sourceSubnetId ? { destinationSubnetId: path.sourceSubnetId } : {}),
     path: path.kind,
   });
-  return { returnRoute, acls };
+  // A connection from the internet enters through the internet gateway, where Block Public Access acts;
+  // where no route leads back to a gateway, the gateway (and its block) is not on the path.
+  const publicAccess =
+    path.kind === 'internet' && returnRoute.blockers.length === 0
+      ? evaluateBlockPublicAccess(ctx, ctx.index.subnets.get(targetSubnet)?.VpcId, targetSubnet)
+      : undefined;
+  return { returnRoute, acls, ...(publicAccess ? { publicAccess } : {}) };
 }
 
 /**
@@ -610,10 +623,7 @@ function verdictFor(
   instanceId: string,
   source: string,
   path: Path,
-  blockers: Blocker[],
-  missing: MissingData[],
-  partial: boolean,
-  assumed: Assumption[] = [],
+  { blockers, missing, assumed, shadowed, partial }: Findings & { partial: boolean },
 ): Verdict {
   const open = blockers.every((b) => b.code === 'NACL_EPHEMERAL_PARTIAL');
   const unknown = open && missing.length > 0;
@@ -629,6 +639,7 @@ function verdictFor(
     ...(assumed.length > 0 ? { assumed } : {}),
     ...(partial && reachable ? { partial } : {}),
     blockers,
+    ...(shadowed.length > 0 ? { shadowed } : {}),
   };
 }
 
@@ -691,8 +702,8 @@ export function analyze(from: Inventory | InventoryIndex, options: AnalyzeOption
       const source = resolve(spec);
       if (source.kind === 'eni' && source.eni.NetworkInterfaceId === eni.NetworkInterfaceId) continue;
       for (const path of pathsFor(ctx, source, eni, instance)) {
-        const { blockers, missing, partial, assumed } = evaluatePath(ctx, path, target, ephemeral);
-        verdicts.push(verdictFor(instanceId, spec, path, blockers, missing, partial, assumed));
+        const found = evaluatePath(ctx, path, target, ephemeral);
+        verdicts.push(verdictFor(instanceId, spec, path, found));
       }
     }
   }

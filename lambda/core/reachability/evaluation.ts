@@ -13,7 +13,7 @@ import {
   parseCidr,
   singleAddress,
 } from '../net/cidr.ts';
-import type { Blocker, MissingData } from './types.ts';
+import type { Blocker, MissingData, ShadowedAddresses } from './types.ts';
 
 /** One evaluator's answer for one path: what blocks (if anything) and the evidence that decided. */
 export interface EvaluatorVerdict {
@@ -25,6 +25,8 @@ export interface EvaluatorVerdict {
   readonly missing?: readonly MissingData[];
   /** The rules and routes that decided, one line each (e.g. "sg-0a1 allows tcp 22 from 0.0.0.0/0"). */
   readonly evidence: readonly string[];
+  /** Addresses of the internet at large a gateway endpoint route keeps off this leg (not a blocker). */
+  readonly shadowed?: readonly ShadowedAddresses[];
 }
 
 export function verdictOf(
@@ -60,6 +62,11 @@ export interface Peer {
    * blocker for this peer itself.
    */
   readonly transient?: boolean;
+  /**
+   * The `internet` source: every public address, as opposed to a CIDR the user named. A route that sends
+   * some of them to an AWS service's gateway endpoint shadows those, it does not block the internet.
+   */
+  readonly internetAtLarge?: true;
   /**
    * The peer's ENI when the packets carry its private address (same VPC, peering, transit gateway):
    * only then can a security-group reference match it (AWS: a referenced group stands for the private

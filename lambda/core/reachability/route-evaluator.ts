@@ -11,7 +11,12 @@
  * IP, which the gateway translates); a NAT gateway or an egress-only internet gateway only carries
  * connections the instance itself opens, so replies sent to one never reach the client.
  */
-import type { Route, RouteTable } from '../inventory/model.ts';
+import type {
+  Route,
+  RouteTable,
+  VpcPeeringConnection,
+  VpcPeeringConnectionVpcInfo,
+} from '../inventory/model.ts';
 import {
   type AddressInterval,
   AddressSet,
@@ -32,7 +37,8 @@ import {
 } from './evaluation.ts';
 import { isFirewallEndpoint } from './firewall-endpoints.ts';
 import { missingSubnetData } from './missing-data.ts';
-import type { Blocker } from './types.ts';
+import { evaluateTransitGatewayHop } from './transit-gateway-evaluator.ts';
+import type { Blocker, BlockerCode, MissingData, ShadowedAddresses } from './types.ts';
 
 export type RouteTargetKind =
   | 'local'
@@ -41,6 +47,10 @@ export type RouteTargetKind =
   | 'nat'
   | 'pcx'
   | 'tgw'
+  /** A prefix-list route to a gateway endpoint (S3, DynamoDB): it reaches only the service. */
+  | 'gateway-endpoint'
+  /** A CIDR route to an endpoint ENI (Gateway Load Balancer, Network Firewall): a next hop to pass. */
+  | 'vpce'
   | 'vgw'
   | 'eni'
   | 'instance'
@@ -66,6 +76,11 @@ function routeTarget(r: Route): RouteTarget {
   if (r.GatewayId === 'local') return { kind: 'local', id: 'local' };
   if (r.GatewayId?.startsWith('igw-')) return { kind: 'igw', id: r.GatewayId };
   if (r.GatewayId?.startsWith('vgw-')) return { kind: 'vgw', id: r.GatewayId };
+  // A gateway endpoint is a route target only with its service's prefix list as destination (AWS
+  // PrivateLink Guide, "Gateway endpoints"); a CIDR route to a `vpce-` is a Gateway Load Balancer or
+  // Network Firewall endpoint, whose own decision is evaluated elsewhere.
+  if (r.GatewayId?.startsWith('vpce-'))
+    return { kind: r.DestinationPrefixListId ? 'gateway-endpoint' : 'vpce', id: r.GatewayId };
   if (r.EgressOnlyInternetGatewayId) return { kind: 'eigw', id: r.EgressOnlyInternetGatewayId };
   if (r.NatGatewayId) return { kind: 'nat', id: r.NatGatewayId };
   if (r.VpcPeeringConnectionId) return { kind: 'pcx', id: r.VpcPeeringConnectionId };
@@ -211,11 +226,18 @@ export interface RouteQuestion {
   readonly subnetId: string;
   /** Where the packets of this leg go. */
   readonly destination: Peer;
+  /** The VPC the destination is in, when known (an ENI, or a CIDR inside a known subnet). */
+  readonly destinationVpcId?: string;
+  /** The subnet the destination is in, when known (a transit gateway delivers only into its zones). */
+  readonly destinationSubnetId?: string;
   readonly path: PathKind;
 }
 
 /** Route targets that can carry each kind of path. */
 function carries(kind: RouteTargetKind, path: PathKind, leg: 'forward' | 'return'): boolean {
+  // A Gateway Load Balancer / Network Firewall endpoint is a next hop on either kind of path: the
+  // appliance's verdict is its own evaluator's, not the route table's.
+  if (kind === 'vpce') return true;
   if (path === 'internet') {
     // A client on the internet reaches the instance through the internet gateway and the reply must go
     // back through it; a NAT gateway may carry a SYN the source opens (forward), never a reply.
@@ -237,9 +259,11 @@ export function evaluateRoutes(ctx: AnalysisContext, q: RouteQuestion): Evaluato
   // A transient destination (one target among thousands) is named even in the evidence of a route
   // that carries it, so its verdict is worded per target; the route lookup itself is shared per cell.
   if (q.destination.transient) return decideRoutes(ctx, q);
-  const { routeTable, leg, subnetId, destination, path } = q;
-  return ctx.memo.remember('route-verdict', [leg, path, destination, routeTable, subnetId], () =>
-    decideRoutes(ctx, q),
+  const { routeTable, leg, subnetId, destination, path, destinationVpcId } = q;
+  return ctx.memo.remember(
+    'route-verdict',
+    [leg, path, destination, routeTable, subnetId, destinationVpcId, q.destinationSubnetId],
+    () => decideRoutes(ctx, q),
   );
 }
 
@@ -252,6 +276,8 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
   const legs = lookupRoutes(ctx, q.routeTable, destination.addresses);
   const evidence: string[] = [];
   const blockers: Blocker[] = [];
+  const missing: MissingData[] = [];
+  const shadows = new Map<string, { prefixListId: string; endpointId: string; cidrs: string[] }>();
   for (const leg of legs) {
     const part = legs.length === 1 ? destination.label : describeAddresses(leg.addresses);
     if (!leg.route) {
@@ -263,20 +289,33 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
       continue;
     }
     const { target, destination: dest } = leg.route;
+    const via = `route table ${rtbId} of ${q.subnetId} sends ${what} to ${part} via ${dest} → ${target.id}`;
     if (leg.route.blackhole) {
       blockers.push({
         code: 'BLACKHOLE_ROUTE',
         resourceId: rtbId,
-        detail: `route table ${rtbId} of ${q.subnetId} sends ${what} to ${part} via ${dest} → ${target.id}, which is a blackhole (the target no longer exists)`,
+        detail: `${via}, which is a blackhole (the target no longer exists)`,
       });
       continue;
     }
     // A Network Firewall endpoint carries any path on to the firewall's subnet; what the firewall does to
     // the connection is judged once per path (firewall-on-path.ts).
-    if (target.kind === 'other' && isFirewallEndpoint(ctx, target.id)) {
+    if (target.kind === 'vpce' && isFirewallEndpoint(ctx, target.id)) {
       evidence.push(
         `route table ${rtbId}: ${what} to ${part} via ${dest} → Network Firewall endpoint ${target.id}`,
       );
+      continue;
+    }
+    if (target.kind === 'gateway-endpoint' && destination.internetAtLarge) {
+      // The prefix list holds the AWS service's own addresses (AWS PrivateLink Guide, "Gateway
+      // endpoints": the route's destination is the service's prefix list and it is more specific than
+      // 0.0.0.0/0). They never open SSH connections: the internet at large is unaffected.
+      const prefixListId = dest.split(' ')[0] ?? dest;
+      const key = `${prefixListId} ${target.id}`;
+      const cidrs = leg.addresses.toCidrs().map(formatCidr);
+      const known = shadows.get(key);
+      if (known) known.cidrs.push(...cidrs);
+      else shadows.set(key, { prefixListId, endpointId: target.id, cidrs });
       continue;
     }
     if (!carries(target.kind, q.path, q.leg)) {
@@ -285,19 +324,151 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
           ? 'an egress-only internet gateway carries only connections the instance opens'
           : target.kind === 'nat'
             ? 'a NAT gateway carries only connections the instance opens, so replies never reach the client'
-            : q.path === 'internet'
-              ? 'not the internet gateway the connection arrives through'
-              : 'that target cannot reach private addresses of this path';
+            : target.kind === 'gateway-endpoint'
+              ? 'a gateway endpoint delivers only to its AWS service'
+              : q.path === 'internet'
+                ? 'not the internet gateway the connection arrives through'
+                : 'that target cannot reach private addresses of this path';
+      blockers.push({ code: 'NO_ROUTE', resourceId: rtbId, detail: `${via}: ${why}` });
+      continue;
+    }
+    const wrongVpc = deliversElsewhere(ctx, q, target, leg.addresses);
+    if (wrongVpc?.kind === 'blocked') {
       blockers.push({
-        code: 'NO_ROUTE',
-        resourceId: rtbId,
-        detail: `route table ${rtbId} of ${q.subnetId} sends ${what} to ${part} via ${dest} → ${target.id}: ${why}`,
+        code: wrongVpc.code ?? 'NO_ROUTE',
+        resourceId: wrongVpc.resourceId ?? rtbId,
+        detail: `${via}: ${wrongVpc.why}`,
       });
+      continue;
+    }
+    if (wrongVpc?.kind === 'missing') {
+      if (!missing.includes(wrongVpc.missing)) missing.push(wrongVpc.missing);
       continue;
     }
     evidence.push(`route table ${rtbId}: ${what} to ${part} via ${dest} → ${target.id}`);
   }
-  return verdictOf(blockers, evidence);
+  const verdict = verdictOf(blockers, evidence, missing);
+  if (shadows.size === 0) return verdict;
+  const shadowed: ShadowedAddresses[] = [...shadows.values()].map(({ prefixListId, endpointId, cidrs }) => ({
+    routeTableId: rtbId,
+    prefixListId,
+    endpointId,
+    cidrs,
+    detail: `route table ${rtbId} of ${q.subnetId} sends ${what} to ${prefixListId} (${cidrs.join(', ')}: an AWS service's addresses) to gateway endpoint ${endpointId}, not the internet gateway; the verdict is for the rest of the internet`,
+  }));
+  return { ...verdict, shadowed };
+}
+
+type Elsewhere =
+  | {
+      readonly kind: 'blocked';
+      readonly why: string;
+      /** @default NO_ROUTE, decided by the route table */
+      readonly code?: BlockerCode;
+      readonly resourceId?: string;
+    }
+  | { readonly kind: 'missing'; readonly missing: MissingData };
+
+/**
+ * Whether a private next hop delivers to the VPC the destination is in. `local` covers only the route
+ * table's own VPC (VPC User Guide, "Route table concepts": the local route is for communication within
+ * the VPC), so two VPCs with the same CIDR never reach each other through it. A peering connection
+ * carries traffic only once `active`, only between its two VPCs and only to the CIDRs it covers, and
+ * never onward: peering is not transitive (VPC Peering Guide, "Unsupported VPC peering configurations").
+ */
+function deliversElsewhere(
+  ctx: AnalysisContext,
+  q: RouteQuestion,
+  target: RouteTarget,
+  addresses: AddressSet,
+): Elsewhere | undefined {
+  const here = q.routeTable?.VpcId;
+  const there = q.destinationVpcId;
+  if (target.kind === 'local') {
+    if (here && there && here !== there)
+      return {
+        kind: 'blocked',
+        why: `the local route delivers only within ${here}, and the destination is in ${there}`,
+      };
+    return undefined;
+  }
+  if (target.kind === 'tgw') {
+    return evaluateTransitGatewayHop(ctx, {
+      tgwId: target.id,
+      fromVpcId: here,
+      fromSubnetId: q.subnetId,
+      addresses,
+      destinationVpcId: there,
+      destinationSubnetId: q.destinationSubnetId,
+    });
+  }
+  if (target.kind !== 'pcx') return undefined;
+  const pcx = peeringConnection(ctx, target.id);
+  if (!pcx) return { kind: 'missing', missing: missingPeering(ctx, target.id) };
+  const status = pcx.Status?.Code;
+  if (status !== undefined && status !== 'active')
+    return {
+      kind: 'blocked',
+      why: `peering connection ${target.id} is ${status}, and only an active connection carries traffic`,
+    };
+  const sides = [pcx.RequesterVpcInfo, pcx.AccepterVpcInfo];
+  const near = sides.findIndex((v) => v?.VpcId !== undefined && v.VpcId === here);
+  const far = near === -1 ? undefined : sides[1 - near];
+  if (here && near === -1)
+    return { kind: 'blocked', why: `peering connection ${target.id} does not connect ${here}` };
+  if (there && far?.VpcId && far.VpcId !== there)
+    return {
+      kind: 'blocked',
+      why: `peering connection ${target.id} leads to ${far.VpcId}, and the destination is in ${there}: peering is not transitive`,
+    };
+  const covered = far && peeredCidrs(ctx, far, addresses.family);
+  if (covered && !covered.covers(addresses))
+    return {
+      kind: 'blocked',
+      why: `peering connection ${target.id} covers only ${covered.describe()} of ${far?.VpcId ?? 'the peer VPC'}`,
+    };
+  return undefined;
+}
+
+function peeringConnection(ctx: AnalysisContext, id: string): VpcPeeringConnection | undefined {
+  const all = ctx.memo.remember('peering-connections', ['all'], () => {
+    const m = new Map<string, VpcPeeringConnection>();
+    for (const p of ctx.index.inventory.vpcPeeringConnections) m.set(p.VpcPeeringConnectionId, p);
+    return m;
+  });
+  return all.get(id);
+}
+
+/** The CIDRs of one side a peering connection covers (undefined when the record lists none). */
+function peeredCidrs(
+  ctx: AnalysisContext,
+  side: VpcPeeringConnectionVpcInfo,
+  family: IpFamily,
+): AddressSet | undefined {
+  return ctx.memo.remember('peered-cidrs', [side, family], () => {
+    const texts =
+      family === 'ipv4'
+        ? [side.CidrBlock, ...(side.CidrBlockSet ?? []).map((c) => c.CidrBlock)]
+        : (side.Ipv6CidrBlockSet ?? []).map((c) => c.Ipv6CidrBlock);
+    const cidrs = texts.flatMap((t) => {
+      const c = t ? ctx.cidr(t) : undefined;
+      return c && c.cidr.family === family ? [c.cidr] : [];
+    });
+    return cidrs.length > 0 ? AddressSet.fromCidrs(family, cidrs) : undefined;
+  });
+}
+
+const PEERING_FILE = 'describe-vpc-peering-connections.json';
+
+function missingPeering(ctx: AnalysisContext, id: string): MissingData {
+  return ctx.memo.remember('missing-peering', [id], () => ({
+    kind: 'vpc-peering-connection' as const,
+    resourceId: id,
+    file: PEERING_FILE,
+    detail: ctx.index.inventory.absentFiles?.includes(PEERING_FILE)
+      ? `peering connection ${id} is unknown: ${PEERING_FILE} is not in the inventory`
+      : `peering connection ${id} is a route target but not in ${PEERING_FILE}: whether it is active, and which VPCs it joins, is unknown`,
+  }));
 }
 
 /** The route target chosen for one address (for choosing the path kind). */

@@ -13,6 +13,7 @@ export const BLOCKER_CODES = [
   'NO_ROUTE',
   'BLACKHOLE_ROUTE',
   'NO_PUBLIC_IP',
+  'BLOCK_PUBLIC_ACCESS',
   'INSTANCE_NOT_RUNNING',
   'NETWORK_FIREWALL_DROP',
   'NETWORK_FIREWALL_REJECT',
@@ -71,7 +72,10 @@ export type MissingKind =
   | 'security-group'
   | 'instance-state'
   /** A firewall on the path whose policy or rule group the inventory lacks. */
-  | 'network-firewall';
+  | 'network-firewall'
+  | 'vpc-peering-connection'
+  | 'transit-gateway-attachment'
+  | 'transit-gateway-route-table';
 
 export interface MissingData {
   kind: MissingKind;
@@ -80,6 +84,22 @@ export interface MissingData {
   /** The inventory file that should hold it (`describe-network-acls.json`, …). */
   file: string;
   /** One line naming what is missing and why it matters. */
+  detail: string;
+}
+
+/**
+ * Addresses of an `internet` source that a gateway endpoint's prefix-list route sends to an AWS service
+ * (S3, DynamoDB) instead of the internet gateway. They are the service's own addresses, never SSH clients:
+ * the verdict speaks for the rest of the internet and names these.
+ */
+export interface ShadowedAddresses {
+  /** The route table whose prefix-list route claims them. */
+  routeTableId: string;
+  prefixListId: string;
+  /** The gateway endpoint `vpce-…` the route targets. */
+  endpointId: string;
+  /** The claimed addresses, as CIDRs. */
+  cidrs: string[];
   detail: string;
 }
 
@@ -106,6 +126,8 @@ export interface Verdict {
   partial?: boolean;
   /** Every component that blocks the path, not only the first. */
   blockers: Blocker[];
+  /** For an `internet` source: the service ranges a gateway endpoint route keeps off the path. */
+  shadowed?: ShadowedAddresses[];
 }
 
 const EXPOSURE_CODES = [

@@ -22,11 +22,14 @@ const CODE = {
 
 /** The EC2 resource type an id names, by its prefix (`rtb-0a1` is a route table). */
 const ID_PREFIXES: readonly (readonly [string, string])[] = [
+  ['tgw-rtb-', 'transit-gateway-route-table'],
+  ['tgw-attach-', 'transit-gateway-attachment'],
   ['rtb-', 'route-table'],
   ['eni-', 'network-interface'],
   ['sg-', 'security-group'],
   ['acl-', 'network-acl'],
   ['subnet-', 'subnet'],
+  ['vpc-', 'vpc'],
   ['i-', 'instance'],
 ];
 
@@ -57,16 +60,22 @@ function factsFor(blocker: Blocker, verdict: Verdict, port: number): Facts {
       return { ...facts, ...groupFact(blocker), sgDirection: 'egress', cidr: hostCidr(verdict) };
     case 'NO_ROUTE':
     case 'BLACKHOLE_ROUTE':
-    case 'NO_PUBLIC_IP': {
+    case 'NO_PUBLIC_IP':
+    case 'BLOCK_PUBLIC_ACCESS': {
       // Each command takes one resource type: a route table id for the route commands, a network
       // interface id for the address ones (NO_PUBLIC_IP names the ENI that has no public address).
       const type = resourceTypeOf(blocker.resourceId);
+      // A transit gateway's own table or attachment decided: the VPC route commands do not apply.
       const id: Facts =
         type === 'route-table'
           ? { routeTableId: blocker.resourceId }
           : type === 'network-interface'
             ? { eniId: blocker.resourceId }
-            : {};
+            : type === 'vpc'
+              ? { vpcId: blocker.resourceId }
+              : type === 'transit-gateway-route-table' || type === 'transit-gateway-attachment'
+                ? { transitGatewayResourceId: blocker.resourceId, routeOwner: 'transit-gateway' }
+                : {};
       return { ...facts, ...id, resourceType: type ?? 'other', blockerDetail: blocker.detail };
     }
     case 'NETWORK_FIREWALL_DROP':

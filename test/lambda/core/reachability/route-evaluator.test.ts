@@ -8,7 +8,7 @@ import {
   lookupRoutes,
   type PathKind,
 } from '../../../../lambda/core/reachability/route-evaluator.ts';
-import { inventory, MAIN_RTB, routeTable, SUBNET_A, SUBNET_B } from './inventory-builder.ts';
+import { inventory, MAIN_RTB, routeTable, SUBNET_A, SUBNET_B, VPC } from './inventory-builder.ts';
 
 function peer(cidr: string): Peer {
   const c = parseCidr(cidr)!;
@@ -113,6 +113,14 @@ describe('route evaluator', () => {
           inventory({
             routeTables: [MAIN_RTB, rtb],
             prefixLists: new Map([['pl-office', [{ Cidr: '198.51.100.0/24' }]]]),
+            vpcPeeringConnections: [
+              {
+                VpcPeeringConnectionId: 'pcx-0a1',
+                RequesterVpcInfo: { VpcId: VPC, CidrBlock: '10.0.0.0/16' },
+                AccepterVpcInfo: { VpcId: 'vpc-0peer', CidrBlock: '10.1.0.0/16' },
+                Status: { Code: 'active' },
+              },
+            ],
           }),
         ),
       );

@@ -1,0 +1,340 @@
+/**
+ * Routing as AWS does it, across VPCs. Each expected answer is derived by hand from AWS documentation:
+ * - VPC User Guide, "Route table concepts" (https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html):
+ *   the local route is the default route for communication within the VPC — it delivers nowhere else.
+ * - VPC Peering Guide, "Unsupported VPC peering configurations" and the VPC connectivity whitepaper,
+ *   "VPC peering" (https://docs.aws.amazon.com/whitepapers/latest/aws-vpc-connectivity-options/vpc-peering.html):
+ *   peering is not transitive (two VPCs each peered with a third do not reach each other through it);
+ *   a connection carries traffic once `active`; each VPC's owner adds the route to the other's CIDR.
+ * - AWS PrivateLink Guide, "Gateway endpoints"
+ *   (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html): the endpoint's route
+ *   has the service's prefix list as destination; it is more specific than 0.0.0.0/0, so traffic to the
+ *   service's addresses goes to the endpoint and all other traffic still follows 0.0.0.0/0 → igw.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type {
+  Instance,
+  Inventory,
+  Route,
+  RouteTable,
+  Subnet,
+  Vpc,
+  VpcPeeringConnection,
+} from '../../../../lambda/core/inventory/model.ts';
+import { analyze } from '../../../../lambda/core/reachability/analyze.ts';
+import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
+import { DEFAULT_ACL, group, instance, inventory, tcp } from './inventory-builder.ts';
+
+/** A VPC with one subnet, its main route table (local + `routes`), and one instance `i-0<name>`. */
+interface VpcSpec {
+  readonly name: string;
+  readonly cidr: string;
+  /** The instance's private address. */
+  readonly ip: string;
+  readonly routes: Route[];
+}
+
+function vpcParts(spec: VpcSpec): { vpc: Vpc; subnet: Subnet; rtb: RouteTable; inst: Instance } {
+  const vpcId = `vpc-0${spec.name}`;
+  const subnetId = `subnet-0${spec.name}`;
+  const base = instance(`i-0${spec.name}`, { ip: spec.ip, groups: ['sg-ssh'], subnet: subnetId });
+  const inst: Instance = {
+    ...base,
+    VpcId: vpcId,
+    NetworkInterfaces: (base.NetworkInterfaces ?? []).map((n) => ({ ...n, VpcId: vpcId })),
+  };
+  return {
+    vpc: { VpcId: vpcId, CidrBlock: spec.cidr },
+    subnet: { SubnetId: subnetId, VpcId: vpcId, CidrBlock: spec.cidr },
+    rtb: {
+      RouteTableId: `rtb-0${spec.name}`,
+      VpcId: vpcId,
+      Routes: [{ DestinationCidrBlock: spec.cidr, GatewayId: 'local', State: 'active' }, ...spec.routes],
+      Associations: [{ Main: true, RouteTableId: `rtb-0${spec.name}` }],
+    },
+    inst,
+  };
+}
+
+function network(specs: VpcSpec[], peerings: VpcPeeringConnection[]): Inventory {
+  const parts = specs.map(vpcParts);
+  // Every VPC's default ACL allows everything; the one shared group admits SSH from every private range.
+  const acls = parts.map((p) => ({ ...DEFAULT_ACL, NetworkAclId: `acl-${p.vpc.VpcId}`, VpcId: p.vpc.VpcId }));
+  return inventory({
+    vpcs: parts.map((p) => p.vpc),
+    subnets: parts.map((p) => p.subnet),
+    routeTables: parts.map((p) => p.rtb),
+    networkAcls: acls,
+    instances: parts.map((p) => p.inst),
+    securityGroups: [group('sg-ssh', [tcp(22, 22, ['10.0.0.0/8'])])],
+    vpcPeeringConnections: peerings,
+  });
+}
+
+function pcx(id: string, a: [string, string], b: [string, string], status = 'active'): VpcPeeringConnection {
+  return {
+    VpcPeeringConnectionId: id,
+    RequesterVpcInfo: { VpcId: `vpc-0${a[0]}`, CidrBlock: a[1], CidrBlockSet: [{ CidrBlock: a[1] }] },
+    AccepterVpcInfo: { VpcId: `vpc-0${b[0]}`, CidrBlock: b[1], CidrBlockSet: [{ CidrBlock: b[1] }] },
+    Status: { Code: status },
+  };
+}
+
+const via = (cidr: string, id: string): Route => ({
+  DestinationCidrBlock: cidr,
+  VpcPeeringConnectionId: id,
+  State: 'active',
+});
+
+function verdict(inv: Inventory, target: string, source: string): Verdict {
+  const v = analyze(inv, { sources: [source] }).verdicts.find(
+    (x) => x.instanceId === target && x.family === 'ipv4',
+  );
+  assert.ok(v, `no verdict for ${target} from ${source}`);
+  return v;
+}
+
+/** `code resourceId` of each blocker, sorted. */
+const blockersOf = (v: Verdict) => v.blockers.map((b) => `${b.code} ${b.resourceId}`).sort();
+
+describe('routing: local only within its VPC, peering never transitive', () => {
+  // A and B share 10.0.0.0/16; each is peered only with C (10.1.0.0/16). C routes A's lower half and B's
+  // upper half (a VPC cannot route one CIDR to two peers), so C reaches a.5 and b.200.
+  const A: VpcSpec = {
+    name: 'a',
+    cidr: '10.0.0.0/16',
+    ip: '10.0.1.5',
+    routes: [via('10.1.0.0/16', 'pcx-0ac')],
+  };
+  const B: VpcSpec = {
+    name: 'b',
+    cidr: '10.0.0.0/16',
+    ip: '10.0.200.9',
+    routes: [via('10.1.0.0/16', 'pcx-0bc')],
+  };
+  const C: VpcSpec = {
+    name: 'c',
+    cidr: '10.1.0.0/16',
+    ip: '10.1.0.7',
+    routes: [via('10.0.0.0/17', 'pcx-0ac'), via('10.0.128.0/17', 'pcx-0bc')],
+  };
+  const peerings = [
+    pcx('pcx-0ac', ['a', '10.0.0.0/16'], ['c', '10.1.0.0/16']),
+    pcx('pcx-0bc', ['b', '10.0.0.0/16'], ['c', '10.1.0.0/16']),
+  ];
+  const inv = network([A, B, C], peerings);
+
+  it('two VPCs with the same CIDR never reach each other: each one`s local route stays home', () => {
+    // Before: both local routes "carried" the path, and the verdict was reachable.
+    const v = verdict(inv, 'i-0b', 'i-0a');
+    assert.equal(v.reachable, false);
+    assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0a', 'NO_ROUTE rtb-0b']);
+    assert.match(
+      v.blockers[0]!.detail,
+      /local route delivers only within vpc-0a, and the destination is in vpc-0b/,
+    );
+  });
+
+  it('each reaches the VPC it is peered with, in both directions', () => {
+    for (const [target, source] of [
+      ['i-0c', 'i-0a'],
+      ['i-0a', 'i-0c'],
+      ['i-0c', 'i-0b'],
+      ['i-0b', 'i-0c'],
+    ] as const) {
+      const v = verdict(inv, target, source);
+      assert.deepEqual([v.reachable, v.blockers], [true, []], `${source} → ${target}`);
+    }
+  });
+
+  it('no transitive peering: A routes D`s CIDR to its peering with C, which leads to C only', () => {
+    const D: VpcSpec = {
+      name: 'd',
+      cidr: '10.2.0.0/16',
+      ip: '10.2.0.4',
+      routes: [via('10.0.0.0/16', 'pcx-0cd')],
+    };
+    const A2: VpcSpec = { ...A, routes: [via('10.1.0.0/16', 'pcx-0ac'), via('10.2.0.0/16', 'pcx-0ac')] };
+    const C2: VpcSpec = { ...C, routes: [via('10.0.0.0/16', 'pcx-0ac'), via('10.2.0.0/16', 'pcx-0cd')] };
+    const net = network(
+      [A2, C2, D],
+      [
+        pcx('pcx-0ac', ['a', '10.0.0.0/16'], ['c', '10.1.0.0/16']),
+        pcx('pcx-0cd', ['c', '10.1.0.0/16'], ['d', '10.2.0.0/16']),
+      ],
+    );
+    const v = verdict(net, 'i-0d', 'i-0a');
+    assert.equal(v.reachable, false);
+    assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0a', 'NO_ROUTE rtb-0d']);
+    assert.match(
+      v.blockers.find((b) => b.resourceId === 'rtb-0a')!.detail,
+      /leads to vpc-0c.*not transitive/,
+    );
+  });
+});
+
+describe('routing: a peering connection carries traffic only when active, with routes both ways', () => {
+  const A: VpcSpec = {
+    name: 'a',
+    cidr: '10.0.0.0/16',
+    ip: '10.0.1.5',
+    routes: [via('10.1.0.0/16', 'pcx-0ac')],
+  };
+  const C: VpcSpec = {
+    name: 'c',
+    cidr: '10.1.0.0/16',
+    ip: '10.1.0.7',
+    routes: [via('10.0.0.0/16', 'pcx-0ac')],
+  };
+
+  it('pending-acceptance: both routes point at a connection that carries nothing yet', () => {
+    const inv = network(
+      [A, C],
+      [pcx('pcx-0ac', ['a', '10.0.0.0/16'], ['c', '10.1.0.0/16'], 'pending-acceptance')],
+    );
+    const v = verdict(inv, 'i-0c', 'i-0a');
+    assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0a', 'NO_ROUTE rtb-0c']);
+    assert.match(v.blockers[0]!.detail, /pcx-0ac is pending-acceptance, and only an active connection/);
+  });
+
+  it('the accepter never added the route back: the SYN arrives, the reply has no route', () => {
+    const inv = network(
+      [A, { ...C, routes: [] }],
+      [pcx('pcx-0ac', ['a', '10.0.0.0/16'], ['c', '10.1.0.0/16'])],
+    );
+    const v = verdict(inv, 'i-0c', 'i-0a');
+    assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0c']);
+    assert.match(v.blockers[0]!.detail, /no route for replies/);
+  });
+
+  it('a route to a connection the inventory does not hold: unknown, naming it, never reachable', () => {
+    const v = verdict(network([A, C], []), 'i-0c', 'i-0a');
+    assert.equal(v.reachable, false);
+    assert.equal(v.unknown, true);
+    assert.deepEqual(
+      v.missing?.map((m) => `${m.kind} ${m.resourceId} ${m.file}`),
+      ['vpc-peering-connection pcx-0ac describe-vpc-peering-connections.json'],
+    );
+  });
+});
+
+describe('routing: a gateway endpoint route shadows only its service`s prefixes', () => {
+  // The issue's production case: a public bastion, 0.0.0.0/0 → igw and the usual S3 gateway endpoint.
+  const S3 = ['52.216.0.0/15', '3.5.0.0/19'];
+  function bastionNetwork(withEntries: boolean): Inventory {
+    return inventory({
+      instances: [instance('i-0bastion', { ip: '10.0.1.5', groups: ['sg-world'], publicIp: '54.0.0.5' })],
+      securityGroups: [group('sg-world', [tcp(22, 22, ['0.0.0.0/0'])])],
+      routeTables: [
+        {
+          RouteTableId: 'rtb-0pub',
+          VpcId: 'vpc-0a1',
+          Routes: [
+            { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active' },
+            { DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-0a1', State: 'active' },
+            { DestinationPrefixListId: 'pl-63a5400a', GatewayId: 'vpce-0s3', State: 'active' },
+          ],
+          Associations: [{ Main: true, RouteTableId: 'rtb-0pub' }],
+        },
+      ],
+      ...(withEntries ? { prefixLists: new Map([['pl-63a5400a', S3.map((Cidr) => ({ Cidr }))]]) } : {}),
+    });
+  }
+
+  it('--source internet: reachable through the igw for the internet at large, the S3 ranges named', () => {
+    // Before: the S3 ranges took the endpoint route, and the verdict was NO_ROUTE ("add the missing route").
+    const v = verdict(bastionNetwork(true), 'i-0bastion', 'internet');
+    assert.equal(v.reachable, true);
+    assert.equal(v.partial, undefined);
+    assert.deepEqual(v.blockers, []);
+    assert.deepEqual(
+      v.shadowed?.map((s) => [s.routeTableId, s.prefixListId, s.endpointId, [...s.cidrs].sort()]),
+      [['rtb-0pub', 'pl-63a5400a', 'vpce-0s3', ['3.5.0.0/19', '52.216.0.0/15']]],
+    );
+  });
+
+  it('without the prefix list`s entries the route matches nothing known: reachable, nothing shadowed', () => {
+    const v = verdict(bastionNetwork(false), 'i-0bastion', 'internet');
+    assert.deepEqual([v.reachable, v.blockers, v.shadowed], [true, [], undefined]);
+  });
+
+  it('a client CIDR the user names outside the service ranges is untouched', () => {
+    const v = verdict(bastionNetwork(true), 'i-0bastion', '198.51.100.0/24');
+    assert.deepEqual([v.reachable, v.blockers, v.shadowed], [true, [], undefined]);
+  });
+
+  it('a CIDR source inside the S3 ranges: replies go to the endpoint, which delivers only to S3', () => {
+    const v = verdict(bastionNetwork(true), 'i-0bastion', '52.216.4.0/24');
+    assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0pub']);
+    assert.match(v.blockers[0]!.detail, /gateway endpoint delivers only to its AWS service/);
+  });
+});
+
+describe('routing: a source behind a NAT gateway arrives from the NAT gateway`s public address', () => {
+  // VPC User Guide, "NAT gateways" (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html):
+  // a public NAT gateway replaces the instance's source address with the gateway's Elastic IP address.
+  // A (10.0.0.0/16) sends everything to nat-0a; B's bastion (public 54.0.0.9) admits only 198.51.100.10.
+  function natNetwork(natIp: string | undefined): Inventory {
+    const A = vpcParts({
+      name: 'a',
+      cidr: '10.0.0.0/16',
+      ip: '10.0.1.5',
+      routes: [{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0a', State: 'active' }],
+    });
+    const B = vpcParts({
+      name: 'b',
+      cidr: '10.1.0.0/16',
+      ip: '10.1.0.9',
+      routes: [{ DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-0b', State: 'active' }],
+    });
+    const bastion: Instance = {
+      ...B.inst,
+      PublicIpAddress: '54.0.0.9',
+      NetworkInterfaces: (B.inst.NetworkInterfaces ?? []).map((n) => ({
+        ...n,
+        Association: { PublicIp: '54.0.0.9' },
+        Groups: [{ GroupId: 'sg-from-nat' }],
+      })),
+    };
+    return inventory({
+      vpcs: [A.vpc, B.vpc],
+      subnets: [A.subnet, B.subnet],
+      routeTables: [A.rtb, B.rtb],
+      networkAcls: [A, B].map((p) => ({
+        ...DEFAULT_ACL,
+        NetworkAclId: `acl-${p.vpc.VpcId}`,
+        VpcId: p.vpc.VpcId,
+      })),
+      instances: [A.inst, bastion],
+      securityGroups: [group('sg-ssh', []), group('sg-from-nat', [tcp(22, 22, ['198.51.100.10/32'])])],
+      natGateways: natIp
+        ? [
+            {
+              NatGatewayId: 'nat-0a',
+              VpcId: 'vpc-0a',
+              State: 'available',
+              ConnectivityType: 'public',
+              NatGatewayAddresses: [{ PublicIp: natIp, PrivateIp: '10.0.0.50', IsPrimary: true }],
+            },
+          ]
+        : [],
+    });
+  }
+
+  it('the group admits the NAT gateway`s Elastic IP: reachable (before: "any public address", blocked)', () => {
+    const v = verdict(natNetwork('198.51.100.10'), 'i-0b', 'i-0a');
+    assert.deepEqual([v.reachable, v.blockers], [true, []]);
+  });
+
+  it('the group admits another address: SG_INGRESS_NO_MATCH naming the NAT gateway`s address', () => {
+    const v = verdict(natNetwork('198.51.100.77'), 'i-0b', 'i-0a');
+    assert.deepEqual(blockersOf(v), ['SG_INGRESS_NO_MATCH sg-from-nat']);
+    assert.match(v.blockers[0]!.detail, /198\.51\.100\.77/);
+  });
+
+  it('without the NAT gateway`s record the source is still any public address: not proven open', () => {
+    const v = verdict(natNetwork(undefined), 'i-0b', 'i-0a');
+    assert.equal(v.reachable, false);
+  });
+});
