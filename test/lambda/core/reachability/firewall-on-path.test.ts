@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Inventory, RouteTable } from '../../../../lambda/core/inventory/model.ts';
-import { analyze } from '../../../../lambda/core/reachability/analyze.ts';
 import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
 import {
   eastWestThroughFirewall,
@@ -24,6 +23,7 @@ import {
   VPC,
   viaFirewall,
 } from './inventory-builder.ts';
+import { verdictFor } from './verdict-for.ts';
 
 /** North-south: the server's public subnet sends replies to the firewall; the IGW edge table sends in. */
 function northSouth(parts: Partial<Inventory>): Inventory {
@@ -52,13 +52,8 @@ function northSouth(parts: Partial<Inventory>): Inventory {
   });
 }
 
-function verdict(inv: Inventory, source: string): Verdict {
-  const v = analyze(inv, { sources: [source] }).verdicts.find(
-    (x) => x.instanceId === 'i-0server' && x.family === 'ipv4',
-  );
-  assert.ok(v, 'a verdict for i-0server');
-  return v;
-}
+/** Every verdict here is SSH to the server. */
+const verdict = (inv: Inventory, source: string): Verdict => verdictFor(inv, 'i-0server', source);
 
 const codes = (v: Verdict) =>
   v.blockers.map((b) => `${b.code} ${b.firewallRule?.ruleGroup ?? ''} ${b.firewallRule?.rule ?? ''}`.trim());

@@ -22,9 +22,8 @@ import type {
   Vpc,
   VpcPeeringConnection,
 } from '../../../../lambda/core/inventory/model.ts';
-import { analyze } from '../../../../lambda/core/reachability/analyze.ts';
-import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
 import { DEFAULT_ACL, group, instance, inventory, tcp } from './inventory-builder.ts';
+import { blockersOf, verdictFor } from './verdict-for.ts';
 
 /** A VPC with one subnet, its main route table (local + `routes`), and one instance `i-0<name>`. */
 interface VpcSpec {
@@ -87,17 +86,6 @@ const via = (cidr: string, id: string): Route => ({
   State: 'active',
 });
 
-function verdict(inv: Inventory, target: string, source: string): Verdict {
-  const v = analyze(inv, { sources: [source] }).verdicts.find(
-    (x) => x.instanceId === target && x.family === 'ipv4',
-  );
-  assert.ok(v, `no verdict for ${target} from ${source}`);
-  return v;
-}
-
-/** `code resourceId` of each blocker, sorted. */
-const blockersOf = (v: Verdict) => v.blockers.map((b) => `${b.code} ${b.resourceId}`).sort();
-
 describe('routing: local only within its VPC, peering never transitive', () => {
   // A and B share 10.0.0.0/16; each is peered only with C (10.1.0.0/16). C routes A's lower half and B's
   // upper half (a VPC cannot route one CIDR to two peers), so C reaches a.5 and b.200.
@@ -127,7 +115,7 @@ describe('routing: local only within its VPC, peering never transitive', () => {
 
   it('two VPCs with the same CIDR never reach each other: each one`s local route stays home', () => {
     // Before: both local routes "carried" the path, and the verdict was reachable.
-    const v = verdict(inv, 'i-0b', 'i-0a');
+    const v = verdictFor(inv, 'i-0b', 'i-0a');
     assert.equal(v.reachable, false);
     assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0a', 'NO_ROUTE rtb-0b']);
     assert.match(
@@ -143,7 +131,7 @@ describe('routing: local only within its VPC, peering never transitive', () => {
       ['i-0c', 'i-0b'],
       ['i-0b', 'i-0c'],
     ] as const) {
-      const v = verdict(inv, target, source);
+      const v = verdictFor(inv, target, source);
       assert.deepEqual([v.reachable, v.blockers], [true, []], `${source} → ${target}`);
     }
   });
@@ -164,7 +152,7 @@ describe('routing: local only within its VPC, peering never transitive', () => {
         pcx('pcx-0cd', ['c', '10.1.0.0/16'], ['d', '10.2.0.0/16']),
       ],
     );
-    const v = verdict(net, 'i-0d', 'i-0a');
+    const v = verdictFor(net, 'i-0d', 'i-0a');
     assert.equal(v.reachable, false);
     assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0a', 'NO_ROUTE rtb-0d']);
     assert.match(
@@ -193,7 +181,7 @@ describe('routing: a peering connection carries traffic only when active, with r
       [A, C],
       [pcx('pcx-0ac', ['a', '10.0.0.0/16'], ['c', '10.1.0.0/16'], 'pending-acceptance')],
     );
-    const v = verdict(inv, 'i-0c', 'i-0a');
+    const v = verdictFor(inv, 'i-0c', 'i-0a');
     assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0a', 'NO_ROUTE rtb-0c']);
     assert.match(v.blockers[0]!.detail, /pcx-0ac is pending-acceptance, and only an active connection/);
   });
@@ -203,13 +191,13 @@ describe('routing: a peering connection carries traffic only when active, with r
       [A, { ...C, routes: [] }],
       [pcx('pcx-0ac', ['a', '10.0.0.0/16'], ['c', '10.1.0.0/16'])],
     );
-    const v = verdict(inv, 'i-0c', 'i-0a');
+    const v = verdictFor(inv, 'i-0c', 'i-0a');
     assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0c']);
     assert.match(v.blockers[0]!.detail, /no route for replies/);
   });
 
   it('a route to a connection the inventory does not hold: unknown, naming it, never reachable', () => {
-    const v = verdict(network([A, C], []), 'i-0c', 'i-0a');
+    const v = verdictFor(network([A, C], []), 'i-0c', 'i-0a');
     assert.equal(v.reachable, false);
     assert.equal(v.unknown, true);
     assert.deepEqual(
@@ -244,7 +232,7 @@ describe('routing: a gateway endpoint route shadows only its service`s prefixes'
 
   it('--source internet: reachable through the igw for the internet at large, the S3 ranges named', () => {
     // Before: the S3 ranges took the endpoint route, and the verdict was NO_ROUTE ("add the missing route").
-    const v = verdict(bastionNetwork(true), 'i-0bastion', 'internet');
+    const v = verdictFor(bastionNetwork(true), 'i-0bastion', 'internet');
     assert.equal(v.reachable, true);
     assert.equal(v.partial, undefined);
     assert.deepEqual(v.blockers, []);
@@ -255,17 +243,17 @@ describe('routing: a gateway endpoint route shadows only its service`s prefixes'
   });
 
   it('without the prefix list`s entries the route matches nothing known: reachable, nothing shadowed', () => {
-    const v = verdict(bastionNetwork(false), 'i-0bastion', 'internet');
+    const v = verdictFor(bastionNetwork(false), 'i-0bastion', 'internet');
     assert.deepEqual([v.reachable, v.blockers, v.shadowed], [true, [], undefined]);
   });
 
   it('a client CIDR the user names outside the service ranges is untouched', () => {
-    const v = verdict(bastionNetwork(true), 'i-0bastion', '198.51.100.0/24');
+    const v = verdictFor(bastionNetwork(true), 'i-0bastion', '198.51.100.0/24');
     assert.deepEqual([v.reachable, v.blockers, v.shadowed], [true, [], undefined]);
   });
 
   it('a CIDR source inside the S3 ranges: replies go to the endpoint, which delivers only to S3', () => {
-    const v = verdict(bastionNetwork(true), 'i-0bastion', '52.216.4.0/24');
+    const v = verdictFor(bastionNetwork(true), 'i-0bastion', '52.216.4.0/24');
     assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0pub']);
     assert.match(v.blockers[0]!.detail, /gateway endpoint delivers only to its AWS service/);
   });
@@ -323,18 +311,18 @@ describe('routing: a source behind a NAT gateway arrives from the NAT gateway`s 
   }
 
   it('the group admits the NAT gateway`s Elastic IP: reachable (before: "any public address", blocked)', () => {
-    const v = verdict(natNetwork('198.51.100.10'), 'i-0b', 'i-0a');
+    const v = verdictFor(natNetwork('198.51.100.10'), 'i-0b', 'i-0a');
     assert.deepEqual([v.reachable, v.blockers], [true, []]);
   });
 
   it('the group admits another address: SG_INGRESS_NO_MATCH naming the NAT gateway`s address', () => {
-    const v = verdict(natNetwork('198.51.100.77'), 'i-0b', 'i-0a');
+    const v = verdictFor(natNetwork('198.51.100.77'), 'i-0b', 'i-0a');
     assert.deepEqual(blockersOf(v), ['SG_INGRESS_NO_MATCH sg-from-nat']);
     assert.match(v.blockers[0]!.detail, /198\.51\.100\.77/);
   });
 
   it('without the NAT gateway`s record the source is still any public address: not proven open', () => {
-    const v = verdict(natNetwork(undefined), 'i-0b', 'i-0a');
+    const v = verdictFor(natNetwork(undefined), 'i-0b', 'i-0a');
     assert.equal(v.reachable, false);
   });
 });

@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diagnoseWithRule } from '../../../../../lambda/core/diagnose/diagnose.ts';
 import type { ProbeOutcome, ProbeResult } from '../../../../../lambda/core/probe/types.ts';
-import { analyze } from '../../../../../lambda/core/reachability/analyze.ts';
 import {
   eastWestThroughFirewall,
   inspectionPolicy,
   SSH_RULE_GROUP_ARN,
   sshRuleGroup,
 } from '../../reachability/inventory-builder.ts';
+import { verdictFor } from '../../reachability/verdict-for.ts';
 
 function proberVerdict(suricata: string, policyDefaults: string[] = []) {
   const inv = eastWestThroughFirewall(
@@ -23,9 +23,7 @@ function proberVerdict(suricata: string, policyDefaults: string[] = []) {
     },
     'i-0prober',
   );
-  const v = analyze(inv, { sources: ['i-0prober'] }).verdicts.find((x) => x.instanceId === 'i-0server');
-  assert.ok(v);
-  return v;
+  return verdictFor(inv, 'i-0server', 'i-0prober');
 }
 
 function probe(outcome: ProbeOutcome): ProbeResult {
