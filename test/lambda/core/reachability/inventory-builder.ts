@@ -17,6 +17,14 @@ import {
   type RouteTable,
   type SecurityGroup,
 } from '../../../../lambda/core/inventory/model.ts';
+import { AddressSet, parseCidr } from '../../../../lambda/core/net/cidr.ts';
+import type { Peer } from '../../../../lambda/core/reachability/evaluation.ts';
+
+/** An evaluator's peer: every address of `cidr`, named `label` in messages. */
+export function peer(cidr: string, label = cidr): Peer {
+  const c = parseCidr(cidr)!;
+  return { family: c.family, addresses: AddressSet.fromCidrs(c.family, [c]), label };
+}
 
 export const VPC = 'vpc-0a1';
 export const SUBNET_A = 'subnet-0a1';

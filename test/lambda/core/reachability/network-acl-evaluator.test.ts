@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { indexInventory, type NetworkAclEntry } from '../../../../lambda/core/inventory/model.ts';
-import { AddressSet, parseCidr } from '../../../../lambda/core/net/cidr.ts';
-import { AnalysisContext, type Peer } from '../../../../lambda/core/reachability/evaluation.ts';
+import { AnalysisContext } from '../../../../lambda/core/reachability/evaluation.ts';
 import {
   type AclLeg,
   evaluateNetworkAcl,
 } from '../../../../lambda/core/reachability/network-acl-evaluator.ts';
-import { customAcl, inventory, rule, SUBNET_A } from './inventory-builder.ts';
-
-function peer(cidr: string): Peer {
-  const c = parseCidr(cidr)!;
-  return { family: c.family, addresses: AddressSet.fromCidrs(c.family, [c]), label: cidr };
-}
+import { customAcl, inventory, peer, rule, SUBNET_A } from './inventory-builder.ts';
 
 interface Case {
   name: string;
