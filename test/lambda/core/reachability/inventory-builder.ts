@@ -17,13 +17,21 @@ import {
   type RouteTable,
   type SecurityGroup,
 } from '../../../../lambda/core/inventory/model.ts';
-import { AddressSet, parseCidr } from '../../../../lambda/core/net/cidr.ts';
+import { AddressSet, formatCidr, parseCidr } from '../../../../lambda/core/net/cidr.ts';
 import type { Peer } from '../../../../lambda/core/reachability/evaluation.ts';
 
 /** An evaluator's peer: every address of `cidr`, named `label` in messages. */
 export function peer(cidr: string, label = cidr): Peer {
   const c = parseCidr(cidr)!;
   return { family: c.family, addresses: AddressSet.fromCidrs(c.family, [c]), label };
+}
+
+/** Every IPv4 address outside `cidr`, as CIDR blocks (for a rule admitting all but one range). */
+export function ipv4CidrsOutside(cidr: string): string[] {
+  return AddressSet.all('ipv4')
+    .subtract(AddressSet.fromCidrs('ipv4', [parseCidr(cidr)!]))
+    .toCidrs()
+    .map(formatCidr);
 }
 
 export const VPC = 'vpc-0a1';
