@@ -66,6 +66,10 @@ const schedule = z
     if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
   });
 
+/** A whole number from `min` to `max`: a wrong type, a fraction or either bound fails with the one message. */
+const wholeNumberIn = (min: number, max: number, error: string) =>
+  z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+
 /** Log retention periods CloudWatch Logs accepts (PutRetentionPolicy API reference). */
 const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -101,27 +105,12 @@ const vpcSchema = z.strictObject({
    * invocations). Each shard checks the instances whose `port22:group` tag, else instance id, hashes to it.
    * @default ⌈expectedInstances / 500⌉, at most 100
    */
-  shards: z
-    .number({ error: `not a whole number of shards (1-${MAX_SHARDS})` })
-    .int({ error: `not a whole number of shards (1-${MAX_SHARDS})` })
-    .min(1, { error: `not a whole number of shards (1-${MAX_SHARDS})` })
-    .max(MAX_SHARDS, { error: `not a whole number of shards (1-${MAX_SHARDS})` })
-    .optional(),
+  shards: wholeNumberIn(1, MAX_SHARDS, `not a whole number of shards (1-${MAX_SHARDS})`).optional(),
 });
 
 const proberSchema = z.strictObject({
-  memoryMb: z
-    .number()
-    .int()
-    .min(128, { error: 'between 128 and 10240 MB' })
-    .max(10240, { error: 'between 128 and 10240 MB' })
-    .optional(),
-  timeoutSeconds: z
-    .number()
-    .int()
-    .min(10, { error: 'between 10 and 900 seconds' })
-    .max(900, { error: 'between 10 and 900 seconds' })
-    .optional(),
+  memoryMb: wholeNumberIn(128, 10240, 'between 128 and 10240 MB').optional(),
+  timeoutSeconds: wholeNumberIn(10, 900, 'between 10 and 900 seconds').optional(),
   logRetentionDays: z
     .number()
     .refine((d) => RETENTION_DAYS.includes(d), {

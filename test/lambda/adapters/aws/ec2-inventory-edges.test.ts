@@ -320,29 +320,28 @@ describe('collectInventory: network edges', () => {
     assert.equal(input(DescribeTransitGatewayAttachmentsCommand).Filters, undefined);
   });
 
-  it('a throttled EC2 call the SDK gave up on is reported naming the call — no partial model', async () => {
-    const { client, ec2, networkFirewallClient } = fixtureRegion();
-    ec2.on(DescribeTransitGatewayRouteTablesCommand).rejects(throttled(8));
-    await assert.rejects(collectInventory({ client, networkFirewallClient }), (e: unknown) => {
-      assert.ok(e instanceof InventoryCollectionError);
-      assert.equal(
-        e.message,
-        'DescribeTransitGatewayRouteTables failed after 8 attempts: ThrottlingException: Rate exceeded',
-      );
-      return true;
+  const throttledCalls: [string, (region: ReturnType<typeof fixtureRegion>) => void, string][] = [
+    [
+      'a throttled EC2 call the SDK gave up on is reported naming the call — no partial model',
+      ({ ec2 }) => ec2.on(DescribeTransitGatewayRouteTablesCommand).rejects(throttled(8)),
+      'DescribeTransitGatewayRouteTables failed after 8 attempts: ThrottlingException: Rate exceeded',
+    ],
+    [
+      'a throttled Network Firewall call is reported naming the call and the resource',
+      ({ nfw }) => nfw.on(DescribeFirewallPolicyCommand).rejects(throttled(8)),
+      'DescribeFirewallPolicy arn:aws:network-firewall:us-east-1:123456789012:firewall-policy/inspection-policy failed after 8 attempts: ThrottlingException: Rate exceeded',
+    ],
+  ];
+  for (const [name, throttle, message] of throttledCalls) {
+    it(name, async () => {
+      const region = fixtureRegion();
+      throttle(region);
+      const { client, networkFirewallClient } = region;
+      await assert.rejects(collectInventory({ client, networkFirewallClient }), (e: unknown) => {
+        assert.ok(e instanceof InventoryCollectionError);
+        assert.equal(e.message, message);
+        return true;
+      });
     });
-  });
-
-  it('a throttled Network Firewall call is reported naming the call and the resource', async () => {
-    const { client, nfw, networkFirewallClient } = fixtureRegion();
-    nfw.on(DescribeFirewallPolicyCommand).rejects(throttled(8));
-    await assert.rejects(collectInventory({ client, networkFirewallClient }), (e: unknown) => {
-      assert.ok(e instanceof InventoryCollectionError);
-      assert.equal(
-        e.message,
-        'DescribeFirewallPolicy arn:aws:network-firewall:us-east-1:123456789012:firewall-policy/inspection-policy failed after 8 attempts: ThrottlingException: Rate exceeded',
-      );
-      return true;
-    });
-  });
+  }
 });

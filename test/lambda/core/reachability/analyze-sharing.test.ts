@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Instance, Inventory, Route } from '../../../../lambda/core/inventory/model.ts';
-import { AddressSet, formatCidr, parseCidr } from '../../../../lambda/core/net/cidr.ts';
 import { analyze } from '../../../../lambda/core/reachability/analyze.ts';
 import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
 import {
@@ -17,6 +16,7 @@ import {
   group,
   instance,
   inventory,
+  ipv4CidrsOutside,
   MAIN_RTB,
   routeTable,
   rule,
@@ -159,10 +159,7 @@ describe('analyze: shared evaluations', () => {
 describe('analyze: the internet of each VPC', () => {
   // A VPC on a public CIDR: its own addresses are not internet clients of its instances.
   const PUBLIC_VPC_CIDR = '52.10.0.0/16';
-  const everythingButPublicVpc = AddressSet.all('ipv4')
-    .subtract(AddressSet.fromCidrs('ipv4', [parseCidr(PUBLIC_VPC_CIDR)!]))
-    .toCidrs()
-    .map(formatCidr);
+  const everythingButPublicVpc = ipv4CidrsOutside(PUBLIC_VPC_CIDR);
 
   function twoVpcs(): Inventory {
     const base = inventory({});

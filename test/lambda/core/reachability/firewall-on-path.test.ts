@@ -6,88 +6,24 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type {
-  Inventory,
-  NetworkFirewallDescription,
-  NetworkFirewallPolicyDescription,
-  NetworkFirewallRuleGroupDescription,
-  RouteTable,
-} from '../../../../lambda/core/inventory/model.ts';
-import { analyze } from '../../../../lambda/core/reachability/analyze.ts';
+import type { Inventory, RouteTable } from '../../../../lambda/core/inventory/model.ts';
 import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
-import { group, instance, inventory, routeTable, SUBNET_A, SUBNET_B, tcp, VPC } from './inventory-builder.ts';
-
-const ARN = 'arn:aws:network-firewall:us-east-1:123456789012';
-const ENDPOINT = 'vpce-0fw0000000000001';
-
-const FIREWALL: NetworkFirewallDescription = {
-  Firewall: {
-    FirewallName: 'inspection',
-    FirewallId: 'fw-1',
-    FirewallPolicyArn: `${ARN}:firewall-policy/inspection-policy`,
-    VpcId: VPC,
-    SubnetMappings: [{ SubnetId: 'subnet-0fw' }],
-  },
-  FirewallStatus: {
-    Status: 'READY',
-    ConfigurationSyncStateSummary: 'IN_SYNC',
-    SyncStates: {
-      'us-east-1a': { Attachment: { SubnetId: 'subnet-0fw', EndpointId: ENDPOINT, Status: 'READY' } },
-    },
-  },
-};
-
-function policy(strict: boolean, defaults: string[] = []): NetworkFirewallPolicyDescription {
-  return {
-    FirewallPolicyResponse: {
-      FirewallPolicyName: 'inspection-policy',
-      FirewallPolicyArn: `${ARN}:firewall-policy/inspection-policy`,
-      FirewallPolicyId: 'p',
-    },
-    FirewallPolicy: {
-      StatelessDefaultActions: ['aws:forward_to_sfe'],
-      StatelessFragmentDefaultActions: ['aws:forward_to_sfe'],
-      StatefulRuleGroupReferences: [{ ResourceArn: `${ARN}:stateful-rulegroup/ssh-rules`, Priority: 1 }],
-      ...(strict
-        ? { StatefulEngineOptions: { RuleOrder: 'STRICT_ORDER' }, StatefulDefaultActions: defaults }
-        : {}),
-    },
-  };
-}
-
-function rules(suricata: string): NetworkFirewallRuleGroupDescription {
-  return {
-    RuleGroupResponse: {
-      RuleGroupArn: `${ARN}:stateful-rulegroup/ssh-rules`,
-      RuleGroupName: 'ssh-rules',
-      RuleGroupId: 'r',
-      Type: 'STATEFUL',
-    },
-    RuleGroup: {
-      RuleVariables: { IPSets: { HOME_NET: { Definition: ['10.0.0.0/16'] } } },
-      RulesSource: { RulesString: suricata },
-    },
-  };
-}
-
-const viaFirewall = (cidr: string) => ({ DestinationCidrBlock: cidr, GatewayId: ENDPOINT, State: 'active' });
-
-/** East-west: subnet a (the server) and b (the client) each route the other's CIDR to the firewall. */
-function eastWest(parts: Partial<Inventory>): Inventory {
-  return inventory({
-    instances: [
-      instance('i-0server', { subnet: SUBNET_A, ip: '10.0.1.10', groups: ['sg-0ssh'] }),
-      instance('i-0client', { subnet: SUBNET_B, ip: '10.0.2.20', groups: ['sg-0client'] }),
-    ],
-    securityGroups: [group('sg-0ssh', [tcp(22, 22, ['10.0.0.0/16'])]), group('sg-0client', [])],
-    routeTables: [
-      routeTable('rtb-0a', [SUBNET_A], [viaFirewall('10.0.2.0/24')]),
-      routeTable('rtb-0b', [SUBNET_B], [viaFirewall('10.0.1.0/24')]),
-    ],
-    networkFirewalls: [FIREWALL],
-    ...parts,
-  });
-}
+import {
+  eastWestThroughFirewall,
+  group,
+  INSPECTION_FIREWALL,
+  inspectionPolicy,
+  instance,
+  inventory,
+  routeTable,
+  SUBNET_A,
+  SUBNET_B,
+  sshRuleGroup,
+  tcp,
+  VPC,
+  viaFirewall,
+} from './inventory-builder.ts';
+import { verdictFor } from './verdict-for.ts';
 
 /** North-south: the server's public subnet sends replies to the firewall; the IGW edge table sends in. */
 function northSouth(parts: Partial<Inventory>): Inventory {
@@ -111,18 +47,13 @@ function northSouth(parts: Partial<Inventory>): Inventory {
     ],
     securityGroups: [group('sg-0ssh', [tcp(22, 22, ['0.0.0.0/0'])])],
     routeTables: [routeTable('rtb-0a', [SUBNET_A], [viaFirewall('0.0.0.0/0')]), edge],
-    networkFirewalls: [FIREWALL],
+    networkFirewalls: [INSPECTION_FIREWALL],
     ...parts,
   });
 }
 
-function verdict(inv: Inventory, source: string): Verdict {
-  const v = analyze(inv, { sources: [source] }).verdicts.find(
-    (x) => x.instanceId === 'i-0server' && x.family === 'ipv4',
-  );
-  assert.ok(v, 'a verdict for i-0server');
-  return v;
-}
+/** Every verdict here is SSH to the server. */
+const verdict = (inv: Inventory, source: string): Verdict => verdictFor(inv, 'i-0server', source);
 
 const codes = (v: Verdict) =>
   v.blockers.map((b) => `${b.code} ${b.firewallRule?.ruleGroup ?? ''} ${b.firewallRule?.rule ?? ''}`.trim());
@@ -130,9 +61,11 @@ const codes = (v: Verdict) =>
 describe('Network Firewall on the path (analyze)', () => {
   it('east-west: a Suricata reject on tcp/22 blocks with a TCP reset, naming the rule', () => {
     const v = verdict(
-      eastWest({
-        networkFirewallPolicies: [policy(false)],
-        networkFirewallRuleGroups: [rules('reject tcp any any -> $HOME_NET 22 (msg:"no ssh"; sid:2;)')],
+      eastWestThroughFirewall({
+        networkFirewallPolicies: [inspectionPolicy(false)],
+        networkFirewallRuleGroups: [
+          sshRuleGroup('reject tcp any any -> $HOME_NET 22 (msg:"no ssh"; sid:2;)'),
+        ],
       }),
       'i-0client',
     );
@@ -144,9 +77,9 @@ describe('Network Firewall on the path (analyze)', () => {
 
   it('east-west: a pass rule first in strict order, then aws:drop_strict: reachable', () => {
     const v = verdict(
-      eastWest({
-        networkFirewallPolicies: [policy(true, ['aws:drop_strict'])],
-        networkFirewallRuleGroups: [rules('pass tcp 10.0.2.0/24 any -> $HOME_NET 22 (sid:1;)')],
+      eastWestThroughFirewall({
+        networkFirewallPolicies: [inspectionPolicy(true, ['aws:drop_strict'])],
+        networkFirewallRuleGroups: [sshRuleGroup('pass tcp 10.0.2.0/24 any -> $HOME_NET 22 (sid:1;)')],
       }),
       'i-0client',
     );
@@ -156,8 +89,8 @@ describe('Network Firewall on the path (analyze)', () => {
 
   it('north-south: internet sources meet aws:drop_strict except an allowed office range', () => {
     const inv = northSouth({
-      networkFirewallPolicies: [policy(true, ['aws:drop_strict'])],
-      networkFirewallRuleGroups: [rules('pass tcp 198.51.100.0/24 any -> $HOME_NET 22 (sid:1;)')],
+      networkFirewallPolicies: [inspectionPolicy(true, ['aws:drop_strict'])],
+      networkFirewallRuleGroups: [sshRuleGroup('pass tcp 198.51.100.0/24 any -> $HOME_NET 22 (sid:1;)')],
     });
     const office = verdict(inv, '198.51.100.0/24');
     assert.equal(office.reachable, true, JSON.stringify(office.blockers));
@@ -171,9 +104,9 @@ describe('Network Firewall on the path (analyze)', () => {
 
   it('an unreadable rule is an assumption on the verdict, naming the firewall and the rule', () => {
     const v = verdict(
-      eastWest({
-        networkFirewallPolicies: [policy(false)],
-        networkFirewallRuleGroups: [rules('drop tcp any any -> any 22 (content:"SSH-1."; sid:9;)')],
+      eastWestThroughFirewall({
+        networkFirewallPolicies: [inspectionPolicy(false)],
+        networkFirewallRuleGroups: [sshRuleGroup('drop tcp any any -> any 22 (content:"SSH-1."; sid:9;)')],
       }),
       'i-0client',
     );
@@ -187,7 +120,10 @@ describe('Network Firewall on the path (analyze)', () => {
   });
 
   it('a firewall whose rule group is not in the inventory leaves the path unknown', () => {
-    const v = verdict(eastWest({ networkFirewallPolicies: [policy(false)] }), 'i-0client');
+    const v = verdict(
+      eastWestThroughFirewall({ networkFirewallPolicies: [inspectionPolicy(false)] }),
+      'i-0client',
+    );
     assert.equal(v.unknown, true);
     assert.equal(v.reachable, false);
     assert.deepEqual(
@@ -197,9 +133,9 @@ describe('Network Firewall on the path (analyze)', () => {
   });
 
   it('without a firewall endpoint route, the firewall is not on the path', () => {
-    const inv = eastWest({
-      networkFirewallPolicies: [policy(false)],
-      networkFirewallRuleGroups: [rules('drop tcp any any -> any 22 (sid:2;)')],
+    const inv = eastWestThroughFirewall({
+      networkFirewallPolicies: [inspectionPolicy(false)],
+      networkFirewallRuleGroups: [sshRuleGroup('drop tcp any any -> any 22 (sid:2;)')],
       routeTables: [routeTable('rtb-0a', [SUBNET_A], []), routeTable('rtb-0b', [SUBNET_B], [])],
     });
     assert.equal(verdict(inv, 'i-0client').reachable, true);

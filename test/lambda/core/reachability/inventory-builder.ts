@@ -10,10 +10,29 @@ import {
   type IpPermission,
   type NetworkAcl,
   type NetworkAclEntry,
+  type NetworkFirewallDescription,
+  type NetworkFirewallPolicyDescription,
+  type NetworkFirewallRuleGroupDescription,
   type Route,
   type RouteTable,
   type SecurityGroup,
 } from '../../../../lambda/core/inventory/model.ts';
+import { AddressSet, formatCidr, parseCidr } from '../../../../lambda/core/net/cidr.ts';
+import type { Peer } from '../../../../lambda/core/reachability/evaluation.ts';
+
+/** An evaluator's peer: every address of `cidr`, named `label` in messages. */
+export function peer(cidr: string, label = cidr): Peer {
+  const c = parseCidr(cidr)!;
+  return { family: c.family, addresses: AddressSet.fromCidrs(c.family, [c]), label };
+}
+
+/** Every IPv4 address outside `cidr`, as CIDR blocks (for a rule admitting all but one range). */
+export function ipv4CidrsOutside(cidr: string): string[] {
+  return AddressSet.all('ipv4')
+    .subtract(AddressSet.fromCidrs('ipv4', [parseCidr(cidr)!]))
+    .toCidrs()
+    .map(formatCidr);
+}
 
 export const VPC = 'vpc-0a1';
 export const SUBNET_A = 'subnet-0a1';
@@ -167,4 +186,94 @@ export function inventory(parts: Partial<Inventory>): Inventory {
     routeTables: [MAIN_RTB],
     ...parts,
   };
+}
+
+/*
+ * AWS Network Firewall: one firewall "inspection" in VPC with endpoint vpce-0fw… in subnet-0fw, its
+ * policy "inspection-policy" referencing one stateful rule group "ssh-rules" (HOME_NET = the VPC).
+ */
+const FIREWALL_ARN = 'arn:aws:network-firewall:us-east-1:123456789012';
+export const FIREWALL_ENDPOINT = 'vpce-0fw0000000000001';
+export const SSH_RULE_GROUP_ARN = `${FIREWALL_ARN}:stateful-rulegroup/ssh-rules`;
+const INSPECTION_POLICY_ARN = `${FIREWALL_ARN}:firewall-policy/inspection-policy`;
+
+export const INSPECTION_FIREWALL: NetworkFirewallDescription = {
+  Firewall: {
+    FirewallName: 'inspection',
+    FirewallId: 'fw-1',
+    FirewallPolicyArn: INSPECTION_POLICY_ARN,
+    VpcId: VPC,
+    SubnetMappings: [{ SubnetId: 'subnet-0fw' }],
+  },
+  FirewallStatus: {
+    Status: 'READY',
+    ConfigurationSyncStateSummary: 'IN_SYNC',
+    SyncStates: {
+      'us-east-1a': {
+        Attachment: { SubnetId: 'subnet-0fw', EndpointId: FIREWALL_ENDPOINT, Status: 'READY' },
+      },
+    },
+  },
+};
+
+/** The inspection policy: default action order, or strict order with the given stateful default actions. */
+export function inspectionPolicy(strict: boolean, defaults: string[] = []): NetworkFirewallPolicyDescription {
+  return {
+    FirewallPolicyResponse: {
+      FirewallPolicyName: 'inspection-policy',
+      FirewallPolicyArn: INSPECTION_POLICY_ARN,
+      FirewallPolicyId: 'p',
+    },
+    FirewallPolicy: {
+      StatelessDefaultActions: ['aws:forward_to_sfe'],
+      StatelessFragmentDefaultActions: ['aws:forward_to_sfe'],
+      StatefulRuleGroupReferences: [{ ResourceArn: SSH_RULE_GROUP_ARN, Priority: 1 }],
+      ...(strict
+        ? { StatefulEngineOptions: { RuleOrder: 'STRICT_ORDER' }, StatefulDefaultActions: defaults }
+        : {}),
+    },
+  };
+}
+
+/** The "ssh-rules" stateful rule group holding these Suricata rules. */
+export function sshRuleGroup(suricata: string): NetworkFirewallRuleGroupDescription {
+  return {
+    RuleGroupResponse: {
+      RuleGroupArn: SSH_RULE_GROUP_ARN,
+      RuleGroupName: 'ssh-rules',
+      RuleGroupId: 'r',
+      Type: 'STATEFUL',
+    },
+    RuleGroup: {
+      RuleVariables: { IPSets: { HOME_NET: { Definition: ['10.0.0.0/16'] } } },
+      RulesSource: { RulesString: suricata },
+    },
+  };
+}
+
+/** A route sending `cidr` to the inspection firewall's endpoint. */
+export const viaFirewall = (cidr: string): Route => ({
+  DestinationCidrBlock: cidr,
+  GatewayId: FIREWALL_ENDPOINT,
+  State: 'active',
+});
+
+/**
+ * East-west inspection: subnet a (server i-0server, SSH open to the VPC) and b (the client, with a
+ * group of no rules) each route the other's CIDR to the firewall endpoint.
+ */
+export function eastWestThroughFirewall(parts: Partial<Inventory>, client = 'i-0client'): Inventory {
+  return inventory({
+    instances: [
+      instance('i-0server', { subnet: SUBNET_A, ip: '10.0.1.10', groups: ['sg-0ssh'] }),
+      instance(client, { subnet: SUBNET_B, ip: '10.0.2.20', groups: ['sg-0client'] }),
+    ],
+    securityGroups: [group('sg-0ssh', [tcp(22, 22, ['10.0.0.0/16'])]), group('sg-0client', [])],
+    routeTables: [
+      routeTable('rtb-0a', [SUBNET_A], [viaFirewall('10.0.2.0/24')]),
+      routeTable('rtb-0b', [SUBNET_B], [viaFirewall('10.0.1.0/24')]),
+    ],
+    networkFirewalls: [INSPECTION_FIREWALL],
+    ...parts,
+  });
 }

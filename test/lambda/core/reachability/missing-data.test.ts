@@ -15,8 +15,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Inventory } from '../../../../lambda/core/inventory/model.ts';
-import { analyze } from '../../../../lambda/core/reachability/analyze.ts';
-import type { MissingKind, Verdict } from '../../../../lambda/core/reachability/types.ts';
+import type { MissingKind } from '../../../../lambda/core/reachability/types.ts';
 import {
   DEFAULT_ACL,
   group,
@@ -27,6 +26,7 @@ import {
   SUBNET_B,
   tcp,
 } from './inventory-builder.ts';
+import { verdictFor } from './verdict-for.ts';
 
 /** A bastion in subnet a, an app server in subnet b admitting SSH from the VPC. */
 function base(parts: Partial<Inventory>): Inventory {
@@ -189,18 +189,10 @@ const SCENARIOS: readonly Scenario[] = [
   },
 ];
 
-function verdictOf(inv: Inventory, target: string, source: string): Verdict {
-  const v = analyze(inv, { sources: [source] }).verdicts.find(
-    (x) => x.instanceId === target && x.family === 'ipv4',
-  );
-  assert.ok(v, `a verdict for ${target} from ${source}`);
-  return v;
-}
-
 describe('analyze: missing data is unknown, never allowed', () => {
   for (const s of SCENARIOS) {
     it(s.name, () => {
-      const v = verdictOf(s.inventory, s.target, s.source);
+      const v = verdictFor(s.inventory, s.target, s.source);
       assert.equal(v.reachable, s.reachable);
       assert.equal(v.unknown === true, s.unknown);
       assert.deepEqual(v.blockers.map((b) => b.code).sort(), [...s.blockers].sort());

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { indexInventory, type NetworkAclEntry } from '../../../../lambda/core/inventory/model.ts';
-import { AddressSet, parseCidr } from '../../../../lambda/core/net/cidr.ts';
-import { AnalysisContext, type Peer } from '../../../../lambda/core/reachability/evaluation.ts';
+import type { PortRange } from '../../../../lambda/core/net/port-range.ts';
+import { AnalysisContext } from '../../../../lambda/core/reachability/evaluation.ts';
 import {
   type AclLeg,
   evaluateNetworkAcl,
 } from '../../../../lambda/core/reachability/network-acl-evaluator.ts';
-import { customAcl, inventory, rule, SUBNET_A } from './inventory-builder.ts';
-
-function peer(cidr: string): Peer {
-  const c = parseCidr(cidr)!;
-  return { family: c.family, addresses: AddressSet.fromCidrs(c.family, [c]), label: cidr };
-}
+import { customAcl, inventory, peer, rule, SUBNET_A } from './inventory-builder.ts';
 
 interface Case {
   name: string;
@@ -152,19 +147,26 @@ const cases: Case[] = [
   },
 ];
 
+/** SSH (TCP 22) from `from` through one custom ACL of `entries` on subnet a. */
+function evaluate(
+  entries: NetworkAclEntry[],
+  leg: AclLeg,
+  from: string,
+  {
+    ephemeral = { from: 1024, to: 65535 },
+    aclId = 'acl-0c1',
+  }: { ephemeral?: PortRange; aclId?: string } = {},
+) {
+  const acl = customAcl(aclId, [SUBNET_A], entries);
+  const ctx = new AnalysisContext(indexInventory(inventory({ networkAcls: [acl] })));
+  return evaluateNetworkAcl(ctx, { leg, acl, subnetId: SUBNET_A, peer: peer(from), port: 22, ephemeral });
+}
+
 describe('network ACL evaluator', () => {
   for (const c of cases) {
     it(`${c.name} → ${c.want.code ?? 'allowed'}`, () => {
-      const acl = customAcl('acl-0c1', [SUBNET_A], c.entries);
-      const ctx = new AnalysisContext(indexInventory(inventory({ networkAcls: [acl] })));
-      const v = evaluateNetworkAcl(ctx, {
-        leg: c.leg,
-        acl,
-        subnetId: SUBNET_A,
-        peer: peer(c.from),
-        port: 22,
-        ephemeral: c.ephemeral ? { from: c.ephemeral[0], to: c.ephemeral[1] } : { from: 1024, to: 65535 },
-      });
+      const ephemeral = c.ephemeral && { from: c.ephemeral[0], to: c.ephemeral[1] };
+      const v = evaluate(c.entries, c.leg, c.from, { ephemeral });
       assert.equal(v.blockers[0]?.code, c.want.code);
       if (c.want.rule !== undefined) assert.equal(v.blockers[0]?.ruleNumber, c.want.rule);
       assert.equal(v.passed, c.want.code === undefined || c.want.partial === true);
@@ -173,16 +175,11 @@ describe('network ACL evaluator', () => {
   }
 
   it('the partial detail names the allowed sub-range and the rules deciding each part', () => {
-    const acl = customAcl('acl-0c1', [SUBNET_A], [rule(120, 'allow', true, '0.0.0.0/0', [32768, 65535])]);
-    const ctx = new AnalysisContext(indexInventory(inventory({ networkAcls: [acl] })));
-    const v = evaluateNetworkAcl(ctx, {
-      leg: 'target-outbound',
-      acl,
-      subnetId: SUBNET_A,
-      peer: peer('192.0.2.0/24'),
-      port: 22,
-      ephemeral: { from: 1024, to: 65535 },
-    });
+    const v = evaluate(
+      [rule(120, 'allow', true, '0.0.0.0/0', [32768, 65535])],
+      'target-outbound',
+      '192.0.2.0/24',
+    );
     const d = v.blockers[0]!.detail;
     assert.match(d, /only on ports 32768-65535 of 1024-65535/);
     assert.match(d, /120 allows 32768-65535/);
@@ -190,34 +187,17 @@ describe('network ACL evaluator', () => {
   });
 
   it('the IPv6 default deny listed as 32768 is reported as the * rule 32767', () => {
-    const acl = customAcl('acl-0c1', [SUBNET_A], [rule(32768, 'deny', false, '::/0')]);
-    const ctx = new AnalysisContext(indexInventory(inventory({ networkAcls: [acl] })));
-    const v = evaluateNetworkAcl(ctx, {
-      leg: 'target-inbound',
-      acl,
-      subnetId: SUBNET_A,
-      peer: peer('2001:db8::1/128'),
-      port: 22,
-      ephemeral: { from: 1024, to: 65535 },
-    });
+    const v = evaluate([rule(32768, 'deny', false, '::/0')], 'target-inbound', '2001:db8::1/128');
     assert.equal(v.blockers[0]?.ruleNumber, 32767);
   });
 
   it('example detail: "rule 90 denies TCP 22 from 10.0.2.0/24 inbound to subnet-…"', () => {
-    const acl = customAcl(
-      'acl-0a1',
-      [SUBNET_A],
+    const v = evaluate(
       [rule(90, 'deny', false, '10.0.2.0/24', [22, 22]), rule(100, 'allow', false, '0.0.0.0/0')],
+      'target-inbound',
+      '10.0.2.0/24',
+      { aclId: 'acl-0a1' },
     );
-    const ctx = new AnalysisContext(indexInventory(inventory({ networkAcls: [acl] })));
-    const v = evaluateNetworkAcl(ctx, {
-      leg: 'target-inbound',
-      acl,
-      subnetId: SUBNET_A,
-      peer: peer('10.0.2.0/24'),
-      port: 22,
-      ephemeral: { from: 1024, to: 65535 },
-    });
     assert.equal(
       v.blockers[0]?.detail,
       `network ACL acl-0a1 rule 90 denies TCP 22 from 10.0.2.0/24 inbound to ${SUBNET_A}`,

@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { indexInventory, type Route } from '../../../../lambda/core/inventory/model.ts';
-import { AddressSet, parseCidr } from '../../../../lambda/core/net/cidr.ts';
-import { AnalysisContext, type Peer } from '../../../../lambda/core/reachability/evaluation.ts';
+import { AnalysisContext } from '../../../../lambda/core/reachability/evaluation.ts';
 import {
   evaluateRoutes,
   lookupRoutes,
   type PathKind,
 } from '../../../../lambda/core/reachability/route-evaluator.ts';
-import { inventory, MAIN_RTB, routeTable, SUBNET_A, SUBNET_B, VPC } from './inventory-builder.ts';
-
-function peer(cidr: string): Peer {
-  const c = parseCidr(cidr)!;
-  return { family: c.family, addresses: AddressSet.fromCidrs(c.family, [c]), label: cidr };
-}
+import { inventory, MAIN_RTB, peer, routeTable, SUBNET_A, SUBNET_B, VPC } from './inventory-builder.ts';
 
 interface Case {
   name: string;

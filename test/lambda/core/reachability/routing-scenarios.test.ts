@@ -16,15 +16,15 @@ import { describe, it } from 'node:test';
 import type {
   Instance,
   Inventory,
+  NetworkAcl,
   Route,
   RouteTable,
   Subnet,
   Vpc,
   VpcPeeringConnection,
 } from '../../../../lambda/core/inventory/model.ts';
-import { analyze } from '../../../../lambda/core/reachability/analyze.ts';
-import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
 import { DEFAULT_ACL, group, instance, inventory, tcp } from './inventory-builder.ts';
+import { blockersOf, verdictFor } from './verdict-for.ts';
 
 /** A VPC with one subnet, its main route table (local + `routes`), and one instance `i-0<name>`. */
 interface VpcSpec {
@@ -35,7 +35,13 @@ interface VpcSpec {
   readonly routes: Route[];
 }
 
-function vpcParts(spec: VpcSpec): { vpc: Vpc; subnet: Subnet; rtb: RouteTable; inst: Instance } {
+function vpcParts(spec: VpcSpec): {
+  vpc: Vpc;
+  subnet: Subnet;
+  rtb: RouteTable;
+  acl: NetworkAcl;
+  inst: Instance;
+} {
   const vpcId = `vpc-0${spec.name}`;
   const subnetId = `subnet-0${spec.name}`;
   const base = instance(`i-0${spec.name}`, { ip: spec.ip, groups: ['sg-ssh'], subnet: subnetId });
@@ -53,19 +59,20 @@ function vpcParts(spec: VpcSpec): { vpc: Vpc; subnet: Subnet; rtb: RouteTable; i
       Routes: [{ DestinationCidrBlock: spec.cidr, GatewayId: 'local', State: 'active' }, ...spec.routes],
       Associations: [{ Main: true, RouteTableId: `rtb-0${spec.name}` }],
     },
+    // The VPC's default ACL, allowing everything.
+    acl: { ...DEFAULT_ACL, NetworkAclId: `acl-${vpcId}`, VpcId: vpcId },
     inst,
   };
 }
 
 function network(specs: VpcSpec[], peerings: VpcPeeringConnection[]): Inventory {
   const parts = specs.map(vpcParts);
-  // Every VPC's default ACL allows everything; the one shared group admits SSH from every private range.
-  const acls = parts.map((p) => ({ ...DEFAULT_ACL, NetworkAclId: `acl-${p.vpc.VpcId}`, VpcId: p.vpc.VpcId }));
+  // The one shared group admits SSH from every private range.
   return inventory({
     vpcs: parts.map((p) => p.vpc),
     subnets: parts.map((p) => p.subnet),
     routeTables: parts.map((p) => p.rtb),
-    networkAcls: acls,
+    networkAcls: parts.map((p) => p.acl),
     instances: parts.map((p) => p.inst),
     securityGroups: [group('sg-ssh', [tcp(22, 22, ['10.0.0.0/8'])])],
     vpcPeeringConnections: peerings,
@@ -87,47 +94,39 @@ const via = (cidr: string, id: string): Route => ({
   State: 'active',
 });
 
-function verdict(inv: Inventory, target: string, source: string): Verdict {
-  const v = analyze(inv, { sources: [source] }).verdicts.find(
-    (x) => x.instanceId === target && x.family === 'ipv4',
-  );
-  assert.ok(v, `no verdict for ${target} from ${source}`);
-  return v;
-}
-
-/** `code resourceId` of each blocker, sorted. */
-const blockersOf = (v: Verdict) => v.blockers.map((b) => `${b.code} ${b.resourceId}`).sort();
+/** VPC a (10.0.0.0/16, instance i-0a) routes VPC c's CIDR to their peering pcx-0ac. */
+const PEER_A: VpcSpec = {
+  name: 'a',
+  cidr: '10.0.0.0/16',
+  ip: '10.0.1.5',
+  routes: [via('10.1.0.0/16', 'pcx-0ac')],
+};
+/** VPC c (10.1.0.0/16, instance i-0c) routes VPC a's CIDR back over pcx-0ac. */
+const PEER_C: VpcSpec = {
+  name: 'c',
+  cidr: '10.1.0.0/16',
+  ip: '10.1.0.7',
+  routes: [via('10.0.0.0/16', 'pcx-0ac')],
+};
+/** pcx-0ac between VPCs a and c. */
+const acPeering = (status = 'active') => pcx('pcx-0ac', ['a', '10.0.0.0/16'], ['c', '10.1.0.0/16'], status);
 
 describe('routing: local only within its VPC, peering never transitive', () => {
   // A and B share 10.0.0.0/16; each is peered only with C (10.1.0.0/16). C routes A's lower half and B's
   // upper half (a VPC cannot route one CIDR to two peers), so C reaches a.5 and b.200.
-  const A: VpcSpec = {
-    name: 'a',
-    cidr: '10.0.0.0/16',
-    ip: '10.0.1.5',
-    routes: [via('10.1.0.0/16', 'pcx-0ac')],
-  };
   const B: VpcSpec = {
     name: 'b',
     cidr: '10.0.0.0/16',
     ip: '10.0.200.9',
     routes: [via('10.1.0.0/16', 'pcx-0bc')],
   };
-  const C: VpcSpec = {
-    name: 'c',
-    cidr: '10.1.0.0/16',
-    ip: '10.1.0.7',
-    routes: [via('10.0.0.0/17', 'pcx-0ac'), via('10.0.128.0/17', 'pcx-0bc')],
-  };
-  const peerings = [
-    pcx('pcx-0ac', ['a', '10.0.0.0/16'], ['c', '10.1.0.0/16']),
-    pcx('pcx-0bc', ['b', '10.0.0.0/16'], ['c', '10.1.0.0/16']),
-  ];
-  const inv = network([A, B, C], peerings);
+  const C: VpcSpec = { ...PEER_C, routes: [via('10.0.0.0/17', 'pcx-0ac'), via('10.0.128.0/17', 'pcx-0bc')] };
+  const peerings = [acPeering(), pcx('pcx-0bc', ['b', '10.0.0.0/16'], ['c', '10.1.0.0/16'])];
+  const inv = network([PEER_A, B, C], peerings);
 
   it('two VPCs with the same CIDR never reach each other: each one`s local route stays home', () => {
     // Before: both local routes "carried" the path, and the verdict was reachable.
-    const v = verdict(inv, 'i-0b', 'i-0a');
+    const v = verdictFor(inv, 'i-0b', 'i-0a');
     assert.equal(v.reachable, false);
     assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0a', 'NO_ROUTE rtb-0b']);
     assert.match(
@@ -143,7 +142,7 @@ describe('routing: local only within its VPC, peering never transitive', () => {
       ['i-0c', 'i-0b'],
       ['i-0b', 'i-0c'],
     ] as const) {
-      const v = verdict(inv, target, source);
+      const v = verdictFor(inv, target, source);
       assert.deepEqual([v.reachable, v.blockers], [true, []], `${source} → ${target}`);
     }
   });
@@ -155,16 +154,13 @@ describe('routing: local only within its VPC, peering never transitive', () => {
       ip: '10.2.0.4',
       routes: [via('10.0.0.0/16', 'pcx-0cd')],
     };
-    const A2: VpcSpec = { ...A, routes: [via('10.1.0.0/16', 'pcx-0ac'), via('10.2.0.0/16', 'pcx-0ac')] };
+    const A2: VpcSpec = { ...PEER_A, routes: [via('10.1.0.0/16', 'pcx-0ac'), via('10.2.0.0/16', 'pcx-0ac')] };
     const C2: VpcSpec = { ...C, routes: [via('10.0.0.0/16', 'pcx-0ac'), via('10.2.0.0/16', 'pcx-0cd')] };
     const net = network(
       [A2, C2, D],
-      [
-        pcx('pcx-0ac', ['a', '10.0.0.0/16'], ['c', '10.1.0.0/16']),
-        pcx('pcx-0cd', ['c', '10.1.0.0/16'], ['d', '10.2.0.0/16']),
-      ],
+      [acPeering(), pcx('pcx-0cd', ['c', '10.1.0.0/16'], ['d', '10.2.0.0/16'])],
     );
-    const v = verdict(net, 'i-0d', 'i-0a');
+    const v = verdictFor(net, 'i-0d', 'i-0a');
     assert.equal(v.reachable, false);
     assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0a', 'NO_ROUTE rtb-0d']);
     assert.match(
@@ -175,41 +171,22 @@ describe('routing: local only within its VPC, peering never transitive', () => {
 });
 
 describe('routing: a peering connection carries traffic only when active, with routes both ways', () => {
-  const A: VpcSpec = {
-    name: 'a',
-    cidr: '10.0.0.0/16',
-    ip: '10.0.1.5',
-    routes: [via('10.1.0.0/16', 'pcx-0ac')],
-  };
-  const C: VpcSpec = {
-    name: 'c',
-    cidr: '10.1.0.0/16',
-    ip: '10.1.0.7',
-    routes: [via('10.0.0.0/16', 'pcx-0ac')],
-  };
-
   it('pending-acceptance: both routes point at a connection that carries nothing yet', () => {
-    const inv = network(
-      [A, C],
-      [pcx('pcx-0ac', ['a', '10.0.0.0/16'], ['c', '10.1.0.0/16'], 'pending-acceptance')],
-    );
-    const v = verdict(inv, 'i-0c', 'i-0a');
+    const inv = network([PEER_A, PEER_C], [acPeering('pending-acceptance')]);
+    const v = verdictFor(inv, 'i-0c', 'i-0a');
     assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0a', 'NO_ROUTE rtb-0c']);
     assert.match(v.blockers[0]!.detail, /pcx-0ac is pending-acceptance, and only an active connection/);
   });
 
   it('the accepter never added the route back: the SYN arrives, the reply has no route', () => {
-    const inv = network(
-      [A, { ...C, routes: [] }],
-      [pcx('pcx-0ac', ['a', '10.0.0.0/16'], ['c', '10.1.0.0/16'])],
-    );
-    const v = verdict(inv, 'i-0c', 'i-0a');
+    const inv = network([PEER_A, { ...PEER_C, routes: [] }], [acPeering()]);
+    const v = verdictFor(inv, 'i-0c', 'i-0a');
     assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0c']);
     assert.match(v.blockers[0]!.detail, /no route for replies/);
   });
 
   it('a route to a connection the inventory does not hold: unknown, naming it, never reachable', () => {
-    const v = verdict(network([A, C], []), 'i-0c', 'i-0a');
+    const v = verdictFor(network([PEER_A, PEER_C], []), 'i-0c', 'i-0a');
     assert.equal(v.reachable, false);
     assert.equal(v.unknown, true);
     assert.deepEqual(
@@ -244,7 +221,7 @@ describe('routing: a gateway endpoint route shadows only its service`s prefixes'
 
   it('--source internet: reachable through the igw for the internet at large, the S3 ranges named', () => {
     // Before: the S3 ranges took the endpoint route, and the verdict was NO_ROUTE ("add the missing route").
-    const v = verdict(bastionNetwork(true), 'i-0bastion', 'internet');
+    const v = verdictFor(bastionNetwork(true), 'i-0bastion', 'internet');
     assert.equal(v.reachable, true);
     assert.equal(v.partial, undefined);
     assert.deepEqual(v.blockers, []);
@@ -255,17 +232,17 @@ describe('routing: a gateway endpoint route shadows only its service`s prefixes'
   });
 
   it('without the prefix list`s entries the route matches nothing known: reachable, nothing shadowed', () => {
-    const v = verdict(bastionNetwork(false), 'i-0bastion', 'internet');
+    const v = verdictFor(bastionNetwork(false), 'i-0bastion', 'internet');
     assert.deepEqual([v.reachable, v.blockers, v.shadowed], [true, [], undefined]);
   });
 
   it('a client CIDR the user names outside the service ranges is untouched', () => {
-    const v = verdict(bastionNetwork(true), 'i-0bastion', '198.51.100.0/24');
+    const v = verdictFor(bastionNetwork(true), 'i-0bastion', '198.51.100.0/24');
     assert.deepEqual([v.reachable, v.blockers, v.shadowed], [true, [], undefined]);
   });
 
   it('a CIDR source inside the S3 ranges: replies go to the endpoint, which delivers only to S3', () => {
-    const v = verdict(bastionNetwork(true), 'i-0bastion', '52.216.4.0/24');
+    const v = verdictFor(bastionNetwork(true), 'i-0bastion', '52.216.4.0/24');
     assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0pub']);
     assert.match(v.blockers[0]!.detail, /gateway endpoint delivers only to its AWS service/);
   });
@@ -301,11 +278,7 @@ describe('routing: a source behind a NAT gateway arrives from the NAT gateway`s 
       vpcs: [A.vpc, B.vpc],
       subnets: [A.subnet, B.subnet],
       routeTables: [A.rtb, B.rtb],
-      networkAcls: [A, B].map((p) => ({
-        ...DEFAULT_ACL,
-        NetworkAclId: `acl-${p.vpc.VpcId}`,
-        VpcId: p.vpc.VpcId,
-      })),
+      networkAcls: [A.acl, B.acl],
       instances: [A.inst, bastion],
       securityGroups: [group('sg-ssh', []), group('sg-from-nat', [tcp(22, 22, ['198.51.100.10/32'])])],
       natGateways: natIp
@@ -323,18 +296,18 @@ describe('routing: a source behind a NAT gateway arrives from the NAT gateway`s 
   }
 
   it('the group admits the NAT gateway`s Elastic IP: reachable (before: "any public address", blocked)', () => {
-    const v = verdict(natNetwork('198.51.100.10'), 'i-0b', 'i-0a');
+    const v = verdictFor(natNetwork('198.51.100.10'), 'i-0b', 'i-0a');
     assert.deepEqual([v.reachable, v.blockers], [true, []]);
   });
 
   it('the group admits another address: SG_INGRESS_NO_MATCH naming the NAT gateway`s address', () => {
-    const v = verdict(natNetwork('198.51.100.77'), 'i-0b', 'i-0a');
+    const v = verdictFor(natNetwork('198.51.100.77'), 'i-0b', 'i-0a');
     assert.deepEqual(blockersOf(v), ['SG_INGRESS_NO_MATCH sg-from-nat']);
     assert.match(v.blockers[0]!.detail, /198\.51\.100\.77/);
   });
 
   it('without the NAT gateway`s record the source is still any public address: not proven open', () => {
-    const v = verdict(natNetwork(undefined), 'i-0b', 'i-0a');
+    const v = verdictFor(natNetwork(undefined), 'i-0b', 'i-0a');
     assert.equal(v.reachable, false);
   });
 });

@@ -5,15 +5,9 @@ import {
   indexInventory,
   type SecurityGroup,
 } from '../../../../lambda/core/inventory/model.ts';
-import { AddressSet, parseCidr } from '../../../../lambda/core/net/cidr.ts';
-import { AnalysisContext, type Peer } from '../../../../lambda/core/reachability/evaluation.ts';
+import { AnalysisContext } from '../../../../lambda/core/reachability/evaluation.ts';
 import { evaluateSecurityGroups } from '../../../../lambda/core/reachability/security-group-evaluator.ts';
-import { group, instance, inventory, SUBNET_B, tcp } from './inventory-builder.ts';
-
-function peer(cidr: string, label = cidr): Peer {
-  const c = parseCidr(cidr)!;
-  return { family: c.family, addresses: AddressSet.fromCidrs(c.family, [c]), label };
-}
+import { group, instance, inventory, peer, SUBNET_B, tcp } from './inventory-builder.ts';
 
 interface Case {
   name: string;

@@ -22,9 +22,8 @@ import type {
   TransitGatewayRoute,
   TransitGatewayVpcAttachment,
 } from '../../../../lambda/core/inventory/model.ts';
-import { analyze } from '../../../../lambda/core/reachability/analyze.ts';
-import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
 import { DEFAULT_ACL, group, instance, inventory, tcp } from './inventory-builder.ts';
+import { blockersOf, verdictFor } from './verdict-for.ts';
 
 const TGW = 'tgw-0hub';
 
@@ -142,23 +141,16 @@ function net(o: Options = {}): Inventory {
   });
 }
 
-function verdict(inv: Inventory, target: string, source: string): Verdict {
-  const v = analyze(inv, { sources: [source] }).verdicts.find((x) => x.instanceId === target);
-  assert.ok(v, `no verdict for ${target} from ${source}`);
-  return v;
-}
-const blockersOf = (v: Verdict) => v.blockers.map((b) => `${b.code} ${b.resourceId}`).sort();
-
 describe('transit gateway: attachments, associations and the TGW route table', () => {
   it('propagated VPC CIDRs route both ways: reachable', () => {
-    const v = verdict(net(), 'i-0b1a', 'i-0a1a');
+    const v = verdictFor(net(), 'i-0b1a', 'i-0a1a');
     assert.deepEqual([v.reachable, v.blockers, v.missing], [true, [], undefined]);
   });
 
   it('the AZ rule: A`s attachment has no subnet in us-east-1b, so i-0a1b never reaches the TGW', () => {
     // Before: every route to a TGW was trusted, and the verdict was reachable.
     const inv = net({ aAttachmentSubnets: ['subnet-0a1a'] });
-    const v = verdict(inv, 'i-0b1a', 'i-0a1b');
+    const v = verdictFor(inv, 'i-0b1a', 'i-0a1b');
     assert.equal(v.reachable, false);
     // The SYN never leaves us-east-1b, and B's reply cannot be delivered into it either ("specifying one
     // subnet from an Availability Zone enables traffic to reach resources in every subnet in that zone").
@@ -166,14 +158,14 @@ describe('transit gateway: attachments, associations and the TGW route table', (
     assert.match(v.blockers[1]!.detail, /cannot deliver to subnet-0a1b/);
     assert.match(v.blockers[0]!.detail, /has no subnet in us-east-1b \(only us-east-1a\)/);
     // The same attachment serves us-east-1a.
-    assert.equal(verdict(inv, 'i-0b1a', 'i-0a1a').reachable, true);
+    assert.equal(verdictFor(inv, 'i-0b1a', 'i-0a1a').reachable, true);
   });
 
   it('a more specific static blackhole in the associated table drops what it matches', () => {
     const inv = net({
       statics: [{ DestinationCidrBlock: '10.1.1.0/24', Type: 'static', State: 'blackhole' }],
     });
-    const v = verdict(inv, 'i-0b1a', 'i-0a1a');
+    const v = verdictFor(inv, 'i-0b1a', 'i-0a1a');
     assert.deepEqual(blockersOf(v), ['BLACKHOLE_ROUTE tgw-rtb-spokes']);
   });
 
@@ -189,19 +181,19 @@ describe('transit gateway: attachments, associations and the TGW route table', (
         },
       ],
     });
-    const v = verdict(inv, 'i-0b1a', 'i-0a1a');
+    const v = verdictFor(inv, 'i-0b1a', 'i-0a1a');
     assert.deepEqual(blockersOf(v), ['NO_ROUTE tgw-rtb-spokes']);
     assert.match(v.blockers[0]!.detail, /to tgw-attach-0a \(vpc-0a\), and the destination is in vpc-0b/);
   });
 
   it('the return path uses the other side`s association: B associated with an empty table cannot reply', () => {
-    const v = verdict(net({ bAssociation: 'tgw-rtb-isolated' }), 'i-0b1a', 'i-0a1a');
+    const v = verdictFor(net({ bAssociation: 'tgw-rtb-isolated' }), 'i-0b1a', 'i-0a1a');
     assert.deepEqual(blockersOf(v), ['NO_ROUTE tgw-rtb-isolated']);
     assert.match(v.blockers[0]!.detail, /tgw-rtb-isolated has no route to 10\.0\.1\.5/);
   });
 
   it('without the TGW data the path is unknown, naming what is missing — never a silent "reachable"', () => {
-    const v = verdict(net({ tgwData: false }), 'i-0b1a', 'i-0a1a');
+    const v = verdictFor(net({ tgwData: false }), 'i-0b1a', 'i-0a1a');
     assert.deepEqual([v.reachable, v.unknown], [false, true]);
     assert.deepEqual(
       [...new Set(v.missing?.map((m) => `${m.kind} ${m.resourceId}`))],

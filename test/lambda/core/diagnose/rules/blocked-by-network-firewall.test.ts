@@ -6,77 +6,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diagnoseWithRule } from '../../../../../lambda/core/diagnose/diagnose.ts';
-import type { NetworkFirewallRuleGroupDescription } from '../../../../../lambda/core/inventory/model.ts';
 import type { ProbeOutcome, ProbeResult } from '../../../../../lambda/core/probe/types.ts';
-import { analyze } from '../../../../../lambda/core/reachability/analyze.ts';
 import {
-  group,
-  instance,
-  inventory,
-  routeTable,
-  SUBNET_A,
-  SUBNET_B,
-  tcp,
-  VPC,
+  eastWestThroughFirewall,
+  inspectionPolicy,
+  SSH_RULE_GROUP_ARN,
+  sshRuleGroup,
 } from '../../reachability/inventory-builder.ts';
-
-const ARN = 'arn:aws:network-firewall:us-east-1:123456789012';
-const ENDPOINT = 'vpce-0fw0000000000001';
-const RULE_GROUP_ARN = `${ARN}:stateful-rulegroup/ssh-rules`;
+import { verdictFor } from '../../reachability/verdict-for.ts';
 
 function proberVerdict(suricata: string, policyDefaults: string[] = []) {
-  const ruleGroup: NetworkFirewallRuleGroupDescription = {
-    RuleGroupResponse: { RuleGroupArn: RULE_GROUP_ARN, RuleGroupName: 'ssh-rules', RuleGroupId: 'r' },
-    RuleGroup: { RulesSource: { RulesString: suricata } },
-  };
-  const via = (cidr: string) => ({ DestinationCidrBlock: cidr, GatewayId: ENDPOINT, State: 'active' });
-  const inv = inventory({
-    instances: [
-      instance('i-0server', { subnet: SUBNET_A, ip: '10.0.1.10', groups: ['sg-0ssh'] }),
-      instance('i-0prober', { subnet: SUBNET_B, ip: '10.0.2.20', groups: ['sg-0prober'] }),
-    ],
-    securityGroups: [group('sg-0ssh', [tcp(22, 22, ['10.0.0.0/16'])]), group('sg-0prober', [])],
-    routeTables: [
-      routeTable('rtb-0a', [SUBNET_A], [via('10.0.2.0/24')]),
-      routeTable('rtb-0b', [SUBNET_B], [via('10.0.1.0/24')]),
-    ],
-    networkFirewalls: [
-      {
-        Firewall: {
-          FirewallName: 'inspection',
-          FirewallId: 'fw-1',
-          FirewallPolicyArn: `${ARN}:firewall-policy/inspection-policy`,
-          VpcId: VPC,
-          SubnetMappings: [{ SubnetId: 'subnet-0fw' }],
-        },
-        FirewallStatus: {
-          Status: 'READY',
-          ConfigurationSyncStateSummary: 'IN_SYNC',
-          SyncStates: { 'us-east-1a': { Attachment: { EndpointId: ENDPOINT } } },
-        },
-      },
-    ],
-    networkFirewallPolicies: [
-      {
-        FirewallPolicyResponse: {
-          FirewallPolicyName: 'inspection-policy',
-          FirewallPolicyArn: `${ARN}:firewall-policy/inspection-policy`,
-          FirewallPolicyId: 'p',
-        },
-        FirewallPolicy: {
-          StatelessDefaultActions: ['aws:forward_to_sfe'],
-          StatelessFragmentDefaultActions: ['aws:forward_to_sfe'],
-          StatefulRuleGroupReferences: [{ ResourceArn: RULE_GROUP_ARN, Priority: 1 }],
-          StatefulEngineOptions: { RuleOrder: 'STRICT_ORDER' },
-          StatefulDefaultActions: policyDefaults,
-        },
-      },
-    ],
-    networkFirewallRuleGroups: [ruleGroup],
-  });
-  const v = analyze(inv, { sources: ['i-0prober'] }).verdicts.find((x) => x.instanceId === 'i-0server');
-  assert.ok(v);
-  return v;
+  const inv = eastWestThroughFirewall(
+    {
+      networkFirewallPolicies: [inspectionPolicy(true, policyDefaults)],
+      networkFirewallRuleGroups: [sshRuleGroup(suricata)],
+    },
+    'i-0prober',
+  );
+  return verdictFor(inv, 'i-0server', 'i-0prober');
 }
 
 function probe(outcome: ProbeOutcome): ProbeResult {
@@ -133,7 +80,7 @@ describe('BLOCKED_BY_NETWORK_FIREWALL', () => {
     );
     assert.ok(
       diagnosis.remediation.some((s) =>
-        s.includes(`aws network-firewall describe-rule-group --rule-group-arn ${RULE_GROUP_ARN}`),
+        s.includes(`aws network-firewall describe-rule-group --rule-group-arn ${SSH_RULE_GROUP_ARN}`),
       ),
       diagnosis.remediation.join('\n'),
     );
