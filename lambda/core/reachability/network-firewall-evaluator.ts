@@ -619,6 +619,26 @@ function evaluateCell(
   return { action: 'pass', decidedBy: syn.rule };
 }
 
+/**
+ * Compiled engines, per config object and family: the analysis keeps one config per firewall
+ * (firewall-on-path's memo), so each policy's rule groups are parsed once, not once per target.
+ */
+const engines = new WeakMap<FirewallConfig, Map<IpFamily, Engine | string>>();
+
+function engineFor(config: FirewallConfig, family: IpFamily): Engine | string {
+  let byFamily = engines.get(config);
+  if (!byFamily) {
+    byFamily = new Map();
+    engines.set(config, byFamily);
+  }
+  let engine = byFamily.get(family);
+  if (engine === undefined) {
+    engine = compileEngine(config, family);
+    byFamily.set(family, engine);
+  }
+  return engine;
+}
+
 function compileEngine(config: FirewallConfig, family: IpFamily): Engine | string {
   const { policy } = config;
   const fw = config.firewall.Firewall;
@@ -661,7 +681,7 @@ export function evaluateNetworkFirewall(config: FirewallConfig, flow: FirewallFl
   const firewall = firewallName(config.firewall);
   const policyName =
     config.policy?.FirewallPolicyResponse.FirewallPolicyName ?? config.firewall.Firewall.FirewallPolicyArn;
-  const engine = compileEngine(config, flow.family);
+  const engine = engineFor(config, flow.family);
   if (typeof engine === 'string') {
     return { firewall, policy: policyName, outcomes: [], assumptions: [], missing: engine };
   }
