@@ -32,6 +32,7 @@ import type {
   NetworkFirewallStatefulRule,
 } from '../inventory/model.ts';
 import { type AddressInterval, AddressSet, type IpFamily, parseCidr } from '../net/cidr.ts';
+import { normalizePorts } from '../net/port-range.ts';
 import type { FirewallRuleRef } from './types.ts';
 
 /** One TCP connection attempt, as the firewall sees it. */
@@ -720,13 +721,7 @@ export function evaluateNetworkFirewall(config: FirewallConfig, flow: FirewallFl
   return { firewall, policy: policyName, outcomes, assumptions: [...assumed.values()] };
 }
 
+/** Sorted and merged, by net/port-range's normalizePorts. */
 function mergePorts(ports: readonly (readonly [number, number])[]): [number, number][] {
-  const sorted = [...ports].sort((x, y) => x[0] - y[0]);
-  const out: [number, number][] = [];
-  for (const [a, b] of sorted) {
-    const prev = out[out.length - 1];
-    if (prev && a <= prev[1] + 1) prev[1] = Math.max(prev[1], b);
-    else out.push([a, b]);
-  }
-  return out;
+  return normalizePorts(ports.map(([from, to]) => ({ from, to }))).map((r) => [r.from, r.to]);
 }
