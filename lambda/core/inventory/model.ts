@@ -751,10 +751,7 @@ export interface InventoryIndex {
   readonly instances: ReadonlyMap<string, Instance>;
   readonly securityGroups: ReadonlyMap<string, SecurityGroup>;
   readonly subnets: ReadonlyMap<string, Subnet>;
-  readonly networkAcls: ReadonlyMap<string, NetworkAcl>;
-  readonly routeTables: ReadonlyMap<string, RouteTable>;
   readonly vpcs: ReadonlyMap<string, Vpc>;
-  readonly managedPrefixLists: ReadonlyMap<string, ManagedPrefixList>;
   readonly instanceStatuses: ReadonlyMap<string, InstanceStatus>;
   /** Every ENI, from DescribeNetworkInterfaces and from the instances (the latter win on conflict). */
   readonly enis: ReadonlyMap<string, Eni>;
@@ -856,10 +853,7 @@ export function indexInventory(inventory: Inventory): InventoryIndex {
     instances: byId(inventory.instances, 'InstanceId'),
     securityGroups: byId(inventory.securityGroups, 'GroupId'),
     subnets,
-    networkAcls: byId(inventory.networkAcls, 'NetworkAclId'),
-    routeTables: byId(inventory.routeTables, 'RouteTableId'),
     vpcs: byId(inventory.vpcs, 'VpcId'),
-    managedPrefixLists: byId(inventory.managedPrefixLists, 'PrefixListId'),
     instanceStatuses: byId(inventory.instanceStatuses, 'InstanceId'),
     enis,
     enisByGroup,

@@ -14,7 +14,6 @@ import type {
   NetworkFirewallDescription,
   NetworkFirewallPolicyDescription,
   NetworkFirewallRuleGroupDescription,
-  Route,
   RouteTable,
 } from '../inventory/model.ts';
 import { AddressSet, parseAddress } from '../net/cidr.ts';
@@ -35,12 +34,6 @@ import {
 } from './network-firewall-evaluator.ts';
 import { lookupRoutes } from './route-evaluator.ts';
 import type { Assumption, Blocker, MissingData } from './types.ts';
-
-/** The route target of a firewall endpoint route (`GatewayId: vpce-…` as DescribeRouteTables prints it). */
-export function endpointOf(route: Route): string | undefined {
-  const id = (route as Route & { readonly VpcEndpointId?: string }).VpcEndpointId ?? route.GatewayId;
-  return id?.startsWith('vpce-') ? id : undefined;
-}
 
 function configOf(ctx: AnalysisContext, fw: NetworkFirewallDescription): FirewallConfig {
   return ctx.memo.remember('firewall-config', [fw], () => {

@@ -32,6 +32,7 @@ import type {
   NetworkFirewallStatefulRule,
 } from '../inventory/model.ts';
 import { type AddressInterval, AddressSet, type IpFamily, parseCidr } from '../net/cidr.ts';
+import { normalizePorts } from '../net/port-range.ts';
 import type { FirewallRuleRef } from './types.ts';
 
 /** One TCP connection attempt, as the firewall sees it. */
@@ -619,6 +620,26 @@ function evaluateCell(
   return { action: 'pass', decidedBy: syn.rule };
 }
 
+/**
+ * Compiled engines, per config object and family: the analysis keeps one config per firewall
+ * (firewall-on-path's memo), so each policy's rule groups are parsed once, not once per target.
+ */
+const engines = new WeakMap<FirewallConfig, Map<IpFamily, Engine | string>>();
+
+function engineFor(config: FirewallConfig, family: IpFamily): Engine | string {
+  let byFamily = engines.get(config);
+  if (!byFamily) {
+    byFamily = new Map();
+    engines.set(config, byFamily);
+  }
+  let engine = byFamily.get(family);
+  if (engine === undefined) {
+    engine = compileEngine(config, family);
+    byFamily.set(family, engine);
+  }
+  return engine;
+}
+
 function compileEngine(config: FirewallConfig, family: IpFamily): Engine | string {
   const { policy } = config;
   const fw = config.firewall.Firewall;
@@ -661,7 +682,7 @@ export function evaluateNetworkFirewall(config: FirewallConfig, flow: FirewallFl
   const firewall = firewallName(config.firewall);
   const policyName =
     config.policy?.FirewallPolicyResponse.FirewallPolicyName ?? config.firewall.Firewall.FirewallPolicyArn;
-  const engine = compileEngine(config, flow.family);
+  const engine = engineFor(config, flow.family);
   if (typeof engine === 'string') {
     return { firewall, policy: policyName, outcomes: [], assumptions: [], missing: engine };
   }
@@ -700,13 +721,7 @@ export function evaluateNetworkFirewall(config: FirewallConfig, flow: FirewallFl
   return { firewall, policy: policyName, outcomes, assumptions: [...assumed.values()] };
 }
 
+/** Sorted and merged, by net/port-range's normalizePorts. */
 function mergePorts(ports: readonly (readonly [number, number])[]): [number, number][] {
-  const sorted = [...ports].sort((x, y) => x[0] - y[0]);
-  const out: [number, number][] = [];
-  for (const [a, b] of sorted) {
-    const prev = out[out.length - 1];
-    if (prev && a <= prev[1] + 1) prev[1] = Math.max(prev[1], b);
-    else out.push([a, b]);
-  }
-  return out;
+  return normalizePorts(ports.map(([from, to]) => ({ from, to }))).map((r) => [r.from, r.to]);
 }
