@@ -162,12 +162,15 @@ class ProbeRun {
 
   private readonly onIdentData = (chunk: Buffer): void => {
     if (this.settled || this.lookingAgain || this.phase !== 'ident') return;
+    const before = this.sample;
     this.sample = appendToSample(this.sample, chunk);
     const step = this.reader.feed(chunk);
     if (step.kind === 'need-more') {
       // A first line in another protocol's words (an FTP or SMTP greeting, an HTML page) will not turn into
-      // an SSH identification: say so now rather than at the deadline.
-      const service = this.sample.includes(0x0a) ? identifyService(this.sample) : undefined;
+      // an SSH identification: say so now rather than at the deadline. Only a sample that grew can say more
+      // than it did on the last chunk (a server may send up to the reader's limit of pre-ident lines).
+      const grew = this.sample !== before;
+      const service = grew && this.sample.includes(0x0a) ? identifyService(this.sample) : undefined;
       if (service) this.finishNotSsh(service);
       return;
     }
