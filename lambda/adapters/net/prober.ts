@@ -20,9 +20,9 @@ import { classifyKexEnd, type KexEnd } from '../../core/probe/kex-failure.ts';
 import { createKexinitReader } from '../../core/probe/kexinit.ts';
 import { couldBeAnswerToOurIdent, judgeSecondLook } from '../../core/probe/second-look.ts';
 import {
+  appendToSample,
   firstLine,
   identifyService,
-  SERVICE_SAMPLE_BYTES,
   type ServiceIdentification,
   sshdRefusal,
 } from '../../core/probe/service-identification.ts';
@@ -162,12 +162,15 @@ class ProbeRun {
 
   private readonly onIdentData = (chunk: Buffer): void => {
     if (this.settled || this.lookingAgain || this.phase !== 'ident') return;
-    this.keepSample(chunk);
+    const before = this.sample;
+    this.sample = appendToSample(this.sample, chunk);
     const step = this.reader.feed(chunk);
     if (step.kind === 'need-more') {
       // A first line in another protocol's words (an FTP or SMTP greeting, an HTML page) will not turn into
-      // an SSH identification: say so now rather than at the deadline.
-      const service = this.sample.includes(0x0a) ? identifyService(this.sample) : undefined;
+      // an SSH identification: say so now rather than at the deadline. Only a sample that grew can say more
+      // than it did on the last chunk (a server may send up to the reader's limit of pre-ident lines).
+      const grew = this.sample !== before;
+      const service = grew && this.sample.includes(0x0a) ? identifyService(this.sample) : undefined;
       if (service) this.finishNotSsh(service);
       return;
     }
@@ -416,14 +419,6 @@ class ProbeRun {
       'not-ssh',
       service ? `${service.name}: ${service.detail}` : (reason ?? 'no SSH identification'),
     );
-  }
-
-  private keepSample(chunk: Uint8Array): void {
-    if (this.sample.length >= SERVICE_SAMPLE_BYTES) return;
-    const next = new Uint8Array(Math.min(SERVICE_SAMPLE_BYTES, this.sample.length + chunk.length));
-    next.set(this.sample);
-    next.set(chunk.subarray(0, next.length - this.sample.length), this.sample.length);
-    this.sample = next;
   }
 
   /** RFC 4252 §5.4: the banner may come more than once; keep the first BANNER_MAX_BYTES of them all. */

@@ -6,7 +6,7 @@
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { type SecondLook, silenceMs, tlsClientHello } from '../../core/probe/second-look.ts';
-import { SERVICE_SAMPLE_BYTES } from '../../core/probe/service-identification.ts';
+import { appendToSample } from '../../core/probe/service-identification.ts';
 import type { ProbeTarget } from '../../core/probe/types.ts';
 
 /** How long to wait for an answer once the ClientHello is out, at most (within the budget). */
@@ -53,12 +53,7 @@ export function secondLook(target: ProbeTarget, budgetMs: number): Promise<Secon
     socket.on('end', ended);
     socket.on('close', ended);
     socket.on('data', (chunk: Buffer) => {
-      if (bytes.length < SERVICE_SAMPLE_BYTES) {
-        const next = new Uint8Array(Math.min(SERVICE_SAMPLE_BYTES, bytes.length + chunk.length));
-        next.set(bytes);
-        next.set(chunk.subarray(0, next.length - bytes.length), bytes.length);
-        bytes = next;
-      }
+      bytes = appendToSample(bytes, chunk);
       // A greeting or an answer is what we came for; a little more of it may follow in the same burst.
       timers.push(setTimeout(() => done(answered()), 50));
     });

@@ -4,6 +4,7 @@
  * (OpenSSH sshkey_fingerprint_raw + fingerprint_b64).
  */
 import { createHash } from 'node:crypto';
+import { readUint32 } from './kexinit.ts';
 
 export function openSshSha256Fingerprint(keyBlob: Uint8Array): string {
   return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
@@ -15,7 +16,7 @@ export function openSshSha256Fingerprint(keyBlob: Uint8Array): string {
  */
 export function keyTypeOfBlob(keyBlob: Uint8Array): string | undefined {
   if (keyBlob.length < 4) return undefined;
-  const len = ((keyBlob[0]! << 24) | (keyBlob[1]! << 16) | (keyBlob[2]! << 8) | keyBlob[3]!) >>> 0;
+  const len = readUint32(keyBlob, 0);
   if (len === 0 || len > 64 || 4 + len > keyBlob.length) return undefined;
   return String.fromCharCode(...keyBlob.subarray(4, 4 + len));
 }

@@ -4,6 +4,7 @@
  * RSA key signs as `rsa-sha2-512` or `ssh-rsa`, and is `RSA` either way.
  */
 import { keyTypeOfBlob } from './fingerprint.ts';
+import { readUint32 } from './kexinit.ts';
 
 /** sshkey.c keytypes[]: blob type → the short name `ssh-keygen -l` prints; the size for fixed-size keys. */
 const KEYGEN_TYPES: Readonly<Record<string, { type: string; bits?: number }>> = {
@@ -46,7 +47,7 @@ function mpintBits(blob: Uint8Array, index: number): number | undefined {
   let field: Uint8Array | undefined;
   for (let i = 0; i <= index; i++) {
     if (at + 4 > blob.length) return undefined;
-    const len = ((blob[at]! << 24) | (blob[at + 1]! << 16) | (blob[at + 2]! << 8) | blob[at + 3]!) >>> 0;
+    const len = readUint32(blob, at);
     if (at + 4 + len > blob.length) return undefined;
     field = blob.subarray(at + 4, at + 4 + len);
     at += 4 + len;

@@ -86,7 +86,8 @@ export function parseKexinitPacket(packet: Uint8Array): KexinitReadStep {
   };
 }
 
-function readUint32(b: Uint8Array, at: number): number {
+/** RFC 4251 §5 uint32: four bytes, most significant first (the caller checks `at + 4 <= b.length`). */
+export function readUint32(b: Uint8Array, at: number): number {
   return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 

@@ -12,6 +12,18 @@ import { quoteSample } from './ident.ts';
 /** How many of the server's first bytes the prober keeps for naming the service. */
 export const SERVICE_SAMPLE_BYTES = 2048;
 
+/** `sample` with as much of `chunk` appended as fits in SERVICE_SAMPLE_BYTES (`sample` itself once full). */
+export function appendToSample<T extends Uint8Array>(
+  sample: T,
+  chunk: Uint8Array,
+): T | Uint8Array<ArrayBuffer> {
+  if (sample.length >= SERVICE_SAMPLE_BYTES) return sample;
+  const next = new Uint8Array(Math.min(SERVICE_SAMPLE_BYTES, sample.length + chunk.length));
+  next.set(sample);
+  next.set(chunk.subarray(0, next.length - sample.length), sample.length);
+  return next;
+}
+
 /** A non-SSH service named from its bytes: `name` is the protocol, `detail` what it said. */
 export interface ServiceIdentification {
   readonly name: string;
