@@ -9,6 +9,7 @@ import type { EmfDocument } from './core/metrics/emf.ts';
 import type { ExposureFinding } from './core/reachability/types.ts';
 import { type InstanceReport, instanceReport } from './core/report/instance-report.ts';
 import type {
+  EvidenceSource,
   InventorySource,
   MetricsSink,
   Notifier,
@@ -21,9 +22,15 @@ import { type AnalyseOptions, analyse } from './steps/analyse.ts';
 import { trackChanges } from './steps/changes.ts';
 import { type DiagnoseOptions, diagnoseTargets } from './steps/diagnose.ts';
 import { discover } from './steps/discover.ts';
+import { type EvidenceOptions, gatherEvidence } from './steps/evidence.ts';
 import { securityFindings } from './steps/findings.ts';
 import { emitMetrics, type MetricsOptions } from './steps/metrics.ts';
-import { type ProbeOptions, probeTargets, type UncheckedInstance } from './steps/probe.ts';
+import {
+  DEFAULT_RESERVE_MS,
+  type ProbeOptions,
+  probeTargets,
+  type UncheckedInstance,
+} from './steps/probe.ts';
 import { recall } from './steps/recall.ts';
 import { type AlertReport, type RecordOptions, record } from './steps/record.ts';
 import { type SelectOptions, select } from './steps/select.ts';
@@ -43,6 +50,8 @@ export interface CheckPorts {
   readonly notifier?: Notifier;
   /** @default none: metrics are rendered into the report only */
   readonly metrics?: MetricsSink;
+  /** Console output, the in-host check, flow logs: read for failing instances only. @default none */
+  readonly evidence?: readonly EvidenceSource[];
 }
 
 /** Every step's options, plus the run's identity and time. */
@@ -52,6 +61,7 @@ export interface CheckInput
     ProbeOptions,
     SignalsOptions,
     DiagnoseOptions,
+    EvidenceOptions,
     RecordOptions,
     MetricsOptions {
   /** Identifies the run in state claims and logs (the Lambda request id). */
@@ -111,7 +121,27 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
   const probes = await step(probeTargets(ports, selection.targets, input, clock));
   const signals = await step(gatherSignals(ports.signals, inventory, probes.checked, input, now));
   const remembered = await step(recall(ports.state, probes.checked));
-  const diagnoses = await step(diagnoseTargets(probes.checked, paths.paths, signals.byInstance, input));
+  const first = diagnoseTargets(probes.checked, paths.paths, signals.byInstance, input);
+  const gathered = await step(
+    gatherEvidence(
+      ports.evidence,
+      first.diagnosed,
+      {
+        index,
+        peerSpecs: evidencePeers(paths.proberSpec, input.sources),
+        proberFirst: paths.proberSpec !== undefined,
+        now,
+        clock,
+        ...deadline(input),
+      },
+      input,
+    ),
+  );
+  const diagnoses = await step(
+    gathered.byInstance.size === 0
+      ? first
+      : diagnoseTargets(probes.checked, paths.paths, signals.byInstance, input, gathered.byInstance),
+  );
   const findings = await step(securityFindings(diagnoses.diagnosed, remembered.previous));
   const changes = await step(
     trackChanges(diagnoses.diagnosed, remembered.previous, {
@@ -132,6 +162,17 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
     proberErrors: probes.proberErrors,
     metrics: metrics.documents,
   });
+}
+
+/** The prober and the configured sources: the peers whose packets an in-host check judges. */
+function evidencePeers(proberSpec: string | undefined, sources: readonly string[] | undefined): string[] {
+  return [...new Set([...(proberSpec ? [proberSpec] : []), ...(sources ?? [])])];
+}
+
+/** The evidence step ends where the probe step's reserve begins: state, alerts and metrics come after it. */
+function deadline(input: CheckInput): { deadlineAt?: number } {
+  if (input.deadlineAt === undefined) return {};
+  return { deadlineAt: input.deadlineAt - (input.reserveMs ?? DEFAULT_RESERVE_MS) };
 }
 
 /** What every step returns besides its data: one line per failed piece, prefixed with the step's name. */

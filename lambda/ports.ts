@@ -3,6 +3,7 @@
  * the Lambda handler, the CLI and the tests wire different adapters into the same pipeline.
  */
 import type { HostSignals } from './core/diagnose/types.ts';
+import type { EvidenceRequest, ObservedKind, SourceFinding } from './core/evidence/observations.ts';
 import type { Inventory } from './core/inventory/model.ts';
 import type { EmfDocument } from './core/metrics/emf.ts';
 import type { ProbeResult, ProbeTarget, ProbeTimeouts } from './core/probe/types.ts';
@@ -92,4 +93,29 @@ export interface Notifier {
 /** Writes EMF documents where CloudWatch picks them up (stdout in Lambda) or to a file. */
 export interface MetricsSink {
   emit(documents: readonly EmfDocument[]): Promise<void>;
+}
+
+/**
+ * One source of evidence about failing instances (console output, the in-host check, flow logs). Asked once
+ * per run with every failing instance it may read, it answers for those it could, names why it could not for
+ * the others, and never throws for an API failure: it lists it in `errors`. It must stop by `deadlineAt`
+ * (epoch ms); the evidence step also stops waiting then.
+ */
+export interface EvidenceSource {
+  readonly kind: ObservedKind;
+  gather(requests: readonly EvidenceRequest[], context: EvidenceContext): Promise<EvidenceReport>;
+}
+
+export interface EvidenceContext {
+  readonly now: Date;
+  /** Epoch ms by which the source must have answered. */
+  readonly deadlineAt: number;
+}
+
+export interface EvidenceReport {
+  /** What was found, per instance id. */
+  readonly found: ReadonlyMap<string, SourceFinding>;
+  /** Why nothing was found, per instance id (not managed by SSM, console not supported…). */
+  readonly unavailable: ReadonlyMap<string, string>;
+  readonly errors: readonly string[];
 }

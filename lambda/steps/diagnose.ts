@@ -1,12 +1,15 @@
 /**
  * Diagnose: one diagnosis per target from its probe, its paths and its host signals (the rules in
- * lambda/core/diagnose, in their precedence). A target whose diagnosis fails is left out and named.
+ * lambda/core/diagnose, in their precedence). A target whose diagnosis fails is left out and named. It runs
+ * twice when evidence is gathered: the first answer says which instances fail, the evidence step looks at
+ * those, and the second answer reads what it found.
  */
 import { diagnose } from '../core/diagnose/diagnose.ts';
 import type { DiagnosisThresholds } from '../core/diagnose/input.ts';
 import type { Diagnosis, HostSignals } from '../core/diagnose/types.ts';
 import type { TargetPaths } from './analyse.ts';
 import { errorMessage } from './error-message.ts';
+import type { InstanceEvidence } from './evidence.ts';
 import type { ProbedTarget } from './probe.ts';
 
 export interface DiagnoseOptions {
@@ -28,6 +31,8 @@ export function diagnoseTargets(
   paths: ReadonlyMap<string, TargetPaths>,
   signals: ReadonlyMap<string, HostSignals>,
   options: DiagnoseOptions,
+  /** What the evidence step found on failing instances (a second pass reads it). @default none */
+  gathered: ReadonlyMap<string, InstanceEvidence> = new Map(),
 ): Diagnoses {
   const diagnosed: DiagnosedTarget[] = [];
   const errors: string[] = [];
@@ -35,6 +40,7 @@ export function diagnoseTargets(
     const { instanceId, expect, port } = t.target;
     const path = paths.get(instanceId);
     const hostSignals = signals.get(instanceId);
+    const found = gathered.get(instanceId);
     try {
       const diagnosis = diagnose({
         instanceId,
@@ -44,12 +50,19 @@ export function diagnoseTargets(
         ...(path?.proberVerdict ? { proberVerdict: path.proberVerdict } : {}),
         sourceVerdicts: path?.sourceVerdicts ?? [],
         ...(hostSignals ? { signals: hostSignals } : {}),
+        ...(found ? { observations: found.observations } : {}),
         ...(options.thresholds ? { thresholds: options.thresholds } : {}),
       });
       const noProbe = t.noProbeReason
         ? [{ kind: 'config' as const, code: 'NOT_PROBED', detail: t.noProbeReason }]
         : [];
-      diagnosed.push({ ...t, diagnosis: { ...diagnosis, evidence: [...diagnosis.evidence, ...noProbe] } });
+      diagnosed.push({
+        ...t,
+        diagnosis: {
+          ...diagnosis,
+          evidence: [...diagnosis.evidence, ...noProbe, ...(found?.evidence ?? [])],
+        },
+      });
     } catch (error) {
       errors.push(`diagnose: ${instanceId}: ${errorMessage(error)}`);
     }

@@ -2,6 +2,7 @@
  * What the diagnosis rules read, and what each rule answers. Rules are pure functions of `DiagnosisInput`;
  * the human text for each code lives in the catalogue, not in the rules (the cdk-nag split).
  */
+import type { Observations } from '../evidence/observations.ts';
 import { DEFAULT_SSH_PORT, type Expectation } from '../inventory/tags.ts';
 import type { ProbeResult } from '../probe/types.ts';
 import type { Verdict } from '../reachability/types.ts';
@@ -38,6 +39,8 @@ export interface DiagnosisInput {
   /** Static verdicts for the configured sources (office CIDR, bastion, internet…). */
   sourceVerdicts: readonly Verdict[];
   signals?: HostSignals;
+  /** What the evidence sources found on a failing instance (console, in-host check, flow logs). */
+  observations?: Observations;
   /** Merged over DEFAULT_THRESHOLDS. */
   thresholds?: Partial<DiagnosisThresholds>;
 }

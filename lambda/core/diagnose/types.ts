@@ -45,7 +45,18 @@ export interface HostSignals {
   memUsedPercent?: number;
 }
 
-export type EvidenceKind = 'probe' | 'static' | 'signal' | 'change' | 'config';
+export type EvidenceKind =
+  | 'probe'
+  | 'static'
+  | 'signal'
+  | 'change'
+  | 'config'
+  /** Lines of the instance's console output (GetConsoleOutput). */
+  | 'console'
+  /** The in-host check through Systems Manager: service state, listeners, settings, firewall, bans. */
+  | 'host'
+  /** VPC Flow Logs records for the SSH port. */
+  | 'flow-log';
 
 export interface Evidence {
   kind: EvidenceKind;
@@ -55,6 +66,10 @@ export interface Evidence {
   detail: string;
   resourceId?: string;
   value?: number | string;
+  /** When it happened (ISO 8601): a console line's time, a change's CloudTrail event time. */
+  at?: string;
+  /** Who did it (`change` evidence from CloudTrail): the principal's ARN or name. */
+  principal?: string;
 }
 
 export interface Diagnosis {
