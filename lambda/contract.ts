@@ -11,6 +11,7 @@ import type { core, input, output } from 'zod';
 import { array, boolean, custom, literal, number, object, strictObject, string } from 'zod';
 import { DEFAULT_ALERT_POLICY } from './core/alerts/types.ts';
 import { DEFAULT_THRESHOLDS } from './core/diagnose/input.ts';
+import { DEFAULT_EVIDENCE_BUDGET_MS, DEFAULT_EVIDENCE_MAX_INSTANCES } from './core/evidence/observations.ts';
 import { DEFAULT_SSH_PORT } from './core/inventory/tags.ts';
 import { parseSourceSpec } from './core/reachability/source-spec.ts';
 import { type Shard, shardProblem, WHOLE_FLEET } from './core/targets/shard.ts';
@@ -91,6 +92,29 @@ export const thresholdsSchema = strictObject({
 });
 
 /**
+ * What the evidence step reads for failing instances (DESIGN.md, "The pipeline"). Console output and
+ * CloudTrail cost nothing per call and need no agent: on by default. Flow logs are read only where the VPC
+ * publishes them to CloudWatch Logs (a Logs Insights query is billed per GB scanned). The in-host check runs
+ * a command on the instance through Systems Manager: off unless asked for, and then only on instances whose
+ * tags opt in.
+ */
+export const evidenceSchema = strictObject({
+  console: boolean({ error: 'true or false' }).default(true),
+  cloudTrail: boolean({ error: 'true or false' }).default(true),
+  flowLogs: boolean({ error: 'true or false' }).default(true),
+  ssm: boolean({ error: 'true or false' }).default(false),
+  /** Failing instances whose evidence is gathered per run (the step's cap). */
+  maxInstances: number({ error: 'not a number (instances)' })
+    .int({ error: 'not a whole number' })
+    .min(1, { error: 'must be at least 1' })
+    .default(DEFAULT_EVIDENCE_MAX_INSTANCES),
+  /** Seconds the evidence step may take in all. */
+  budgetSeconds: number({ error: 'not a number (seconds)' })
+    .min(1, { error: 'must be at least 1' })
+    .default(DEFAULT_EVIDENCE_BUDGET_MS / 1000),
+});
+
+/**
  * `PORT22_CONFIG`: everything the handler reads of the stack's configuration, for one VPC. Strict: a key the
  * handler does not read is an error here, and a type error where the stack builds it.
  */
@@ -104,6 +128,7 @@ export const handlerConfigSchema = strictObject(
     targets: targetsSchema.prefault({}),
     thresholds: thresholdsSchema.prefault({}),
     perInstanceMetrics: boolean({ error: 'true or false' }).default(false),
+    evidence: evidenceSchema.prefault({}),
   },
   { error: 'not a JSON object' },
 );

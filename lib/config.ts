@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   awsId,
+  evidenceSchema,
   issueLines,
   orRequired,
   sourceSpec,
@@ -145,6 +146,7 @@ export const configSchema = z
     taggedPorts: z.array(tcpPort).default([]),
     thresholds: thresholdsSchema.prefault({}),
     perInstanceMetrics: z.boolean({ error: 'true or false' }).default(false),
+    evidence: evidenceSchema.prefault({}),
     prober: proberSchema.prefault({}),
   })
   .superRefine((config, ctx) => {

@@ -55,6 +55,7 @@ export function handlerConfig(config: Port22Config, vpc: VpcConfig): HandlerConf
     targets: config.targets,
     thresholds: config.thresholds,
     perInstanceMetrics: config.perInstanceMetrics,
+    evidence: config.evidence,
   };
 }
 

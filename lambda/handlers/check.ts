@@ -70,6 +70,8 @@ export function checkInputFor(
     vpcId: config.vpcId,
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
     perInstanceMetrics: config.perInstanceMetrics,
+    evidenceMaxInstances: config.evidence.maxInstances,
+    evidenceBudgetMs: config.evidence.budgetSeconds * 1000,
   };
 }
 

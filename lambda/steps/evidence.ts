@@ -7,6 +7,8 @@
  */
 import type { Evidence } from '../core/diagnose/types.ts';
 import {
+  DEFAULT_EVIDENCE_BUDGET_MS,
+  DEFAULT_EVIDENCE_MAX_INSTANCES,
   type EvidencePeer,
   type EvidenceRequest,
   mergeObservations,
@@ -27,9 +29,6 @@ export interface EvidenceOptions {
   /** Milliseconds the evidence step may take in all. @default 20000 */
   readonly evidenceBudgetMs?: number;
 }
-
-export const DEFAULT_EVIDENCE_MAX_INSTANCES = 20;
-export const DEFAULT_EVIDENCE_BUDGET_MS = 20_000;
 
 /** What the sources found, per instance id: lines for the report and facts for the rules. */
 export interface InstanceEvidence {

@@ -39,6 +39,15 @@ describe('parseConfig', () => {
         reminderHours: 24,
       },
       perInstanceMetrics: false,
+      // Console output and CloudTrail need no agent and cost nothing per call; SSM runs a command on the host.
+      evidence: {
+        console: true,
+        cloudTrail: true,
+        flowLogs: true,
+        ssm: false,
+        maxInstances: 20,
+        budgetSeconds: 20,
+      },
       prober: { logRetentionDays: 30 },
     });
   });

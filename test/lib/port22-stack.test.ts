@@ -194,6 +194,7 @@ describe('Port22Stack with the example configuration', () => {
       targets: parsed.targets,
       thresholds: parsed.thresholds,
       perInstanceMetrics: false,
+      evidence: parsed.evidence,
     });
     assert.match(JSON.stringify(env.PORT22_DASHBOARD_URL), /#dashboards\/dashboard\/Port22-ssh-health/);
   });

@@ -39,6 +39,14 @@ const handlerSide = {
     reminderHours: 6,
   },
   perInstanceMetrics: true,
+  evidence: {
+    console: false,
+    cloudTrail: false,
+    flowLogs: false,
+    ssm: true,
+    maxInstances: 5,
+    budgetSeconds: 12,
+  },
 };
 
 const custom: Port22ConfigInput = {
@@ -77,7 +85,7 @@ describe("the stack's PORT22_CONFIG and the handler's schema", () => {
     const written = configsByVpc(exampleConfig);
     assert.deepEqual([...written.keys()], [VPC_A]);
     // cdk.json spells out every key the handler reads.
-    const { port, sources, targets, thresholds, perInstanceMetrics } = exampleConfig;
+    const { port, sources, targets, thresholds, perInstanceMetrics, evidence } = exampleConfig;
     assert.deepEqual(parseHandlerConfig(written.get(VPC_A)), {
       vpcId: VPC_A,
       port,
@@ -85,6 +93,7 @@ describe("the stack's PORT22_CONFIG and the handler's schema", () => {
       targets,
       thresholds,
       perInstanceMetrics,
+      evidence,
     });
   });
 

@@ -16,6 +16,10 @@ import type { Expectation } from '../inventory/tags.ts';
 // biome-ignore lint/suspicious/noEmptyInterface: each evidence source adds its own field here, and the lint goes with the first
 export interface Observations {}
 
+/** Failing instances whose evidence is gathered per run, and the time the evidence step may take. */
+export const DEFAULT_EVIDENCE_MAX_INSTANCES = 20;
+export const DEFAULT_EVIDENCE_BUDGET_MS = 20_000;
+
 /** The kinds of evidence a source gathers (DESIGN.md, "Evidence kinds"). */
 export type ObservedKind = Extract<EvidenceKind, 'console' | 'host' | 'flow-log'>;
 
