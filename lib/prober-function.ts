@@ -116,6 +116,13 @@ export const TABLE_ITEM_ACTIONS: readonly string[] = [
   'dynamodb:UpdateItem',
 ];
 
+/**
+ * The longest an asynchronous invocation may wait for the function (PutFunctionEventInvokeConfig API
+ * reference: MaximumEventAgeInSeconds 60-21600). Schedules up to 12 hours apart are allowed, and an event
+ * older than this is stale anyway: the next run is on its way.
+ */
+const MAX_ASYNC_EVENT_AGE_SECONDS = 6 * 3600;
+
 /** The prober's size: memory and timeout. */
 export interface ProberSize {
   readonly memoryMb: number;
@@ -297,7 +304,7 @@ export class ProberFunction extends Construct {
       description: `port22 SSH health checks for ${props.vpcId}`,
       // A scheduled run that failed is superseded by the next one: retrying it would only overlap.
       retryAttempts: 0,
-      maxEventAge: Duration.seconds(Math.max(60, intervalSeconds)),
+      maxEventAge: Duration.seconds(Math.min(MAX_ASYNC_EVENT_AGE_SECONDS, Math.max(60, intervalSeconds))),
       onFailure: new SqsDestination(this.deadLetterQueue),
       environment: {
         [HANDLER_ENV.table]: props.table.tableName,

@@ -77,8 +77,8 @@ const table: Array<[string, unknown, string[]]> = [
   ],
   [
     'host bits set in an IPv6 VPC block',
-    { vpcs: [{ ...vpc, cidrs: ['2001:db8:1234::1/56'] }] },
-    ['port22.vpcs[0].cidrs[0]: host bits set (the block is 2001:db8:1200::/56)'],
+    { vpcs: [{ ...vpc, cidrs: ['2001:db8:1234:5678::/56'] }] },
+    ['port22.vpcs[0].cidrs[0]: host bits set (the block is 2001:db8:1234:5600::/56)'],
   ],
   [
     'host bits set in a source',
@@ -136,7 +136,11 @@ const table: Array<[string, unknown, string[]]> = [
     { ...good, sources: ['203.0.113.7', 'internet', '203.0.113.7/32'] },
     ['port22.sources[2]: duplicate of port22.sources[0]'],
   ],
-  ['malformed VPC id', { vpcs: [{ ...vpc, vpcId: 'vpc-12345' }] }, ['port22.vpcs[0].vpcId: not a VPC id (vpc-…)']],
+  [
+    'malformed VPC id',
+    { vpcs: [{ ...vpc, vpcId: 'vpc-12345' }] },
+    ['port22.vpcs[0].vpcId: not a VPC id (vpc-…)'],
+  ],
   [
     'a security group id where a subnet id belongs',
     { vpcs: [{ ...vpc, subnetIds: ['sg-0123456789abcdef0'] }] },
@@ -166,7 +170,11 @@ const table: Array<[string, unknown, string[]]> = [
       'port22.schedule: at most 12 hours (the prober-not-running alarm looks back two intervals, an alarm at most a day)',
     ],
   ],
-  ['schedule of zero', { ...good, schedule: 'rate(0 hours)' }, ['port22.schedule: the rate must be at least 1']],
+  [
+    'schedule of zero',
+    { ...good, schedule: 'rate(0 hours)' },
+    ['port22.schedule: the rate must be at least 1'],
+  ],
   [
     'CPU threshold just over 100 percent',
     { ...good, thresholds: { cpuPercent: 100.5 } },
