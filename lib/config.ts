@@ -32,8 +32,8 @@ export const CONFIG_CONTEXT_KEY = 'port22';
 const NOT_A_CIDR = 'not a CIDR block (like 10.0.0.0/16 or 2001:db8::/56)';
 
 /**
- * Why a block the core parses still must not be deployed: host bits set (a typo for one of two blocks, and
- * EC2 would keep the other one without a word), or an IPv4-mapped IPv6 block (RFC 4291 §2.5.5.2: such
+ * Why a block the core parses still must not be deployed: host bits set (the address and the prefix
+ * disagree — `10.0.0.1/16` may mean 10.0.0.0/16 or 10.0.0.1/32 — and the parser would quietly take the network), or an IPv4-mapped IPv6 block (RFC 4291 §2.5.5.2: such
  * addresses live only inside a host's socket API, so no VPC packet ever matches one).
  */
 function blockProblem(text: string, cidr: Cidr): string | undefined {

@@ -69,7 +69,8 @@ const table: Array<[string, unknown, string[]]> = [
     { ...good, sources: ['fe80::1%eth0/64'] },
     ['port22.sources[0]: not a source spec (a CIDR, internet, i-…, eni-…)'],
   ],
-  // A block with host bits set is a typo for one of two blocks; EC2 would store the other one silently.
+  // A block with host bits set says two things (10.0.0.1/16: the /16, or the one address?); the parser
+  // would quietly take the network, so synth asks instead.
   [
     'host bits set in a VPC block',
     { vpcs: [{ ...vpc, cidrs: ['10.0.0.1/16'] }] },
