@@ -138,19 +138,21 @@ export type HandlerConfig = output<typeof handlerConfigSchema>;
 /** What the stack may write into `PORT22_CONFIG`. */
 export type HandlerConfigInput = input<typeof handlerConfigSchema>;
 
+/** A key as a user writes it: `port22.vpcs[0].cidrs[1]` for the path ['vpcs', 0, 'cidrs', 1] under `port22`. */
+export function keyPath(path: readonly PropertyKey[], root: string): string {
+  let out = root;
+  for (const segment of path)
+    out += typeof segment === 'number' ? `[${segment}]` : `${out ? '.' : ''}${String(segment)}`;
+  return out;
+}
+
 /**
  * One line per zod issue, each naming its key under `root` (`port22.thresholds.cpuPercent: at most 100`).
  * A missing key reads `required`, an unknown one `unknown key`.
  */
 export function issueLines(issues: readonly core.$ZodIssue[], root: string): string[] {
-  const keyPath = (path: readonly PropertyKey[]) => {
-    let out = root;
-    for (const segment of path)
-      out += typeof segment === 'number' ? `[${segment}]` : `${out ? '.' : ''}${String(segment)}`;
-    return out;
-  };
   const line = (path: readonly PropertyKey[], message: string) => {
-    const key = keyPath(path);
+    const key = keyPath(path, root);
     return key ? `${key}: ${message}` : message;
   };
   return issues.flatMap((issue) => {

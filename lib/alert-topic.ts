@@ -26,6 +26,10 @@ export class AlertTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertTopicProps = {}) {
     super(scope, id);
+    // Both key policy statements (CDK's default one for the account root, and the one below) read
+    // `Resource: "*"`: in a key policy that means the key itself, and is the only value a key policy takes
+    // (KMS developer guide, "Key policies in AWS KMS": "the Resource element is "*", which means this KMS
+    // key"), so it grants nothing on any other key.
     this.key = new Key(this, 'Key', {
       description: 'port22 alert topic encryption',
       enableKeyRotation: true,

@@ -8,6 +8,7 @@ import {
   awsId,
   evidenceSchema,
   issueLines,
+  keyPath,
   orRequired,
   sourceSpec,
   targetsSchema,
@@ -15,16 +16,89 @@ import {
   thresholdsSchema,
 } from '../lambda/contract.ts';
 import { DEFAULT_SSH_PORT } from '../lambda/core/inventory/tags.ts';
-import { isCidr } from '../lambda/core/net/cidr.ts';
+import {
+  type Cidr,
+  formatCidr,
+  hostBitsCleared,
+  ipv4OfMapped,
+  isCidr,
+  parseCidr,
+} from '../lambda/core/net/cidr.ts';
+import { canonicalSourceSpec, parseSourceSpec } from '../lambda/core/reachability/source-spec.ts';
 import { MAX_SHARDS } from '../lambda/core/targets/shard.ts';
 
 /** The context key the stack reads its configuration from. */
 export const CONFIG_CONTEXT_KEY = 'port22';
 
+const NOT_A_CIDR = 'not a CIDR block (like 10.0.0.0/16 or 2001:db8::/56)';
+
+/**
+ * Why a block the core parses still must not be deployed: host bits set (the address and the prefix
+ * disagree — `10.0.0.1/16` may mean 10.0.0.0/16 or 10.0.0.1/32 — and the parser would quietly take the network), or an IPv4-mapped IPv6 block (RFC 4291 §2.5.5.2: such
+ * addresses live only inside a host's socket API, so no VPC packet ever matches one).
+ */
+function blockProblem(text: string, cidr: Cidr): string | undefined {
+  const cleared = hostBitsCleared(text);
+  if (cleared) return `host bits set (the block is ${formatCidr(cleared)})`;
+  const ipv4 = ipv4OfMapped(cidr);
+  if (ipv4) return `an IPv4-mapped IPv6 block matches no VPC traffic (write ${formatCidr(ipv4)})`;
+  return undefined;
+}
+
+/** The block's one spelling, when it is one (`2001:DB8:0::/56` and `2001:db8::/56` are the same block). */
+function canonicalCidr(text: string): string | undefined {
+  const cidr = isCidr(text) ? parseCidr(text) : undefined;
+  return cidr && formatCidr(cidr);
+}
+
 // The core's own parser: a block that passes synth is one every run can analyse.
-const cidr = z.string({ error: orRequired('not a CIDR block') }).refine((text) => isCidr(text), {
-  error: 'not a CIDR block (like 10.0.0.0/16 or 2001:db8::/56)',
+const cidr = z.string({ error: orRequired(NOT_A_CIDR) }).superRefine((text, ctx) => {
+  const parsed = isCidr(text) ? parseCidr(text) : undefined;
+  const problem = parsed ? blockProblem(text, parsed) : NOT_A_CIDR;
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
+
+/** The handler's source spec, and the block rules above for a source that is a CIDR. */
+const source = sourceSpec.superRefine((text, ctx) => {
+  const parsed = parseSourceSpec(text);
+  const problem = parsed?.kind === 'cidr' ? blockProblem(text, parsed.cidr) : undefined;
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * What `problems()` needs to word "this entry is that one again": the first entry's path and the issue's
+ * own path, both relative to the value the refinement ran on, so the line can name both in full.
+ */
+interface SameAsParams {
+  readonly sameAs: readonly PropertyKey[];
+  readonly depth: number;
+  readonly why?: string;
+}
+
+function addSameAs(
+  ctx: z.RefinementCtx,
+  at: PropertyKey[],
+  first: readonly PropertyKey[],
+  wording: string,
+  why?: string,
+): void {
+  const params: SameAsParams = { sameAs: first, depth: at.length, ...(why ? { why } : {}) };
+  ctx.addIssue({ code: 'custom', path: at, message: wording, params });
+}
+
+/** A refinement flagging every entry whose key an earlier entry already has. */
+function distinct<T>(keyOf: (item: T) => string | undefined, why?: string) {
+  return (items: readonly T[], ctx: z.RefinementCtx) => {
+    const first = new Map<string, number>();
+    items.forEach((item, i) => {
+      const key = keyOf(item);
+      if (key === undefined) return;
+      const seen = first.get(key);
+      if (seen === undefined) first.set(key, i);
+      else addSameAs(ctx, [i], [seen], 'duplicate of', why);
+    });
+  };
+}
 
 /** Keys earlier versions read, with what to write instead: each fails synth with this one line. */
 const RETIRED_KEYS: Readonly<Record<string, string>> = {
@@ -84,30 +158,47 @@ export function defaultShards(expectedInstances: number): number {
   return Math.min(MAX_SHARDS, Math.max(1, Math.ceil(expectedInstances / INSTANCES_PER_SHARD)));
 }
 
-const vpcSchema = z.strictObject({
-  vpcId: awsId('vpc', 'a VPC id'),
-  cidrs: z
-    .array(cidr, { error: orRequired('a list of the VPC CIDR blocks') })
-    .min(1, { error: 'at least one VPC CIDR block is required' }),
-  subnetIds: z
-    .array(awsId('subnet', 'a subnet id'), { error: orRequired('a list of private subnet ids') })
-    .min(1, { error: 'at least one private subnet id is required' }),
-  availabilityZones: z
-    .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { error: 'not an availability zone' }))
-    .optional(),
-  routeTableIds: z.array(awsId('rtb', 'a route table id')).optional(),
-  expectedInstances: z
-    .number({ error: 'not a whole number of instances' })
-    .int({ error: 'not a whole number of instances' })
-    .min(1, { error: 'must be at least 1' })
-    .default(100),
-  /**
-   * Concurrent prober invocations per run (DESIGN.md, "Deployment shape": large VPCs fan out across Lambda
-   * invocations). Each shard checks the instances whose `port22:group` tag, else instance id, hashes to it.
-   * @default ⌈expectedInstances / 500⌉, at most 100
-   */
-  shards: wholeNumberIn(1, MAX_SHARDS, `not a whole number of shards (1-${MAX_SHARDS})`).optional(),
-});
+const vpcSchema = z
+  .strictObject({
+    vpcId: awsId('vpc', 'a VPC id'),
+    cidrs: z
+      .array(cidr, { error: orRequired('a list of the VPC CIDR blocks') })
+      .min(1, { error: 'at least one VPC CIDR block is required' })
+      .superRefine(distinct(canonicalCidr)),
+    // Lambda's VpcConfig.SubnetIds is a set: a repeated id fails the deployment.
+    subnetIds: z
+      .array(awsId('subnet', 'a subnet id'), { error: orRequired('a list of private subnet ids') })
+      .min(1, { error: 'at least one private subnet id is required' })
+      .superRefine(distinct((id: string) => id)),
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { error: 'not an availability zone' }))
+      .optional(),
+    routeTableIds: z.array(awsId('rtb', 'a route table id')).optional(),
+    expectedInstances: z
+      .number({ error: 'not a whole number of instances' })
+      .int({ error: 'not a whole number of instances' })
+      .min(1, { error: 'must be at least 1' })
+      .default(100),
+    /**
+     * Concurrent prober invocations per run (DESIGN.md, "Deployment shape": large VPCs fan out across Lambda
+     * invocations). Each shard checks the instances whose `port22:group` tag, else instance id, hashes to it.
+     * @default ⌈expectedInstances / 500⌉, at most 100
+     */
+    shards: wholeNumberIn(1, MAX_SHARDS, `not a whole number of shards (1-${MAX_SHARDS})`).optional(),
+  })
+  .superRefine((vpc, ctx) => {
+    // Subnet.fromSubnetAttributes pairs each subnet with its AZ and route table by position.
+    for (const key of ['availabilityZones', 'routeTableIds'] as const) {
+      const list = vpc[key];
+      if (list && list.length !== vpc.subnetIds.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `needs one entry per subnet id (${vpc.subnetIds.length}), got ${list.length}`,
+        });
+      }
+    }
+  });
 
 const proberSchema = z.strictObject({
   memoryMb: wholeNumberIn(128, 10240, 'between 128 and 10240 MB').optional(),
@@ -130,13 +221,51 @@ export const configSchema = z
         })),
         { error: orRequired('a list of VPCs to monitor') },
       )
-      .min(1, { error: 'at least one VPC to monitor is required' }),
+      .min(1, { error: 'at least one VPC to monitor is required' })
+      .superRefine((vpcs, ctx) => {
+        const firstVpc = new Map<string, number>();
+        const firstSubnet = new Map<string, readonly [number, number]>();
+        vpcs.forEach((vpc, i) => {
+          const seen = firstVpc.get(vpc.vpcId);
+          if (seen !== undefined) {
+            // Its subnets repeat the first one's too: that is the same mistake, already reported.
+            addSameAs(ctx, [i, 'vpcId'], [seen, 'vpcId'], 'duplicate of');
+            return;
+          }
+          firstVpc.set(vpc.vpcId, i);
+          vpc.subnetIds.forEach((subnetId, j) => {
+            const where = firstSubnet.get(subnetId);
+            if (where === undefined) firstSubnet.set(subnetId, [i, j]);
+            // A repeat inside one VPC is that VPC's own duplicate, reported there.
+            else if (where[0] !== i)
+              addSameAs(
+                ctx,
+                [i, 'subnetIds', j],
+                [where[0], 'subnetIds', where[1]],
+                'already in',
+                'a subnet belongs to one VPC',
+              );
+          });
+        });
+      }),
     schedule: schedule.default('rate(5 minutes)'),
+    // Rejected rather than merged: a repeat is a slip in a list someone keeps by hand, and merging would hide
+    // which address they meant. Compared without case: the domain has none, mail systems ignore it in the
+    // local part (RFC 5321 §2.4), and SNS would subscribe both spellings and mail every alert twice.
     alertEmails: z
       .array(z.email({ error: 'not an e-mail address' }), { error: 'a list of e-mail addresses' })
+      .superRefine(distinct((email: string) => email.toLowerCase(), 'e-mail addresses compare without case'))
       .default([]),
     targets: targetsSchema.prefault({}),
-    sources: z.array(sourceSpec).default([]),
+    sources: z
+      .array(source)
+      .superRefine(
+        distinct((spec: string) => {
+          const parsed = parseSourceSpec(spec);
+          return parsed && canonicalSourceSpec(parsed);
+        }),
+      )
+      .default([]),
     /** The SSH port of instances without a `port22:port` tag: the port the prober checks them on. */
     port: tcpPort.default(DEFAULT_SSH_PORT),
     /**
@@ -150,30 +279,6 @@ export const configSchema = z
     prober: proberSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
-    const seen = new Map<string, number>();
-    config.vpcs.forEach((vpc, i) => {
-      const first = seen.get(vpc.vpcId);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['vpcs', i, 'vpcId'],
-          message: `duplicate of port22.vpcs[${first}].vpcId`,
-        });
-      } else {
-        seen.set(vpc.vpcId, i);
-      }
-      // Subnet.fromSubnetAttributes pairs each subnet with its AZ and route table by position.
-      for (const key of ['availabilityZones', 'routeTableIds'] as const) {
-        const list = vpc[key];
-        if (list && list.length !== vpc.subnetIds.length) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['vpcs', i, key],
-            message: `needs one entry per subnet id (${vpc.subnetIds.length}), got ${list.length}`,
-          });
-        }
-      }
-    });
     const ports = new Set([config.port]);
     config.taggedPorts.forEach((p, i) => {
       if (ports.has(p))
@@ -201,17 +306,85 @@ export class ConfigError extends Error {
   }
 }
 
-/** One line per issue, as the handler's contract words them, except that a retired key says what replaced it. */
+/** The keys an object in the configuration may have at `path` (array indexes included), or none. */
+function keysAt(path: readonly PropertyKey[]): readonly string[] {
+  let schema = configSchema as z.core.$ZodType;
+  let i = 0;
+  for (;;) {
+    const def = schema._zod.def as z.core.$ZodTypeDef & {
+      innerType?: z.core.$ZodType;
+      in?: z.core.$ZodType;
+      element?: z.core.$ZodType;
+      shape?: Record<string, z.core.$ZodType>;
+    };
+    // Defaults, optionals and transforms wrap the schema a user's value is read by.
+    const inner = def.innerType ?? def.in;
+    if (inner) {
+      schema = inner;
+      continue;
+    }
+    if (i === path.length) return def.shape ? Object.keys(def.shape) : [];
+    const segment = path[i++];
+    const next = typeof segment === 'number' ? def.element : def.shape?.[String(segment)];
+    if (!next) return [];
+    schema = next;
+  }
+}
+
+/** Edits (insert, delete, substitute, swap two neighbours) between two keys, case ignored. */
+function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  const d = Array.from({ length: x.length + 1 }, (_, i) => [i, ...new Array<number>(y.length).fill(0)]);
+  for (let j = 1; j <= y.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= x.length; i++) {
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[x.length]![y.length]!;
+}
+
+/**
+ * The known key an unknown one is most likely a typo of: within two edits (one for short keys, where two
+ * would match nearly anything), or equal but for case. A typo'd key would otherwise be read as absent and
+ * its default used without a word.
+ */
+function likelyMeant(unknown: string, known: readonly string[]): string | undefined {
+  const reach = unknown.length > 5 ? 2 : 1;
+  let best: string | undefined;
+  let bestDistance = reach + 1;
+  for (const key of known) {
+    const distance = editDistance(unknown, key);
+    if (distance < bestDistance) [best, bestDistance] = [key, distance];
+  }
+  return best;
+}
+
+/**
+ * One line per issue, as the handler's contract words them, except that a retired key says what replaced
+ * it, an unknown key names the key it is likely a typo of, and a repeated entry names the first one.
+ */
 function problems(issues: readonly z.core.$ZodIssue[]): string[] {
+  const key = (path: readonly PropertyKey[]) => keyPath(path, CONFIG_CONTEXT_KEY);
   return issues.flatMap((issue) => {
-    if (issue.code !== 'unrecognized_keys' || issue.path.length > 0)
-      return issueLines([issue], CONFIG_CONTEXT_KEY);
-    const retired = issue.keys.filter((k) => RETIRED_KEYS[k] !== undefined);
-    const unknown = issue.keys.filter((k) => RETIRED_KEYS[k] === undefined);
-    return [
-      ...retired.map((k) => `${CONFIG_CONTEXT_KEY}.${k}: ${RETIRED_KEYS[k]}`),
-      ...(unknown.length > 0 ? issueLines([{ ...issue, keys: unknown }], CONFIG_CONTEXT_KEY) : []),
-    ];
+    if (issue.code === 'custom' && issue.params?.sameAs) {
+      const { sameAs, depth, why } = issue.params as SameAsParams;
+      const first = [...issue.path.slice(0, issue.path.length - depth), ...sameAs];
+      return [`${key(issue.path)}: ${issue.message} ${key(first)}${why ? ` (${why})` : ''}`];
+    }
+    if (issue.code !== 'unrecognized_keys') return issueLines([issue], CONFIG_CONTEXT_KEY);
+    const known = keysAt(issue.path);
+    return issue.keys.map((k) => {
+      const retired = issue.path.length === 0 ? RETIRED_KEYS[k] : undefined;
+      if (retired) return `${key([k])}: ${retired}`;
+      const meant = likelyMeant(k, known);
+      return `${key([...issue.path, k])}: unknown key${meant ? ` (did you mean ${meant}?)` : ''}`;
+    });
   });
 }
 

@@ -10,8 +10,7 @@ import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Peer, Port, SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Architecture, type IDestination, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -22,9 +21,12 @@ import { parseCidr } from '../lambda/core/net/cidr.ts';
 import { PROBER_ENTRY, PROBER_ESBUILD_TARGET, PROBER_EXTERNALS, PROJECT_ROOT } from './prober-bundling.ts';
 
 /**
- * The EC2 read actions the inventory collector calls (DESIGN.md, "Inventory directory"). All but the two
- * in {@link EC2_TGW_ROUTE_TABLE_READ_ACTIONS} have no resource-level permissions (Service Authorization
- * Reference, Amazon EC2: their Resource types column is empty), so they are granted on `*`.
+ * The EC2 read actions the prober sends: the inventory collector's (DESIGN.md, "Inventory directory") and
+ * the host signals' DescribeInstanceStatus. test/lib/prober-least-privilege.test.ts derives the same set
+ * from the bundled handler. The Describe* actions have no resource types (Service Authorization Reference,
+ * Amazon EC2: the Resource types column is empty, so `Resource` must be `*`); the three Get/Search
+ * actions take one, and are granted on it: {@link EC2_PREFIX_LIST_READ_ACTIONS},
+ * {@link EC2_TGW_ROUTE_TABLE_READ_ACTIONS}.
  */
 export const EC2_READ_ACTIONS: readonly string[] = [
   'ec2:DescribeAddresses',
@@ -64,6 +66,13 @@ export const EC2_TGW_ROUTE_TABLE_READ_ACTIONS: readonly string[] = [
 ];
 
 /**
+ * GetManagedPrefixListEntries requires the prefix-list resource type (Service Authorization Reference,
+ * Amazon EC2: `prefix-list*`). A security group may name an AWS-managed list (owned by AWS) or one shared
+ * through AWS RAM (owned by another account), so the account is left open; the Region is this one.
+ */
+export const EC2_PREFIX_LIST_READ_ACTIONS: readonly string[] = ['ec2:GetManagedPrefixListEntries'];
+
+/**
  * The AWS Network Firewall reads of the inventory collector. ListFirewalls has no resource types; the
  * Describe actions are granted on the resource types they take (Service Authorization Reference, AWS Network
  * Firewall). Policies and rule groups may belong to another account (shared through AWS RAM, or AWS-managed
@@ -77,6 +86,9 @@ export const NETWORK_FIREWALL_READ_ACTIONS: readonly string[] = [
 ];
 
 const TGW_ROUTE_TABLES_ARN = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:transit-gateway-route-table/*`;
+const PREFIX_LISTS_ARN = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:*:prefix-list/*`;
+/** Every EC2 resource of this account in this Region: where Lambda creates the function's ENIs. */
+const OWN_EC2_RESOURCES_ARN = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:*/*`;
 const NETWORK_FIREWALL_ARNS: readonly string[] = [
   `arn:${Aws.PARTITION}:network-firewall:${Aws.REGION}:${Aws.ACCOUNT_ID}:firewall/*`,
   `arn:${Aws.PARTITION}:network-firewall:${Aws.REGION}:*:firewall-policy/*`,
@@ -93,10 +105,14 @@ function nagArn(arn: string): string {
 }
 
 /**
- * What Lambda itself does with the execution role to attach the function to the VPC (Lambda developer
- * guide, "Giving Lambda functions access to resources in an Amazon VPC": the same actions as the
- * AWSLambdaVPCAccessExecutionRole managed policy, which Lambda checks on `*` when the function is created).
- * DescribeNetworkInterfaces and DescribeSubnets are already in EC2_READ_ACTIONS.
+ * What Lambda itself does with the execution role to attach the function to the VPC; the code never sends
+ * them (Lambda developer guide, "Giving Lambda functions access to resources in an Amazon VPC": the actions
+ * of the AWSLambdaVPCAccessExecutionRole managed policy). The Service Authorization Reference gives all four
+ * resource types (network-interface, and subnet and security-group for CreateNetworkInterface), but the
+ * ENIs Lambda creates have ids nobody knows at deploy time: they are granted on this account's EC2
+ * resources in this Region, the scope the developer guide itself shows for DeleteNetworkInterface. Its two
+ * reads, DescribeNetworkInterfaces ("only works if it's allowed on all resources") and DescribeSubnets, are
+ * in EC2_READ_ACTIONS, which the collector sends anyway.
  */
 export const VPC_ATTACHMENT_ACTIONS: readonly string[] = [
   'ec2:AssignPrivateIpAddresses',
@@ -105,16 +121,26 @@ export const VPC_ATTACHMENT_ACTIONS: readonly string[] = [
   'ec2:UnassignPrivateIpAddresses',
 ];
 
-/** The state-table item actions the state store uses; nothing that reads or changes the table itself. */
-export const TABLE_ITEM_ACTIONS: readonly string[] = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:Query',
-  'dynamodb:UpdateItem',
-];
+/**
+ * The state-table item actions the DynamoDB state store sends (and test/lib/prober-least-privilege.test.ts
+ * derives from the bundle); nothing that reads or changes the table itself.
+ */
+export const TABLE_ITEM_ACTIONS: readonly string[] = ['dynamodb:BatchGetItem', 'dynamodb:PutItem'];
+
+/**
+ * The longest an asynchronous invocation may wait for the function (PutFunctionEventInvokeConfig API
+ * reference: MaximumEventAgeInSeconds 60-21600). Schedules up to 12 hours apart are allowed, and an event
+ * older than this is stale anyway: the next run is on its way.
+ */
+const MAX_ASYNC_EVENT_AGE_SECONDS = 6 * 3600;
+
+/**
+ * Lambda's on-failure destination for `queue`, without SqsDestination's grant: it adds GetQueueAttributes
+ * and GetQueueUrl, which Lambda never calls; the role's own statement grants SendMessage alone.
+ */
+function sendFailuresTo(queue: Queue): IDestination {
+  return { bind: () => ({ destination: queue.queueArn }) };
+}
 
 /** The prober's size: memory and timeout. */
 export interface ProberSize {
@@ -297,8 +323,8 @@ export class ProberFunction extends Construct {
       description: `port22 SSH health checks for ${props.vpcId}`,
       // A scheduled run that failed is superseded by the next one: retrying it would only overlap.
       retryAttempts: 0,
-      maxEventAge: Duration.seconds(Math.max(60, intervalSeconds)),
-      onFailure: new SqsDestination(this.deadLetterQueue),
+      maxEventAge: Duration.seconds(Math.min(MAX_ASYNC_EVENT_AGE_SECONDS, Math.max(60, intervalSeconds))),
+      onFailure: sendFailuresTo(this.deadLetterQueue),
       environment: {
         [HANDLER_ENV.table]: props.table.tableName,
         [HANDLER_ENV.topicArn]: props.topic.topicArn,
@@ -325,16 +351,26 @@ export class ProberFunction extends Construct {
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [this.logGroup.logGroupArn],
       }),
+      // Resource "*": EC2's Describe* actions have no resource types (Service Authorization Reference).
       new PolicyStatement({
         sid: 'ReadNetworkConfiguration',
-        actions: EC2_READ_ACTIONS.filter((a) => !EC2_TGW_ROUTE_TABLE_READ_ACTIONS.includes(a)),
+        actions: EC2_READ_ACTIONS.filter(
+          (a) => !EC2_TGW_ROUTE_TABLE_READ_ACTIONS.includes(a) && !EC2_PREFIX_LIST_READ_ACTIONS.includes(a),
+        ),
         resources: ['*'],
+      }),
+      new PolicyStatement({
+        sid: 'ReadPrefixLists',
+        actions: [...EC2_PREFIX_LIST_READ_ACTIONS],
+        resources: [PREFIX_LISTS_ARN],
       }),
       new PolicyStatement({
         sid: 'ReadTransitGatewayRoutes',
         actions: [...EC2_TGW_ROUTE_TABLE_READ_ACTIONS],
         resources: [TGW_ROUTE_TABLES_ARN],
       }),
+      // Resource "*": ListFirewalls has no resource types (Service Authorization Reference, AWS Network
+      // Firewall).
       new PolicyStatement({
         sid: 'ListNetworkFirewalls',
         actions: ['network-firewall:ListFirewalls'],
@@ -345,8 +381,13 @@ export class ProberFunction extends Construct {
         actions: NETWORK_FIREWALL_READ_ACTIONS.filter((a) => a !== 'network-firewall:ListFirewalls'),
         resources: [...NETWORK_FIREWALL_ARNS],
       }),
-      new PolicyStatement({ sid: 'AttachToVpc', actions: [...VPC_ATTACHMENT_ACTIONS], resources: ['*'] }),
-      // GetMetricData has no resource types and no namespace condition key (Service Authorization Reference).
+      new PolicyStatement({
+        sid: 'AttachToVpc',
+        actions: [...VPC_ATTACHMENT_ACTIONS],
+        resources: [OWN_EC2_RESOURCES_ARN],
+      }),
+      // Resource "*": GetMetricData has no resource types and no namespace condition key (Service
+      // Authorization Reference, Amazon CloudWatch).
       new PolicyStatement({
         sid: 'ReadHostSignals',
         actions: ['cloudwatch:GetMetricData'],
@@ -367,23 +408,37 @@ export class ProberFunction extends Construct {
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [props.topicKey.keyArn],
       }),
+      // Lambda sends a failed asynchronous invocation's record with the execution role (Lambda developer
+      // guide, "Adding a destination": Amazon SQS needs sqs:SendMessage), nothing else of the queue.
+      new PolicyStatement({
+        sid: 'RecordFailedRuns',
+        actions: ['sqs:SendMessage'],
+        resources: [this.deadLetterQueue.queueArn],
+      }),
     ];
     for (const statement of statements) this.role.addToPrincipalPolicy(statement);
-    for (const arn of [TGW_ROUTE_TABLES_ARN, ...NETWORK_FIREWALL_ARNS])
+    for (const arn of [TGW_ROUTE_TABLES_ARN, PREFIX_LISTS_ARN, ...NETWORK_FIREWALL_ARNS])
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagArn(arn)}]`,
         reason:
-          'Read-only inventory actions on every resource of the one type they take (transit gateway route ' +
-          'tables, firewalls, firewall policies, rule groups): the collector reads whichever the VPCs route ' +
-          'through, which the stack cannot name at deploy time.',
+          'Read-only inventory actions on every resource of the one type they take (prefix lists, transit ' +
+          'gateway route tables, firewalls, firewall policies, rule groups): the collector reads whichever ' +
+          'the VPCs name or route through, which the stack cannot name at deploy time.',
       });
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagArn(OWN_EC2_RESOURCES_ARN)}]`,
+      reason:
+        'The ENI actions Lambda performs with the execution role to attach the function to the VPC, on this ' +
+        "account's EC2 resources in this Region: the ENIs it creates have ids unknown at deploy time (Lambda " +
+        'developer guide, "Giving Lambda functions access to resources in an Amazon VPC").',
+    });
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Only actions without resource-level permissions are granted on *: the EC2 Describe*/Get* reads of the ' +
-        'inventory collector, network-firewall:ListFirewalls, cloudwatch:GetMetricData, and the ENI actions Lambda needs to attach the function ' +
-        'to the VPC (Service Authorization Reference lists no resource types for them). Table, topic, key, ' +
-        'queue and log group statements name their resource.',
+        'Only actions the Service Authorization Reference lists without resource types are granted on *: the ' +
+        "EC2 Describe* reads of the inventory collector (DescribeNetworkInterfaces also Lambda's own, which " +
+        '"only works if it is allowed on all resources"), network-firewall:ListFirewalls and ' +
+        'cloudwatch:GetMetricData. Every other statement names its resources.',
     });
   }
 }

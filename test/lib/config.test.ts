@@ -175,8 +175,16 @@ describe('parseConfig', () => {
         'port22.schedule: at most 12 hours (the prober-not-running alarm looks back two intervals, an alarm at most a day)',
       ],
     ],
-    ['unknown top-level key', { ...good, alertEmail: 'ops@example.com' }, ['port22.alertEmail: unknown key']],
-    ['unknown nested key', { vpcs: [{ ...vpc, subnets: [] }] }, ['port22.vpcs[0].subnets: unknown key']],
+    [
+      'unknown top-level key',
+      { ...good, alertEmail: 'ops@example.com' },
+      ['port22.alertEmail: unknown key (did you mean alertEmails?)'],
+    ],
+    [
+      'unknown nested key',
+      { vpcs: [{ ...vpc, subnets: [] }] },
+      ['port22.vpcs[0].subnets: unknown key (did you mean subnetIds?)'],
+    ],
     ['bad port', { ...good, port: 70000 }, ['port22.port: not a TCP port (1-65535)']],
     ['port zero', { ...good, port: 0 }, ['port22.port: not a TCP port (1-65535)']],
     ['port as a string', { ...good, port: '22' }, ['port22.port: not a TCP port (1-65535)']],

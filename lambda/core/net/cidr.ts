@@ -123,6 +123,36 @@ export function parseCidr(s: string): Cidr | undefined {
   return { family: addr.family, first, last: first + (1n << hostBits) - 1n, prefix };
 }
 
+/**
+ * The block `s` names when its address has host bits set (`10.0.0.1/16` → 10.0.0.0/16), else undefined.
+ * parseCidr clears them as EC2 does; a configuration that sets them most likely meant another block.
+ */
+export function hostBitsCleared(s: string): Cidr | undefined {
+  const cidr = parseCidr(s);
+  const slash = s.indexOf('/');
+  if (!cidr || slash < 0) return undefined;
+  return parseAddress(s.slice(0, slash))?.value === cidr.first ? undefined : cidr;
+}
+
+const IPV4_MAPPED_PREFIX = 96;
+const IPV4_MAPPED_TAG = 0xffffn;
+
+/**
+ * The IPv4 block an IPv4-mapped IPv6 block (RFC 4291 §2.5.5.2, inside ::ffff:0:0/96) stands for, else
+ * undefined. Such addresses exist only inside a host's socket API: no packet on a network carries one.
+ */
+export function ipv4OfMapped(c: Cidr): Cidr | undefined {
+  if (c.family !== 'ipv6' || c.prefix < IPV4_MAPPED_PREFIX || c.first >> 32n !== IPV4_MAPPED_TAG)
+    return undefined;
+  const mask = (1n << 32n) - 1n;
+  return {
+    family: 'ipv4',
+    first: c.first & mask,
+    last: c.last & mask,
+    prefix: c.prefix - IPV4_MAPPED_PREFIX,
+  };
+}
+
 export function isCidr(s: string, family?: IpFamily): boolean {
   const c = parseCidr(s);
   return c !== undefined && (family === undefined || c.family === family) && s.includes('/');

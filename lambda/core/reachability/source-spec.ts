@@ -3,7 +3,7 @@
  * alone. The analysis resolves the result against an inventory; the stack validates `sources` with this
  * same function at synth time, so a spec that passes synth is one every run can read.
  */
-import { type Cidr, parseCidr } from '../net/cidr.ts';
+import { type Cidr, formatCidr, parseCidr } from '../net/cidr.ts';
 
 export type SourceSpec =
   | { readonly kind: 'internet' }
@@ -21,4 +21,18 @@ export function parseSourceSpec(spec: string): SourceSpec | undefined {
   if (/^eni-[0-9a-zA-Z]+$/.test(spec)) return { kind: 'eni', eniId: spec };
   const cidr = parseCidr(spec);
   return cidr ? { kind: 'cidr', cidr } : undefined;
+}
+
+/** One spelling per source (`203.0.113.7` and `203.0.113.7/32` are one): equal exactly when the sources are. */
+export function canonicalSourceSpec(spec: SourceSpec): string {
+  switch (spec.kind) {
+    case 'internet':
+      return 'internet';
+    case 'instance':
+      return spec.instanceId;
+    case 'eni':
+      return spec.eniId;
+    case 'cidr':
+      return formatCidr(spec.cidr);
+  }
 }

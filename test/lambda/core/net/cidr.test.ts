@@ -4,6 +4,8 @@ import {
   AddressSet,
   formatAddress,
   formatCidr,
+  hostBitsCleared,
+  ipv4OfMapped,
   parseAddress,
   parseCidr,
   publicAddresses,
@@ -46,6 +48,50 @@ describe('parseCidr / formatCidr', () => {
     assert.equal(formatAddress(parseAddress('2001:db8:0:0:1:0:0:1')!), '2001:db8::1:0:0:1');
     assert.equal(formatAddress(parseAddress('2001:db8:1:2:3:4:5:6')!), '2001:db8:1:2:3:4:5:6');
   });
+});
+
+describe('hostBitsCleared', () => {
+  const cases: Array<[string, string | undefined]> = [
+    ['10.0.0.0/16', undefined],
+    ['10.0.0.1/16', '10.0.0.0/16'],
+    ['10.0.255.255/16', '10.0.0.0/16'],
+    ['10.1.0.0/16', undefined],
+    ['10.0.0.1/32', undefined],
+    ['0.0.0.1/0', '0.0.0.0/0'],
+    ['2001:db8::/32', undefined],
+    ['2001:db8::1/127', '2001:db8::/127'],
+    ['2001:db8::1/128', undefined],
+    // A bare address has no host bits: it is a /32 or /128.
+    ['10.0.0.1', undefined],
+    ['not a block', undefined],
+  ];
+  for (const [text, block] of cases) {
+    it(`${text} → ${block ?? 'none'}`, () => {
+      const cleared = hostBitsCleared(text);
+      assert.equal(cleared && formatCidr(cleared), block);
+    });
+  }
+});
+
+// RFC 4291 §2.5.5.2: ::ffff:0:0/96 holds the IPv4-mapped addresses; a block only partly inside is not one.
+describe('ipv4OfMapped', () => {
+  const cases: Array<[string, string | undefined]> = [
+    ['::ffff:0:0/96', '0.0.0.0/0'],
+    ['::ffff:10.0.0.0/104', '10.0.0.0/8'],
+    ['::ffff:cb00:7107/128', '203.0.113.7/32'],
+    ['::fffe:0:0/95', undefined],
+    ['::ffff:0:0/95', undefined],
+    ['::fffe:ffff:ffff/128', undefined],
+    ['1::ffff:0:0/96', undefined],
+    ['::10.0.0.1/128', undefined],
+    ['10.0.0.0/8', undefined],
+  ];
+  for (const [text, block] of cases) {
+    it(`${text} → ${block ?? 'not mapped'}`, () => {
+      const ipv4 = ipv4OfMapped(cidr(text));
+      assert.equal(ipv4 && formatCidr(ipv4), block);
+    });
+  }
 });
 
 describe('AddressSet', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseSourceSpec } from '../../../../lambda/core/reachability/source-spec.ts';
+import { canonicalSourceSpec, parseSourceSpec } from '../../../../lambda/core/reachability/source-spec.ts';
 
 // What each spec names, from its text alone; the CIDR rows give the block as first/last address and prefix.
 describe('parseSourceSpec', () => {
@@ -30,6 +30,26 @@ describe('parseSourceSpec', () => {
   for (const [spec, expected] of cases) {
     it(`${JSON.stringify(spec)} → ${expected ? (expected as { kind: string }).kind : 'not a source spec'}`, () => {
       assert.deepEqual(parseSourceSpec(spec), expected);
+    });
+  }
+});
+
+// Two specs name one source exactly when their spellings here are equal: the stack's duplicate check.
+describe('canonicalSourceSpec', () => {
+  const cases: Array<[string, string]> = [
+    ['internet', 'internet'],
+    ['i-0123456789abcdef0', 'i-0123456789abcdef0'],
+    ['eni-01234567', 'eni-01234567'],
+    ['203.0.113.7', '203.0.113.7/32'],
+    ['203.0.113.7/32', '203.0.113.7/32'],
+    ['2001:DB8:0::/56', '2001:db8::/56'],
+    ['2001:db8::1', '2001:db8::1/128'],
+  ];
+  for (const [spec, canonical] of cases) {
+    it(`${spec} → ${canonical}`, () => {
+      const parsed = parseSourceSpec(spec);
+      assert.ok(parsed, spec);
+      assert.equal(canonicalSourceSpec(parsed), canonical);
     });
   }
 });
