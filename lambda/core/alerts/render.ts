@@ -3,6 +3,7 @@
  * the SNS message attributes subscription filter policies match on (`severity`, `diagnosis`, `kind`).
  */
 import { createHash } from 'node:crypto';
+import { headerSafe, mailBodySafe } from '../report/safe-text.ts';
 import type { RenderedAlert } from '../state/instance-state.ts';
 import type { Alert, AlertResources } from './types.ts';
 
@@ -32,7 +33,7 @@ export function renderAlert(alert: Alert, options: RenderOptions = {}): Rendered
     severity: alert.severity,
     at: alert.at,
     subject: renderSubject(alert),
-    body: renderBody(alert, options),
+    body: mailBodySafe(renderBody(alert, options)),
     attributes: { severity: alert.severity, diagnosis: alert.code, kind: alert.kind },
   };
 }
@@ -52,12 +53,13 @@ export function renderSubject(alert: Alert): string {
   const build = (name: string | undefined, withWas: boolean) => {
     if (alert.group) {
       const g = alert.group;
-      return `[port22] ${label} ${ascii(g.group)}: ${g.healthy}/${g.members} healthy (min ${g.minimum})`;
+      return `[port22] ${label} ${headerSafe(g.group)}: ${g.healthy}/${g.members} healthy (min ${g.minimum})`;
     }
-    const who = name ? `${alert.instanceId} (${name})` : `${alert.instanceId}`;
+    const id = headerSafe(alert.instanceId ?? '');
+    const who = name ? `${id} (${name})` : id;
     return `[port22] ${label} ${who}: ${alert.code}${withWas ? was : ''}`;
   };
-  const name = alert.name ? ascii(alert.name) : undefined;
+  const name = alert.name ? headerSafe(alert.name) : undefined;
   let subject = build(name, true);
   if (subject.length > MAX_SUBJECT_CHARS && name) {
     // Shorten the Name tag first: the id and the code are what a reader needs to act.
@@ -66,15 +68,7 @@ export function renderSubject(alert: Alert): string {
     subject = build(keep >= 4 ? `${name.slice(0, keep)}...` : undefined, true);
   }
   if (subject.length > MAX_SUBJECT_CHARS) subject = build(undefined, false);
-  return subject.length > MAX_SUBJECT_CHARS ? `${subject.slice(0, MAX_SUBJECT_CHARS - 3)}...` : subject;
-}
-
-/**
- * SNS rewrites subjects with control or non-ASCII characters (and e-mail subjects are 7-bit without
- * RFC 2047 encoding), so a Name tag like "web-café" is shown as "web-caf?".
- */
-function ascii(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?');
+  return headerSafe(subject, MAX_SUBJECT_CHARS);
 }
 
 function renderBody(alert: Alert, options: RenderOptions = {}): string {

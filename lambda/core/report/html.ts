@@ -12,6 +12,7 @@ import { CATALOGUE } from '../diagnose/catalogue.ts';
 import type { Evidence, Severity } from '../diagnose/types.ts';
 import type { ProbePhases } from '../probe/types.ts';
 import type { ExposureFinding } from '../reachability/types.ts';
+import { escapeHtml } from './safe-text.ts';
 
 /** One instance as `check --json` prints it, plus the optional probe result the chart is drawn from. */
 export interface HtmlReportInstance {
@@ -75,19 +76,6 @@ const PHASES = [
   { key: 'kexMs', label: 'kex' },
   { key: 'authMs', label: 'auth' },
 ] as const;
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** HTML-escapes text for element content and quoted attribute values alike. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
 
 export function severityOf(instance: HtmlReportInstance): Severity {
   if (instance.severity !== undefined) return instance.severity;
