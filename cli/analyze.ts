@@ -28,7 +28,7 @@ function verdictLine(v: Verdict): string {
 }
 
 /** Verdicts grouped by instance, each with its blockers' detail lines; exposure after. */
-function formatReport(report: AnalysisReport): string {
+export function formatAnalyzeReport(report: AnalysisReport): string {
   const lines: string[] = [];
   const byInstance = new Map<string, Verdict[]>();
   for (const v of report.verdicts) {
@@ -104,7 +104,7 @@ export const analyzeCommand: CommandDefinition = (command, setExit) => {
       process.stdout.write(
         flags.json
           ? `${JSON.stringify({ verdicts: report.verdicts, exposure: report.exposure }, null, 2)}\n`
-          : formatReport(report),
+          : formatAnalyzeReport(report),
       );
       setExit(exitStatusOf(report));
     });

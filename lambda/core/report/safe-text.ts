@@ -8,7 +8,8 @@
  * - e-mail headers (`headerSafe`): printable ASCII only, never CR or LF, at most one header line;
  * - e-mail bodies (`mailBodySafe`): the terminal's escaping, line breaks kept (people read mail in mutt);
  * - HTML (`escapeHtml`): markup characters as entities, controls shown escaped;
- * - log lines (`logSafe`): the terminal's escaping, as logs are read with `aws logs tail` on a terminal.
+ * - log lines (`logSafe`): the terminal's escaping, as logs are read with `aws logs tail` on a terminal;
+ * - URLs (`urlComponent`): percent-encoded, well-formed, bounded.
  */
 
 /** The most characters of one value a terminal line shows; longer values end in `…`. */
@@ -29,6 +30,9 @@ export const MAIL_BODY_MAX_CHARS = 64 * 1024;
 /** A JSON log line: CloudWatch Logs caps an event at 256 KiB; one field never needs more than this. */
 export const LOG_MAX_CHARS = 8192;
 
+/** One value on the HTML page: more than any summary or evidence line holds (banners are not shown). */
+export const HTML_MAX_CHARS = 8192;
+
 /** What a cut value ends with, so a reader knows there was more. */
 const CUT_MARK = '…';
 
@@ -45,19 +49,21 @@ const codePoint = (c: string) => `\\u{${c.charCodeAt(0).toString(16)}}`;
  * one-byte CSI on terminals that honour C1): everything but tab, LF, printable ASCII and U+00A0 onwards.
  */
 const CONTROL = /[^\t\n\x20-\x7e\u00a0-\uffff]/g;
+/** The bidirectional controls that reorder what is shown (CVE-2021-42574): embeddings, overrides, isolates, marks. */
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 /**
- * The bidirectional controls that reorder what is shown (CVE-2021-42574, "Trojan Source"): embeddings,
- * overrides, isolates and the marks; and UTF-16 halves without their partner, which no encoder can write
- * (a terminal shows U+FFFD, JSON an escape, a mail system may reject the message).
+ * A UTF-16 half without its partner: no encoder can write it (a terminal shows U+FFFD, a mail system may
+ * reject the message, `encodeURIComponent` throws).
  */
-const INVISIBLE =
-  /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** The shared escaping of terminals, mail bodies and logs: `\xNN` for controls, `\u{NNNN}` for the rest. */
 function escapeControls(text: string, keepLines: boolean): string {
   const lines = keepLines ? text.replace(/\r\n/g, '\n') : text;
   const controls = lines.replace(CONTROL, hex2);
-  return (keepLines ? controls : controls.replace(/[\t\n]/g, hex2)).replace(INVISIBLE, codePoint);
+  return (keepLines ? controls : controls.replace(/[\t\n]/g, hex2))
+    .replace(BIDI, codePoint)
+    .replace(LONE_SURROGATE, codePoint);
 }
 
 export interface TerminalOptions {
@@ -109,6 +115,11 @@ const HTML_ENTITIES: Readonly<Record<string, string>> = {
  * HTML-escapes text for element content and quoted attribute values alike; controls and bidi overrides
  * are shown as the terminal shows them (a U+202E in a Name tag would otherwise reorder the page).
  */
-export function escapeHtml(text: string): string {
-  return escapeControls(text, true).replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]!);
+export function escapeHtml(text: string, maxChars: number = HTML_MAX_CHARS): string {
+  return escapeControls(bounded(text, maxChars), true).replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]!);
+}
+
+/** A value inside a URL (a console link): percent-encoded, a lone surrogate as U+FFFD, bounded. */
+export function urlComponent(text: string, maxChars: number = HEADER_MAX_CHARS): string {
+  return encodeURIComponent(bounded(text, maxChars).replace(LONE_SURROGATE, '\ufffd'));
 }
