@@ -813,7 +813,8 @@ export function parseDocument<D extends InventoryDocument>(
     const shown = JSON.stringify(
       typeof value === 'string' && value.length > 64 ? `${value.slice(0, 64)}…` : value,
     );
-    what = `${owner ? `${owner}: ` : ''}${what}, got ${shown}`;
+    // The record is named by its id, unless the id is what is wrong.
+    what = `${owner && owner !== value ? `${owner}: ` : ''}${what}, got ${shown}`;
   }
   throw new InventoryError(`${file}: ${where === '' ? '' : `${where}: `}${what}`);
 }
