@@ -77,46 +77,62 @@ function capturingSns(): { client: SNSClient; published: PublishCommandInput[] }
   return { client, published };
 }
 
+/** A value adds no line of its own: the output has as many lines as with a plain value in its place. */
+function assertSameLines(render: (v: string) => string, value: string, where: string): void {
+  assert.equal(
+    render(value).split('\n').length,
+    render('plain').split('\n').length,
+    `${where}: a line added`,
+  );
+}
+
 describe('the hostile corpus through every output medium', () => {
   for (const { name, value } of hostileCorpus()) {
     describe(name, () => {
-      it('terminal: port22 check text', () =>
-        assertNothingRaw(formatCheckReport(checkReport(value)), 'check'));
+      it('terminal: port22 check text', () => {
+        assertNothingRaw(formatCheckReport(checkReport(value)), 'check');
+        assertSameLines((v) => formatCheckReport(checkReport(v)), value, 'check');
+      });
 
       it('terminal: port22 analyze text', () => {
-        const text = formatAnalyzeReport({
-          verdicts: [
-            {
-              instanceId: value,
-              address: value,
-              source: value,
-              family: 'ipv4',
-              reachable: false,
-              blockers: [{ code: 'SG_INGRESS_NO_MATCH', resourceId: value, detail: value }],
-            },
-          ],
-          exposure: [{ code: 'SSH_OPEN_TO_INTERNET', resourceId: value, detail: value }],
-        });
-        assertNothingRaw(text, 'analyze');
+        const render = (v: string) =>
+          formatAnalyzeReport({
+            verdicts: [
+              {
+                instanceId: v,
+                address: v,
+                source: v,
+                family: 'ipv4',
+                reachable: false,
+                blockers: [{ code: 'SG_INGRESS_NO_MATCH', resourceId: v, detail: v }],
+              },
+            ],
+            exposure: [{ code: 'SSH_OPEN_TO_INTERNET', resourceId: v, detail: v }],
+          });
+        assertNothingRaw(render(value), 'analyze');
+        assertSameLines(render, value, 'analyze');
       });
 
       it('terminal: port22 probe table and banner', () => {
-        const result = {
+        const result = (v: string) => ({
           target: { host: '10.0.0.7', port: 22 },
           outcome: 'ok' as const,
           phases: { totalMs: 9 },
-          software: value,
-          detail: value,
-          banner: value,
-          authMethods: [value],
-        };
-        assertNothingRaw(renderTable([result]), 'probe table');
-        assertNothingRaw(renderBanners([result]), 'probe banner');
+          software: v,
+          detail: v,
+          banner: v,
+          authMethods: [v],
+        });
+        assertNothingRaw(renderTable([result(value)]), 'probe table');
+        assertSameLines((v) => renderTable([result(v)]), value, 'probe table');
+        // A banner keeps its own lines, each marked as the server's.
+        assertNothingRaw(renderBanners([result(value)]), 'probe banner');
       });
 
       it('e-mail: the .eml file, every header and the body', () => {
         const eml = toEml(renderAlert(alert(value)), value, value);
         assertNothingRaw(eml, '.eml', true);
+        assertSameLines((v) => toEml(renderAlert(alert(v)), v, v), value, '.eml');
         const headers = eml.slice(0, eml.indexOf('\r\n\r\n')).split('\r\n');
         for (const h of headers) {
           assert.match(h, /^[A-Za-z0-9-]+: [\x20-\x7e]*$/, h.slice(0, 80));
