@@ -95,7 +95,8 @@ export function headerSafe(text: string, maxChars: number = HEADER_MAX_CHARS): s
 
 /** A plain-text e-mail body: the terminal's escaping with its line breaks, bounded for SNS. */
 export function mailBodySafe(text: string): string {
-  return terminalSafe(text, { keepLines: true, maxChars: MAIL_BODY_MAX_CHARS });
+  // Cut again after escaping: a body of controls grows fourfold (`\x00`), past SNS's cap.
+  return bounded(terminalSafe(text, { keepLines: true, maxChars: MAIL_BODY_MAX_CHARS }), MAIL_BODY_MAX_CHARS);
 }
 
 /** A field of a log line (JSON escapes C0 but not DEL, C1 or bidi controls, which a terminal acts on). */

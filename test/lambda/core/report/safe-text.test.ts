@@ -5,6 +5,7 @@ import {
   HEADER_MAX_CHARS,
   headerSafe,
   logSafe,
+  MAIL_BODY_MAX_CHARS,
   mailBodySafe,
   TERMINAL_MAX_CHARS,
   terminalSafe,
@@ -64,6 +65,11 @@ describe('mailBodySafe and logSafe share the terminal escaping', () => {
   it('a body keeps its lines and loses its escapes', () =>
     assert.equal(mailBodySafe('DOWN: web\u001b[2J\r\nline 2\n'), 'DOWN: web\\x1b[2J\nline 2\n'));
   it('a log field is one line', () => assert.equal(logSafe('a\nb\u009b'), 'a\\x0ab\\x9b'));
+  it('a body of controls stays under the SNS cap of 256 KiB once escaped', () => {
+    const body = mailBodySafe('\u0000'.repeat(MAIL_BODY_MAX_CHARS));
+    assert.equal(body.length, MAIL_BODY_MAX_CHARS);
+    assert.ok(Buffer.byteLength(body) < 256 * 1024);
+  });
 });
 
 describe('escapeHtml: controls and bidi overrides are shown, not acted on', () => {
