@@ -8,6 +8,7 @@ import { InventoryError } from '../lambda/core/inventory/parse.ts';
 import { parsePortRange } from '../lambda/core/net/port-range.ts';
 import { analyze, SourceSpecError } from '../lambda/core/reachability/analyze.ts';
 import type { AnalysisReport, Verdict } from '../lambda/core/reachability/types.ts';
+import { terminalSafe as t } from '../lambda/core/report/safe-text.ts';
 import { positiveInteger } from './arguments.ts';
 import type { CommandDefinition } from './command.ts';
 import { UsageError } from './usage-error.ts';
@@ -23,11 +24,11 @@ interface AnalyzeFlags {
 function verdictLine(v: Verdict): string {
   const state = v.unknown ? 'UNKNOWN' : !v.reachable ? 'UNREACHABLE' : v.partial ? 'PARTIAL' : 'reachable';
   const fam = v.family === 'ipv6' ? 'IPv6' : 'IPv4';
-  return `  ${state.padEnd(11)} from ${v.source} (${fam}) to ${v.address || '(no address)'}`;
+  return `  ${state.padEnd(11)} from ${t(v.source)} (${fam}) to ${v.address ? t(v.address) : '(no address)'}`;
 }
 
 /** Verdicts grouped by instance, each with its blockers' detail lines; exposure after. */
-function formatReport(report: AnalysisReport): string {
+export function formatAnalyzeReport(report: AnalysisReport): string {
   const lines: string[] = [];
   const byInstance = new Map<string, Verdict[]>();
   for (const v of report.verdicts) {
@@ -36,22 +37,23 @@ function formatReport(report: AnalysisReport): string {
     else byInstance.set(v.instanceId, [v]);
   }
   for (const [id, verdicts] of byInstance) {
-    lines.push(id);
+    lines.push(t(id));
     for (const v of verdicts) {
       lines.push(verdictLine(v));
       for (const b of v.blockers) {
         const rule = b.ruleNumber === undefined ? '' : ` rule ${b.ruleNumber}`;
-        lines.push(`      ${b.code} ${b.resourceId}${rule}: ${b.detail}`);
+        lines.push(`      ${b.code} ${t(b.resourceId)}${rule}: ${t(b.detail)}`);
       }
-      for (const m of v.missing ?? []) lines.push(`      MISSING ${m.file} ${m.resourceId}: ${m.detail}`);
-      for (const a of v.assumed ?? []) lines.push(`      ASSUMED ${a.resourceId}: ${a.detail}`);
+      for (const m of v.missing ?? [])
+        lines.push(`      MISSING ${m.file} ${t(m.resourceId)}: ${t(m.detail)}`);
+      for (const a of v.assumed ?? []) lines.push(`      ASSUMED ${t(a.resourceId)}: ${t(a.detail)}`);
       for (const sh of v.shadowed ?? [])
-        lines.push(`      SHADOWED ${sh.routeTableId} ${sh.prefixListId}: ${sh.detail}`);
+        lines.push(`      SHADOWED ${t(sh.routeTableId)} ${t(sh.prefixListId)}: ${t(sh.detail)}`);
     }
   }
   if (report.exposure.length > 0) {
     lines.push('', 'Exposure');
-    for (const f of report.exposure) lines.push(`  ${f.code} ${f.resourceId}: ${f.detail}`);
+    for (const f of report.exposure) lines.push(`  ${f.code} ${t(f.resourceId)}: ${t(f.detail)}`);
   }
   const unknown = report.verdicts.filter((v) => v.unknown).length;
   const unreachable = report.verdicts.filter((v) => !v.reachable && !v.unknown).length;
@@ -102,7 +104,7 @@ export const analyzeCommand: CommandDefinition = (command, setExit) => {
       process.stdout.write(
         flags.json
           ? `${JSON.stringify({ verdicts: report.verdicts, exposure: report.exposure }, null, 2)}\n`
-          : formatReport(report),
+          : formatAnalyzeReport(report),
       );
       setExit(exitStatusOf(report));
     });

@@ -11,6 +11,7 @@ import { InventoryError } from '../lambda/core/inventory/parse.ts';
 import { resolveSource, SourceSpecError } from '../lambda/core/reachability/analyze.ts';
 import { AnalysisContext } from '../lambda/core/reachability/evaluation.ts';
 import type { InstanceReport } from '../lambda/core/report/instance-report.ts';
+import { terminalSafe } from '../lambda/core/report/safe-text.ts';
 import { localPorts } from '../lambda/local-wiring.ts';
 import { type CheckReport, runCheck } from '../lambda/pipeline.ts';
 import { positiveInteger } from './arguments.ts';
@@ -40,47 +41,52 @@ function decisiveEvidence(i: InstanceReport): string {
   return i.evidence[0]?.detail ?? i.summary;
 }
 
+/**
+ * The report as text. Names, ids, addresses and evidence come from tags, accounts and peers: each value
+ * goes through terminalSafe, so none can move the cursor, retitle the window or break a line.
+ */
 export function formatCheckReport(report: CheckReport): string {
+  const t = (text: string) => terminalSafe(text);
+  const named = (id: string, name: string | undefined) => `${t(id)}${name ? ` (${t(name)})` : ''}`;
   const lines: string[] = [];
   const rows = report.instances.map((i) => [
-    i.name ?? '-',
-    i.instanceId,
-    i.address ? `${i.address}:${i.port}` : '-',
+    i.name === undefined ? '-' : t(i.name),
+    t(i.instanceId),
+    i.address ? t(`${i.address}:${i.port}`) : '-',
     i.diagnosis,
-    decisiveEvidence(i),
+    t(decisiveEvidence(i)),
   ]);
   const widths = [0, 1, 2, 3].map((c) => Math.max(0, ...rows.map((r) => r[c]!.length)));
   for (const r of rows) lines.push(r.map((cell, c) => (c < 4 ? cell.padEnd(widths[c]!) : cell)).join('  '));
 
   const troubled = report.instances.filter((i) => !i.healthy);
   for (const i of troubled) {
-    lines.push('', `${i.instanceId}${i.name ? ` (${i.name})` : ''}: ${i.diagnosis} [${i.severity}]`);
-    lines.push(`  ${i.summary}`);
+    lines.push('', `${named(i.instanceId, i.name)}: ${i.diagnosis} [${i.severity}]`);
+    lines.push(`  ${t(i.summary)}`);
     lines.push('  Evidence:');
-    for (const e of i.evidence) lines.push(`    - ${e.detail}`);
+    for (const e of i.evidence) lines.push(`    - ${t(e.detail)}`);
     if (i.remediation.length > 0) {
       lines.push('  Remediation:');
       i.remediation.forEach((step, n) => {
-        lines.push(`    ${n + 1}. ${step}`);
+        lines.push(`    ${n + 1}. ${t(step)}`);
       });
     }
   }
   if (report.findings.length > 0) {
     lines.push('', 'Findings');
-    for (const f of report.findings) lines.push(`  ${f.code} ${f.resourceId}: ${f.detail}`);
+    for (const f of report.findings) lines.push(`  ${f.code} ${t(f.resourceId)}: ${t(f.detail)}`);
   }
   if (report.unchecked > 0) {
     lines.push('', `Unchecked: ${report.unchecked}`);
-    for (const u of report.uncheckedInstances)
-      lines.push(`  ${u.instanceId}${u.name ? ` (${u.name})` : ''}: ${u.reason}`);
+    for (const u of report.uncheckedInstances) lines.push(`  ${named(u.instanceId, u.name)}: ${t(u.reason)}`);
   }
   if (report.alerts.sent.length > 0) {
     lines.push('', 'Alerts');
-    for (const a of report.alerts.sent) lines.push(`  ${a.subject}`);
+    for (const a of report.alerts.sent) lines.push(`  ${t(a.subject)}`);
   }
   if (report.errors.length > 0) {
     lines.push('', 'Errors');
-    for (const e of report.errors) lines.push(`  ${e}`);
+    for (const e of report.errors) lines.push(`  ${t(e)}`);
   }
   const healthy = report.instances.length - troubled.length;
   lines.push(
@@ -221,7 +227,7 @@ export const checkCommand: CommandDefinition = (command, setExit) => {
             report,
             flags.region ? { region: flags.region } : {},
           );
-          process.stderr.write(`report written to ${written}\n`);
+          process.stderr.write(`report written to ${terminalSafe(written)}\n`);
         } catch (e) {
           // The report was printed; a file that cannot be written is bad input, said in one line.
           throw new UsageError(`cannot write ${flags.html}: ${e instanceof Error ? e.message : String(e)}`);

@@ -6,6 +6,7 @@
  */
 import { relative } from 'node:path';
 import { fixLabHost, type LabProgress, type LabRun, LabUsageError, resetLab, runLab } from '../lab/lab.ts';
+import { terminalSafe } from '../lambda/core/report/safe-text.ts';
 import { checkJson, formatCheckReport } from './check.ts';
 import type { CommandDefinition } from './command.ts';
 import { UsageError } from './usage-error.ts';
@@ -58,7 +59,8 @@ function formatLabFooter(run: LabRun): string {
   if (sent.length === 0) lines.push(run.stillDown.count > 0 ? `no new alerts: ${down}` : 'no new alerts');
   else if (run.stillDown.count > 0 && sent.every((a) => a.kind !== 'alert'))
     lines.push(`no other new alerts: ${down}`);
-  for (const f of run.report.alerts.failed) lines.push(`  alert not sent: ${f.subject}: ${f.error ?? ''}`);
+  for (const f of run.report.alerts.failed)
+    lines.push(`  alert not sent: ${terminalSafe(f.subject)}: ${terminalSafe(f.error ?? '')}`);
   if (run.fixes.length > 0) {
     lines.push('', 'Fixed with --fix');
     for (const f of run.fixes) lines.push(`  ${f.name} (${f.instanceId}): ${f.change}`);

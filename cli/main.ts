@@ -4,9 +4,9 @@
  * or bad input (one line on stderr).
  */
 import { Command, CommanderError } from 'commander';
+import { terminalSafe } from '../lambda/core/report/safe-text.ts';
 import packageJson from '../package.json' with { type: 'json' };
 import type { CommandDefinition } from './command.ts';
-import { UsageError } from './usage-error.ts';
 
 interface CliCommand {
   readonly name: string;
@@ -60,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
-      outputError: (s, write) => write(`port22: ${s.replace(/^error: /, '').trim()}\n`),
+      outputError: (s, write) => write(`${oneLine(s.replace(/^error: /, ''))}\n`),
     })
     .showHelpAfterError(false);
   try {
@@ -77,11 +77,15 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       return 2;
     }
-    if (e instanceof UsageError) {
-      process.stderr.write(`port22: ${e.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`port22: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`${oneLine(e instanceof Error ? e.message : String(e))}\n`);
     return 2;
   }
+}
+
+/**
+ * The one line of a failure. Messages echo what the user gave (ids, addresses, option values): a line
+ * break between sentences becomes a space, every other control is shown escaped.
+ */
+function oneLine(message: string): string {
+  return `port22: ${terminalSafe(message.trim().replace(/\s*\n\s*/g, ' '))}`;
 }

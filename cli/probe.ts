@@ -12,6 +12,7 @@ import {
   type ProbeTimeouts,
   SSH_SERVICEABLE_OUTCOMES,
 } from '../lambda/core/probe/types.ts';
+import { terminalSafe } from '../lambda/core/report/safe-text.ts';
 import { positiveInteger } from './arguments.ts';
 import type { CommandDefinition } from './command.ts';
 import { UsageError } from './usage-error.ts';
@@ -79,30 +80,12 @@ function hostKeyCell(r: ProbeResult): string {
   return key.type ? `${key.type} ${key.sha256} (${key.algorithm})` : `${key.algorithm} ${key.sha256}`;
 }
 
-/**
- * Peer text made safe for a terminal: C0 and C1 control characters (escape sequences that move the cursor,
- * retitle the window or clear the screen), DEL and the bidirectional overrides that reorder what is shown
- * (CVE-2021-42574) become visible `\xNN` / `\u{NNNN}`; line breaks and tabs stay.
- */
-export function terminalSafe(text: string): string {
-  return (
-    text
-      .replace(/\r\n/g, '\n')
-      // Everything but tab, newline, printable ASCII and U+00A0 onwards: C0, DEL and C1.
-      .replace(
-        /[^\t\n\x20-\x7e\u00a0-\u{10ffff}]/gu,
-        (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-      )
-      .replace(/[\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`)
-  );
-}
-
 /** The pre-authentication banners, after the table: each under its target, every line marked as the server's. */
 export function renderBanners(results: ProbeResult[]): string {
   return results
     .filter((r) => r.banner !== undefined && r.banner !== '')
     .map((r) => {
-      const lines = terminalSafe(r.banner!).replace(/\n$/, '').split('\n');
+      const lines = terminalSafe(r.banner!, { keepLines: true }).replace(/\n$/, '').split('\n');
       return `\nbanner from ${formatTarget(r.target)}:\n${lines.map((l) => `  | ${l}`).join('\n')}\n`;
     })
     .join('');
@@ -123,19 +106,21 @@ export function renderTable(results: ProbeResult[]): string {
     'AUTH METHODS',
     'DETAIL',
   ];
-  const rows = results.map((r) => [
-    formatTarget(r.target),
-    r.outcome,
-    ms(r.phases.connectMs),
-    ms(r.phases.identMs),
-    ms(r.phases.kexMs),
-    ms(r.phases.authMs),
-    ms(r.phases.totalMs),
-    r.software ?? '-',
-    hostKeyCell(r),
-    r.authMethods?.join(',') || '-',
-    r.detail ?? '',
-  ]);
+  const rows = results.map((r) =>
+    [
+      formatTarget(r.target),
+      r.outcome,
+      ms(r.phases.connectMs),
+      ms(r.phases.identMs),
+      ms(r.phases.kexMs),
+      ms(r.phases.authMs),
+      ms(r.phases.totalMs),
+      r.software ?? '-',
+      hostKeyCell(r),
+      r.authMethods?.join(',') || '-',
+      r.detail ?? '',
+    ].map((cell) => terminalSafe(cell)),
+  );
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
   const numeric = new Set([2, 3, 4, 5, 6]);
   const line = (cells: string[]) =>

@@ -12,6 +12,7 @@ import { array, boolean, custom, literal, number, object, strictObject, string }
 import { DEFAULT_ALERT_POLICY } from './core/alerts/types.ts';
 import { DEFAULT_THRESHOLDS } from './core/diagnose/input.ts';
 import { DEFAULT_EVIDENCE_BUDGET_MS, DEFAULT_EVIDENCE_MAX_INSTANCES } from './core/evidence/observations.ts';
+import { type ResourceIdPrefix, resourceIdPattern } from './core/inventory/resource-id.ts';
 import { DEFAULT_SSH_PORT } from './core/inventory/tags.ts';
 import { parseSourceSpec } from './core/reachability/source-spec.ts';
 import { type Shard, shardProblem, WHOLE_FLEET } from './core/targets/shard.ts';
@@ -43,11 +44,10 @@ export const orRequired = (message: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? 'required' : message;
 
 /** An EC2 resource id: the prefix, then 8 (older resources) or 17 lowercase hex digits. */
-export const awsId = (prefix: string, what: string) =>
-  string({ error: orRequired(`not ${what} (${prefix}-…)`) }).regex(
-    new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`),
-    { error: `not ${what} (${prefix}-…)` },
-  );
+export const awsId = (prefix: ResourceIdPrefix, what: string) =>
+  string({ error: orRequired(`not ${what} (${prefix}-…)`) }).regex(resourceIdPattern(prefix), {
+    error: `not ${what} (${prefix}-…)`,
+  });
 
 const NOT_A_PORT = 'not a TCP port (1-65535)';
 export const tcpPort = number({ error: NOT_A_PORT })

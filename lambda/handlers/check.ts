@@ -18,6 +18,7 @@ import {
   parseScheduledCheckEvent,
   SERVICE_NAME,
 } from '../contract.ts';
+import { logSafe } from '../core/report/safe-text.ts';
 import { type CheckInput, type CheckReport, runCheck } from '../pipeline.ts';
 import { awsPorts, lambdaEniLocator } from '../wiring.ts';
 
@@ -106,6 +107,22 @@ function contractOrError<T>(read: () => T): T | ContractError {
   }
 }
 
+/**
+ * The per-instance log line's fields. Names, summaries and evidence hold tag and peer text: JSON escapes
+ * C0 but not DEL, C1 or bidi controls, which act on the terminal `aws logs tail` prints them to.
+ */
+export function instanceLogFields(i: CheckReport['instances'][number], vpcId: string): InstanceLogFields {
+  return {
+    instanceId: logSafe(i.instanceId),
+    name: i.name === undefined ? undefined : logSafe(i.name),
+    vpcId,
+    diagnosis: i.diagnosis,
+    health: i.healthy ? 'healthy' : 'unhealthy',
+    summary: logSafe(i.summary),
+    evidence: logSafe(i.evidence.map((e) => e.detail).join('; ')),
+  };
+}
+
 type Handler = (event: unknown, context: LambdaContext) => Promise<HandlerResult>;
 
 /**
@@ -138,20 +155,12 @@ export function createHandler(env: NodeJS.ProcessEnv): Handler {
     const input = { ...checkInputFor(config, env, context, Date.now()), ...shard };
     logger.info('check started', { vpcId, scheduledTime, ...shard, deadlineAt: input.deadlineAt });
     const report = await runCheck(ports, input);
-    for (const error of report.errors) logger.error('step failed', { error });
+    for (const error of report.errors) logger.error('step failed', { error: logSafe(error) });
     // One line per instance, healthy ones too: the dashboard's "not healthy now" table
     // (lib/dashboard.ts UNHEALTHY_INSTANCES_QUERY) takes each instance's latest line, so a recovery has to be
     // logged for the instance to leave the table.
     for (const i of report.instances) {
-      const fields: InstanceLogFields = {
-        instanceId: i.instanceId,
-        name: i.name,
-        vpcId,
-        diagnosis: i.diagnosis,
-        health: i.healthy ? 'healthy' : 'unhealthy',
-        summary: i.summary,
-        evidence: i.evidence.map((e) => e.detail).join('; '),
-      };
+      const fields = instanceLogFields(i, vpcId);
       // Spread: the Logger takes a record, which an interface is not assignable to.
       if (i.healthy) logger.info(INSTANCE_LOG_MESSAGE, { ...fields });
       else logger.warn(INSTANCE_LOG_MESSAGE, { ...fields });

@@ -15,7 +15,7 @@ const withTerminated = <T>(use: (dir: string) => T): T =>
       doc.Reservations.push({
         Instances: [
           {
-            InstanceId: 'i-0dead0000000000001',
+            InstanceId: 'i-03f68cb25c2250981',
             State: { Name: 'terminated', Code: 48 },
             NetworkInterfaces: [],
           },
@@ -45,11 +45,11 @@ describe('port22 analyze', () => {
   it('--source naming a terminated instance: one line, exit 2 (not an empty report)', () => {
     withTerminated((dir) => {
       for (const json of [[], ['--json']]) {
-        const r = analyze('--inventory', dir, '--source', 'i-0dead0000000000001', ...json);
+        const r = analyze('--inventory', dir, '--source', 'i-03f68cb25c2250981', ...json);
         assert.equal(r.status, 2);
         assert.equal(
           r.stderr,
-          'port22: source i-0dead0000000000001: the instance is terminated, so it has no network interface\n',
+          'port22: source i-03f68cb25c2250981: the instance is terminated, so it has no network interface\n',
         );
         assert.equal(r.stdout, '');
       }
@@ -91,9 +91,9 @@ describe('port22 analyze', () => {
     const missing = analyze('--inventory', `${FIXTURES}nope`);
     assert.equal(missing.status, 2);
     assert.equal(missing.stderr.split('\n').length, 2);
-    const bad = analyze('--inventory', `${FIXTURES}fleet`, '--source', 'i-0doesnotexist');
+    const bad = analyze('--inventory', `${FIXTURES}fleet`, '--source', 'i-0e2dda24a34a7d0c5');
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /^port22: source i-0doesnotexist: no such instance in the inventory\n$/);
+    assert.match(bad.stderr, /^port22: source i-0e2dda24a34a7d0c5: no such instance in the inventory\n$/);
     assert.equal(analyze('--inventory', `${FIXTURES}fleet`, '--ephemeral', '9-1').status, 2);
   });
   it('--json prints the DESIGN.md shape; a partial path is a finding (exit 1)', () => {
@@ -113,7 +113,7 @@ describe('port22 analyze', () => {
   });
   it('exit status: 0 only when every path is fully reachable and nothing is exposed', () => {
     const ok = {
-      instanceId: 'i-1',
+      instanceId: 'i-0f105b11df43d5d32',
       address: '10.0.1.5',
       source: 'internet',
       family: 'ipv4' as const,
@@ -126,7 +126,7 @@ describe('port22 analyze', () => {
     assert.equal(
       exitStatusOf({
         verdicts: [ok],
-        exposure: [{ code: 'SSH_OPEN_TO_INTERNET', resourceId: 'sg-1', detail: '' }],
+        exposure: [{ code: 'SSH_OPEN_TO_INTERNET', resourceId: 'sg-0133680d248046ea0', detail: '' }],
       }),
       1,
     );
@@ -140,7 +140,7 @@ describe('port22 analyze', () => {
       '--ephemeral',
       '32768-60999',
     );
-    // i-0b2… (private subnet, no public IP) is not reachable from an internet address: still a finding.
+    // i-0218afc3b0a796948… (private subnet, no public IP) is not reachable from an internet address: still a finding.
     assert.equal(r.status, 1);
     assert.match(
       r.stdout,

@@ -35,7 +35,7 @@ describe('port22 check', () => {
       doc.Reservations.push({
         Instances: [
           {
-            InstanceId: 'i-0dead0000000000001',
+            InstanceId: 'i-03f68cb25c2250981',
             State: { Name: 'terminated', Code: 48 },
             NetworkInterfaces: [],
           },
@@ -44,11 +44,11 @@ describe('port22 check', () => {
     };
     withInstances(GUIDE, terminated, (dir) => {
       for (const flag of ['--from', '--source']) {
-        const r = check('--inventory', dir, flag, 'i-0dead0000000000001', '--no-probe');
+        const r = check('--inventory', dir, flag, 'i-03f68cb25c2250981', '--no-probe');
         assert.equal(r.status, 2);
         assert.equal(
           r.stderr,
-          'port22: source i-0dead0000000000001: the instance is terminated, so it has no network interface\n',
+          'port22: source i-03f68cb25c2250981: the instance is terminated, so it has no network interface\n',
         );
       }
     });
@@ -221,8 +221,8 @@ describe('port22 check', () => {
       [['--inventory', LAB, '--region', 'eu-west-1', '--no-probe'], /either --inventory <dir> or --region/],
       [['--no-probe'], /give --inventory <dir> \(offline\) or --region <region>/],
       [
-        ['--inventory', LAB, '--source', 'i-0doesnotexist', '--no-probe'],
-        /source i-0doesnotexist: no such instance/,
+        ['--inventory', LAB, '--source', 'i-0e2dda24a34a7d0c5', '--no-probe'],
+        /source i-0e2dda24a34a7d0c5: no such instance/,
       ],
       [['--inventory', LAB, '--port', '70000', '--no-probe'], /bad number '70000' for --port/],
       [

@@ -4,6 +4,8 @@
  * example only `severity: critical`, or everything but reminders).
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { MAX_SUBJECT_CHARS } from '../../core/alerts/render.ts';
+import { headerSafe, mailBodySafe } from '../../core/report/safe-text.ts';
 import type { RenderedAlert } from '../../core/state/instance-state.ts';
 import type { Notifier } from '../../ports.ts';
 import { SDK_RETRY } from './retry.ts';
@@ -33,8 +35,9 @@ export class SnsNotifier implements Notifier {
     const res = await this.client.send(
       new PublishCommand({
         TopicArn: this.topicArn,
-        Subject: alert.subject,
-        Message: alert.body,
+        // Rendered alerts are already safe; a pending one stored by an older version may not be.
+        Subject: headerSafe(alert.subject, MAX_SUBJECT_CHARS),
+        Message: mailBodySafe(alert.body),
         MessageAttributes,
       }),
     );

@@ -4,6 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { headerSafe, mailBodySafe, terminalSafe } from '../../core/report/safe-text.ts';
 import type { RenderedAlert } from '../../core/state/instance-state.ts';
 import type { Notifier } from '../../ports.ts';
 import { makeDirectory } from './make-directory.ts';
@@ -23,15 +24,18 @@ export class FileNotifier implements Notifier {
 
   async publish(alert: RenderedAlert): Promise<{ messageId: string }> {
     await makeDirectory(this.props.directory);
-    const file = join(
-      this.props.directory,
-      `${alert.at.replace(/[:.]/g, '-')}-${alert.kind}-${alert.id}.eml`,
-    );
+    const file = join(this.props.directory, emlFileName(alert));
     await writeFile(file, toEml(alert, this.props.from, this.props.to), 'utf8');
     const print = this.props.print ?? ((line: string) => process.stdout.write(line));
-    print(`${alert.subject}  → ${file}\n`);
+    print(`${terminalSafe(alert.subject)}  → ${terminalSafe(file)}\n`);
     return { messageId: messageId(alert) };
   }
+}
+
+/** The alert's time, kind and id, each reduced to a file-name alphabet (a stored alert is data, too). */
+function emlFileName(alert: RenderedAlert): string {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
+  return `${safe(alert.at)}-${safe(alert.kind)}-${safe(alert.id)}.eml`;
 }
 
 function messageId(alert: RenderedAlert): string {
@@ -44,18 +48,19 @@ export function toEml(
   from = 'port22 <port22@localhost>',
   to = 'operators@localhost',
 ): string {
+  // Every name and value through headerSafe, whatever the field: any one holding CR LF would add a header.
   const headers = [
-    `From: ${from}`,
-    `To: ${to}`,
-    `Subject: ${alert.subject}`,
-    `Date: ${rfc5322Date(new Date(alert.at))}`,
-    `Message-ID: ${messageId(alert)}`,
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 8bit',
-    ...Object.entries(alert.attributes).map(([k, v]) => `X-Port22-${k[0]?.toUpperCase()}${k.slice(1)}: ${v}`),
-  ];
-  const body = alert.body.replace(/\r?\n/g, '\r\n');
+    ['From', from],
+    ['To', to],
+    ['Subject', alert.subject],
+    ['Date', rfc5322Date(new Date(alert.at))],
+    ['Message-ID', messageId(alert)],
+    ['MIME-Version', '1.0'],
+    ['Content-Type', 'text/plain; charset=utf-8'],
+    ['Content-Transfer-Encoding', '8bit'],
+    ...Object.entries(alert.attributes).map(([k, v]) => [`X-Port22-${k[0]?.toUpperCase()}${k.slice(1)}`, v]),
+  ].map(([name, value]) => `${headerSafe(name!).replace(/[: ]/g, '-')}: ${headerSafe(value!)}`);
+  const body = mailBodySafe(alert.body).replace(/\n/g, '\r\n');
   return `${headers.join('\r\n')}\r\n\r\n${body}`;
 }
 

@@ -5,11 +5,31 @@
  * never sees half a record. Two processes writing the same directory at once are not serialised (use the
  * DynamoDB store for that).
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GroupState, InstanceState } from '../../core/state/instance-state.ts';
 import type { StateStore } from '../../ports.ts';
 import { makeDirectory } from './make-directory.ts';
+
+/**
+ * The longest file name kept readable. File systems cap a name at 255 bytes (ext4, XFS, APFS); the rest is
+ * room for the temporary suffix (`.<pid>-<n>-<hex>.tmp`).
+ */
+const READABLE_NAME_MAX = 128;
+
+let writeCounter = 0;
+
+/**
+ * A record's file name: the key itself when it is short and made of safe characters (instance ids, most
+ * group names), so the directory stays readable; otherwise a SHA-256 of the key, so a 256-character
+ * `port22:group` tag or one full of `/` and `..` is still one bounded, safe name.
+ */
+export function stateFileName(key: string): string {
+  if (key.length <= READABLE_NAME_MAX && /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(key) && !key.startsWith('.'))
+    return `${key}.json`;
+  return `sha256-${createHash('sha256').update(key).digest('hex')}.json`;
+}
 
 export class FileStateStore implements StateStore {
   constructor(private readonly directory: string) {}
@@ -31,8 +51,7 @@ export class FileStateStore implements StateStore {
   }
 
   private path(kind: string, key: string): string {
-    // Instance ids and group names become file names: keep them to a safe alphabet.
-    return join(this.directory, kind, `${encodeURIComponent(key)}.json`);
+    return join(this.directory, kind, stateFileName(key));
   }
 
   private async read<T>(kind: string, key: string): Promise<T | undefined> {
@@ -79,7 +98,9 @@ export class FileStateStore implements StateStore {
     if (stored !== expectedVersion) return 'conflict';
     const path = this.path(kind, key);
     await makeDirectory(join(this.directory, kind));
-    const tmp = `${path}.${process.pid}.tmp`;
+    // Unique per write: two runs (or two writes of one run) never share a temporary file, so neither
+    // renames the other's away.
+    const tmp = `${path}.${process.pid}-${++writeCounter}-${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, `${JSON.stringify({ ...state, version: expectedVersion + 1 }, null, 2)}\n`, 'utf8');
     await rename(tmp, path);
     return 'ok';

@@ -3,6 +3,7 @@
  * the SNS message attributes subscription filter policies match on (`severity`, `diagnosis`, `kind`).
  */
 import { createHash } from 'node:crypto';
+import { headerSafe, mailBodySafe, terminalSafe, urlComponent } from '../report/safe-text.ts';
 import type { RenderedAlert } from '../state/instance-state.ts';
 import type { Alert, AlertResources } from './types.ts';
 
@@ -32,7 +33,7 @@ export function renderAlert(alert: Alert, options: RenderOptions = {}): Rendered
     severity: alert.severity,
     at: alert.at,
     subject: renderSubject(alert),
-    body: renderBody(alert, options),
+    body: mailBodySafe(renderBody(alert, options)),
     attributes: { severity: alert.severity, diagnosis: alert.code, kind: alert.kind },
   };
 }
@@ -52,12 +53,13 @@ export function renderSubject(alert: Alert): string {
   const build = (name: string | undefined, withWas: boolean) => {
     if (alert.group) {
       const g = alert.group;
-      return `[port22] ${label} ${ascii(g.group)}: ${g.healthy}/${g.members} healthy (min ${g.minimum})`;
+      return `[port22] ${label} ${headerSafe(g.group)}: ${g.healthy}/${g.members} healthy (min ${g.minimum})`;
     }
-    const who = name ? `${alert.instanceId} (${name})` : `${alert.instanceId}`;
+    const id = headerSafe(alert.instanceId ?? '');
+    const who = name ? `${id} (${name})` : id;
     return `[port22] ${label} ${who}: ${alert.code}${withWas ? was : ''}`;
   };
-  const name = alert.name ? ascii(alert.name) : undefined;
+  const name = alert.name ? headerSafe(alert.name) : undefined;
   let subject = build(name, true);
   if (subject.length > MAX_SUBJECT_CHARS && name) {
     // Shorten the Name tag first: the id and the code are what a reader needs to act.
@@ -66,24 +68,21 @@ export function renderSubject(alert: Alert): string {
     subject = build(keep >= 4 ? `${name.slice(0, keep)}...` : undefined, true);
   }
   if (subject.length > MAX_SUBJECT_CHARS) subject = build(undefined, false);
-  return subject.length > MAX_SUBJECT_CHARS ? `${subject.slice(0, MAX_SUBJECT_CHARS - 3)}...` : subject;
+  return headerSafe(subject, MAX_SUBJECT_CHARS);
 }
 
 /**
- * SNS rewrites subjects with control or non-ASCII characters (and e-mail subjects are 7-bit without
- * RFC 2047 encoding), so a Name tag like "web-café" is shown as "web-caf?".
+ * Every value from a tag, an account or a peer is one line (terminalSafe), so none can add lines that
+ * look like port22's own; the whole body then goes through mailBodySafe in renderAlert.
  */
-function ascii(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?');
-}
-
 function renderBody(alert: Alert, options: RenderOptions = {}): string {
+  const one = (text: string) => terminalSafe(text);
   const lines: string[] = [];
-  const heading = alert.group ? `HA group ${alert.group.group}` : instanceLabel(alert);
+  const heading = alert.group ? `HA group ${one(alert.group.group)}` : one(instanceLabel(alert));
   lines.push(`${KIND_LABEL[alert.kind]}: ${heading}`);
   lines.push(`Diagnosis: ${alert.code} (severity ${alert.severity})`);
   if (alert.previousCode) lines.push(`Previously: ${alert.previousCode}`);
-  if (alert.resources?.address) lines.push(`Address: ${alert.resources.address}`);
+  if (alert.resources?.address) lines.push(`Address: ${one(alert.resources.address)}`);
   if (alert.failingSince) {
     const span = duration(Date.parse(alert.at) - Date.parse(alert.failingSince));
     const count = alert.consecutiveFailures ? `, ${alert.consecutiveFailures} failed checks in a row` : '';
@@ -94,7 +93,7 @@ function renderBody(alert: Alert, options: RenderOptions = {}): string {
     );
   }
   lines.push(`Checked at: ${alert.at}`);
-  lines.push('', alert.summary);
+  lines.push('', one(alert.summary));
 
   if (alert.group) {
     lines.push(
@@ -102,23 +101,23 @@ function renderBody(alert: Alert, options: RenderOptions = {}): string {
       'Group',
       `  ${alert.group.healthy} of ${alert.group.members} healthy, minimum ${alert.group.minimum}`,
     );
-    for (const m of alert.group.unhealthyMembers) lines.push(`  - ${m}`);
+    for (const m of alert.group.unhealthyMembers) lines.push(`  - ${one(m)}`);
   }
   if (alert.evidence.length > 0) {
     lines.push('', 'Evidence');
     for (const e of alert.evidence) {
-      const where = e.resourceId && !e.detail.includes(e.resourceId) ? ` [${e.resourceId}]` : '';
-      lines.push(`  - ${e.kind} ${e.code}: ${e.detail}${where}`);
+      const where = e.resourceId && !e.detail.includes(e.resourceId) ? ` [${one(e.resourceId)}]` : '';
+      lines.push(`  - ${e.kind} ${e.code}: ${one(e.detail)}${where}`);
     }
   }
   if (alert.changes.length > 0) {
     lines.push('', 'What changed');
-    for (const c of alert.changes) lines.push(`  - ${c}`);
+    for (const c of alert.changes) lines.push(`  - ${one(c)}`);
   }
   if (alert.remediation.length > 0) {
     lines.push('', 'Remediation');
     alert.remediation.forEach((step, i) => {
-      lines.push(`  ${i + 1}. ${step}`);
+      lines.push(`  ${i + 1}. ${one(step)}`);
     });
   }
   const links = consoleLinks(alert, options);
@@ -149,13 +148,17 @@ function consoleLinks(alert: Alert, options: RenderOptions = {}): [string, strin
     const host = consoleHost(region);
     const ec2 = `${host}/ec2/home?region=${region}`;
     const vpc = `${host}/vpcconsole/home?region=${region}`;
-    if (alert.instanceId) links.push(['Instance', `${ec2}#InstanceDetails:instanceId=${alert.instanceId}`]);
+    if (alert.instanceId)
+      links.push(['Instance', `${ec2}#InstanceDetails:instanceId=${urlComponent(alert.instanceId)}`]);
     for (const sg of r.securityGroupIds ?? [])
-      links.push([`Security group ${sg}`, `${ec2}#SecurityGroup:groupId=${sg}`]);
+      links.push([`Security group ${terminalSafe(sg)}`, `${ec2}#SecurityGroup:groupId=${urlComponent(sg)}`]);
     for (const acl of r.networkAclIds ?? [])
-      links.push([`Network ACL ${acl}`, `${vpc}#NetworkAclDetails:networkAclId=${acl}`]);
+      links.push([
+        `Network ACL ${terminalSafe(acl)}`,
+        `${vpc}#NetworkAclDetails:networkAclId=${urlComponent(acl)}`,
+      ]);
   }
-  if (options.dashboardUrl) links.push(['Dashboard', options.dashboardUrl]);
+  if (options.dashboardUrl) links.push(['Dashboard', terminalSafe(options.dashboardUrl)]);
   return links;
 }
 

@@ -38,14 +38,37 @@ import type {
   VpcEndpoint,
   VpcPeeringConnection,
 } from './model.ts';
+import { isResourceId, type ResourceIdPrefix, resourceIdExpected, resourceIdPattern } from './resource-id.ts';
 
 /** A malformed or missing inventory document. The CLI prints `message` on one line and exits 2. */
 export class InventoryError extends Error {
   override name = 'InventoryError';
 }
 
-const str = string();
-const optStr = string().optional();
+/**
+ * At most `max` characters, counted as AWS counts them (Unicode code points, so 256 emoji fit a tag value).
+ * Checked before anything else reads the value: a 100 MB tag stops here, not in a printer.
+ */
+const text = (max: number, what: string) =>
+  string().refine((s) => s.length <= max || (s.length <= 2 * max && [...s].length <= max), {
+    error: `longer than ${max} characters (${what})`,
+    abort: true,
+  });
+/**
+ * Any other string: EC2 names and descriptions stop at 255 characters, ARNs at 2048; nothing port22 reads
+ * is longer.
+ */
+const TEXT_MAX_CHARS = 2048;
+const str = text(TEXT_MAX_CHARS, 'no EC2 string is longer');
+const optStr = str.optional();
+/** Messages whose error also shows the offending value (an address, an id), cut to a readable length. */
+const SHOWS_VALUE = new Set<string>();
+/** An EC2 resource id of one type (resource-id.ts); a name, an ARN or a typo is an error naming the value. */
+const id = (prefix: ResourceIdPrefix) => {
+  const expected = resourceIdExpected(prefix);
+  SHOWS_VALUE.add(expected);
+  return string().refine((s) => isResourceId(prefix, s), expected);
+};
 const optBool = boolean().optional();
 const optNum = number().optional();
 const ipv4Cidr = string().refine((s) => isCidr(s, 'ipv4'), 'expected an IPv4 CIDR');
@@ -56,8 +79,17 @@ const port = number().int().min(-1).max(65535);
 const ADDRESS_EXPECTED = { ipv4: 'expected an IPv4 address', ipv6: 'expected an IPv6 address' } as const;
 const ipv4Address = string().refine((s) => parseAddress(s)?.family === 'ipv4', ADDRESS_EXPECTED.ipv4);
 const ipv6Address = string().refine((s) => parseAddress(s)?.family === 'ipv6', ADDRESS_EXPECTED.ipv6);
-const tags = array(object({ Key: optStr, Value: optStr })).optional();
-const group = object({ GroupId: str, GroupName: optStr });
+for (const expected of Object.values(ADDRESS_EXPECTED)) SHOWS_VALUE.add(expected);
+/** "Tag restrictions" (Amazon EC2 User Guide): keys up to 128 Unicode characters, values up to 256. */
+const tags = array(
+  object({
+    Key: text(128, 'AWS caps tag keys at 128').optional(),
+    Value: text(256, 'AWS caps tag values at 256').optional(),
+  }),
+).optional();
+/** Security group names: up to 255 characters (CreateSecurityGroup). */
+const groupName = text(255, 'AWS caps security group names at 255').optional();
+const group = object({ GroupId: id('sg'), GroupName: groupName });
 const privateIps = array(
   object({
     PrivateIpAddress: ipv4Address.optional(),
@@ -68,9 +100,9 @@ const privateIps = array(
 const ipv6Addresses = array(object({ Ipv6Address: ipv6Address.optional() })).optional();
 /** The fields both ENI shapes share (model.ts, EniAddressing and EniAttachment), spread into each. */
 const eniAddressing = {
-  NetworkInterfaceId: str,
-  SubnetId: optStr,
-  VpcId: optStr,
+  NetworkInterfaceId: id('eni'),
+  SubnetId: id('subnet').optional(),
+  VpcId: id('vpc').optional(),
   PrivateIpAddress: ipv4Address.optional(),
   PrivateIpAddresses: privateIps,
   Association: object({ PublicIp: ipv4Address.optional() }).optional(),
@@ -80,12 +112,12 @@ const eniAddressing = {
 const eniAttachment = { DeviceIndex: optNum, Status: optStr, AttachmentId: optStr };
 
 const instance = object({
-  InstanceId: str,
+  InstanceId: id('i'),
   InstanceType: optStr,
   ImageId: optStr,
   State: object({ Name: optStr, Code: optNum }).optional(),
-  SubnetId: optStr,
-  VpcId: optStr,
+  SubnetId: id('subnet').optional(),
+  VpcId: id('vpc').optional(),
   PrivateIpAddress: ipv4Address.optional(),
   PublicIpAddress: ipv4Address.optional(),
   Ipv6Address: ipv6Address.optional(),
@@ -109,14 +141,14 @@ const permission = object({
   ToPort: port.optional(),
   IpRanges: array(object({ CidrIp: ipv4Cidr, Description: optStr })).optional(),
   Ipv6Ranges: array(object({ CidrIpv6: ipv6Cidr, Description: optStr })).optional(),
-  PrefixListIds: array(object({ PrefixListId: str, Description: optStr })).optional(),
+  PrefixListIds: array(object({ PrefixListId: id('pl'), Description: optStr })).optional(),
   UserIdGroupPairs: array(
     object({
-      GroupId: optStr,
+      GroupId: id('sg').optional(),
       GroupName: optStr,
       UserId: optStr,
-      VpcId: optStr,
-      VpcPeeringConnectionId: optStr,
+      VpcId: id('vpc').optional(),
+      VpcPeeringConnectionId: id('pcx').optional(),
       PeeringStatus: optStr,
       Description: optStr,
     }),
@@ -124,9 +156,9 @@ const permission = object({
 });
 
 const securityGroup = object({
-  GroupId: str,
-  GroupName: optStr,
-  VpcId: optStr,
+  GroupId: id('sg'),
+  GroupName: groupName,
+  VpcId: id('vpc').optional(),
   OwnerId: optStr,
   Description: optStr,
   IpPermissions: array(permission).optional(),
@@ -141,8 +173,8 @@ const ipv6Association = object({
 });
 
 const subnet = object({
-  SubnetId: str,
-  VpcId: optStr,
+  SubnetId: id('subnet'),
+  VpcId: id('vpc').optional(),
   CidrBlock: ipv4Cidr.optional(),
   Ipv6CidrBlockAssociationSet: array(ipv6Association).optional(),
   MapPublicIpOnLaunch: optBool,
@@ -164,12 +196,16 @@ const aclEntry = object({
 });
 
 const networkAcl = object({
-  NetworkAclId: str,
-  VpcId: optStr,
+  NetworkAclId: id('acl'),
+  VpcId: id('vpc').optional(),
   IsDefault: optBool,
   Entries: array(aclEntry).optional(),
   Associations: array(
-    object({ NetworkAclAssociationId: optStr, NetworkAclId: optStr, SubnetId: optStr }),
+    object({
+      NetworkAclAssociationId: optStr,
+      NetworkAclId: id('acl').optional(),
+      SubnetId: id('subnet').optional(),
+    }),
   ).optional(),
   OwnerId: optStr,
   Tags: tags,
@@ -178,14 +214,14 @@ const networkAcl = object({
 const route = object({
   DestinationCidrBlock: ipv4Cidr.optional(),
   DestinationIpv6CidrBlock: ipv6Cidr.optional(),
-  DestinationPrefixListId: optStr,
+  DestinationPrefixListId: id('pl').optional(),
   GatewayId: optStr,
-  NatGatewayId: optStr,
-  TransitGatewayId: optStr,
-  VpcPeeringConnectionId: optStr,
+  NatGatewayId: id('nat').optional(),
+  TransitGatewayId: id('tgw').optional(),
+  VpcPeeringConnectionId: id('pcx').optional(),
   EgressOnlyInternetGatewayId: optStr,
-  NetworkInterfaceId: optStr,
-  InstanceId: optStr,
+  NetworkInterfaceId: id('eni').optional(),
+  InstanceId: id('i').optional(),
   LocalGatewayId: optStr,
   CarrierGatewayId: optStr,
   CoreNetworkArn: optStr,
@@ -194,16 +230,16 @@ const route = object({
 });
 
 const routeTable = object({
-  RouteTableId: str,
-  VpcId: optStr,
+  RouteTableId: id('rtb'),
+  VpcId: id('vpc').optional(),
   Routes: array(route).optional(),
   Associations: array(
     object({
       Main: optBool,
-      SubnetId: optStr,
+      SubnetId: id('subnet').optional(),
       GatewayId: optStr,
       RouteTableAssociationId: optStr,
-      RouteTableId: optStr,
+      RouteTableId: id('rtb').optional(),
       AssociationState: object({ State: optStr }).optional(),
     }),
   ).optional(),
@@ -212,7 +248,7 @@ const routeTable = object({
 });
 
 const vpc = object({
-  VpcId: str,
+  VpcId: id('vpc'),
   CidrBlock: ipv4Cidr.optional(),
   CidrBlockAssociationSet: array(
     object({ CidrBlock: ipv4Cidr.optional(), CidrBlockState: object({ State: optStr }).optional() }),
@@ -225,7 +261,7 @@ const vpc = object({
 
 const networkInterface = object({
   ...eniAddressing,
-  Attachment: object({ InstanceId: optStr, ...eniAttachment }).optional(),
+  Attachment: object({ InstanceId: id('i').optional(), ...eniAttachment }).optional(),
   InterfaceType: optStr,
   Status: optStr,
   Description: optStr,
@@ -236,7 +272,7 @@ const networkInterface = object({
 });
 
 const managedPrefixList = object({
-  PrefixListId: str,
+  PrefixListId: id('pl'),
   PrefixListName: optStr,
   AddressFamily: optStr,
   MaxEntries: optNum,
@@ -246,7 +282,7 @@ const managedPrefixList = object({
 });
 
 const instanceStatus = object({
-  InstanceId: str,
+  InstanceId: id('i'),
   AvailabilityZone: optStr,
   InstanceState: object({ Name: optStr, Code: optNum }).optional(),
   SystemStatus: object({ Status: optStr }).optional(),
@@ -254,22 +290,22 @@ const instanceStatus = object({
 });
 
 const internetGateway = object({
-  InternetGatewayId: str,
-  Attachments: array(object({ State: optStr, VpcId: optStr })).optional(),
+  InternetGatewayId: id('igw'),
+  Attachments: array(object({ State: optStr, VpcId: id('vpc').optional() })).optional(),
   OwnerId: optStr,
   Tags: tags,
 });
 
 const natGateway = object({
-  NatGatewayId: str,
-  VpcId: optStr,
-  SubnetId: optStr,
+  NatGatewayId: id('nat'),
+  VpcId: id('vpc').optional(),
+  SubnetId: id('subnet').optional(),
   State: optStr,
   ConnectivityType: optStr,
   NatGatewayAddresses: array(
     object({
-      AllocationId: optStr,
-      NetworkInterfaceId: optStr,
+      AllocationId: id('eipalloc').optional(),
+      NetworkInterfaceId: id('eni').optional(),
       PrivateIp: ipv4Address.optional(),
       PublicIp: ipv4Address.optional(),
       AssociationId: optStr,
@@ -281,12 +317,12 @@ const natGateway = object({
 });
 
 const address = object({
-  AllocationId: optStr,
+  AllocationId: id('eipalloc').optional(),
   PublicIp: ipv4Address.optional(),
   AssociationId: optStr,
   Domain: optStr,
-  InstanceId: optStr,
-  NetworkInterfaceId: optStr,
+  InstanceId: id('i').optional(),
+  NetworkInterfaceId: id('eni').optional(),
   NetworkInterfaceOwnerId: optStr,
   PrivateIpAddress: ipv4Address.optional(),
   PublicIpv4Pool: optStr,
@@ -295,21 +331,21 @@ const address = object({
 });
 
 const vpcEndpoint = object({
-  VpcEndpointId: str,
+  VpcEndpointId: id('vpce'),
   VpcEndpointType: optStr,
-  VpcId: optStr,
+  VpcId: id('vpc').optional(),
   ServiceName: optStr,
   State: optStr,
-  RouteTableIds: array(str).optional(),
-  SubnetIds: array(str).optional(),
+  RouteTableIds: array(id('rtb')).optional(),
+  SubnetIds: array(id('subnet')).optional(),
   Groups: array(group).optional(),
-  NetworkInterfaceIds: array(str).optional(),
+  NetworkInterfaceIds: array(id('eni')).optional(),
   OwnerId: optStr,
   Tags: tags,
 });
 
 const peeringVpcInfo = object({
-  VpcId: optStr,
+  VpcId: id('vpc').optional(),
   OwnerId: optStr,
   Region: optStr,
   CidrBlock: ipv4Cidr.optional(),
@@ -323,7 +359,7 @@ const peeringVpcInfo = object({
 });
 
 const vpcPeeringConnection = object({
-  VpcPeeringConnectionId: str,
+  VpcPeeringConnectionId: id('pcx'),
   AccepterVpcInfo: peeringVpcInfo.optional(),
   RequesterVpcInfo: peeringVpcInfo.optional(),
   Status: object({ Code: optStr, Message: optStr }).optional(),
@@ -331,7 +367,7 @@ const vpcPeeringConnection = object({
 });
 
 const transitGateway = object({
-  TransitGatewayId: str,
+  TransitGatewayId: id('tgw'),
   TransitGatewayArn: optStr,
   State: optStr,
   OwnerId: optStr,
@@ -341,9 +377,9 @@ const transitGateway = object({
     TransitGatewayCidrBlocks: array(anyCidr).optional(),
     AutoAcceptSharedAttachments: optStr,
     DefaultRouteTableAssociation: optStr,
-    AssociationDefaultRouteTableId: optStr,
+    AssociationDefaultRouteTableId: id('tgw-rtb').optional(),
     DefaultRouteTablePropagation: optStr,
-    PropagationDefaultRouteTableId: optStr,
+    PropagationDefaultRouteTableId: id('tgw-rtb').optional(),
     VpnEcmpSupport: optStr,
     DnsSupport: optStr,
     SecurityGroupReferencingSupport: optStr,
@@ -353,24 +389,24 @@ const transitGateway = object({
 });
 
 const transitGatewayAttachment = object({
-  TransitGatewayAttachmentId: str,
-  TransitGatewayId: optStr,
+  TransitGatewayAttachmentId: id('tgw-attach'),
+  TransitGatewayId: id('tgw').optional(),
   TransitGatewayOwnerId: optStr,
   ResourceOwnerId: optStr,
   ResourceType: optStr,
   ResourceId: optStr,
   State: optStr,
-  Association: object({ TransitGatewayRouteTableId: optStr, State: optStr }).optional(),
+  Association: object({ TransitGatewayRouteTableId: id('tgw-rtb').optional(), State: optStr }).optional(),
   Tags: tags,
 });
 
 const transitGatewayVpcAttachment = object({
-  TransitGatewayAttachmentId: str,
-  TransitGatewayId: optStr,
-  VpcId: optStr,
+  TransitGatewayAttachmentId: id('tgw-attach'),
+  TransitGatewayId: id('tgw').optional(),
+  VpcId: id('vpc').optional(),
   VpcOwnerId: optStr,
   State: optStr,
-  SubnetIds: array(str).optional(),
+  SubnetIds: array(id('subnet')).optional(),
   Options: object({
     DnsSupport: optStr,
     SecurityGroupReferencingSupport: optStr,
@@ -381,15 +417,15 @@ const transitGatewayVpcAttachment = object({
 });
 
 const peeringTgwInfo = object({
-  TransitGatewayId: optStr,
+  TransitGatewayId: id('tgw').optional(),
   CoreNetworkId: optStr,
   OwnerId: optStr,
   Region: optStr,
 });
 
 const transitGatewayPeeringAttachment = object({
-  TransitGatewayAttachmentId: str,
-  AccepterTransitGatewayAttachmentId: optStr,
+  TransitGatewayAttachmentId: id('tgw-attach'),
+  AccepterTransitGatewayAttachmentId: id('tgw-attach').optional(),
   RequesterTgwInfo: peeringTgwInfo.optional(),
   AccepterTgwInfo: peeringTgwInfo.optional(),
   Status: object({ Code: optStr, Message: optStr }).optional(),
@@ -398,8 +434,8 @@ const transitGatewayPeeringAttachment = object({
 });
 
 const transitGatewayRouteTable = object({
-  TransitGatewayRouteTableId: str,
-  TransitGatewayId: optStr,
+  TransitGatewayRouteTableId: id('tgw-rtb'),
+  TransitGatewayId: id('tgw').optional(),
   State: optStr,
   DefaultAssociationRouteTable: optBool,
   DefaultPropagationRouteTable: optBool,
@@ -407,7 +443,7 @@ const transitGatewayRouteTable = object({
 });
 
 const transitGatewayPropagation = object({
-  TransitGatewayAttachmentId: optStr,
+  TransitGatewayAttachmentId: id('tgw-attach').optional(),
   ResourceId: optStr,
   ResourceType: optStr,
   State: optStr,
@@ -415,9 +451,13 @@ const transitGatewayPropagation = object({
 
 const transitGatewayStaticRoute = object({
   DestinationCidrBlock: anyCidr.optional(),
-  PrefixListId: optStr,
+  PrefixListId: id('pl').optional(),
   TransitGatewayAttachments: array(
-    object({ ResourceId: optStr, TransitGatewayAttachmentId: optStr, ResourceType: optStr }),
+    object({
+      ResourceId: optStr,
+      TransitGatewayAttachmentId: id('tgw-attach').optional(),
+      ResourceType: optStr,
+    }),
   ).optional(),
   // The file holds the static routes only (`--filters Name=type,Values=static`): propagated ones are
   // derived from the propagations, and a file with them in would count them twice.
@@ -456,8 +496,8 @@ const networkFirewall = object({
     FirewallArn: optStr,
     FirewallId: str,
     FirewallPolicyArn: str,
-    VpcId: str,
-    SubnetMappings: array(object({ SubnetId: str, IPAddressType: optStr })),
+    VpcId: id('vpc'),
+    SubnetMappings: array(object({ SubnetId: id('subnet'), IPAddressType: optStr })),
     DeleteProtection: optBool,
     Description: optStr,
     Tags: nfwTags,
@@ -469,8 +509,8 @@ const networkFirewall = object({
       str,
       object({
         Attachment: object({
-          SubnetId: optStr,
-          EndpointId: optStr,
+          SubnetId: id('subnet').optional(),
+          EndpointId: id('vpce').optional(),
           Status: optStr,
           StatusMessage: optStr,
         }).optional(),
@@ -653,12 +693,12 @@ export const OPTIONAL_FILES = [
  * (prefix lists, TGW route tables) or name (Network Firewall resources) and matches `key`.
  */
 export const PER_RESOURCE_DIRECTORIES = {
-  'prefix-list-entries': { key: /^pl-[0-9a-zA-Z]+$/, raw: 'prefixListEntries' },
+  'prefix-list-entries': { key: resourceIdPattern('pl'), raw: 'prefixListEntries' },
   'get-transit-gateway-route-table-propagations': {
-    key: /^tgw-rtb-[0-9a-zA-Z]+$/,
+    key: resourceIdPattern('tgw-rtb'),
     raw: 'transitGatewayRouteTablePropagations',
   },
-  'search-transit-gateway-routes': { key: /^tgw-rtb-[0-9a-zA-Z]+$/, raw: 'transitGatewayStaticRoutes' },
+  'search-transit-gateway-routes': { key: resourceIdPattern('tgw-rtb'), raw: 'transitGatewayStaticRoutes' },
   // Network Firewall names: 1-128 letters, digits and hyphens (its API reference).
   'network-firewall/firewalls': { key: /^[a-zA-Z0-9-]{1,128}$/, raw: 'networkFirewalls' },
   'network-firewall/policies': { key: /^[a-zA-Z0-9-]{1,128}$/, raw: 'networkFirewallPolicies' },
@@ -724,6 +764,28 @@ function ownerAndValue(raw: unknown, path: readonly PropertyKey[]): { owner?: st
   return { ...(owner ? { owner } : {}), value: node };
 }
 
+/**
+ * A file's bytes as text. The AWS CLI writes UTF-8; Windows PowerShell 5's `>` writes UTF-16 with a byte
+ * order mark, and some editors add a UTF-8 BOM. A UTF-8 BOM is dropped (RFC 8259 §8.1 lets a parser
+ * ignore it); UTF-16 and bytes that are not UTF-8 are one line each, rather than a JSON error full of NULs.
+ */
+export function decodeInventoryText(bytes: Uint8Array, file: string): string {
+  const [b0, b1] = bytes;
+  if (
+    (b0 === 0xff && b1 === 0xfe) ||
+    (b0 === 0xfe && b1 === 0xff) ||
+    (bytes.length > 1 && (b0 === 0 || b1 === 0))
+  )
+    throw new InventoryError(
+      `${file}: UTF-16 text; save it as UTF-8 (in PowerShell: | Out-File -Encoding utf8)`,
+    );
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new InventoryError(`${file}: not UTF-8 text`);
+  }
+}
+
 /** Parses JSON text; a syntax error names the file. */
 export function parseJsonText(text: string, file: string): unknown {
   try {
@@ -744,10 +806,15 @@ export function parseDocument<D extends InventoryDocument>(
   const issue = r.error.issues[0]!;
   const where = formatJsonPath(issue.path);
   let what = describeIssue(issue);
-  // A bad address names its record and the value: `10.20.1.999` in a fleet of thousands is found by id.
-  if (Object.values(ADDRESS_EXPECTED).includes(issue.message as never)) {
+  // A bad address or id names its record and the value: `10.20.1.999` in a fleet of thousands is found
+  // by id. The value is cut: it is shown to find it, and it may be anything.
+  if (SHOWS_VALUE.has(issue.message)) {
     const { owner, value } = ownerAndValue(raw, issue.path);
-    what = `${owner ? `${owner}: ` : ''}${what}, got ${JSON.stringify(value)}`;
+    const shown = JSON.stringify(
+      typeof value === 'string' && value.length > 64 ? `${value.slice(0, 64)}…` : value,
+    );
+    // The record is named by its id, unless the id is what is wrong.
+    what = `${owner && owner !== value ? `${owner}: ` : ''}${what}, got ${shown}`;
   }
   throw new InventoryError(`${file}: ${where === '' ? '' : `${where}: `}${what}`);
 }
@@ -782,6 +849,63 @@ function perResource<D extends PerResourceDocument>(
     .map(([key, doc]) => [key, parseDocument(kind, doc, `${kind}/${key}.json`)]);
 }
 
+/** Where each id sits in its document: the array's key and the id's key. */
+const UNIQUE_IDS: readonly (readonly [Exclude<InventoryDocument, PerResourceDocument>, string, string])[] = [
+  ['describe-security-groups.json', 'SecurityGroups', 'GroupId'],
+  ['describe-subnets.json', 'Subnets', 'SubnetId'],
+  ['describe-network-acls.json', 'NetworkAcls', 'NetworkAclId'],
+  ['describe-route-tables.json', 'RouteTables', 'RouteTableId'],
+  ['describe-vpcs.json', 'Vpcs', 'VpcId'],
+  ['describe-network-interfaces.json', 'NetworkInterfaces', 'NetworkInterfaceId'],
+  ['describe-managed-prefix-lists.json', 'PrefixLists', 'PrefixListId'],
+  ['describe-instance-status.json', 'InstanceStatuses', 'InstanceId'],
+  ['describe-internet-gateways.json', 'InternetGateways', 'InternetGatewayId'],
+  ['describe-nat-gateways.json', 'NatGateways', 'NatGatewayId'],
+  ['describe-vpc-endpoints.json', 'VpcEndpoints', 'VpcEndpointId'],
+  ['describe-vpc-peering-connections.json', 'VpcPeeringConnections', 'VpcPeeringConnectionId'],
+  ['describe-transit-gateways.json', 'TransitGateways', 'TransitGatewayId'],
+  ['describe-transit-gateway-attachments.json', 'TransitGatewayAttachments', 'TransitGatewayAttachmentId'],
+  [
+    'describe-transit-gateway-vpc-attachments.json',
+    'TransitGatewayVpcAttachments',
+    'TransitGatewayAttachmentId',
+  ],
+  [
+    'describe-transit-gateway-peering-attachments.json',
+    'TransitGatewayPeeringAttachments',
+    'TransitGatewayAttachmentId',
+  ],
+  ['describe-transit-gateway-route-tables.json', 'TransitGatewayRouteTables', 'TransitGatewayRouteTableId'],
+];
+
+/**
+ * Each id once per document. The model indexes records by id, so a second record would silently replace
+ * the first: an instance listed twice hides one of its states, or counts one failure twice.
+ */
+function assertUniqueIds(file: string, entries: Iterable<{ id: string; where: string }>): void {
+  const seen = new Map<string, string>();
+  for (const { id, where } of entries) {
+    const first = seen.get(id);
+    if (first !== undefined)
+      throw new InventoryError(`${file}: ${where}: ${id} appears twice (first at ${first})`);
+    seen.set(id, where);
+  }
+}
+
+function* instanceIdPlaces(doc: {
+  Reservations: readonly { Instances: readonly { InstanceId: string }[] }[];
+}) {
+  for (const [r, reservation] of doc.Reservations.entries())
+    for (const [i, instance] of reservation.Instances.entries())
+      yield { id: instance.InstanceId, where: `Reservations[${r}].Instances[${i}].InstanceId` };
+}
+
+function* idPlaces(doc: unknown, arrayKey: string, idKey: string) {
+  const records = (doc as Record<string, readonly Record<string, string>[]>)[arrayKey] ?? [];
+  for (const [i, record] of records.entries())
+    yield { id: record[idKey]!, where: `${arrayKey}[${i}].${idKey}` };
+}
+
 export function parseInventory(raw: RawInventory): Inventory {
   for (const f of REQUIRED_FILES) {
     if (raw.documents[f] === undefined) throw new InventoryError(`${f}: missing (a required inventory file)`);
@@ -790,10 +914,9 @@ export function parseInventory(raw: RawInventory): Inventory {
   const opt = <D extends Exclude<InventoryDocument, PerResourceDocument>>(kind: D) =>
     d[kind] === undefined ? undefined : parseDocument(kind, d[kind]);
 
-  const instances: Instance[] = parseDocument(
-    'describe-instances.json',
-    d['describe-instances.json'],
-  ).Reservations.flatMap((r) => r.Instances);
+  const instancesDocument = parseDocument('describe-instances.json', d['describe-instances.json']);
+  assertUniqueIds('describe-instances.json', instanceIdPlaces(instancesDocument));
+  const instances: Instance[] = instancesDocument.Reservations.flatMap((r) => r.Instances);
   const securityGroups: SecurityGroup[] = parseDocument(
     'describe-security-groups.json',
     d['describe-security-groups.json'],
@@ -858,6 +981,9 @@ export function parseInventory(raw: RawInventory): Inventory {
     'network-firewall/rule-groups',
     raw.networkFirewallRuleGroups,
   ).map(([, doc]) => doc);
+  // After every document parsed: a malformed file is named before a duplicate in a later one.
+  for (const [file, arrayKey, idKey] of UNIQUE_IDS)
+    if (d[file] !== undefined) assertUniqueIds(file, idPlaces(d[file], arrayKey, idKey));
   const absentFiles = ALWAYS_SOMETHING_FILES.filter((f) => d[f] === undefined);
   return {
     ...(absentFiles.length > 0 ? { absentFiles } : {}),

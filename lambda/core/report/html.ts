@@ -12,6 +12,7 @@ import { CATALOGUE } from '../diagnose/catalogue.ts';
 import type { Evidence, Severity } from '../diagnose/types.ts';
 import type { ProbePhases } from '../probe/types.ts';
 import type { ExposureFinding } from '../reachability/types.ts';
+import { escapeHtml, urlComponent } from './safe-text.ts';
 
 /** One instance as `check --json` prints it, plus the optional probe result the chart is drawn from. */
 export interface HtmlReportInstance {
@@ -76,19 +77,6 @@ const PHASES = [
   { key: 'authMs', label: 'auth' },
 ] as const;
 
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** HTML-escapes text for element content and quoted attribute values alike. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
-
 export function severityOf(instance: HtmlReportInstance): Severity {
   if (instance.severity !== undefined) return instance.severity;
   const entry = (CATALOGUE as Readonly<Record<string, { severity: Severity } | undefined>>)[
@@ -107,7 +95,7 @@ function stepHtml(step: string): string {
 
 function consoleLink(instanceId: string, region: string | undefined): string {
   if (region === undefined) return `<code>${escapeHtml(instanceId)}</code>`;
-  const url = `${consoleHost(region)}/ec2/home?region=${encodeURIComponent(region)}#InstanceDetails:instanceId=${encodeURIComponent(instanceId)}`;
+  const url = `${consoleHost(region)}/ec2/home?region=${urlComponent(region)}#InstanceDetails:instanceId=${urlComponent(instanceId)}`;
   return `<a href="${escapeHtml(url)}"><code>${escapeHtml(instanceId)}</code></a>`;
 }
 
@@ -153,7 +141,8 @@ function sorted(instances: readonly HtmlReportInstance[]): HtmlReportInstance[] 
 }
 
 function anchor(instanceId: string): string {
-  return `i-${instanceId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  // Cut: an EC2 id is 19 characters; a longer one is not an id, and its anchor need not be whole.
+  return `i-${instanceId.slice(0, 64).replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
 function instanceTable(instances: readonly HtmlReportInstance[], region: string | undefined): string {

@@ -242,13 +242,13 @@ describe('collectInventory: network edges', () => {
     assert.deepEqual(tokens.vpcAttachments, [undefined, 'token-1']);
     assert.deepEqual(tokens.tgwRouteTables, [undefined, 'token-1']);
     assert.deepEqual(tokens.exclusions, [undefined]);
-    // The static-routes search is paged too (two routes in tgw-rtb-0spokes…), always with the static filter.
+    // The static-routes search is paged too (two routes in tgw-rtb-00dea482c62dc4aec…), always with the static filter.
     assert.deepEqual(
       searches.map((s) => [s.TransitGatewayRouteTableId, s.NextToken]),
       [
-        ['tgw-rtb-0shared000000001', undefined],
-        ['tgw-rtb-0spokes000000001', undefined],
-        ['tgw-rtb-0spokes000000001', 'token-1'],
+        ['tgw-rtb-0edcd2c4e61de9f23', undefined],
+        ['tgw-rtb-093423e58b403f43e', undefined],
+        ['tgw-rtb-093423e58b403f43e', 'token-1'],
       ],
     );
     for (const s of searches) assert.deepEqual(s.Filters, [{ Name: 'type', Values: ['static'] }]);
@@ -277,8 +277,8 @@ describe('collectInventory: network edges', () => {
   it('lists firewalls only in VPCs that route to an endpoint by CIDR, and reads each policy and rule group once', async () => {
     const { client, networkFirewallClient, nfw, listed } = fixtureRegion();
     await collectInventory({ client, networkFirewallClient });
-    // vpc-0spoke… routes to a gateway endpoint by prefix list only: no firewall can be on its paths.
-    assert.deepEqual(listed, [['vpc-0inspect000000001']]);
+    // vpc-0ff2625e79ba172c4… routes to a gateway endpoint by prefix list only: no firewall can be on its paths.
+    assert.deepEqual(listed, [['vpc-0266b30ff3977c19d']]);
     assert.equal(nfw.commandCalls(DescribeFirewallPolicyCommand).length, 1);
     assert.deepEqual(
       nfw.commandCalls(DescribeRuleGroupCommand).map((c) => c.args[0].input.RuleGroupArn),
@@ -303,17 +303,17 @@ describe('collectInventory: network edges', () => {
 
   it('scopes gateways and endpoints to the VPCs asked for, with each call’s own filter name', async () => {
     const { client, ec2, networkFirewallClient } = fixtureRegion();
-    await collectInventory({ client, networkFirewallClient, vpcIds: ['vpc-0spoke00000000001'] });
+    await collectInventory({ client, networkFirewallClient, vpcIds: ['vpc-06793695e8da0aaa4'] });
     const input = (command: AnyCommand) =>
       ec2.commandCalls(command)[0]!.args[0].input as Record<string, unknown>;
     assert.deepEqual(input(DescribeInternetGatewaysCommand).Filters, [
-      { Name: 'attachment.vpc-id', Values: ['vpc-0spoke00000000001'] },
+      { Name: 'attachment.vpc-id', Values: ['vpc-06793695e8da0aaa4'] },
     ]);
     assert.deepEqual(input(DescribeNatGatewaysCommand).Filter, [
-      { Name: 'vpc-id', Values: ['vpc-0spoke00000000001'] },
+      { Name: 'vpc-id', Values: ['vpc-06793695e8da0aaa4'] },
     ]);
     assert.deepEqual(input(DescribeVpcEndpointsCommand).Filters, [
-      { Name: 'vpc-id', Values: ['vpc-0spoke00000000001'] },
+      { Name: 'vpc-id', Values: ['vpc-06793695e8da0aaa4'] },
     ]);
     // Peering and transit gateways join VPCs: read for the whole Region.
     assert.equal(input(DescribeVpcPeeringConnectionsCommand).Filters, undefined);

@@ -70,8 +70,8 @@ const GUIDE_DEFAULT_ACL = {
   Associations: [
     {
       NetworkAclAssociationId: 'aclassoc-0c1679dc41EXAMPLE',
-      NetworkAclId: 'acl-0ea1f54ca7EXAMPLE',
-      SubnetId: 'subnet-0931fc2fa5EXAMPLE',
+      NetworkAclId: 'acl-08cf85677b0723fa7',
+      SubnetId: 'subnet-0a7f006968a99c934',
     },
   ],
   Entries: [
@@ -81,9 +81,9 @@ const GUIDE_DEFAULT_ACL = {
     { CidrBlock: '0.0.0.0/0', Egress: false, Protocol: '-1', RuleAction: 'deny', RuleNumber: 32767 },
   ],
   IsDefault: true,
-  NetworkAclId: 'acl-0ea1f54ca7EXAMPLE',
+  NetworkAclId: 'acl-08cf85677b0723fa7',
   Tags: [],
-  VpcId: 'vpc-06e4ab6c6cEXAMPLE',
+  VpcId: 'vpc-0ad4af637bb6f6563',
   OwnerId: '111122223333',
 };
 
@@ -127,8 +127,12 @@ describe('collectInventory', () => {
       ReservationId: `r-${r}`,
       OwnerId: '111122223333',
       Instances: [
-        { InstanceId: `i-${r}a`, State: { Code: 16, Name: 'running' }, PrivateIpAddress: `10.0.0.${r}` },
-        { InstanceId: `i-${r}b`, State: { Code: 80, Name: 'stopped' } },
+        {
+          InstanceId: `i-${String(r).padStart(16, '0')}a`,
+          State: { Code: 16, Name: 'running' },
+          PrivateIpAddress: `10.0.0.${r}`,
+        },
+        { InstanceId: `i-${String(r).padStart(16, '0')}b`, State: { Code: 80, Name: 'stopped' } },
       ],
     }));
     const tokens = paged(mock, DescribeInstancesCommand, 'Reservations', reservations, 3);
@@ -146,18 +150,21 @@ describe('collectInventory', () => {
     const { client, mock } = setup();
     emptyRegion(mock);
     mock.on(DescribeInstancesCommand).resolves({
-      Reservations: [{ Instances: [{ InstanceId: 'i-0in', VpcId: 'vpc-0a' }] }],
+      Reservations: [{ Instances: [{ InstanceId: 'i-067d9a0b0faee533f', VpcId: 'vpc-039b5c33ac078af95' }] }],
     });
     mock.on(DescribeInstanceStatusCommand).resolves({
       InstanceStatuses: [
-        { InstanceId: 'i-0in', InstanceState: { Code: 16, Name: 'running' } },
-        { InstanceId: 'i-0elsewhere', InstanceState: { Code: 16, Name: 'running' } },
+        { InstanceId: 'i-067d9a0b0faee533f', InstanceState: { Code: 16, Name: 'running' } },
+        { InstanceId: 'i-00aa78b8993cbe3a5', InstanceState: { Code: 16, Name: 'running' } },
       ],
     });
 
-    const inv = await collectInventory({ client, vpcIds: ['vpc-0a', 'vpc-0b'] });
+    const inv = await collectInventory({
+      client,
+      vpcIds: ['vpc-039b5c33ac078af95', 'vpc-0d1f00a7204b8409b'],
+    });
 
-    const vpcFilter = [{ Name: 'vpc-id', Values: ['vpc-0a', 'vpc-0b'] }];
+    const vpcFilter = [{ Name: 'vpc-id', Values: ['vpc-039b5c33ac078af95', 'vpc-0d1f00a7204b8409b'] }];
     for (const command of [
       DescribeInstancesCommand,
       DescribeSecurityGroupsCommand,
@@ -173,7 +180,7 @@ describe('collectInventory', () => {
     }
     assert.deepEqual(
       inv.instanceStatuses.map((s) => s.InstanceId),
-      ['i-0in'],
+      ['i-067d9a0b0faee533f'],
     );
   });
 
@@ -183,9 +190,14 @@ describe('collectInventory', () => {
     mock.on(DescribeSecurityGroupsCommand).resolves({
       SecurityGroups: [
         {
-          GroupId: 'sg-0a',
+          GroupId: 'sg-01a0dd38e4f1c6ceb',
           IpPermissions: [
-            { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, PrefixListIds: [{ PrefixListId: 'pl-0office' }] },
+            {
+              IpProtocol: 'tcp',
+              FromPort: 22,
+              ToPort: 22,
+              PrefixListIds: [{ PrefixListId: 'pl-0e31f4bb79d92c1ce' }],
+            },
           ],
         },
       ],
@@ -193,20 +205,22 @@ describe('collectInventory', () => {
     mock.on(DescribeRouteTablesCommand).resolves({
       RouteTables: [
         {
-          RouteTableId: 'rtb-0a',
-          Routes: [{ DestinationPrefixListId: 'pl-63a5400a', GatewayId: 'vpce-0s3', State: 'active' }],
+          RouteTableId: 'rtb-0d5c27a2ae90da6d9',
+          Routes: [
+            { DestinationPrefixListId: 'pl-63a5400a', GatewayId: 'vpce-032d4fac6b68f17c9', State: 'active' },
+          ],
         },
       ],
     });
     mock.on(DescribeManagedPrefixListsCommand).resolves({
       PrefixLists: [
-        { PrefixListId: 'pl-0office', AddressFamily: 'IPv4', PrefixListName: 'office' },
+        { PrefixListId: 'pl-0e31f4bb79d92c1ce', AddressFamily: 'IPv4', PrefixListName: 'office' },
         { PrefixListId: 'pl-63a5400a', AddressFamily: 'IPv4', PrefixListName: 'com.amazonaws.us-east-1.s3' },
-        { PrefixListId: 'pl-0unused', AddressFamily: 'IPv4', PrefixListName: 'unused' },
+        { PrefixListId: 'pl-08f2abc816d76f8a2', AddressFamily: 'IPv4', PrefixListName: 'unused' },
       ],
     });
     mock
-      .on(GetManagedPrefixListEntriesCommand, { PrefixListId: 'pl-0office' })
+      .on(GetManagedPrefixListEntriesCommand, { PrefixListId: 'pl-0e31f4bb79d92c1ce' })
       .resolves({ Entries: [{ Cidr: '203.0.113.0/24', Description: 'HQ' }] });
     mock
       .on(GetManagedPrefixListEntriesCommand, { PrefixListId: 'pl-63a5400a' })
@@ -218,8 +232,10 @@ describe('collectInventory', () => {
       .commandCalls(GetManagedPrefixListEntriesCommand)
       .map((c) => c.args[0].input.PrefixListId)
       .sort();
-    assert.deepEqual(asked, ['pl-0office', 'pl-63a5400a']);
-    assert.deepEqual(inv.prefixLists.get('pl-0office'), [{ Cidr: '203.0.113.0/24', Description: 'HQ' }]);
+    assert.deepEqual(asked, ['pl-0e31f4bb79d92c1ce', 'pl-63a5400a']);
+    assert.deepEqual(inv.prefixLists.get('pl-0e31f4bb79d92c1ce'), [
+      { Cidr: '203.0.113.0/24', Description: 'HQ' },
+    ]);
     assert.equal(inv.prefixLists.get('pl-63a5400a')?.length, 2);
     assert.equal(inv.managedPrefixLists.length, 3);
   });
@@ -234,7 +250,7 @@ describe('collectInventory', () => {
     assert.equal(inv.networkAcls.length, 1);
     const acl = inv.networkAcls[0]!;
     assert.equal(acl.IsDefault, true);
-    assert.equal(acl.Associations?.[0]?.SubnetId, 'subnet-0931fc2fa5EXAMPLE');
+    assert.equal(acl.Associations?.[0]?.SubnetId, 'subnet-0a7f006968a99c934');
     assert.deepEqual(
       acl.Entries?.map((e) => [e.RuleNumber, e.Egress, e.RuleAction]),
       [
@@ -251,7 +267,7 @@ describe('collectInventory', () => {
     emptyRegion(mock);
     mock.on(DescribeInstancesCommand).callsFake((input: { NextToken?: string }) => {
       if (input.NextToken) throw apiError('InternalError', 'An internal error has occurred.');
-      return { Reservations: [{ Instances: [{ InstanceId: 'i-0first' }] }], NextToken: 'token-1' };
+      return { Reservations: [{ Instances: [{ InstanceId: 'i-00d06743627fb1e07' }] }], NextToken: 'token-1' };
     });
 
     await assert.rejects(collectInventory({ client }), /DescribeInstances failed: InternalError/);
@@ -262,7 +278,10 @@ describe('collectInventory', () => {
     emptyRegion(mock);
     mock.on(DescribeSecurityGroupsCommand).resolves({
       SecurityGroups: [
-        { GroupId: 'sg-0a', IpPermissions: [{ IpProtocol: 'tcp', IpRanges: [{ CidrIp: 'nope' }] }] },
+        {
+          GroupId: 'sg-01a0dd38e4f1c6ceb',
+          IpPermissions: [{ IpProtocol: 'tcp', IpRanges: [{ CidrIp: 'nope' }] }],
+        },
       ],
     });
 
@@ -344,13 +363,13 @@ describe('collectInventory throttled, through the SDK client and its retry strat
           ? THROTTLED
           : {
               status: 200,
-              xml: '<DescribeSecurityGroupsResponse><securityGroupInfo><item><groupId>sg-0a</groupId></item></securityGroupInfo></DescribeSecurityGroupsResponse>',
+              xml: '<DescribeSecurityGroupsResponse><securityGroupInfo><item><groupId>sg-01a0dd38e4f1c6ceb</groupId></item></securityGroupInfo></DescribeSecurityGroupsResponse>',
             },
     );
     const inv = await collectInventory({ client: ec2.client });
     assert.deepEqual(
       inv.securityGroups.map((g) => g.GroupId),
-      ['sg-0a'],
+      ['sg-01a0dd38e4f1c6ceb'],
     );
     assert.equal(ec2.calls('DescribeSecurityGroups'), 2);
   });

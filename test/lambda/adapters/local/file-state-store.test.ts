@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,7 +120,8 @@ describe('FileStateStore', () => {
     const dir = fresh();
     const store = new FileStateStore(dir);
     assert.equal(await store.putGroup(group('../escape/web tier'), 0), 'ok');
-    assert.deepEqual(await readdir(join(dir, 'groups')), ['..%2Fescape%2Fweb%20tier.json']);
+    const sha256 = createHash('sha256').update('../escape/web tier').digest('hex');
+    assert.deepEqual(await readdir(join(dir, 'groups')), [`sha256-${sha256}.json`]);
     assert.equal((await store.getGroups(['../escape/web tier'])).get('../escape/web tier')?.version, 1);
   });
 
@@ -166,5 +168,48 @@ describe('FileStateStore', () => {
         assert.equal(await readFile(file, 'utf8'), content, 'the file is left for the user to look at');
       });
     }
+  });
+
+  describe('file names: bounded and safe, readable when they can be', () => {
+    // ext4, XFS and APFS cap a file name at 255 bytes: a 256-character tag as a name gave ENAMETOOLONG.
+    const keys: [string, string][] = [
+      ['a 256-character port22:group tag (AWS caps tag values at 256)', 'g'.repeat(256)],
+      ['a name 255 bytes long in UTF-8 and more once percent-encoded', 'ü'.repeat(127)],
+      ['path characters', '../../etc/passwd'],
+      ['a leading dot', '.hidden'],
+      ['a hostile name', 'web\u001b]0;x\u0007\r\nBcc: a@b'],
+    ];
+    for (const [name, key] of keys) {
+      it(`${name}: round trip, one file under groups/, its name at most 255 bytes`, async () => {
+        const dir = fresh();
+        const store = new FileStateStore(dir);
+        assert.equal(await store.putGroup(group(key), 0), 'ok');
+        assert.equal((await store.getGroups([key])).get(key)?.version, 1);
+        const files = await readdir(join(dir, 'groups'));
+        assert.equal(files.length, 1);
+        assert.ok(Buffer.byteLength(files[0]!) <= 255, files[0]);
+        assert.match(files[0]!, /^[A-Za-z0-9_-][A-Za-z0-9._-]*\.json$/);
+      });
+    }
+
+    it('an instance id and a short group name keep their own names', async () => {
+      const dir = fresh();
+      const store = new FileStateStore(dir);
+      await store.put(instance('i-0abc1234def567890'), 0);
+      await store.putGroup(group('web-tier'), 0);
+      assert.deepEqual(await readdir(join(dir, 'instances')), ['i-0abc1234def567890.json']);
+      assert.deepEqual(await readdir(join(dir, 'groups')), ['web-tier.json']);
+    });
+  });
+
+  it('two writes at once of one record never share a temporary file (both finish, no ENOENT)', async () => {
+    const dir = fresh();
+    const a = new FileStateStore(dir);
+    const b = new FileStateStore(dir);
+    const results = await Promise.all([a.put(instance('i-1'), 0), b.put(instance('i-1'), 0)]);
+    // Not serialised (the DynamoDB store is): both see version 0, and both writes land whole.
+    assert.deepEqual(results, ['ok', 'ok']);
+    assert.equal((await a.get(['i-1'])).get('i-1')?.version, 1);
+    assert.deepEqual(await readdir(join(dir, 'instances')), ['i-1.json'], 'no temporary file left behind');
   });
 });

@@ -34,7 +34,7 @@ const FILES: [string, Measure, number | string | undefined, number | string | un
       (i) => i.internetGateways.length,
       1,
       0,
-      { InternetGateways: [{ Attachments: [{ State: 'available', VpcId: 'vpc-1' }] }] },
+      { InternetGateways: [{ Attachments: [{ State: 'available', VpcId: 'vpc-08ca061c99229d049' }] }] },
       'describe-internet-gateways.json: InternetGateways[0].InternetGatewayId: missing (expected string)',
     ],
     [
@@ -42,7 +42,11 @@ const FILES: [string, Measure, number | string | undefined, number | string | un
       (i) => i.natGateways[0]?.NatGatewayAddresses?.[0]?.PublicIp ?? 'none',
       '198.51.100.44',
       'none',
-      { NatGateways: [{ NatGatewayId: 'nat-1', NatGatewayAddresses: [{ PublicIp: '198.51.100' }] }] },
+      {
+        NatGateways: [
+          { NatGatewayId: 'nat-00c8df14603ee933e', NatGatewayAddresses: [{ PublicIp: '198.51.100' }] },
+        ],
+      },
       'describe-nat-gateways.json: NatGateways[0].NatGatewayAddresses[0].PublicIp: expected an IPv4 address, got "198.51.100"',
     ],
     [
@@ -56,9 +60,9 @@ const FILES: [string, Measure, number | string | undefined, number | string | un
     [
       'describe-vpc-endpoints.json',
       (i) => i.vpcEndpoints[0]?.RouteTableIds?.join() ?? 'none',
-      'rtb-0spoke000000000001',
+      'rtb-0dbb1213e1b68a1c4',
       'none',
-      { VpcEndpoints: [{ VpcEndpointId: 'vpce-1', RouteTableIds: 'rtb-1' }] },
+      { VpcEndpoints: [{ VpcEndpointId: 'vpce-0a209cad15e88a0cc', RouteTableIds: 'rtb-0d7911c31a3d24719' }] },
       'describe-vpc-endpoints.json: VpcEndpoints[0].RouteTableIds: expected array',
     ],
     [
@@ -68,7 +72,10 @@ const FILES: [string, Measure, number | string | undefined, number | string | un
       'none',
       {
         VpcPeeringConnections: [
-          { VpcPeeringConnectionId: 'pcx-1', AccepterVpcInfo: { CidrBlockSet: [{ CidrBlock: '10.3.0.0' }] } },
+          {
+            VpcPeeringConnectionId: 'pcx-04f4b88914fd561a9',
+            AccepterVpcInfo: { CidrBlockSet: [{ CidrBlock: '10.3.0.0' }] },
+          },
         ],
       },
       'describe-vpc-peering-connections.json: VpcPeeringConnections[0].AccepterVpcInfo.CidrBlockSet[0].CidrBlock: expected an IPv4 CIDR',
@@ -76,18 +83,25 @@ const FILES: [string, Measure, number | string | undefined, number | string | un
     [
       'describe-transit-gateways.json',
       (i) => i.transitGateways[0]?.Options?.AssociationDefaultRouteTableId ?? 'none',
-      'tgw-rtb-0spokes000000001',
+      'tgw-rtb-093423e58b403f43e',
       'none',
-      { TransitGateways: [{ TransitGatewayId: 'tgw-1', Options: { AmazonSideAsn: '64512' } }] },
+      {
+        TransitGateways: [{ TransitGatewayId: 'tgw-01036ce5e98e5ee45', Options: { AmazonSideAsn: '64512' } }],
+      },
       'describe-transit-gateways.json: TransitGateways[0].Options.AmazonSideAsn: expected number',
     ],
     [
       'describe-transit-gateway-attachments.json',
       (i) => i.transitGatewayAttachments.map((a) => a.Association?.TransitGatewayRouteTableId).join(),
-      'tgw-rtb-0spokes000000001,tgw-rtb-0shared000000001',
+      'tgw-rtb-093423e58b403f43e,tgw-rtb-0edcd2c4e61de9f23',
       '',
       {
-        TransitGatewayAttachments: [{ TransitGatewayAttachmentId: 'tgw-attach-1', Association: 'tgw-rtb-1' }],
+        TransitGatewayAttachments: [
+          {
+            TransitGatewayAttachmentId: 'tgw-attach-09e03c5faf0ab4f9a',
+            Association: 'tgw-rtb-0f4126cc87ce77bf0',
+          },
+        ],
       },
       'describe-transit-gateway-attachments.json: TransitGatewayAttachments[0].Association: expected object',
     ],
@@ -96,7 +110,7 @@ const FILES: [string, Measure, number | string | undefined, number | string | un
       (i) => i.transitGatewayVpcAttachments.flatMap((a) => a.SubnetIds ?? []).length,
       3,
       0,
-      { TransitGatewayVpcAttachments: [{ VpcId: 'vpc-1' }] },
+      { TransitGatewayVpcAttachments: [{ VpcId: 'vpc-08ca061c99229d049' }] },
       'describe-transit-gateway-vpc-attachments.json: TransitGatewayVpcAttachments[0].TransitGatewayAttachmentId: missing (expected string)',
     ],
     [
@@ -106,7 +120,7 @@ const FILES: [string, Measure, number | string | undefined, number | string | un
       'none',
       {
         TransitGatewayPeeringAttachments: [
-          { TransitGatewayAttachmentId: 'tgw-attach-1', AccepterTgwInfo: [] },
+          { TransitGatewayAttachmentId: 'tgw-attach-09e03c5faf0ab4f9a', AccepterTgwInfo: [] },
         ],
       },
       'describe-transit-gateway-peering-attachments.json: TransitGatewayPeeringAttachments[0].AccepterTgwInfo: expected object',
@@ -118,32 +132,32 @@ const FILES: [string, Measure, number | string | undefined, number | string | un
       0,
       {
         TransitGatewayRouteTables: [
-          { TransitGatewayRouteTableId: 'tgw-rtb-1', DefaultAssociationRouteTable: 'true' },
+          { TransitGatewayRouteTableId: 'tgw-rtb-0f4126cc87ce77bf0', DefaultAssociationRouteTable: 'true' },
         ],
       },
       'describe-transit-gateway-route-tables.json: TransitGatewayRouteTables[0].DefaultAssociationRouteTable: expected boolean',
     ],
     [
-      'get-transit-gateway-route-table-propagations/tgw-rtb-0spokes000000001.json',
+      'get-transit-gateway-route-table-propagations/tgw-rtb-093423e58b403f43e.json',
       // No file: the table's propagations are unknown (no entry), not "none" (an empty list).
-      (i) => i.transitGatewayRouteTablePropagations.get('tgw-rtb-0spokes000000001')?.length,
+      (i) => i.transitGatewayRouteTablePropagations.get('tgw-rtb-093423e58b403f43e')?.length,
       1,
       undefined,
       { TransitGatewayRouteTablePropagations: [{ ResourceId: 7 }] },
-      'get-transit-gateway-route-table-propagations/tgw-rtb-0spokes000000001.json: TransitGatewayRouteTablePropagations[0].ResourceId: expected string',
+      'get-transit-gateway-route-table-propagations/tgw-rtb-093423e58b403f43e.json: TransitGatewayRouteTablePropagations[0].ResourceId: expected string',
     ],
     [
-      'search-transit-gateway-routes/tgw-rtb-0spokes000000001.json',
+      'search-transit-gateway-routes/tgw-rtb-093423e58b403f43e.json',
       (i) =>
         i.transitGatewayStaticRoutes
-          .get('tgw-rtb-0spokes000000001')
+          .get('tgw-rtb-093423e58b403f43e')
           ?.map((r) => r.State)
           .join(),
       'active,blackhole',
       undefined,
       // Propagated routes in the static-routes file would be counted twice: the filter was left off.
       { Routes: [{ DestinationCidrBlock: '10.2.0.0/16', Type: 'propagated', State: 'active' }] },
-      'search-transit-gateway-routes/tgw-rtb-0spokes000000001.json: Routes[0].Type: expected one of "static"',
+      'search-transit-gateway-routes/tgw-rtb-093423e58b403f43e.json: Routes[0].Type: expected one of "static"',
     ],
     [
       'describe-vpc-block-public-access-options.json',
@@ -166,9 +180,16 @@ const FILES: [string, Measure, number | string | undefined, number | string | un
       'network-firewall/firewalls/inspection.json',
       (i) =>
         i.networkFirewalls[0]?.FirewallStatus?.SyncStates?.['us-east-1a']?.Attachment?.EndpointId ?? 'none',
-      'vpce-0fw000000000a0001',
+      'vpce-0197cac5ef55e2661',
       'none',
-      { Firewall: { FirewallName: 'inspection', FirewallId: 'f-1', VpcId: 'vpc-1', SubnetMappings: [] } },
+      {
+        Firewall: {
+          FirewallName: 'inspection',
+          FirewallId: 'f-1',
+          VpcId: 'vpc-08ca061c99229d049',
+          SubnetMappings: [],
+        },
+      },
       'network-firewall/firewalls/inspection.json: Firewall.FirewallPolicyArn: missing (expected string)',
     ],
     [
@@ -231,11 +252,11 @@ describe('inventory directory: network-edge files', () => {
 
   it('a per-resource file whose name is not an id of its kind is named, not skipped', async () => {
     const dir = copyOfFixture((d) =>
-      writeFileSync(join(d, 'search-transit-gateway-routes/rtb-0spoke000000000001.json'), '{"Routes": []}'),
+      writeFileSync(join(d, 'search-transit-gateway-routes/rtb-0dbb1213e1b68a1c4.json'), '{"Routes": []}'),
     );
     await assert.rejects(
       loadInventoryDir(dir),
-      /^InventoryError: search-transit-gateway-routes\/rtb-0spoke000000000001.json: not a search-transit-gateway-routes file name/,
+      /^InventoryError: search-transit-gateway-routes\/rtb-0dbb1213e1b68a1c4.json: not a search-transit-gateway-routes file name/,
     );
   });
 

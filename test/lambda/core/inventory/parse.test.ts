@@ -18,13 +18,17 @@ describe('inventory parser', () => {
     [
       'a string FromPort',
       'describe-security-groups.json',
-      { SecurityGroups: [{ GroupId: 'sg-1', IpPermissions: [{ IpProtocol: 'tcp', FromPort: '22' }] }] },
+      {
+        SecurityGroups: [
+          { GroupId: 'sg-0133680d248046ea0', IpPermissions: [{ IpProtocol: 'tcp', FromPort: '22' }] },
+        ],
+      },
       'describe-security-groups.json: SecurityGroups[0].IpPermissions[0].FromPort: expected number',
     ],
     [
       'a missing id',
       'describe-subnets.json',
-      { Subnets: [{ VpcId: 'vpc-1' }] },
+      { Subnets: [{ VpcId: 'vpc-08ca061c99229d049' }] },
       'describe-subnets.json: Subnets[0].SubnetId: missing (expected string)',
     ],
     [
@@ -33,7 +37,7 @@ describe('inventory parser', () => {
       {
         NetworkAcls: [
           {
-            NetworkAclId: 'acl-1',
+            NetworkAclId: 'acl-086352aac9a44c3fd',
             Entries: [
               { RuleNumber: 100, Protocol: '6', RuleAction: 'allow', Egress: false, CidrBlock: '10.0.0/16' },
             ],
@@ -48,7 +52,7 @@ describe('inventory parser', () => {
       {
         NetworkAcls: [
           {
-            NetworkAclId: 'acl-1',
+            NetworkAclId: 'acl-086352aac9a44c3fd',
             Entries: [{ RuleNumber: 100, Protocol: '6', RuleAction: 'permit', Egress: false }],
           },
         ],
@@ -60,14 +64,20 @@ describe('inventory parser', () => {
     [
       'a host name as PrivateIpAddress',
       'describe-instances.json',
-      { Reservations: [{ Instances: [{ InstanceId: 'i-0a1', PrivateIpAddress: 'localhost' }] }] },
-      'describe-instances.json: Reservations[0].Instances[0].PrivateIpAddress: i-0a1: expected an IPv4 address, got "localhost"',
+      {
+        Reservations: [{ Instances: [{ InstanceId: 'i-070e23c14071f92d5', PrivateIpAddress: 'localhost' }] }],
+      },
+      'describe-instances.json: Reservations[0].Instances[0].PrivateIpAddress: i-070e23c14071f92d5: expected an IPv4 address, got "localhost"',
     ],
     [
       'an octet out of range',
       'describe-instances.json',
-      { Reservations: [{ Instances: [{ InstanceId: 'i-0a1', PrivateIpAddress: '10.20.1.999' }] }] },
-      'describe-instances.json: Reservations[0].Instances[0].PrivateIpAddress: i-0a1: expected an IPv4 address, got "10.20.1.999"',
+      {
+        Reservations: [
+          { Instances: [{ InstanceId: 'i-070e23c14071f92d5', PrivateIpAddress: '10.20.1.999' }] },
+        ],
+      },
+      'describe-instances.json: Reservations[0].Instances[0].PrivateIpAddress: i-070e23c14071f92d5: expected an IPv4 address, got "10.20.1.999"',
     ],
     [
       'a bad address on a nested network interface names the instance',
@@ -77,30 +87,39 @@ describe('inventory parser', () => {
           {
             Instances: [
               {
-                InstanceId: 'i-0b2',
+                InstanceId: 'i-0218afc3b0a796948',
                 NetworkInterfaces: [
-                  { NetworkInterfaceId: 'eni-0b2', PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1' }] },
+                  {
+                    NetworkInterfaceId: 'eni-08ca8696c3b68f167',
+                    PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1' }],
+                  },
                 ],
               },
             ],
           },
         ],
       },
-      'describe-instances.json: Reservations[0].Instances[0].NetworkInterfaces[0].PrivateIpAddresses[0].PrivateIpAddress: i-0b2: expected an IPv4 address, got "10.0.1"',
+      'describe-instances.json: Reservations[0].Instances[0].NetworkInterfaces[0].PrivateIpAddresses[0].PrivateIpAddress: i-0218afc3b0a796948: expected an IPv4 address, got "10.0.1"',
     ],
     [
       'an IPv4 address where IPv6 belongs',
       'describe-network-interfaces.json',
       {
-        NetworkInterfaces: [{ NetworkInterfaceId: 'eni-0c3', Ipv6Addresses: [{ Ipv6Address: '10.0.1.5' }] }],
+        NetworkInterfaces: [
+          { NetworkInterfaceId: 'eni-0d3b476c9f2ac997e', Ipv6Addresses: [{ Ipv6Address: '10.0.1.5' }] },
+        ],
       },
-      'describe-network-interfaces.json: NetworkInterfaces[0].Ipv6Addresses[0].Ipv6Address: eni-0c3: expected an IPv6 address, got "10.0.1.5"',
+      'describe-network-interfaces.json: NetworkInterfaces[0].Ipv6Addresses[0].Ipv6Address: eni-0d3b476c9f2ac997e: expected an IPv6 address, got "10.0.1.5"',
     ],
     [
       'a CIDR as a public address',
       'describe-instances.json',
-      { Reservations: [{ Instances: [{ InstanceId: 'i-0d4', PublicIpAddress: '54.0.0.5/32' }] }] },
-      'describe-instances.json: Reservations[0].Instances[0].PublicIpAddress: i-0d4: expected an IPv4 address, got "54.0.0.5/32"',
+      {
+        Reservations: [
+          { Instances: [{ InstanceId: 'i-0a1f56fd49d923c80', PublicIpAddress: '54.0.0.5/32' }] },
+        ],
+      },
+      'describe-instances.json: Reservations[0].Instances[0].PublicIpAddress: i-0a1f56fd49d923c80: expected an IPv4 address, got "54.0.0.5/32"',
     ],
     [
       'the wrong top-level key',
@@ -136,7 +155,7 @@ describe('inventory parser', () => {
     const doc = {
       Vpcs: [
         {
-          VpcId: 'vpc-1',
+          VpcId: 'vpc-08ca061c99229d049',
           CidrBlock: '10.0.0.0/16',
           CidrBlockAssociationSet: [
             { CidrBlock: '10.0.0.0/16', CidrBlockState: { State: 'associated' } },
@@ -167,20 +186,23 @@ describe('inventory parser', () => {
       documents: {
         ...required,
         'describe-instances.json': {
-          Reservations: [{ Instances: [{ InstanceId: 'i-1' }] }, { Instances: [{ InstanceId: 'i-2' }] }],
+          Reservations: [
+            { Instances: [{ InstanceId: 'i-0f105b11df43d5d32' }] },
+            { Instances: [{ InstanceId: 'i-0b49a40f47ff38b67' }] },
+          ],
         },
       },
-      prefixListEntries: new Map([['pl-1', { Entries: [{ Cidr: '198.51.100.0/24' }] }]]),
+      prefixListEntries: new Map([['pl-0c5de86b58076404c', { Entries: [{ Cidr: '198.51.100.0/24' }] }]]),
     });
     assert.deepEqual(
       inv.instances.map((i) => i.InstanceId),
-      ['i-1', 'i-2'],
+      ['i-0f105b11df43d5d32', 'i-0b49a40f47ff38b67'],
     );
-    assert.deepEqual(inv.prefixLists.get('pl-1'), [{ Cidr: '198.51.100.0/24' }]);
+    assert.deepEqual(inv.prefixLists.get('pl-0c5de86b58076404c'), [{ Cidr: '198.51.100.0/24' }]);
   });
   it('keeps the instance fields the pipeline reads (zod drops keys the schema does not name)', () => {
     const instance = {
-      InstanceId: 'i-1',
+      InstanceId: 'i-0f105b11df43d5d32',
       InstanceType: 't3.micro',
       ImageId: 'ami-1',
       Tags: [{ Key: 'Name', Value: 'web' }],
@@ -195,9 +217,9 @@ describe('inventory parser', () => {
       () =>
         parseInventory({
           documents: required,
-          prefixListEntries: new Map([['pl-1', { Entries: [{ Cidr: 'nope' }] }]]),
+          prefixListEntries: new Map([['pl-0c5de86b58076404c', { Entries: [{ Cidr: 'nope' }] }]]),
         }),
-      /^InventoryError: prefix-list-entries\/pl-1.json: Entries\[0\].Cidr: expected a CIDR$/,
+      /^InventoryError: prefix-list-entries\/pl-0c5de86b58076404c.json: Entries\[0\].Cidr: expected a CIDR$/,
     );
   });
 });

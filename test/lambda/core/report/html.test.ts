@@ -3,11 +3,11 @@ import { describe, it } from 'node:test';
 import type { HtmlReportInput, HtmlReportInstance } from '../../../../lambda/core/report/html.ts';
 import {
   countByDiagnosis,
-  escapeHtml,
   phaseChart,
   renderHtmlReport,
   severityOf,
 } from '../../../../lambda/core/report/html.ts';
+import { escapeHtml } from '../../../../lambda/core/report/safe-text.ts';
 import { HOSTILE_IDENT, realisticFleet } from './fleet.ts';
 
 const AT = new Date('2025-03-01T12:00:00Z');
