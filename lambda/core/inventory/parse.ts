@@ -189,6 +189,7 @@ const route = object({
   LocalGatewayId: optStr,
   CarrierGatewayId: optStr,
   CoreNetworkArn: optStr,
+  VpcEndpointId: optStr,
   State: optStr,
   Origin: optStr,
 });

@@ -453,11 +453,12 @@ interface Findings {
   readonly shadowed: ShadowedAddresses[];
 }
 
-/** Appends a leg's blockers and missing data to `into`; true when the leg is partial. */
+/** Appends a leg's blockers, missing data and assumptions to `into`; true when the leg is partial. */
 function collect(into: Findings, leg: EvaluatorVerdict): boolean {
   for (const b of leg.blockers) into.blockers.push(b);
   for (const m of leg.missing ?? []) if (!into.missing.includes(m)) into.missing.push(m);
   for (const sh of leg.shadowed ?? []) into.shadowed.push(sh);
+  for (const a of leg.assumed ?? []) if (!into.assumed.includes(a)) into.assumed.push(a);
   return leg.partial === true;
 }
 
@@ -534,7 +535,6 @@ function evaluateNetwork(
       ephemeral,
     });
     partial = collect(found, firewall) || partial;
-    found.assumed.push(...firewall.assumed);
   }
   if (subnetSide.publicAccess) collect(found, subnetSide.publicAccess);
 

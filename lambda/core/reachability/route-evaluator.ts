@@ -38,7 +38,7 @@ import {
 import { isFirewallEndpoint } from './firewall-endpoints.ts';
 import { missingSubnetData } from './missing-data.ts';
 import { evaluateTransitGatewayHop } from './transit-gateway-evaluator.ts';
-import type { Blocker, BlockerCode, MissingData, ShadowedAddresses } from './types.ts';
+import type { Assumption, Blocker, BlockerCode, MissingData, ShadowedAddresses } from './types.ts';
 
 export type RouteTargetKind =
   | 'local'
@@ -78,9 +78,11 @@ function routeTarget(r: Route): RouteTarget {
   if (r.GatewayId?.startsWith('vgw-')) return { kind: 'vgw', id: r.GatewayId };
   // A gateway endpoint is a route target only with its service's prefix list as destination (AWS
   // PrivateLink Guide, "Gateway endpoints"); a CIDR route to a `vpce-` is a Gateway Load Balancer or
-  // Network Firewall endpoint, whose own decision is evaluated elsewhere.
-  if (r.GatewayId?.startsWith('vpce-'))
-    return { kind: r.DestinationPrefixListId ? 'gateway-endpoint' : 'vpce', id: r.GatewayId };
+  // Network Firewall endpoint, whose own decision is evaluated elsewhere. DescribeRouteTables names the
+  // latter in `VpcEndpointId` (EC2 API Reference, "Route": "Supported for Gateway Load Balancer endpoints
+  // only"); hand-written inventories and older output put it in `GatewayId`.
+  const endpoint = r.GatewayId?.startsWith('vpce-') ? r.GatewayId : r.VpcEndpointId;
+  if (endpoint) return { kind: r.DestinationPrefixListId ? 'gateway-endpoint' : 'vpce', id: endpoint };
   if (r.EgressOnlyInternetGatewayId) return { kind: 'eigw', id: r.EgressOnlyInternetGatewayId };
   if (r.NatGatewayId) return { kind: 'nat', id: r.NatGatewayId };
   if (r.VpcPeeringConnectionId) return { kind: 'pcx', id: r.VpcPeeringConnectionId };
@@ -277,6 +279,7 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
   const evidence: string[] = [];
   const blockers: Blocker[] = [];
   const missing: MissingData[] = [];
+  const assumed: Assumption[] = [];
   const shadows = new Map<string, { prefixListId: string; endpointId: string; cidrs: string[] }>();
   for (const leg of legs) {
     const part = legs.length === 1 ? destination.label : describeAddresses(leg.addresses);
@@ -304,6 +307,14 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
       evidence.push(
         `route table ${rtbId}: ${what} to ${part} via ${dest} → Network Firewall endpoint ${target.id}`,
       );
+      continue;
+    }
+    // Any other Gateway Load Balancer endpoint hands the packets to a third-party appliance whose rules
+    // AWS does not describe: the path holds only if the appliance passes SSH, which the verdict says.
+    if (target.kind === 'vpce') {
+      evidence.push(`route table ${rtbId}: ${what} to ${part} via ${dest} → endpoint ${target.id}`);
+      const a = applianceAssumption(ctx, target.id);
+      if (!assumed.includes(a)) assumed.push(a);
       continue;
     }
     if (target.kind === 'gateway-endpoint' && destination.internetAtLarge) {
@@ -347,7 +358,7 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
     }
     evidence.push(`route table ${rtbId}: ${what} to ${part} via ${dest} → ${target.id}`);
   }
-  const verdict = verdictOf(blockers, evidence, missing);
+  const verdict = withAssumptions(verdictOf(blockers, evidence, missing), assumed);
   if (shadows.size === 0) return verdict;
   const shadowed: ShadowedAddresses[] = [...shadows.values()].map(({ prefixListId, endpointId, cidrs }) => ({
     routeTableId: rtbId,
@@ -357,6 +368,19 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
     detail: `route table ${rtbId} of ${q.subnetId} sends ${what} to ${prefixListId} (${cidrs.join(', ')}: an AWS service's addresses) to gateway endpoint ${endpointId}, not the internet gateway; the verdict is for the rest of the internet`,
   }));
   return { ...verdict, shadowed };
+}
+
+function withAssumptions(v: EvaluatorVerdict, assumed: readonly Assumption[]): EvaluatorVerdict {
+  return assumed.length > 0 ? { ...v, assumed } : v;
+}
+
+/** A Gateway Load Balancer endpoint whose appliance the inventory cannot describe: one object per endpoint. */
+function applianceAssumption(ctx: AnalysisContext, endpointId: string): Assumption {
+  return ctx.memo.remember('appliance-assumption', [endpointId], () => ({
+    kind: 'gateway-load-balancer-endpoint' as const,
+    resourceId: endpointId,
+    detail: `Gateway Load Balancer endpoint ${endpointId} is on the path and is no Network Firewall endpoint in the inventory: the appliance behind it is assumed to pass the connection`,
+  }));
 }
 
 type Elsewhere =

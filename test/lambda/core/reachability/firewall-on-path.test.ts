@@ -11,6 +11,7 @@ import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
 import {
   eastWestThroughFirewall,
   group,
+  FIREWALL_ENDPOINT as INSPECTION_ENDPOINT,
   INSPECTION_FIREWALL,
   inspectionPolicy,
   instance,
@@ -139,5 +140,53 @@ describe('Network Firewall on the path (analyze)', () => {
       routeTables: [routeTable('rtb-0a', [SUBNET_A], []), routeTable('rtb-0b', [SUBNET_B], [])],
     });
     assert.equal(verdict(inv, 'i-0client').reachable, true);
+  });
+});
+
+/*
+ * Routes to an endpoint named in `VpcEndpointId`, as DescribeRouteTables prints Gateway Load Balancer
+ * endpoint routes (EC2 API Reference, "Route": VpcEndpointId "Supported for Gateway Load Balancer endpoints
+ * only"); a Network Firewall endpoint is one (Network Firewall Developer Guide, "Firewall endpoints").
+ */
+describe('routes through VpcEndpointId', () => {
+  const viaEndpoint = (cidr: string, id: string) => ({
+    DestinationCidrBlock: cidr,
+    VpcEndpointId: id,
+    State: 'active',
+  });
+
+  it('a Network Firewall endpoint in VpcEndpointId puts the firewall on the path', () => {
+    const v = verdict(
+      eastWestThroughFirewall({
+        networkFirewallPolicies: [inspectionPolicy(false)],
+        networkFirewallRuleGroups: [sshRuleGroup('reject tcp any any -> $HOME_NET 22 (sid:2;)')],
+        routeTables: [
+          routeTable('rtb-0a', [SUBNET_A], [viaEndpoint('10.0.2.0/24', INSPECTION_ENDPOINT)]),
+          routeTable('rtb-0b', [SUBNET_B], [viaEndpoint('10.0.1.0/24', INSPECTION_ENDPOINT)]),
+        ],
+      }),
+      'i-0client',
+    );
+    assert.deepEqual(codes(v), ['NETWORK_FIREWALL_REJECT ssh-rules sid 2']);
+  });
+
+  it('a Gateway Load Balancer endpoint that is no Network Firewall: reachable, assumed to pass, named', () => {
+    const gwlb = 'vpce-0gwlb00000000001';
+    const v = verdict(
+      eastWestThroughFirewall({
+        networkFirewalls: [],
+        routeTables: [
+          routeTable('rtb-0a', [SUBNET_A], [viaEndpoint('10.0.2.0/24', gwlb)]),
+          routeTable('rtb-0b', [SUBNET_B], [viaEndpoint('10.0.1.0/24', gwlb)]),
+        ],
+      }),
+      'i-0client',
+    );
+    assert.equal(v.reachable, true);
+    assert.deepEqual(
+      v.assumed?.map((a) => `${a.kind} ${a.resourceId}`),
+      [`gateway-load-balancer-endpoint ${gwlb}`],
+    );
+    assert.match(v.assumed![0]!.detail, /appliance behind it is assumed to pass the connection/);
   });
 });
