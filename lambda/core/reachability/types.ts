@@ -50,7 +50,9 @@ export type AssumptionKind =
   /** A Network Firewall rule the evaluator does not read exactly (complex Suricata). */
   | 'network-firewall-rule'
   /** A Gateway Load Balancer endpoint on the path whose appliance is not a Network Firewall in the inventory. */
-  | 'gateway-load-balancer-endpoint';
+  | 'gateway-load-balancer-endpoint'
+  /** The Region's VPC Block Public Access setting, absent from the inventory: assumed `off`. */
+  | 'block-public-access';
 
 /**
  * Something the verdict takes for granted because it cannot be evaluated exactly from the data (a
