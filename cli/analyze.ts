@@ -44,7 +44,7 @@ function formatReport(report: AnalysisReport): string {
         lines.push(`      ${b.code} ${b.resourceId}${rule}: ${b.detail}`);
       }
       for (const m of v.missing ?? []) lines.push(`      MISSING ${m.file} ${m.resourceId}: ${m.detail}`);
-      for (const a of v.assumed ?? []) lines.push(`      ASSUMED ${a.resourceId}: ${a.detail}`);
+      for (const a of v.assumed ?? []) lines.push(`      assumed: ${a.detail}`);
       for (const sh of v.shadowed ?? [])
         lines.push(`      SHADOWED ${sh.routeTableId} ${sh.prefixListId}: ${sh.detail}`);
     }
