@@ -7,11 +7,15 @@
  *   on decides its next attachment; the most specific route wins, a static route wins over a propagated
  *   one for the same destination, a blackhole route drops; a VPC attachment that propagates into a table
  *   contributes its VPC's CIDRs as routes to itself.
+ * - "Transit gateway peering attachments": a route to a peering attachment crosses to the peer transit
+ *   gateway, where the table associated with the peer's side of the attachment decides the next hop. Only
+ *   static routes lead over a peering ("add a static route … that points to the transit gateway peering
+ *   attachment"): nothing propagates across it. The peer must have accepted (state `available`).
  * The return path is the same hop from the other side: the target VPC's attachment, its association.
  * What the inventory does not hold (the attachment, its association, the table's routes) is missing
  * data — the hop is unknown, never trusted.
  */
-import type { TransitGatewayVpcAttachment } from '../inventory/model.ts';
+import type { TransitGatewayPeeringAttachment, TransitGatewayVpcAttachment } from '../inventory/model.ts';
 import { type AddressInterval, type AddressSet, type IpFamily, ruleBoundaries } from '../net/cidr.ts';
 import type { AnalysisContext } from './evaluation.ts';
 import type { BlockerCode, MissingData } from './types.ts';
@@ -89,7 +93,6 @@ function vpcAttachment(
 
 function decideHop(ctx: AnalysisContext, hop: TransitGatewayHop): HopOutcome {
   const { tgwId, fromVpcId, fromSubnetId } = hop;
-  const inv = ctx.index.inventory;
   const att = vpcAttachment(ctx, tgwId, fromVpcId);
   if (!att) {
     return missing(
@@ -127,14 +130,37 @@ function decideHop(ctx: AnalysisContext, hop: TransitGatewayHop): HopOutcome {
       why: `transit gateway attachment ${attId} has no subnet in ${zone} (only ${[...new Set(zones)].join(', ') || 'none'}), so nothing in ${fromSubnetId} reaches ${tgwId}`,
     };
   }
-  // The association decides the table that routes what arrives on this attachment.
-  const record = inv.transitGatewayAttachments.find((a) => a.TransitGatewayAttachmentId === attId);
+  return routeArrival(ctx, hop, tgwId, attId, false);
+}
+
+/**
+ * What `tgwId` does with the packet arriving on attachment `attId`: the association decides the table
+ * that routes it. `crossedPeering`: the packet already came over a peering attachment (one crossing is
+ * followed; a second is not evaluated).
+ */
+function routeArrival(
+  ctx: AnalysisContext,
+  hop: TransitGatewayHop,
+  tgwId: string,
+  attId: string,
+  crossedPeering: boolean,
+): HopOutcome {
+  // A peering attachment is listed once per transit gateway it joins, each with that side's association.
+  const record =
+    ctx.index.inventory.transitGatewayAttachments.find(
+      (a) => a.TransitGatewayAttachmentId === attId && a.TransitGatewayId === tgwId,
+    ) ??
+    ctx.index.inventory.transitGatewayAttachments.find(
+      (a) => a.TransitGatewayAttachmentId === attId && a.TransitGatewayId === undefined,
+    );
   if (!record) {
     return missing(
       'transit-gateway-route-table',
       attId,
       ATTACHMENTS_FILE,
-      `attachment ${attId} is not in ${ATTACHMENTS_FILE}: the transit gateway route table associated with it is unknown`,
+      crossedPeering
+        ? `${tgwId}'s side of peering attachment ${attId} is not in ${ATTACHMENTS_FILE} (the peer transit gateway's Region or account was not collected): the route table that routes what arrives over the peering is unknown`
+        : `attachment ${attId} is not in ${ATTACHMENTS_FILE}: the transit gateway route table associated with it is unknown`,
     );
   }
   const tableId =
@@ -146,11 +172,11 @@ function decideHop(ctx: AnalysisContext, hop: TransitGatewayHop): HopOutcome {
       kind: 'blocked',
       code: 'NO_ROUTE',
       resourceId: attId,
-      why: `transit gateway attachment ${attId} is associated with no route table, so ${tgwId} has no route for what it sends`,
+      why: `transit gateway attachment ${attId} is associated with no route table on ${tgwId}, so ${tgwId} has no route for what arrives on it`,
     };
   }
   const routes = tableRoutes(ctx, tableId, hop.addresses.family);
-  if ('routes' in routes) return chooseNext(ctx, hop, tableId, routes.routes);
+  if ('routes' in routes) return chooseNext(ctx, hop, tgwId, tableId, routes.routes, crossedPeering);
   return routes;
 }
 
@@ -234,8 +260,10 @@ function bestOf(routes: readonly TgwRoute[], cell: AddressInterval): TgwRoute | 
 function chooseNext(
   ctx: AnalysisContext,
   hop: TransitGatewayHop,
+  tgwId: string,
   tableId: string,
   routes: readonly TgwRoute[],
+  crossedPeering: boolean,
 ): HopOutcome {
   const cuts = ruleBoundaries(routes);
   const chosen = new Set<TgwRoute | undefined>();
@@ -299,16 +327,61 @@ function chooseNext(
         a.TransitGatewayAttachmentId === r.attachmentId ||
         a.AccepterTransitGatewayAttachmentId === r.attachmentId,
     );
-    if (peering || hop.destinationVpcId) {
-      // Beyond a peering attachment the other transit gateway's tables decide: not followed yet, so the
-      // hop is not known to carry the packet.
+    if (peering) {
+      const crossed = crossPeering(ctx, hop, tgwId, tableId, r, peering, crossedPeering);
+      if (crossed) return crossed;
+      continue;
+    }
+    if (hop.destinationVpcId) {
       return missing(
         'transit-gateway-route-table',
         r.attachmentId ?? tableId,
         ATTACHMENTS_FILE,
-        `transit gateway route table ${tableId} sends ${what} via ${r.destination} to ${r.attachmentId}${peering ? ', a transit gateway peering attachment: the peer transit gateway\u2019s route tables are not evaluated' : ', an attachment that is not a VPC attachment in the inventory'}`,
+        `transit gateway route table ${tableId} sends ${what} via ${r.destination} to ${r.attachmentId}, an attachment that is not a VPC attachment in the inventory`,
       );
     }
   }
   return undefined;
+}
+
+/** The packet crosses peering attachment `r.attachmentId` from `tgwId` to the peer transit gateway. */
+function crossPeering(
+  ctx: AnalysisContext,
+  hop: TransitGatewayHop,
+  tgwId: string,
+  tableId: string,
+  r: TgwRoute,
+  peering: TransitGatewayPeeringAttachment,
+  crossedPeering: boolean,
+): HopOutcome {
+  const attId = r.attachmentId!;
+  const what = hop.addresses.describe();
+  const state = peering.State ?? peering.Status?.Code;
+  if (state !== undefined && state !== 'available') {
+    return {
+      kind: 'blocked',
+      code: 'NO_ROUTE',
+      resourceId: attId,
+      why: `transit gateway peering attachment ${attId} is ${state}, and only an available (accepted) peering carries traffic`,
+    };
+  }
+  const requester = peering.RequesterTgwInfo?.TransitGatewayId;
+  const accepter = peering.AccepterTgwInfo?.TransitGatewayId;
+  const peerTgw = requester === tgwId ? accepter : accepter === tgwId ? requester : undefined;
+  if (crossedPeering || !peerTgw) {
+    return missing(
+      'transit-gateway-route-table',
+      attId,
+      ATTACHMENTS_FILE,
+      crossedPeering
+        ? `transit gateway route table ${tableId} sends ${what} via ${r.destination} over a second peering attachment ${attId}: paths over more than one transit gateway peering are not evaluated`
+        : `peering attachment ${attId} does not name ${tgwId} as either side: the peer transit gateway is unknown`,
+    );
+  }
+  // Each side may name the attachment by its own id (AccepterTransitGatewayAttachmentId), else both share one.
+  const peerAttId =
+    requester === tgwId
+      ? (peering.AccepterTransitGatewayAttachmentId ?? peering.TransitGatewayAttachmentId)
+      : peering.TransitGatewayAttachmentId;
+  return routeArrival(ctx, hop, peerTgw, peerAttId, true);
 }
