@@ -35,7 +35,7 @@ import {
   type Peer,
   verdictOf,
 } from './evaluation.ts';
-import { isFirewallEndpoint } from './firewall-endpoints.ts';
+import { firewallSubnetRouteTable, isFirewallEndpoint } from './firewall-endpoints.ts';
 import { missingSubnetData } from './missing-data.ts';
 import { evaluateTransitGatewayHop } from './transit-gateway-evaluator.ts';
 import type { Assumption, Blocker, BlockerCode, MissingData, ShadowedAddresses } from './types.ts';
@@ -233,6 +233,8 @@ export interface RouteQuestion {
   /** The subnet the destination is in, when known (a transit gateway delivers only into its zones). */
   readonly destinationSubnetId?: string;
   readonly path: PathKind;
+  /** The Network Firewall endpoint the packets just came out of: this is its subnet's route table. */
+  readonly afterEndpoint?: string;
 }
 
 /** Route targets that can carry each kind of path. */
@@ -264,7 +266,7 @@ export function evaluateRoutes(ctx: AnalysisContext, q: RouteQuestion): Evaluato
   const { routeTable, leg, subnetId, destination, path, destinationVpcId } = q;
   return ctx.memo.remember(
     'route-verdict',
-    [leg, path, destination, routeTable, subnetId, destinationVpcId, q.destinationSubnetId],
+    [leg, path, destination, routeTable, subnetId, destinationVpcId, q.destinationSubnetId, q.afterEndpoint],
     () => decideRoutes(ctx, q),
   );
 }
@@ -301,12 +303,41 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
       });
       continue;
     }
-    // A Network Firewall endpoint carries any path on to the firewall's subnet; what the firewall does to
-    // the connection is judged once per path (firewall-on-path.ts).
+    // A Network Firewall endpoint carries any path on to the firewall's subnet, whose own route table
+    // takes it from there; what the firewall does to the connection is judged once per path
+    // (firewall-on-path.ts).
     if (target.kind === 'vpce' && isFirewallEndpoint(ctx, target.id)) {
+      if (q.afterEndpoint !== undefined) {
+        blockers.push({
+          code: 'NO_ROUTE',
+          resourceId: rtbId,
+          detail: `${via}: the firewall subnet's route table sends what ${q.afterEndpoint} passed on back to Network Firewall endpoint ${target.id}, a loop`,
+        });
+        continue;
+      }
       evidence.push(
         `route table ${rtbId}: ${what} to ${part} via ${dest} → Network Firewall endpoint ${target.id}`,
       );
+      const onward = firewallSubnetRouteTable(ctx, target.id);
+      if (onward) {
+        const next = evaluateRoutes(ctx, {
+          ...q,
+          routeTable: onward.routeTable,
+          subnetId: onward.subnetId,
+          destination:
+            legs.length === 1 ? destination : { ...destination, addresses: leg.addresses, label: part },
+          afterEndpoint: target.id,
+        });
+        blockers.push(...next.blockers);
+        evidence.push(...next.evidence);
+        for (const m of next.missing ?? []) if (!missing.includes(m)) missing.push(m);
+        for (const a of next.assumed ?? []) if (!assumed.includes(a)) assumed.push(a);
+        for (const sh of next.shadowed ?? []) {
+          const known = shadows.get(`${sh.prefixListId} ${sh.endpointId}`);
+          if (known) known.cidrs.push(...sh.cidrs);
+          else shadows.set(`${sh.prefixListId} ${sh.endpointId}`, { ...sh, cidrs: [...sh.cidrs] });
+        }
+      }
       continue;
     }
     // Any other Gateway Load Balancer endpoint hands the packets to a third-party appliance whose rules

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Inventory, RouteTable } from '../../../../lambda/core/inventory/model.ts';
+import type { Inventory, Route, RouteTable } from '../../../../lambda/core/inventory/model.ts';
 import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
 import {
   eastWestThroughFirewall,
@@ -16,6 +16,7 @@ import {
   inspectionPolicy,
   instance,
   inventory,
+  MAIN_RTB,
   routeTable,
   SUBNET_A,
   SUBNET_B,
@@ -26,7 +27,10 @@ import {
 } from './inventory-builder.ts';
 import { verdictFor } from './verdict-for.ts';
 
-/** North-south: the server's public subnet sends replies to the firewall; the IGW edge table sends in. */
+/**
+ * North-south: the server's public subnet sends replies to the firewall; the IGW edge table sends in; the
+ * firewall subnet takes the main route table (0.0.0.0/0 to the internet gateway).
+ */
 function northSouth(parts: Partial<Inventory>): Inventory {
   const edge: RouteTable = {
     RouteTableId: 'rtb-0edge',
@@ -47,7 +51,7 @@ function northSouth(parts: Partial<Inventory>): Inventory {
       }),
     ],
     securityGroups: [group('sg-0ssh', [tcp(22, 22, ['0.0.0.0/0'])])],
-    routeTables: [routeTable('rtb-0a', [SUBNET_A], [viaFirewall('0.0.0.0/0')]), edge],
+    routeTables: [routeTable('rtb-0a', [SUBNET_A], [viaFirewall('0.0.0.0/0')]), edge, MAIN_RTB],
     networkFirewalls: [INSPECTION_FIREWALL],
     ...parts,
   });
@@ -188,5 +192,63 @@ describe('routes through VpcEndpointId', () => {
       [`gateway-load-balancer-endpoint ${gwlb}`],
     );
     assert.match(v.assumed![0]!.detail, /appliance behind it is assumed to pass the connection/);
+  });
+});
+
+/*
+ * Past the endpoint, the firewall subnet's own route table carries the packets on (Network Firewall
+ * Developer Guide, "Simple single zone architecture with an internet gateway": the firewall subnet's
+ * route table sends 0.0.0.0/0 to the internet gateway; the protected subnet's sends it to the endpoint).
+ */
+describe('the firewall subnet`s route table decides the next hop', () => {
+  const FIREWALL_SUBNET = { SubnetId: 'subnet-0fw', VpcId: VPC, CidrBlock: '10.0.9.0/28' };
+  const allowSsh = {
+    networkFirewallPolicies: [inspectionPolicy(false)],
+    networkFirewallRuleGroups: [sshRuleGroup('pass tcp any any -> $HOME_NET 22 (sid:1;)')],
+  };
+  const withFirewallSubnet = (inv: Inventory, routes: Route[]): Inventory => ({
+    ...inv,
+    subnets: [...inv.subnets, FIREWALL_SUBNET],
+    routeTables: [...inv.routeTables, routeTable('rtb-0fw', ['subnet-0fw'], routes)],
+  });
+
+  it('north-south: the firewall subnet routes 0.0.0.0/0 to the internet gateway: reachable', () => {
+    const inv = withFirewallSubnet(northSouth(allowSsh), [
+      { DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-0a1', State: 'active' },
+    ]);
+    const v = verdict(inv, 'internet');
+    assert.deepEqual([v.reachable, v.blockers], [true, []]);
+  });
+
+  it('north-south: the firewall subnet has no route to the internet: replies stop there (NO_ROUTE)', () => {
+    const v = verdict(withFirewallSubnet(northSouth(allowSsh), []), 'internet');
+    assert.equal(v.reachable, false);
+    assert.deepEqual(
+      v.blockers.map((b) => `${b.code} ${b.resourceId}`),
+      ['NO_ROUTE rtb-0fw'],
+    );
+    assert.match(v.blockers[0]!.detail, /route table rtb-0fw of subnet-0fw has no route for replies/);
+  });
+
+  it('east-west: a blackhole in the firewall subnet`s table drops what the endpoint passes on', () => {
+    const inv = withFirewallSubnet(eastWestThroughFirewall(allowSsh), [
+      { DestinationCidrBlock: '10.0.2.0/24', VpcPeeringConnectionId: 'pcx-0gone', State: 'blackhole' },
+    ]);
+    const v = verdict(inv, 'i-0client');
+    assert.equal(v.reachable, false);
+    assert.deepEqual(
+      v.blockers.map((b) => `${b.code} ${b.resourceId}`),
+      ['BLACKHOLE_ROUTE rtb-0fw'],
+    );
+  });
+
+  it('a firewall subnet whose table sends the packets back to the endpoint: a loop, NO_ROUTE', () => {
+    const inv = withFirewallSubnet(northSouth(allowSsh), [viaFirewall('0.0.0.0/0')]);
+    const v = verdict(inv, 'internet');
+    assert.deepEqual(
+      v.blockers.map((b) => `${b.code} ${b.resourceId}`),
+      ['NO_ROUTE rtb-0fw'],
+    );
+    assert.match(v.blockers[0]!.detail, /back to Network Firewall endpoint/);
   });
 });
