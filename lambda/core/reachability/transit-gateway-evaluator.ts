@@ -81,13 +81,24 @@ function vpcAttachment(
   tgwId: string,
   vpcId: string | undefined,
 ): TransitGatewayVpcAttachment | undefined {
-  return ctx.index.inventory.transitGatewayVpcAttachments.find(
-    (a) =>
-      a.TransitGatewayId === tgwId &&
-      a.VpcId === vpcId &&
-      a.State !== 'deleted' &&
-      a.State !== 'deleting' &&
-      a.State !== 'failed',
+  return ctx.memo.remember('tgw-vpc-attachment', [tgwId, vpcId], () =>
+    ctx.index.inventory.transitGatewayVpcAttachments.find(
+      (a) =>
+        a.TransitGatewayId === tgwId &&
+        a.VpcId === vpcId &&
+        a.State !== 'deleted' &&
+        a.State !== 'deleting' &&
+        a.State !== 'failed',
+    ),
+  );
+}
+
+function vpcAttachmentById(ctx: AnalysisContext): ReadonlyMap<string, TransitGatewayVpcAttachment> {
+  return ctx.memo.remember(
+    'tgw-vpc-attachments-by-id',
+    ['all'],
+    () =>
+      new Map(ctx.index.inventory.transitGatewayVpcAttachments.map((a) => [a.TransitGatewayAttachmentId, a])),
   );
 }
 
@@ -146,13 +157,13 @@ function routeArrival(
   crossedPeering: boolean,
 ): HopOutcome {
   // A peering attachment is listed once per transit gateway it joins, each with that side's association.
-  const record =
-    ctx.index.inventory.transitGatewayAttachments.find(
-      (a) => a.TransitGatewayAttachmentId === attId && a.TransitGatewayId === tgwId,
-    ) ??
-    ctx.index.inventory.transitGatewayAttachments.find(
-      (a) => a.TransitGatewayAttachmentId === attId && a.TransitGatewayId === undefined,
+  const record = ctx.memo.remember('tgw-attachment-record', [tgwId, attId], () => {
+    const all = ctx.index.inventory.transitGatewayAttachments;
+    return (
+      all.find((a) => a.TransitGatewayAttachmentId === attId && a.TransitGatewayId === tgwId) ??
+      all.find((a) => a.TransitGatewayAttachmentId === attId && a.TransitGatewayId === undefined)
     );
+  });
   if (!record) {
     return missing(
       'transit-gateway-route-table',
@@ -265,7 +276,7 @@ function chooseNext(
   routes: readonly TgwRoute[],
   crossedPeering: boolean,
 ): HopOutcome {
-  const cuts = ruleBoundaries(routes);
+  const cuts = ctx.memo.remember('tgw-table-cuts', [routes], () => ruleBoundaries(routes));
   const chosen = new Set<TgwRoute | undefined>();
   for (const iv of hop.addresses.intervals) {
     let first = iv.first;
@@ -277,14 +288,15 @@ function chooseNext(
     }
     chosen.add(bestOf(routes, { first, last: iv.last }));
   }
-  const what = hop.addresses.describe();
+  // Worded only when a message needs it: one target's hop is decided for each of thousands of targets.
+  const what = () => hop.addresses.describe();
   for (const r of chosen) {
     if (!r) {
       return {
         kind: 'blocked',
         code: 'NO_ROUTE',
         resourceId: tableId,
-        why: `transit gateway route table ${tableId} has no route to ${what}`,
+        why: `transit gateway route table ${tableId} has no route to ${what()}`,
       };
     }
     if (r.blackhole) {
@@ -292,19 +304,17 @@ function chooseNext(
         kind: 'blocked',
         code: 'BLACKHOLE_ROUTE',
         resourceId: tableId,
-        why: `transit gateway route table ${tableId} drops ${what}: ${r.destination} is a blackhole route`,
+        why: `transit gateway route table ${tableId} drops ${what()}: ${r.destination} is a blackhole route`,
       };
     }
-    const next = ctx.index.inventory.transitGatewayVpcAttachments.find(
-      (a) => a.TransitGatewayAttachmentId === r.attachmentId,
-    );
+    const next = r.attachmentId ? vpcAttachmentById(ctx).get(r.attachmentId) : undefined;
     if (next) {
       if (hop.destinationVpcId && next.VpcId !== hop.destinationVpcId) {
         return {
           kind: 'blocked',
           code: 'NO_ROUTE',
           resourceId: tableId,
-          why: `transit gateway route table ${tableId} sends ${what} via ${r.destination} to ${r.attachmentId} (${next.VpcId ?? 'another VPC'}), and the destination is in ${hop.destinationVpcId}`,
+          why: `transit gateway route table ${tableId} sends ${what()} via ${r.destination} to ${r.attachmentId} (${next.VpcId ?? 'another VPC'}), and the destination is in ${hop.destinationVpcId}`,
         };
       }
       // Delivery: the attachment reaches the subnets of the zones it has a subnet in, only those.
@@ -337,7 +347,7 @@ function chooseNext(
         'transit-gateway-route-table',
         r.attachmentId ?? tableId,
         ATTACHMENTS_FILE,
-        `transit gateway route table ${tableId} sends ${what} via ${r.destination} to ${r.attachmentId}, an attachment that is not a VPC attachment in the inventory`,
+        `transit gateway route table ${tableId} sends ${what()} via ${r.destination} to ${r.attachmentId}, an attachment that is not a VPC attachment in the inventory`,
       );
     }
   }
@@ -355,7 +365,6 @@ function crossPeering(
   crossedPeering: boolean,
 ): HopOutcome {
   const attId = r.attachmentId!;
-  const what = hop.addresses.describe();
   const state = peering.State ?? peering.Status?.Code;
   if (state !== undefined && state !== 'available') {
     return {
@@ -374,7 +383,7 @@ function crossPeering(
       attId,
       ATTACHMENTS_FILE,
       crossedPeering
-        ? `transit gateway route table ${tableId} sends ${what} via ${r.destination} over a second peering attachment ${attId}: paths over more than one transit gateway peering are not evaluated`
+        ? `transit gateway route table ${tableId} sends ${hop.addresses.describe()} via ${r.destination} over a second peering attachment ${attId}: paths over more than one transit gateway peering are not evaluated`
         : `peering attachment ${attId} does not name ${tgwId} as either side: the peer transit gateway is unknown`,
     );
   }
