@@ -37,7 +37,7 @@ import {
 } from './evaluation.ts';
 import { firewallSubnetRouteTable, isFirewallEndpoint } from './firewall-endpoints.ts';
 import { missingSubnetData } from './missing-data.ts';
-import { evaluateTransitGatewayHop } from './transit-gateway-evaluator.ts';
+import { evaluateTransitGatewayHop, nextVpcAttachment } from './transit-gateway-evaluator.ts';
 import type { Assumption, Blocker, BlockerCode, MissingData, ShadowedAddresses } from './types.ts';
 
 export type RouteTargetKind =
@@ -360,6 +360,23 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
       else shadows.set(key, { prefixListId, endpointId: target.id, cidrs });
       continue;
     }
+    // Centralised egress: a spoke's internet-bound SYN crosses the transit gateway to an egress VPC, whose
+    // NAT gateway gives it a public source address.
+    if (target.kind === 'tgw' && q.path === 'internet' && q.leg === 'forward') {
+      const egress = egressThroughTransitGateway(
+        ctx,
+        target.id,
+        q.routeTable.VpcId,
+        q.subnetId,
+        leg.addresses,
+      );
+      if (egress.kind === 'nat') evidence.push(`${via}: ${egress.evidence}`);
+      else if (egress.kind === 'missing') {
+        if (!missing.includes(egress.missing)) missing.push(egress.missing);
+      } else
+        blockers.push({ code: egress.code, resourceId: egress.resourceId, detail: `${via}: ${egress.why}` });
+      continue;
+    }
     if (!carries(target.kind, q.path, q.leg)) {
       const why =
         target.kind === 'eigw'
@@ -524,6 +541,69 @@ function missingPeering(ctx: AnalysisContext, id: string): MissingData {
       ? `peering connection ${id} is unknown: ${PEERING_FILE} is not in the inventory`
       : `peering connection ${id} is a route target but not in ${PEERING_FILE}: whether it is active, and which VPCs it joins, is unknown`,
   }));
+}
+
+/** Where a VPC's internet-bound traffic sent to a transit gateway leaves for the internet, if it does. */
+export type TransitEgress =
+  | { readonly kind: 'nat'; readonly natId: string; readonly evidence: string }
+  | {
+      readonly kind: 'blocked';
+      readonly code: BlockerCode;
+      readonly resourceId: string;
+      readonly why: string;
+    }
+  | { readonly kind: 'missing'; readonly missing: MissingData };
+
+/**
+ * Centralised egress (VPC User Guide, "NAT gateways": a public NAT gateway can serve other VPCs through a
+ * transit gateway; AMS "Egress VPC": the spokes' internet traffic arrives over the TGW in the egress VPC's
+ * attachment subnet and is routed there to a NAT gateway). The transit gateway's table sends the
+ * addresses to a VPC attachment; the attachment's subnet in the sender's Availability Zone (else its
+ * first) must route them to a NAT gateway — an internet gateway alone does not translate another VPC's
+ * private addresses. The NAT gateway's own route to its internet gateway is taken as given.
+ */
+export function egressThroughTransitGateway(
+  ctx: AnalysisContext,
+  tgwId: string,
+  fromVpcId: string | undefined,
+  fromSubnetId: string,
+  addresses: AddressSet,
+): TransitEgress {
+  return ctx.memo.remember('tgw-egress', [tgwId, fromSubnetId, addresses], (): TransitEgress => {
+    const hop = { tgwId, fromVpcId, fromSubnetId, addresses, destinationVpcId: undefined };
+    const out = evaluateTransitGatewayHop(ctx, hop);
+    if (out) return out;
+    const next = nextVpcAttachment(ctx, hop);
+    const what = describeAddresses(addresses);
+    if (!next) {
+      return {
+        kind: 'blocked',
+        code: 'NO_ROUTE',
+        resourceId: tgwId,
+        why: `transit gateway ${tgwId} sends ${what} to no VPC, so no NAT gateway gives it a public address`,
+      };
+    }
+    const zone = ctx.index.subnets.get(fromSubnetId)?.AvailabilityZone;
+    const ids = next.SubnetIds ?? [];
+    const subnetId = ids.find((id) => ctx.index.subnets.get(id)?.AvailabilityZone === zone) ?? ids[0] ?? '';
+    const rtb = ctx.index.routeTableForSubnet(subnetId);
+    if (!rtb) return { kind: 'missing', missing: missingSubnetData(ctx, 'route-table', subnetId) };
+    const r = routeFor(ctx, rtb, addresses);
+    const arrives = `transit gateway ${tgwId} sends it to ${next.VpcId ?? 'a VPC'} (attachment ${next.TransitGatewayAttachmentId}, ${subnetId})`;
+    if (r?.kind === 'nat') {
+      return {
+        kind: 'nat',
+        natId: r.id,
+        evidence: `${arrives}, whose route table ${rtb.RouteTableId} sends it to NAT gateway ${r.id}`,
+      };
+    }
+    return {
+      kind: 'blocked',
+      code: 'NO_ROUTE',
+      resourceId: rtb.RouteTableId,
+      why: `${arrives}, whose route table ${rtb.RouteTableId} sends ${what} ${r ? `to ${r.id}` : 'nowhere'}, not to a NAT gateway: another VPC's private addresses reach the internet only through a NAT gateway`,
+    };
+  });
 }
 
 /** The route target chosen for one address (for choosing the path kind). */

@@ -15,7 +15,11 @@
  * What the inventory does not hold (the attachment, its association, the table's routes) is missing
  * data — the hop is unknown, never trusted.
  */
-import type { TransitGatewayPeeringAttachment, TransitGatewayVpcAttachment } from '../inventory/model.ts';
+import type {
+  TransitGatewayAttachment,
+  TransitGatewayPeeringAttachment,
+  TransitGatewayVpcAttachment,
+} from '../inventory/model.ts';
 import { type AddressInterval, type AddressSet, type IpFamily, ruleBoundaries } from '../net/cidr.ts';
 import type { AnalysisContext } from './evaluation.ts';
 import type { BlockerCode, MissingData } from './types.ts';
@@ -144,6 +148,44 @@ function decideHop(ctx: AnalysisContext, hop: TransitGatewayHop): HopOutcome {
   return routeArrival(ctx, hop, tgwId, attId, false);
 }
 
+/** `attId` as `tgwId` lists it: a peering attachment is listed once per transit gateway it joins. */
+function attachmentRecord(
+  ctx: AnalysisContext,
+  tgwId: string,
+  attId: string,
+): TransitGatewayAttachment | undefined {
+  return ctx.memo.remember('tgw-attachment-record', [tgwId, attId], () => {
+    const all = ctx.index.inventory.transitGatewayAttachments;
+    return (
+      all.find((a) => a.TransitGatewayAttachmentId === attId && a.TransitGatewayId === tgwId) ??
+      all.find((a) => a.TransitGatewayAttachmentId === attId && a.TransitGatewayId === undefined)
+    );
+  });
+}
+
+/**
+ * The VPC attachment `hop.tgwId` sends `hop.addresses` to from the source VPC's attachment (its associated
+ * table's most specific route for the first address), when the hop carries them to a VPC at all: where
+ * a centralised egress VPC takes the spokes' internet traffic.
+ */
+export function nextVpcAttachment(
+  ctx: AnalysisContext,
+  hop: TransitGatewayHop,
+): TransitGatewayVpcAttachment | undefined {
+  if (evaluateTransitGatewayHop(ctx, hop) !== undefined) return undefined;
+  const from = vpcAttachment(ctx, hop.tgwId, hop.fromVpcId);
+  const tableId =
+    from &&
+    attachmentRecord(ctx, hop.tgwId, from.TransitGatewayAttachmentId)?.Association
+      ?.TransitGatewayRouteTableId;
+  const first = hop.addresses.intervals[0];
+  if (!tableId || !first) return undefined;
+  const routes = tableRoutes(ctx, tableId, hop.addresses.family);
+  if (!('routes' in routes)) return undefined;
+  const r = bestOf(routes.routes, { first: first.first, last: first.first });
+  return r?.attachmentId ? vpcAttachmentById(ctx).get(r.attachmentId) : undefined;
+}
+
 /**
  * What `tgwId` does with the packet arriving on attachment `attId`: the association decides the table
  * that routes it. `crossedPeering`: the packet already came over a peering attachment (one crossing is
@@ -156,14 +198,7 @@ function routeArrival(
   attId: string,
   crossedPeering: boolean,
 ): HopOutcome {
-  // A peering attachment is listed once per transit gateway it joins, each with that side's association.
-  const record = ctx.memo.remember('tgw-attachment-record', [tgwId, attId], () => {
-    const all = ctx.index.inventory.transitGatewayAttachments;
-    return (
-      all.find((a) => a.TransitGatewayAttachmentId === attId && a.TransitGatewayId === tgwId) ??
-      all.find((a) => a.TransitGatewayAttachmentId === attId && a.TransitGatewayId === undefined)
-    );
-  });
+  const record = attachmentRecord(ctx, tgwId, attId);
   if (!record) {
     return missing(
       'transit-gateway-route-table',
