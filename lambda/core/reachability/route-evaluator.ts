@@ -560,7 +560,8 @@ export type TransitEgress =
  * attachment subnet and is routed there to a NAT gateway). The transit gateway's table sends the
  * addresses to a VPC attachment; the attachment's subnet in the sender's Availability Zone (else its
  * first) must route them to a NAT gateway — an internet gateway alone does not translate another VPC's
- * private addresses. The NAT gateway's own route to its internet gateway is taken as given.
+ * private addresses — and the NAT gateway's own subnet must route them on to an internet gateway (taken
+ * as given when the NAT gateway's record is not in the inventory).
  */
 export function egressThroughTransitGateway(
   ctx: AnalysisContext,
@@ -591,6 +592,20 @@ export function egressThroughTransitGateway(
     const r = routeFor(ctx, rtb, addresses);
     const arrives = `transit gateway ${tgwId} sends it to ${next.VpcId ?? 'a VPC'} (attachment ${next.TransitGatewayAttachmentId}, ${subnetId})`;
     if (r?.kind === 'nat') {
+      // "You route traffic from the NAT gateway to the internet gateway for the VPC" ("NAT gateways").
+      const natSubnet = ctx.index.inventory.natGateways.find((n) => n.NatGatewayId === r.id)?.SubnetId;
+      const natRtb = natSubnet === undefined ? undefined : ctx.index.routeTableForSubnet(natSubnet);
+      if (natSubnet !== undefined && !natRtb)
+        return { kind: 'missing', missing: missingSubnetData(ctx, 'route-table', natSubnet) };
+      const onward = natRtb && routeFor(ctx, natRtb, addresses);
+      if (natRtb && onward?.kind !== 'igw') {
+        return {
+          kind: 'blocked',
+          code: 'NO_ROUTE',
+          resourceId: natRtb.RouteTableId,
+          why: `${arrives} and on to NAT gateway ${r.id}, whose subnet's route table ${natRtb.RouteTableId} sends ${what} ${onward ? `to ${onward.id}` : 'nowhere'}, not to an internet gateway`,
+        };
+      }
       return {
         kind: 'nat',
         natId: r.id,

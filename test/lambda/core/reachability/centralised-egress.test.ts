@@ -50,6 +50,8 @@ const table = (id: string, vpc: string, subnets: string[], routes: Route[]) => (
 interface Options {
   /** The egress attachment subnet's default route. @default to the NAT gateway */
   readonly attachmentSubnetDefault?: Route;
+  /** The NAT gateway's subnet's default route. @default to the internet gateway */
+  readonly natSubnetDefault?: Route;
 }
 
 function hub(o: Options = {}): Inventory {
@@ -114,7 +116,11 @@ function hub(o: Options = {}): Inventory {
         ['subnet-0egpub'],
         [
           { DestinationCidrBlock: '10.99.0.0/16', GatewayId: 'local', State: 'active' },
-          { DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-0egress', State: 'active' },
+          o.natSubnetDefault ?? {
+            DestinationCidrBlock: '0.0.0.0/0',
+            GatewayId: 'igw-0egress',
+            State: 'active',
+          },
           { DestinationCidrBlock: '10.10.0.0/16', TransitGatewayId: TGW, State: 'active' },
         ],
       ),
@@ -256,5 +262,18 @@ describe('centralised egress through a transit gateway', () => {
     );
     assert.equal(v.reachable, false);
     assert.ok(blockersOf(v).includes('NO_ROUTE rtb-0egtgw'), JSON.stringify(v.blockers));
+  });
+
+  it('the NAT gateway`s own subnet has no route to an internet gateway: NO_ROUTE there', () => {
+    // "NAT gateways": "You route traffic from the NAT gateway to the internet gateway for the VPC."
+    const v = verdictFor(
+      hub({
+        natSubnetDefault: { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0egress', State: 'active' },
+      }),
+      'i-0web',
+      'i-0spoke',
+    );
+    assert.equal(v.reachable, false);
+    assert.ok(blockersOf(v).includes('NO_ROUTE rtb-0egpub'), JSON.stringify(v.blockers));
   });
 });
