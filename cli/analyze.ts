@@ -46,7 +46,7 @@ export function formatAnalyzeReport(report: AnalysisReport): string {
       }
       for (const m of v.missing ?? [])
         lines.push(`      MISSING ${m.file} ${t(m.resourceId)}: ${t(m.detail)}`);
-      for (const a of v.assumed ?? []) lines.push(`      ASSUMED ${t(a.resourceId)}: ${t(a.detail)}`);
+      for (const a of v.assumed ?? []) lines.push(`      assumed: ${t(a.detail)}`);
       for (const sh of v.shadowed ?? [])
         lines.push(`      SHADOWED ${t(sh.routeTableId)} ${t(sh.prefixListId)}: ${t(sh.detail)}`);
     }

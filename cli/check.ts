@@ -72,6 +72,13 @@ export function formatCheckReport(report: CheckReport): string {
       });
     }
   }
+  // A troubled instance lists its assumptions among its evidence; a healthy one's are listed here.
+  const assumed = report.instances
+    .filter((i) => i.healthy)
+    .flatMap((i) =>
+      i.evidence.filter((e) => e.code === 'ASSUMED').map((e) => `  ${i.instanceId}: ${e.detail}`),
+    );
+  if (assumed.length > 0) lines.push('', 'Assumed', ...assumed);
   if (report.findings.length > 0) {
     lines.push('', 'Findings');
     for (const f of report.findings) lines.push(`  ${f.code} ${t(f.resourceId)}: ${t(f.detail)}`);

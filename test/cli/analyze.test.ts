@@ -159,4 +159,12 @@ describe('port22 analyze', () => {
     );
     assert.match(r.stdout, /\nExposure\n {2}SSH_OPEN_TO_INTERNET sg-0aaaa1111bbbb2222: /);
   });
+  it('an assumption the verdict rests on is printed under it as "assumed: …"', () => {
+    // The VPC guide's inventory has no describe-vpc-block-public-access-options.json.
+    const r = analyze('--inventory', `${FIXTURES}vpc-guide-example`, '--source', 'internet');
+    assert.match(
+      r.stdout,
+      /^ {6}assumed: Block Public Access state unknown \(describe-vpc-block-public-access-options\.json is not in the inventory\): assumed off$/m,
+    );
+  });
 });

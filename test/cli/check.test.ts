@@ -5,6 +5,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { formatCheckReport } from '../../cli/check.ts';
 import { port22, REPO, withInstances, withoutFiles } from './port22.ts';
 
 const LAB = `${REPO}test/fixtures/inventories/pipeline-lab`;
@@ -72,6 +73,61 @@ describe('port22 check', () => {
         /app-1 +i-0b2c3d4e5f6071829 +10\.0\.1\.25:22 +UNKNOWN +.*describe-network-acls\.json is not in the inventory/,
       );
     });
+  });
+
+  it('what a verdict assumes is evidence in --json and an "assumed: …" line in the text report', () => {
+    const GUIDE = `${REPO}test/fixtures/inventories/vpc-guide-example`;
+    const args = [
+      '--inventory',
+      GUIDE,
+      '--from',
+      'i-0a1b2c3d4e5f60718',
+      '--source',
+      'internet',
+      '--no-probe',
+    ];
+    const bastion = (JSON.parse(check(...args, '--json').stdout) as CheckJson).instances.find(
+      (i) => i.instanceId === 'i-0a1b2c3d4e5f60718',
+    );
+    assert.deepEqual(
+      bastion?.evidence.filter((e) => e.code === 'ASSUMED').map((e) => e.detail),
+      [
+        'assumed: Block Public Access state unknown (describe-vpc-block-public-access-options.json is not in the inventory): assumed off (internet → 54.210.17.4, ipv4)',
+      ],
+    );
+    assert.match(check(...args).stdout, /^ {4}- assumed: Block Public Access state unknown/m);
+  });
+
+  it('a healthy instance`s assumptions are listed too', () => {
+    const report = {
+      instances: [
+        {
+          instanceId: 'i-0ok',
+          address: '10.0.1.5',
+          port: 22,
+          diagnosis: 'HEALTHY' as const,
+          healthy: true,
+          severity: 'ok' as const,
+          summary: 'SSH answers',
+          evidence: [
+            { kind: 'probe' as const, code: 'ok', detail: 'probe ok' },
+            { kind: 'static' as const, code: 'ASSUMED', detail: 'assumed: firewall x passes' },
+          ],
+          remediation: [],
+        },
+      ],
+      findings: [],
+      unchecked: 0,
+      uncheckedInstances: [],
+      alerts: { sent: [], failed: [], conflicts: [] },
+      errors: [],
+      proberErrors: 0,
+      metrics: [],
+      runId: 'r',
+      startedAt: '2026-01-01T00:00:00Z',
+      durationMs: 1,
+    };
+    assert.match(formatCheckReport(report), /\n\nAssumed\n {2}i-0ok: assumed: firewall x passes\n/);
   });
 
   it('--json --no-probe: the DESIGN.md shape, one diagnosis per monitored instance, exit 1', () => {

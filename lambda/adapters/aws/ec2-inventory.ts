@@ -3,7 +3,8 @@
  * read from the EC2 API with the SDK's paginators and handed to the same pure parser, so the directory
  * and the API produce one model, validated the same way.
  *
- * AWS Network Firewall is read only for VPCs whose route tables send traffic to a VPC endpoint by CIDR (a
+ * AWS Network Firewall is read only for VPCs whose route tables send traffic to a VPC endpoint by CIDR,
+ * IPv4 or IPv6, named in `VpcEndpointId` or `GatewayId` (a
  * firewall endpoint is a Gateway Load Balancer endpoint in the firewall's own VPC, and only a route to it puts
  * a firewall on a path; gateway endpoints for S3/DynamoDB are routed to by prefix list and never inspect).
  *
@@ -138,17 +139,24 @@ interface PlRefs {
   PrefixListIds?: { PrefixListId?: string }[];
 }
 
-/** VPCs with a route to a VPC endpoint by CIDR: the only ones a Network Firewall endpoint can sit in the path of. */
+/**
+ * VPCs with a route to a VPC endpoint by CIDR, IPv4 or IPv6: the only ones a Network Firewall endpoint can
+ * sit in the path of. DescribeRouteTables names such an endpoint in `VpcEndpointId` (EC2 API Reference,
+ * "Route": for Gateway Load Balancer endpoints, which firewall endpoints are); older output and hand-made
+ * records put it in `GatewayId`.
+ */
 function vpcsRoutingToEndpoints(
   routeTables: readonly {
     VpcId?: string;
-    Routes?: { GatewayId?: string; DestinationPrefixListId?: string }[];
+    Routes?: { GatewayId?: string; VpcEndpointId?: string; DestinationPrefixListId?: string }[];
   }[],
 ): string[] {
   const vpcs = new Set<string>();
   for (const rt of routeTables)
-    for (const r of rt.Routes ?? [])
-      if (rt.VpcId && r.GatewayId?.startsWith('vpce-') && !r.DestinationPrefixListId) vpcs.add(rt.VpcId);
+    for (const r of rt.Routes ?? []) {
+      const endpoint = r.VpcEndpointId ?? (r.GatewayId?.startsWith('vpce-') ? r.GatewayId : undefined);
+      if (rt.VpcId && endpoint && !r.DestinationPrefixListId) vpcs.add(rt.VpcId);
+    }
   return [...vpcs].sort();
 }
 

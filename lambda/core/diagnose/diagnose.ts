@@ -3,6 +3,7 @@
  * supplies severity, summary and remediation, filled with the rule's facts.
  */
 import { CATALOGUE, renderRemediation, renderTemplate } from './catalogue.ts';
+import { assumptionEvidence } from './evidence.ts';
 import { type DiagnosisInput, type Facts, normaliseInput } from './input.ts';
 import { PRECEDENCE } from './precedence.ts';
 import type { Diagnosis } from './types.ts';
@@ -26,7 +27,10 @@ export function diagnoseWithRule(input: DiagnosisInput): { diagnosis: Diagnosis;
         code: verdict.code,
         severity: entry.severity,
         summary: renderTemplate(entry.summary, facts),
-        evidence: verdict.evidence,
+        evidence: [
+          ...verdict.evidence,
+          ...assumptionEvidence([ruleInput.proberVerdict, ...ruleInput.sourceVerdicts]),
+        ],
         remediation: renderRemediation(verdict.code, facts),
       },
     };

@@ -162,6 +162,26 @@ export function missingDataFindings(verdicts: readonly Verdict[]): { evidence: E
   };
 }
 
+/**
+ * What the paths' verdicts rest on without evaluating it (a firewall rule not read exactly, a Gateway
+ * Load Balancer appliance, Block Public Access assumed off): one evidence item per path and assumption,
+ * whatever the diagnosis, so a verdict never looks more certain than it is.
+ */
+export function assumptionEvidence(verdicts: readonly (Verdict | undefined)[]): Evidence[] {
+  const out: Evidence[] = [];
+  for (const v of verdicts) {
+    for (const a of v?.assumed ?? []) {
+      out.push({
+        kind: 'static',
+        code: 'ASSUMED',
+        resourceId: a.resourceId,
+        detail: `assumed: ${a.detail} (${v!.source} → ${v!.address || '(no address)'}, ${v!.family})`,
+      });
+    }
+  }
+  return out;
+}
+
 /** The blockers of one category on a broken path, in the analyzer's order. */
 export function blockersOf(verdict: Verdict, category: BlockerCategory): Blocker[] {
   return pathBroken(verdict) ? verdict.blockers.filter((b) => blockerCategory(b.code) === category) : [];

@@ -195,6 +195,8 @@ export interface Route {
   readonly LocalGatewayId?: string;
   readonly CarrierGatewayId?: string;
   readonly CoreNetworkArn?: string;
+  /** A Gateway Load Balancer endpoint (`vpce-…`; Network Firewall endpoints are ones). */
+  readonly VpcEndpointId?: string;
   /** `active` or `blackhole` (the target is gone). */
   readonly State?: string;
   readonly Origin?: string;

@@ -225,6 +225,7 @@ const route = object({
   LocalGatewayId: optStr,
   CarrierGatewayId: optStr,
   CoreNetworkArn: optStr,
+  VpcEndpointId: optStr,
   State: optStr,
   Origin: optStr,
 });

@@ -33,9 +33,10 @@ import { auditExposure } from './exposure.ts';
 import { firewallOnPath } from './firewall-on-path.ts';
 import { evaluateInstanceState } from './instance-state-evaluator.ts';
 import { evaluateNetworkAcl } from './network-acl-evaluator.ts';
-import { evaluateRoutes, type PathKind, routeFor } from './route-evaluator.ts';
+import { egressThroughTransitGateway, evaluateRoutes, type PathKind, routeFor } from './route-evaluator.ts';
 import { evaluateSecurityGroups } from './security-group-evaluator.ts';
 import { parseSourceSpec, SOURCE_SPEC_EXPECTED } from './source-spec.ts';
+import { evaluateTransitGatewayHop } from './transit-gateway-evaluator.ts';
 import type {
   AnalysisReport,
   Assumption,
@@ -299,8 +300,22 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
   const srcRtb = src.SubnetId ? ctx.index.routeTableForSubnet(src.SubnetId) : undefined;
   const paths: Path[] = [];
   if (src.PrivateIpAddress && target.PrivateIpAddress) {
-    const viaPrivate =
-      sameVpc || isPrivateCarrier(routeFor(ctx, srcRtb, single(ctx, target.PrivateIpAddress))?.kind);
+    const toPrivate = routeFor(ctx, srcRtb, single(ctx, target.PrivateIpAddress));
+    // A transit gateway route that cannot deliver to the target's VPC (a spoke's default route to a
+    // centralised egress VPC) leaves the target's public address as the way to reach it.
+    const tgwElsewhere =
+      toPrivate?.kind === 'tgw' &&
+      target.PublicIp !== undefined &&
+      src.SubnetId !== undefined &&
+      evaluateTransitGatewayHop(ctx, {
+        tgwId: toPrivate.id,
+        fromVpcId: srcVpc,
+        fromSubnetId: src.SubnetId,
+        addresses: single(ctx, target.PrivateIpAddress),
+        destinationVpcId: vpcIdOf(ctx, target),
+        ...(target.SubnetId ? { destinationSubnetId: target.SubnetId } : {}),
+      })?.kind === 'blocked';
+    const viaPrivate = sameVpc || (isPrivateCarrier(toPrivate?.kind) && !tgwElsewhere);
     if (viaPrivate || !target.PublicIp) {
       paths.push({
         family: 'ipv4',
@@ -316,8 +331,14 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
       const out = routeFor(ctx, srcRtb, single(ctx, target.PublicIp));
       const blockers: Blocker[] = [];
       let peer: Peer;
-      if (out?.kind === 'nat') {
-        const nat = out.id;
+      // Through a transit gateway to a centralised egress VPC: its NAT gateway is the one that translates.
+      const egress =
+        out?.kind === 'tgw' && src.SubnetId
+          ? egressThroughTransitGateway(ctx, out.id, srcVpc, src.SubnetId, single(ctx, target.PublicIp))
+          : undefined;
+      const natId = out?.kind === 'nat' ? out.id : egress?.kind === 'nat' ? egress.natId : undefined;
+      if (natId) {
+        const nat = natId;
         // The far end sees the NAT gateway's public addresses (VPC User Guide, "NAT gateways": a public NAT
         // gateway replaces the source address with its Elastic IP). Without its record, any public address.
         peer = ctx.memo.remember('source-peer', [source, 'nat', nat], () => {
@@ -338,11 +359,13 @@ function pathsFor(ctx: AnalysisContext, source: Source, target: Eni, targetInsta
           addresses: publicAddresses('ipv4'),
           label,
         }));
-        blockers.push({
-          code: 'NO_PUBLIC_IP',
-          resourceId: src.NetworkInterfaceId,
-          detail: `source ${label} has no public IPv4 address or NAT gateway route to reach ${target.PublicIp} over the internet`,
-        });
+        // Behind a transit gateway, the forward route names why its egress fails instead.
+        if (!egress)
+          blockers.push({
+            code: 'NO_PUBLIC_IP',
+            resourceId: src.NetworkInterfaceId,
+            detail: `source ${label} has no public IPv4 address or NAT gateway route to reach ${target.PublicIp} over the internet`,
+          });
       }
       paths.push({
         family: 'ipv4',
@@ -453,11 +476,12 @@ interface Findings {
   readonly shadowed: ShadowedAddresses[];
 }
 
-/** Appends a leg's blockers and missing data to `into`; true when the leg is partial. */
+/** Appends a leg's blockers, missing data and assumptions to `into`; true when the leg is partial. */
 function collect(into: Findings, leg: EvaluatorVerdict): boolean {
   for (const b of leg.blockers) into.blockers.push(b);
   for (const m of leg.missing ?? []) if (!into.missing.includes(m)) into.missing.push(m);
   for (const sh of leg.shadowed ?? []) into.shadowed.push(sh);
+  for (const a of leg.assumed ?? []) if (!into.assumed.includes(a)) into.assumed.push(a);
   return leg.partial === true;
 }
 
@@ -479,7 +503,13 @@ function evaluateNetwork(
 ): boolean {
   const targetSubnet = target.SubnetId ?? '';
   const crossesSubnets = path.sourceSubnetId !== targetSubnet;
-  const targetAddressed = path.targetAddress !== '';
+  // An instance without an address of the path's family that the source can reach (NO_PUBLIC_IP on the
+  // target) is never addressed: no packet arrives, so no route, firewall or Block Public Access on the way
+  // is part of the answer (VPC User Guide, "NAT gateways": instances behind one "cannot receive unsolicited
+  // inbound connections from the internet" — what they lack is a public address, not a route).
+  const targetAddressed =
+    path.targetAddress !== '' &&
+    !path.blockers.some((b) => b.code === 'NO_PUBLIC_IP' && b.resourceId === target.NetworkInterfaceId);
   // The target subnet's side of the path (its route back to the source, its ACL) is the same for every
   // instance in it: one lookup per (source, target subnet) instead of one per leg and instance. The
   // ephemeral range is one per analysis, so it is not part of the key.
@@ -534,7 +564,6 @@ function evaluateNetwork(
       ephemeral,
     });
     partial = collect(found, firewall) || partial;
-    found.assumed.push(...firewall.assumed);
   }
   if (subnetSide.publicAccess) collect(found, subnetSide.publicAccess);
 

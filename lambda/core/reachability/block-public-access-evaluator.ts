@@ -8,6 +8,18 @@
 
 import type { AnalysisContext } from './evaluation.ts';
 import { type EvaluatorVerdict, verdictOf } from './evaluation.ts';
+import type { Assumption } from './types.ts';
+
+const OPTIONS_FILE = 'describe-vpc-block-public-access-options.json';
+
+/** The one assumption every internet verdict of an inventory without the Region's setting shares. */
+function settingUnknown(ctx: AnalysisContext): Assumption {
+  return ctx.memo.remember('block-public-access-unknown', ['region'], () => ({
+    kind: 'block-public-access' as const,
+    resourceId: OPTIONS_FILE,
+    detail: `Block Public Access state unknown (${OPTIONS_FILE} is not in the inventory): assumed off`,
+  }));
+}
 
 const BLOCKING = new Set(['block-bidirectional', 'block-ingress']);
 /** An exclusion takes effect once created or updated (`create-complete`, `update-complete`). */
@@ -21,7 +33,10 @@ export function evaluateBlockPublicAccess(
 ): EvaluatorVerdict {
   return ctx.memo.remember('block-public-access', [vpcId, subnetId], () => {
     const options = ctx.index.inventory.vpcBlockPublicAccessOptions;
-    const mode = options?.InternetGatewayBlockMode;
+    // Every Region has the setting (`off` until turned on); without it the verdict rests on "off", and
+    // says so rather than silently trusting it.
+    if (!options) return { ...verdictOf([], []), assumed: [settingUnknown(ctx)] };
+    const mode = options.InternetGatewayBlockMode;
     if (!mode || !BLOCKING.has(mode)) return verdictOf([], []);
     const excluded = ctx.index.inventory.vpcBlockPublicAccessExclusions.find(
       (e) =>

@@ -13,7 +13,7 @@ import {
   parseCidr,
   singleAddress,
 } from '../net/cidr.ts';
-import type { Blocker, MissingData, ShadowedAddresses } from './types.ts';
+import type { Assumption, Blocker, MissingData, ShadowedAddresses } from './types.ts';
 
 /** One evaluator's answer for one path: what blocks (if anything) and the evidence that decided. */
 export interface EvaluatorVerdict {
@@ -27,6 +27,8 @@ export interface EvaluatorVerdict {
   readonly evidence: readonly string[];
   /** Addresses of the internet at large a gateway endpoint route keeps off this leg (not a blocker). */
   readonly shadowed?: readonly ShadowedAddresses[];
+  /** What the leg takes for granted without evaluating it (an appliance it cannot read). */
+  readonly assumed?: readonly Assumption[];
 }
 
 export function verdictOf(

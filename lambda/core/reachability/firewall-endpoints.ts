@@ -2,7 +2,7 @@
  * Which route targets are AWS Network Firewall endpoints: DescribeFirewall lists, per Availability Zone,
  * the endpoint (`vpce-…`) the firewall has in its subnet (`FirewallStatus.SyncStates[az].Attachment`).
  */
-import type { NetworkFirewallDescription } from '../inventory/model.ts';
+import type { NetworkFirewallDescription, RouteTable } from '../inventory/model.ts';
 import type { AnalysisContext } from './evaluation.ts';
 
 /** Endpoint id → the firewall it belongs to. */
@@ -22,4 +22,34 @@ export function firewallEndpoints(ctx: AnalysisContext): ReadonlyMap<string, Net
 /** Whether `endpointId` is a Network Firewall endpoint in the inventory. */
 export function isFirewallEndpoint(ctx: AnalysisContext, endpointId: string): boolean {
   return firewallEndpoints(ctx).has(endpointId);
+}
+
+/**
+ * The route table of the subnet a firewall endpoint sits in: it carries what the firewall passes on (the
+ * Network Firewall deployment models route the firewall subnet to the internet gateway, a NAT gateway or
+ * a transit gateway). A firewall subnet absent from describe-subnets.json takes the main route table of
+ * the firewall's VPC, as any subnet without an explicit association does.
+ */
+export function firewallSubnetRouteTable(
+  ctx: AnalysisContext,
+  endpointId: string,
+): { readonly subnetId: string; readonly routeTable: RouteTable | undefined } | undefined {
+  return ctx.memo.remember('firewall-subnet-route-table', [endpointId], () => {
+    const fw = firewallEndpoints(ctx).get(endpointId);
+    if (!fw) return undefined;
+    const sync = Object.values(fw.FirewallStatus?.SyncStates ?? {}).find(
+      (s) => s.Attachment?.EndpointId === endpointId,
+    );
+    const subnetId = sync?.Attachment?.SubnetId;
+    if (!subnetId) return undefined;
+    const vpcId = fw.Firewall.VpcId;
+    const routeTable =
+      ctx.index.routeTableForSubnet(subnetId) ??
+      (ctx.index.subnets.has(subnetId)
+        ? undefined
+        : ctx.index.inventory.routeTables.find(
+            (t) => t.VpcId === vpcId && (t.Associations ?? []).some((a) => a.Main === true),
+          ));
+    return { subnetId, routeTable };
+  });
 }

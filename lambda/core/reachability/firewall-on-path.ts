@@ -92,15 +92,10 @@ export interface FirewallPathQuestion {
   readonly ephemeral: PortRange;
 }
 
-/** An evaluator verdict plus the assumptions it rests on. */
-export interface FirewallPathVerdict extends EvaluatorVerdict {
-  readonly assumed: readonly Assumption[];
-}
-
-const NONE: FirewallPathVerdict = { passed: true, blockers: [], evidence: [], assumed: [] };
+const NONE: EvaluatorVerdict = { passed: true, blockers: [], evidence: [] };
 
 /** Every Network Firewall the SSH path crosses, and what each does to the connection. */
-export function firewallOnPath(ctx: AnalysisContext, q: FirewallPathQuestion): FirewallPathVerdict {
+export function firewallOnPath(ctx: AnalysisContext, q: FirewallPathQuestion): EvaluatorVerdict {
   if (ctx.index.inventory.networkFirewalls.length === 0) return NONE;
   const target = parseAddress(q.targetAddress);
   if (!target || target.family !== q.source.family) return NONE;
@@ -166,7 +161,7 @@ export function firewallOnPath(ctx: AnalysisContext, q: FirewallPathQuestion): F
     }
   }
   const verdict = verdictOf(blockers, evidence, missing);
-  return { ...verdict, assumed };
+  return assumed.length > 0 ? { ...verdict, assumed } : verdict;
 }
 
 function describePart(o: FirewallOutcome, all: AddressSet, q: FirewallPathQuestion): string {

@@ -35,10 +35,10 @@ import {
   type Peer,
   verdictOf,
 } from './evaluation.ts';
-import { isFirewallEndpoint } from './firewall-endpoints.ts';
+import { firewallSubnetRouteTable, isFirewallEndpoint } from './firewall-endpoints.ts';
 import { missingSubnetData } from './missing-data.ts';
-import { evaluateTransitGatewayHop } from './transit-gateway-evaluator.ts';
-import type { Blocker, BlockerCode, MissingData, ShadowedAddresses } from './types.ts';
+import { evaluateTransitGatewayHop, nextVpcAttachment } from './transit-gateway-evaluator.ts';
+import type { Assumption, Blocker, BlockerCode, MissingData, ShadowedAddresses } from './types.ts';
 
 export type RouteTargetKind =
   | 'local'
@@ -78,9 +78,11 @@ function routeTarget(r: Route): RouteTarget {
   if (r.GatewayId?.startsWith('vgw-')) return { kind: 'vgw', id: r.GatewayId };
   // A gateway endpoint is a route target only with its service's prefix list as destination (AWS
   // PrivateLink Guide, "Gateway endpoints"); a CIDR route to a `vpce-` is a Gateway Load Balancer or
-  // Network Firewall endpoint, whose own decision is evaluated elsewhere.
-  if (r.GatewayId?.startsWith('vpce-'))
-    return { kind: r.DestinationPrefixListId ? 'gateway-endpoint' : 'vpce', id: r.GatewayId };
+  // Network Firewall endpoint, whose own decision is evaluated elsewhere. DescribeRouteTables names the
+  // latter in `VpcEndpointId` (EC2 API Reference, "Route": "Supported for Gateway Load Balancer endpoints
+  // only"); hand-written inventories and older output put it in `GatewayId`.
+  const endpoint = r.GatewayId?.startsWith('vpce-') ? r.GatewayId : r.VpcEndpointId;
+  if (endpoint) return { kind: r.DestinationPrefixListId ? 'gateway-endpoint' : 'vpce', id: endpoint };
   if (r.EgressOnlyInternetGatewayId) return { kind: 'eigw', id: r.EgressOnlyInternetGatewayId };
   if (r.NatGatewayId) return { kind: 'nat', id: r.NatGatewayId };
   if (r.VpcPeeringConnectionId) return { kind: 'pcx', id: r.VpcPeeringConnectionId };
@@ -231,6 +233,8 @@ export interface RouteQuestion {
   /** The subnet the destination is in, when known (a transit gateway delivers only into its zones). */
   readonly destinationSubnetId?: string;
   readonly path: PathKind;
+  /** The Network Firewall endpoint the packets just came out of: this is its subnet's route table. */
+  readonly afterEndpoint?: string;
 }
 
 /** Route targets that can carry each kind of path. */
@@ -262,7 +266,7 @@ export function evaluateRoutes(ctx: AnalysisContext, q: RouteQuestion): Evaluato
   const { routeTable, leg, subnetId, destination, path, destinationVpcId } = q;
   return ctx.memo.remember(
     'route-verdict',
-    [leg, path, destination, routeTable, subnetId, destinationVpcId, q.destinationSubnetId],
+    [leg, path, destination, routeTable, subnetId, destinationVpcId, q.destinationSubnetId, q.afterEndpoint],
     () => decideRoutes(ctx, q),
   );
 }
@@ -277,6 +281,7 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
   const evidence: string[] = [];
   const blockers: Blocker[] = [];
   const missing: MissingData[] = [];
+  const assumed: Assumption[] = [];
   const shadows = new Map<string, { prefixListId: string; endpointId: string; cidrs: string[] }>();
   for (const leg of legs) {
     const part = legs.length === 1 ? destination.label : describeAddresses(leg.addresses);
@@ -298,12 +303,49 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
       });
       continue;
     }
-    // A Network Firewall endpoint carries any path on to the firewall's subnet; what the firewall does to
-    // the connection is judged once per path (firewall-on-path.ts).
+    // A Network Firewall endpoint carries any path on to the firewall's subnet, whose own route table
+    // takes it from there; what the firewall does to the connection is judged once per path
+    // (firewall-on-path.ts).
     if (target.kind === 'vpce' && isFirewallEndpoint(ctx, target.id)) {
+      if (q.afterEndpoint !== undefined) {
+        blockers.push({
+          code: 'NO_ROUTE',
+          resourceId: rtbId,
+          detail: `${via}: the firewall subnet's route table sends what ${q.afterEndpoint} passed on back to Network Firewall endpoint ${target.id}, a loop`,
+        });
+        continue;
+      }
       evidence.push(
         `route table ${rtbId}: ${what} to ${part} via ${dest} → Network Firewall endpoint ${target.id}`,
       );
+      const onward = firewallSubnetRouteTable(ctx, target.id);
+      if (onward) {
+        const next = evaluateRoutes(ctx, {
+          ...q,
+          routeTable: onward.routeTable,
+          subnetId: onward.subnetId,
+          destination:
+            legs.length === 1 ? destination : { ...destination, addresses: leg.addresses, label: part },
+          afterEndpoint: target.id,
+        });
+        blockers.push(...next.blockers);
+        evidence.push(...next.evidence);
+        for (const m of next.missing ?? []) if (!missing.includes(m)) missing.push(m);
+        for (const a of next.assumed ?? []) if (!assumed.includes(a)) assumed.push(a);
+        for (const sh of next.shadowed ?? []) {
+          const known = shadows.get(`${sh.prefixListId} ${sh.endpointId}`);
+          if (known) known.cidrs.push(...sh.cidrs);
+          else shadows.set(`${sh.prefixListId} ${sh.endpointId}`, { ...sh, cidrs: [...sh.cidrs] });
+        }
+      }
+      continue;
+    }
+    // Any other Gateway Load Balancer endpoint hands the packets to a third-party appliance whose rules
+    // AWS does not describe: the path holds only if the appliance passes SSH, which the verdict says.
+    if (target.kind === 'vpce') {
+      evidence.push(`route table ${rtbId}: ${what} to ${part} via ${dest} → endpoint ${target.id}`);
+      const a = applianceAssumption(ctx, target.id);
+      if (!assumed.includes(a)) assumed.push(a);
       continue;
     }
     if (target.kind === 'gateway-endpoint' && destination.internetAtLarge) {
@@ -316,6 +358,23 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
       const known = shadows.get(key);
       if (known) known.cidrs.push(...cidrs);
       else shadows.set(key, { prefixListId, endpointId: target.id, cidrs });
+      continue;
+    }
+    // Centralised egress: a spoke's internet-bound SYN crosses the transit gateway to an egress VPC, whose
+    // NAT gateway gives it a public source address.
+    if (target.kind === 'tgw' && q.path === 'internet' && q.leg === 'forward') {
+      const egress = egressThroughTransitGateway(
+        ctx,
+        target.id,
+        q.routeTable.VpcId,
+        q.subnetId,
+        leg.addresses,
+      );
+      if (egress.kind === 'nat') evidence.push(`${via}: ${egress.evidence}`);
+      else if (egress.kind === 'missing') {
+        if (!missing.includes(egress.missing)) missing.push(egress.missing);
+      } else
+        blockers.push({ code: egress.code, resourceId: egress.resourceId, detail: `${via}: ${egress.why}` });
       continue;
     }
     if (!carries(target.kind, q.path, q.leg)) {
@@ -347,7 +406,7 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
     }
     evidence.push(`route table ${rtbId}: ${what} to ${part} via ${dest} → ${target.id}`);
   }
-  const verdict = verdictOf(blockers, evidence, missing);
+  const verdict = withAssumptions(verdictOf(blockers, evidence, missing), assumed);
   if (shadows.size === 0) return verdict;
   const shadowed: ShadowedAddresses[] = [...shadows.values()].map(({ prefixListId, endpointId, cidrs }) => ({
     routeTableId: rtbId,
@@ -357,6 +416,19 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
     detail: `route table ${rtbId} of ${q.subnetId} sends ${what} to ${prefixListId} (${cidrs.join(', ')}: an AWS service's addresses) to gateway endpoint ${endpointId}, not the internet gateway; the verdict is for the rest of the internet`,
   }));
   return { ...verdict, shadowed };
+}
+
+function withAssumptions(v: EvaluatorVerdict, assumed: readonly Assumption[]): EvaluatorVerdict {
+  return assumed.length > 0 ? { ...v, assumed } : v;
+}
+
+/** A Gateway Load Balancer endpoint whose appliance the inventory cannot describe: one object per endpoint. */
+function applianceAssumption(ctx: AnalysisContext, endpointId: string): Assumption {
+  return ctx.memo.remember('appliance-assumption', [endpointId], () => ({
+    kind: 'gateway-load-balancer-endpoint' as const,
+    resourceId: endpointId,
+    detail: `Gateway Load Balancer endpoint ${endpointId} is on the path and is no Network Firewall endpoint in the inventory: the appliance behind it is assumed to pass the connection`,
+  }));
 }
 
 type Elsewhere =
@@ -469,6 +541,84 @@ function missingPeering(ctx: AnalysisContext, id: string): MissingData {
       ? `peering connection ${id} is unknown: ${PEERING_FILE} is not in the inventory`
       : `peering connection ${id} is a route target but not in ${PEERING_FILE}: whether it is active, and which VPCs it joins, is unknown`,
   }));
+}
+
+/** Where a VPC's internet-bound traffic sent to a transit gateway leaves for the internet, if it does. */
+export type TransitEgress =
+  | { readonly kind: 'nat'; readonly natId: string; readonly evidence: string }
+  | {
+      readonly kind: 'blocked';
+      readonly code: BlockerCode;
+      readonly resourceId: string;
+      readonly why: string;
+    }
+  | { readonly kind: 'missing'; readonly missing: MissingData };
+
+/**
+ * Centralised egress (VPC User Guide, "NAT gateways": a public NAT gateway can serve other VPCs through a
+ * transit gateway; AMS "Egress VPC": the spokes' internet traffic arrives over the TGW in the egress VPC's
+ * attachment subnet and is routed there to a NAT gateway). The transit gateway's table sends the
+ * addresses to a VPC attachment; the attachment's subnet in the sender's Availability Zone (else its
+ * first) must route them to a NAT gateway — an internet gateway alone does not translate another VPC's
+ * private addresses — and the NAT gateway's own subnet must route them on to an internet gateway (taken
+ * as given when the NAT gateway's record is not in the inventory).
+ */
+export function egressThroughTransitGateway(
+  ctx: AnalysisContext,
+  tgwId: string,
+  fromVpcId: string | undefined,
+  fromSubnetId: string,
+  addresses: AddressSet,
+): TransitEgress {
+  return ctx.memo.remember('tgw-egress', [tgwId, fromSubnetId, addresses], (): TransitEgress => {
+    const hop = { tgwId, fromVpcId, fromSubnetId, addresses, destinationVpcId: undefined };
+    const out = evaluateTransitGatewayHop(ctx, hop);
+    if (out) return out;
+    const next = nextVpcAttachment(ctx, hop);
+    const what = describeAddresses(addresses);
+    if (!next) {
+      return {
+        kind: 'blocked',
+        code: 'NO_ROUTE',
+        resourceId: tgwId,
+        why: `transit gateway ${tgwId} sends ${what} to no VPC, so no NAT gateway gives it a public address`,
+      };
+    }
+    const zone = ctx.index.subnets.get(fromSubnetId)?.AvailabilityZone;
+    const ids = next.SubnetIds ?? [];
+    const subnetId = ids.find((id) => ctx.index.subnets.get(id)?.AvailabilityZone === zone) ?? ids[0] ?? '';
+    const rtb = ctx.index.routeTableForSubnet(subnetId);
+    if (!rtb) return { kind: 'missing', missing: missingSubnetData(ctx, 'route-table', subnetId) };
+    const r = routeFor(ctx, rtb, addresses);
+    const arrives = `transit gateway ${tgwId} sends it to ${next.VpcId ?? 'a VPC'} (attachment ${next.TransitGatewayAttachmentId}, ${subnetId})`;
+    if (r?.kind === 'nat') {
+      // "You route traffic from the NAT gateway to the internet gateway for the VPC" ("NAT gateways").
+      const natSubnet = ctx.index.inventory.natGateways.find((n) => n.NatGatewayId === r.id)?.SubnetId;
+      const natRtb = natSubnet === undefined ? undefined : ctx.index.routeTableForSubnet(natSubnet);
+      if (natSubnet !== undefined && !natRtb)
+        return { kind: 'missing', missing: missingSubnetData(ctx, 'route-table', natSubnet) };
+      const onward = natRtb && routeFor(ctx, natRtb, addresses);
+      if (natRtb && onward?.kind !== 'igw') {
+        return {
+          kind: 'blocked',
+          code: 'NO_ROUTE',
+          resourceId: natRtb.RouteTableId,
+          why: `${arrives} and on to NAT gateway ${r.id}, whose subnet's route table ${natRtb.RouteTableId} sends ${what} ${onward ? `to ${onward.id}` : 'nowhere'}, not to an internet gateway`,
+        };
+      }
+      return {
+        kind: 'nat',
+        natId: r.id,
+        evidence: `${arrives}, whose route table ${rtb.RouteTableId} sends it to NAT gateway ${r.id}`,
+      };
+    }
+    return {
+      kind: 'blocked',
+      code: 'NO_ROUTE',
+      resourceId: rtb.RouteTableId,
+      why: `${arrives}, whose route table ${rtb.RouteTableId} sends ${what} ${r ? `to ${r.id}` : 'nowhere'}, not to a NAT gateway: another VPC's private addresses reach the internet only through a NAT gateway`,
+    };
+  });
 }
 
 /** The route target chosen for one address (for choosing the path kind). */

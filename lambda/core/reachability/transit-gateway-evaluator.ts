@@ -7,11 +7,19 @@
  *   on decides its next attachment; the most specific route wins, a static route wins over a propagated
  *   one for the same destination, a blackhole route drops; a VPC attachment that propagates into a table
  *   contributes its VPC's CIDRs as routes to itself.
+ * - "Transit gateway peering attachments": a route to a peering attachment crosses to the peer transit
+ *   gateway, where the table associated with the peer's side of the attachment decides the next hop. Only
+ *   static routes lead over a peering ("add a static route … that points to the transit gateway peering
+ *   attachment"): nothing propagates across it. The peer must have accepted (state `available`).
  * The return path is the same hop from the other side: the target VPC's attachment, its association.
  * What the inventory does not hold (the attachment, its association, the table's routes) is missing
  * data — the hop is unknown, never trusted.
  */
-import type { TransitGatewayVpcAttachment } from '../inventory/model.ts';
+import type {
+  TransitGatewayAttachment,
+  TransitGatewayPeeringAttachment,
+  TransitGatewayVpcAttachment,
+} from '../inventory/model.ts';
 import { type AddressInterval, type AddressSet, type IpFamily, ruleBoundaries } from '../net/cidr.ts';
 import type { AnalysisContext } from './evaluation.ts';
 import type { BlockerCode, MissingData } from './types.ts';
@@ -77,19 +85,29 @@ function vpcAttachment(
   tgwId: string,
   vpcId: string | undefined,
 ): TransitGatewayVpcAttachment | undefined {
-  return ctx.index.inventory.transitGatewayVpcAttachments.find(
-    (a) =>
-      a.TransitGatewayId === tgwId &&
-      a.VpcId === vpcId &&
-      a.State !== 'deleted' &&
-      a.State !== 'deleting' &&
-      a.State !== 'failed',
+  return ctx.memo.remember('tgw-vpc-attachment', [tgwId, vpcId], () =>
+    ctx.index.inventory.transitGatewayVpcAttachments.find(
+      (a) =>
+        a.TransitGatewayId === tgwId &&
+        a.VpcId === vpcId &&
+        a.State !== 'deleted' &&
+        a.State !== 'deleting' &&
+        a.State !== 'failed',
+    ),
+  );
+}
+
+function vpcAttachmentById(ctx: AnalysisContext): ReadonlyMap<string, TransitGatewayVpcAttachment> {
+  return ctx.memo.remember(
+    'tgw-vpc-attachments-by-id',
+    ['all'],
+    () =>
+      new Map(ctx.index.inventory.transitGatewayVpcAttachments.map((a) => [a.TransitGatewayAttachmentId, a])),
   );
 }
 
 function decideHop(ctx: AnalysisContext, hop: TransitGatewayHop): HopOutcome {
   const { tgwId, fromVpcId, fromSubnetId } = hop;
-  const inv = ctx.index.inventory;
   const att = vpcAttachment(ctx, tgwId, fromVpcId);
   if (!att) {
     return missing(
@@ -127,14 +145,68 @@ function decideHop(ctx: AnalysisContext, hop: TransitGatewayHop): HopOutcome {
       why: `transit gateway attachment ${attId} has no subnet in ${zone} (only ${[...new Set(zones)].join(', ') || 'none'}), so nothing in ${fromSubnetId} reaches ${tgwId}`,
     };
   }
-  // The association decides the table that routes what arrives on this attachment.
-  const record = inv.transitGatewayAttachments.find((a) => a.TransitGatewayAttachmentId === attId);
+  return routeArrival(ctx, hop, tgwId, attId, false);
+}
+
+/** `attId` as `tgwId` lists it: a peering attachment is listed once per transit gateway it joins. */
+function attachmentRecord(
+  ctx: AnalysisContext,
+  tgwId: string,
+  attId: string,
+): TransitGatewayAttachment | undefined {
+  return ctx.memo.remember('tgw-attachment-record', [tgwId, attId], () => {
+    const all = ctx.index.inventory.transitGatewayAttachments;
+    return (
+      all.find((a) => a.TransitGatewayAttachmentId === attId && a.TransitGatewayId === tgwId) ??
+      all.find((a) => a.TransitGatewayAttachmentId === attId && a.TransitGatewayId === undefined)
+    );
+  });
+}
+
+/**
+ * The VPC attachment `hop.tgwId` sends `hop.addresses` to from the source VPC's attachment (its associated
+ * table's most specific route for the first address), when the hop carries them to a VPC at all: where
+ * a centralised egress VPC takes the spokes' internet traffic.
+ */
+export function nextVpcAttachment(
+  ctx: AnalysisContext,
+  hop: TransitGatewayHop,
+): TransitGatewayVpcAttachment | undefined {
+  if (evaluateTransitGatewayHop(ctx, hop) !== undefined) return undefined;
+  const from = vpcAttachment(ctx, hop.tgwId, hop.fromVpcId);
+  const tableId =
+    from &&
+    attachmentRecord(ctx, hop.tgwId, from.TransitGatewayAttachmentId)?.Association
+      ?.TransitGatewayRouteTableId;
+  const first = hop.addresses.intervals[0];
+  if (!tableId || !first) return undefined;
+  const routes = tableRoutes(ctx, tableId, hop.addresses.family);
+  if (!('routes' in routes)) return undefined;
+  const r = bestOf(routes.routes, { first: first.first, last: first.first });
+  return r?.attachmentId ? vpcAttachmentById(ctx).get(r.attachmentId) : undefined;
+}
+
+/**
+ * What `tgwId` does with the packet arriving on attachment `attId`: the association decides the table
+ * that routes it. `crossedPeering`: the packet already came over a peering attachment (one crossing is
+ * followed; a second is not evaluated).
+ */
+function routeArrival(
+  ctx: AnalysisContext,
+  hop: TransitGatewayHop,
+  tgwId: string,
+  attId: string,
+  crossedPeering: boolean,
+): HopOutcome {
+  const record = attachmentRecord(ctx, tgwId, attId);
   if (!record) {
     return missing(
       'transit-gateway-route-table',
       attId,
       ATTACHMENTS_FILE,
-      `attachment ${attId} is not in ${ATTACHMENTS_FILE}: the transit gateway route table associated with it is unknown`,
+      crossedPeering
+        ? `${tgwId}'s side of peering attachment ${attId} is not in ${ATTACHMENTS_FILE} (the peer transit gateway's Region or account was not collected): the route table that routes what arrives over the peering is unknown`
+        : `attachment ${attId} is not in ${ATTACHMENTS_FILE}: the transit gateway route table associated with it is unknown`,
     );
   }
   const tableId =
@@ -146,11 +218,11 @@ function decideHop(ctx: AnalysisContext, hop: TransitGatewayHop): HopOutcome {
       kind: 'blocked',
       code: 'NO_ROUTE',
       resourceId: attId,
-      why: `transit gateway attachment ${attId} is associated with no route table, so ${tgwId} has no route for what it sends`,
+      why: `transit gateway attachment ${attId} is associated with no route table on ${tgwId}, so ${tgwId} has no route for what arrives on it`,
     };
   }
   const routes = tableRoutes(ctx, tableId, hop.addresses.family);
-  if ('routes' in routes) return chooseNext(ctx, hop, tableId, routes.routes);
+  if ('routes' in routes) return chooseNext(ctx, hop, tgwId, tableId, routes.routes, crossedPeering);
   return routes;
 }
 
@@ -234,10 +306,12 @@ function bestOf(routes: readonly TgwRoute[], cell: AddressInterval): TgwRoute | 
 function chooseNext(
   ctx: AnalysisContext,
   hop: TransitGatewayHop,
+  tgwId: string,
   tableId: string,
   routes: readonly TgwRoute[],
+  crossedPeering: boolean,
 ): HopOutcome {
-  const cuts = ruleBoundaries(routes);
+  const cuts = ctx.memo.remember('tgw-table-cuts', [routes], () => ruleBoundaries(routes));
   const chosen = new Set<TgwRoute | undefined>();
   for (const iv of hop.addresses.intervals) {
     let first = iv.first;
@@ -249,14 +323,15 @@ function chooseNext(
     }
     chosen.add(bestOf(routes, { first, last: iv.last }));
   }
-  const what = hop.addresses.describe();
+  // Worded only when a message needs it: one target's hop is decided for each of thousands of targets.
+  const what = () => hop.addresses.describe();
   for (const r of chosen) {
     if (!r) {
       return {
         kind: 'blocked',
         code: 'NO_ROUTE',
         resourceId: tableId,
-        why: `transit gateway route table ${tableId} has no route to ${what}`,
+        why: `transit gateway route table ${tableId} has no route to ${what()}`,
       };
     }
     if (r.blackhole) {
@@ -264,19 +339,17 @@ function chooseNext(
         kind: 'blocked',
         code: 'BLACKHOLE_ROUTE',
         resourceId: tableId,
-        why: `transit gateway route table ${tableId} drops ${what}: ${r.destination} is a blackhole route`,
+        why: `transit gateway route table ${tableId} drops ${what()}: ${r.destination} is a blackhole route`,
       };
     }
-    const next = ctx.index.inventory.transitGatewayVpcAttachments.find(
-      (a) => a.TransitGatewayAttachmentId === r.attachmentId,
-    );
+    const next = r.attachmentId ? vpcAttachmentById(ctx).get(r.attachmentId) : undefined;
     if (next) {
       if (hop.destinationVpcId && next.VpcId !== hop.destinationVpcId) {
         return {
           kind: 'blocked',
           code: 'NO_ROUTE',
           resourceId: tableId,
-          why: `transit gateway route table ${tableId} sends ${what} via ${r.destination} to ${r.attachmentId} (${next.VpcId ?? 'another VPC'}), and the destination is in ${hop.destinationVpcId}`,
+          why: `transit gateway route table ${tableId} sends ${what()} via ${r.destination} to ${r.attachmentId} (${next.VpcId ?? 'another VPC'}), and the destination is in ${hop.destinationVpcId}`,
         };
       }
       // Delivery: the attachment reaches the subnets of the zones it has a subnet in, only those.
@@ -299,16 +372,60 @@ function chooseNext(
         a.TransitGatewayAttachmentId === r.attachmentId ||
         a.AccepterTransitGatewayAttachmentId === r.attachmentId,
     );
-    if (peering || hop.destinationVpcId) {
-      // Beyond a peering attachment the other transit gateway's tables decide: not followed yet, so the
-      // hop is not known to carry the packet.
+    if (peering) {
+      const crossed = crossPeering(ctx, hop, tgwId, tableId, r, peering, crossedPeering);
+      if (crossed) return crossed;
+      continue;
+    }
+    if (hop.destinationVpcId) {
       return missing(
         'transit-gateway-route-table',
         r.attachmentId ?? tableId,
         ATTACHMENTS_FILE,
-        `transit gateway route table ${tableId} sends ${what} via ${r.destination} to ${r.attachmentId}${peering ? ', a transit gateway peering attachment: the peer transit gateway\u2019s route tables are not evaluated' : ', an attachment that is not a VPC attachment in the inventory'}`,
+        `transit gateway route table ${tableId} sends ${what()} via ${r.destination} to ${r.attachmentId}, an attachment that is not a VPC attachment in the inventory`,
       );
     }
   }
   return undefined;
+}
+
+/** The packet crosses peering attachment `r.attachmentId` from `tgwId` to the peer transit gateway. */
+function crossPeering(
+  ctx: AnalysisContext,
+  hop: TransitGatewayHop,
+  tgwId: string,
+  tableId: string,
+  r: TgwRoute,
+  peering: TransitGatewayPeeringAttachment,
+  crossedPeering: boolean,
+): HopOutcome {
+  const attId = r.attachmentId!;
+  const state = peering.State ?? peering.Status?.Code;
+  if (state !== undefined && state !== 'available') {
+    return {
+      kind: 'blocked',
+      code: 'NO_ROUTE',
+      resourceId: attId,
+      why: `transit gateway peering attachment ${attId} is ${state}, and only an available (accepted) peering carries traffic`,
+    };
+  }
+  const requester = peering.RequesterTgwInfo?.TransitGatewayId;
+  const accepter = peering.AccepterTgwInfo?.TransitGatewayId;
+  const peerTgw = requester === tgwId ? accepter : accepter === tgwId ? requester : undefined;
+  if (crossedPeering || !peerTgw) {
+    return missing(
+      'transit-gateway-route-table',
+      attId,
+      ATTACHMENTS_FILE,
+      crossedPeering
+        ? `transit gateway route table ${tableId} sends ${hop.addresses.describe()} via ${r.destination} over a second peering attachment ${attId}: paths over more than one transit gateway peering are not evaluated`
+        : `peering attachment ${attId} does not name ${tgwId} as either side: the peer transit gateway is unknown`,
+    );
+  }
+  // Each side may name the attachment by its own id (AccepterTransitGatewayAttachmentId), else both share one.
+  const peerAttId =
+    requester === tgwId
+      ? (peering.AccepterTransitGatewayAttachmentId ?? peering.TransitGatewayAttachmentId)
+      : peering.TransitGatewayAttachmentId;
+  return routeArrival(ctx, hop, peerTgw, peerAttId, true);
 }

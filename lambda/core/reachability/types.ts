@@ -46,14 +46,22 @@ export interface FirewallRuleRef {
   readonly engine: 'stateless' | 'stateful';
 }
 
+export type AssumptionKind =
+  /** A Network Firewall rule the evaluator does not read exactly (complex Suricata). */
+  | 'network-firewall-rule'
+  /** A Gateway Load Balancer endpoint on the path whose appliance is not a Network Firewall in the inventory. */
+  | 'gateway-load-balancer-endpoint'
+  /** The Region's VPC Block Public Access setting, absent from the inventory: assumed `off`. */
+  | 'block-public-access';
+
 /**
  * Something the verdict takes for granted because it cannot be evaluated exactly from the data (a
  * firewall rule the evaluator does not read, …). Unlike missing data it does not make the path unknown:
  * the verdict holds if the assumption does.
  */
 export interface Assumption {
-  kind: 'network-firewall-rule';
-  /** The firewall (its name). */
+  kind: AssumptionKind;
+  /** What is assumed about: the firewall (its name), the endpoint, the Region's setting. */
   resourceId: string;
   /** What is assumed, naming the firewall and the rule. */
   detail: string;

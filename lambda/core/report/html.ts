@@ -152,7 +152,12 @@ function instanceTable(instances: readonly HtmlReportInstance[], region: string 
       sev === 'ok'
         ? escapeHtml(i.diagnosis)
         : `<a href="#${anchor(i.instanceId)}">${escapeHtml(i.diagnosis)}</a>`;
-    return `<tr class="sev-${sev}"><td>${escapeHtml(i.name ?? '')}</td><td>${consoleLink(i.instanceId, region)}</td><td><code>${escapeHtml(i.address)}</code></td><td><span class="badge sev-${sev}">${diagnosis}</span></td><td>${escapeHtml(i.summary)}</td></tr>`;
+    // What the verdict rests on is shown wherever the verdict is, a healthy row included.
+    const assumed = i.evidence
+      .filter((e) => e.code === 'ASSUMED')
+      .map((e) => `<br><small class="assumed">${escapeHtml(e.detail)}</small>`)
+      .join('');
+    return `<tr class="sev-${sev}"><td>${escapeHtml(i.name ?? '')}</td><td>${consoleLink(i.instanceId, region)}</td><td><code>${escapeHtml(i.address)}</code></td><td><span class="badge sev-${sev}">${diagnosis}</span></td><td>${escapeHtml(i.summary)}${assumed}</td></tr>`;
   });
   return `<table class="instances"><thead><tr><th>name</th><th>instance</th><th>address</th><th>diagnosis</th><th>summary</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }
@@ -289,6 +294,7 @@ th{color:var(--muted);font-weight:600}
 .badge a{color:inherit;text-decoration:none}
 .detail{border:1px solid var(--line);border-left:5px solid var(--sev);border-radius:6px;padding:.8rem 1rem;margin:.7rem 0}
 .detail ul,.detail ol{margin:.2rem 0;padding-left:1.4rem}.detail li{margin:.15rem 0}
+.assumed{color:var(--muted)}
 .kind{font-size:.75rem;color:var(--muted);text-transform:uppercase}
 svg.phases{max-width:100%;height:auto;font-size:12px}svg text{fill:var(--fg)}svg .tail{fill:var(--muted)}
 .ph-connect{fill:var(--connect)}.ph-ident{fill:var(--ident)}.ph-kex{fill:var(--kex)}.ph-auth{fill:var(--auth)}

@@ -289,6 +289,54 @@ describe('collectInventory: network edges', () => {
     );
   });
 
+  // DescribeRouteTables names a Gateway Load Balancer (and so a Network Firewall) endpoint target in
+  // `VpcEndpointId` (EC2 API Reference, "Route"), and IPv6 routes (`DestinationIpv6CidrBlock`) reach
+  // endpoints too: either puts a firewall possibly on the VPC's paths.
+  const endpointRoutes: [string, Record<string, string>][] = [
+    [
+      'an IPv4 route in VpcEndpointId',
+      { DestinationCidrBlock: '0.0.0.0/0', VpcEndpointId: 'vpce-0fw00000000000001' },
+    ],
+    [
+      'an IPv6 route in VpcEndpointId',
+      { DestinationIpv6CidrBlock: '::/0', VpcEndpointId: 'vpce-0fw00000000000001' },
+    ],
+    ['an IPv6 route in GatewayId', { DestinationIpv6CidrBlock: '::/0', GatewayId: 'vpce-0fw00000000000001' }],
+  ];
+  for (const [name, route] of endpointRoutes) {
+    it(`lists firewalls for a VPC with ${name}`, async () => {
+      const client = new EC2Client({ region: 'us-east-1' });
+      const ec2 = mockClient(client);
+      emptyRegion(ec2);
+      ec2.on(DescribeRouteTablesCommand).resolves({
+        RouteTables: [
+          {
+            RouteTableId: 'rtb-0protected000001',
+            VpcId: 'vpc-0protected000001',
+            Routes: [
+              {
+                DestinationCidrBlock: '10.3.0.0/16',
+                GatewayId: 'local',
+                Origin: 'CreateRouteTable',
+                State: 'active',
+              },
+              { ...route, Origin: 'CreateRoute', State: 'active' },
+            ],
+            Associations: [],
+          },
+        ],
+      });
+      const networkFirewallClient = new NetworkFirewallClient({ region: 'us-east-1' });
+      const nfw = mockClient(networkFirewallClient);
+      nfw.on(ListFirewallsCommand).resolves({ Firewalls: [] });
+      await collectInventory({ client, networkFirewallClient });
+      assert.deepEqual(
+        nfw.commandCalls(ListFirewallsCommand).map((c) => c.args[0].input.VpcIds),
+        [['vpc-0protected000001']],
+      );
+    });
+  }
+
   it('makes no Network Firewall call when no route sends traffic to an endpoint by CIDR', async () => {
     const client = new EC2Client({ region: 'us-east-1' });
     emptyRegion(mockClient(client));

@@ -1087,3 +1087,34 @@ describe('evidence and remediation', () => {
     assert.deepEqual(diagnose(input({ expect: 'closed', probe: probe('timeout') })).remediation, []);
   });
 });
+
+describe('assumptions the verdicts rest on', () => {
+  const bpa = {
+    kind: 'block-public-access' as const,
+    resourceId: 'describe-vpc-block-public-access-options.json',
+    detail:
+      'Block Public Access state unknown (describe-vpc-block-public-access-options.json is not in the inventory): assumed off',
+  };
+  it('are evidence of the diagnosis, even a HEALTHY one, one item per path and assumption', () => {
+    const d = diagnose(
+      input({ probe: okProbe, sourceVerdicts: [verdict('internet', [], { assumed: [bpa] })] }),
+    );
+    assert.equal(d.code, 'HEALTHY');
+    assert.deepEqual(
+      d.evidence.filter((e) => e.code === 'ASSUMED'),
+      [
+        {
+          kind: 'static',
+          code: 'ASSUMED',
+          resourceId: 'describe-vpc-block-public-access-options.json',
+          detail: `assumed: ${bpa.detail} (internet → 203.0.113.10, ipv4)`,
+        },
+      ],
+    );
+  });
+  it('the prober`s path too; none without assumptions', () => {
+    const d = diagnose(input({ probe: okProbe, proberVerdict: { ...open, assumed: [bpa] } }));
+    assert.equal(d.evidence.filter((e) => e.code === 'ASSUMED').length, 1);
+    assert.equal(diagnose(input({ probe: okProbe })).evidence.filter((e) => e.code === 'ASSUMED').length, 0);
+  });
+});

@@ -151,6 +151,27 @@ describe('inventory parser', () => {
     });
     assert.equal(full.absentFiles, undefined);
   });
+  it('keeps a route`s VpcEndpointId (Gateway Load Balancer / Network Firewall endpoint routes)', () => {
+    // DescribeRouteTables names a GWLB endpoint target in `VpcEndpointId` (EC2 API Reference, "Route":
+    // "The ID of a VPC endpoint. Supported for Gateway Load Balancer endpoints only").
+    const doc = {
+      RouteTables: [
+        {
+          RouteTableId: 'rtb-1',
+          VpcId: 'vpc-1',
+          Routes: [
+            {
+              DestinationCidrBlock: '0.0.0.0/0',
+              VpcEndpointId: 'vpce-0gwlb00000000001',
+              Origin: 'CreateRoute',
+              State: 'active',
+            },
+          ],
+        },
+      ],
+    };
+    assert.deepEqual(parseDocument('describe-route-tables.json', doc), doc);
+  });
   it('keeps the state of VPC CIDR block associations', () => {
     const doc = {
       Vpcs: [

@@ -40,7 +40,7 @@ const fromInternet = (inv: Inventory) =>
 describe('VPC Block Public Access', () => {
   const cases: [string, Inventory, string[]][] = [
     ['off: reachable', net('off'), []],
-    ['no setting in the inventory: not evaluated (docs/analyze.md, Limits)', net(undefined), []],
+    ['no setting in the inventory: assumed off, and the verdict says so (below)', net(undefined), []],
     [
       'block-ingress: the internet gateway drops the SYN',
       net('block-ingress'),
@@ -85,5 +85,25 @@ describe('VPC Block Public Access', () => {
       (x) => x.instanceId === 'i-0peer',
     )!;
     assert.deepEqual([v.reachable, v.blockers], [true, []]);
+  });
+
+  // Every Region has the setting (`off` until turned on: "Block public access to VPCs and subnets"), so a
+  // missing describe-vpc-block-public-access-options.json is not "off" but unknown: the internet verdict
+  // rests on the assumption and names it.
+  it('no setting in the inventory: an internet verdict carries the assumption', () => {
+    assert.deepEqual(
+      fromInternet(net(undefined)).assumed?.map((a) => `${a.kind} ${a.detail}`),
+      [
+        'block-public-access Block Public Access state unknown (describe-vpc-block-public-access-options.json is not in the inventory): assumed off',
+      ],
+    );
+  });
+
+  it('a known setting, or a private path, assumes nothing', () => {
+    assert.equal(fromInternet(net('off')).assumed, undefined);
+    const peer = analyze(net(undefined), { sources: ['i-0bastion'] }).verdicts.find(
+      (x) => x.instanceId === 'i-0peer',
+    )!;
+    assert.equal(peer.assumed, undefined);
   });
 });

@@ -6,15 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Inventory, RouteTable } from '../../../../lambda/core/inventory/model.ts';
+import type { Inventory, Route, RouteTable } from '../../../../lambda/core/inventory/model.ts';
 import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
 import {
   eastWestThroughFirewall,
   group,
+  FIREWALL_ENDPOINT as INSPECTION_ENDPOINT,
   INSPECTION_FIREWALL,
   inspectionPolicy,
   instance,
   inventory,
+  MAIN_RTB,
   routeTable,
   SUBNET_A,
   SUBNET_B,
@@ -25,7 +27,10 @@ import {
 } from './inventory-builder.ts';
 import { verdictFor } from './verdict-for.ts';
 
-/** North-south: the server's public subnet sends replies to the firewall; the IGW edge table sends in. */
+/**
+ * North-south: the server's public subnet sends replies to the firewall; the IGW edge table sends in; the
+ * firewall subnet takes the main route table (0.0.0.0/0 to the internet gateway).
+ */
 function northSouth(parts: Partial<Inventory>): Inventory {
   const edge: RouteTable = {
     RouteTableId: 'rtb-0edge',
@@ -46,7 +51,7 @@ function northSouth(parts: Partial<Inventory>): Inventory {
       }),
     ],
     securityGroups: [group('sg-0ssh', [tcp(22, 22, ['0.0.0.0/0'])])],
-    routeTables: [routeTable('rtb-0a', [SUBNET_A], [viaFirewall('0.0.0.0/0')]), edge],
+    routeTables: [routeTable('rtb-0a', [SUBNET_A], [viaFirewall('0.0.0.0/0')]), edge, MAIN_RTB],
     networkFirewalls: [INSPECTION_FIREWALL],
     ...parts,
   });
@@ -139,5 +144,111 @@ describe('Network Firewall on the path (analyze)', () => {
       routeTables: [routeTable('rtb-0a', [SUBNET_A], []), routeTable('rtb-0b', [SUBNET_B], [])],
     });
     assert.equal(verdict(inv, 'i-0client').reachable, true);
+  });
+});
+
+/*
+ * Routes to an endpoint named in `VpcEndpointId`, as DescribeRouteTables prints Gateway Load Balancer
+ * endpoint routes (EC2 API Reference, "Route": VpcEndpointId "Supported for Gateway Load Balancer endpoints
+ * only"); a Network Firewall endpoint is one (Network Firewall Developer Guide, "Firewall endpoints").
+ */
+describe('routes through VpcEndpointId', () => {
+  const viaEndpoint = (cidr: string, id: string) => ({
+    DestinationCidrBlock: cidr,
+    VpcEndpointId: id,
+    State: 'active',
+  });
+
+  it('a Network Firewall endpoint in VpcEndpointId puts the firewall on the path', () => {
+    const v = verdict(
+      eastWestThroughFirewall({
+        networkFirewallPolicies: [inspectionPolicy(false)],
+        networkFirewallRuleGroups: [sshRuleGroup('reject tcp any any -> $HOME_NET 22 (sid:2;)')],
+        routeTables: [
+          routeTable('rtb-0a', [SUBNET_A], [viaEndpoint('10.0.2.0/24', INSPECTION_ENDPOINT)]),
+          routeTable('rtb-0b', [SUBNET_B], [viaEndpoint('10.0.1.0/24', INSPECTION_ENDPOINT)]),
+        ],
+      }),
+      'i-0client',
+    );
+    assert.deepEqual(codes(v), ['NETWORK_FIREWALL_REJECT ssh-rules sid 2']);
+  });
+
+  it('a Gateway Load Balancer endpoint that is no Network Firewall: reachable, assumed to pass, named', () => {
+    const gwlb = 'vpce-0gwlb00000000001';
+    const v = verdict(
+      eastWestThroughFirewall({
+        networkFirewalls: [],
+        routeTables: [
+          routeTable('rtb-0a', [SUBNET_A], [viaEndpoint('10.0.2.0/24', gwlb)]),
+          routeTable('rtb-0b', [SUBNET_B], [viaEndpoint('10.0.1.0/24', gwlb)]),
+        ],
+      }),
+      'i-0client',
+    );
+    assert.equal(v.reachable, true);
+    assert.deepEqual(
+      v.assumed?.map((a) => `${a.kind} ${a.resourceId}`),
+      [`gateway-load-balancer-endpoint ${gwlb}`],
+    );
+    assert.match(v.assumed![0]!.detail, /appliance behind it is assumed to pass the connection/);
+  });
+});
+
+/*
+ * Past the endpoint, the firewall subnet's own route table carries the packets on (Network Firewall
+ * Developer Guide, "Simple single zone architecture with an internet gateway": the firewall subnet's
+ * route table sends 0.0.0.0/0 to the internet gateway; the protected subnet's sends it to the endpoint).
+ */
+describe('the firewall subnet`s route table decides the next hop', () => {
+  const FIREWALL_SUBNET = { SubnetId: 'subnet-0fw', VpcId: VPC, CidrBlock: '10.0.9.0/28' };
+  const allowSsh = {
+    networkFirewallPolicies: [inspectionPolicy(false)],
+    networkFirewallRuleGroups: [sshRuleGroup('pass tcp any any -> $HOME_NET 22 (sid:1;)')],
+  };
+  const withFirewallSubnet = (inv: Inventory, routes: Route[]): Inventory => ({
+    ...inv,
+    subnets: [...inv.subnets, FIREWALL_SUBNET],
+    routeTables: [...inv.routeTables, routeTable('rtb-0fw', ['subnet-0fw'], routes)],
+  });
+
+  it('north-south: the firewall subnet routes 0.0.0.0/0 to the internet gateway: reachable', () => {
+    const inv = withFirewallSubnet(northSouth(allowSsh), [
+      { DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-0a1', State: 'active' },
+    ]);
+    const v = verdict(inv, 'internet');
+    assert.deepEqual([v.reachable, v.blockers], [true, []]);
+  });
+
+  it('north-south: the firewall subnet has no route to the internet: replies stop there (NO_ROUTE)', () => {
+    const v = verdict(withFirewallSubnet(northSouth(allowSsh), []), 'internet');
+    assert.equal(v.reachable, false);
+    assert.deepEqual(
+      v.blockers.map((b) => `${b.code} ${b.resourceId}`),
+      ['NO_ROUTE rtb-0fw'],
+    );
+    assert.match(v.blockers[0]!.detail, /route table rtb-0fw of subnet-0fw has no route for replies/);
+  });
+
+  it('east-west: a blackhole in the firewall subnet`s table drops what the endpoint passes on', () => {
+    const inv = withFirewallSubnet(eastWestThroughFirewall(allowSsh), [
+      { DestinationCidrBlock: '10.0.2.0/24', VpcPeeringConnectionId: 'pcx-0gone', State: 'blackhole' },
+    ]);
+    const v = verdict(inv, 'i-0client');
+    assert.equal(v.reachable, false);
+    assert.deepEqual(
+      v.blockers.map((b) => `${b.code} ${b.resourceId}`),
+      ['BLACKHOLE_ROUTE rtb-0fw'],
+    );
+  });
+
+  it('a firewall subnet whose table sends the packets back to the endpoint: a loop, NO_ROUTE', () => {
+    const inv = withFirewallSubnet(northSouth(allowSsh), [viaFirewall('0.0.0.0/0')]);
+    const v = verdict(inv, 'internet');
+    assert.deepEqual(
+      v.blockers.map((b) => `${b.code} ${b.resourceId}`),
+      ['NO_ROUTE rtb-0fw'],
+    );
+    assert.match(v.blockers[0]!.detail, /back to Network Firewall endpoint/);
   });
 });

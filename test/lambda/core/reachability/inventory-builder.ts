@@ -260,7 +260,9 @@ export const viaFirewall = (cidr: string): Route => ({
 
 /**
  * East-west inspection: subnet a (server i-0server, SSH open to the VPC) and b (the client, with a
- * group of no rules) each route the other's CIDR to the firewall endpoint.
+ * group of no rules) each route the other's CIDR to the firewall endpoint. The firewall subnet has no
+ * table of its own: the VPC's main one (local, and 0.0.0.0/0 to the internet gateway) carries on what
+ * the firewall passes.
  */
 export function eastWestThroughFirewall(parts: Partial<Inventory>, client = 'i-0client'): Inventory {
   return inventory({
@@ -272,6 +274,7 @@ export function eastWestThroughFirewall(parts: Partial<Inventory>, client = 'i-0
     routeTables: [
       routeTable('rtb-0a', [SUBNET_A], [viaFirewall('10.0.2.0/24')]),
       routeTable('rtb-0b', [SUBNET_B], [viaFirewall('10.0.1.0/24')]),
+      MAIN_RTB,
     ],
     networkFirewalls: [INSPECTION_FIREWALL],
     ...parts,

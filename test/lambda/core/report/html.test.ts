@@ -258,3 +258,22 @@ describe('severityOf / countByDiagnosis', () => {
     ]);
   });
 });
+
+describe('assumptions', () => {
+  it('a healthy instance`s "assumed: …" evidence is shown in the instance table, escaped', () => {
+    const html = renderHtmlReport(
+      {
+        instances: [
+          instance({
+            evidence: [{ kind: 'static', code: 'ASSUMED', detail: 'assumed: <b>fw</b> & "x" passes' }],
+          }),
+        ],
+        findings: [],
+        unchecked: 0,
+      },
+      { generatedAt: AT },
+    );
+    assert.ok(html.includes('assumed: &lt;b&gt;fw&lt;/b&gt; &amp; &quot;x&quot; passes'), 'escaped');
+    assert.ok(!html.includes('<b>fw</b>'));
+  });
+});
