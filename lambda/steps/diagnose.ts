@@ -7,9 +7,9 @@
 import { diagnose } from '../core/diagnose/diagnose.ts';
 import type { DiagnosisThresholds } from '../core/diagnose/input.ts';
 import type { Diagnosis, HostSignals } from '../core/diagnose/types.ts';
+import type { InstanceEvidence } from '../core/evidence/observations.ts';
 import type { TargetPaths } from './analyse.ts';
 import { errorMessage } from './error-message.ts';
-import type { InstanceEvidence } from './evidence.ts';
 import type { ProbedTarget } from './probe.ts';
 
 export interface DiagnoseOptions {

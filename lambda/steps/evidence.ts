@@ -11,6 +11,7 @@ import {
   DEFAULT_EVIDENCE_MAX_INSTANCES,
   type EvidencePeer,
   type EvidenceRequest,
+  type InstanceEvidence,
   mergeObservations,
   needsEvidence,
   notAvailable,
@@ -28,12 +29,6 @@ export interface EvidenceOptions {
   readonly evidenceMaxInstances?: number;
   /** Milliseconds the evidence step may take in all. @default 20000 */
   readonly evidenceBudgetMs?: number;
-}
-
-/** What the sources found, per instance id: lines for the report and facts for the rules. */
-export interface InstanceEvidence {
-  readonly evidence: readonly Evidence[];
-  readonly observations: Observations;
 }
 
 export interface GatheredEvidence {

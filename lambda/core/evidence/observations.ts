@@ -52,6 +52,12 @@ export interface SourceFinding {
   readonly observations?: Observations;
 }
 
+/** What all sources found on one instance: lines for the report and facts for the rules. */
+export interface InstanceEvidence {
+  readonly evidence: readonly Evidence[];
+  readonly observations: Observations;
+}
+
 /**
  * Whether an instance's evidence is worth gathering: it is failing or degraded and expected open. An
  * instance expected closed that answers needs no console or flow log to say so.

@@ -295,13 +295,13 @@ describe('collectInventory: network edges', () => {
   const endpointRoutes: [string, Record<string, string>][] = [
     [
       'an IPv4 route in VpcEndpointId',
-      { DestinationCidrBlock: '0.0.0.0/0', VpcEndpointId: 'vpce-0fw00000000000001' },
+      { DestinationCidrBlock: '0.0.0.0/0', VpcEndpointId: 'vpce-0f0000000000000a1' },
     ],
     [
       'an IPv6 route in VpcEndpointId',
-      { DestinationIpv6CidrBlock: '::/0', VpcEndpointId: 'vpce-0fw00000000000001' },
+      { DestinationIpv6CidrBlock: '::/0', VpcEndpointId: 'vpce-0f0000000000000a1' },
     ],
-    ['an IPv6 route in GatewayId', { DestinationIpv6CidrBlock: '::/0', GatewayId: 'vpce-0fw00000000000001' }],
+    ['an IPv6 route in GatewayId', { DestinationIpv6CidrBlock: '::/0', GatewayId: 'vpce-0f0000000000000a1' }],
   ];
   for (const [name, route] of endpointRoutes) {
     it(`lists firewalls for a VPC with ${name}`, async () => {
@@ -311,8 +311,8 @@ describe('collectInventory: network edges', () => {
       ec2.on(DescribeRouteTablesCommand).resolves({
         RouteTables: [
           {
-            RouteTableId: 'rtb-0protected000001',
-            VpcId: 'vpc-0protected000001',
+            RouteTableId: 'rtb-0b0000000000000a1',
+            VpcId: 'vpc-0b0000000000000a1',
             Routes: [
               {
                 DestinationCidrBlock: '10.3.0.0/16',
@@ -332,7 +332,7 @@ describe('collectInventory: network edges', () => {
       await collectInventory({ client, networkFirewallClient });
       assert.deepEqual(
         nfw.commandCalls(ListFirewallsCommand).map((c) => c.args[0].input.VpcIds),
-        [['vpc-0protected000001']],
+        [['vpc-0b0000000000000a1']],
       );
     });
   }

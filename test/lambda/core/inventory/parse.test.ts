@@ -157,12 +157,12 @@ describe('inventory parser', () => {
     const doc = {
       RouteTables: [
         {
-          RouteTableId: 'rtb-1',
-          VpcId: 'vpc-1',
+          RouteTableId: 'rtb-0a1b2c3d',
+          VpcId: 'vpc-0a1b2c3d',
           Routes: [
             {
               DestinationCidrBlock: '0.0.0.0/0',
-              VpcEndpointId: 'vpce-0gwlb00000000001',
+              VpcEndpointId: 'vpce-0ab1b000000000001',
               Origin: 'CreateRoute',
               State: 'active',
             },
