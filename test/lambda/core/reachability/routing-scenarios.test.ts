@@ -310,4 +310,45 @@ describe('routing: a source behind a NAT gateway arrives from the NAT gateway`s 
     const v = verdictFor(natNetwork(undefined), 'i-0b', 'i-0a');
     assert.equal(v.reachable, false);
   });
+
+  // The same without a NAT gateway: A routes to its internet gateway and its ENI holds an Elastic IP. VPC
+  // User Guide, "Internet gateways" (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html),
+  // paraphrased: the internet gateway translates the instance's private address to the public IPv4 or
+  // Elastic IP address associated with it, so the bastion sees that address.
+  function viaElasticIp(eip: string): Inventory {
+    const inv = natNetwork(undefined);
+    return {
+      ...inv,
+      routeTables: inv.routeTables.map((t) =>
+        t.VpcId === 'vpc-0a'
+          ? {
+              ...t,
+              Routes: [
+                ...(t.Routes ?? []).filter((r) => r.GatewayId === 'local'),
+                { DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-0a', State: 'active' },
+              ],
+            }
+          : t,
+      ),
+      instances: inv.instances.map((i) =>
+        i.InstanceId === 'i-0a'
+          ? {
+              ...i,
+              NetworkInterfaces: (i.NetworkInterfaces ?? []).map((n) => ({
+                ...n,
+                Association: { PublicIp: eip },
+              })),
+            }
+          : i,
+      ),
+    };
+  }
+
+  it('a source with an Elastic IP arrives from it: admitted at that address, blocked at another', () => {
+    const v = verdictFor(viaElasticIp('198.51.100.10'), 'i-0b', 'i-0a');
+    assert.deepEqual([v.reachable, v.blockers], [true, []]);
+    const other = verdictFor(viaElasticIp('198.51.100.11'), 'i-0b', 'i-0a');
+    assert.deepEqual(blockersOf(other), ['SG_INGRESS_NO_MATCH sg-from-nat']);
+    assert.match(other.blockers[0]!.detail, /198\.51\.100\.11/);
+  });
 });
