@@ -352,3 +352,73 @@ describe('routing: a source behind a NAT gateway arrives from the NAT gateway`s 
     assert.match(other.blockers[0]!.detail, /198\.51\.100\.11/);
   });
 });
+
+describe('routing: an egress-only internet gateway carries the connections the instance opens', () => {
+  // AWS::EC2::EgressOnlyInternetGateway (CloudFormation User Guide): "An egress-only internet gateway is
+  // used to enable outbound communication over IPv6 from instances in your VPC to the internet, and
+  // prevents hosts outside of your VPC from initiating an IPv6 connection with your instance."
+  // VPC a (2600:1f18:1::/56) sends ::/0 to eigw-0a; VPC b's host (2600:1f18:2:1::5) is on the internet
+  // through igw-0b, and its group admits SSH from anywhere over IPv6.
+  function eigwNetwork(): Inventory {
+    const placed = (id: string, ip: string, ipv6: string, vpc: string, subnet: string): Instance => {
+      const base = instance(id, { ip, ipv6, groups: ['sg-v6'], subnet });
+      return {
+        ...base,
+        VpcId: vpc,
+        NetworkInterfaces: (base.NetworkInterfaces ?? []).map((n) => ({ ...n, VpcId: vpc })),
+      };
+    };
+    const table = (id: string, vpc: string, cidr6: string, out: Route): RouteTable => ({
+      RouteTableId: id,
+      VpcId: vpc,
+      Associations: [{ Main: true, RouteTableId: id }],
+      Routes: [{ DestinationIpv6CidrBlock: cidr6, GatewayId: 'local', State: 'active' }, out],
+    });
+    const v6 = (cidr: string) => ({ Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: cidr }] });
+    return inventory({
+      vpcs: [
+        { VpcId: 'vpc-0a', CidrBlock: '10.0.0.0/16', ...v6('2600:1f18:1::/56') },
+        { VpcId: 'vpc-0b', CidrBlock: '10.1.0.0/16', ...v6('2600:1f18:2::/56') },
+      ],
+      subnets: [
+        { SubnetId: 'subnet-0a', VpcId: 'vpc-0a', CidrBlock: '10.0.1.0/24', ...v6('2600:1f18:1:1::/64') },
+        { SubnetId: 'subnet-0b', VpcId: 'vpc-0b', CidrBlock: '10.1.1.0/24', ...v6('2600:1f18:2:1::/64') },
+      ],
+      routeTables: [
+        table('rtb-0a', 'vpc-0a', '2600:1f18:1::/56', {
+          DestinationIpv6CidrBlock: '::/0',
+          EgressOnlyInternetGatewayId: 'eigw-0a',
+          State: 'active',
+        }),
+        table('rtb-0b', 'vpc-0b', '2600:1f18:2::/56', {
+          DestinationIpv6CidrBlock: '::/0',
+          GatewayId: 'igw-0b',
+          State: 'active',
+        }),
+      ],
+      networkAcls: [
+        { ...DEFAULT_ACL, NetworkAclId: 'acl-0a', VpcId: 'vpc-0a' },
+        { ...DEFAULT_ACL, NetworkAclId: 'acl-0b', VpcId: 'vpc-0b' },
+      ],
+      instances: [
+        placed('i-0a', '10.0.1.5', '2600:1f18:1:1::5', 'vpc-0a', 'subnet-0a'),
+        placed('i-0b', '10.1.1.5', '2600:1f18:2:1::5', 'vpc-0b', 'subnet-0b'),
+      ],
+      securityGroups: [group('sg-v6', [tcp(22, 22, [], { Ipv6Ranges: [{ CidrIpv6: '::/0' }] })])],
+    });
+  }
+
+  it('outbound: i-0a opens SSH to an IPv6 host on the internet through its eigw (before: NO_ROUTE)', () => {
+    const v = verdictFor(eigwNetwork(), 'i-0b', 'i-0a', 'ipv6');
+    assert.deepEqual([v.reachable, v.blockers], [true, []]);
+  });
+
+  it('inbound: nothing outside opens a connection to i-0a through the eigw', () => {
+    const v = verdictFor(eigwNetwork(), 'i-0a', 'i-0b', 'ipv6');
+    assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0a']);
+    assert.match(
+      v.blockers[0]!.detail,
+      /egress-only internet gateway carries only connections the instance opens/,
+    );
+  });
+});
