@@ -416,12 +416,17 @@ function otherVpcRoutes(
         (id) => id === spec.vpcId || id === LAB_VPCS[vpc.index]!.vpcId,
       ),
     );
-    const target: RouteTarget | undefined =
-      pcx && (!attached || r.chance(0.5))
-        ? { VpcPeeringConnectionId: pcx.VpcPeeringConnectionId, ...active }
-        : attached
-          ? { TransitGatewayId: TGW_ID, ...active }
-          : undefined;
+    // Without a peering of its own with the other VPC, a table may still send it to a peering that leads
+    // elsewhere, hoping the peer passes it on (it does not: peering is not transitive).
+    const wrongPcx = peerings.find((p) =>
+      [p.RequesterVpcInfo?.VpcId, p.AccepterVpcInfo?.VpcId].includes(LAB_VPCS[vpc.index]!.vpcId),
+    );
+    const choices: RouteTarget[] = [
+      ...(pcx ? [{ VpcPeeringConnectionId: pcx.VpcPeeringConnectionId, ...active }] : []),
+      ...(attached ? [{ TransitGatewayId: TGW_ID, ...active }] : []),
+      ...(!pcx && wrongPcx ? [{ VpcPeeringConnectionId: wrongPcx.VpcPeeringConnectionId, ...active }] : []),
+    ];
+    const target = choices.length > 0 ? r.pick(choices) : undefined;
     if (!target) continue;
     add(spec.cidr4, target);
     if (vpc.ipv6 && other.ipv6 && r.chance(0.8)) add(spec.cidr6, target);
@@ -838,7 +843,7 @@ function tgwRecords(r: Rng, vpcs: readonly LabVpc[], zones: ReadonlyMap<number, 
     transitGatewayRouteTablePropagations: new Map(),
     transitGatewayStaticRoutes: new Map(),
   };
-  if (!r.chance(0.7)) return none;
+  if (!r.chance(0.8)) return none;
   const attachedVpcs = vpcs.filter(() => r.chance(0.85));
   const tables = Array.from({ length: r.int(1, 2) }, (_, t) => `tgw-rtb-0d${t}`);
   const vpcAttachments = attachedVpcs.map((vpc) => {
@@ -871,11 +876,13 @@ function tgwRecords(r: Rng, vpcs: readonly LabVpc[], zones: ReadonlyMap<number, 
   });
   const propagations = new Map<string, TransitGatewayRouteTablePropagation[]>();
   const statics = new Map<string, TransitGatewayRoute[]>();
+  // Mostly the VPCs' own CIDRs, so that a static route (or blackhole) often ties with or beats a
+  // propagated one.
   const pool = [
     '0.0.0.0/0',
-    '198.18.0.0/15',
     '::/0',
     ...vpcs.flatMap((v) => [
+      LAB_VPCS[v.index]!.cidr4,
       LAB_VPCS[v.index]!.cidr4,
       LAB_VPCS[v.index]!.cidr6,
       ...v.subnets.map(subnetCidr4),
@@ -899,13 +906,13 @@ function tgwRecords(r: Rng, vpcs: readonly LabVpc[], zones: ReadonlyMap<number, 
     );
     const routes: TransitGatewayRoute[] = [];
     const used = new Set<string>();
-    for (let k = r.int(0, 2); k > 0 && attachedVpcs.length > 0; k--) {
+    for (let k = r.int(0, 3); k > 0 && attachedVpcs.length > 0; k--) {
       const cidr = r.pick(pool);
       if (used.has(cidr)) continue;
       used.add(cidr);
       const to = r.pick(attachedVpcs);
       routes.push(
-        r.chance(0.3)
+        r.chance(0.4)
           ? { DestinationCidrBlock: cidr, TransitGatewayAttachments: [], Type: 'static', State: 'blackhole' }
           : {
               DestinationCidrBlock: cidr,

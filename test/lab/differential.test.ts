@@ -27,7 +27,7 @@ import type { AddressFamily, BlockerCode, Verdict } from '../../lambda/core/reac
 const skip = netnsAvailable();
 const CONFIGS = Number(process.env.PORT22_DIFF_CONFIGS ?? 40);
 const BASE_SEED = Number(process.env.PORT22_DIFF_SEED ?? 20260301);
-const FAULT = process.env.PORT22_DIFF_FAULT as LabFault | undefined;
+const FAULT = (process.env.PORT22_DIFF_FAULT || undefined) as LabFault | undefined;
 if (FAULT !== undefined && !LAB_FAULTS.includes(FAULT))
   throw new Error(`PORT22_DIFF_FAULT=${FAULT}: expected one of ${LAB_FAULTS.join(', ')}`);
 const OPTIONS: CompileOptions = FAULT ? { fault: FAULT } : {};
