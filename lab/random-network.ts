@@ -426,7 +426,8 @@ function otherVpcRoutes(
       ...(attached ? [{ TransitGatewayId: TGW_ID, ...active }] : []),
       ...(!pcx && wrongPcx ? [{ VpcPeeringConnectionId: wrongPcx.VpcPeeringConnectionId, ...active }] : []),
     ];
-    const target = choices.length > 0 ? r.pick(choices) : undefined;
+    const target =
+      choices.length > 1 && r.chance(0.6) ? choices[0] : choices.length > 0 ? r.pick(choices) : undefined;
     if (!target) continue;
     add(spec.cidr4, target);
     if (vpc.ipv6 && other.ipv6 && r.chance(0.8)) add(spec.cidr6, target);
@@ -550,7 +551,7 @@ export function randomNetwork(seed: number, index = 0): RandomNetwork {
   const vpcs: LabVpc[] = [];
   for (const [v, spec] of LAB_VPCS.entries()) {
     if (v === 1 && !r.chance(0.85)) continue;
-    if (v === 2 && !r.chance(0.6)) continue;
+    if (v === 2 && !r.chance(0.8)) continue;
     // VPC A keeps at least two subnets, B at least one.
     const keep = spec.subnets.filter((_, k) => k < (v === 0 ? 2 : 1) || r.chance(0.5));
     vpcs.push({ index: v, subnets: keep, ipv6: r.chance(0.7) });
@@ -604,9 +605,9 @@ export function randomNetwork(seed: number, index = 0): RandomNetwork {
         ...Array.from({ length: r.int(0, 2) }, () => randomPermission(r, pools, ids, vpc.ipv6)),
         // Often SSH from the whole lab, as a bastion's group would: otherwise paths across VPCs, which
         // need every leg open at once, would almost never be open.
-        ...(r.chance(0.55) ? [LAB_WIDE_SSH] : []),
+        ...(r.chance(0.7) ? [LAB_WIDE_SSH] : []),
       ],
-      IpPermissionsEgress: r.chance(0.7)
+      IpPermissionsEgress: r.chance(0.8)
         ? [ALLOW_ALL_EGRESS]
         : Array.from({ length: r.int(1, 2) }, () => randomPermission(r, pools, ids, vpc.ipv6)),
     }));
@@ -643,7 +644,7 @@ export function randomNetwork(seed: number, index = 0): RandomNetwork {
   const vpcPeeringConnections: VpcPeeringConnection[] = [];
   for (const p of LAB_PEERINGS) {
     const [a, b] = p.vpcs.map((v) => vpcs.find((x) => x.index === v));
-    if (!a || !b || !r.chance(0.8)) continue;
+    if (!a || !b || !r.chance(0.9)) continue;
     const info = (vpc: LabVpc) => ({
       VpcId: LAB_VPCS[vpc.index]!.vpcId,
       OwnerId: OWNER,
@@ -652,7 +653,7 @@ export function randomNetwork(seed: number, index = 0): RandomNetwork {
       CidrBlockSet: [{ CidrBlock: LAB_VPCS[vpc.index]!.cidr4 }],
       ...(vpc.ipv6 ? { Ipv6CidrBlockSet: [{ Ipv6CidrBlock: LAB_VPCS[vpc.index]!.cidr6 }] } : {}),
     });
-    const code = r.chance(0.75) ? 'active' : r.pick(['pending-acceptance', 'rejected', 'expired', 'failed']);
+    const code = r.chance(0.8) ? 'active' : r.pick(['pending-acceptance', 'rejected', 'expired', 'failed']);
     vpcPeeringConnections.push({
       VpcPeeringConnectionId: p.id,
       RequesterVpcInfo: info(a),
@@ -850,7 +851,7 @@ function tgwRecords(r: Rng, vpcs: readonly LabVpc[], zones: ReadonlyMap<number, 
     const subnetIds: string[] = [];
     for (const zone of ZONES) {
       const inZone = vpc.subnets.filter((s) => zones.get(s) === zone);
-      if (inZone.length > 0 && r.chance(0.75)) subnetIds.push(LAB_SUBNETS[r.pick(inZone)]!.subnetId);
+      if (inZone.length > 0 && r.chance(0.6)) subnetIds.push(LAB_SUBNETS[r.pick(inZone)]!.subnetId);
     }
     if (subnetIds.length === 0) subnetIds.push(LAB_SUBNETS[r.pick(vpc.subnets)]!.subnetId);
     return {
@@ -928,6 +929,17 @@ function tgwRecords(r: Rng, vpcs: readonly LabVpc[], zones: ReadonlyMap<number, 
             },
       );
     }
+    // Often a blackhole for one subnet of an attached VPC: more specific than the VPC's propagated CIDR,
+    // it drops that subnet alone (longest prefix wins, "How transit gateways work").
+    const subnets = attachedVpcs.flatMap((v) => v.subnets.map(subnetCidr4));
+    const hole = subnets.length > 0 && r.chance(0.5) ? r.pick(subnets) : undefined;
+    if (hole && !used.has(hole))
+      routes.push({
+        DestinationCidrBlock: hole,
+        TransitGatewayAttachments: [],
+        Type: 'static',
+        State: 'blackhole',
+      });
     statics.set(table, routes);
   }
   return {

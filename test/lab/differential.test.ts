@@ -25,7 +25,7 @@ import { analyze } from '../../lambda/core/reachability/analyze.ts';
 import type { AddressFamily, BlockerCode, Verdict } from '../../lambda/core/reachability/types.ts';
 
 const skip = netnsAvailable();
-const CONFIGS = Number(process.env.PORT22_DIFF_CONFIGS ?? 40);
+const CONFIGS = Number(process.env.PORT22_DIFF_CONFIGS ?? 60);
 const BASE_SEED = Number(process.env.PORT22_DIFF_SEED ?? 20260301);
 const FAULT = (process.env.PORT22_DIFF_FAULT || undefined) as LabFault | undefined;
 if (FAULT !== undefined && !LAB_FAULTS.includes(FAULT))
@@ -35,7 +35,7 @@ const OPTIONS: CompileOptions = FAULT ? { fault: FAULT } : {};
 const CONNECT_TIMEOUT_MS = 500;
 const PER_CONFIG_LIMIT_MS = 10_000;
 /** Stop starting new configurations after this, so the whole test stays under two minutes. */
-const TOTAL_BUDGET_MS = 90_000;
+const TOTAL_BUDGET_MS = 95_000;
 
 /**
  * Each target slot gets its own client port (so one source can try every target at once without two
