@@ -400,6 +400,7 @@ function otherVpcRoutes(
   targets: { v4: RouteTarget[]; v6: RouteTarget[] },
   peerings: readonly VpcPeeringConnection[],
   attached: boolean,
+  preferTgw: boolean,
 ): Route[] {
   const routes: Route[] = [];
   const used = new Set<string>();
@@ -409,7 +410,7 @@ function otherVpcRoutes(
     routes.push({ ...destination(cidr), ...target });
   };
   for (const other of vpcs) {
-    if (other.index === vpc.index || !r.chance(0.75)) continue;
+    if (other.index === vpc.index || !r.chance(0.85)) continue;
     const spec = LAB_VPCS[other.index]!;
     const pcx = peerings.find((p) =>
       [p.RequesterVpcInfo?.VpcId, p.AccepterVpcInfo?.VpcId].every(
@@ -427,7 +428,11 @@ function otherVpcRoutes(
       ...(!pcx && wrongPcx ? [{ VpcPeeringConnectionId: wrongPcx.VpcPeeringConnectionId, ...active }] : []),
     ];
     const target =
-      choices.length > 1 && r.chance(0.6) ? choices[0] : choices.length > 0 ? r.pick(choices) : undefined;
+      attached && preferTgw && r.chance(0.8)
+        ? { TransitGatewayId: TGW_ID, ...active }
+        : choices.length > 0
+          ? r.pick(choices)
+          : undefined;
     if (!target) continue;
     add(spec.cidr4, target);
     if (vpc.ipv6 && other.ipv6 && r.chance(0.8)) add(spec.cidr6, target);
@@ -670,6 +675,9 @@ export function randomNetwork(seed: number, index = 0): RandomNetwork {
     vpcA.subnets.length >= 2 && r.chance(0.45) ? randomFirewall(r, pools, vpcA.ipv6) : undefined;
   const protectedSubnet = firewall ? vpcA.subnets[vpcA.subnets.length - 1] : undefined;
 
+  // In half the networks the VPCs reach each other mostly through the transit gateway, so that paths
+  // through it are often open and each of its rules (zones, associations, blackholes) decides some.
+  const preferTgw = r.chance(0.5);
   const routeTables: RouteTable[] = [];
   for (const vpc of vpcs) {
     const spec = LAB_VPCS[vpc.index]!;
@@ -690,7 +698,7 @@ export function randomNetwork(seed: number, index = 0): RandomNetwork {
               },
             ]
           : []),
-        ...otherVpcRoutes(r, vpc, vpcs, targets, vpcPeeringConnections, attached.has(spec.vpcId)),
+        ...otherVpcRoutes(r, vpc, vpcs, targets, vpcPeeringConnections, attached.has(spec.vpcId), preferTgw),
       ] as Route[],
       subnets: [] as string[],
     }));
@@ -851,7 +859,7 @@ function tgwRecords(r: Rng, vpcs: readonly LabVpc[], zones: ReadonlyMap<number, 
     const subnetIds: string[] = [];
     for (const zone of ZONES) {
       const inZone = vpc.subnets.filter((s) => zones.get(s) === zone);
-      if (inZone.length > 0 && r.chance(0.6)) subnetIds.push(LAB_SUBNETS[r.pick(inZone)]!.subnetId);
+      if (inZone.length > 0 && r.chance(0.5)) subnetIds.push(LAB_SUBNETS[r.pick(inZone)]!.subnetId);
     }
     if (subnetIds.length === 0) subnetIds.push(LAB_SUBNETS[r.pick(vpc.subnets)]!.subnetId);
     return {
