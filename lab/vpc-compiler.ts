@@ -389,9 +389,10 @@ function compileSubnetTable(
       continue;
     }
     if (r.VpcPeeringConnectionId) {
-      const p = LAB_PEERINGS.find((x) => x.id === r.VpcPeeringConnectionId);
+      // A connection this VPC is not part of (or one that no longer exists) carries nothing.
+      const p = LAB_PEERINGS.find((x) => x.id === r.VpcPeeringConnectionId && x.vpcs.includes(v));
       const other = p?.vpcs.find((x) => x !== v);
-      if (!p || other === undefined || !p.vpcs.includes(v)) batch.blackhole(table, dest);
+      if (other === undefined) batch.blackhole(table, dest);
       else {
         const link = linkBetween(me, VPC_ROUTER(other));
         batch.via(table, dest, link, farSide(link, me));
@@ -448,9 +449,8 @@ export function vpcRouterRoutes(
   batch.dropRest(TABLE.fromTgw);
   const zones = attachmentZones(net, v);
   // The transit gateway reaches every subnet of a zone its attachment has a subnet in, and no other.
-  for (const s of vpc?.subnets ?? []) {
+  for (const s of zones.size > 0 ? (vpc?.subnets ?? []) : []) {
     if (options.fault !== 'tgw-az-rule-dropped' && !zones.has(net.zones.get(s) ?? '')) continue;
-    if (zones.size === 0) continue;
     batch.throw(TABLE.fromTgw, subnetCidr4(s));
     if (net.ipv6Subnets.has(s)) batch.throw(TABLE.fromTgw, subnetCidr6(s));
   }
