@@ -499,7 +499,10 @@ export function tgwRoutes(net: RandomNetwork, options: CompileOptions = {}): Rec
 // ---------------------------------------------------------------------------------------------------------
 // The firewall namespace
 
-/** AWS's default action order: all pass rules, then drop, then reject ("Action order"). */
+/**
+ * AWS's default action order ("Managing evaluation order for Suricata compatible rules"): "Actions are
+ * processed in the following order: pass, drop, reject, alert".
+ */
 const ACTION_ORDER = ['pass', 'drop', 'reject'] as const;
 
 /** The Network Firewall as the ruleset of its namespace (accept-all when the network has none). */
