@@ -4,8 +4,10 @@
  *   the local route is the default route for communication within the VPC — it delivers nowhere else.
  * - VPC Peering Guide, "Unsupported VPC peering configurations" and the VPC connectivity whitepaper,
  *   "VPC peering" (https://docs.aws.amazon.com/whitepapers/latest/aws-vpc-connectivity-options/vpc-peering.html):
- *   peering is not transitive (two VPCs each peered with a third do not reach each other through it);
- *   a connection carries traffic once `active`; each VPC's owner adds the route to the other's CIDR.
+ *   "Amazon VPCs do not support transitive peering, meaning that you can't communicate two VPCs that
+ *   are not directly peered using a third VPC as transit." (two VPCs each peered with a third do not
+ *   reach each other through it); a connection carries traffic once `active`; each VPC's owner adds the
+ *   route to the other's CIDR.
  * - AWS PrivateLink Guide, "Gateway endpoints"
  *   (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html): the endpoint's route
  *   has the service's prefix list as destination; it is more specific than 0.0.0.0/0, so traffic to the
