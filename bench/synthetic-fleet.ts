@@ -14,7 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // The lab's seeded PRNG, so every run builds the same fleet.
-import { prng } from '../lab/vpc-compiler.ts';
+import { prng } from '../lab/random-network.ts';
 import type {
   Instance,
   Inventory,

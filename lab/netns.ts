@@ -48,6 +48,11 @@ export function ipIn(ns: string | undefined, ...args: string[]): string {
   return run(IP, ns ? ['-n', ns, ...args] : args);
 }
 
+/** Runs `ip` commands from a batch text (`ip -batch`) in a namespace, for one address family. */
+export function ipBatchIn(ns: string, family: 'ipv4' | 'ipv6', batch: string): void {
+  run(IP, ['-n', ns, family === 'ipv4' ? '-4' : '-6', '-batch', '-'], batch);
+}
+
 function quiet(fn: () => unknown): void {
   try {
     fn();

@@ -244,9 +244,12 @@ function carries(kind: RouteTargetKind, path: PathKind, leg: 'forward' | 'return
   if (kind === 'vpce') return true;
   if (path === 'internet') {
     // A client on the internet reaches the instance through the internet gateway and the reply must go
-    // back through it; a NAT gateway may carry a SYN the source opens (forward), never a reply.
+    // back through it; a NAT gateway or an egress-only internet gateway may carry a SYN the source opens
+    // (forward), never a reply: an egress-only internet gateway "is used to enable outbound communication
+    // over IPv6 from instances in your VPC to the internet, and prevents hosts outside of your VPC from
+    // initiating an IPv6 connection with your instance" (AWS::EC2::EgressOnlyInternetGateway).
     if (kind === 'igw') return true;
-    if (kind === 'nat') return leg === 'forward';
+    if (kind === 'nat' || kind === 'eigw') return leg === 'forward';
     return false;
   }
   return (

@@ -7,7 +7,10 @@
  *   fragment defaults concern UDP fragments only.
  * - "Evaluation order for stateful rule groups": default action order (pass, drop, reject, alert) vs
  *   strict order (group priority, then rule order) with StatefulDefaultActions (aws:drop_strict,
- *   aws:drop_established, aws:alert_*).
+ *   aws:drop_established, aws:alert_*). "Managing evaluation order for Suricata compatible rules": under
+ *   action order "Actions are processed in the following order: pass, drop, reject, alert", and "If a
+ *   packet within a flow matches a rule containing pass action, then Suricata doesn't scan the other
+ *   packets in that flow and it passes the unscanned packets."
  * - `StatefulRule.Action`: DROP blocks silently, REJECT "sends a TCP reset packet back to sender".
  * - "Stateful domain list rule groups": HTTP Host / TLS SNI only, so never SSH.
  */

@@ -4,8 +4,10 @@
  *   the local route is the default route for communication within the VPC — it delivers nowhere else.
  * - VPC Peering Guide, "Unsupported VPC peering configurations" and the VPC connectivity whitepaper,
  *   "VPC peering" (https://docs.aws.amazon.com/whitepapers/latest/aws-vpc-connectivity-options/vpc-peering.html):
- *   peering is not transitive (two VPCs each peered with a third do not reach each other through it);
- *   a connection carries traffic once `active`; each VPC's owner adds the route to the other's CIDR.
+ *   "Amazon VPCs do not support transitive peering, meaning that you can't communicate two VPCs that
+ *   are not directly peered using a third VPC as transit." (two VPCs each peered with a third do not
+ *   reach each other through it); a connection carries traffic once `active`; each VPC's owner adds the
+ *   route to the other's CIDR.
  * - AWS PrivateLink Guide, "Gateway endpoints"
  *   (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html): the endpoint's route
  *   has the service's prefix list as destination; it is more specific than 0.0.0.0/0, so traffic to the
@@ -309,5 +311,116 @@ describe('routing: a source behind a NAT gateway arrives from the NAT gateway`s 
   it('without the NAT gateway`s record the source is still any public address: not proven open', () => {
     const v = verdictFor(natNetwork(undefined), 'i-0b', 'i-0a');
     assert.equal(v.reachable, false);
+  });
+
+  // The same without a NAT gateway: A routes to its internet gateway and its ENI holds an Elastic IP. VPC
+  // User Guide, "Internet gateways" (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html),
+  // paraphrased: the internet gateway translates the instance's private address to the public IPv4 or
+  // Elastic IP address associated with it, so the bastion sees that address.
+  function viaElasticIp(eip: string): Inventory {
+    const inv = natNetwork(undefined);
+    return {
+      ...inv,
+      routeTables: inv.routeTables.map((t) =>
+        t.VpcId === 'vpc-0a'
+          ? {
+              ...t,
+              Routes: [
+                ...(t.Routes ?? []).filter((r) => r.GatewayId === 'local'),
+                { DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-0a', State: 'active' },
+              ],
+            }
+          : t,
+      ),
+      instances: inv.instances.map((i) =>
+        i.InstanceId === 'i-0a'
+          ? {
+              ...i,
+              NetworkInterfaces: (i.NetworkInterfaces ?? []).map((n) => ({
+                ...n,
+                Association: { PublicIp: eip },
+              })),
+            }
+          : i,
+      ),
+    };
+  }
+
+  it('a source with an Elastic IP arrives from it: admitted at that address, blocked at another', () => {
+    const v = verdictFor(viaElasticIp('198.51.100.10'), 'i-0b', 'i-0a');
+    assert.deepEqual([v.reachable, v.blockers], [true, []]);
+    const other = verdictFor(viaElasticIp('198.51.100.11'), 'i-0b', 'i-0a');
+    assert.deepEqual(blockersOf(other), ['SG_INGRESS_NO_MATCH sg-from-nat']);
+    assert.match(other.blockers[0]!.detail, /198\.51\.100\.11/);
+  });
+});
+
+describe('routing: an egress-only internet gateway carries the connections the instance opens', () => {
+  // AWS::EC2::EgressOnlyInternetGateway (CloudFormation User Guide): "An egress-only internet gateway is
+  // used to enable outbound communication over IPv6 from instances in your VPC to the internet, and
+  // prevents hosts outside of your VPC from initiating an IPv6 connection with your instance."
+  // VPC a (2600:1f18:1::/56) sends ::/0 to eigw-0a; VPC b's host (2600:1f18:2:1::5) is on the internet
+  // through igw-0b, and its group admits SSH from anywhere over IPv6.
+  function eigwNetwork(): Inventory {
+    const placed = (id: string, ip: string, ipv6: string, vpc: string, subnet: string): Instance => {
+      const base = instance(id, { ip, ipv6, groups: ['sg-v6'], subnet });
+      return {
+        ...base,
+        VpcId: vpc,
+        NetworkInterfaces: (base.NetworkInterfaces ?? []).map((n) => ({ ...n, VpcId: vpc })),
+      };
+    };
+    const table = (id: string, vpc: string, cidr6: string, out: Route): RouteTable => ({
+      RouteTableId: id,
+      VpcId: vpc,
+      Associations: [{ Main: true, RouteTableId: id }],
+      Routes: [{ DestinationIpv6CidrBlock: cidr6, GatewayId: 'local', State: 'active' }, out],
+    });
+    const v6 = (cidr: string) => ({ Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: cidr }] });
+    return inventory({
+      vpcs: [
+        { VpcId: 'vpc-0a', CidrBlock: '10.0.0.0/16', ...v6('2600:1f18:1::/56') },
+        { VpcId: 'vpc-0b', CidrBlock: '10.1.0.0/16', ...v6('2600:1f18:2::/56') },
+      ],
+      subnets: [
+        { SubnetId: 'subnet-0a', VpcId: 'vpc-0a', CidrBlock: '10.0.1.0/24', ...v6('2600:1f18:1:1::/64') },
+        { SubnetId: 'subnet-0b', VpcId: 'vpc-0b', CidrBlock: '10.1.1.0/24', ...v6('2600:1f18:2:1::/64') },
+      ],
+      routeTables: [
+        table('rtb-0a', 'vpc-0a', '2600:1f18:1::/56', {
+          DestinationIpv6CidrBlock: '::/0',
+          EgressOnlyInternetGatewayId: 'eigw-0a',
+          State: 'active',
+        }),
+        table('rtb-0b', 'vpc-0b', '2600:1f18:2::/56', {
+          DestinationIpv6CidrBlock: '::/0',
+          GatewayId: 'igw-0b',
+          State: 'active',
+        }),
+      ],
+      networkAcls: [
+        { ...DEFAULT_ACL, NetworkAclId: 'acl-0a', VpcId: 'vpc-0a' },
+        { ...DEFAULT_ACL, NetworkAclId: 'acl-0b', VpcId: 'vpc-0b' },
+      ],
+      instances: [
+        placed('i-0a', '10.0.1.5', '2600:1f18:1:1::5', 'vpc-0a', 'subnet-0a'),
+        placed('i-0b', '10.1.1.5', '2600:1f18:2:1::5', 'vpc-0b', 'subnet-0b'),
+      ],
+      securityGroups: [group('sg-v6', [tcp(22, 22, [], { Ipv6Ranges: [{ CidrIpv6: '::/0' }] })])],
+    });
+  }
+
+  it('outbound: i-0a opens SSH to an IPv6 host on the internet through its eigw (before: NO_ROUTE)', () => {
+    const v = verdictFor(eigwNetwork(), 'i-0b', 'i-0a', 'ipv6');
+    assert.deepEqual([v.reachable, v.blockers], [true, []]);
+  });
+
+  it('inbound: nothing outside opens a connection to i-0a through the eigw', () => {
+    const v = verdictFor(eigwNetwork(), 'i-0a', 'i-0b', 'ipv6');
+    assert.deepEqual(blockersOf(v), ['NO_ROUTE rtb-0a']);
+    assert.match(
+      v.blockers[0]!.detail,
+      /egress-only internet gateway carries only connections the instance opens/,
+    );
   });
 });

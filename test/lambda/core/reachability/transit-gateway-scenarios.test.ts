@@ -1,9 +1,12 @@
 /**
  * Paths through a transit gateway. Expected answers derived by hand from the Transit Gateway Guide:
  * - "Amazon VPC attachments in AWS Transit Gateway"
- *   (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html): resources in an Availability
- *   Zone where the attachment has no subnet cannot reach the transit gateway; a subnet route to the TGW
- *   forwards only when the attachment has a subnet in the same zone.
+ *   (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html): "When you attach a VPC to a
+ *   transit gateway, any resources in Availability Zones where there is no transit gateway attachment
+ *   cannot reach the transit gateway. If there is a route to the transit gateway in a subnet route table,
+ *   traffic is forwarded to the transit gateway only when the transit gateway has an attachment in a
+ *   subnet in the same Availability Zone." and "Specifying one subnet from an Availability Zone enables
+ *   traffic to reach resources in every subnet in that Availability Zone."
  * - "How AWS Transit Gateway works" (https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html):
  *   the route table associated with the arriving attachment decides; each VPC's CIDR propagates as a route
  *   to its attachment; the most specific route wins, a static route beats a propagated one of the same
@@ -43,8 +46,10 @@ interface Options {
   readonly statics?: TransitGatewayRoute[];
   /** Whether the TGW records are in the inventory at all. @default true */
   readonly tgwData?: boolean;
-  /** B's association. @default tgw-rtb-spokes */
-  readonly bAssociation?: string;
+  /** B's association; null: B's attachment is associated with no table. @default tgw-rtb-spokes */
+  readonly bAssociation?: string | null;
+  /** The state of B's propagation into tgw-rtb-spokes. @default enabled */
+  readonly bPropagation?: string;
 }
 
 function net(o: Options = {}): Inventory {
@@ -55,13 +60,13 @@ function net(o: Options = {}): Inventory {
     State: 'available',
     SubnetIds: subnets,
   });
-  const att = (id: string, vpc: string, table: string): TransitGatewayAttachment => ({
+  const att = (id: string, vpc: string, table: string | null): TransitGatewayAttachment => ({
     TransitGatewayAttachmentId: id,
     TransitGatewayId: TGW,
     ResourceType: 'vpc',
     ResourceId: vpc,
     State: 'available',
-    Association: { TransitGatewayRouteTableId: table, State: 'associated' },
+    ...(table ? { Association: { TransitGatewayRouteTableId: table, State: 'associated' } } : {}),
   });
   const tgwData = o.tgwData ?? true;
   const rtb = (id: string, vpc: string, own: string, other: string) => ({
@@ -106,7 +111,7 @@ function net(o: Options = {}): Inventory {
           ],
           transitGatewayAttachments: [
             att('tgw-attach-0a', 'vpc-0a', 'tgw-rtb-spokes'),
-            att('tgw-attach-0b', 'vpc-0b', o.bAssociation ?? 'tgw-rtb-spokes'),
+            att('tgw-attach-0b', 'vpc-0b', o.bAssociation === undefined ? 'tgw-rtb-spokes' : o.bAssociation),
           ],
           transitGatewayRouteTables: [
             { TransitGatewayRouteTableId: 'tgw-rtb-spokes', TransitGatewayId: TGW },
@@ -126,7 +131,7 @@ function net(o: Options = {}): Inventory {
                   TransitGatewayAttachmentId: 'tgw-attach-0b',
                   ResourceType: 'vpc',
                   ResourceId: 'vpc-0b',
-                  State: 'enabled',
+                  State: o.bPropagation ?? 'enabled',
                 },
               ],
             ],
@@ -190,6 +195,24 @@ describe('transit gateway: attachments, associations and the TGW route table', (
     const v = verdictFor(net({ bAssociation: 'tgw-rtb-isolated' }), 'i-0b1a', 'i-0a1a');
     assert.deepEqual(blockersOf(v), ['NO_ROUTE tgw-rtb-isolated']);
     assert.match(v.blockers[0]!.detail, /tgw-rtb-isolated has no route to 10\.0\.1\.5/);
+  });
+
+  // AssociateTransitGatewayRouteTable (EC2 API Reference): "Associates the specified attachment with the
+  // specified transit gateway route table. You can associate only one route table with an attachment."
+  // The associated table is the only one that routes what the attachment sends: without one, nothing.
+  it('an attachment associated with no route table: B`s replies are routed nowhere', () => {
+    const v = verdictFor(net({ bAssociation: null }), 'i-0b1a', 'i-0a1a');
+    assert.deepEqual(blockersOf(v), ['NO_ROUTE tgw-attach-0b']);
+    assert.match(v.blockers[0]!.detail, /associated with no route table/);
+  });
+
+  // "Transit gateway route tables": "When associated, routes for these attachments are propagated from
+  // the attachment to the target transit gateway route table." A propagation that is not `enabled` puts
+  // no route there, so A's SYN for B finds none.
+  it('a disabled propagation contributes no route: the SYN for B has no route in the spokes table', () => {
+    const v = verdictFor(net({ bPropagation: 'disabled' }), 'i-0b1a', 'i-0a1a');
+    assert.deepEqual(blockersOf(v), ['NO_ROUTE tgw-rtb-spokes']);
+    assert.match(v.blockers[0]!.detail, /tgw-rtb-spokes has no route to 10\.1\.1\.9/);
   });
 
   it('without the TGW data the path is unknown, naming what is missing — never a silent "reachable"', () => {
