@@ -141,6 +141,8 @@ export function createHandler(env: NodeJS.ProcessEnv): Handler {
     logger.info('check started', { vpcId, scheduledTime, ...shard, deadlineAt: input.deadlineAt });
     const report = await runCheck(ports, input);
     for (const error of report.errors) logger.error('step failed', { error });
+    // An alert settled without a publish is a decision someone may ask about: say which and why.
+    for (const d of report.alerts.dropped) logger.warn('alert dropped', { ...d });
     // One line per instance, healthy ones too: the dashboard's "not healthy now" table
     // (lib/dashboard.ts UNHEALTHY_INSTANCES_QUERY) takes each instance's latest line, so a recovery has to be
     // logged for the instance to leave the table.

@@ -48,7 +48,11 @@ export const SDK_MAX_ATTEMPTS = 8;
  * single-digit ms, so 3 s is already a failure, and 3 attempts keep a dead table to ~10 s of a run. An SNS
  * Publish answers in tens of ms; 5 s.
  */
-const READ: ClientBudget = { connectionTimeoutMs: 3000, requestTimeoutMs: 20_000, maxAttempts: SDK_MAX_ATTEMPTS };
+const READ: ClientBudget = {
+  connectionTimeoutMs: 3000,
+  requestTimeoutMs: 20_000,
+  maxAttempts: SDK_MAX_ATTEMPTS,
+};
 export const CLIENT_BUDGETS: Readonly<Record<AwsService, ClientBudget>> = {
   ec2: READ,
   cloudwatch: READ,

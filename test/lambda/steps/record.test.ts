@@ -141,7 +141,7 @@ describe('record step', () => {
   it('without a state store or a notifier: nothing recorded, nothing sent', async () => {
     const store = new MemoryStateStore();
     const r = await record({ state: store }, fleetRun, index, { runId: 'r1' }, NOW);
-    assert.deepEqual(r, { alerts: { sent: [], failed: [], conflicts: [] }, errors: [] });
+    assert.deepEqual(r, { alerts: { sent: [], failed: [], dropped: [], conflicts: [] }, errors: [] });
     assert.equal(store.instances.size, 0);
   });
 
