@@ -4,7 +4,7 @@
 // counts what reached the subscribed queue and prints "scenario: delivered N, duplicated N, lost N" — the
 // figures docs/alerts.md and the README quote.
 import assert from 'node:assert/strict';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, beforeEach, describe, it, type TestContext } from 'node:test';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { createStateTable, LOCAL_CREDENTIALS } from '../../../lab/local-aws.ts';
@@ -35,6 +35,8 @@ const FLEET = ['web-1', 'web-2', 'cache-1', 'build-1', 'metrics-1'] as const sat
 const downSubject = (name: LabName) => `[port22] DOWN ${id(LAB[name].n)} (${name}): SSHD_NOT_LISTENING`;
 const EXPECTED = FLEET.map(downSubject);
 const minute = (n: number) => new Date(Date.UTC(2026, 2, 9, 8, n));
+/** A hang is a failure of its own scenario, not a stuck suite. */
+const LIMIT = { timeout: 40_000 };
 /** Past the 15-minute claim lease (Lambda's longest run): a claim this old belongs to a dead run. */
 const AFTER_LEASE = 16;
 
@@ -81,6 +83,13 @@ describe('fault injection: the alert guarantee against dynalite and fauxqs in th
     [dynamo, sns] = await Promise.all([Backend.start('dynalite'), Backend.start('fauxqs')]);
     setup = setupClients(dynamo, sns);
     inventory = await loadInventoryDir(LAB_INVENTORY);
+  });
+  // A scenario that failed half-way must not leave the next one a paused or dead backend.
+  beforeEach(async () => {
+    for (const b of [dynamo, sns]) {
+      b.resume();
+      if (!b.alive) await b.restart();
+    }
   });
   after(async () => {
     for (const c of Object.values(setup ?? {})) c.destroy();
@@ -137,7 +146,7 @@ describe('fault injection: the alert guarantee against dynalite and fauxqs in th
     return { run, notifier, state, count, close };
   }
 
-  it('baseline: five instances down, five alerts', async (t) => {
+  it('baseline: five instances down, five alerts', LIMIT, async (t) => {
     const w = await world();
     const report = await w.run(0);
     assert.deepEqual(report.errors, []);
@@ -146,7 +155,7 @@ describe('fault injection: the alert guarantee against dynalite and fauxqs in th
     w.close();
   });
 
-  it('DynamoDB paused (SIGSTOP): a call of the production wiring ends on its timeouts', async () => {
+  it('DynamoDB paused (SIGSTOP): a call of the production wiring ends on its timeouts', LIMIT, async () => {
     // The defect: no request timeout, and a run with DynamoDB paused was still hung 90 s later. The state
     // store is the one the handler wires (awsPorts), pointed at dynalite the way the SDK documents for any
     // client: the AWS_ENDPOINT_URL_<SERVICE> variable and static credentials from the environment.
@@ -180,36 +189,40 @@ describe('fault injection: the alert guarantee against dynalite and fauxqs in th
     assert.ok(tookMs >= 9000 && tookMs < 10_500, `the call took ${tookMs} ms`);
   });
 
-  it('DynamoDB paused (SIGSTOP) mid-run, the deadline wired as the handler does: over by the deadline', async (t) => {
-    const budgetMs = 2500;
-    const started = Date.now();
-    const w = await world();
-    let report: CheckReport;
-    try {
-      report = await w.run(0, {
-        signal: AbortSignal.timeout(budgetMs),
-        deadlineAt: started + budgetMs,
-        reserveMs: 2000,
-        prober: refusingProber({ onProbe: () => dynamo.pause() }),
-      });
-    } finally {
-      dynamo.resume();
-    }
-    const overMs = Date.now() - (started + budgetMs);
-    assert.ok(overMs < 250, `the run ended ${overMs} ms after its deadline`);
-    assert.ok(
-      report.errors.some((e) => e.startsWith('state: ')),
-      report.errors.join('\n'),
-    );
-    assert.equal(report.instances.length, 5, 'diagnoses survive the state store');
-    assert.equal(report.alerts.sent.length, 0, 'no claim written, nothing published');
-    t.diagnostic(`paused DynamoDB, deadline ${budgetMs} ms: the run ended ${overMs} ms after it`);
-    await w.run(1);
-    assert.deepEqual(await w.count(t, 'DynamoDB paused mid-run'), { delivered: 5, duplicated: 0, lost: 0 });
-    w.close();
-  });
+  it(
+    'DynamoDB paused (SIGSTOP) mid-run, the deadline wired as the handler does: over by the deadline',
+    LIMIT,
+    async (t) => {
+      const budgetMs = 2500;
+      const started = Date.now();
+      const w = await world();
+      let report: CheckReport;
+      try {
+        report = await w.run(0, {
+          signal: AbortSignal.timeout(budgetMs),
+          deadlineAt: started + budgetMs,
+          reserveMs: 2000,
+          prober: refusingProber({ onProbe: () => dynamo.pause() }),
+        });
+      } finally {
+        dynamo.resume();
+      }
+      const overMs = Date.now() - (started + budgetMs);
+      assert.ok(overMs < 250, `the run ended ${overMs} ms after its deadline`);
+      assert.ok(
+        report.errors.some((e) => e.startsWith('state: ')),
+        report.errors.join('\n'),
+      );
+      assert.equal(report.instances.length, 5, 'diagnoses survive the state store');
+      assert.equal(report.alerts.sent.length, 0, 'no claim written, nothing published');
+      t.diagnostic(`paused DynamoDB, deadline ${budgetMs} ms: the run ended ${overMs} ms after it`);
+      await w.run(1);
+      assert.deepEqual(await w.count(t, 'DynamoDB paused mid-run'), { delivered: 5, duplicated: 0, lost: 0 });
+      w.close();
+    },
+  );
 
-  it('DynamoDB killed mid-run: named in errors, nothing sent, the next run sends all', async (t) => {
+  it('DynamoDB killed mid-run: named in errors, nothing sent, the next run sends all', LIMIT, async (t) => {
     const w = await world();
     let killed: Promise<void> | undefined;
     const report = await w.run(0, {
@@ -230,80 +243,92 @@ describe('fault injection: the alert guarantee against dynalite and fauxqs in th
     w.close();
   });
 
-  it('DynamoDB killed right after the publishes, back 1 s later: the settlement is retried, nothing re-sent', async (t) => {
-    // The defect: all 5 alerts were sent again 15 minutes later.
-    const w = await world();
-    let release = () => {};
-    w.notifier.gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const running = w.run(0);
-    while (w.notifier.published < 5) await new Promise((r) => setTimeout(r, 20));
-    await dynamo.kill();
-    release();
-    await new Promise((r) => setTimeout(r, 1000));
-    await dynamo.restart();
-    const first = await running;
-    assert.deepEqual(first.errors, [], 'every settlement landed once DynamoDB was back');
-    w.notifier.gate = undefined;
-    await w.run(AFTER_LEASE);
-    assert.deepEqual(await w.count(t, 'DynamoDB killed after the publishes, back in 1 s'), {
-      delivered: 5,
-      duplicated: 0,
-      lost: 0,
-    });
-    w.close();
-  });
+  it(
+    'DynamoDB killed right after the publishes, back 1 s later: the settlement is retried, nothing re-sent',
+    LIMIT,
+    async (t) => {
+      // The defect: all 5 alerts were sent again 15 minutes later.
+      const w = await world();
+      let release = () => {};
+      w.notifier.gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const running = w.run(0);
+      while (w.notifier.published < 5) await new Promise((r) => setTimeout(r, 20));
+      await dynamo.kill();
+      release();
+      await new Promise((r) => setTimeout(r, 1000));
+      await dynamo.restart();
+      const first = await running;
+      assert.deepEqual(first.errors, [], 'every settlement landed once DynamoDB was back');
+      w.notifier.gate = undefined;
+      await w.run(AFTER_LEASE);
+      assert.deepEqual(await w.count(t, 'DynamoDB killed after the publishes, back in 1 s'), {
+        delivered: 5,
+        duplicated: 0,
+        lost: 0,
+      });
+      w.close();
+    },
+  );
 
-  it('DynamoDB killed after the publishes until the run is over: one re-send each after the lease, no more', async (t) => {
-    const w = await world();
-    let release = () => {};
-    w.notifier.gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const deadlineAt = Date.now() + 4000;
-    const running = w.run(0, { deadlineAt });
-    while (w.notifier.published < 5) await new Promise((r) => setTimeout(r, 20));
-    await dynamo.kill();
-    release();
-    const first = await running;
-    await dynamo.restart();
-    assert.equal(first.errors.filter((e) => /could not record the publish outcome/.test(e)).length, 5);
-    w.notifier.gate = undefined;
-    await w.run(5); // within the lease: the claims are still live, nothing is sent
-    await w.run(AFTER_LEASE);
-    await w.run(AFTER_LEASE * 2);
-    assert.deepEqual(await w.count(t, 'DynamoDB killed after the publishes, for the run'), {
-      delivered: 5,
-      duplicated: 5,
-      lost: 0,
-    });
-    w.close();
-  });
+  it(
+    'DynamoDB killed after the publishes until the run is over: one re-send each after the lease, no more',
+    LIMIT,
+    async (t) => {
+      const w = await world();
+      let release = () => {};
+      w.notifier.gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const deadlineAt = Date.now() + 4000;
+      const running = w.run(0, { deadlineAt });
+      while (w.notifier.published < 5) await new Promise((r) => setTimeout(r, 20));
+      await dynamo.kill();
+      release();
+      const first = await running;
+      await dynamo.restart();
+      assert.equal(first.errors.filter((e) => /could not record the publish outcome/.test(e)).length, 5);
+      w.notifier.gate = undefined;
+      await w.run(5); // within the lease: the claims are still live, nothing is sent
+      await w.run(AFTER_LEASE);
+      await w.run(AFTER_LEASE * 2);
+      assert.deepEqual(await w.count(t, 'DynamoDB killed after the publishes, for the run'), {
+        delivered: 5,
+        duplicated: 5,
+        lost: 0,
+      });
+      w.close();
+    },
+  );
 
-  it('an SNS answer dropped on the wire: no retry into a duplicate within the run, one re-send next run', async (t) => {
-    // The defect: the SDK's retry delivered one alert twice. Every answer for this one alert is dropped.
-    const proxy = await new FaultProxy(sns).start();
-    const w = await world({ snsVia: proxy });
-    proxy.dropResponses(Number.POSITIVE_INFINITY);
-    const only: Partial<CheckInput> = { targets: { tagFilters: [{ key: 'Name', values: ['cache-1'] }] } };
-    const first = await w.run(0, only);
-    assert.equal(proxy.dropped, 1, 'one attempt, no SDK retry');
-    assert.match(first.errors.join('\n'), /publish outcome unknown, kept pending for one re-send/);
-    await w.run(1, only);
-    assert.equal(proxy.dropped, 2, 'one re-send by the next run');
-    const third = await w.run(2, only);
-    assert.equal(proxy.dropped, 2, 'never a third copy');
-    assert.deepEqual(third.alerts.sent, []);
-    assert.deepEqual(
-      await w.count(t, 'SNS answers dropped (every publish of one alert)', [downSubject('cache-1')]),
-      { delivered: 1, duplicated: 1, lost: 0 },
-    );
-    w.close();
-    await proxy.close();
-  });
+  it(
+    'an SNS answer dropped on the wire: no retry into a duplicate within the run, one re-send next run',
+    LIMIT,
+    async (t) => {
+      // The defect: the SDK's retry delivered one alert twice. Every answer for this one alert is dropped.
+      const proxy = await new FaultProxy(sns).start();
+      const w = await world({ snsVia: proxy });
+      proxy.dropResponses(Number.POSITIVE_INFINITY);
+      const only: Partial<CheckInput> = { targets: { tagFilters: [{ key: 'Name', values: ['cache-1'] }] } };
+      const first = await w.run(0, only);
+      assert.equal(proxy.dropped, 1, 'one attempt, no SDK retry');
+      assert.match(first.errors.join('\n'), /publish outcome unknown, kept pending for one re-send/);
+      await w.run(1, only);
+      assert.equal(proxy.dropped, 2, 'one re-send by the next run');
+      const third = await w.run(2, only);
+      assert.equal(proxy.dropped, 2, 'never a third copy');
+      assert.deepEqual(third.alerts.sent, []);
+      assert.deepEqual(
+        await w.count(t, 'SNS answers dropped (every publish of one alert)', [downSubject('cache-1')]),
+        { delivered: 1, duplicated: 1, lost: 0 },
+      );
+      w.close();
+      await proxy.close();
+    },
+  );
 
-  it('an SNS answer dropped once in a fleet: one alert re-sent once', async (t) => {
+  it('an SNS answer dropped once in a fleet: one alert re-sent once', LIMIT, async (t) => {
     const proxy = await new FaultProxy(sns).start();
     const w = await world({ snsVia: proxy });
     proxy.dropResponses(1);
@@ -314,7 +339,7 @@ describe('fault injection: the alert guarantee against dynalite and fauxqs in th
     await proxy.close();
   });
 
-  it('SNS connection reset before the request reached it: kept, sent by the next run', async (t) => {
+  it('SNS connection reset before the request reached it: kept, sent by the next run', LIMIT, async (t) => {
     const proxy = await new FaultProxy(sns).start();
     const w = await world({ snsVia: proxy });
     proxy.resetConnections(1);
@@ -327,28 +352,32 @@ describe('fault injection: the alert guarantee against dynalite and fauxqs in th
     await proxy.close();
   });
 
-  it('SNS paused (SIGSTOP) mid-publish: timeouts end the run; the unknown ones are re-sent once', async (t) => {
-    const w = await world();
-    sns.pause();
-    const started = Date.now();
-    let first: CheckReport;
-    try {
-      first = await w.run(0);
-    } finally {
-      sns.resume();
-    }
-    const tookMs = Date.now() - started;
-    // One 5 s request timeout per publish, the five instances' publishes side by side, no retry.
-    assert.ok(tookMs < 9000, `the run took ${tookMs} ms`);
-    assert.equal(first.alerts.failed.filter((f) => /outcome unknown/.test(f.error ?? '')).length, 5);
-    await w.run(1);
-    await w.run(2);
-    // fauxqs, resumed, still processes the requests the kernel had buffered: each alert arrives twice.
-    assert.deepEqual(await w.count(t, 'SNS paused mid-publish'), { delivered: 5, duplicated: 5, lost: 0 });
-    w.close();
-  });
+  it(
+    'SNS paused (SIGSTOP) mid-publish: timeouts end the run; the unknown ones are re-sent once',
+    LIMIT,
+    async (t) => {
+      const w = await world();
+      sns.pause();
+      const started = Date.now();
+      let first: CheckReport;
+      try {
+        first = await w.run(0);
+      } finally {
+        sns.resume();
+      }
+      const tookMs = Date.now() - started;
+      // One 5 s request timeout per publish, the five instances' publishes side by side, no retry.
+      assert.ok(tookMs < 9000, `the run took ${tookMs} ms`);
+      assert.equal(first.alerts.failed.filter((f) => /outcome unknown/.test(f.error ?? '')).length, 5);
+      await w.run(1);
+      await w.run(2);
+      // fauxqs, resumed, still processes the requests the kernel had buffered: each alert arrives twice.
+      assert.deepEqual(await w.count(t, 'SNS paused mid-publish'), { delivered: 5, duplicated: 5, lost: 0 });
+      w.close();
+    },
+  );
 
-  it('the notifier throwing: kept pending, sent by the next run', async (t) => {
+  it('the notifier throwing: kept pending, sent by the next run', LIMIT, async (t) => {
     const w = await world();
     w.notifier.failFirst = 2;
     const first = await w.run(0);
@@ -358,7 +387,7 @@ describe('fault injection: the alert guarantee against dynalite and fauxqs in th
     w.close();
   });
 
-  it('two overlapping runs: each alert once', async (t) => {
+  it('two overlapping runs: each alert once', LIMIT, async (t) => {
     const w = await world();
     const [a, b] = await Promise.all([w.run(0, {}, 'run-a'), w.run(0, {}, 'run-b')]);
     assert.equal(a.alerts.sent.length + b.alerts.sent.length, 5);
@@ -366,30 +395,38 @@ describe('fault injection: the alert guarantee against dynalite and fauxqs in th
     w.close();
   });
 
-  it('instances leaving the set with a pending alert (terminated, monitor=false): still sent', async (t) => {
-    // The defect: the pending DOWN sat in state until the TTL deleted it.
-    const w = await world();
-    w.notifier.failFirst = 5;
-    const first = await w.run(0);
-    assert.equal(first.alerts.failed.length, 5);
-    const leaving = new Map<string, 'terminated' | 'unmonitored'>([
-      [id(LAB['cache-1'].n), 'terminated'],
-      [id(LAB['build-1'].n), 'unmonitored'],
-    ]);
-    const changed: Inventory = {
-      ...inventory,
-      instances: inventory.instances.map((i) => {
-        const how = leaving.get(i.InstanceId);
-        if (how === 'terminated') return { ...i, State: { Name: 'terminated', Code: 48 } };
-        if (how === 'unmonitored')
-          return { ...i, Tags: [...(i.Tags ?? []), { Key: 'port22:monitor', Value: 'false' }] };
-        return i;
-      }),
-    };
-    const second = await w.run(1, { inventory: changed });
-    assert.equal(second.instances.length, 3, 'the two left the checked set');
-    assert.equal(second.alerts.sent.length, 5);
-    assert.deepEqual(await w.count(t, 'instances leaving the set'), { delivered: 5, duplicated: 0, lost: 0 });
-    w.close();
-  });
+  it(
+    'instances leaving the set with a pending alert (terminated, monitor=false): still sent',
+    LIMIT,
+    async (t) => {
+      // The defect: the pending DOWN sat in state until the TTL deleted it.
+      const w = await world();
+      w.notifier.failFirst = 5;
+      const first = await w.run(0);
+      assert.equal(first.alerts.failed.length, 5);
+      const leaving = new Map<string, 'terminated' | 'unmonitored'>([
+        [id(LAB['cache-1'].n), 'terminated'],
+        [id(LAB['build-1'].n), 'unmonitored'],
+      ]);
+      const changed: Inventory = {
+        ...inventory,
+        instances: inventory.instances.map((i) => {
+          const how = leaving.get(i.InstanceId);
+          if (how === 'terminated') return { ...i, State: { Name: 'terminated', Code: 48 } };
+          if (how === 'unmonitored')
+            return { ...i, Tags: [...(i.Tags ?? []), { Key: 'port22:monitor', Value: 'false' }] };
+          return i;
+        }),
+      };
+      const second = await w.run(1, { inventory: changed });
+      assert.equal(second.instances.length, 3, 'the two left the checked set');
+      assert.equal(second.alerts.sent.length, 5);
+      assert.deepEqual(await w.count(t, 'instances leaving the set'), {
+        delivered: 5,
+        duplicated: 0,
+        lost: 0,
+      });
+      w.close();
+    },
+  );
 });

@@ -64,6 +64,10 @@ export class Backend {
     });
   }
 
+  get alive(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   pause(): void {
     this.child?.kill('SIGSTOP');
   }
