@@ -234,6 +234,20 @@ interface RecordOps<S extends Versioned> {
   decide(prev: S | undefined): { next: S; alerts: Alert[] };
 }
 
+/** How `settle` reads and writes one instance's record. */
+function instanceOps(
+  state: StateStore,
+  instanceId: string,
+  decide: RecordOps<InstanceState>['decide'],
+): RecordOps<InstanceState> {
+  return {
+    target: instanceId,
+    read: async () => (await state.get([instanceId])).get(instanceId),
+    write: (s, v) => state.put(s, v),
+    decide,
+  };
+}
+
 export async function recordAndAlert(
   ports: AlertingPorts,
   input: RecordAndAlertInput,
@@ -263,12 +277,7 @@ export async function recordAndAlert(
       ports.notifier,
       input,
       result,
-      {
-        target: obs.instanceId,
-        read: async () => (await ports.state.get([obs.instanceId])).get(obs.instanceId),
-        write: (s, v) => ports.state.put(s, v),
-        decide: (prev) => decideInstance(prev, obs, input.now, policy),
-      },
+      instanceOps(ports.state, obs.instanceId, (prev) => decideInstance(prev, obs, input.now, policy)),
       previous.get(obs.instanceId),
     );
     if (state) {
@@ -333,17 +342,12 @@ async function settleLeft(
       ports.notifier,
       input,
       result,
-      {
-        target: record.instanceId,
-        read: async () => (await ports.state.get([record.instanceId])).get(record.instanceId),
-        write: (s, v) => ports.state.put(s, v),
-        decide: (prev) => ({
-          next: prev
-            ? { ...prev, pendingAlerts: prev.pendingAlerts.filter((p) => p.message.kind !== 'reminder') }
-            : record,
-          alerts: [],
-        }),
-      },
+      instanceOps(ports.state, record.instanceId, (prev) => ({
+        next: prev
+          ? { ...prev, pendingAlerts: prev.pendingAlerts.filter((p) => p.message.kind !== 'reminder') }
+          : record,
+        alerts: [],
+      })),
       record,
     );
     if (settled)

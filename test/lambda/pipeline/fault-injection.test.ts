@@ -56,6 +56,22 @@ class ScriptedNotifier implements Notifier {
   gate: Promise<void> | undefined;
   /** The real notifier of the current run. */
   inner: Notifier | undefined;
+
+  /** Holds every publish's return until `release()`; `reached` resolves once `n` publishes went out. */
+  hold(n: number) {
+    let open = () => {};
+    this.gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const reached = (async () => {
+      while (this.published < n) await new Promise((r) => setTimeout(r, 20));
+    })();
+    const release = () => {
+      this.gate = undefined;
+      open();
+    };
+    return { reached, release };
+  }
   async publish(alert: RenderedAlert) {
     if (this.failFirst > 0) {
       this.failFirst -= 1;
@@ -249,19 +265,15 @@ describe('fault injection: the alert guarantee against dynalite and fauxqs in th
     async (t) => {
       // The defect: all 5 alerts were sent again 15 minutes later.
       const w = await world();
-      let release = () => {};
-      w.notifier.gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
+      const held = w.notifier.hold(5);
       const running = w.run(0);
-      while (w.notifier.published < 5) await new Promise((r) => setTimeout(r, 20));
+      await held.reached;
       await dynamo.kill();
-      release();
+      held.release();
       await new Promise((r) => setTimeout(r, 1000));
       await dynamo.restart();
       const first = await running;
       assert.deepEqual(first.errors, [], 'every settlement landed once DynamoDB was back');
-      w.notifier.gate = undefined;
       await w.run(AFTER_LEASE);
       assert.deepEqual(await w.count(t, 'DynamoDB killed after the publishes, back in 1 s'), {
         delivered: 5,
@@ -277,19 +289,15 @@ describe('fault injection: the alert guarantee against dynalite and fauxqs in th
     LIMIT,
     async (t) => {
       const w = await world();
-      let release = () => {};
-      w.notifier.gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
+      const held = w.notifier.hold(5);
       const deadlineAt = Date.now() + 4000;
       const running = w.run(0, { deadlineAt });
-      while (w.notifier.published < 5) await new Promise((r) => setTimeout(r, 20));
+      await held.reached;
       await dynamo.kill();
-      release();
+      held.release();
       const first = await running;
       await dynamo.restart();
       assert.equal(first.errors.filter((e) => /could not record the publish outcome/.test(e)).length, 5);
-      w.notifier.gate = undefined;
       await w.run(5); // within the lease: the claims are still live, nothing is sent
       await w.run(AFTER_LEASE);
       await w.run(AFTER_LEASE * 2);

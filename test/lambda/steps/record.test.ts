@@ -27,6 +27,20 @@ class RecordingNotifier implements Notifier {
 
 const ID = 'i-0abc1234def567890';
 
+/** A security alert decided at t(0), as a run would have stored it pending. */
+const hostKeyAlert = () =>
+  renderAlert({
+    kind: 'security',
+    code: 'HOST_KEY_CHANGED',
+    severity: 'critical',
+    at: t(0).toISOString(),
+    instanceId: ID,
+    summary: 'host key changed',
+    evidence: [],
+    remediation: [],
+    changes: [],
+  });
+
 describe('recordAndAlert (claim-then-publish)', () => {
   it('HA group: one group alert when below the minimum, one recovery, no member alerts', async () => {
     const store = new MemoryStateStore();
@@ -60,17 +74,7 @@ describe('recordAndAlert (claim-then-publish)', () => {
     const down = observation('SSHD_NOT_LISTENING');
     await recordAndAlert({ state: store, notifier }, { observations: [down], now: t(0), runId: 'r0' });
     // A run that claimed an alert and died before publishing it.
-    const orphan = renderAlert({
-      kind: 'security',
-      code: 'HOST_KEY_CHANGED',
-      severity: 'critical',
-      at: t(0).toISOString(),
-      instanceId: ID,
-      summary: 'host key changed',
-      evidence: [],
-      remediation: [],
-      changes: [],
-    });
+    const orphan = hostKeyAlert();
     const current = store.instances.get(ID)!;
     store.instances.set(ID, {
       ...current,
@@ -158,17 +162,7 @@ describe('recordAndAlert (claim-then-publish)', () => {
     const notifier = new RecordingNotifier();
     const down = observation('SSHD_NOT_LISTENING');
     await recordAndAlert({ state: store, notifier }, { observations: [down], now: t(0), runId: 'r0' });
-    const message = renderAlert({
-      kind: 'security',
-      code: 'HOST_KEY_CHANGED',
-      severity: 'critical',
-      at: t(0).toISOString(),
-      instanceId: ID,
-      summary: 'host key changed',
-      evidence: [],
-      remediation: [],
-      changes: [],
-    });
+    const message = hostKeyAlert();
     const current = store.instances.get(ID)!;
     store.instances.set(ID, {
       ...current,

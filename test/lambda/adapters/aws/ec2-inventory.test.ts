@@ -19,12 +19,12 @@ import {
   GetManagedPrefixListEntriesCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
+import { clientOptions, SDK_MAX_ATTEMPTS } from '../../../../lambda/adapters/aws/client-options.ts';
 import {
   collectInventory,
   defaultEc2Client,
   InventoryCollectionError,
 } from '../../../../lambda/adapters/aws/ec2-inventory.ts';
-import { clientOptions, SDK_MAX_ATTEMPTS } from '../../../../lambda/adapters/aws/client-options.ts';
 import { loadInventoryDir } from '../../../../lambda/adapters/local/inventory-dir.ts';
 import { InventoryError } from '../../../../lambda/core/inventory/parse.ts';
 import { type Ec2Mock, emptyRegion } from './ec2-stub.ts';
