@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import { clientOptions } from '../lambda/adapters/aws/client-options.ts';
 
 /** Neither emulator checks a signature: any static credentials do, and none are looked up on this machine. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'port22-local', secretAccessKey: 'port22-local' };
@@ -46,7 +47,9 @@ export async function startLocalDynamo(dataDir?: string, region = DEFAULT_REGION
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ endpoint, region, credentials: LOCAL_CREDENTIALS });
+  const client = new DynamoDBClient(
+    clientOptions('dynamodb', { endpoint, region, credentials: LOCAL_CREDENTIALS }),
+  );
   return {
     client,
     endpoint,
@@ -111,9 +114,10 @@ export interface LocalSns {
 /** fauxqs (SNS + SQS) on 127.0.0.1, with a client for each. */
 export async function startLocalSns(region = DEFAULT_REGION): Promise<LocalSns> {
   const server: FauxqsServer = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
-  const config = { endpoint: server.address, region, credentials: LOCAL_CREDENTIALS };
-  const sns = new SNSClient(config);
-  const sqs = new SQSClient(config);
+  const place = { endpoint: server.address, region, credentials: LOCAL_CREDENTIALS };
+  const sns = new SNSClient(clientOptions('sns', place));
+  // SQS is not a service port22 calls: the lab only reads back what SNS delivered.
+  const sqs = new SQSClient(place);
   return {
     endpoint: server.address,
     sns,

@@ -32,7 +32,7 @@ import {
   type UncheckedInstance,
 } from './steps/probe.ts';
 import { recall } from './steps/recall.ts';
-import { type AlertReport, type RecordOptions, record } from './steps/record.ts';
+import { type AlertsReport, type RecordOptions, record } from './steps/record.ts';
 import { type SelectOptions, select } from './steps/select.ts';
 import { gatherSignals, type SignalsOptions } from './steps/signals.ts';
 
@@ -78,7 +78,7 @@ export interface CheckReport {
   findings: ExposureFinding[];
   unchecked: number;
   uncheckedInstances: UncheckedInstance[];
-  alerts: { sent: AlertReport[]; failed: AlertReport[]; conflicts: string[] };
+  alerts: AlertsReport;
   /** One line per failed piece, prefixed with its step (`signals: …`, `probe: …`). */
   errors: string[];
   proberErrors: number;
@@ -150,7 +150,7 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
       snapshots: ports.state !== undefined,
     }),
   );
-  const recorded = await step(record(ports, changes.instances, index, input, now));
+  const recorded = await step(record(ports, changes.instances, index, input, now, selection.left, clock));
   const metrics = await step(emitMetrics(ports.metrics, changes.instances, probes, input, now));
 
   return finish({
@@ -186,7 +186,7 @@ function emptyReport(runId: string, now: Date): CheckReport {
     findings: [],
     unchecked: 0,
     uncheckedInstances: [],
-    alerts: { sent: [], failed: [], conflicts: [] },
+    alerts: { sent: [], failed: [], dropped: [], conflicts: [] },
     errors: [],
     proberErrors: 0,
     metrics: [],

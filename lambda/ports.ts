@@ -85,9 +85,27 @@ export interface StateStore {
   putGroup(state: GroupState, expectedVersion: number): Promise<'ok' | 'conflict'>;
 }
 
-/** Publishes one rendered alert. Throws when the message was not accepted. */
+/**
+ * Publishes one rendered alert. Throws when the message was not accepted, and throws a
+ * {@link PublishOutcomeUnknownError} when it cannot know: the request may have reached the service and its
+ * answer was lost (a timeout after sending, a reset connection). The caller then neither treats it as sent
+ * nor re-sends it blindly (docs/alerts.md, "The guarantee").
+ */
 export interface Notifier {
   publish(alert: RenderedAlert): Promise<{ messageId: string }>;
+}
+
+/**
+ * A publish that may or may not have been delivered. The original error is `original`, not `cause`: the
+ * SDK's retry classifier follows `cause` and would retry a transient one, which is what this error exists
+ * to prevent.
+ */
+export class PublishOutcomeUnknownError extends Error {
+  override readonly name = 'PublishOutcomeUnknownError';
+  constructor(readonly original: unknown) {
+    const e = original as { name?: string; message?: string } | undefined;
+    super(`outcome unknown (${e?.name ?? 'Error'}: ${e?.message ?? String(original)})`);
+  }
 }
 
 /** Writes EMF documents where CloudWatch picks them up (stdout in Lambda) or to a file. */

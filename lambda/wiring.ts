@@ -5,11 +5,12 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { type ClientPlace, clientOptions } from './adapters/aws/client-options.ts';
 import { DynamoDbStateStore } from './adapters/aws/dynamodb-state-store.ts';
 import { Ec2InventorySource } from './adapters/aws/ec2-inventory-source.ts';
 import { AwsSignalsSource } from './adapters/aws/host-signals.ts';
-import { SDK_RETRY } from './adapters/aws/retry.ts';
 import { SnsNotifier } from './adapters/aws/sns-notifier.ts';
 import { netProber } from './adapters/net/prober.ts';
 import type { Inventory } from './core/inventory/model.ts';
@@ -26,26 +27,49 @@ export interface AwsWiringOptions {
   readonly tableName?: string;
   readonly topicArn?: string;
   readonly metrics?: MetricsSink;
+  /** Ends every AWS call of the run when it aborts (the Lambda's deadline). @default none */
+  readonly signal?: AbortSignal;
 }
 
 /** The ports of a run against a real account: in AWS the prober reaches instance addresses as they are. */
 export function awsPorts(opts: AwsWiringOptions): CheckPorts {
-  const base = {
+  const place: ClientPlace = {
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.profile ? { profile: opts.profile } : {}),
-    ...SDK_RETRY,
   };
-  const ec2 = new EC2Client(base);
+  const signal = opts.signal ? { signal: opts.signal } : {};
+  const ec2 = new EC2Client(clientOptions('ec2', place));
   return {
-    inventory: new Ec2InventorySource({ client: ec2, ...(opts.vpcIds ? { vpcIds: opts.vpcIds } : {}) }),
+    inventory: new Ec2InventorySource({
+      client: ec2,
+      networkFirewallClient: new NetworkFirewallClient(clientOptions('network-firewall', place)),
+      ...(opts.vpcIds ? { vpcIds: opts.vpcIds } : {}),
+      ...signal,
+    }),
     prober: netProber,
     resolver: identityResolver,
-    signals: new AwsSignalsSource({ ec2, cloudwatch: new CloudWatchClient(base) }),
+    signals: new AwsSignalsSource({
+      ec2,
+      cloudwatch: new CloudWatchClient(clientOptions('cloudwatch', place)),
+      ...signal,
+    }),
     ...(opts.tableName
-      ? { state: new DynamoDbStateStore({ tableName: opts.tableName, client: new DynamoDBClient(base) }) }
+      ? {
+          state: new DynamoDbStateStore({
+            tableName: opts.tableName,
+            client: new DynamoDBClient(clientOptions('dynamodb', place)),
+            ...signal,
+          }),
+        }
       : {}),
     ...(opts.topicArn
-      ? { notifier: new SnsNotifier({ topicArn: opts.topicArn, client: new SNSClient(base) }) }
+      ? {
+          notifier: new SnsNotifier({
+            topicArn: opts.topicArn,
+            client: new SNSClient(clientOptions('sns', place)),
+            ...signal,
+          }),
+        }
       : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
   };

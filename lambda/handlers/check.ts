@@ -146,16 +146,22 @@ export function createHandler(env: NodeJS.ProcessEnv): Handler {
     const vpcId = config.vpcId;
     const table = env[HANDLER_ENV.table];
     const topicArn = env[HANDLER_ENV.topicArn];
+    const started = Date.now();
+    const input = { ...checkInputFor(config, env, context, started), ...shard };
     const ports = awsPorts({
       vpcIds: [vpcId],
       ...(table ? { tableName: table } : {}),
       ...(topicArn ? { topicArn } : {}),
       metrics: new StdoutEmfSink(),
+      // Every AWS call of the run, retries included, ends at the deadline: a paused service can cost the run
+      // its remaining time, never the Lambda timeout (which would lose the report, the logs and the metrics).
+      signal: AbortSignal.timeout(Math.max(0, (input.deadlineAt ?? started) - started)),
     });
-    const input = { ...checkInputFor(config, env, context, Date.now()), ...shard };
     logger.info('check started', { vpcId, scheduledTime, ...shard, deadlineAt: input.deadlineAt });
     const report = await runCheck(ports, input);
     for (const error of report.errors) logger.error('step failed', { error: logSafe(error) });
+    // An alert settled without a publish is a decision someone may ask about: say which and why.
+    for (const d of report.alerts.dropped) logger.warn('alert dropped', { ...d });
     // One line per instance, healthy ones too: the dashboard's "not healthy now" table
     // (lib/dashboard.ts UNHEALTHY_INSTANCES_QUERY) takes each instance's latest line, so a recovery has to be
     // logged for the instance to leave the table.

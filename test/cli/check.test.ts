@@ -119,7 +119,7 @@ describe('port22 check', () => {
       findings: [],
       unchecked: 0,
       uncheckedInstances: [],
-      alerts: { sent: [], failed: [], conflicts: [] },
+      alerts: { sent: [], failed: [], dropped: [], conflicts: [] },
       errors: [],
       proberErrors: 0,
       metrics: [],

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { GroupState, InstanceState } from '../../core/state/instance-state.ts';
 import type { StateStore } from '../../ports.ts';
-import { SDK_RETRY } from './retry.ts';
+import { clientOptions } from './client-options.ts';
 
 const GROUP_KEY_PREFIX = 'group#';
 /** BatchGetItem reads at most 100 items per call. */
@@ -22,17 +22,21 @@ const UNPROCESSED_RETRIES = 5;
 
 export interface DynamoDbStateStoreProps {
   readonly tableName: string;
-  /** @default new DynamoDBClient(SDK_RETRY) (region and credentials from the Lambda environment) */
+  /** @default new DynamoDBClient(clientOptions('dynamodb')) (region and credentials from the Lambda environment) */
   readonly client?: DynamoDBClient;
+  /** Ends every call, retries included, when it aborts (the run's deadline). @default none */
+  readonly signal?: AbortSignal;
 }
 
 export class DynamoDbStateStore implements StateStore {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
+  private readonly sendOptions: { abortSignal?: AbortSignal };
 
   constructor(props: DynamoDbStateStoreProps) {
     this.tableName = props.tableName;
-    this.client = props.client ?? new DynamoDBClient(SDK_RETRY);
+    this.client = props.client ?? new DynamoDBClient(clientOptions('dynamodb'));
+    this.sendOptions = props.signal ? { abortSignal: props.signal } : {};
   }
 
   async get(instanceIds: readonly string[]): Promise<Map<string, InstanceState>> {
@@ -74,7 +78,10 @@ export class DynamoDbStateStore implements StateStore {
             ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
           };
     try {
-      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ...condition }));
+      await this.client.send(
+        new PutItemCommand({ TableName: this.tableName, Item: item, ...condition }),
+        this.sendOptions,
+      );
       return 'ok';
     } catch (error) {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return 'conflict';
@@ -101,6 +108,7 @@ export class DynamoDbStateStore implements StateStore {
             // Consistent reads: the version read must be the latest, or the condition fails for nothing.
             RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: true } },
           }),
+          this.sendOptions,
         );
         for (const item of res.Responses?.[this.tableName] ?? []) {
           const { pk, kind: _kind, ...rest } = fromAttributeMap(item);

@@ -17,27 +17,30 @@ export interface Ec2InventorySourceProps {
   readonly networkFirewallClient?: NetworkFirewallClient;
   /** @default every VPC in the region, in one collection */
   readonly vpcIds?: readonly string[];
+  /** Ends the collection, every call and retry of it, when it aborts (the run's deadline). @default none */
+  readonly signal?: AbortSignal;
 }
 
 export class Ec2InventorySource implements InventorySource {
   constructor(private readonly props: Ec2InventorySourceProps = {}) {}
 
   async load(): Promise<{ inventory: Inventory; errors: string[] }> {
-    const client = {
+    const collect = {
       ...(this.props.client ? { client: this.props.client } : {}),
       ...(this.props.networkFirewallClient
         ? { networkFirewallClient: this.props.networkFirewallClient }
         : {}),
+      ...(this.props.signal ? { signal: this.props.signal } : {}),
     };
     const vpcIds = this.props.vpcIds ?? [];
     if (vpcIds.length <= 1) {
       return {
-        inventory: await collectInventory({ ...client, ...(vpcIds.length ? { vpcIds } : {}) }),
+        inventory: await collectInventory({ ...collect, ...(vpcIds.length ? { vpcIds } : {}) }),
         errors: [],
       };
     }
     const settled = await Promise.allSettled(
-      vpcIds.map((id) => collectInventory({ ...client, vpcIds: [id] })),
+      vpcIds.map((id) => collectInventory({ ...collect, vpcIds: [id] })),
     );
     const errors: string[] = [];
     const parts: Inventory[] = [];

@@ -8,7 +8,7 @@
  * firewall endpoint is a Gateway Load Balancer endpoint in the firewall's own VPC, and only a route to it puts
  * a firewall on a path; gateway endpoints for S3/DynamoDB are routed to by prefix list and never inspect).
  *
- * Throttling is the client's business (./retry.ts): each page request is retried by the SDK. A call that
+ * Throttling is the client's business (./client-options.ts): each page request is retried by the SDK. A call that
  * still fails rejects the whole collection: a half-read region presented as whole would prove reachability
  * wrong.
  */
@@ -49,7 +49,7 @@ import {
 } from '@aws-sdk/client-network-firewall';
 import type { Inventory } from '../../core/inventory/model.ts';
 import { parseInventory, type RawInventory } from '../../core/inventory/parse.ts';
-import { attemptsOf, SDK_RETRY } from './retry.ts';
+import { attemptsOf, clientOptions } from './client-options.ts';
 
 /** One EC2 call failed for good: names the call, so the user knows which permission or limit to look at. */
 export class InventoryCollectionError extends Error {
@@ -80,14 +80,14 @@ export interface CollectInventoryOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The production client: the SDK's adaptive retry, which rate-limits the client once EC2 throttles. */
+/** The production client: timeouts, and the SDK's adaptive retry, which rate-limits the client once EC2 throttles. */
 export function defaultEc2Client(region?: string): EC2Client {
-  return new EC2Client({ ...(region ? { region } : {}), ...SDK_RETRY });
+  return new EC2Client(clientOptions('ec2', region ? { region } : {}));
 }
 
-/** The production Network Firewall client, with the same retry behaviour as the EC2 one. */
+/** The production Network Firewall client, with the same timeouts and retry behaviour as the EC2 one. */
 export function defaultNetworkFirewallClient(region?: string): NetworkFirewallClient {
-  return new NetworkFirewallClient({ ...(region ? { region } : {}), ...SDK_RETRY });
+  return new NetworkFirewallClient(clientOptions('network-firewall', region ? { region } : {}));
 }
 
 /** The pages of a call that has `NextToken` but no paginator in the SDK. */

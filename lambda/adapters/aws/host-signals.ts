@@ -20,18 +20,20 @@ import {
   seriesLabel,
 } from '../../core/signals/host-signals.ts';
 import type { SignalsFetchOptions, SignalsReport, SignalsSource, SignalsTarget } from '../../ports.ts';
-import { SDK_RETRY } from './retry.ts';
+import { clientOptions } from './client-options.ts';
 
 const MAX_INSTANCE_IDS_PER_CALL = 100;
 export const MAX_QUERIES_PER_CALL = 500;
 
 export interface AwsSignalsSourceOptions {
-  /** @default an EC2Client with the SDK's adaptive retry ({@link SDK_RETRY}) */
+  /** @default an EC2Client with port22's timeouts and retries ({@link clientOptions}) */
   ec2?: EC2Client;
-  /** @default a CloudWatchClient with the SDK's adaptive retry ({@link SDK_RETRY}) */
+  /** @default a CloudWatchClient with port22's timeouts and retries ({@link clientOptions}) */
   cloudwatch?: CloudWatchClient;
   /** How far back to look for a datapoint. @default 15 minutes */
   windowMs?: number;
+  /** Ends every call, retries included, when it aborts (the run's deadline). @default none */
+  signal?: AbortSignal;
 }
 
 interface QueryPlan {
@@ -114,11 +116,13 @@ export class AwsSignalsSource implements SignalsSource {
   private readonly ec2: EC2Client;
   private readonly cloudwatch: CloudWatchClient;
   private readonly windowMs: number;
+  private readonly sendOptions: { abortSignal?: AbortSignal };
 
   constructor(options: AwsSignalsSourceOptions = {}) {
-    this.ec2 = options.ec2 ?? new EC2Client(SDK_RETRY);
-    this.cloudwatch = options.cloudwatch ?? new CloudWatchClient(SDK_RETRY);
+    this.ec2 = options.ec2 ?? new EC2Client(clientOptions('ec2'));
+    this.cloudwatch = options.cloudwatch ?? new CloudWatchClient(clientOptions('cloudwatch'));
     this.windowMs = options.windowMs ?? 15 * 60_000;
+    this.sendOptions = options.signal ? { abortSignal: options.signal } : {};
   }
 
   async fetch(
@@ -171,6 +175,7 @@ export class AwsSignalsSource implements SignalsSource {
     do {
       const page = await this.ec2.send(
         new DescribeInstanceStatusCommand({ ...selector, IncludeAllInstances: true, NextToken: token }),
+        this.sendOptions,
       );
       for (const s of page.InstanceStatuses ?? [])
         if (s.InstanceId !== undefined) out.push({ ...s, InstanceId: s.InstanceId });
@@ -203,6 +208,7 @@ export class AwsSignalsSource implements SignalsSource {
               ScanBy: 'TimestampDescending',
               NextToken: token,
             }),
+            this.sendOptions,
           );
           for (const r of page.MetricDataResults ?? []) {
             if (r.Id === undefined || !byId.has(r.Id)) continue;

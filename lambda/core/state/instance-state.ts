@@ -34,7 +34,19 @@ export interface PendingAlert {
   lastError?: string;
   /** Set by the run that owns the publish; a claim older than the lease is abandoned (a crashed run). */
   claim?: { runId: string; at: string };
+  /**
+   * Publishes of this alert that may have delivered it without port22 knowing: an answer lost on the wire
+   * (PublishOutcomeUnknownError), or a claim whose run never recorded its outcome. @default 0
+   */
+  unconfirmed?: number;
 }
+
+/**
+ * At most this many possibly-delivered copies of one alert: the first publish and, when its outcome
+ * could not be known, one re-send (docs/alerts.md, "The guarantee"). An alert that reaches it is settled
+ * as presumed delivered.
+ */
+export const MAX_UNCONFIRMED_PUBLISHES = 2;
 
 /** The last alert that reached the notifier. */
 export interface SentAlert {

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryStateStore } from '../../../lambda/adapters/memory/memory-state-store.ts';
 import { renderAlert } from '../../../lambda/core/alerts/render.ts';
+import { DEFAULT_ALERT_POLICY } from '../../../lambda/core/alerts/types.ts';
 import type { DiagnosisCode } from '../../../lambda/core/diagnose/types.ts';
 import { indexInventory } from '../../../lambda/core/inventory/model.ts';
 import type { RenderedAlert } from '../../../lambda/core/state/instance-state.ts';
-import type { Notifier } from '../../../lambda/ports.ts';
+import { type Notifier, PublishOutcomeUnknownError } from '../../../lambda/ports.ts';
 import type { CheckedInstance } from '../../../lambda/steps/changes.ts';
 import { observation as observe, record, recordAndAlert } from '../../../lambda/steps/record.ts';
 import { observation, t } from '../core/alerts/fixtures.ts';
@@ -25,6 +26,20 @@ class RecordingNotifier implements Notifier {
 }
 
 const ID = 'i-0abc1234def567890';
+
+/** A security alert decided at t(0), as a run would have stored it pending. */
+const hostKeyAlert = () =>
+  renderAlert({
+    kind: 'security',
+    code: 'HOST_KEY_CHANGED',
+    severity: 'critical',
+    at: t(0).toISOString(),
+    instanceId: ID,
+    summary: 'host key changed',
+    evidence: [],
+    remediation: [],
+    changes: [],
+  });
 
 describe('recordAndAlert (claim-then-publish)', () => {
   it('HA group: one group alert when below the minimum, one recovery, no member alerts', async () => {
@@ -59,17 +74,7 @@ describe('recordAndAlert (claim-then-publish)', () => {
     const down = observation('SSHD_NOT_LISTENING');
     await recordAndAlert({ state: store, notifier }, { observations: [down], now: t(0), runId: 'r0' });
     // A run that claimed an alert and died before publishing it.
-    const orphan = renderAlert({
-      kind: 'security',
-      code: 'HOST_KEY_CHANGED',
-      severity: 'critical',
-      at: t(0).toISOString(),
-      instanceId: ID,
-      summary: 'host key changed',
-      evidence: [],
-      remediation: [],
-      changes: [],
-    });
+    const orphan = hostKeyAlert();
     const current = store.instances.get(ID)!;
     store.instances.set(ID, {
       ...current,
@@ -110,6 +115,129 @@ describe('recordAndAlert (claim-then-publish)', () => {
     ]);
   });
 
+  it('a publish whose answer was lost: kept for one re-send, never a third copy', async () => {
+    const store = new MemoryStateStore();
+    let attempts = 0;
+    const lost: Notifier = {
+      publish: async () => {
+        attempts += 1;
+        throw new PublishOutcomeUnknownError(
+          Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+        );
+      },
+    };
+    const down = [observation('NO_ROUTE')];
+    const policy = { ...DEFAULT_ALERT_POLICY, failuresBeforeAlert: 1 };
+    const first = await recordAndAlert(
+      { state: store, notifier: lost },
+      { observations: down, now: t(0), runId: 'r0', policy },
+    );
+    assert.deepEqual(
+      first.failed.map((f) => [f.outcomeUnknown, f.kept]),
+      [[true, true]],
+    );
+    assert.equal(store.instances.get(ID)?.pendingAlerts[0]?.unconfirmed, 1);
+    const second = await recordAndAlert(
+      { state: store, notifier: lost },
+      { observations: down, now: t(1), runId: 'r1', policy },
+    );
+    assert.deepEqual(
+      second.failed.map((f) => [f.outcomeUnknown, f.kept]),
+      [[true, false]],
+    );
+    assert.deepEqual(
+      store.instances.get(ID)?.pendingAlerts,
+      [],
+      'presumed delivered after two unknown outcomes',
+    );
+    await recordAndAlert(
+      { state: store, notifier: lost },
+      { observations: down, now: t(2), runId: 'r2', policy },
+    );
+    assert.equal(attempts, 2);
+  });
+
+  it('an expired claim already re-sent once after an unknown outcome: dropped with its reason, not sent', async () => {
+    const store = new MemoryStateStore();
+    const notifier = new RecordingNotifier();
+    const down = observation('SSHD_NOT_LISTENING');
+    await recordAndAlert({ state: store, notifier }, { observations: [down], now: t(0), runId: 'r0' });
+    const message = hostKeyAlert();
+    const current = store.instances.get(ID)!;
+    store.instances.set(ID, {
+      ...current,
+      pendingAlerts: [
+        { message, attempts: 1, unconfirmed: 1, claim: { runId: 'dead', at: t(0).toISOString() } },
+      ],
+    });
+    const r = await recordAndAlert(
+      { state: store, notifier },
+      { observations: [down], now: t(4), runId: 'r4' },
+    );
+    // The second failed check's own DOWN goes out; the twice-uncertain security alert does not.
+    assert.deepEqual(
+      notifier.published.map((m) => m.code),
+      ['SSHD_NOT_LISTENING'],
+    );
+    assert.deepEqual(
+      r.dropped.map((d) => [d.alert.code, d.reason]),
+      [['HOST_KEY_CHANGED', 'published 2 times with an unknown outcome: presumed delivered, not sent again']],
+    );
+    assert.ok(!store.instances.get(ID)?.pendingAlerts.some((p) => p.message.code === 'HOST_KEY_CHANGED'));
+  });
+
+  it('an instance no longer checked: its pending DOWN is sent, its pending reminder dropped with the reason', async () => {
+    const store = new MemoryStateStore();
+    const notifier = new RecordingNotifier();
+    const policy = { ...DEFAULT_ALERT_POLICY, failuresBeforeAlert: 1 };
+    notifier.failNext = 1;
+    await recordAndAlert(
+      { state: store, notifier },
+      { observations: [observation('NO_ROUTE')], now: t(0), runId: 'r0', policy },
+    );
+    const current = store.instances.get(ID)!;
+    const down = current.pendingAlerts[0]!;
+    const reminder = { ...down, message: { ...down.message, id: 'reminder-1', kind: 'reminder' as const } };
+    store.instances.set(ID, { ...current, pendingAlerts: [down, reminder] });
+    const r = await recordAndAlert(
+      { state: store, notifier },
+      { observations: [], left: [ID], now: t(1), runId: 'r1', policy },
+    );
+    assert.deepEqual(
+      notifier.published.map((m) => m.kind),
+      ['alert'],
+    );
+    assert.deepEqual(
+      r.dropped.map((d) => [d.alert.kind, d.reason]),
+      [['reminder', 'a reminder for an instance no longer checked']],
+    );
+    assert.deepEqual(store.instances.get(ID)?.pendingAlerts, []);
+    assert.equal(store.instances.get(ID)?.ttl, current.ttl, 'the record is left to its TTL');
+  });
+
+  it('the settlement write failing twice: retried with backoff, recorded, nothing reported lost', async () => {
+    const store = new MemoryStateStore();
+    const notifier = new RecordingNotifier();
+    const policy = { ...DEFAULT_ALERT_POLICY, failuresBeforeAlert: 1 };
+    let puts = 0;
+    const flaky = Object.assign(Object.create(store), {
+      put: (s: Parameters<MemoryStateStore['put']>[0], v: number) => {
+        puts += 1;
+        // The first put is the claim; the next two (the settlement) fail as a dead table would.
+        if (puts === 2 || puts === 3) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:8000'));
+        return store.put(s, v);
+      },
+    });
+    const r = await recordAndAlert(
+      { state: flaky, notifier },
+      { observations: [observation('NO_ROUTE')], now: t(0), runId: 'r0', policy },
+    );
+    assert.deepEqual(r.errors, []);
+    assert.equal(puts, 4);
+    assert.deepEqual(store.instances.get(ID)?.pendingAlerts, []);
+    assert.equal(store.instances.get(ID)?.lastAlert?.messageId, 'm-1');
+  });
+
   it('when state cannot be read, nothing is recorded or sent and the error is reported', async () => {
     const notifier = new RecordingNotifier();
     const broken = unreadableStateStore('ProvisionedThroughputExceededException');
@@ -141,7 +269,7 @@ describe('record step', () => {
   it('without a state store or a notifier: nothing recorded, nothing sent', async () => {
     const store = new MemoryStateStore();
     const r = await record({ state: store }, fleetRun, index, { runId: 'r1' }, NOW);
-    assert.deepEqual(r, { alerts: { sent: [], failed: [], conflicts: [] }, errors: [] });
+    assert.deepEqual(r, { alerts: { sent: [], failed: [], dropped: [], conflicts: [] }, errors: [] });
     assert.equal(store.instances.size, 0);
   });
 

@@ -19,12 +19,12 @@ import {
   GetManagedPrefixListEntriesCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
+import { clientOptions, SDK_MAX_ATTEMPTS } from '../../../../lambda/adapters/aws/client-options.ts';
 import {
   collectInventory,
   defaultEc2Client,
   InventoryCollectionError,
 } from '../../../../lambda/adapters/aws/ec2-inventory.ts';
-import { SDK_MAX_ATTEMPTS, SDK_RETRY } from '../../../../lambda/adapters/aws/retry.ts';
 import { loadInventoryDir } from '../../../../lambda/adapters/local/inventory-dir.ts';
 import { InventoryError } from '../../../../lambda/core/inventory/parse.ts';
 import { type Ec2Mock, emptyRegion } from './ec2-stub.ts';
@@ -334,11 +334,12 @@ async function ec2Endpoint(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const client = new EC2Client({
-    ...SDK_RETRY,
+    ...clientOptions('ec2', {
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    }),
     maxAttempts,
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${port}`,
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
   });
   t.after(async () => {
     client.destroy();

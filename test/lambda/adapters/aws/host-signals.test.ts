@@ -7,12 +7,12 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { DescribeInstanceStatusCommand, EC2Client, type InstanceStatus } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
+import { SDK_MAX_ATTEMPTS } from '../../../../lambda/adapters/aws/client-options.ts';
 import {
   AwsSignalsSource,
   MAX_QUERIES_PER_CALL,
   plannedQueries,
 } from '../../../../lambda/adapters/aws/host-signals.ts';
-import { SDK_MAX_ATTEMPTS } from '../../../../lambda/adapters/aws/retry.ts';
 
 const NOW = new Date('2024-07-01T12:00:00Z');
 const at = (minutesAgo: number) => new Date(NOW.getTime() - minutesAgo * 60_000);

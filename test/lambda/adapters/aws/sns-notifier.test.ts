@@ -10,9 +10,11 @@ import {
   startLocalDynamo,
   startLocalSns,
 } from '../../../../lab/local-aws.ts';
+import { clientOptions } from '../../../../lambda/adapters/aws/client-options.ts';
 import { DynamoDbStateStore } from '../../../../lambda/adapters/aws/dynamodb-state-store.ts';
 import { SnsNotifier } from '../../../../lambda/adapters/aws/sns-notifier.ts';
 import { renderAlert } from '../../../../lambda/core/alerts/render.ts';
+import { PublishOutcomeUnknownError } from '../../../../lambda/ports.ts';
 import { recordAndAlert } from '../../../../lambda/steps/record.ts';
 import { downAlert, observation, t } from '../../core/alerts/fixtures.ts';
 import { closedPort } from './emulators.ts';
@@ -44,6 +46,25 @@ describe('SnsNotifier against fauxqs (SNS → SQS on loopback)', () => {
 
   /** Everything in the queue now. */
   const drain = (queueUrl: string) => receiveAll<SnsEnvelope>(local.sqs, queueUrl);
+
+  it('a refused connection never reached SNS: the SDK retries it, and the failure is a known one', async () => {
+    const dead = new SNSClient(
+      clientOptions('sns', {
+        endpoint: `http://127.0.0.1:${await closedPort()}`,
+        region: 'us-east-1',
+        credentials: LOCAL_CREDENTIALS,
+      }),
+    );
+    const notifier = new SnsNotifier({ topicArn: 'arn:aws:sns:us-east-1:000000000000:none', client: dead });
+    const error = await notifier.publish(renderAlert(downAlert)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    dead.destroy();
+    assert.ok(!(error instanceof PublishOutcomeUnknownError), String(error));
+    // SNS's budget in client-options.ts: three attempts, all refused before a byte was sent.
+    assert.equal((error as { $metadata?: { attempts?: number } }).$metadata?.attempts, 3);
+  });
 
   it('publishes subject, body and the filterable message attributes', async () => {
     const { topicArn, queueUrl } = await topicWithQueue();

@@ -42,7 +42,7 @@ function checkReport(v: string): CheckReport {
     findings: [{ code: 'SSH_OPEN_TO_INTERNET', resourceId: v, detail: v, instanceIds: [v] }],
     unchecked: 1,
     uncheckedInstances: [{ instanceId: v, name: v, reason: v }],
-    alerts: { sent: [alert], failed: [alert], conflicts: [v] },
+    alerts: { sent: [alert], failed: [alert], dropped: [alert], conflicts: [v] },
     errors: [v],
     proberErrors: 0,
     metrics: [],
