@@ -753,6 +753,17 @@ export function randomNetwork(seed: number, index = 0): RandomNetwork {
           State: 'active',
           Origin: 'CreateRouteTable',
         },
+        // Every route table of a dual-stack VPC has the IPv6 local route too (AWS adds it with the block).
+        ...(vpcs[0]?.ipv6
+          ? [
+              {
+                DestinationIpv6CidrBlock: LAB_VPCS[0]!.cidr6,
+                GatewayId: 'local',
+                State: 'active',
+                Origin: 'CreateRouteTable',
+              } as Route,
+            ]
+          : []),
       ],
       Associations: [
         {
