@@ -179,6 +179,7 @@ const PATTERNS: readonly Pattern[] = [
 ];
 
 /** ECMA-48 control sequences (systemd colours `[FAILED]` and the unit name) and other C0 controls but tab. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is what it is for
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]/g;
 const BOOT_BANNER = /\bLinux version \d/;
 /** journalctl -o short-iso / rsyslog RFC 3339 prefix. */
