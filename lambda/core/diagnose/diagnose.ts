@@ -2,7 +2,7 @@
  * One diagnosis per instance: the first rule in PRECEDENCE that answers decides the code; the catalogue
  * supplies severity, summary and remediation, filled with the rule's facts.
  */
-import { CATALOGUE, renderRemediation, renderTemplate } from './catalogue.ts';
+import { CATALOGUE, renderRemediation, renderTemplate, summaryTemplate } from './catalogue.ts';
 import { type DiagnosisInput, type Facts, normaliseInput } from './input.ts';
 import { PRECEDENCE } from './precedence.ts';
 import type { Diagnosis } from './types.ts';
@@ -25,7 +25,7 @@ export function diagnoseWithRule(input: DiagnosisInput): { diagnosis: Diagnosis;
       diagnosis: {
         code: verdict.code,
         severity: entry.severity,
-        summary: renderTemplate(entry.summary, facts),
+        summary: renderTemplate(summaryTemplate(verdict.code, facts), facts),
         evidence: verdict.evidence,
         remediation: renderRemediation(verdict.code, facts),
       },
