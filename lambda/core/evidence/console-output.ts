@@ -10,7 +10,7 @@
  */
 import type { Evidence } from '../diagnose/types.ts';
 import { quoteSample } from '../probe/ident.ts';
-import type { SourceFinding } from './observations.ts';
+import type { EvidenceRequest, SourceFinding } from './observations.ts';
 
 export const CONSOLE_EVENT_KINDS = [
   'kernel-panic',
@@ -364,6 +364,16 @@ export function consoleFinding(output: string, capturedAt?: Date): SourceFinding
 /** Why an instance has no console output to read, for "not available" lines. */
 export const EMPTY_CONSOLE_REASON =
   'AWS holds no console output for it (without --latest, output is posted shortly after a start, stop or reboot; --latest needs a Nitro instance type)';
+
+/**
+ * Why an instance's console is not worth a call, or `undefined` when it is. A stopped instance's console
+ * holds its last run: it cannot say why SSH fails now, and the diagnosis already says it is stopped.
+ */
+export function consoleNotWanted(request: EvidenceRequest): string | undefined {
+  if (request.diagnosis === 'INSTANCE_STOPPED')
+    return 'the instance is not running: its console holds its last run, not why SSH fails now';
+  return undefined;
+}
 
 /** The events the rules read, each from the current boot. */
 export function kernelImpairment(reading: ConsoleReading | undefined): ConsoleEvent | undefined {
