@@ -6,15 +6,17 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { Ec2ConsoleOutputSource } from './adapters/aws/console-output.ts';
 import { DynamoDbStateStore } from './adapters/aws/dynamodb-state-store.ts';
 import { Ec2InventorySource } from './adapters/aws/ec2-inventory-source.ts';
 import { AwsSignalsSource } from './adapters/aws/host-signals.ts';
 import { SDK_RETRY } from './adapters/aws/retry.ts';
 import { SnsNotifier } from './adapters/aws/sns-notifier.ts';
 import { netProber } from './adapters/net/prober.ts';
+import type { HandlerConfig } from './contract.ts';
 import type { Inventory } from './core/inventory/model.ts';
 import type { CheckPorts } from './pipeline.ts';
-import { identityResolver, type MetricsSink } from './ports.ts';
+import { type EvidenceSource, identityResolver, type MetricsSink } from './ports.ts';
 
 export interface AwsWiringOptions {
   readonly region?: string;
@@ -26,6 +28,8 @@ export interface AwsWiringOptions {
   readonly tableName?: string;
   readonly topicArn?: string;
   readonly metrics?: MetricsSink;
+  /** Which evidence sources read failing instances (the stack config's `evidence`). @default none */
+  readonly evidence?: Partial<HandlerConfig['evidence']>;
 }
 
 /** The ports of a run against a real account: in AWS the prober reaches instance addresses as they are. */
@@ -36,6 +40,8 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
     ...SDK_RETRY,
   };
   const ec2 = new EC2Client(base);
+  const evidence: EvidenceSource[] = [];
+  if (opts.evidence?.console) evidence.push(new Ec2ConsoleOutputSource({ client: ec2 }));
   return {
     inventory: new Ec2InventorySource({ client: ec2, ...(opts.vpcIds ? { vpcIds: opts.vpcIds } : {}) }),
     prober: netProber,
@@ -48,6 +54,7 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
       ? { notifier: new SnsNotifier({ topicArn: opts.topicArn, client: new SNSClient(base) }) }
       : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(evidence.length > 0 ? { evidence } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  * decodes `Output` (botocore's `decode_console_output` handler; the API's answer is base64), so the file
  * holds the console text itself, with `InstanceId` and `Timestamp` beside it.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -59,6 +60,13 @@ export class FileConsoleOutputSource implements EvidenceSource {
     }
     return { found, unavailable, errors };
   }
+}
+
+/** The console source of an inventory directory, when it holds `get-console-output/`; else none. */
+export function consoleOutputFilesIn(directory: string): FileConsoleOutputSource | undefined {
+  return existsSync(join(directory, CONSOLE_OUTPUT_DIRECTORY))
+    ? new FileConsoleOutputSource(directory)
+    : undefined;
 }
 
 /** The file's output and time, or why it is not what the AWS CLI prints. */
