@@ -76,6 +76,17 @@ export const NETWORK_FIREWALL_READ_ACTIONS: readonly string[] = [
   'network-firewall:ListFirewalls',
 ];
 
+/**
+ * What the console evidence source calls (lambda/adapters/aws/console-output.ts). GetConsoleOutput takes one
+ * resource type, `instance` (Service Authorization Reference, Amazon EC2), so it is granted on the account's
+ * instances in the stack's Region. It cannot be narrowed to the monitored VPC: the instance resource's
+ * condition keys name its tags, type, zone, tenancy and profile, not its VPC or subnet (`ec2:Vpc` is a key
+ * of network interfaces, subnets and security groups). Nor to a tag: targets may be monitored by default,
+ * untagged. The action only reads the console the instance itself printed.
+ */
+export const CONSOLE_OUTPUT_ACTIONS: readonly string[] = ['ec2:GetConsoleOutput'];
+const INSTANCES_ARN = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:instance/*`;
+
 const TGW_ROUTE_TABLES_ARN = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:transit-gateway-route-table/*`;
 const NETWORK_FIREWALL_ARNS: readonly string[] = [
   `arn:${Aws.PARTITION}:network-firewall:${Aws.REGION}:${Aws.ACCOUNT_ID}:firewall/*`,
@@ -352,6 +363,15 @@ export class ProberFunction extends Construct {
         actions: ['cloudwatch:GetMetricData'],
         resources: ['*'],
       }),
+      ...(props.handlerConfig.evidence?.console === false
+        ? []
+        : [
+            new PolicyStatement({
+              sid: 'ReadConsoleOutput',
+              actions: [...CONSOLE_OUTPUT_ACTIONS],
+              resources: [INSTANCES_ARN],
+            }),
+          ]),
       new PolicyStatement({
         sid: 'KeepState',
         actions: [...TABLE_ITEM_ACTIONS],
@@ -376,6 +396,14 @@ export class ProberFunction extends Construct {
           'Read-only inventory actions on every resource of the one type they take (transit gateway route ' +
           'tables, firewalls, firewall policies, rule groups): the collector reads whichever the VPCs route ' +
           'through, which the stack cannot name at deploy time.',
+      });
+    if (props.handlerConfig.evidence?.console !== false)
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagArn(INSTANCES_ARN)}]`,
+        reason:
+          "ec2:GetConsoleOutput on the account's instances in this Region: its only resource type is the " +
+          'instance, whose condition keys cannot name a VPC, and the failing instances it reads are found at run ' +
+          'time (Service Authorization Reference, Amazon EC2).',
       });
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -10,6 +10,7 @@ import { renderRunMetrics } from '../../lambda/core/metrics/emf.ts';
 import { type Port22ConfigInput, parseConfig } from '../../lib/config.ts';
 import { UNHEALTHY_INSTANCES_QUERY } from '../../lib/dashboard.ts';
 import {
+  CONSOLE_OUTPUT_ACTIONS,
   EC2_READ_ACTIONS,
   EC2_TGW_ROUTE_TABLE_READ_ACTIONS,
   NETWORK_FIREWALL_READ_ACTIONS,
@@ -299,6 +300,12 @@ describe('Port22Stack with the example configuration', () => {
       { Sid: 'AttachToVpc', Effect: 'Allow', Action: [...VPC_ATTACHMENT_ACTIONS].sort(), Resource: '*' },
       { Sid: 'ReadHostSignals', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
       {
+        Sid: 'ReadConsoleOutput',
+        Effect: 'Allow',
+        Action: 'ec2:GetConsoleOutput',
+        Resource: arnJoin('ec2', 'own', 'instance/*'),
+      },
+      {
         Sid: 'KeepState',
         Effect: 'Allow',
         Action: [...TABLE_ITEM_ACTIONS].sort(),
@@ -326,6 +333,16 @@ describe('Port22Stack with the example configuration', () => {
         ec2Calls.add(`ec2:${m[1] ?? m[2]}`);
     }
     assert.deepEqual([...EC2_READ_ACTIONS].sort(), [...ec2Calls].sort());
+    // The console source calls exactly what its statement grants.
+    const consoleSource = readFileSync(
+      new URL('../../lambda/adapters/aws/console-output.ts', import.meta.url),
+      'utf8',
+    );
+    const consoleNames = /import \{([^}]*)\} from '@aws-sdk\/client-ec2'/.exec(consoleSource)?.[1] ?? '';
+    assert.deepEqual(
+      [...consoleNames.matchAll(/\b(\w+)Command\b/g)].map((m) => `ec2:${m[1]}`),
+      [...CONSOLE_OUTPUT_ACTIONS],
+    );
     // And exactly the Network Firewall calls the collector imports.
     const collector = readFileSync(
       new URL('../../lambda/adapters/aws/ec2-inventory.ts', import.meta.url),
@@ -459,6 +476,17 @@ describe('Port22Stack with the example configuration', () => {
     assert.equal(UNHEALTHY_INSTANCES_QUERY[3], "filter state != 'healthy'");
   });
 
+  it('evidence.console off: no GetConsoleOutput grant', () => {
+    const { stack } = synthStack({
+      ...exampleConfig,
+      evidence: { ...exampleConfig.evidence, console: false },
+    });
+    const policy = properties(Template.fromStack(stack), 'AWS::IAM::Policy', 'ProberRole');
+    const sids = (policy.PolicyDocument as { Statement: { Sid?: string }[] }).Statement.map((st) => st.Sid);
+    assert.ok(sids.includes('ReadHostSignals'));
+    assert.ok(!sids.includes('ReadConsoleOutput'));
+  });
+
   it('cdk-nag AwsSolutions: zero unacknowledged findings', () => {
     assert.deepEqual(nagViolations(app), []);
   });
@@ -571,6 +599,17 @@ describe('Port22Stack with two VPCs', () => {
       '2001:db8:1234::/56 tcp/2222-2222',
       '0.0.0.0/0 tcp/443-443',
     ]);
+  });
+
+  it('evidence.console off: no GetConsoleOutput grant', () => {
+    const { stack } = synthStack({
+      ...exampleConfig,
+      evidence: { ...exampleConfig.evidence, console: false },
+    });
+    const policy = properties(Template.fromStack(stack), 'AWS::IAM::Policy', 'ProberRole');
+    const sids = (policy.PolicyDocument as { Statement: { Sid?: string }[] }).Statement.map((st) => st.Sid);
+    assert.ok(sids.includes('ReadHostSignals'));
+    assert.ok(!sids.includes('ReadConsoleOutput'));
   });
 
   it('cdk-nag AwsSolutions: zero unacknowledged findings', () => {
