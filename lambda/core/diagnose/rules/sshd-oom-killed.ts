@@ -1,6 +1,6 @@
 import { consoleTime, sshdOomKill } from '../../evidence/console-output.ts';
 import type { ProbeOutcome } from '../../probe/types.ts';
-import { failedAtMs, probeEvidence } from '../evidence.ts';
+import { failedAtMs, probeEvidence, starvation } from '../evidence.ts';
 import type { Rule } from '../input.ts';
 
 /**
@@ -29,7 +29,8 @@ export const sshdOomKilled: Rule = (input) => {
   if (kill === undefined) return undefined;
   return {
     code: 'RESOURCE_EXHAUSTION',
-    evidence: [probeEvidence(probe)],
+    // Metrics that crossed a threshold corroborate it; the kill itself is the console's evidence line.
+    evidence: [probeEvidence(probe), ...starvation(input.signals, input.thresholds)],
     facts: {
       cause: 'oom-sshd',
       oomPid: kill.pid ?? '?',
