@@ -330,6 +330,8 @@ export class ProberFunction extends Construct {
   }
 
   private grantLeastPrivilege(props: ProberFunctionProps): void {
+    // The handler's schema defaults evidence.console to on.
+    const readsConsole = props.handlerConfig.evidence?.console !== false;
     const statements = [
       new PolicyStatement({
         sid: 'WriteOwnLogs',
@@ -363,15 +365,15 @@ export class ProberFunction extends Construct {
         actions: ['cloudwatch:GetMetricData'],
         resources: ['*'],
       }),
-      ...(props.handlerConfig.evidence?.console === false
-        ? []
-        : [
+      ...(readsConsole
+        ? [
             new PolicyStatement({
               sid: 'ReadConsoleOutput',
               actions: [...CONSOLE_OUTPUT_ACTIONS],
               resources: [INSTANCES_ARN],
             }),
-          ]),
+          ]
+        : []),
       new PolicyStatement({
         sid: 'KeepState',
         actions: [...TABLE_ITEM_ACTIONS],
@@ -397,7 +399,7 @@ export class ProberFunction extends Construct {
           'tables, firewalls, firewall policies, rule groups): the collector reads whichever the VPCs route ' +
           'through, which the stack cannot name at deploy time.',
       });
-    if (props.handlerConfig.evidence?.console !== false)
+    if (readsConsole)
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagArn(INSTANCES_ARN)}]`,
         reason:

@@ -601,17 +601,6 @@ describe('Port22Stack with two VPCs', () => {
     ]);
   });
 
-  it('evidence.console off: no GetConsoleOutput grant', () => {
-    const { stack } = synthStack({
-      ...exampleConfig,
-      evidence: { ...exampleConfig.evidence, console: false },
-    });
-    const policy = properties(Template.fromStack(stack), 'AWS::IAM::Policy', 'ProberRole');
-    const sids = (policy.PolicyDocument as { Statement: { Sid?: string }[] }).Statement.map((st) => st.Sid);
-    assert.ok(sids.includes('ReadHostSignals'));
-    assert.ok(!sids.includes('ReadConsoleOutput'));
-  });
-
   it('cdk-nag AwsSolutions: zero unacknowledged findings', () => {
     assert.deepEqual(nagViolations(app), []);
   });
