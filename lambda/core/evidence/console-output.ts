@@ -10,48 +10,8 @@
  */
 import type { Evidence } from '../diagnose/types.ts';
 import { quoteSample } from '../probe/ident.ts';
+import type { ConsoleEvent, ConsoleEventKind, ConsoleReading } from './console-reading.ts';
 import type { EvidenceRequest, SourceFinding } from './observations.ts';
-
-export const CONSOLE_EVENT_KINDS = [
-  'kernel-panic',
-  'oom-kill',
-  'ssh-unit-failed',
-  'emergency-mode',
-  'fsck-required',
-  'disk-full',
-  'cloud-init-failed',
-  'hung-task',
-  'soft-lockup',
-] as const;
-export type ConsoleEventKind = (typeof CONSOLE_EVENT_KINDS)[number];
-
-/** One console line that explains (part of) an SSH failure. */
-export interface ConsoleEvent {
-  readonly kind: ConsoleEventKind;
-  /** The line as printed, colours and carriage returns removed, at most MAX_LINE_CHARS. */
-  readonly line: string;
-  /** What the line says about the event, without its time prefix (`Kernel panic - not syncing: …`). */
-  readonly message: string;
-  /** Seconds since boot, from the kernel's `[ 1234.567890]` prefix. */
-  readonly uptimeSeconds?: number;
-  /** ISO 8601, when the line carries a wall-clock time (a journal or syslog prefix). */
-  readonly at?: string;
-  /** The OOM killer's victim, or the hung or stuck task. */
-  readonly process?: string;
-  readonly pid?: number;
-  /** The systemd unit that failed (`ssh.service`, `sshd.service`). */
-  readonly unit?: string;
-}
-
-/** What one console output said, as the diagnosis rules read it. */
-export interface ConsoleReading {
-  /** When AWS last updated the output (GetConsoleOutput's `Timestamp`), ISO 8601. */
-  readonly capturedAt?: string;
-  /** Lines of the current boot that were read. */
-  readonly lines: number;
-  /** At most one event per kind (the most telling, else the newest), in console order. */
-  readonly events: readonly ConsoleEvent[];
-}
 
 /** GetConsoleOutput returns at most 64 KB; anything beyond this is not console output and is cut, oldest first. */
 export const MAX_CONSOLE_CHARS = 128 * 1024;

@@ -11,12 +11,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
-  type ConsoleEvent,
   consoleEvidence,
   consoleFinding,
   MAX_LINE_CHARS,
   parseConsoleOutput,
 } from '../../../../lambda/core/evidence/console-output.ts';
+import type { ConsoleEvent } from '../../../../lambda/core/evidence/console-reading.ts';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../../fixtures/console/${name}`, import.meta.url), 'utf8');
