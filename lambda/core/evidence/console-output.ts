@@ -15,6 +15,11 @@ import type { EvidenceRequest, SourceFinding } from './observations.ts';
 
 /** GetConsoleOutput returns at most 64 KB; anything beyond this is not console output and is cut, oldest first. */
 export const MAX_CONSOLE_CHARS = 128 * 1024;
+/**
+ * The most of one line the patterns read: printk's own record limit (LOG_LINE_MAX, 1024 less its prefix), so
+ * a program that writes a megabyte without a newline costs a bounded scan, never a quadratic one.
+ */
+export const MAX_SCAN_CHARS = 1024;
 /** A console line as kept: enough for a panic reason or a unit's exit status, never a screenful. */
 export const MAX_LINE_CHARS = 240;
 /** A console line as an evidence line quotes it (longer ones end in `…`). */
@@ -155,8 +160,10 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 /** Reads console output (the decoded `Output`) for the events that explain an SSH failure. */
 export function parseConsoleOutput(output: string, capturedAt?: Date): ConsoleReading {
-  const text = output.length > MAX_CONSOLE_CHARS ? output.slice(-MAX_CONSOLE_CHARS) : output;
-  const all = text.split(/\r?\n|\r/);
+  // Cut oldest first, and drop the line the cut went through: half a line can read as something it is not.
+  const text =
+    output.length > MAX_CONSOLE_CHARS ? output.slice(-MAX_CONSOLE_CHARS).replace(/^[^\n]*\n?/, '') : output;
+  const all = text.split(/\r?\n|\r/).map((l) => (l.length > MAX_SCAN_CHARS ? l.slice(0, MAX_SCAN_CHARS) : l));
   let start = 0;
   for (let i = all.length - 1; i >= 0; i--) {
     if (BOOT_BANNER.test(all[i]!)) {

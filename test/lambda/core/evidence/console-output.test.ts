@@ -9,11 +9,15 @@
 // and cloud-init (cloudinit/util.py "Failed running %s [%s]", cc_scripts_user "Failed to run module %s").
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
 import {
   consoleEvidence,
   consoleFinding,
+  MAX_CONSOLE_CHARS,
   MAX_LINE_CHARS,
+  MAX_QUOTED_CHARS,
+  MAX_SCAN_CHARS,
   parseConsoleOutput,
 } from '../../../../lambda/core/evidence/console-output.ts';
 import type { ConsoleEvent } from '../../../../lambda/core/evidence/console-reading.ts';
@@ -268,6 +272,14 @@ describe('parseConsoleOutput: lines, times and bounds', () => {
     assert.match(short[0]!.detail, /\\x202e/);
   });
 
+  it('the quote in evidence: a line of MAX_QUOTED_CHARS is whole, one character more is cut', () => {
+    const prefix = '[ 1.000000] Kernel panic - not syncing: ';
+    const at = `${prefix}${'y'.repeat(MAX_QUOTED_CHARS - prefix.length)}`;
+    assert.equal(at.length, MAX_QUOTED_CHARS);
+    assert.equal(consoleEvidence(parseConsoleOutput(at))[0]!.detail.endsWith('y"'), true);
+    assert.equal(consoleEvidence(parseConsoleOutput(`${at}z`))[0]!.detail.endsWith('y…"'), true);
+  });
+
   it('at most one event per kind, however many lines match', () => {
     const many = Array.from(
       { length: 500 },
@@ -280,11 +292,27 @@ describe('parseConsoleOutput: lines, times and bounds', () => {
     assert.equal(consoleEvidence(r).length, 1);
   });
 
-  it('input beyond MAX_CONSOLE_CHARS is cut oldest first', () => {
+  it('input beyond MAX_CONSOLE_CHARS is cut oldest first, with the line the cut goes through: at the limit the first line counts, one more it does not', () => {
     const old = '[ 1.0] Kernel panic - not syncing: old\n';
-    const filler = `${'[ 2.0] filler line\n'.repeat(8000)}`;
-    assert.ok(old.length + filler.length > 128 * 1024);
-    assert.deepEqual(parseConsoleOutput(old + filler).events, []);
+    const fill = (n: number) => 'f'.repeat(n);
+    const atLimit = old + fill(MAX_CONSOLE_CHARS - old.length);
+    assert.equal(atLimit.length, MAX_CONSOLE_CHARS);
+    assert.equal(parseConsoleOutput(atLimit).events[0]?.kind, 'kernel-panic');
+    assert.deepEqual(parseConsoleOutput(`${atLimit}f`).events, []);
+  });
+
+  it("a line far over printk's 1024 characters is read up to MAX_SCAN_CHARS, in bounded time", () => {
+    const started = performance.now();
+    const huge = `[ 1.0] INFO: task ${'a:'.repeat(60_000)}1 blocked for more than 120 seconds.`;
+    assert.deepEqual(parseConsoleOutput(huge).events, []);
+    assert.ok(performance.now() - started < 2000, 'no quadratic scan');
+    const within = `[ 1.0] ${'x'.repeat(MAX_SCAN_CHARS - 60)} Kernel panic - not syncing: late`;
+    assert.ok(within.length <= MAX_SCAN_CHARS);
+    assert.equal(parseConsoleOutput(within).events[0]?.kind, 'kernel-panic');
+    assert.deepEqual(
+      parseConsoleOutput(`${'x'.repeat(MAX_SCAN_CHARS)} Kernel panic - not syncing: late`).events,
+      [],
+    );
   });
 });
 
