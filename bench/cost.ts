@@ -12,8 +12,10 @@
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CONSOLE_CONCURRENCY } from '../lambda/adapters/aws/console-output.ts';
 import { plannedQueries } from '../lambda/adapters/aws/host-signals.ts';
 import { probe } from '../lambda/adapters/net/prober.ts';
+import { DEFAULT_EVIDENCE_MAX_INSTANCES } from '../lambda/core/evidence/observations.ts';
 import { DEFAULT_CONCURRENCY } from '../lambda/core/probe/fan-out.ts';
 import { DEFAULT_TIMEOUTS } from '../lambda/core/probe/types.ts';
 import { defaultShards } from '../lib/config.ts';
@@ -131,6 +133,12 @@ export const PRICES = {
     source:
       'https://aws.amazon.com/vpc/pricing/ ("Network Analysis"; quoted as "$0.10 per analysis" in https://github.com/cloud-custodian/cloud-custodian/issues/6347)',
   },
+  getConsoleOutput: {
+    usd: 0,
+    unit: 'per GetConsoleOutput call: EC2 API calls carry no charge of their own',
+    source:
+      'https://aws.amazon.com/ec2/pricing/on-demand/ (bills instances, storage, data transfer and addresses; no line for API requests)',
+  },
 } as const satisfies Record<string, Price>;
 
 /** Every figure that is not a price or a measurement. */
@@ -163,6 +171,13 @@ export const ASSUMPTIONS = {
   metricsRequestedPerCheckedInstance: plannedQueries([
     { instanceId: 'i-0example', instanceType: 't3.micro', imageId: 'ami-0example' },
   ]).length,
+  /**
+   * GetConsoleOutput per failing instance and run: one, two when an instance type refuses `Latest` (taken as
+   * every time: the upper bound), for at most DEFAULT_EVIDENCE_MAX_INSTANCES instances; each call about
+   * 0.3 s, CONSOLE_CONCURRENCY in flight.
+   */
+  consoleCallsPerFailingInstance: 2,
+  consoleCallSeconds: 0.3,
   /** Fleet series: 9 fleet/latency metrics + DiagnosisCount for ~4 codes present (docs/alerts.md). */
   fleetMetricSeries: 13,
   /** With perInstanceMetrics: Healthy and ProbeTotalMs per instance (docs/stack.md). */
@@ -259,8 +274,15 @@ export function fleetCost(instances: number, probeCost: ProbeCost, pathsPerInsta
   const latencyBound = (Math.ceil(perShard / DEFAULT_CONCURRENCY) * probeCost.wallMs) / 1000;
   const failing = Math.ceil(perShard * a.failingFraction);
   const timeouts = Math.ceil(failing / DEFAULT_CONCURRENCY) * a.connectDeadlineSeconds;
+  const consoleRead = Math.min(failing, DEFAULT_EVIDENCE_MAX_INSTANCES);
+  const consoleSeconds =
+    Math.ceil((consoleRead * a.consoleCallsPerFailingInstance) / CONSOLE_CONCURRENCY) * a.consoleCallSeconds;
   const runSeconds =
-    a.fixedRunSeconds + perShard * a.perInstanceApiSeconds + Math.max(cpuBound, latencyBound) + timeouts;
+    a.fixedRunSeconds +
+    perShard * a.perInstanceApiSeconds +
+    Math.max(cpuBound, latencyBound) +
+    timeouts +
+    consoleSeconds;
 
   const logGb = (invocations * a.logBytesPerRun + runs * instances * a.logBytesPerInstance) / 1e9;
   const alerts = instances * a.alertsPerInstance;
@@ -292,6 +314,11 @@ export function fleetCost(instances: number, probeCost: ProbeCost, pathsPerInsta
         runs *
         a.metricsRequestedPerCheckedInstance *
         PRICES.getMetricData.usd,
+      inTotal: true,
+    },
+    {
+      item: `GetConsoleOutput evidence (≤ ${a.consoleCallsPerFailingInstance} calls per failing instance, ≤ ${DEFAULT_EVIDENCE_MAX_INSTANCES} instances per shard-run; no charge, its time is in the Lambda line)`,
+      usd: invocations * consoleRead * a.consoleCallsPerFailingInstance * PRICES.getConsoleOutput.usd,
       inTotal: true,
     },
     {

@@ -148,9 +148,12 @@ async function runCheckCommand(flags: CheckFlags): Promise<{ report: CheckReport
     : (await import('../lambda/wiring.ts')).awsPorts({
         ...(flags.region ? { region: flags.region } : {}),
         ...(flags.profile ? { profile: flags.profile } : {}),
+        // Read-only and free of charge, for failing instances only (docs/evidence.md).
+        evidence: { console: true },
       });
   const ports = localPorts({
     ...(inventory ? { inventory } : {}),
+    ...(flags.inventory ? { inventoryDir: flags.inventory } : {}),
     ...(live ? { live } : {}),
     ...(flags.signals ? { signalsFile: flags.signals } : {}),
     ...(flags.state ? { state: flags.state } : {}),

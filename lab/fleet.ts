@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { CONSOLE_OUTPUT_DIRECTORY } from '../lambda/adapters/local/console-output-files.ts';
 import type { DiagnosisCode } from '../lambda/core/diagnose/types.ts';
 import type { HostPolicy } from './netns.ts';
 import type { SshdMode } from './sshd.ts';
@@ -259,6 +260,7 @@ export function applyFix(files: FleetFiles, fleet: Fleet, host: FleetHost): stri
     }
     case 'status-checks-pass': {
       setStatus(files, host.instanceId, 'ok');
+      rebootConsole(files, host.instanceId);
       return `${host.instanceId} rebooted: status checks pass`;
     }
     case 'cpu-relieved': {
@@ -280,6 +282,22 @@ function findInstance(files: FleetFiles, instanceId: string): InstanceJson {
 function securityGroups(files: FleetFiles, instance: InstanceJson) {
   const ids = new Set((instance.SecurityGroups ?? []).map((g) => g.GroupId));
   return files['describe-security-groups.json'].SecurityGroups.filter((g) => ids.has(g.GroupId));
+}
+
+/**
+ * A reboot as the console shows it: the kernel's banner starts a new boot, so what the old one printed (a
+ * panic) no longer counts, and sshd starts.
+ */
+const REBOOT_CONSOLE = [
+  '',
+  '[    0.000000] Linux version 6.1.115-126.197.amzn2023.x86_64 (mockbuild@ip-10-0-50-41) (gcc (GCC) 11.4.1 20230605 (Red Hat 11.4.1-2), GNU ld version 2.39-6.amzn2023.0.10) #1 SMP PREEMPT_DYNAMIC Tue Nov  5 17:34:19 UTC 2024',
+  '[  OK  ] Started sshd.service - OpenSSH server daemon.',
+  '',
+].join('\r\n');
+
+function rebootConsole(files: FleetFiles, instanceId: string): void {
+  const doc = files[`${CONSOLE_OUTPUT_DIRECTORY}/${instanceId}.json`] as { Output?: string } | undefined;
+  if (doc?.Output !== undefined) doc.Output += REBOOT_CONSOLE;
 }
 
 function setStatus(files: FleetFiles, instanceId: string, status: 'ok'): void {

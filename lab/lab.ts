@@ -268,6 +268,7 @@ async function runLocked(paths: LabPaths, opts: LabRunOptions): Promise<LabRun> 
       const checked = fleet.hosts.filter((h) => !leftOutIds.has(h.instanceId));
       const ports = localPorts({
         inventory,
+        inventoryDir: paths.fleet,
         resolver,
         prober,
         signalsFile: join(paths.fleet, SIGNALS_FILE),

@@ -3,6 +3,7 @@
  * around its own resolver, signals and state. Defaults keep a local run side-effect free: state in memory,
  * alerts collected (listed in the report, never sent), metrics only in the report.
  */
+import { consoleOutputFilesIn } from './adapters/local/console-output-files.ts';
 import { FileEmfSink } from './adapters/local/emf-sink.ts';
 import { FileNotifier } from './adapters/local/file-notifier.ts';
 import { FileStateStore } from './adapters/local/file-state-store.ts';
@@ -29,7 +30,12 @@ export interface LocalWiringOptions {
    * A live account instead of an inventory: the read-only AWS adapters (`awsPorts` of lambda/wiring.ts).
    * The caller builds them, so a run from files never loads the AWS SDK (about 0.3 s of start-up).
    */
-  readonly live?: Pick<CheckPorts, 'inventory' | 'signals'>;
+  readonly live?: Pick<CheckPorts, 'inventory' | 'signals' | 'evidence'>;
+  /**
+   * The inventory directory `inventory` was read from: its `get-console-output/<id>.json` files are the
+   * console output of failing instances. @default none
+   */
+  readonly inventoryDir?: string;
   /** A signals file (`{ InstanceStatuses, MetricDataResults }`); live runs read CloudWatch instead. */
   readonly signalsFile?: string;
   readonly signals?: SignalsSource;
@@ -69,6 +75,8 @@ export function localPorts(opts: LocalWiringOptions): LocalPorts {
   const signals =
     opts.signals ?? (opts.signalsFile ? new FileSignalsSource(opts.signalsFile) : live?.signals);
   const metrics = opts.metrics ?? (opts.metricsFile ? new FileEmfSink(opts.metricsFile) : undefined);
+  const consoleFiles = opts.inventoryDir === undefined ? undefined : consoleOutputFilesIn(opts.inventoryDir);
+  const evidence = consoleFiles ? [consoleFiles] : live?.evidence;
   return {
     inventory: inventory ? { load: async () => ({ inventory, errors: [] }) } : live!.inventory,
     prober: opts.prober ?? netProber,
@@ -77,6 +85,7 @@ export function localPorts(opts: LocalWiringOptions): LocalPorts {
     ...(state ? { state } : {}),
     ...(state && notifier ? { notifier } : {}),
     ...(metrics ? { metrics } : {}),
+    ...(evidence ? { evidence } : {}),
     ...(collected ? { collected } : {}),
   };
 }

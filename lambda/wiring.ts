@@ -8,14 +8,16 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { type ClientPlace, clientOptions } from './adapters/aws/client-options.ts';
+import { Ec2ConsoleOutputSource } from './adapters/aws/console-output.ts';
 import { DynamoDbStateStore } from './adapters/aws/dynamodb-state-store.ts';
 import { Ec2InventorySource } from './adapters/aws/ec2-inventory-source.ts';
 import { AwsSignalsSource } from './adapters/aws/host-signals.ts';
 import { SnsNotifier } from './adapters/aws/sns-notifier.ts';
 import { netProber } from './adapters/net/prober.ts';
+import type { HandlerConfig } from './contract.ts';
 import type { Inventory } from './core/inventory/model.ts';
 import type { CheckPorts } from './pipeline.ts';
-import { identityResolver, type MetricsSink } from './ports.ts';
+import { type EvidenceSource, identityResolver, type MetricsSink } from './ports.ts';
 
 export interface AwsWiringOptions {
   readonly region?: string;
@@ -29,6 +31,8 @@ export interface AwsWiringOptions {
   readonly metrics?: MetricsSink;
   /** Ends every AWS call of the run when it aborts (the Lambda's deadline). @default none */
   readonly signal?: AbortSignal;
+  /** Which evidence sources read failing instances (the stack config's `evidence`). @default none */
+  readonly evidence?: Partial<HandlerConfig['evidence']>;
 }
 
 /** The ports of a run against a real account: in AWS the prober reaches instance addresses as they are. */
@@ -39,6 +43,8 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
   };
   const signal = opts.signal ? { signal: opts.signal } : {};
   const ec2 = new EC2Client(clientOptions('ec2', place));
+  const evidence: EvidenceSource[] = [];
+  if (opts.evidence?.console) evidence.push(new Ec2ConsoleOutputSource({ client: ec2 }));
   return {
     inventory: new Ec2InventorySource({
       client: ec2,
@@ -72,6 +78,7 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
         }
       : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(evidence.length > 0 ? { evidence } : {}),
   };
 }
 

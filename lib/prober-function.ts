@@ -85,6 +85,17 @@ export const NETWORK_FIREWALL_READ_ACTIONS: readonly string[] = [
   'network-firewall:ListFirewalls',
 ];
 
+/**
+ * What the console evidence source calls (lambda/adapters/aws/console-output.ts). GetConsoleOutput takes one
+ * resource type, `instance` (Service Authorization Reference, Amazon EC2), so it is granted on the account's
+ * instances in the stack's Region. It cannot be narrowed to the monitored VPC: the instance resource's
+ * condition keys name its tags, type, zone, tenancy and profile, not its VPC or subnet (`ec2:Vpc` is a key
+ * of network interfaces, subnets and security groups). Nor to a tag: targets may be monitored by default,
+ * untagged. The action only reads the console the instance itself printed.
+ */
+export const CONSOLE_OUTPUT_ACTIONS: readonly string[] = ['ec2:GetConsoleOutput'];
+const INSTANCES_ARN = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:instance/*`;
+
 const TGW_ROUTE_TABLES_ARN = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:transit-gateway-route-table/*`;
 const PREFIX_LISTS_ARN = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:*:prefix-list/*`;
 /** Every EC2 resource of this account in this Region: where Lambda creates the function's ENIs. */
@@ -345,6 +356,8 @@ export class ProberFunction extends Construct {
   }
 
   private grantLeastPrivilege(props: ProberFunctionProps): void {
+    // The handler's schema defaults evidence.console to on.
+    const readsConsole = props.handlerConfig.evidence?.console !== false;
     const statements = [
       new PolicyStatement({
         sid: 'WriteOwnLogs',
@@ -393,6 +406,15 @@ export class ProberFunction extends Construct {
         actions: ['cloudwatch:GetMetricData'],
         resources: ['*'],
       }),
+      ...(readsConsole
+        ? [
+            new PolicyStatement({
+              sid: 'ReadConsoleOutput',
+              actions: [...CONSOLE_OUTPUT_ACTIONS],
+              resources: [INSTANCES_ARN],
+            }),
+          ]
+        : []),
       new PolicyStatement({
         sid: 'KeepState',
         actions: [...TABLE_ITEM_ACTIONS],
@@ -424,6 +446,14 @@ export class ProberFunction extends Construct {
           'Read-only inventory actions on every resource of the one type they take (prefix lists, transit ' +
           'gateway route tables, firewalls, firewall policies, rule groups): the collector reads whichever ' +
           'the VPCs name or route through, which the stack cannot name at deploy time.',
+      });
+    if (readsConsole)
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagArn(INSTANCES_ARN)}]`,
+        reason:
+          "ec2:GetConsoleOutput on the account's instances in this Region: its only resource type is the " +
+          'instance, whose condition keys cannot name a VPC, and the failing instances it reads are found at run ' +
+          'time (Service Authorization Reference, Amazon EC2).',
       });
     Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagArn(OWN_EC2_RESOURCES_ARN)}]`,

@@ -40,6 +40,12 @@ const DECISIONS = `## Decisions worth knowing
 - **The prober's limit is not the server's fault.** A key-exchange mismatch where a current OpenSSH client
   would agree with the server's KEXINIT is \`kex-unsupported-by-prober\` → \`SSH_ANSWERING_UNVERIFIED\`
   (\`info\`, counted healthy, no outage alert), never \`SSH_NEGOTIATION_FAILED\`; see docs/probe.md.
+- **The console names causes, never excuses.** Console output is read only for failing instances, and only
+  its current boot counts (the lines after the last \`Linux version\` banner). A kernel panic, emergency mode
+  or an fsck prompt there is \`INSTANCE_IMPAIRED\` before any configuration, like a failed status check; the
+  OOM killer killing sshd is \`RESOURCE_EXHAUSTION\` whatever the metrics say, and any other OOM kill counts
+  as starvation for a slow or silent sshd; the ssh unit failing names why \`SSHD_NOT_LISTENING\`. A quiet
+  console changes nothing. See docs/evidence.md.
 - **No probe** (\`--no-probe\`, or a target the deadline left unprobed): the same rules run on static verdicts
   and signals; \`HEALTHY\` then needs at least one analysed path, all open.`;
 
@@ -117,7 +123,10 @@ export function renderDiagnosisDoc(): string {
                 `${i + 1}. ${s.text}${s.when ? ` _(only when ${s.when.fact} = ${s.when.equals})_` : ''}${s.unless ? ` _(unless ${s.unless.fact} = ${s.unless.equals})_` : ''}`,
             )
             .join('\n');
-    return `### \`${code}\` — ${e.severity}\n\n${e.meaning}\n\nSummary: \`${e.summary}\`\n\n${steps}`;
+    const sharper = (e.summaryWhen ?? [])
+      .map((w) => `\n\nWhen ${w.when.fact} = ${w.when.equals}: \`${w.summary}\``)
+      .join('');
+    return `### \`${code}\` — ${e.severity}\n\n${e.meaning}\n\nSummary: \`${e.summary}\`${sharper}\n\n${steps}`;
   });
   parts.push(
     `## Codes\n\n\`{fact}\` placeholders are filled from the evidence; an unknown fact renders as \`<fact>\`.\n\n${codes.join('\n\n')}`,
@@ -146,6 +155,7 @@ const RULE_CODES: Record<string, string> = {
     '`BLOCKED_BY_SECURITY_GROUP` / `BLOCKED_BY_NETWORK_ACL` / `NO_ROUTE` / `BLOCKED_BY_NETWORK_FIREWALL` for a configured source',
   'prober-path-unknown': "`UNKNOWN` naming the data the prober's path lacks",
   'source-path-unknown': "`UNKNOWN` naming the data a configured source's path lacks",
+  'sshd-oom-killed': '`RESOURCE_EXHAUSTION` when the console shows the OOM killer killing sshd',
 };
 
 function ruleCodes(name: string): string {

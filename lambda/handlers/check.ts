@@ -156,6 +156,7 @@ export function createHandler(env: NodeJS.ProcessEnv): Handler {
       // Every AWS call of the run, retries included, ends at the deadline: a paused service can cost the run
       // its remaining time, never the Lambda timeout (which would lose the report, the logs and the metrics).
       signal: AbortSignal.timeout(Math.max(0, (input.deadlineAt ?? started) - started)),
+      evidence: config.evidence,
     });
     logger.info('check started', { vpcId, scheduledTime, ...shard, deadlineAt: input.deadlineAt });
     const report = await runCheck(ports, input);

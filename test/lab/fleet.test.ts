@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyFix, type FleetFiles, findHost, loadFleet, readFleetFiles } from '../../lab/fleet.ts';
 import { DIAGNOSIS_CODES } from '../../lambda/core/diagnose/types.ts';
+import { parseConsoleOutput } from '../../lambda/core/evidence/console-output.ts';
 import { parseInventory, type RawInventory } from '../../lambda/core/inventory/parse.ts';
 import { analyze } from '../../lambda/core/reachability/analyze.ts';
 
@@ -114,6 +115,17 @@ describe('lab/fleet: fixes', () => {
       (m) => m.Label === 'i-0b22000000000000c CPUUtilization',
     );
     assert.ok((cpu?.Values?.[0] ?? 100) < 90);
+  });
+
+  it("worker-2's reboot shows on its console: the panic belongs to the previous boot", async () => {
+    const files = await readFleetFiles();
+    const output = () => (files['get-console-output/i-0b220000000000007.json'] as { Output: string }).Output;
+    assert.deepEqual(
+      parseConsoleOutput(output()).events.map((e) => e.kind),
+      ['kernel-panic'],
+    );
+    applyFix(files, fleet, findHost(fleet, 'worker-2')!);
+    assert.deepEqual(parseConsoleOutput(output()).events, []);
   });
 
   it('a host with nothing broken has no fix', async () => {

@@ -260,6 +260,14 @@ describe('port22 lab: every host this machine can run (as root with sshd and nft
     assert.equal(report.unchecked, 0);
     const api = report.instances.find((i: { name?: string }) => i.name === 'api-1 (sg: no ssh rule)');
     assert.equal(api.diagnosis, 'HEALTHY', 'the fixed group lets the prober in');
+    // Console output (lab/fleet/get-console-output/): the panicked host and the one whose sshd the OOM killer took.
+    const consoleCodes = (name: string) =>
+      report.instances
+        .find((i: { name?: string }) => i.name === name)
+        .evidence.filter((e: { kind: string }) => e.kind === 'console')
+        .map((e: { code: string }) => e.code);
+    assert.deepEqual(consoleCodes('worker-2 (status check failed)'), ['KERNEL_PANIC']);
+    assert.deepEqual(consoleCodes('batch-7 (cpu starved)'), ['OOM_KILL']);
   });
 
   it('bad input: an unknown instance or a healthy one is one line and exit 2', async () => {

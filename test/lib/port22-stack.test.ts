@@ -312,6 +312,12 @@ describe('Port22Stack with the example configuration', () => {
       },
       { Sid: 'ReadHostSignals', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
       {
+        Sid: 'ReadConsoleOutput',
+        Effect: 'Allow',
+        Action: 'ec2:GetConsoleOutput',
+        Resource: arnJoin('ec2', 'own', 'instance/*'),
+      },
+      {
         Sid: 'KeepState',
         Effect: 'Allow',
         Action: [...TABLE_ITEM_ACTIONS].sort(),
@@ -448,6 +454,17 @@ describe('Port22Stack with the example configuration', () => {
     assert.ok(body.includes('SEARCH('), 'diagnosis series by search');
     assert.ok(body.includes('latest(diagnosis)'), 'Logs Insights query');
     assert.equal(UNHEALTHY_INSTANCES_QUERY[3], "filter state != 'healthy'");
+  });
+
+  it('evidence.console off: no GetConsoleOutput grant', () => {
+    const { stack } = synthStack({
+      ...exampleConfig,
+      evidence: { ...exampleConfig.evidence, console: false },
+    });
+    const policy = properties(Template.fromStack(stack), 'AWS::IAM::Policy', 'ProberRole');
+    const sids = (policy.PolicyDocument as { Statement: { Sid?: string }[] }).Statement.map((st) => st.Sid);
+    assert.ok(sids.includes('ReadHostSignals'));
+    assert.ok(!sids.includes('ReadConsoleOutput'));
   });
 
   it('cdk-nag AwsSolutions: zero unacknowledged findings', () => {

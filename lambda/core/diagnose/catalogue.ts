@@ -20,6 +20,11 @@ export interface CatalogueEntry {
   /** What the code means, for the docs. */
   meaning: string;
   summary: string;
+  /**
+   * Sharper summaries for when a fact has a value (the console named the cause); the first that holds
+   * replaces `summary`.
+   */
+  summaryWhen?: ReadonlyArray<{ when: { fact: string; equals: string }; summary: string }>;
   remediation: RemediationStep[];
 }
 
@@ -183,8 +188,14 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
   INSTANCE_IMPAIRED: {
     severity: 'critical',
     meaning:
-      'An EC2 status check fails: the system check (AWS hardware, power, network) or the instance check (the OS: kernel panic, full disk, bad network config).',
+      'An EC2 status check fails: the system check (AWS hardware, power, network) or the instance check (the OS: kernel panic, full disk, bad network config); or the console output of the current boot shows a kernel panic, emergency mode or an fsck prompt (status checks lag by minutes).',
     summary: '{instanceId} fails its EC2 {failedCheck} status check',
+    summaryWhen: [
+      {
+        when: { fact: 'cause', equals: 'console' },
+        summary: '{consoleEvent} on {instanceId} at {consoleAt}: {consoleMessage}',
+      },
+    ],
     remediation: [
       {
         text: 'Confirm: `aws ec2 describe-instance-status --instance-ids {instanceId} --include-all-instances`',
@@ -196,6 +207,14 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
         text: 'Instance check failed: read the console for a kernel panic, fsck prompt or full disk: `aws ec2 get-console-output --instance-id {instanceId} --latest --output text`',
       },
       { text: GET_IN },
+      {
+        text: 'A kernel panic: reboot (`aws ec2 reboot-instances --instance-ids {instanceId}`); if it panics again, boot the previous kernel from the serial console (GRUB menu) and look at what changed (a kernel or driver update, `panic_on_oom`)',
+        when: { fact: 'consoleKind', equals: 'kernel-panic' },
+      },
+      {
+        text: 'Emergency mode or an fsck prompt: from the serial console, `fsck -y <device>` the volume it names, or mark a volume that may be missing `nofail` in /etc/fstab; without a console password, stop the instance, attach its root volume to a rescue instance and repair it there',
+        unless: { fact: 'consoleKind', equals: 'kernel-panic' },
+      },
       { text: 'Then reboot if the OS is wedged: `aws ec2 reboot-instances --instance-ids {instanceId}`' },
     ],
   },
@@ -204,10 +223,21 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
     meaning:
       'The configuration lets the SYN through and the host answered it with a reset: nothing listens on the port (sshd stopped, crashed, or listens elsewhere), or a host firewall rejects with tcp-reset.',
     summary: 'Nothing listens on {address}:{port} of {instanceId}: the connection was refused (TCP reset)',
+    summaryWhen: [
+      {
+        when: { fact: 'cause', equals: 'console' },
+        summary:
+          '{sshUnit} failed on {instanceId} at {consoleAt}: {unitFailure}; nothing listens on {address}:{port} (connection refused)',
+      },
+    ],
     remediation: [
       { text: GET_IN },
       {
         text: "`systemctl status sshd` (Debian/Ubuntu: `systemctl status ssh`) and `journalctl -u ssh -u sshd --since '-1h'`",
+      },
+      {
+        text: 'Read why {sshUnit} failed: `journalctl -b -u {sshUnit}` (a bad sshd_config line, missing host keys, a port already taken)',
+        when: { fact: 'cause', equals: 'console' },
       },
       { text: 'Check the configuration before restarting: `sshd -t`, then `systemctl restart sshd`' },
       {
@@ -291,12 +321,23 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
   RESOURCE_EXHAUSTION: {
     severity: 'critical',
     meaning:
-      'sshd answered late or not at all (ident-timeout, kex-timeout, or an ident slower than slowIdentMs) while CPU, CPU credits or memory crossed their thresholds.',
+      'sshd answered late or not at all (ident-timeout, kex-timeout, or an ident slower than slowIdentMs) while CPU, CPU credits or memory crossed their thresholds, or the console shows the OOM killer at work; or the OOM killer killed sshd itself and SSH fails.',
     summary: '{instanceId} is starved ({starvation}) and SSH suffers: {outcome} after {failedAtMs} ms',
+    summaryWhen: [
+      {
+        when: { fact: 'cause', equals: 'oom-sshd' },
+        summary:
+          'The OOM killer killed sshd (pid {oomPid}) on {instanceId} at {consoleAt}; SSH fails: {outcome} after {failedAtMs} ms',
+      },
+    ],
     remediation: [
       { text: GET_IN },
       {
         text: "Find the consumer: `top -b -n 1 | head -20`, `free -m`, `dmesg -T | grep -Ei 'oom|killed process'`",
+      },
+      {
+        text: 'Keep the OOM killer off sshd: `systemctl edit ssh` (sshd on Amazon Linux and RHEL), add `[Service]` `OOMScoreAdjust=-1000`, then `systemctl restart ssh`; and give the memory hog a limit (`MemoryMax=` on its unit) or the instance more memory',
+        when: { fact: 'cause', equals: 'oom-sshd' },
       },
       {
         text: 'Burstable instance out of credits: `aws ec2 modify-instance-credit-specification --instance-credit-specifications InstanceId={instanceId},CpuCredits=unlimited`',
@@ -390,6 +431,13 @@ export function renderTemplate(template: string, facts: Facts): string {
   return template.replace(/\{([A-Za-z][A-Za-z0-9]*)\}/g, (_, name: string) =>
     facts[name] === undefined ? `<${name}>` : String(facts[name]),
   );
+}
+
+/** The entry's summary for these facts: the first `summaryWhen` that holds, else `summary`. */
+export function summaryTemplate(code: DiagnosisCode, facts: Facts): string {
+  const entry = CATALOGUE[code];
+  const sharper = entry.summaryWhen?.find((s) => String(facts[s.when.fact]) === s.when.equals);
+  return sharper?.summary ?? entry.summary;
 }
 
 export function renderRemediation(code: DiagnosisCode, facts: Facts): string[] {

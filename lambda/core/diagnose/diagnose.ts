@@ -2,7 +2,7 @@
  * One diagnosis per instance: the first rule in PRECEDENCE that answers decides the code; the catalogue
  * supplies severity, summary and remediation, filled with the rule's facts.
  */
-import { CATALOGUE, renderRemediation, renderTemplate } from './catalogue.ts';
+import { CATALOGUE, renderRemediation, renderTemplate, summaryTemplate } from './catalogue.ts';
 import { assumptionEvidence } from './evidence.ts';
 import { type DiagnosisInput, type Facts, normaliseInput } from './input.ts';
 import { PRECEDENCE } from './precedence.ts';
@@ -26,7 +26,7 @@ export function diagnoseWithRule(input: DiagnosisInput): { diagnosis: Diagnosis;
       diagnosis: {
         code: verdict.code,
         severity: entry.severity,
-        summary: renderTemplate(entry.summary, facts),
+        summary: renderTemplate(summaryTemplate(verdict.code, facts), facts),
         evidence: [
           ...verdict.evidence,
           ...assumptionEvidence([ruleInput.proberVerdict, ...ruleInput.sourceVerdicts]),

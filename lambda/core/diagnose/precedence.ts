@@ -4,25 +4,26 @@
  *
  *  1. expected-closed            the operator said closed, and it does not answer
  *  2. instance-stopped           not running explains every failed probe (never "sshd not listening")
- *  3. instance-impaired          a failed status check explains a failed probe before any configuration
+ *  3. instance-impaired          a failed status check (or a panic on the console) explains a failed probe first
  *  4. blocked-by-security-group  on the prober's path, explaining a timeout (or without a probe)
  *  5. blocked-by-network-acl     likewise, incl. a partial ephemeral allow (intermittent timeouts)
  *  6. no-route                   likewise, incl. blackhole routes and a missing public address
  *  7. blocked-by-network-firewall  an AWS Network Firewall rule on the prober's path (DROP ↔ timeout, REJECT ↔ refused)
  *  8. prober-path-unknown        UNKNOWN: nothing known blocks the prober's path, but data it needs is missing
- *  9. sshd-not-listening         refused: the host's kernel answered with a reset
- * 10. host-firewall-reject       ICMP unreachable with the AWS path open
- * 11. host-firewall-drop         timeout with the AWS path open and status checks not failing
- * 12. sshd-refusing-connections  accepted, then closed/reset before the ident
- * 13. resource-exhaustion        slow or silent sshd with CPU/credits/memory over threshold
- * 14. not-ssh-service            something else answers on the port
- * 15. ssh-negotiation-failed     kex-failed, protocol-unsupported, closed-during-kex
- * 16. source-blocked             a configured source is blocked although the host works for the prober
- * 17. source-path-unknown        UNKNOWN: a configured source's path needs data the inventory lacks
- * 18. ssh-answering-unverified   kex-unsupported-by-prober: OpenSSH would agree, the prober cannot
- * 19. degraded-slow              ok but slow, no starvation
- * 20. healthy                    ok (or, without a probe, every analysed path open)
- * 21. unknown                    everything else, with the evidence
+ *  9. sshd-oom-killed            RESOURCE_EXHAUSTION: the console shows the OOM killer killing sshd, SSH fails
+ * 10. sshd-not-listening         refused: the host's kernel answered with a reset
+ * 11. host-firewall-reject       ICMP unreachable with the AWS path open
+ * 12. host-firewall-drop         timeout with the AWS path open and status checks not failing
+ * 13. sshd-refusing-connections  accepted, then closed/reset before the ident
+ * 14. resource-exhaustion        slow or silent sshd with CPU/credits/memory over threshold, or OOM kills
+ * 15. not-ssh-service            something else answers on the port
+ * 16. ssh-negotiation-failed     kex-failed, protocol-unsupported, closed-during-kex
+ * 17. source-blocked             a configured source is blocked although the host works for the prober
+ * 18. source-path-unknown        UNKNOWN: a configured source's path needs data the inventory lacks
+ * 19. ssh-answering-unverified   kex-unsupported-by-prober: OpenSSH would agree, the prober cannot
+ * 20. degraded-slow              ok but slow, no starvation
+ * 21. healthy                    ok (or, without a probe, every analysed path open)
+ * 22. unknown                    everything else, with the evidence
  */
 import type { Rule } from './input.ts';
 import { blockedByNetworkAcl } from './rules/blocked-by-network-acl.ts';
@@ -44,6 +45,7 @@ import { sourcePathUnknown } from './rules/source-path-unknown.ts';
 import { sshAnsweringUnverified } from './rules/ssh-answering-unverified.ts';
 import { sshNegotiationFailed } from './rules/ssh-negotiation-failed.ts';
 import { sshdNotListening } from './rules/sshd-not-listening.ts';
+import { sshdOomKilled } from './rules/sshd-oom-killed.ts';
 import { sshdRefusingConnections } from './rules/sshd-refusing-connections.ts';
 import { unknown } from './rules/unknown.ts';
 
@@ -56,6 +58,7 @@ export const PRECEDENCE: ReadonlyArray<{ name: string; rule: Rule }> = [
   { name: 'no-route', rule: noRoute },
   { name: 'blocked-by-network-firewall', rule: blockedByNetworkFirewall },
   { name: 'prober-path-unknown', rule: proberPathUnknown },
+  { name: 'sshd-oom-killed', rule: sshdOomKilled },
   { name: 'sshd-not-listening', rule: sshdNotListening },
   { name: 'host-firewall-reject', rule: hostFirewallReject },
   { name: 'host-firewall-drop', rule: hostFirewallDrop },

@@ -1,9 +1,11 @@
+import { consoleTime, sshUnitFailure } from '../../evidence/console-output.ts';
 import { failedChecks, pathAllowedEvidence, probeEvidence } from '../evidence.ts';
 import type { Rule } from '../input.ts';
 
 /**
  * The SYN was answered with a reset. Security groups and ACLs never send resets (they drop), so the reset
- * came from the host's kernel: nothing listens on the port, or a host firewall rejects with tcp-reset.
+ * came from the host's kernel: nothing listens on the port, or a host firewall rejects with tcp-reset. When
+ * the console shows the ssh unit failing in the current boot (and not started since), that is why.
  */
 export const sshdNotListening: Rule = (input) => {
   const { probe } = input;
@@ -14,5 +16,16 @@ export const sshdNotListening: Rule = (input) => {
   if (!checks.system && !checks.instance && input.signals?.instanceStatus === 'ok') {
     evidence.push({ kind: 'signal', code: 'InstanceStatus', value: 'ok', detail: 'EC2 status checks pass' });
   }
-  return { code: 'SSHD_NOT_LISTENING', evidence };
+  const failure = sshUnitFailure(input.observations?.console);
+  if (failure === undefined) return { code: 'SSHD_NOT_LISTENING', evidence };
+  return {
+    code: 'SSHD_NOT_LISTENING',
+    evidence,
+    facts: {
+      cause: 'console',
+      sshUnit: failure.unit ?? 'ssh.service',
+      unitFailure: failure.message,
+      consoleAt: consoleTime(failure),
+    },
+  };
 };

@@ -9,6 +9,7 @@ import {
   type HostSignals,
   type Severity,
 } from '../../../../lambda/core/diagnose/types.ts';
+import { parseConsoleOutput } from '../../../../lambda/core/evidence/console-output.ts';
 import type { ProbeOutcome, ProbeResult } from '../../../../lambda/core/probe/types.ts';
 import type { Blocker, MissingData, Verdict } from '../../../../lambda/core/reachability/types.ts';
 
@@ -119,6 +120,10 @@ function unknownVerdict(source: string, missing: MissingData[], blockers: Blocke
 }
 
 const PROBER = '10.0.9.0/24';
+/** mm/oom_kill.c's line for a kill of sshd (see test/lambda/core/evidence/console-output.test.ts). */
+const SSHD_OOM = parseConsoleOutput(
+  '[ 6187.051733] Out of memory: Killed process 612 (sshd) total-vm:15444kB, anon-rss:1208kB, file-rss:0kB',
+);
 const open = verdict(PROBER);
 const healthySignals: HostSignals = {
   instanceId: ID,
@@ -405,6 +410,26 @@ const RULES: Record<string, RuleCases> = {
         'refused: the host answered, whatever the ACL says',
         input({ probe: probe('refused'), proberVerdict: unknownVerdict(PROBER, [ACL_MISSING]) }),
       ],
+    ],
+  },
+  'sshd-oom-killed': {
+    answers: [
+      {
+        name: 'refused + the console shows the OOM killer killing sshd → RESOURCE_EXHAUSTION',
+        input: input({ probe: probe('refused'), observations: { console: SSHD_OOM } }),
+        code: 'RESOURCE_EXHAUSTION',
+        evidence: ['refused'],
+        summary:
+          /^The OOM killer killed sshd \(pid 612\) on i-0123456789abcdef0 at 6187\.1 s after boot; SSH fails: refused after 1 ms$/,
+      },
+    ],
+    defers: [
+      ['refused, no console reading', input({ probe: probe('refused') })],
+      [
+        'timeout: a SYN is answered even out of memory',
+        input({ probe: probe('timeout'), observations: { console: SSHD_OOM } }),
+      ],
+      ['SSH answers', input({ probe: okProbe, observations: { console: SSHD_OOM } })],
     ],
   },
   'sshd-not-listening': {
@@ -898,6 +923,7 @@ describe('diagnose', () => {
         'no-route',
         'blocked-by-network-firewall',
         'prober-path-unknown',
+        'sshd-oom-killed',
         'sshd-not-listening',
         'host-firewall-reject',
         'host-firewall-drop',
