@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: a flow log format is a list of ${field}s, not a template
 /**
  * VPC Flow Logs as evidence (DESIGN.md, "Evidence kinds": `flow-log`): the records of one run's query are
  * parsed in the flow log's own format and summarised per failing instance. What the data plane did with the
@@ -270,4 +271,210 @@ export function flowLogQuery(
     'sort @timestamp desc',
     `limit ${limit}`,
   ].join('\n| ');
+}
+
+/** A flow log as `DescribeFlowLogs` (or `aws ec2 describe-flow-logs`) describes it: the fields read here. */
+export interface FlowLogDescription {
+  readonly FlowLogId?: string;
+  readonly ResourceId?: string;
+  readonly FlowLogStatus?: string;
+  readonly LogDestinationType?: string;
+  readonly LogDestination?: string;
+  readonly LogGroupName?: string;
+  readonly LogFormat?: string;
+  readonly MaxAggregationInterval?: number;
+  readonly TrafficType?: string;
+}
+
+/** One instance a flow-log query is planned for (the fields of an `EvidenceRequest` it reads). */
+export interface FlowLogPlanRequest {
+  readonly instanceId: string;
+  readonly address?: string;
+  readonly port: number;
+  readonly networkInterfaceId?: string;
+  readonly subnetId?: string;
+  readonly vpcId?: string;
+}
+
+/** The run's one Logs Insights query: where, over when, and what it asks. */
+export interface FlowLogQuery {
+  readonly logGroupNames: readonly string[];
+  readonly queryString: string;
+  /** Epoch seconds, as StartQuery takes them. */
+  readonly startTime: number;
+  readonly endTime: number;
+  readonly limit: number;
+  readonly fields: readonly string[];
+}
+
+export interface FlowLogPlan {
+  readonly query?: FlowLogQuery;
+  /** Instances the query answers for: their target and the window their records are read over. */
+  readonly covered: ReadonlyMap<string, { readonly target: FlowLogTarget; readonly window: FlowLogWindow }>;
+  /** Why a flow log cannot answer for an instance. */
+  readonly unavailable: ReadonlyMap<string, string>;
+}
+
+export interface FlowLogPlanOptions {
+  readonly now: Date;
+  /** Minutes of records read back. @default 20 (two 10-minute aggregation intervals) */
+  readonly windowMinutes?: number;
+  /** Records the query returns at most (the Logs Insights `limit`). @default 1000 */
+  readonly limit?: number;
+}
+
+/** Two 10-minute aggregation intervals: a record of the last failed probes has had time to arrive. */
+export const DEFAULT_FLOW_LOG_WINDOW_MINUTES = 20;
+export const DEFAULT_FLOW_LOG_QUERY_LIMIT = 1000;
+
+/**
+ * The resource ids whose flow logs may hold an instance's records: its ENI, subnet and VPC (a flow log
+ * on any of them records the ENI's traffic; the most specific one is read).
+ */
+export function flowLogResourceIds(requests: readonly FlowLogPlanRequest[]): string[] {
+  const ids = requests.flatMap((r) => [r.networkInterfaceId, r.subnetId, r.vpcId]);
+  return [...new Set(ids.filter((id): id is string => id !== undefined))].sort();
+}
+
+/**
+ * Which flow log answers for each instance, and the run's one query. An instance's flow log is the most
+ * specific active one (ENI, then subnet, then VPC) that delivers to CloudWatch Logs; S3 and Firehose
+ * destinations are named and not read. The query covers the instances whose flow logs share the most
+ * common format (`parse` takes one format); the others are named, not queried: one query per run bounds
+ * the cost.
+ */
+export function planFlowLogQuery(
+  requests: readonly FlowLogPlanRequest[],
+  flowLogs: readonly FlowLogDescription[],
+  options: FlowLogPlanOptions,
+): FlowLogPlan {
+  const windowMinutes = options.windowMinutes ?? DEFAULT_FLOW_LOG_WINDOW_MINUTES;
+  const limit = options.limit ?? DEFAULT_FLOW_LOG_QUERY_LIMIT;
+  const endTime = Math.floor(options.now.getTime() / 1000);
+  const startTime = endTime - windowMinutes * 60;
+  const unavailable = new Map<string, string>();
+  const chosen = new Map<
+    string,
+    { request: FlowLogPlanRequest; flowLog: FlowLogDescription; fields: string[] }
+  >();
+  for (const r of requests) {
+    if (r.address === undefined) {
+      unavailable.set(r.instanceId, 'the instance has no address in the VPC to look for');
+      continue;
+    }
+    const scopes = [r.networkInterfaceId, r.subnetId, r.vpcId].filter((id) => id !== undefined);
+    const active = flowLogs.filter(
+      (f) =>
+        f.ResourceId !== undefined &&
+        scopes.includes(f.ResourceId) &&
+        (f.FlowLogStatus ?? 'ACTIVE') === 'ACTIVE',
+    );
+    if (active.length === 0) {
+      unavailable.set(
+        r.instanceId,
+        `no active flow log on ${scopes.join(', ') || 'its interface, subnet or VPC'}`,
+      );
+      continue;
+    }
+    const toLogs = active
+      .filter((f) => (f.LogDestinationType ?? 'cloud-watch-logs') === 'cloud-watch-logs' && f.LogGroupName)
+      .sort((a, b) => scopes.indexOf(a.ResourceId as string) - scopes.indexOf(b.ResourceId as string));
+    const flowLog = toLogs[0];
+    if (flowLog === undefined) {
+      const elsewhere = active.map((f) => `${f.LogDestinationType} (${f.LogDestination ?? f.FlowLogId})`);
+      unavailable.set(
+        r.instanceId,
+        `flow logs go to ${elsewhere.join(', ')}: not read (only CloudWatch Logs is queried)`,
+      );
+      continue;
+    }
+    const fields = formatFields(flowLog.LogFormat);
+    if (fields === undefined) {
+      unavailable.set(
+        r.instanceId,
+        `flow log ${flowLog.FlowLogId}'s format lacks ${REQUIRED_FIELDS.join(', ')}: ${flowLog.LogFormat}`,
+      );
+      continue;
+    }
+    chosen.set(r.instanceId, { request: r, flowLog, fields });
+  }
+  const byFormat = new Map<string, string[]>();
+  for (const [id, c] of chosen)
+    byFormat.set(c.fields.join(' '), [...(byFormat.get(c.fields.join(' ')) ?? []), id]);
+  const [format] = [...byFormat].sort((a, b) => b[1].length - a[1].length)[0] ?? [];
+  const covered = new Map<string, { target: FlowLogTarget; window: FlowLogWindow }>();
+  for (const [id, c] of chosen) {
+    if (c.fields.join(' ') !== format) {
+      unavailable.set(
+        id,
+        `flow log ${c.flowLog.FlowLogId} has another format than this run's one query reads`,
+      );
+      continue;
+    }
+    const trafficType = c.flowLog.TrafficType;
+    covered.set(id, {
+      target: {
+        address: c.request.address as string,
+        port: c.request.port,
+        ...(c.request.networkInterfaceId === undefined
+          ? {}
+          : { networkInterfaceId: c.request.networkInterfaceId }),
+      },
+      window: {
+        from: new Date(startTime * 1000).toISOString(),
+        to: new Date(endTime * 1000).toISOString(),
+        aggregationSeconds: c.flowLog.MaxAggregationInterval ?? 600,
+        trafficType: trafficType === 'ACCEPT' || trafficType === 'REJECT' ? trafficType : 'ALL',
+        flowLogId: c.flowLog.FlowLogId ?? c.flowLog.LogGroupName ?? '?',
+      },
+    });
+  }
+  if (format === undefined || covered.size === 0) return { covered, unavailable };
+  const fields = format.split(' ');
+  const queried = [...covered.keys()].map((id) => chosen.get(id)!);
+  return {
+    query: {
+      logGroupNames: [...new Set(queried.map((c) => c.flowLog.LogGroupName as string))].sort(),
+      queryString: flowLogQuery(
+        fields,
+        queried.map((c) => ({ address: c.request.address as string, port: c.request.port })),
+        limit,
+      ),
+      startTime,
+      endTime,
+      limit,
+      fields,
+    },
+    covered,
+    unavailable,
+  };
+}
+
+/** A Logs Insights result row, as GetQueryResults (or `aws logs get-query-results`) returns it. */
+export type ResultRow = readonly { readonly field?: string; readonly value?: string }[];
+
+/** Each covered instance's finding from the query's rows: one `flow-log` line and the reading. */
+export function readFlowLogResults(
+  plan: FlowLogPlan,
+  rows: readonly ResultRow[],
+  truncated: boolean,
+): Map<string, { evidence: Evidence[]; observations: { flowLog: FlowLogReading } }> {
+  const fields = plan.query?.fields ?? [];
+  const records = rows.flatMap((row) => {
+    const message = row.find((f) => f.field === '@message')?.value;
+    const record = message === undefined ? undefined : parseFlowLogRecord(message, fields);
+    return record === undefined ? [] : [record];
+  });
+  const found = new Map<string, { evidence: Evidence[]; observations: { flowLog: FlowLogReading } }>();
+  for (const [id, { target, window }] of plan.covered) {
+    const { reading, evidence } = summariseFlowLogs(records, target, window);
+    const note = truncated
+      ? `; the query's limit of ${plan.query?.limit} records was reached: older records were not read`
+      : '';
+    found.set(id, {
+      evidence: [{ ...evidence, detail: evidence.detail + note }],
+      observations: { flowLog: reading },
+    });
+  }
+  return found;
 }

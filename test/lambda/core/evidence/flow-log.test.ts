@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: a flow log format is a list of ${field}s, not a template
 /**
  * Records are AWS's own, from the Amazon VPC User Guide, "Flow log record examples"
  * (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html), or built field by field
