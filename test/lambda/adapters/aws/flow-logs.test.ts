@@ -164,13 +164,11 @@ describe('FlowLogEvidenceSource over AWS', () => {
   it('names a failed query per instance and in errors, never throws', async () => {
     const { ec2, logs, source } = setup();
     ec2.on(DescribeFlowLogsCommand).resolves({ FlowLogs: [vpcFlowLog] });
-    logs
-      .on(StartQueryCommand)
-      .rejects(
-        Object.assign(new Error('User is not authorized to perform: logs:StartQuery'), {
-          name: 'AccessDeniedException',
-        }),
-      );
+    logs.on(StartQueryCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform: logs:StartQuery'), {
+        name: 'AccessDeniedException',
+      }),
+    );
     const report = await source.gather([WEB], { now: NOW, deadlineAt: NOW.getTime() + 5_000 });
     assert.equal(report.found.size, 0);
     assert.match(report.unavailable.get('i-web') ?? '', /^Logs Insights query: User is not authorized/);
