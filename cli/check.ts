@@ -138,6 +138,7 @@ async function runCheckCommand(flags: CheckFlags): Promise<{ report: CheckReport
       });
   const ports = localPorts({
     ...(inventory ? { inventory } : {}),
+    ...(flags.inventory ? { inventoryDir: flags.inventory } : {}),
     ...(live ? { live } : {}),
     ...(flags.signals ? { signalsFile: flags.signals } : {}),
     ...(flags.state ? { state: flags.state } : {}),

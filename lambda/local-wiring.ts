@@ -3,7 +3,16 @@
  * around its own resolver, signals and state. Defaults keep a local run side-effect free: state in memory,
  * alerts collected (listed in the report, never sent), metrics only in the report.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FlowLogEvidenceSource } from './adapters/flow-log-evidence.ts';
 import { FileEmfSink } from './adapters/local/emf-sink.ts';
+import {
+  CLOUDTRAIL_DIRECTORY,
+  FileChangeHistory,
+  FileFlowLogBackend,
+  FLOW_LOGS_FILE,
+} from './adapters/local/evidence-files.ts';
 import { FileNotifier } from './adapters/local/file-notifier.ts';
 import { FileStateStore } from './adapters/local/file-state-store.ts';
 import { FileSignalsSource } from './adapters/local/signals-file.ts';
@@ -29,7 +38,13 @@ export interface LocalWiringOptions {
    * A live account instead of an inventory: the read-only AWS adapters (`awsPorts` of lambda/wiring.ts).
    * The caller builds them, so a run from files never loads the AWS SDK (about 0.3 s of start-up).
    */
-  readonly live?: Pick<CheckPorts, 'inventory' | 'signals'>;
+  readonly live?: Pick<CheckPorts, 'inventory' | 'signals' | 'evidence' | 'changeHistory'>;
+  /**
+   * The inventory directory: its optional `describe-flow-logs.json` (with `flow-log-query-results.json`) and
+   * `cloudtrail-lookup-events/` wire the flow-log source and the change history
+   * (lambda/adapters/local/evidence-files.ts). @default none
+   */
+  readonly inventoryDir?: string;
   /** A signals file (`{ InstanceStatuses, MetricDataResults }`); live runs read CloudWatch instead. */
   readonly signalsFile?: string;
   readonly signals?: SignalsSource;
@@ -69,6 +84,15 @@ export function localPorts(opts: LocalWiringOptions): LocalPorts {
   const signals =
     opts.signals ?? (opts.signalsFile ? new FileSignalsSource(opts.signalsFile) : live?.signals);
   const metrics = opts.metrics ?? (opts.metricsFile ? new FileEmfSink(opts.metricsFile) : undefined);
+  const dir = opts.inventoryDir;
+  const evidence =
+    dir !== undefined && existsSync(join(dir, FLOW_LOGS_FILE))
+      ? [new FlowLogEvidenceSource(new FileFlowLogBackend(dir))]
+      : live?.evidence;
+  const changeHistory =
+    dir !== undefined && existsSync(join(dir, CLOUDTRAIL_DIRECTORY))
+      ? new FileChangeHistory(dir)
+      : live?.changeHistory;
   return {
     inventory: inventory ? { load: async () => ({ inventory, errors: [] }) } : live!.inventory,
     prober: opts.prober ?? netProber,
@@ -78,5 +102,7 @@ export function localPorts(opts: LocalWiringOptions): LocalPorts {
     ...(state && notifier ? { notifier } : {}),
     ...(metrics ? { metrics } : {}),
     ...(collected ? { collected } : {}),
+    ...(evidence ? { evidence } : {}),
+    ...(changeHistory ? { changeHistory } : {}),
   };
 }

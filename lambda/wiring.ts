@@ -2,15 +2,20 @@
  * The AWS adapters behind the pipeline's ports, in one place: the Lambda handler wires them from its
  * environment, `port22 check --region` wires the read-only ones (inventory, signals) from flags.
  */
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { CloudTrailChangeHistory } from './adapters/aws/cloudtrail-history.ts';
 import { DynamoDbStateStore } from './adapters/aws/dynamodb-state-store.ts';
 import { Ec2InventorySource } from './adapters/aws/ec2-inventory-source.ts';
+import { AwsFlowLogBackend } from './adapters/aws/flow-logs.ts';
 import { AwsSignalsSource } from './adapters/aws/host-signals.ts';
 import { SDK_RETRY } from './adapters/aws/retry.ts';
 import { SnsNotifier } from './adapters/aws/sns-notifier.ts';
+import { FlowLogEvidenceSource } from './adapters/flow-log-evidence.ts';
 import { netProber } from './adapters/net/prober.ts';
 import type { Inventory } from './core/inventory/model.ts';
 import type { CheckPorts } from './pipeline.ts';
@@ -26,6 +31,11 @@ export interface AwsWiringOptions {
   readonly tableName?: string;
   readonly topicArn?: string;
   readonly metrics?: MetricsSink;
+  /**
+   * Which evidence sources read the account for failing instances (the stack's `evidence` config).
+   * @default flow logs and CloudTrail on
+   */
+  readonly evidence?: { readonly flowLogs?: boolean; readonly cloudTrail?: boolean };
 }
 
 /** The ports of a run against a real account: in AWS the prober reaches instance addresses as they are. */
@@ -36,6 +46,8 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
     ...SDK_RETRY,
   };
   const ec2 = new EC2Client(base);
+  const flowLogs = opts.evidence?.flowLogs ?? true;
+  const cloudTrail = opts.evidence?.cloudTrail ?? true;
   return {
     inventory: new Ec2InventorySource({ client: ec2, ...(opts.vpcIds ? { vpcIds: opts.vpcIds } : {}) }),
     prober: netProber,
@@ -48,6 +60,16 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
       ? { notifier: new SnsNotifier({ topicArn: opts.topicArn, client: new SNSClient(base) }) }
       : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(flowLogs
+      ? {
+          evidence: [
+            new FlowLogEvidenceSource(new AwsFlowLogBackend({ ec2, logs: new CloudWatchLogsClient(base) })),
+          ],
+        }
+      : {}),
+    ...(cloudTrail
+      ? { changeHistory: new CloudTrailChangeHistory({ client: new CloudTrailClient(base) }) }
+      : {}),
   };
 }
 

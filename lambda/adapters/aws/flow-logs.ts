@@ -1,5 +1,5 @@
 /**
- * Flow-log evidence from AWS: `DescribeFlowLogs` finds the flow logs on the failing instances' ENIs, subnets
+ * Flow logs from AWS (the backend of lambda/adapters/flow-log-evidence.ts): `DescribeFlowLogs` finds the flow logs on the failing instances' ENIs, subnets
  * and VPCs; one Logs Insights query per run reads the SSH port's records (lambda/core/evidence/flow-log.ts
  * plans it and reads its rows). Logs Insights is billed per GB scanned, so the query is bounded in time range
  * and records (bench/cost.ts models it), polled until it completes or the evidence deadline, and stopped when
@@ -17,71 +17,9 @@ import {
   StopQueryCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeFlowLogsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import {
-  type FlowLogDescription,
-  type FlowLogPlanOptions,
-  type FlowLogQuery,
-  flowLogResourceIds,
-  planFlowLogQuery,
-  type ResultRow,
-  readFlowLogResults,
-} from '../../core/evidence/flow-log.ts';
-import type { EvidenceRequest } from '../../core/evidence/observations.ts';
-import type { EvidenceContext, EvidenceReport, EvidenceSource } from '../../ports.ts';
-import { errorMessage } from '../../steps/error-message.ts';
+import type { FlowLogDescription, FlowLogQuery, ResultRow } from '../../core/evidence/flow-log.ts';
+import type { FlowLogBackend } from '../flow-log-evidence.ts';
 import { SDK_RETRY } from './retry.ts';
-
-/** What a flow-log backend answers: the flow logs, and one query's rows. */
-export interface FlowLogBackend {
-  describeFlowLogs(resourceIds: readonly string[]): Promise<FlowLogDescription[]>;
-  /** The query's rows, and whether they were cut short (the limit reached, or the deadline). */
-  runQuery(query: FlowLogQuery, deadlineAt: number): Promise<{ rows: ResultRow[]; complete: boolean }>;
-}
-
-export type FlowLogSourceOptions = Omit<FlowLogPlanOptions, 'now'>;
-
-/** An evidence source of kind `flow-log` over a backend (AWS here, files in lambda/adapters/local). */
-export class FlowLogEvidenceSource implements EvidenceSource {
-  readonly kind = 'flow-log' as const;
-
-  constructor(
-    private readonly backend: FlowLogBackend,
-    private readonly options: FlowLogSourceOptions = {},
-  ) {}
-
-  async gather(requests: readonly EvidenceRequest[], context: EvidenceContext): Promise<EvidenceReport> {
-    const all = (reason: string) => new Map(requests.map((r) => [r.instanceId, reason]));
-    let flowLogs: FlowLogDescription[];
-    try {
-      flowLogs = await this.backend.describeFlowLogs(flowLogResourceIds(requests));
-    } catch (error) {
-      const message = `DescribeFlowLogs: ${errorMessage(error)}`;
-      return { found: new Map(), unavailable: all(message), errors: [message] };
-    }
-    const plan = planFlowLogQuery(requests, flowLogs, { ...this.options, now: context.now });
-    if (plan.query === undefined) return { found: new Map(), unavailable: plan.unavailable, errors: [] };
-    try {
-      const { rows, complete } = await this.backend.runQuery(plan.query, context.deadlineAt);
-      const truncated = rows.length >= plan.query.limit;
-      if (!complete && rows.length === 0) {
-        const unavailable = new Map(plan.unavailable);
-        for (const id of plan.covered.keys())
-          unavailable.set(id, 'the flow-log query did not finish within the evidence budget');
-        return { found: new Map(), unavailable, errors: [] };
-      }
-      return {
-        found: readFlowLogResults(plan, rows, truncated || !complete),
-        unavailable: plan.unavailable,
-        errors: [],
-      };
-    } catch (error) {
-      const message = `Logs Insights query: ${errorMessage(error)}`;
-      const unavailable = new Map(plan.unavailable);
-      for (const id of plan.covered.keys()) unavailable.set(id, message);
-      return { found: new Map(), unavailable, errors: [message] };
-    }
-  }
-}
 
 export interface AwsFlowLogBackendOptions {
   /** @default an EC2Client with the SDK's adaptive retry */

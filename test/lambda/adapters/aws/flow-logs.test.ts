@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeFlowLogsCommand, EC2Client, type FlowLog } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AwsFlowLogBackend, FlowLogEvidenceSource } from '../../../../lambda/adapters/aws/flow-logs.ts';
+import { AwsFlowLogBackend } from '../../../../lambda/adapters/aws/flow-logs.ts';
+import { FlowLogEvidenceSource } from '../../../../lambda/adapters/flow-log-evidence.ts';
 import type { EvidenceRequest } from '../../../../lambda/core/evidence/observations.ts';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
