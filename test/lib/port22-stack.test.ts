@@ -10,8 +10,11 @@ import { renderRunMetrics } from '../../lambda/core/metrics/emf.ts';
 import { type Port22ConfigInput, parseConfig } from '../../lib/config.ts';
 import { UNHEALTHY_INSTANCES_QUERY } from '../../lib/dashboard.ts';
 import {
+  CHANGE_HISTORY_ACTIONS,
   EC2_READ_ACTIONS,
   EC2_TGW_ROUTE_TABLE_READ_ACTIONS,
+  FLOW_LOG_FIND_ACTIONS,
+  FLOW_LOG_QUERY_RESULT_ACTIONS,
   NETWORK_FIREWALL_READ_ACTIONS,
   sizeProber,
   TABLE_ITEM_ACTIONS,
@@ -311,6 +314,21 @@ describe('Port22Stack with the example configuration', () => {
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Resource: getAtt(ids.key!),
       },
+      // Flow logs and CloudTrail are on by default (evidence.flowLogs, evidence.cloudTrail).
+      { Sid: 'FindFlowLogs', Effect: 'Allow', Action: 'ec2:DescribeFlowLogs', Resource: '*' },
+      {
+        Sid: 'QueryFlowLogs',
+        Effect: 'Allow',
+        Action: 'logs:StartQuery',
+        Resource: arnJoin('logs', 'own', 'log-group:*'),
+      },
+      {
+        Sid: 'ReadFlowLogQueries',
+        Effect: 'Allow',
+        Action: ['logs:GetQueryResults', 'logs:StopQuery'],
+        Resource: '*',
+      },
+      { Sid: 'LookUpChanges', Effect: 'Allow', Action: 'cloudtrail:LookupEvents', Resource: '*' },
       {
         Effect: 'Allow',
         Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
@@ -336,6 +354,26 @@ describe('Port22Stack with the example configuration', () => {
       (m) => `network-firewall:${m[1] ?? m[2]}`,
     );
     assert.deepEqual([...NETWORK_FIREWALL_READ_ACTIONS].sort(), nfwCalls.sort());
+    // And exactly the calls the flow-log and CloudTrail adapters make, StartQuery aside (scoped above).
+    const evidenceCalls = new Set<string>();
+    for (const [file, service, client] of [
+      ['flow-logs.ts', 'ec2', 'client-ec2'],
+      ['flow-logs.ts', 'logs', 'client-cloudwatch-logs'],
+      ['cloudtrail-history.ts', 'cloudtrail', 'client-cloudtrail'],
+    ] as const) {
+      const source = readFileSync(new URL(`../../lambda/adapters/aws/${file}`, import.meta.url), 'utf8');
+      const names = new RegExp(`import \\{([^}]*)\\} from '@aws-sdk/${client}'`).exec(source)?.[1] ?? '';
+      for (const m of names.matchAll(/\b(\w+)Command\b/g)) evidenceCalls.add(`${service}:${m[1]}`);
+    }
+    assert.deepEqual(
+      [
+        ...FLOW_LOG_FIND_ACTIONS,
+        'logs:StartQuery',
+        ...FLOW_LOG_QUERY_RESULT_ACTIONS,
+        ...CHANGE_HISTORY_ACTIONS,
+      ].sort(),
+      [...evidenceCalls].sort(),
+    );
     assert.doesNotMatch(
       JSON.stringify(template.toJSON()),
       /PutMetricData|"Action":"\*"|dynamodb:\*|sns:\*|kms:\*"\]/,
@@ -630,4 +668,15 @@ describe('sizeProber', () => {
       assert.deepEqual(sizeProber(instances, interval), expected);
     });
   }
+});
+
+describe('Port22Stack with flow logs and CloudTrail turned off', () => {
+  it('grants no flow-log or CloudTrail action', () => {
+    const { stack } = synthStack({ ...exampleConfig, evidence: { flowLogs: false, cloudTrail: false } });
+    const json = JSON.stringify(Template.fromStack(stack).toJSON());
+    assert.doesNotMatch(
+      json,
+      /DescribeFlowLogs|logs:StartQuery|logs:GetQueryResults|logs:StopQuery|cloudtrail:/,
+    );
+  });
 });
