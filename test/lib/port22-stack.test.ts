@@ -495,6 +495,9 @@ describe('Port22Stack with the example configuration', () => {
     assert.ok(body.includes('SEARCH('), 'diagnosis series by search');
     assert.ok(body.includes('latest(diagnosis)'), 'Logs Insights query');
     assert.equal(UNHEALTHY_INSTANCES_QUERY[3], "filter state != 'healthy'");
+    // Flow logs and CloudTrail are on by default: their table reads the prober's own lines.
+    assert.ok(body.includes('Flow logs and who changed what'), 'log evidence widget');
+    assert.ok(body.includes('parse evidence /(?<flowLogs>flow logs: [^;]*)/'), 'flow-log line parsed');
   });
 
   it('cdk-nag AwsSolutions: zero unacknowledged findings', () => {
