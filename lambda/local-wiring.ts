@@ -22,6 +22,8 @@ import { netProber } from './adapters/net/prober.ts';
 import type { Inventory } from './core/inventory/model.ts';
 import type { CheckPorts } from './pipeline.ts';
 import {
+  type ChangeHistory,
+  type EvidenceSource,
   identityResolver,
   type MetricsSink,
   type Notifier,
@@ -45,6 +47,9 @@ export interface LocalWiringOptions {
    * (lambda/adapters/local/evidence-files.ts). @default none
    */
   readonly inventoryDir?: string;
+  /** Evidence sources given whole (the lab's), instead of the inventory directory's files. */
+  readonly evidence?: readonly EvidenceSource[];
+  readonly changeHistory?: ChangeHistory;
   /** A signals file (`{ InstanceStatuses, MetricDataResults }`); live runs read CloudWatch instead. */
   readonly signalsFile?: string;
   readonly signals?: SignalsSource;
@@ -86,13 +91,15 @@ export function localPorts(opts: LocalWiringOptions): LocalPorts {
   const metrics = opts.metrics ?? (opts.metricsFile ? new FileEmfSink(opts.metricsFile) : undefined);
   const dir = opts.inventoryDir;
   const evidence =
-    dir !== undefined && existsSync(join(dir, FLOW_LOGS_FILE))
+    opts.evidence ??
+    (dir !== undefined && existsSync(join(dir, FLOW_LOGS_FILE))
       ? [new FlowLogEvidenceSource(new FileFlowLogBackend(dir))]
-      : live?.evidence;
+      : live?.evidence);
   const changeHistory =
-    dir !== undefined && existsSync(join(dir, CLOUDTRAIL_DIRECTORY))
+    opts.changeHistory ??
+    (dir !== undefined && existsSync(join(dir, CLOUDTRAIL_DIRECTORY))
       ? new FileChangeHistory(dir)
-      : live?.changeHistory;
+      : live?.changeHistory);
   return {
     inventory: inventory ? { load: async () => ({ inventory, errors: [] }) } : live!.inventory,
     prober: opts.prober ?? netProber,

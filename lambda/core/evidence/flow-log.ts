@@ -202,6 +202,9 @@ export function summariseFlowLogs(
   };
 }
 
+const packets = (n: number) => (n === 1 ? '1 packet' : `${n} packets`);
+const replies = (n: number) => (n === 1 ? '1 reply' : `${n} replies`);
+
 function describe(r: FlowLogReading, target: FlowLogTarget): string {
   const port = `port ${target.port}`;
   switch (r.verdict) {
@@ -209,14 +212,14 @@ function describe(r: FlowLogReading, target: FlowLogTarget): string {
       const named = r.rejectedFrom.slice(0, MAX_SOURCES_NAMED).map((s) => `${s.address} (${s.packets})`);
       const more = r.rejectedFrom.length - named.length;
       const accepted = r.inboundAccepted > 0 ? `; ${r.inboundAccepted} accepted` : '';
-      return `${r.inboundRejected} packets to ${port} rejected by the VPC (a security group or network ACL) from ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}${accepted}`;
+      return `${packets(r.inboundRejected)} to ${port} rejected by the VPC (a security group or network ACL) from ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}${accepted}`;
     }
     case 'return-rejected':
-      return `${r.inboundAccepted} packets to ${port} accepted, ${r.returnRejected} replies from ${port} rejected by the VPC on the way back (a network ACL's outbound rules)`;
+      return `${packets(r.inboundAccepted)} to ${port} accepted, ${replies(r.returnRejected)} from ${port} rejected by the VPC on the way back (a network ACL's outbound rules)`;
     case 'no-reply':
-      return `${r.inboundAccepted} packets to ${port} accepted by the VPC, no reply from the instance: the host dropped them`;
+      return `${packets(r.inboundAccepted)} to ${port} accepted by the VPC, no TCP reply from the instance: its firewall (or a hung kernel) dropped or rejected them`;
     case 'answered':
-      return `${r.inboundAccepted} packets to ${port} accepted and ${r.returnAccepted} replies accepted: the VPC passed both ways`;
+      return `${packets(r.inboundAccepted)} to ${port} accepted and ${replies(r.returnAccepted)} accepted: the VPC passed both ways`;
     case 'silent':
       return r.window.trafficType === 'REJECT'
         ? `no rejected packet to ${port} recorded (this flow log records rejections only)`

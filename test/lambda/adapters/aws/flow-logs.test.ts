@@ -129,7 +129,7 @@ describe('FlowLogEvidenceSource over AWS', () => {
     assert.equal(web?.evidence[0]?.code, 'FLOW_LOG_NO_REPLY');
     assert.match(
       web?.evidence[0]?.detail ?? '',
-      /^flow logs: 12 packets to port 22 accepted by the VPC, no reply/,
+      /^flow logs: 12 packets to port 22 accepted by the VPC, no TCP reply/,
     );
     assert.equal(web?.observations?.flowLog?.verdict, 'no-reply');
     assert.equal(

@@ -121,7 +121,7 @@ describe('summariseFlowLogs', () => {
       code: 'FLOW_LOG_NO_REPLY',
       counts: [23, 0, 0, 0],
       detail:
-        /^flow logs: 23 packets to port 22 accepted by the VPC, no reply from the instance: the host dropped them \(fl-0abc, 2026-12-01T11:40:00.000Z to 2026-12-01T12:00:00.000Z, records aggregated over 10 min\)$/,
+        /^flow logs: 23 packets to port 22 accepted by the VPC, no TCP reply from the instance: its firewall \(or a hung kernel\) dropped or rejected them \(fl-0abc, 2026-12-01T11:40:00.000Z to 2026-12-01T12:00:00.000Z, records aggregated over 10 min\)$/,
     },
     {
       name: 'rejected in, sources named by packets, most first',
@@ -200,6 +200,27 @@ describe('summariseFlowLogs', () => {
     const six = summariseFlowLogs(from(6), target, window).evidence.detail;
     assert.match(six, /203\.0\.113\.5 \(1\) and 1 more \(/);
     assert.doesNotMatch(six, /203\.0\.113\.6/);
+  });
+
+  it('counts one packet and one reply in the singular, two in the plural', () => {
+    const one = summariseFlowLogs(
+      parseAll([
+        rec('172.31.16.139', '172.31.16.21', 20641, 22, 1, 'ACCEPT'),
+        rec('172.31.16.21', '172.31.16.139', 22, 20641, 1, 'ACCEPT'),
+      ]),
+      target,
+      window,
+    );
+    assert.match(one.evidence.detail, /^flow logs: 1 packet to port 22 accepted and 1 reply accepted/);
+    const two = summariseFlowLogs(
+      parseAll([
+        rec('172.31.16.139', '172.31.16.21', 20641, 22, 2, 'ACCEPT'),
+        rec('172.31.16.21', '172.31.16.139', 22, 20641, 2, 'ACCEPT'),
+      ]),
+      target,
+      window,
+    );
+    assert.match(two.evidence.detail, /^flow logs: 2 packets to port 22 accepted and 2 replies accepted/);
   });
 
   it('says a REJECT-only flow log proves nothing by silence, and a 1-minute interval', () => {
