@@ -19,7 +19,7 @@ import { FlowLogEvidenceSource } from './adapters/flow-log-evidence.ts';
 import { netProber } from './adapters/net/prober.ts';
 import type { Inventory } from './core/inventory/model.ts';
 import type { CheckPorts } from './pipeline.ts';
-import { identityResolver, type MetricsSink } from './ports.ts';
+import { type EvidenceSource, identityResolver, type MetricsSink } from './ports.ts';
 
 export interface AwsWiringOptions {
   readonly region?: string;
@@ -48,6 +48,12 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
   const ec2 = new EC2Client(base);
   const flowLogs = opts.evidence?.flowLogs ?? true;
   const cloudTrail = opts.evidence?.cloudTrail ?? true;
+  // One entry per evidence source the config turns on.
+  const evidence: EvidenceSource[] = [
+    ...(flowLogs
+      ? [new FlowLogEvidenceSource(new AwsFlowLogBackend({ ec2, logs: new CloudWatchLogsClient(base) }))]
+      : []),
+  ];
   return {
     inventory: new Ec2InventorySource({ client: ec2, ...(opts.vpcIds ? { vpcIds: opts.vpcIds } : {}) }),
     prober: netProber,
@@ -60,13 +66,7 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
       ? { notifier: new SnsNotifier({ topicArn: opts.topicArn, client: new SNSClient(base) }) }
       : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
-    ...(flowLogs
-      ? {
-          evidence: [
-            new FlowLogEvidenceSource(new AwsFlowLogBackend({ ec2, logs: new CloudWatchLogsClient(base) })),
-          ],
-        }
-      : {}),
+    ...(evidence.length > 0 ? { evidence } : {}),
     ...(cloudTrail
       ? { changeHistory: new CloudTrailChangeHistory({ client: new CloudTrailClient(base) }) }
       : {}),
