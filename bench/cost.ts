@@ -12,9 +12,11 @@
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { LOOKUP_INTERVAL_MS } from '../lambda/adapters/aws/cloudtrail-history.ts';
 import { CONSOLE_CONCURRENCY } from '../lambda/adapters/aws/console-output.ts';
 import { plannedQueries } from '../lambda/adapters/aws/host-signals.ts';
 import { probe } from '../lambda/adapters/net/prober.ts';
+import { DEFAULT_FLOW_LOG_WINDOW_MINUTES } from '../lambda/core/evidence/flow-log.ts';
 import { DEFAULT_EVIDENCE_MAX_INSTANCES } from '../lambda/core/evidence/observations.ts';
 import { DEFAULT_CONCURRENCY } from '../lambda/core/probe/fan-out.ts';
 import { DEFAULT_TIMEOUTS } from '../lambda/core/probe/types.ts';
@@ -127,6 +129,17 @@ export const PRICES = {
     unit: 'per customer managed key-month',
     source: 'https://aws.amazon.com/kms/pricing/',
   },
+  logsInsightsGbScanned: {
+    usd: 0.005,
+    unit: 'per GB of log data scanned by a Logs Insights query',
+    source:
+      'https://aws.amazon.com/cloudwatch/pricing/ ("Logs", Analyze (Logs Insights queries): $0.005 per GB of data scanned)',
+  },
+  cloudTrailLookup: {
+    usd: 0,
+    unit: 'per LookupEvents call (Event history: 90 days of management events, no charge)',
+    source: 'https://aws.amazon.com/cloudtrail/pricing/ (Event history is free)',
+  },
   reachabilityAnalysis: {
     usd: 0.1,
     unit: 'per Reachability Analyzer analysis',
@@ -194,6 +207,24 @@ export const ASSUMPTIONS = {
   /** Each instance has one incident a month: an alert and a recovery, each one publish and one e-mail. */
   alertsPerInstance: 2,
   emailSubscribers: 1,
+  /**
+   * Flow logs (evidence.flowLogs): the run's one Logs Insights query scans every record the VPC's flow-log
+   * group received in the window, whatever the query filters. Records per instance and minute on a busy
+   * server (each flow of each aggregation interval is one record), and a default-format record's size as
+   * CloudWatch Logs stores it (AWS's example record is 107 bytes, plus the event's timestamp and framing).
+   * Publishing the flow logs themselves is the VPC owner's cost, not port22's.
+   */
+  flowLogRecordsPerInstanceMinute: 50,
+  flowLogRecordBytes: 130,
+  flowLogWindowMinutes: DEFAULT_FLOW_LOG_WINDOW_MINUTES,
+  /** Seconds the prober waits on one Logs Insights query (polled every second until Complete). */
+  flowLogQuerySeconds: 5,
+  /**
+   * CloudTrail (evidence.cloudTrail): LookupEvents per incident — the changed group, ACL or route table of
+   * one changed path — each paced to two a second (the API's limit), so the prober waits for them.
+   */
+  changeLookupsPerIncident: 2,
+  lookupSeconds: LOOKUP_INTERVAL_MS / 1000,
 };
 
 interface ProbeCost {
@@ -284,6 +315,14 @@ export function fleetCost(instances: number, probeCost: ProbeCost, pathsPerInsta
     timeouts +
     consoleSeconds;
 
+  // Evidence runs only in runs with a failing instance: the chance that a shard's run has at least one.
+  const runsWithFailure = invocations * (1 - (1 - a.failingFraction) ** perShard);
+  // The query reads the whole VPC's flow-log group over the window, not only the failing instances' records.
+  const scannedGb =
+    (instances * a.flowLogRecordsPerInstanceMinute * a.flowLogWindowMinutes * a.flowLogRecordBytes) / 1e9;
+  const incidents = instances * (a.alertsPerInstance / 2);
+  const evidenceSeconds =
+    runsWithFailure * a.flowLogQuerySeconds + incidents * a.changeLookupsPerIncident * a.lookupSeconds;
   const logGb = (invocations * a.logBytesPerRun + runs * instances * a.logBytesPerInstance) / 1e9;
   const alerts = instances * a.alertsPerInstance;
   const items: LineItem[] = [
@@ -342,6 +381,21 @@ export function fleetCost(instances: number, probeCost: ProbeCost, pathsPerInsta
       inTotal: true,
     },
     { item: `KMS key (${a.kmsKeys})`, usd: a.kmsKeys * PRICES.kmsKey.usd, inTotal: true },
+    {
+      item: `flow logs: one Logs Insights query per run with a failure (the VPC's ${a.flowLogWindowMinutes} min scanned)`,
+      usd: runsWithFailure * scannedGb * PRICES.logsInsightsGbScanned.usd,
+      inTotal: true,
+    },
+    {
+      item: `CloudTrail LookupEvents (${a.changeLookupsPerIncident} per incident, free)`,
+      usd: incidents * a.changeLookupsPerIncident * PRICES.cloudTrailLookup.usd,
+      inTotal: true,
+    },
+    {
+      item: `Lambda time waiting on the query and the paced lookups`,
+      usd: evidenceSeconds * (memoryMb / 1024) * PRICES.lambdaArmGbSecond.usd,
+      inTotal: true,
+    },
     {
       item: `optional per-instance metrics (+${a.perInstanceMetricSeries} series per instance)`,
       usd:

@@ -9,7 +9,7 @@
 import type { ProbeTarget } from '../lambda/core/probe/types.ts';
 import type { TargetResolver } from '../lambda/ports.ts';
 import type { Fleet, FleetHost } from './fleet.ts';
-import { createNamespaceHost } from './netns.ts';
+import { createNamespaceHost, type NamespaceHost } from './netns.ts';
 import { type RunningSshd, startSshd } from './sshd.ts';
 import { startZooServer, type ZooKind } from './zoo.ts';
 
@@ -35,6 +35,8 @@ export interface FleetBackends {
   readonly configOnly: readonly FleetHost[];
   /** Served by a zoo stand-in instead of real OpenSSH. */
   readonly standIns: readonly FleetHost[];
+  /** The namespace hosts serving fleet hosts (their nft counts what reached them: lab/lab-evidence.ts). */
+  readonly namespaces: readonly { readonly host: FleetHost; readonly ns: NamespaceHost }[];
   /** Stops every peer (sshd processes, zoo servers, namespaces). Idempotent. */
   close(): Promise<void>;
 }
@@ -52,6 +54,7 @@ export async function startFleetBackends(opts: FleetBackendsOptions): Promise<Fl
   const leftOut: FleetHost[] = [];
   const configOnly: FleetHost[] = [];
   const standIns: FleetHost[] = [];
+  const namespaces: { host: FleetHost; ns: NamespaceHost }[] = [];
   let nextLoopback = 0;
   const loopback = () => {
     nextLoopback += 1;
@@ -104,6 +107,7 @@ export async function startFleetBackends(opts: FleetBackendsOptions): Promise<Fl
     // No listener inside: under DROP or REJECT nothing gets through to one anyway.
     const ns = await createNamespaceHost({ policy: b.netns, port: 22, listener: 'none' });
     closers.push(() => ns.close());
+    namespaces.push({ host, ns });
     return { host: ns.hostAddress, port: ns.port };
   };
 
@@ -119,5 +123,5 @@ export async function startFleetBackends(opts: FleetBackendsOptions): Promise<Fl
     await close();
     throw error;
   }
-  return { resolver, leftOut, configOnly, standIns, close };
+  return { resolver, leftOut, configOnly, standIns, namespaces, close };
 }

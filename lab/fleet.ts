@@ -28,7 +28,17 @@ export type Backend =
    * A network-namespace host behind nft. Without root: `config-only` hosts are checked on configuration and
    * signals alone (not probed); `leave-out` hosts, whose diagnosis only the packet filter can show, are left out.
    */
-  | { readonly netns: HostPolicy; readonly withoutRoot: 'config-only' | 'leave-out' }
+  | {
+      readonly netns: HostPolicy;
+      readonly withoutRoot: 'config-only' | 'leave-out';
+      /**
+       * Whose filter the namespace's nft plays: the host's own firewall, or the VPC's security group or ACL
+       * (the instance's configuration blocks it). It decides the flow-log action of the packets nft counted:
+       * a VPC filter's drop is a flow-log REJECT; a host firewall's drop comes after the VPC's ACCEPT.
+       * @default 'host'
+       */
+      readonly filter?: 'host' | 'vpc';
+    }
   /** Broken in configuration only: nothing answers, so nothing is probed (the reason says why). */
   | { readonly none: string };
 

@@ -16,6 +16,8 @@ import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'nod
 import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { DynamoDbStateStore } from '../lambda/adapters/aws/dynamodb-state-store.ts';
+import { FlowLogEvidenceSource } from '../lambda/adapters/flow-log-evidence.ts';
+import { FileChangeHistory } from '../lambda/adapters/local/evidence-files.ts';
 import { FileNotifier } from '../lambda/adapters/local/file-notifier.ts';
 import { writeHtmlReport } from '../lambda/adapters/local/html-report.ts';
 import { loadInventoryDir } from '../lambda/adapters/local/inventory-dir.ts';
@@ -37,6 +39,7 @@ import {
   SIGNALS_FILE,
 } from './fleet.ts';
 import { startFleetBackends } from './fleet-backends.ts';
+import { LabFlowLogBackend, seedHealthyPast } from './lab-evidence.ts';
 import { ensureStateTable, startLocalDynamo } from './local-aws.ts';
 import { netnsAvailable } from './netns.ts';
 import { processAlive } from './process-alive.ts';
@@ -266,6 +269,15 @@ async function runLocked(paths: LabPaths, opts: LabRunOptions): Promise<LabRun> 
       const metricsFile = join(paths.metrics, `${runId}.jsonl`);
       const leftOutIds = new Set(backends.leftOut.map((h) => h.instanceId));
       const checked = fleet.hosts.filter((h) => !leftOutIds.has(h.instanceId));
+      // A healthy past for the configuration faults, and the CloudTrail events of the lab's changes since.
+      await seedHealthyPast({
+        fleet,
+        current: inventory,
+        fixed: new Set(state.fixes.map((f) => f.instanceId)),
+        store,
+        inventoryDir: paths.fleet,
+        now,
+      });
       const ports = localPorts({
         inventory,
         inventoryDir: paths.fleet,
@@ -278,6 +290,8 @@ async function runLocked(paths: LabPaths, opts: LabRunOptions): Promise<LabRun> 
           print: (line) => alertLines.push(line.trimEnd()),
         }),
         metricsFile,
+        evidence: [new FlowLogEvidenceSource(new LabFlowLogBackend(inventory, fleet, backends.namespaces))],
+        changeHistory: new FileChangeHistory(paths.fleet),
       });
       const result = await runCheck(ports, {
         runId,

@@ -232,6 +232,10 @@ export function applyNftRuleset(ns: string, ruleset: string): void {
  * The input-chain ruleset for a host policy on TCP `port` (nft(8), "REJECT STATEMENT"). `icmpx` is the
  * inet family's address-family-neutral ICMP: admin-prohibited becomes ICMP type 3 code 13 for IPv4
  * (RFC 1812 §5.2.7.1) and ICMPv6 type 1 code 1 for IPv6; Linux reports both to connect() as EHOSTUNREACH.
+ *
+ * Every SSH packet in (source address and port) and every reply out (destination address and port) is also
+ * counted in a dynamic set with per-element counters, before the verdict: what the lab turns into flow-log
+ * records (readFlowCounters).
  */
 export function hostPolicyRuleset(policy: HostPolicy, port: number): string {
   const verdict: Record<HostPolicy, string | undefined> = {
@@ -243,13 +247,53 @@ export function hostPolicyRuleset(policy: HostPolicy, port: number): string {
   const rule = verdict[policy];
   return [
     'table inet port22 {',
+    `  set ${FLOWS_IN} { type ipv4_addr . inet_service; flags dynamic; counter; }`,
+    `  set ${FLOWS_OUT} { type ipv4_addr . inet_service; flags dynamic; counter; }`,
     '  chain input {',
     '    type filter hook input priority filter; policy accept;',
+    `    tcp dport ${port} update @${FLOWS_IN} { ip saddr . tcp sport }`,
     ...(rule ? [`    tcp dport ${port} ${rule}`] : []),
+    '  }',
+    '  chain output {',
+    '    type filter hook output priority filter; policy accept;',
+    `    tcp sport ${port} update @${FLOWS_OUT} { ip daddr . tcp dport }`,
     '  }',
     '}',
     '',
   ].join('\n');
+}
+
+const FLOWS_IN = 'ssh_in';
+const FLOWS_OUT = 'ssh_out';
+
+/** One peer's packets as a namespace host's nft counted them: its address and port, packets and bytes. */
+export interface FlowCounter {
+  readonly address: string;
+  readonly port: number;
+  readonly packets: number;
+  readonly bytes: number;
+}
+
+/**
+ * What a host's nft counted on its SSH port (hostPolicyRuleset's sets): the packets that arrived, per
+ * source address and port, and the replies that left, per destination address and port.
+ */
+export function readFlowCounters(ns: string): { inbound: FlowCounter[]; replies: FlowCounter[] } {
+  const read = (set: string): FlowCounter[] => {
+    const out = run(IP, ['netns', 'exec', ns, NFT, '-j', 'list', 'set', 'inet', 'port22', set]);
+    const doc = JSON.parse(out) as { nftables: { set?: { elem?: unknown[] } }[] };
+    const elems = doc.nftables.flatMap((o) => o.set?.elem ?? []) as {
+      elem?: { val?: { concat?: [string, number] }; counter?: { packets: number; bytes: number } };
+    }[];
+    return elems.flatMap((e) => {
+      const [address, port] = e.elem?.val?.concat ?? [];
+      const counter = e.elem?.counter;
+      return address === undefined || port === undefined || counter === undefined
+        ? []
+        : [{ address, port, packets: counter.packets, bytes: counter.bytes }];
+    });
+  };
+  return { inbound: read(FLOWS_IN), replies: read(FLOWS_OUT) };
 }
 
 /** The live ruleset of a namespace, as `nft list ruleset` prints it. */

@@ -3,8 +3,17 @@
  * around its own resolver, signals and state. Defaults keep a local run side-effect free: state in memory,
  * alerts collected (listed in the report, never sent), metrics only in the report.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FlowLogEvidenceSource } from './adapters/flow-log-evidence.ts';
 import { consoleOutputFilesIn } from './adapters/local/console-output-files.ts';
 import { FileEmfSink } from './adapters/local/emf-sink.ts';
+import {
+  CLOUDTRAIL_DIRECTORY,
+  FileChangeHistory,
+  FileFlowLogBackend,
+  FLOW_LOGS_FILE,
+} from './adapters/local/evidence-files.ts';
 import { FileNotifier } from './adapters/local/file-notifier.ts';
 import { FileStateStore } from './adapters/local/file-state-store.ts';
 import { FileSignalsSource } from './adapters/local/signals-file.ts';
@@ -14,6 +23,8 @@ import { netProber } from './adapters/net/prober.ts';
 import type { Inventory } from './core/inventory/model.ts';
 import type { CheckPorts } from './pipeline.ts';
 import {
+  type ChangeHistory,
+  type EvidenceSource,
   identityResolver,
   type MetricsSink,
   type Notifier,
@@ -30,12 +41,17 @@ export interface LocalWiringOptions {
    * A live account instead of an inventory: the read-only AWS adapters (`awsPorts` of lambda/wiring.ts).
    * The caller builds them, so a run from files never loads the AWS SDK (about 0.3 s of start-up).
    */
-  readonly live?: Pick<CheckPorts, 'inventory' | 'signals' | 'evidence'>;
+  readonly live?: Pick<CheckPorts, 'inventory' | 'signals' | 'evidence' | 'changeHistory'>;
   /**
-   * The inventory directory `inventory` was read from: its `get-console-output/<id>.json` files are the
-   * console output of failing instances. @default none
+   * The inventory directory `inventory` was read from: its optional `get-console-output/<id>.json` files
+   * (console output), `describe-flow-logs.json` with `flow-log-query-results.json` (flow logs) and
+   * `cloudtrail-lookup-events/` (the change history) wire the evidence sources
+   * (lambda/adapters/local/console-output-files.ts, evidence-files.ts). @default none
    */
   readonly inventoryDir?: string;
+  /** Evidence sources given whole (the lab's), instead of the inventory directory's files. */
+  readonly evidence?: readonly EvidenceSource[];
+  readonly changeHistory?: ChangeHistory;
   /** A signals file (`{ InstanceStatuses, MetricDataResults }`); live runs read CloudWatch instead. */
   readonly signalsFile?: string;
   readonly signals?: SignalsSource;
@@ -75,8 +91,13 @@ export function localPorts(opts: LocalWiringOptions): LocalPorts {
   const signals =
     opts.signals ?? (opts.signalsFile ? new FileSignalsSource(opts.signalsFile) : live?.signals);
   const metrics = opts.metrics ?? (opts.metricsFile ? new FileEmfSink(opts.metricsFile) : undefined);
-  const consoleFiles = opts.inventoryDir === undefined ? undefined : consoleOutputFilesIn(opts.inventoryDir);
-  const evidence = consoleFiles ? [consoleFiles] : live?.evidence;
+  const dir = opts.inventoryDir;
+  const evidence = opts.evidence ?? (dir === undefined ? live?.evidence : evidenceFilesIn(dir));
+  const changeHistory =
+    opts.changeHistory ??
+    (dir !== undefined && existsSync(join(dir, CLOUDTRAIL_DIRECTORY))
+      ? new FileChangeHistory(dir)
+      : live?.changeHistory);
   return {
     inventory: inventory ? { load: async () => ({ inventory, errors: [] }) } : live!.inventory,
     prober: opts.prober ?? netProber,
@@ -85,7 +106,19 @@ export function localPorts(opts: LocalWiringOptions): LocalPorts {
     ...(state ? { state } : {}),
     ...(state && notifier ? { notifier } : {}),
     ...(metrics ? { metrics } : {}),
-    ...(evidence ? { evidence } : {}),
     ...(collected ? { collected } : {}),
+    ...(evidence && evidence.length > 0 ? { evidence } : {}),
+    ...(changeHistory ? { changeHistory } : {}),
   };
+}
+
+/** The evidence sources an inventory directory's optional files stand for (none: an empty list). */
+function evidenceFilesIn(dir: string): EvidenceSource[] {
+  const consoleFiles = consoleOutputFilesIn(dir);
+  return [
+    ...(consoleFiles ? [consoleFiles] : []),
+    ...(existsSync(join(dir, FLOW_LOGS_FILE))
+      ? [new FlowLogEvidenceSource(new FileFlowLogBackend(dir))]
+      : []),
+  ];
 }

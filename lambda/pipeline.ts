@@ -9,6 +9,7 @@ import type { EmfDocument } from './core/metrics/emf.ts';
 import type { ExposureFinding } from './core/reachability/types.ts';
 import { type InstanceReport, instanceReport } from './core/report/instance-report.ts';
 import type {
+  ChangeHistory,
   EvidenceSource,
   InventorySource,
   MetricsSink,
@@ -19,6 +20,7 @@ import type {
   TargetResolver,
 } from './ports.ts';
 import { type AnalyseOptions, analyse } from './steps/analyse.ts';
+import { type AttributeChangesOptions, attributeChanges } from './steps/attribute-changes.ts';
 import { trackChanges } from './steps/changes.ts';
 import { type DiagnoseOptions, diagnoseTargets } from './steps/diagnose.ts';
 import { discover } from './steps/discover.ts';
@@ -52,6 +54,8 @@ export interface CheckPorts {
   readonly metrics?: MetricsSink;
   /** Console output, the in-host check, flow logs: read for failing instances only. @default none */
   readonly evidence?: readonly EvidenceSource[];
+  /** Who made a detected change (CloudTrail). @default none: changes are named without who made them */
+  readonly changeHistory?: ChangeHistory;
 }
 
 /** Every step's options, plus the run's identity and time. */
@@ -62,6 +66,7 @@ export interface CheckInput
     SignalsOptions,
     DiagnoseOptions,
     EvidenceOptions,
+    AttributeChangesOptions,
     RecordOptions,
     MetricsOptions {
   /** Identifies the run in state claims and logs (the Lambda request id). */
@@ -143,12 +148,15 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
       : diagnoseTargets(probes.checked, paths.paths, signals.byInstance, input, gathered.byInstance),
   );
   const findings = await step(securityFindings(diagnoses.diagnosed, remembered.previous));
-  const changes = await step(
+  const tracked = await step(
     trackChanges(diagnoses.diagnosed, remembered.previous, {
       index,
       proberSpec: paths.proberSpec,
       snapshots: ports.state !== undefined,
     }),
+  );
+  const changes = await step(
+    attributeChanges(ports.changeHistory, tracked.instances, { ...input, clock, ...deadline(input) }),
   );
   const recorded = await step(record(ports, changes.instances, index, input, now, selection.left, clock));
   const metrics = await step(emitMetrics(ports.metrics, changes.instances, probes, input, now));

@@ -2,6 +2,7 @@
  * The ports the pipeline needs (DESIGN.md, "The pipeline"). Each has one adapter per backend:
  * the Lambda handler, the CLI and the tests wire different adapters into the same pipeline.
  */
+import type { ChangeEvent } from './core/changes/cloudtrail.ts';
 import type { HostSignals } from './core/diagnose/types.ts';
 import type { EvidenceRequest, ObservedKind, SourceFinding } from './core/evidence/observations.ts';
 import type { Inventory } from './core/inventory/model.ts';
@@ -136,4 +137,14 @@ export interface EvidenceReport {
   /** Why nothing was found, per instance id (not managed by SSM, console not supported…). */
   readonly unavailable: ReadonlyMap<string, string>;
   readonly errors: readonly string[];
+}
+
+/**
+ * Who changed a resource: the management events CloudTrail recorded on it (`LookupEvents` by resource name).
+ * Lookups are throttled by AWS (two a second per account and Region), so the adapter paces its calls; the
+ * step asks once per resource per run, for a bounded number of resources. Throws when the lookup failed.
+ */
+export interface ChangeHistory {
+  /** Events on `resourceId` at or after `since`, as many as one page holds (50). */
+  lookup(resourceId: string, since: Date): Promise<ChangeEvent[]>;
 }

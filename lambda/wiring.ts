@@ -2,19 +2,24 @@
  * The AWS adapters behind the pipeline's ports, in one place: the Lambda handler wires them from its
  * environment, `port22 check --region` wires the read-only ones (inventory, signals) from flags.
  */
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { type ClientPlace, clientOptions } from './adapters/aws/client-options.ts';
+import { CloudTrailChangeHistory } from './adapters/aws/cloudtrail-history.ts';
 import { Ec2ConsoleOutputSource } from './adapters/aws/console-output.ts';
 import { DynamoDbStateStore } from './adapters/aws/dynamodb-state-store.ts';
 import { Ec2InventorySource } from './adapters/aws/ec2-inventory-source.ts';
+import { AwsFlowLogBackend } from './adapters/aws/flow-logs.ts';
 import { AwsSignalsSource } from './adapters/aws/host-signals.ts';
 import { SnsNotifier } from './adapters/aws/sns-notifier.ts';
+import { FlowLogEvidenceSource } from './adapters/flow-log-evidence.ts';
 import { netProber } from './adapters/net/prober.ts';
-import type { HandlerConfig } from './contract.ts';
+import { evidenceSchema, type HandlerConfig } from './contract.ts';
 import type { Inventory } from './core/inventory/model.ts';
 import type { CheckPorts } from './pipeline.ts';
 import { type EvidenceSource, identityResolver, type MetricsSink } from './ports.ts';
@@ -31,7 +36,7 @@ export interface AwsWiringOptions {
   readonly metrics?: MetricsSink;
   /** Ends every AWS call of the run when it aborts (the Lambda's deadline). @default none */
   readonly signal?: AbortSignal;
-  /** Which evidence sources read failing instances (the stack config's `evidence`). @default none */
+  /** Which evidence sources read failing instances (the stack config's `evidence`). @default its defaults */
   readonly evidence?: Partial<HandlerConfig['evidence']>;
 }
 
@@ -43,8 +48,21 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
   };
   const signal = opts.signal ? { signal: opts.signal } : {};
   const ec2 = new EC2Client(clientOptions('ec2', place));
-  const evidence: EvidenceSource[] = [];
-  if (opts.evidence?.console) evidence.push(new Ec2ConsoleOutputSource({ client: ec2 }));
+  const want = evidenceSchema.parse(opts.evidence ?? {});
+  // One entry per evidence source the config turns on.
+  const evidence: EvidenceSource[] = [
+    ...(want.console ? [new Ec2ConsoleOutputSource({ client: ec2 })] : []),
+    ...(want.flowLogs
+      ? [
+          new FlowLogEvidenceSource(
+            new AwsFlowLogBackend({
+              ec2,
+              logs: new CloudWatchLogsClient(clientOptions('cloudwatch-logs', place)),
+            }),
+          ),
+        ]
+      : []),
+  ];
   return {
     inventory: new Ec2InventorySource({
       client: ec2,
@@ -79,6 +97,13 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
       : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     ...(evidence.length > 0 ? { evidence } : {}),
+    ...(want.cloudTrail
+      ? {
+          changeHistory: new CloudTrailChangeHistory({
+            client: new CloudTrailClient(clientOptions('cloudtrail', place)),
+          }),
+        }
+      : {}),
   };
 }
 

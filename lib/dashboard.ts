@@ -36,6 +36,12 @@ export interface HealthDashboardProps {
    * @default [] - no status widget
    */
   readonly alarms?: readonly IAlarm[];
+  /**
+   * Whether failing instances' flow-log and CloudTrail evidence is read (the config's `evidence.flowLogs` /
+   * `evidence.cloudTrail`): adds a table of what the flow logs saw and who changed the path.
+   * @default false
+   */
+  readonly logEvidence?: boolean;
 }
 
 /**
@@ -50,6 +56,22 @@ export const UNHEALTHY_INSTANCES_QUERY = [
   "filter state != 'healthy'",
   'sort seen desc',
   'limit 200',
+];
+
+/**
+ * The Logs Insights query behind "flow logs and who changed what": per instance, the latest flow-log line
+ * (which addresses the VPC rejected on the SSH port, or that the host never replied) and the latest change
+ * attributed to a principal, from the evidence of the same per-instance log lines. The flow-log groups
+ * themselves are found at run time, so the table reads port22's own lines rather than those groups.
+ */
+export const LOG_EVIDENCE_QUERY = [
+  `fields @timestamp, ${INSTANCE_LOG_FIELDS.join(', ')}`,
+  `filter message = '${INSTANCE_LOG_MESSAGE}' and (evidence like /flow logs: / or evidence like / by arn:/)`,
+  'parse evidence /(?<flowLogs>flow logs: [^;]*)/',
+  'parse evidence /(?<changedBy>[A-Za-z]+ by arn:[^;]*)/',
+  'stats latest(flowLogs) as flowLog, latest(changedBy) as change, max(@timestamp) as seen by instanceId, name, vpcId',
+  'sort seen desc',
+  'limit 100',
 ];
 
 /** The console URL of a dashboard in the stack's region. */
@@ -161,5 +183,15 @@ export class HealthDashboard extends Construct {
         height: 8,
       }),
     );
+    if (props.logEvidence)
+      this.dashboard.addWidgets(
+        new LogQueryWidget({
+          title: 'Flow logs and who changed what (failing instances)',
+          logGroupNames: probers.map((p) => p.logGroup.logGroupName),
+          queryLines: LOG_EVIDENCE_QUERY,
+          width: 24,
+          height: 6,
+        }),
+      );
   }
 }

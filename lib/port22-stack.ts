@@ -173,6 +173,7 @@ export class Port22Stack extends Stack {
     this.dashboard = new HealthDashboard(this, 'Dashboard', {
       dashboardName,
       interval,
+      logEvidence: this.config.evidence.flowLogs || this.config.evidence.cloudTrail,
       probers: this.monitoredVpcs.map((m) => ({
         vpcId: m.vpcId,
         function: m.prober.function,

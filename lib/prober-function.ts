@@ -16,7 +16,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HANDLER_ENV, type HandlerConfigInput } from '../lambda/contract.ts';
+import { evidenceSchema, HANDLER_ENV, type HandlerConfigInput } from '../lambda/contract.ts';
 import { parseCidr } from '../lambda/core/net/cidr.ts';
 import { PROBER_ENTRY, PROBER_ESBUILD_TARGET, PROBER_EXTERNALS, PROJECT_ROOT } from './prober-bundling.ts';
 
@@ -106,6 +106,24 @@ const NETWORK_FIREWALL_ARNS: readonly string[] = [
   `arn:${Aws.PARTITION}:network-firewall:${Aws.REGION}:*:stateful-rulegroup/*`,
   `arn:${Aws.PARTITION}:network-firewall:${Aws.REGION}:*:stateless-rulegroup/*`,
 ];
+
+/**
+ * Flow-log evidence (lambda/adapters/aws/flow-logs.ts), granted when `evidence.flowLogs` is on. Per the
+ * Service Authorization Reference: ec2:DescribeFlowLogs, logs:GetQueryResults and logs:StopQuery take no
+ * resource types (a query is named by its id), so they are granted on `*`; logs:StartQuery takes the
+ * `log-group` resource type. Which groups the VPCs' flow logs deliver to is only known at run time
+ * (DescribeFlowLogs), so StartQuery is granted on the account's log groups in the stack's Region rather than
+ * on named ones.
+ */
+export const FLOW_LOG_FIND_ACTIONS: readonly string[] = ['ec2:DescribeFlowLogs'];
+export const FLOW_LOG_QUERY_RESULT_ACTIONS: readonly string[] = ['logs:GetQueryResults', 'logs:StopQuery'];
+const LOG_GROUPS_ARN = `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`;
+
+/**
+ * Who changed what (lambda/adapters/aws/cloudtrail-history.ts), granted when `evidence.cloudTrail` is on:
+ * cloudtrail:LookupEvents takes no resource types (Service Authorization Reference, AWS CloudTrail), so `*`.
+ */
+export const CHANGE_HISTORY_ACTIONS: readonly string[] = ['cloudtrail:LookupEvents'];
 
 /** cdk-nag's name for a resource in a finding id: tokens such as `${Token[AWS.Region.9]}` become `<AWS::Region>`. */
 function nagArn(arn: string): string {
@@ -438,7 +456,33 @@ export class ProberFunction extends Construct {
         resources: [this.deadLetterQueue.queueArn],
       }),
     ];
+    const evidence = evidenceSchema.parse(props.handlerConfig.evidence ?? {});
+    if (evidence.flowLogs)
+      statements.push(
+        new PolicyStatement({ sid: 'FindFlowLogs', actions: [...FLOW_LOG_FIND_ACTIONS], resources: ['*'] }),
+        new PolicyStatement({
+          sid: 'QueryFlowLogs',
+          actions: ['logs:StartQuery'],
+          resources: [LOG_GROUPS_ARN],
+        }),
+        new PolicyStatement({
+          sid: 'ReadFlowLogQueries',
+          actions: [...FLOW_LOG_QUERY_RESULT_ACTIONS],
+          resources: ['*'],
+        }),
+      );
+    if (evidence.cloudTrail)
+      statements.push(
+        new PolicyStatement({ sid: 'LookUpChanges', actions: [...CHANGE_HISTORY_ACTIONS], resources: ['*'] }),
+      );
     for (const statement of statements) this.role.addToPrincipalPolicy(statement);
+    if (evidence.flowLogs)
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagArn(LOG_GROUPS_ARN)}]`,
+        reason:
+          "logs:StartQuery on the account's log groups in this Region: the flow logs' groups are found at run " +
+          'time with DescribeFlowLogs and cannot be named at deploy time; the query is read-only and bounded.',
+      });
     for (const arn of [TGW_ROUTE_TABLES_ARN, PREFIX_LISTS_ARN, ...NETWORK_FIREWALL_ARNS])
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagArn(arn)}]`,
@@ -467,8 +511,9 @@ export class ProberFunction extends Construct {
       reason:
         'Only actions the Service Authorization Reference lists without resource types are granted on *: the ' +
         "EC2 Describe* reads of the inventory collector (DescribeNetworkInterfaces also Lambda's own, which " +
-        '"only works if it is allowed on all resources"), network-firewall:ListFirewalls and ' +
-        'cloudwatch:GetMetricData. Every other statement names its resources.',
+        '"only works if it is allowed on all resources"), network-firewall:ListFirewalls, ' +
+        'cloudwatch:GetMetricData, and for the evidence sources ec2:DescribeFlowLogs, logs:GetQueryResults, ' +
+        'logs:StopQuery and cloudtrail:LookupEvents. Every other statement names its resources.',
     });
   }
 }

@@ -5,8 +5,8 @@
  * The snapshot is taken only when state is kept: it is what a later run diffs against.
  */
 import { isFailure } from '../core/alerts/instance-policy.ts';
-import type { PathSnapshot } from '../core/changes/path-config.ts';
-import { diffConfig } from '../core/changes/path-config.ts';
+import type { ConfigChange, PathSnapshot } from '../core/changes/path-config.ts';
+import { describeConfigChange, diffPathConfig } from '../core/changes/path-config.ts';
 import { asPathSnapshot, snapshotPath } from '../core/changes/path-snapshot.ts';
 import type { Evidence } from '../core/diagnose/types.ts';
 import { authMethodChanges } from '../core/findings/probe-findings.ts';
@@ -29,6 +29,16 @@ export interface CheckedInstance extends DiagnosedTarget {
   readonly changes: readonly string[];
   /** This run's path configuration, remembered when the check is healthy. */
   readonly snapshot?: PathSnapshot;
+  /** The path configuration changes among `changes`, each with its line there and the healthy check since. */
+  readonly pathChanges?: readonly PathChange[];
+}
+
+export interface PathChange {
+  readonly change: ConfigChange;
+  /** The line in `changes` and the `change` evidence's detail. */
+  readonly line: string;
+  /** When the last healthy check was (ISO 8601): the change happened after it. */
+  readonly since: string;
 }
 
 export interface Changes {
@@ -53,11 +63,18 @@ export function trackChanges(
       const remembered = asPathSnapshot(prev?.lastHealthy?.config);
       const lines: string[] = [];
       const evidence: Evidence[] = [];
+      const pathChanges: PathChange[] = [];
       if (isFailure(t.diagnosis.code, expect) && remembered && snapshot && prev?.lastHealthy) {
-        for (const line of diffConfig(remembered, snapshot)) {
-          const text = `${line} since the last healthy check at ${prev.lastHealthy.at}`;
+        for (const change of diffPathConfig(remembered, snapshot)) {
+          const text = `${describeConfigChange(change)} since the last healthy check at ${prev.lastHealthy.at}`;
           lines.push(text);
-          evidence.push({ kind: 'change', code: 'PATH_CONFIG_CHANGED', detail: text });
+          pathChanges.push({ change, line: text, since: prev.lastHealthy.at });
+          evidence.push({
+            kind: 'change',
+            code: 'PATH_CONFIG_CHANGED',
+            detail: text,
+            resourceId: change.resourceId,
+          });
         }
       }
       lines.push(...authMethodChanges(prev?.authMethods, t.probe?.authMethods));
@@ -66,6 +83,7 @@ export function trackChanges(
         diagnosis: { ...t.diagnosis, evidence: [...t.diagnosis.evidence, ...evidence] },
         changes: lines,
         ...(snapshot ? { snapshot } : {}),
+        ...(pathChanges.length > 0 ? { pathChanges } : {}),
       };
     } catch (error) {
       errors.push(`changes: ${instanceId}: ${errorMessage(error)}`);

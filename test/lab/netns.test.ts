@@ -14,6 +14,7 @@ import {
   listNftRuleset,
   type NamespaceHost,
   netnsAvailable,
+  readFlowCounters,
   sweepStale,
 } from '../../lab/netns.ts';
 
@@ -88,7 +89,12 @@ describe('lab/netns: addresses and rulesets (pure)', () => {
     it(`${policy}: ${rule ?? 'no rule, chain policy accept'}`, () => {
       const ruleset = hostPolicyRuleset(policy, 2222);
       assert.match(ruleset, /type filter hook input priority filter; policy accept;/);
-      const ruleLines = ruleset.split('\n').filter((line) => line.includes('dport'));
+      const ruleLines = ruleset
+        .split('\n')
+        .filter((line) => line.includes('dport') && !line.includes('update @'));
+      // Every policy counts the SSH packets in and the replies out, before any verdict.
+      assert.match(ruleset, /tcp dport 2222 update @ssh_in \{ ip saddr \. tcp sport \}\n(?:.*\n)?\s*\}/);
+      assert.match(ruleset, /tcp sport 2222 update @ssh_out \{ ip daddr \. tcp dport \}/);
       assert.deepEqual(
         ruleLines.map((line) => line.trim()),
         rule ? [rule] : [],
@@ -98,6 +104,26 @@ describe('lab/netns: addresses and rulesets (pure)', () => {
 });
 
 describe('lab/netns: hosts behind nft, reached over a veth', () => {
+  it('counts what nft saw: SYNs in from our address and port, replies out only where it answered', {
+    skip,
+  }, async () => {
+    await withHost('drop', async (host) => {
+      assert.deepEqual(await knock(host.hostAddress, host.port, 1500), { kind: 'silence' });
+      const seen = readFlowCounters(host.name);
+      assert.equal(seen.inbound.length, 1);
+      assert.equal(seen.inbound[0]?.address, host.peerAddress);
+      // The SYN and its retransmission after 1 s (Linux's initial RTO).
+      assert.ok((seen.inbound[0]?.packets ?? 0) >= 2, JSON.stringify(seen));
+      assert.deepEqual(seen.replies, []);
+    });
+    await withHost('accept', async (host) => {
+      await knock(host.hostAddress, host.port, 1000);
+      const seen = readFlowCounters(host.name);
+      assert.equal(seen.replies[0]?.address, host.peerAddress);
+      assert.equal(seen.replies[0]?.port, seen.inbound[0]?.port);
+    });
+  });
+
   it('accept: the listener answers with its ident', { skip }, async () => {
     await withHost('accept', async (host) => {
       assert.match(host.hostAddress, /^198\.1[89]\./);

@@ -331,6 +331,21 @@ describe('Port22Stack with the example configuration', () => {
         Resource: getAtt(ids.key!),
       },
       { Sid: 'RecordFailedRuns', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAtt(ids.queue!) },
+      // Flow logs and CloudTrail are on by default (evidence.flowLogs, evidence.cloudTrail).
+      { Sid: 'FindFlowLogs', Effect: 'Allow', Action: 'ec2:DescribeFlowLogs', Resource: '*' },
+      {
+        Sid: 'QueryFlowLogs',
+        Effect: 'Allow',
+        Action: 'logs:StartQuery',
+        Resource: arnJoin('logs', 'own', 'log-group:*'),
+      },
+      {
+        Sid: 'ReadFlowLogQueries',
+        Effect: 'Allow',
+        Action: ['logs:GetQueryResults', 'logs:StopQuery'],
+        Resource: '*',
+      },
+      { Sid: 'LookUpChanges', Effect: 'Allow', Action: 'cloudtrail:LookupEvents', Resource: '*' },
     ]);
     // That these are exactly the calls the handler sends: prober-least-privilege.test.ts.
     assert.doesNotMatch(
@@ -454,6 +469,9 @@ describe('Port22Stack with the example configuration', () => {
     assert.ok(body.includes('SEARCH('), 'diagnosis series by search');
     assert.ok(body.includes('latest(diagnosis)'), 'Logs Insights query');
     assert.equal(UNHEALTHY_INSTANCES_QUERY[3], "filter state != 'healthy'");
+    // Flow logs and CloudTrail are on by default: their table reads the prober's own lines.
+    assert.ok(body.includes('Flow logs and who changed what'), 'log evidence widget');
+    assert.ok(body.includes('parse evidence /(?<flowLogs>flow logs: [^;]*)/'), 'flow-log line parsed');
   });
 
   it('evidence.console off: no GetConsoleOutput grant', () => {
@@ -638,4 +656,15 @@ describe('sizeProber', () => {
       assert.deepEqual(sizeProber(instances, interval), expected);
     });
   }
+});
+
+describe('Port22Stack with flow logs and CloudTrail turned off', () => {
+  it('grants no flow-log or CloudTrail action', () => {
+    const { stack } = synthStack({ ...exampleConfig, evidence: { flowLogs: false, cloudTrail: false } });
+    const json = JSON.stringify(Template.fromStack(stack).toJSON());
+    assert.doesNotMatch(
+      json,
+      /DescribeFlowLogs|logs:StartQuery|logs:GetQueryResults|logs:StopQuery|cloudtrail:/,
+    );
+  });
 });

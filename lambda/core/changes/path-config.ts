@@ -124,23 +124,43 @@ export function digestPathConfig(snapshot: PathSnapshot): string {
   return `sha256:${createHash('sha256').update(canonicalJson(snapshot)).digest('hex')}`;
 }
 
-/** One line per change, resources in id order, removals before additions. */
-export function diffConfig(before: PathSnapshot, after: PathSnapshot): string[] {
+/**
+ * One change on the path: the resource it is on, and what happened — a rule or route `added` / `removed`, or
+ * the resource itself `now on the path` / `no longer on the path` (a group attached or detached, another ACL
+ * or route table associated). CloudTrail attribution looks the resource up by its id.
+ */
+export interface ConfigChange {
+  readonly resourceId: string;
+  readonly change: 'added' | 'removed' | 'joined' | 'left';
+  /** The rule or route line (absent for `joined` / `left`). */
+  readonly line?: string;
+}
+
+/** Changes in resource id order, removals before additions. */
+export function diffPathConfig(before: PathSnapshot, after: PathSnapshot): ConfigChange[] {
   const ids = [...new Set([...Object.keys(before.resources), ...Object.keys(after.resources)])].sort();
-  const out: string[] = [];
-  for (const id of ids) {
-    const was = before.resources[id];
-    const now = after.resources[id];
-    if (was === undefined) {
-      out.push(`${id}: now on the path`);
-      continue;
+  const out: ConfigChange[] = [];
+  for (const resourceId of ids) {
+    const was = before.resources[resourceId];
+    const now = after.resources[resourceId];
+    if (was === undefined) out.push({ resourceId, change: 'joined' });
+    else if (now === undefined) out.push({ resourceId, change: 'left' });
+    else {
+      for (const line of was) if (!now.includes(line)) out.push({ resourceId, change: 'removed', line });
+      for (const line of now) if (!was.includes(line)) out.push({ resourceId, change: 'added', line });
     }
-    if (now === undefined) {
-      out.push(`${id}: no longer on the path`);
-      continue;
-    }
-    for (const line of was) if (!now.includes(line)) out.push(`${id}: ${line} removed`);
-    for (const line of now) if (!was.includes(line)) out.push(`${id}: ${line} added`);
   }
   return out;
+}
+
+/** A change as one line: "sg-0ab: inbound rule tcp/22 from 10.0.0.0/16 removed". */
+export function describeConfigChange(c: ConfigChange): string {
+  if (c.change === 'joined') return `${c.resourceId}: now on the path`;
+  if (c.change === 'left') return `${c.resourceId}: no longer on the path`;
+  return `${c.resourceId}: ${c.line} ${c.change}`;
+}
+
+/** One line per change, resources in id order, removals before additions. */
+export function diffConfig(before: PathSnapshot, after: PathSnapshot): string[] {
+  return diffPathConfig(before, after).map(describeConfigChange);
 }

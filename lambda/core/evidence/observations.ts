@@ -9,6 +9,7 @@ import { isFailure } from '../alerts/instance-policy.ts';
 import type { DiagnosisCode, Evidence, EvidenceKind } from '../diagnose/types.ts';
 import type { Expectation } from '../inventory/tags.ts';
 import type { ConsoleReading } from './console-reading.ts';
+import type { FlowLogReading } from './flow-log.ts';
 
 /**
  * What the evidence sources learned about one instance that the rules read. Each source owns one optional
@@ -17,6 +18,8 @@ import type { ConsoleReading } from './console-reading.ts';
 export interface Observations {
   /** The console output's events of the current boot (GetConsoleOutput). */
   readonly console?: ConsoleReading;
+  /** What the VPC's flow logs recorded for the SSH port (lambda/core/evidence/flow-log.ts). */
+  readonly flowLog?: FlowLogReading;
 }
 
 /** Failing instances whose evidence is gathered per run, and the time the evidence step may take. */

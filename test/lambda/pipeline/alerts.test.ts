@@ -18,7 +18,7 @@ import { loadInventoryDir } from '../../../lambda/adapters/local/inventory-dir.t
 import { MemoryStateStore } from '../../../lambda/adapters/memory/memory-state-store.ts';
 import type { Inventory } from '../../../lambda/core/inventory/model.ts';
 import type { RenderedAlert } from '../../../lambda/core/state/instance-state.ts';
-import type { Notifier, StateStore } from '../../../lambda/ports.ts';
+import type { ChangeHistory, Notifier, StateStore } from '../../../lambda/ports.ts';
 import {
   id,
   LAB,
@@ -180,6 +180,69 @@ describe('pipeline state and alerts (in-memory store, recording notifier)', () =
     assert.ok(web2.evidence.some((e) => e.kind === 'change'));
     await check(withoutRule, 6);
     assert.match(notifier.published[0]?.body ?? '', /inbound rule tcp\/22 from 10\.20\.0\.0\/24 removed/);
+  });
+
+  it('who changed what: the change and its alert name the principal CloudTrail recorded', async () => {
+    const inventory = await loadInventoryDir(LAB_INVENTORY);
+    const store = new MemoryStateStore();
+    const notifier = new RecordingNotifier();
+    const withoutRule: Inventory = {
+      ...inventory,
+      securityGroups: inventory.securityGroups.map((g) =>
+        g.GroupId === 'sg-0b22000000000a002' ? { ...g, IpPermissions: [] } : g,
+      ),
+    };
+    const asked: string[] = [];
+    // Event history: the revoke two minutes after the healthy check, and an older one before it.
+    const changeHistory: ChangeHistory = {
+      lookup: async (resourceId) => {
+        asked.push(resourceId);
+        return [
+          {
+            eventName: 'RevokeSecurityGroupIngress',
+            eventTime: minute(2).toISOString(),
+            principal: 'arn:aws:sts::111122223333:assumed-role/NetworkAdmin/bob',
+            sourceAddress: '198.51.100.7',
+            resourceIds: [resourceId],
+          },
+          {
+            eventName: 'AuthorizeSecurityGroupIngress',
+            eventTime: new Date(minute(0).getTime() - 60_000).toISOString(),
+            principal: 'arn:aws:iam::111122223333:user/earlier',
+            resourceIds: [resourceId],
+          },
+        ];
+      },
+    };
+    const check = (inv: Inventory, n: number) =>
+      runLab(lab(), labInput(`who-${n}`, ['web-2'], { now: minute(n), probe: false }), {
+        inventory: { load: async () => ({ inventory: inv, errors: [] }) },
+        state: store,
+        notifier,
+        changeHistory,
+      });
+    await check(inventory, 0);
+    assert.deepEqual(asked, [], 'a healthy run looks nothing up');
+    const broken = (await check(withoutRule, 5)).instances[0]!;
+    // Two changed rules on one group: one lookup.
+    assert.deepEqual(asked, ['sg-0b22000000000a002']);
+    const by = `: RevokeSecurityGroupIngress by arn:aws:sts::111122223333:assumed-role/NetworkAdmin/bob from 198.51.100.7 at ${minute(2).toISOString()}`;
+    assert.ok(
+      broken.changes?.every((line) => line.endsWith(by)),
+      JSON.stringify(broken.changes),
+    );
+    const changes = broken.evidence.filter((e) => e.kind === 'change');
+    assert.equal(changes.length, 2);
+    for (const e of changes) {
+      assert.equal(e.principal, 'arn:aws:sts::111122223333:assumed-role/NetworkAdmin/bob');
+      assert.equal(e.at, minute(2).toISOString());
+      assert.equal(e.resourceId, 'sg-0b22000000000a002');
+    }
+    await check(withoutRule, 6);
+    assert.match(
+      notifier.published[0]?.body ?? '',
+      /What changed\n {2}- sg-0b22000000000a002: .* by arn:aws:sts::111122223333:assumed-role\/NetworkAdmin\/bob from 198\.51\.100\.7/,
+    );
   });
 
   // One definition of "the port answered": an expect=closed port that accepts and then says nothing
