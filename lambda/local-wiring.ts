@@ -49,7 +49,7 @@ export interface LocalWiringOptions {
    * (lambda/adapters/local/console-output-files.ts, evidence-files.ts). @default none
    */
   readonly inventoryDir?: string;
-  /** Evidence sources given whole (the lab's), instead of the inventory directory's files. */
+  /** Further evidence sources (the lab's), beside those the inventory directory's files stand for. */
   readonly evidence?: readonly EvidenceSource[];
   readonly changeHistory?: ChangeHistory;
   /** A signals file (`{ InstanceStatuses, MetricDataResults }`); live runs read CloudWatch instead. */
@@ -92,7 +92,10 @@ export function localPorts(opts: LocalWiringOptions): LocalPorts {
     opts.signals ?? (opts.signalsFile ? new FileSignalsSource(opts.signalsFile) : live?.signals);
   const metrics = opts.metrics ?? (opts.metricsFile ? new FileEmfSink(opts.metricsFile) : undefined);
   const dir = opts.inventoryDir;
-  const evidence = opts.evidence ?? (dir === undefined ? live?.evidence : evidenceFilesIn(dir));
+  const evidence = [
+    ...((dir === undefined ? live?.evidence : evidenceFilesIn(dir)) ?? []),
+    ...(opts.evidence ?? []),
+  ];
   const changeHistory =
     opts.changeHistory ??
     (dir !== undefined && existsSync(join(dir, CLOUDTRAIL_DIRECTORY))
@@ -107,7 +110,7 @@ export function localPorts(opts: LocalWiringOptions): LocalPorts {
     ...(state && notifier ? { notifier } : {}),
     ...(metrics ? { metrics } : {}),
     ...(collected ? { collected } : {}),
-    ...(evidence && evidence.length > 0 ? { evidence } : {}),
+    ...(evidence.length > 0 ? { evidence } : {}),
     ...(changeHistory ? { changeHistory } : {}),
   };
 }

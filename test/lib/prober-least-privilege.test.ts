@@ -16,11 +16,14 @@ import { exampleConfig, synthStack } from './stack-fixtures.ts';
 
 /** Each SDK v3 client package's IAM service prefix (Service Authorization Reference, "service prefix"). */
 const IAM_PREFIX: Readonly<Record<string, string>> = {
+  '@aws-sdk/client-cloudtrail': 'cloudtrail',
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
+  '@aws-sdk/client-cloudwatch-logs': 'logs',
   '@aws-sdk/client-dynamodb': 'dynamodb',
   '@aws-sdk/client-ec2': 'ec2',
   '@aws-sdk/client-network-firewall': 'network-firewall',
   '@aws-sdk/client-sns': 'sns',
+  '@aws-sdk/client-ssm': 'ssm',
 };
 
 /**
@@ -50,9 +53,11 @@ const NOT_SENT_BY_THE_CODE = [
 
 /**
  * Actions the Service Authorization Reference lists without resource types, so that only `*` grants them:
- * EC2's Describe* reads, Network Firewall's ListFirewalls, CloudWatch's GetMetricData.
+ * EC2's Describe* reads, Network Firewall's ListFirewalls, CloudWatch's GetMetricData, and for the evidence
+ * sources CloudWatch Logs' GetQueryResults and StopQuery and CloudTrail's LookupEvents.
  */
-const WITHOUT_RESOURCE_TYPES = /^(ec2:Describe\w+|network-firewall:ListFirewalls|cloudwatch:GetMetricData)$/;
+const WITHOUT_RESOURCE_TYPES =
+  /^(ec2:Describe\w+|network-firewall:ListFirewalls|cloudwatch:GetMetricData|logs:GetQueryResults|logs:StopQuery|cloudtrail:LookupEvents)$/;
 
 /** `ec2:DescribeInstances` for each command or paginator the bundled handler imports from the SDK. */
 async function actionsTheHandlerSends(): Promise<string[]> {
