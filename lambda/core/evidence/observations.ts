@@ -8,13 +8,16 @@
 import { isFailure } from '../alerts/instance-policy.ts';
 import type { DiagnosisCode, Evidence, EvidenceKind } from '../diagnose/types.ts';
 import type { Expectation } from '../inventory/tags.ts';
+import type { HostReading } from './host-reading.ts';
 
 /**
  * What the evidence sources learned about one instance that the rules read. Each source owns one optional
  * field; absent means "not gathered" (no opt-in, not failing, over budget, not available), never "fine".
  */
-// biome-ignore lint/suspicious/noEmptyInterface: each evidence source adds its own field here, and the lint goes with the first
-export interface Observations {}
+export interface Observations {
+  /** The in-host check through Systems Manager (host-reading.ts). */
+  readonly host?: HostReading;
+}
 
 /** Failing instances whose evidence is gathered per run, and the time the evidence step may take. */
 export const DEFAULT_EVIDENCE_MAX_INSTANCES = 20;
