@@ -10,8 +10,8 @@
  *  6. no-route                   likewise, incl. blackhole routes and a missing public address
  *  7. blocked-by-network-firewall  an AWS Network Firewall rule on the prober's path (DROP ↔ timeout, REJECT ↔ refused)
  *  8. prober-path-unknown        UNKNOWN: nothing known blocks the prober's path, but data it needs is missing
- *  9. sshd-not-listening         refused: the host's kernel answered with a reset
- * 10. host-firewall-reject       ICMP unreachable with the AWS path open
+ *  9. sshd-not-listening         refused: the host's kernel answered with a reset (no REJECT rule proven)
+ * 10. host-firewall-reject       ICMP unreachable with the AWS path open (or a reset the in-host check proves a REJECT)
  * 11. host-firewall-drop         timeout with the AWS path open and status checks not failing
  * 12. sshd-refusing-connections  accepted, then closed/reset before the ident
  * 13. resource-exhaustion        slow or silent sshd with CPU/credits/memory over threshold

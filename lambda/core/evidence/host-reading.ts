@@ -9,10 +9,7 @@ import { AddressSet, formatCidr, parseAddress, parseCidr } from '../net/cidr.ts'
 import { evaluateFirewall, type FirewallDecision } from './host-firewall/evaluate.ts';
 import { hostRuleset } from './host-firewall/ruleset.ts';
 import { type HostReport, parseHostReport, type ServiceState } from './host-report.ts';
-import type { EvidencePeer, EvidenceRequest, SourceFinding } from './observations.ts';
-
-/** The name `EvidenceRequest.peers` gives the prober itself. */
-export const PROBER_PEER = 'prober';
+import { type EvidencePeer, type EvidenceRequest, PROBER_PEER, type SourceFinding } from './observations.ts';
 
 export interface PeerFirewallDecision {
   /** `prober`, or the source spec. */

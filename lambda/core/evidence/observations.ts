@@ -43,6 +43,9 @@ export interface EvidenceRequest {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** The name `EvidenceRequest.peers` gives the prober itself. */
+export const PROBER_PEER = 'prober';
+
 export interface EvidencePeer {
   /** `prober`, or the source spec as configured (`203.0.113.0/24`, `internet`, `i-…`). */
   readonly name: string;

@@ -1,4 +1,5 @@
 import { failedChecks, pathAllowedEvidence, probeEvidence } from '../evidence.ts';
+import { notListeningProof, rejectsWithReset } from '../host-proof.ts';
 import type { Rule } from '../input.ts';
 
 /**
@@ -8,11 +9,17 @@ import type { Rule } from '../input.ts';
 export const sshdNotListening: Rule = (input) => {
   const { probe } = input;
   if (probe?.outcome !== 'refused') return undefined;
+  // The in-host check found a REJECT with tcp-reset for the prober: host-firewall-reject names it.
+  if (rejectsWithReset(input.observations) && input.proberVerdict?.reachable === true) return undefined;
   const evidence = [probeEvidence(probe)];
   if (input.proberVerdict?.reachable) evidence.push(pathAllowedEvidence(input.proberVerdict));
   const checks = failedChecks(input.signals);
   if (!checks.system && !checks.instance && input.signals?.instanceStatus === 'ok') {
     evidence.push({ kind: 'signal', code: 'InstanceStatus', value: 'ok', detail: 'EC2 status checks pass' });
   }
-  return { code: 'SSHD_NOT_LISTENING', evidence };
+  return {
+    code: 'SSHD_NOT_LISTENING',
+    evidence,
+    facts: { hostProof: notListeningProof(input.observations, input.port) },
+  };
 };
