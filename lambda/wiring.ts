@@ -6,11 +6,13 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDbStateStore } from './adapters/aws/dynamodb-state-store.ts';
 import { Ec2InventorySource } from './adapters/aws/ec2-inventory-source.ts';
 import { AwsSignalsSource } from './adapters/aws/host-signals.ts';
 import { SDK_RETRY } from './adapters/aws/retry.ts';
 import { SnsNotifier } from './adapters/aws/sns-notifier.ts';
+import { SsmHostCheck } from './adapters/aws/ssm-host-check.ts';
 import { netProber } from './adapters/net/prober.ts';
 import type { Inventory } from './core/inventory/model.ts';
 import type { CheckPorts } from './pipeline.ts';
@@ -26,6 +28,8 @@ export interface AwsWiringOptions {
   readonly tableName?: string;
   readonly topicArn?: string;
   readonly metrics?: MetricsSink;
+  /** Run the in-host check through Systems Manager on failing instances tagged for it. @default false */
+  readonly hostCheck?: boolean;
 }
 
 /** The ports of a run against a real account: in AWS the prober reaches instance addresses as they are. */
@@ -48,6 +52,7 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
       ? { notifier: new SnsNotifier({ topicArn: opts.topicArn, client: new SNSClient(base) }) }
       : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(opts.hostCheck ? { evidence: [new SsmHostCheck({ client: new SSMClient(base) })] } : {}),
   };
 }
 

@@ -134,6 +134,7 @@ export function createHandler(env: NodeJS.ProcessEnv): Handler {
       ...(table ? { tableName: table } : {}),
       ...(topicArn ? { topicArn } : {}),
       metrics: new StdoutEmfSink(),
+      hostCheck: config.evidence.ssm,
     });
     const input = { ...checkInputFor(config, env, context, Date.now()), ...shard };
     logger.info('check started', { vpcId, scheduledTime, ...shard, deadlineAt: input.deadlineAt });

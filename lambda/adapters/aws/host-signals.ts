@@ -20,7 +20,7 @@ import {
   seriesLabel,
 } from '../../core/signals/host-signals.ts';
 import type { SignalsFetchOptions, SignalsReport, SignalsSource, SignalsTarget } from '../../ports.ts';
-import { SDK_RETRY } from './retry.ts';
+import { describeError, SDK_RETRY } from './retry.ts';
 
 const MAX_INSTANCE_IDS_PER_CALL = 100;
 export const MAX_QUERIES_PER_CALL = 500;
@@ -39,11 +39,6 @@ interface QueryPlan {
   instanceId: string;
   metric: SignalMetric;
   query: MetricDataQuery;
-}
-
-function describeError(err: unknown): string {
-  const e = err as { name?: string; message?: string };
-  return `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`;
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
