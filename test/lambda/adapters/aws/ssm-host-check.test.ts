@@ -97,11 +97,9 @@ describe('SsmHostCheck', () => {
         online('i-win', { PlatformType: 'Windows' }),
       ],
     });
-    ssm
-      .on(SendCommandCommand)
-      .resolves({
-        Command: { CommandId: COMMAND_ID, Status: 'Pending', DocumentName: RUN_SHELL_SCRIPT_DOCUMENT },
-      });
+    ssm.on(SendCommandCommand).resolves({
+      Command: { CommandId: COMMAND_ID, Status: 'Pending', DocumentName: RUN_SHELL_SCRIPT_DOCUMENT },
+    });
     ssm
       .on(GetCommandInvocationCommand)
       .rejectsOnce(new InvocationDoesNotExist({ message: '', $metadata: {} }))
