@@ -18,6 +18,8 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HANDLER_ENV, type HandlerConfigInput } from '../lambda/contract.ts';
+import { RUN_SHELL_SCRIPT_DOCUMENT } from '../lambda/core/evidence/host-check-script.ts';
+import { TAG } from '../lambda/core/inventory/tags.ts';
 import { parseCidr } from '../lambda/core/net/cidr.ts';
 import { PROBER_ENTRY, PROBER_ESBUILD_TARGET, PROBER_EXTERNALS, PROJECT_ROOT } from './prober-bundling.ts';
 
@@ -85,6 +87,10 @@ const NETWORK_FIREWALL_ARNS: readonly string[] = [
 ];
 
 /** cdk-nag's name for a resource in a finding id: tokens such as `${Token[AWS.Region.9]}` become `<AWS::Region>`. */
+/** AWS-owned documents have no account in their ARN. */
+const RUN_SHELL_SCRIPT_ARN = `arn:${Aws.PARTITION}:ssm:${Aws.REGION}::document/${RUN_SHELL_SCRIPT_DOCUMENT}`;
+const INSTANCES_ARN = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:instance/*`;
+
 function nagArn(arn: string): string {
   return arn
     .replace(Aws.PARTITION, '<AWS::Partition>')
@@ -368,22 +374,53 @@ export class ProberFunction extends Construct {
         resources: [props.topicKey.keyArn],
       }),
     ];
+    const hostCheck = props.handlerConfig.evidence?.ssm === true;
+    if (hostCheck) statements.push(...hostCheckStatements());
     for (const statement of statements) this.role.addToPrincipalPolicy(statement);
-    for (const arn of [TGW_ROUTE_TABLES_ARN, ...NETWORK_FIREWALL_ARNS])
+    for (const arn of [TGW_ROUTE_TABLES_ARN, ...NETWORK_FIREWALL_ARNS, ...(hostCheck ? [INSTANCES_ARN] : [])])
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagArn(arn)}]`,
         reason:
           'Read-only inventory actions on every resource of the one type they take (transit gateway route ' +
           'tables, firewalls, firewall policies, rule groups): the collector reads whichever the VPCs route ' +
-          'through, which the stack cannot name at deploy time.',
+          'through, which the stack cannot name at deploy time. ssm:SendCommand on instance/* is limited by ' +
+          'its condition to instances tagged port22:host-check=true, and to the AWS-RunShellScript document.',
       });
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Only actions without resource-level permissions are granted on *: the EC2 Describe*/Get* reads of the ' +
-        'inventory collector, network-firewall:ListFirewalls, cloudwatch:GetMetricData, and the ENI actions Lambda needs to attach the function ' +
+        'inventory collector, network-firewall:ListFirewalls, cloudwatch:GetMetricData, ' +
+        'ssm:DescribeInstanceInformation and ssm:GetCommandInvocation (with evidence.ssm), and the ENI actions Lambda needs to attach the function ' +
         'to the VPC (Service Authorization Reference lists no resource types for them). Table, topic, key, ' +
         'queue and log group statements name their resource.',
     });
   }
+}
+
+/**
+ * The in-host check (evidence.ssm): SendCommand needs both the document and the instance as resources
+ * (Service Authorization Reference, Systems Manager: SendCommand takes `document` and `instance`), so the
+ * document ARN names AWS-RunShellScript only and the instance ARN is held to the opt-in tag with
+ * `ssm:resourceTag/${TagKey}`. DescribeInstanceInformation and GetCommandInvocation take no resource type.
+ */
+function hostCheckStatements(): PolicyStatement[] {
+  return [
+    new PolicyStatement({
+      sid: 'RunHostCheckDocument',
+      actions: ['ssm:SendCommand'],
+      resources: [RUN_SHELL_SCRIPT_ARN],
+    }),
+    new PolicyStatement({
+      sid: 'RunHostCheckOnOptedInInstances',
+      actions: ['ssm:SendCommand'],
+      resources: [INSTANCES_ARN],
+      conditions: { StringEqualsIgnoreCase: { [`ssm:resourceTag/${TAG.hostCheck}`]: 'true' } },
+    }),
+    new PolicyStatement({
+      sid: 'ReadHostCheckResults',
+      actions: ['ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation'],
+      resources: ['*'],
+    }),
+  ];
 }

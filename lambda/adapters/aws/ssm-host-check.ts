@@ -20,14 +20,12 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { DEFAULT_HOST_CHECK_MAX_COMMANDS, planHostChecks } from '../../core/evidence/host-check-plan.ts';
-import { hostCheckScript } from '../../core/evidence/host-check-script.ts';
+import { hostCheckScript, RUN_SHELL_SCRIPT_DOCUMENT } from '../../core/evidence/host-check-script.ts';
 import { readHostCheck } from '../../core/evidence/host-reading.ts';
 import type { EvidenceRequest, SourceFinding } from '../../core/evidence/observations.ts';
 import type { EvidenceContext, EvidenceReport, EvidenceSource } from '../../ports.ts';
 import { describeError } from './retry.ts';
 
-/** The AWS-owned document that runs shell commands on Linux nodes. */
-export const RUN_SHELL_SCRIPT_DOCUMENT = 'AWS-RunShellScript';
 /** SendCommand and DescribeInstanceInformation's InstanceIds filter take at most 50 ids. */
 const MAX_IDS_PER_CALL = 50;
 /** SendCommand's TimeoutSeconds (the delivery timeout) is at least 30. */

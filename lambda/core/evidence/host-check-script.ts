@@ -16,6 +16,9 @@ export const SECTION_BEGIN = '### port22:begin ';
 export const SECTION_END = '### port22:end ';
 export const SECTION_RC = '### port22:rc ';
 
+/** The AWS-owned Systems Manager document that runs shell commands on Linux nodes: how the script is sent. */
+export const RUN_SHELL_SCRIPT_DOCUMENT = 'AWS-RunShellScript';
+
 /** GetCommandInvocation's StandardOutputContent holds the first 24,000 characters of the output. */
 export const SSM_INLINE_OUTPUT_LIMIT = 24_000;
 

@@ -17,7 +17,8 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { RUN_SHELL_SCRIPT_DOCUMENT, SsmHostCheck } from '../../../../lambda/adapters/aws/ssm-host-check.ts';
+import { SsmHostCheck } from '../../../../lambda/adapters/aws/ssm-host-check.ts';
+import { RUN_SHELL_SCRIPT_DOCUMENT } from '../../../../lambda/core/evidence/host-check-script.ts';
 import type { EvidenceRequest } from '../../../../lambda/core/evidence/observations.ts';
 
 const OUTPUT = readFileSync(
