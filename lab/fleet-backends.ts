@@ -35,6 +35,8 @@ export interface FleetBackends {
   readonly configOnly: readonly FleetHost[];
   /** Served by a zoo stand-in instead of real OpenSSH. */
   readonly standIns: readonly FleetHost[];
+  /** Instance id → the namespace host that plays it: where the lab runs the in-host check. */
+  readonly hostNamespaces: ReadonlyMap<string, string>;
   /** Stops every peer (sshd processes, zoo servers, namespaces). Idempotent. */
   close(): Promise<void>;
 }
@@ -52,6 +54,7 @@ export async function startFleetBackends(opts: FleetBackendsOptions): Promise<Fl
   const leftOut: FleetHost[] = [];
   const configOnly: FleetHost[] = [];
   const standIns: FleetHost[] = [];
+  const hostNamespaces = new Map<string, string>();
   let nextLoopback = 0;
   const loopback = () => {
     nextLoopback += 1;
@@ -101,9 +104,10 @@ export async function startFleetBackends(opts: FleetBackendsOptions): Promise<Fl
       (b.withoutRoot === 'leave-out' ? leftOut : configOnly).push(host);
       return undefined;
     }
-    // No listener inside: under DROP or REJECT nothing gets through to one anyway.
-    const ns = await createNamespaceHost({ policy: b.netns, port: 22, listener: 'none' });
+    // A listener inside, as on a host whose sshd runs behind its firewall: the in-host check sees it listen.
+    const ns = await createNamespaceHost({ policy: b.netns, port: 22, listener: 'ident' });
     closers.push(() => ns.close());
+    hostNamespaces.set(host.instanceId, ns.name);
     return { host: ns.hostAddress, port: ns.port };
   };
 
@@ -119,5 +123,5 @@ export async function startFleetBackends(opts: FleetBackendsOptions): Promise<Fl
     await close();
     throw error;
   }
-  return { resolver, leftOut, configOnly, standIns, close };
+  return { resolver, leftOut, configOnly, standIns, hostNamespaces, close };
 }

@@ -37,6 +37,7 @@ import {
   SIGNALS_FILE,
 } from './fleet.ts';
 import { startFleetBackends } from './fleet-backends.ts';
+import { NamespaceHostCheck } from './host-check.ts';
 import { ensureStateTable, startLocalDynamo } from './local-aws.ts';
 import { netnsAvailable } from './netns.ts';
 import { processAlive } from './process-alive.ts';
@@ -278,16 +279,19 @@ async function runLocked(paths: LabPaths, opts: LabRunOptions): Promise<LabRun> 
         }),
         metricsFile,
       });
-      const result = await runCheck(ports, {
-        runId,
-        now,
-        proberSource: fleet.prober,
-        timeouts: LAB_TIMEOUTS,
-        thresholds: { slowIdentMs: LAB_SLOW_IDENT_MS },
-        alertPolicy: { failuresBeforeAlert: LAB_FAILURES_BEFORE_ALERT },
-        targets: { tagFilters: [{ key: 'Name', values: checked.map((h) => h.name) }] },
-        region: LAB_REGION,
-      });
+      const result = await runCheck(
+        { ...ports, evidence: [new NamespaceHostCheck(backends.hostNamespaces)] },
+        {
+          runId,
+          now,
+          proberSource: fleet.prober,
+          timeouts: LAB_TIMEOUTS,
+          thresholds: { slowIdentMs: LAB_SLOW_IDENT_MS },
+          alertPolicy: { failuresBeforeAlert: LAB_FAILURES_BEFORE_ALERT },
+          targets: { tagFilters: [{ key: 'Name', values: checked.map((h) => h.name) }] },
+          region: LAB_REGION,
+        },
+      );
       const stillDown = await announcedDown(store, result);
       await writeHtmlReport(paths.report, result, { title: 'port22 lab', generatedAt: now });
       return {
