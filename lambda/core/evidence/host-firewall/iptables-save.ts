@@ -104,9 +104,10 @@ function readRule(
   for (let i = 0; i < args.length; i++) {
     const opt = args[i]!;
     const value = args[i + 1] ?? '';
+    // Each call consumes the next argument: --tcp-flags takes two.
     const take = () => {
       i += 1;
-      return value;
+      return args[i] ?? '';
     };
     const neg = negated;
     negated = false;

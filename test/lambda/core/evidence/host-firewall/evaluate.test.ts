@@ -289,6 +289,16 @@ describe('walk semantics on small hand-written rulesets', () => {
     );
     check(tables, '198.18.0.1/32', { verdict: 'unknown', reason: /DNAT/ });
   });
+  it('iptables: --tcp-flags as iptables-save prints --syn (mask, then the flags that must be set)', () => {
+    const save = (flags: string) =>
+      `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 --tcp-flags ${flags} -j DROP\nCOMMIT\n`;
+    check(parseIptablesSave(save('FIN,SYN,RST,ACK SYN'), 'ipv4'), '198.18.0.1/32', {
+      verdict: 'drop',
+      rule: /rule 1/,
+    });
+    check(parseIptablesSave(save('SYN,ACK ACK'), 'ipv4'), '198.18.0.1/32', { verdict: 'accept' });
+    check(parseIptablesSave(save('ALL NONE'), 'ipv4'), '198.18.0.1/32', { verdict: 'accept' });
+  });
   it('iptables: --syn matches a first SYN; ! --syn does not', () => {
     const save = (neg: string) =>
       `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp ${neg}--syn --dport 22 -j DROP\nCOMMIT\n`;
