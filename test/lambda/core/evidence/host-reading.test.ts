@@ -19,7 +19,7 @@ import {
 } from '../../../../lambda/core/evidence/host-check-script.ts';
 import { readHostCheck } from '../../../../lambda/core/evidence/host-reading.ts';
 import { parseHostReport } from '../../../../lambda/core/evidence/host-report.ts';
-import type { EvidenceRequest } from '../../../../lambda/core/evidence/observations.ts';
+import type { EvidenceRequest, SourceFinding } from '../../../../lambda/core/evidence/observations.ts';
 import type { ProbeResult } from '../../../../lambda/core/probe/types.ts';
 import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
 
@@ -76,6 +76,18 @@ const open: Verdict = {
   reachable: true,
   blockers: [],
 };
+
+/** The diagnosis of a probe on an open path, with what the in-host check found (or without it). */
+function diagnoseWith(p: ProbeResult, found?: SourceFinding) {
+  return diagnose({
+    instanceId: ID,
+    expect: 'open',
+    probe: p,
+    proberVerdict: open,
+    sourceVerdicts: [],
+    ...(found?.observations ? { observations: found.observations } : {}),
+  });
+}
 
 describe('the script', () => {
   it('fits its sections, with markers, within GetCommandInvocation’s 24,000 inline characters', () => {
@@ -136,14 +148,7 @@ describe('readHostCheck', () => {
 
   it('HOST_FIREWALL_DROP becomes proven by the rule', () => {
     const found = readHostCheck(NAMESPACE_OUTPUT, request([{ name: 'prober', cidrs: ['198.18.9.4/32'] }]));
-    const d = diagnose({
-      instanceId: ID,
-      expect: 'open',
-      probe: { ...probe('timeout'), phases: { totalMs: 3001 } },
-      proberVerdict: open,
-      sourceVerdicts: [],
-      observations: found.observations!,
-    });
+    const d = diagnoseWith({ ...probe('timeout'), phases: { totalMs: 3001 } }, found);
     assert.equal(d.code, 'HOST_FIREWALL_DROP');
     assert.match(
       d.summary,
@@ -153,28 +158,14 @@ describe('readHostCheck', () => {
 
   it('a prober both rulesets accept (iptables rule 6: 10.0.0.0/8): the summary says so', () => {
     const found = readHostCheck(NAMESPACE_OUTPUT, request([{ name: 'prober', cidrs: ['10.200.0.1/32'] }]));
-    const d = diagnose({
-      instanceId: ID,
-      expect: 'open',
-      probe: probe('timeout'),
-      proberVerdict: open,
-      sourceVerdicts: [],
-      observations: found.observations!,
-    });
+    const d = diagnoseWith(probe('timeout'), found);
     assert.match(d.summary, /yet the host's ruleset accepts the prober's SYN, so look beyond it$/);
   });
 
   it('SSHD_NOT_LISTENING names the failed unit, its exit status and time, and the missing listener', () => {
     const out = section('meta', 'port=22') + section('service', FAILED_SSH) + section('listeners', '');
     const found = readHostCheck(out, request([{ name: 'prober', cidrs: ['10.20.0.5/32'] }]));
-    const d = diagnose({
-      instanceId: ID,
-      expect: 'open',
-      probe: probe('refused'),
-      proberVerdict: open,
-      sourceVerdicts: [],
-      observations: found.observations!,
-    });
+    const d = diagnoseWith(probe('refused'), found);
     assert.equal(d.code, 'SSHD_NOT_LISTENING');
     assert.match(
       d.summary,
@@ -187,27 +178,14 @@ describe('readHostCheck', () => {
       '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.20.0.0/24 -p tcp --dport 22 -j REJECT --reject-with tcp-reset\nCOMMIT\n';
     const out = section('iptables-version', 'iptables v1.8.9 (legacy)') + section('iptables', save);
     const found = readHostCheck(out, request([{ name: 'prober', cidrs: ['10.20.0.5/32'] }]));
-    const d = diagnose({
-      instanceId: ID,
-      expect: 'open',
-      probe: probe('refused'),
-      proberVerdict: open,
-      sourceVerdicts: [],
-      observations: found.observations!,
-    });
+    const d = diagnoseWith(probe('refused'), found);
     assert.equal(d.code, 'HOST_FIREWALL_REJECT');
     assert.match(
       d.summary,
       /rejects tcp\/22 with a TCP reset .* proven by the host's ruleset: iptables filter chain INPUT, rule 1: /,
     );
     // The same reset without the in-host check stays the wire's reading.
-    const wire = diagnose({
-      instanceId: ID,
-      expect: 'open',
-      probe: probe('refused'),
-      proberVerdict: open,
-      sourceVerdicts: [],
-    });
+    const wire = diagnoseWith(probe('refused'));
     assert.equal(wire.code, 'SSHD_NOT_LISTENING');
   });
 
@@ -224,14 +202,10 @@ describe('readHostCheck', () => {
       { peer: '203.0.113.0/24', address: '203.0.113.9' },
       { peer: 'prober', address: '10.20.0.5' },
     ]);
-    const d = diagnose({
-      instanceId: ID,
-      expect: 'open',
-      probe: { ...probe('closed-before-ident'), phases: { connectMs: 2, identMs: 4, totalMs: 6 } },
-      proberVerdict: open,
-      sourceVerdicts: [],
-      observations: found.observations!,
-    });
+    const d = diagnoseWith(
+      { ...probe('closed-before-ident'), phases: { connectMs: 2, identMs: 4, totalMs: 6 } },
+      found,
+    );
     assert.equal(d.code, 'SSHD_REFUSING_CONNECTIONS');
     assert.match(
       d.summary,
