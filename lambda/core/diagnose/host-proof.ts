@@ -35,13 +35,12 @@ export function notListeningProof(observations: Observations | undefined, port: 
   return parts.length === 0 ? '' : ` — the in-host check: ${parts.join('; ')}`;
 }
 
-/** Why sshd refused the prober: fail2ban banned it, or the MaxStartups it runs with. */
+/** Why sshd refused the prober: fail2ban or sshguard banned it, or the MaxStartups it runs with. */
 export function refusalProof(observations: Observations | undefined): string {
   const host = observations?.host;
   if (host === undefined) return '';
   const ban = host.banned.find((b) => b.peer === PROBER_PEER);
-  if (ban)
-    return ` — proven by the in-host check: fail2ban jail sshd banned the prober's address ${ban.address}`;
+  if (ban) return ` — proven by the in-host check: ${ban.by} banned the prober's address ${ban.address}`;
   const d = proberDecision(host)?.decision;
   if (d?.verdict === 'reject' || d?.verdict === 'drop')
     return ` — the host's ruleset ${d.verdict}s the prober: ${d.rule ?? d.policy}`;

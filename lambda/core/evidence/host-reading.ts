@@ -18,13 +18,21 @@ export interface PeerFirewallDecision {
   readonly decision: FirewallDecision;
 }
 
+export interface Ban {
+  readonly peer: string;
+  /** The banned address (fail2ban's list) or the peer CIDR a ban rule drops. */
+  readonly address: string;
+  /** `fail2ban jail sshd`, `sshguard`. */
+  readonly by: string;
+}
+
 export interface HostReading {
   /** One decision per peer CIDR, the prober's first. */
   readonly firewall: readonly PeerFirewallDecision[];
   /** Why no firewall decision could be made (ruleset cut short, no tool). */
   readonly firewallUnknown?: string;
-  /** fail2ban bans of peers' addresses: `{ peer, address }`. */
-  readonly banned: readonly { readonly peer: string; readonly address: string }[];
+  /** Bans of peers' addresses: fail2ban's jail list, or a firewall rule in sshguard's or fail2ban's chains. */
+  readonly banned: readonly Ban[];
   /** Something listens on the SSH port; `undefined` when `ss` could not tell. */
   readonly listening?: boolean;
   readonly service?: ServiceState;
@@ -66,7 +74,7 @@ function hostReading(report: HostReport, request: EvidenceRequest): HostReading 
   return {
     firewall,
     ...('unknown' in ruleset ? { firewallUnknown: ruleset.unknown } : {}),
-    banned: bannedPeers(report.fail2banBanned ?? [], request.peers),
+    banned: [...bannedPeers(report.fail2banBanned ?? [], request.peers), ...bansInRuleset(firewall)],
     ...(listening === undefined ? {} : { listening }),
     ...(report.service ? { service: report.service } : {}),
     ...(maxStartups ? { maxStartups } : {}),
@@ -82,14 +90,39 @@ function listensOn(report: HostReport, port: number): boolean {
   return (report.listeners ?? []).some((l) => l.local.endsWith(`:${port}`));
 }
 
-function bannedPeers(banned: readonly string[], peers: readonly EvidencePeer[]) {
-  const out: { peer: string; address: string }[] = [];
+/**
+ * sshguard keeps its bans in its own table or chain (`sshguard`), fail2ban's firewall actions in chains
+ * named `f2b-<jail>`: a deciding rule there is a ban, whatever the jail list says.
+ */
+const BAN_CHAINS: readonly [RegExp, string][] = [
+  [/\bsshguard\b/i, 'sshguard'],
+  [/\bf2b-(\S+)/, 'fail2ban jail'],
+];
+
+function bansInRuleset(firewall: readonly PeerFirewallDecision[]): Ban[] {
+  const out: Ban[] = [];
+  for (const d of firewall) {
+    if (d.decision.verdict !== 'drop' && d.decision.verdict !== 'reject') continue;
+    const where = d.decision.rule?.split(':')[0] ?? '';
+    for (const [pattern, tool] of BAN_CHAINS) {
+      const m = pattern.exec(where);
+      if (m)
+        out.push({ peer: d.peer, address: d.cidr, by: m[1] ? `${tool} ${m[1].replace(/,$/, '')}` : tool });
+    }
+  }
+  return out;
+}
+
+function bannedPeers(banned: readonly string[], peers: readonly EvidencePeer[]): Ban[] {
+  const out: Ban[] = [];
   for (const address of banned) {
     const a = parseAddress(address);
     if (a === undefined) continue;
     for (const peer of peers) {
       const cidrs = peer.cidrs.flatMap((c) => parseCidr(c) ?? []);
-      if (AddressSet.fromCidrs(a.family, cidrs).has(a.value)) out.push({ peer: peer.name, address });
+      if (AddressSet.fromCidrs(a.family, cidrs).has(a.value)) {
+        out.push({ peer: peer.name, address, by: 'fail2ban jail sshd' });
+      }
     }
   }
   return out;
@@ -118,9 +151,9 @@ function hostEvidence(report: HostReport, reading: HostReading, request: Evidenc
   for (const b of reading.banned) {
     out.push({
       kind: 'host',
-      code: 'FAIL2BAN_BANNED',
+      code: 'BANNED',
       value: b.address,
-      detail: `fail2ban jail sshd banned ${b.address} (${b.peer === PROBER_PEER ? 'the prober' : `source ${b.peer}`})`,
+      detail: `${b.by} banned ${b.address} (${b.peer === PROBER_PEER ? 'the prober' : `source ${b.peer}`})`,
     });
   }
   if (report.service) {

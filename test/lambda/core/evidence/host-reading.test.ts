@@ -199,8 +199,8 @@ describe('readHostCheck', () => {
       ]),
     );
     assert.deepEqual(found.observations?.host?.banned, [
-      { peer: '203.0.113.0/24', address: '203.0.113.9' },
-      { peer: 'prober', address: '10.20.0.5' },
+      { peer: '203.0.113.0/24', address: '203.0.113.9', by: 'fail2ban jail sshd' },
+      { peer: 'prober', address: '10.20.0.5', by: 'fail2ban jail sshd' },
     ]);
     const d = diagnoseWith(
       { ...probe('closed-before-ident'), phases: { connectMs: 2, identMs: 4, totalMs: 6 } },
@@ -211,6 +211,27 @@ describe('readHostCheck', () => {
       d.summary,
       /proven by the in-host check: fail2ban jail sshd banned the prober's address 10\.20\.0\.5$/,
     );
+  });
+
+  it('a deciding rule in an f2b-<jail> chain or in sshguard’s chain is a ban of that peer', () => {
+    const f2b = readFileSync(
+      new URL('../../../fixtures/host-check/iptables-save-fail2ban.txt', import.meta.url),
+      'utf8',
+    );
+    const sshguard =
+      '*filter\n:INPUT ACCEPT [0:0]\n:sshguard - [0:0]\n-A INPUT -j sshguard\n-A sshguard -s 198.18.5.9/32 -j DROP\nCOMMIT\n';
+    const read = (save: string, prober: string) =>
+      readHostCheck(
+        section('iptables-version', 'iptables v1.8.9 (legacy)') + section('iptables', save),
+        request([{ name: 'prober', cidrs: [prober] }]),
+      ).observations?.host?.banned;
+    assert.deepEqual(read(f2b, '198.18.5.7/32'), [
+      { peer: 'prober', address: '198.18.5.7/32', by: 'fail2ban jail sshd' },
+    ]);
+    assert.deepEqual(read(f2b, '198.18.5.8/32'), []);
+    assert.deepEqual(read(sshguard, '198.18.5.9/32'), [
+      { peer: 'prober', address: '198.18.5.9/32', by: 'sshguard' },
+    ]);
   });
 
   it('output cut inside the nft section: the firewall is unknown, and no firewall line claims a verdict', () => {
