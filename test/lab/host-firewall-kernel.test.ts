@@ -130,15 +130,22 @@ function namedRulePackets(rule: string): number | undefined {
   const nft = /^table (\S+) (\S+) chain (\S+), rule handle (\d+):/.exec(rule);
   if (nft) {
     const [, family, table, chain, handle] = nft;
-    const doc = JSON.parse(inHost(['nft', '-j', 'list', 'ruleset'])) as { nftables: Record<string, any>[] };
+    interface NftRule {
+      family: string;
+      table: string;
+      chain: string;
+      handle: number;
+      expr: { counter?: { packets: number } }[];
+    }
+    const doc = JSON.parse(inHost(['nft', '-j', 'list', 'ruleset'])) as { nftables: { rule?: NftRule }[] };
     const r = doc.nftables.find(
       (o) =>
         o.rule?.family === family &&
-        o.rule.table === table &&
-        o.rule.chain === chain &&
-        String(o.rule.handle) === handle,
+        o.rule?.table === table &&
+        o.rule?.chain === chain &&
+        String(o.rule?.handle) === handle,
     )?.rule;
-    const counter = r?.expr.find((e: Record<string, any>) => e.counter)?.counter;
+    const counter = r?.expr.find((e) => e.counter)?.counter;
     return counter?.packets;
   }
   const ipt = /^iptables (\S+) chain (\S+), rule (\d+):/.exec(rule);
