@@ -8,37 +8,9 @@ import type { Evidence } from '../diagnose/types.ts';
 import { AddressSet, formatCidr, parseAddress, parseCidr } from '../net/cidr.ts';
 import { evaluateFirewall, type FirewallDecision } from './host-firewall/evaluate.ts';
 import { hostRuleset } from './host-firewall/ruleset.ts';
+import type { Ban, HostReading, PeerFirewallDecision } from './host-observation.ts';
 import { type HostReport, parseHostReport, type ServiceState } from './host-report.ts';
 import { type EvidencePeer, type EvidenceRequest, PROBER_PEER, type SourceFinding } from './observations.ts';
-
-export interface PeerFirewallDecision {
-  /** `prober`, or the source spec. */
-  readonly peer: string;
-  readonly cidr: string;
-  readonly decision: FirewallDecision;
-}
-
-export interface Ban {
-  readonly peer: string;
-  /** The banned address (fail2ban's list) or the peer CIDR a ban rule drops. */
-  readonly address: string;
-  /** `fail2ban jail sshd`, `sshguard`. */
-  readonly by: string;
-}
-
-export interface HostReading {
-  /** One decision per peer CIDR, the prober's first. */
-  readonly firewall: readonly PeerFirewallDecision[];
-  /** Why no firewall decision could be made (ruleset cut short, no tool). */
-  readonly firewallUnknown?: string;
-  /** Bans of peers' addresses: fail2ban's jail list, or a firewall rule in sshguard's or fail2ban's chains. */
-  readonly banned: readonly Ban[];
-  /** Something listens on the SSH port; `undefined` when `ss` could not tell. */
-  readonly listening?: boolean;
-  readonly service?: ServiceState;
-  /** sshd's MaxStartups setting as sshd -T prints it (`10:30:100`). */
-  readonly maxStartups?: string;
-}
 
 /** The firewall's decision for the prober (its first CIDR with an answer), if any. */
 export function proberDecision(reading: HostReading | undefined): PeerFirewallDecision | undefined {

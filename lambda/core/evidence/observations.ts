@@ -8,7 +8,7 @@
 import { isFailure } from '../alerts/instance-policy.ts';
 import type { DiagnosisCode, Evidence, EvidenceKind } from '../diagnose/types.ts';
 import type { Expectation } from '../inventory/tags.ts';
-import type { HostReading } from './host-reading.ts';
+import type { HostReading } from './host-observation.ts';
 
 /**
  * What the evidence sources learned about one instance that the rules read. Each source owns one optional
