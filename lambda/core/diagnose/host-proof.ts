@@ -19,10 +19,22 @@ export function firewallProof(observations: Observations | undefined, verdict: '
   return ` — yet the host's ruleset ${d.verdict === 'accept' ? 'accepts' : `${d.verdict}s`} the prober's SYN${d.rule ? ` (${d.rule})` : ''}, so look beyond it`;
 }
 
-/** The host rejects the prober's SYN with a TCP reset: a refused connection that is not a missing listener. */
-export function rejectsWithReset(observations: Observations | undefined): boolean {
+/**
+ * How the host's ruleset refuses the prober's SYN when the client sees "connection refused": a TCP reset, or
+ * ICMP port-unreachable, which Linux reports to connect() as ECONNREFUSED too (RFC 1122 §4.2.3.9 lets a host
+ * abort on it). That is iptables' default REJECT and nft's default `reject` (port-unreachable); `undefined`
+ * when the ruleset does not reject the prober that way.
+ */
+export function refusedByRuleset(
+  observations: Observations | undefined,
+): 'a TCP reset' | 'ICMP port unreachable' | undefined {
   const d = proberDecision(observations?.host)?.decision;
-  return d?.verdict === 'reject' && /tcp[ -]reset/.test(d.rejectWith ?? '');
+  if (d?.verdict !== 'reject') return undefined;
+  const how = d.rejectWith ?? '';
+  if (/tcp[ -]reset/.test(how)) return 'a TCP reset';
+  // nft's `reject` without a type reads as `icmp`/`icmpx` (port-unreachable); iptables names it.
+  if (/port-unreachable|^icmp(x|v6)?$/.test(how)) return 'ICMP port unreachable';
+  return undefined;
 }
 
 /** Why nothing answered on the port: sshd's unit state, or no listener at all. */

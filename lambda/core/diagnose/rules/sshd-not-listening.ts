@@ -1,5 +1,5 @@
 import { failedChecks, pathAllowedEvidence, probeEvidence } from '../evidence.ts';
-import { notListeningProof, rejectsWithReset } from '../host-proof.ts';
+import { notListeningProof, refusedByRuleset } from '../host-proof.ts';
 import type { Rule } from '../input.ts';
 
 /**
@@ -9,8 +9,8 @@ import type { Rule } from '../input.ts';
 export const sshdNotListening: Rule = (input) => {
   const { probe } = input;
   if (probe?.outcome !== 'refused') return undefined;
-  // The in-host check found a REJECT with tcp-reset for the prober: host-firewall-reject names it.
-  if (rejectsWithReset(input.observations) && input.proberVerdict?.reachable === true) return undefined;
+  // The in-host check found the REJECT that refused the prober: host-firewall-reject names it.
+  if (refusedByRuleset(input.observations) && input.proberVerdict?.reachable === true) return undefined;
   const evidence = [probeEvidence(probe)];
   if (input.proberVerdict?.reachable) evidence.push(pathAllowedEvidence(input.proberVerdict));
   const checks = failedChecks(input.signals);

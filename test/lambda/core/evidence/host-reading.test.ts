@@ -184,6 +184,13 @@ describe('readHostCheck', () => {
       d.summary,
       /rejects tcp\/22 with a TCP reset .* proven by the host's ruleset: iptables filter chain INPUT, rule 1: /,
     );
+    // iptables' default REJECT answers ICMP port-unreachable, which connect() also reports as refused.
+    const plain = save.replace(' --reject-with tcp-reset', '');
+    const icmp = readHostCheck(
+      section('iptables-version', 'iptables v1.8.9 (legacy)') + section('iptables', plain),
+      request([{ name: 'prober', cidrs: ['10.20.0.5/32'] }]),
+    );
+    assert.match(diagnoseWith(probe('refused'), icmp).summary, /rejects tcp\/22 with ICMP port unreachable /);
     // The same reset without the in-host check stays the wire's reading.
     const wire = diagnoseWith(probe('refused'));
     assert.equal(wire.code, 'SSHD_NOT_LISTENING');
