@@ -128,6 +128,14 @@ function hostEvidence(report: HostReport, reading: HostReading, request: Evidenc
       detail: `${b.by} banned ${b.address} (${b.peer === PROBER_PEER ? 'the prober' : `source ${b.peer}`})`,
     });
   }
+  if (report.sshguardRunning) {
+    // sshguard keeps no list to ask: its bans are rules in its own chain, judged with the ruleset above.
+    out.push({
+      kind: 'host',
+      code: 'SSHGUARD',
+      detail: 'sshguard runs: its bans are read from the firewall ruleset',
+    });
+  }
   if (report.service) {
     out.push({
       kind: 'host',

@@ -239,6 +239,11 @@ describe('readHostCheck', () => {
     assert.deepEqual(read(sshguard, '198.18.5.9/32'), [
       { peer: 'prober', address: '198.18.5.9/32', by: 'sshguard' },
     ]);
+    const running = readHostCheck(section('sshguard', '612 /usr/sbin/sshguard'), request([]));
+    assert.deepEqual(
+      running.evidence.map((e) => e.code),
+      ['SSHGUARD'],
+    );
   });
 
   it('output cut inside the nft section: the firewall is unknown, and no firewall line claims a verdict', () => {
