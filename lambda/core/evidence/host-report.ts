@@ -101,7 +101,8 @@ export function parseHostReport(output: string): HostReport {
   }
   const fail2ban = sections.get('fail2ban');
   const loadLines = (ok('load') ?? '').split('\n');
-  const load1 = Number(loadLines[0]?.split(' ')[0]);
+  // parseFloat, not Number: an absent section must stay unknown, and Number('') is 0.
+  const load1 = Number.parseFloat(loadLines[0]?.split(' ')[0] ?? '');
   const cpus = Number(loadLines[1]);
   const mem = keyValues(ok('memory') ?? '', ':');
   const total = Number.parseInt(mem.get('MemTotal') ?? '', 10);
