@@ -240,9 +240,10 @@ describe('readHostCheck', () => {
       { peer: 'prober', address: '198.18.5.9/32', by: 'sshguard' },
     ]);
     const running = readHostCheck(section('sshguard', '612 /usr/sbin/sshguard'), request([]));
+    // Nothing else was collected: no load line from an absent section, and the firewall unknown.
     assert.deepEqual(
       running.evidence.map((e) => e.code),
-      ['SSHGUARD'],
+      ['FIREWALL_UNKNOWN', 'SSHGUARD'],
     );
   });
 
