@@ -152,6 +152,12 @@ export const PRICES = {
     source:
       'https://aws.amazon.com/ec2/pricing/on-demand/ (bills instances, storage, data transfer and addresses; no line for API requests)',
   },
+  runCommand: {
+    usd: 0,
+    unit: 'per Run Command invocation on an EC2 instance (GetCommandInvocation and DescribeInstanceInformation are free API calls too)',
+    source:
+      'https://aws.amazon.com/systems-manager/pricing/ (Run Command: no additional charge; only advanced-tier hybrid nodes are billed, per node-hour)',
+  },
 } as const satisfies Record<string, Price>;
 
 /** Every figure that is not a price or a measurement. */
@@ -225,6 +231,12 @@ export const ASSUMPTIONS = {
    */
   changeLookupsPerIncident: 2,
   lookupSeconds: LOOKUP_INTERVAL_MS / 1000,
+  /**
+   * With evidence.ssm: seconds a run with a failing, opted-in instance waits for its in-host check — delivery
+   * and the agent's start (about a second each), the script (well under one), and GetCommandInvocation polled
+   * every second (lambda/adapters/aws/ssm-host-check.ts). The evidence budget (20 s) bounds it in any case.
+   */
+  hostCheckWaitSeconds: 3,
 };
 
 interface ProbeCost {
@@ -325,6 +337,13 @@ export function fleetCost(instances: number, probeCost: ProbeCost, pathsPerInsta
     runsWithFailure * a.flowLogQuerySeconds + incidents * a.changeLookupsPerIncident * a.lookupSeconds;
   const logGb = (invocations * a.logBytesPerRun + runs * instances * a.logBytesPerInstance) / 1e9;
   const alerts = instances * a.alertsPerInstance;
+  const perInstanceMetrics: LineItem = {
+    item: `optional per-instance metrics (+${a.perInstanceMetricSeries} series per instance)`,
+    usd:
+      metricMonths((a.fleetMetricSeries + a.perInstanceMetricSeries * instances) * a.vpcs) -
+      metricMonths(a.fleetMetricSeries * a.vpcs),
+    inTotal: false,
+  };
   const items: LineItem[] = [
     {
       item: `Lambda arm64 duration (${memoryMb} MB × ${runSeconds.toFixed(1)} s × ${invocations} invocations)`,
@@ -397,15 +416,20 @@ export function fleetCost(instances: number, probeCost: ProbeCost, pathsPerInsta
       inTotal: true,
     },
     {
-      item: `optional per-instance metrics (+${a.perInstanceMetricSeries} series per instance)`,
+      // Off by default (evidence.ssm). The commands are free; the Lambda pays for waiting on them, once per
+      // run that has a failing instance (commands go out together and are polled together).
+      item: `optional in-host check through SSM (Run Command $${PRICES.runCommand.usd}; ${a.hostCheckWaitSeconds} s more Lambda in runs with a failing instance)`,
       usd:
-        metricMonths((a.fleetMetricSeries + a.perInstanceMetricSeries * instances) * a.vpcs) -
-        metricMonths(a.fleetMetricSeries * a.vpcs),
+        runs *
+        Math.min(1, instances * a.failingFraction) *
+        a.hostCheckWaitSeconds *
+        (memoryMb / 1024) *
+        PRICES.lambdaArmGbSecond.usd,
       inTotal: false,
     },
+    perInstanceMetrics,
   ];
   const port22 = items.filter((i) => i.inTotal).reduce((sum, i) => sum + i.usd, 0);
-  const optional = items.filter((i) => !i.inTotal).reduce((sum, i) => sum + i.usd, 0);
   return {
     instances,
     shards,
@@ -413,7 +437,7 @@ export function fleetCost(instances: number, probeCost: ProbeCost, pathsPerInsta
     runSeconds,
     items,
     port22,
-    port22WithPerInstanceMetrics: port22 + optional,
+    port22WithPerInstanceMetrics: port22 + perInstanceMetrics.usd,
     reachabilityAnalyzer: instances * pathsPerInstance * runs * PRICES.reachabilityAnalysis.usd,
   };
 }

@@ -37,6 +37,8 @@ export interface FleetBackends {
   readonly standIns: readonly FleetHost[];
   /** The namespace hosts serving fleet hosts (their nft counts what reached them: lab/lab-evidence.ts). */
   readonly namespaces: readonly { readonly host: FleetHost; readonly ns: NamespaceHost }[];
+  /** Instance id → the namespace host that plays it: where the lab runs the in-host check. */
+  readonly hostNamespaces: ReadonlyMap<string, string>;
   /** Stops every peer (sshd processes, zoo servers, namespaces). Idempotent. */
   close(): Promise<void>;
 }
@@ -55,6 +57,7 @@ export async function startFleetBackends(opts: FleetBackendsOptions): Promise<Fl
   const configOnly: FleetHost[] = [];
   const standIns: FleetHost[] = [];
   const namespaces: { host: FleetHost; ns: NamespaceHost }[] = [];
+  const hostNamespaces = new Map<string, string>();
   let nextLoopback = 0;
   const loopback = () => {
     nextLoopback += 1;
@@ -104,10 +107,11 @@ export async function startFleetBackends(opts: FleetBackendsOptions): Promise<Fl
       (b.withoutRoot === 'leave-out' ? leftOut : configOnly).push(host);
       return undefined;
     }
-    // No listener inside: under DROP or REJECT nothing gets through to one anyway.
-    const ns = await createNamespaceHost({ policy: b.netns, port: 22, listener: 'none' });
+    // A listener inside, as on a host whose sshd runs behind its firewall: the in-host check sees it listen.
+    const ns = await createNamespaceHost({ policy: b.netns, port: 22, listener: 'ident' });
     closers.push(() => ns.close());
     namespaces.push({ host, ns });
+    hostNamespaces.set(host.instanceId, ns.name);
     return { host: ns.hostAddress, port: ns.port };
   };
 
@@ -123,5 +127,5 @@ export async function startFleetBackends(opts: FleetBackendsOptions): Promise<Fl
     await close();
     throw error;
   }
-  return { resolver, leftOut, configOnly, standIns, namespaces, close };
+  return { resolver, leftOut, configOnly, standIns, namespaces, hostNamespaces, close };
 }

@@ -39,6 +39,7 @@ import {
   SIGNALS_FILE,
 } from './fleet.ts';
 import { startFleetBackends } from './fleet-backends.ts';
+import { NamespaceHostCheck } from './host-check.ts';
 import { LabFlowLogBackend, seedHealthyPast } from './lab-evidence.ts';
 import { ensureStateTable, startLocalDynamo } from './local-aws.ts';
 import { netnsAvailable } from './netns.ts';
@@ -290,7 +291,10 @@ async function runLocked(paths: LabPaths, opts: LabRunOptions): Promise<LabRun> 
           print: (line) => alertLines.push(line.trimEnd()),
         }),
         metricsFile,
-        evidence: [new FlowLogEvidenceSource(new LabFlowLogBackend(inventory, fleet, backends.namespaces))],
+        evidence: [
+          new FlowLogEvidenceSource(new LabFlowLogBackend(inventory, fleet, backends.namespaces)),
+          new NamespaceHostCheck(backends.hostNamespaces),
+        ],
         changeHistory: new FileChangeHistory(paths.fleet),
       });
       const result = await runCheck(ports, {

@@ -312,6 +312,39 @@ function disableIcmpRateLimit(ns: string): void {
 // ---------------------------------------------------------------------------------------------------------
 // Processes inside a namespace
 
+/**
+ * Runs `command` inside `ns` with `input` on stdin and resolves with what it wrote to stdout, capped at
+ * `maxBytes`; killed at `timeoutMs`. Never rejects for the command's own failure: its exit code says it.
+ */
+export function execInNamespace(
+  ns: string,
+  command: readonly string[],
+  opts: { readonly input: string; readonly timeoutMs: number; readonly maxBytes: number },
+): Promise<{ stdout: string; code: number | null; timedOut: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(IP, ['netns', 'exec', ns, ...command], { stdio: ['pipe', 'pipe', 'ignore'] });
+    let stdout = '';
+    let timedOut = false;
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      },
+      Math.max(0, opts.timeoutMs),
+    );
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (stdout.length < opts.maxBytes) stdout = (stdout + chunk.toString('utf8')).slice(0, opts.maxBytes);
+    });
+    child.on('error', () => undefined);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ stdout, code, timedOut });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input);
+  });
+}
+
 /** The ident the namespace listener sends: enough for a raw-socket check and for the probe's ident phase. */
 export const LISTENER_IDENT = 'SSH-2.0-port22_lab_listener';
 

@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { type ClientPlace, clientOptions } from './adapters/aws/client-options.ts';
 import { CloudTrailChangeHistory } from './adapters/aws/cloudtrail-history.ts';
 import { Ec2ConsoleOutputSource } from './adapters/aws/console-output.ts';
@@ -17,6 +18,7 @@ import { Ec2InventorySource } from './adapters/aws/ec2-inventory-source.ts';
 import { AwsFlowLogBackend } from './adapters/aws/flow-logs.ts';
 import { AwsSignalsSource } from './adapters/aws/host-signals.ts';
 import { SnsNotifier } from './adapters/aws/sns-notifier.ts';
+import { SsmHostCheck } from './adapters/aws/ssm-host-check.ts';
 import { FlowLogEvidenceSource } from './adapters/flow-log-evidence.ts';
 import { netProber } from './adapters/net/prober.ts';
 import { evidenceSchema, type HandlerConfig } from './contract.ts';
@@ -62,6 +64,7 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
           ),
         ]
       : []),
+    ...(want.ssm ? [new SsmHostCheck({ client: new SSMClient(clientOptions('ssm', place)) })] : []),
   ];
   return {
     inventory: new Ec2InventorySource({

@@ -17,6 +17,8 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { evidenceSchema, HANDLER_ENV, type HandlerConfigInput } from '../lambda/contract.ts';
+import { RUN_SHELL_SCRIPT_DOCUMENT } from '../lambda/core/evidence/host-check-script.ts';
+import { TAG } from '../lambda/core/inventory/tags.ts';
 import { parseCidr } from '../lambda/core/net/cidr.ts';
 import { PROBER_ENTRY, PROBER_ESBUILD_TARGET, PROBER_EXTERNALS, PROJECT_ROOT } from './prober-bundling.ts';
 
@@ -124,6 +126,9 @@ const LOG_GROUPS_ARN = `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID
  * cloudtrail:LookupEvents takes no resource types (Service Authorization Reference, AWS CloudTrail), so `*`.
  */
 export const CHANGE_HISTORY_ACTIONS: readonly string[] = ['cloudtrail:LookupEvents'];
+
+/** AWS-owned documents have no account in their ARN. */
+const RUN_SHELL_SCRIPT_ARN = `arn:${Aws.PARTITION}:ssm:${Aws.REGION}::document/${RUN_SHELL_SCRIPT_DOCUMENT}`;
 
 /** cdk-nag's name for a resource in a finding id: tokens such as `${Token[AWS.Region.9]}` become `<AWS::Region>`. */
 function nagArn(arn: string): string {
@@ -475,6 +480,7 @@ export class ProberFunction extends Construct {
       statements.push(
         new PolicyStatement({ sid: 'LookUpChanges', actions: [...CHANGE_HISTORY_ACTIONS], resources: ['*'] }),
       );
+    if (evidence.ssm) statements.push(...hostCheckStatements());
     for (const statement of statements) this.role.addToPrincipalPolicy(statement);
     if (evidence.flowLogs)
       Validations.of(this.role).acknowledge({
@@ -491,13 +497,14 @@ export class ProberFunction extends Construct {
           'gateway route tables, firewalls, firewall policies, rule groups): the collector reads whichever ' +
           'the VPCs name or route through, which the stack cannot name at deploy time.',
       });
-    if (readsConsole)
+    if (readsConsole || evidence.ssm)
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagArn(INSTANCES_ARN)}]`,
         reason:
           "ec2:GetConsoleOutput on the account's instances in this Region: its only resource type is the " +
           'instance, whose condition keys cannot name a VPC, and the failing instances it reads are found at run ' +
-          'time (Service Authorization Reference, Amazon EC2).',
+          'time (Service Authorization Reference, Amazon EC2). ssm:SendCommand on instance/* is limited by its ' +
+          'condition to instances tagged port22:host-check=true, and to the AWS-RunShellScript document.',
       });
     Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagArn(OWN_EC2_RESOURCES_ARN)}]`,
@@ -516,4 +523,31 @@ export class ProberFunction extends Construct {
         'logs:StopQuery and cloudtrail:LookupEvents. Every other statement names its resources.',
     });
   }
+}
+
+/**
+ * The in-host check (evidence.ssm): SendCommand needs both the document and the instance as resources
+ * (Service Authorization Reference, Systems Manager: SendCommand takes `document` and `instance`), so the
+ * document ARN names AWS-RunShellScript only and the instance ARN is held to the opt-in tag with
+ * `ssm:resourceTag/${TagKey}`. DescribeInstanceInformation and GetCommandInvocation take no resource type.
+ */
+function hostCheckStatements(): PolicyStatement[] {
+  return [
+    new PolicyStatement({
+      sid: 'RunHostCheckDocument',
+      actions: ['ssm:SendCommand'],
+      resources: [RUN_SHELL_SCRIPT_ARN],
+    }),
+    new PolicyStatement({
+      sid: 'RunHostCheckOnOptedInInstances',
+      actions: ['ssm:SendCommand'],
+      resources: [INSTANCES_ARN],
+      conditions: { StringEqualsIgnoreCase: { [`ssm:resourceTag/${TAG.hostCheck}`]: 'true' } },
+    }),
+    new PolicyStatement({
+      sid: 'ReadHostCheckResults',
+      actions: ['ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation'],
+      resources: ['*'],
+    }),
+  ];
 }

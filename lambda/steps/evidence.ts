@@ -16,6 +16,7 @@ import {
   needsEvidence,
   notAvailable,
   type Observations,
+  PROBER_PEER,
 } from '../core/evidence/observations.ts';
 import type { InventoryIndex } from '../core/inventory/model.ts';
 import { formatCidr } from '../core/net/cidr.ts';
@@ -152,7 +153,7 @@ function requestFor(d: DiagnosedTarget, context: EvidenceContextInput): Evidence
 /** The addresses a source spec stands for; a spec naming nothing in the inventory stands for none. */
 function peerOf(spec: string, isProber: boolean, index: InventoryIndex): EvidencePeer[] {
   const parsed = parseSourceSpec(spec);
-  const name = isProber ? 'prober' : spec;
+  const name = isProber ? PROBER_PEER : spec;
   if (parsed === undefined) return [];
   if (parsed.kind === 'internet') return [{ name, cidrs: ['0.0.0.0/0', '::/0'] }];
   if (parsed.kind === 'cidr') return [{ name, cidrs: [formatCidr(parsed.cidr)] }];

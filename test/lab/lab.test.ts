@@ -307,6 +307,50 @@ describe('port22 lab: every host this machine can run (as root with sshd and nft
     if (!netnsSkip) assert.ok(kinds.includes('flow-log FLOW_LOG_REJECTED'), kinds.join(', '));
   });
 
+  it('--json: the in-host check ran inside the nft hosts and names the rule that drops and the one that rejects', async (t) => {
+    if (netnsSkip) return t.skip(`no namespace hosts: ${netnsSkip}`);
+    const run = await port22(['lab', '--dir', dir, '--json']);
+    const report = JSON.parse(run.stdout) as {
+      instances: {
+        name?: string;
+        diagnosis: string;
+        summary: string;
+        evidence: { kind: string; code: string; detail: string }[];
+      }[];
+    };
+    const host = (name: string) => report.instances.find((i) => i.name === name)!;
+    const drop = host('queue-1 (nft drop)');
+    // lab/netns.ts hostPolicyRuleset: table inet port22, chain input, `tcp dport 22 drop` as its only rule.
+    assert.match(
+      drop.summary,
+      /— proven by the host's ruleset: table inet port22 chain input, rule handle \d+: tcp dport 22 drop$/,
+    );
+    assert.ok(
+      drop.evidence.some(
+        (e) =>
+          e.kind === 'host' &&
+          e.code === 'FIREWALL_DROP' &&
+          /from the prober \(10\.20\.0\.5\/32\)/.test(e.detail),
+      ),
+      JSON.stringify(drop.evidence),
+    );
+    assert.ok(drop.evidence.some((e) => e.kind === 'host' && e.code === 'LISTENING'));
+    const reject = host('queue-2 (nft reject)');
+    assert.match(
+      reject.summary,
+      /proven by the host's ruleset: table inet port22 chain input, rule handle \d+: tcp dport 22 reject with icmpx admin-prohibited$/,
+    );
+    // Opting in is per instance: an untagged failing host says why it was not checked.
+    const untagged = host('ci-runner (maxstartups)');
+    assert.ok(
+      untagged.evidence.some(
+        (e) =>
+          e.kind === 'host' &&
+          e.detail === 'in-host check not available: the instance is not tagged port22:host-check=true',
+      ),
+    );
+  });
+
   it('bad input: an unknown instance or a healthy one is one line and exit 2', async () => {
     for (const ref of ['i-0123456789abcdef0', 'knock-1']) {
       const run = await port22(['lab', '--dir', dir, '--fix', ref]);

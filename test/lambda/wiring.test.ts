@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CloudTrailChangeHistory } from '../../lambda/adapters/aws/cloudtrail-history.ts';
 import { Ec2ConsoleOutputSource } from '../../lambda/adapters/aws/console-output.ts';
+import { SsmHostCheck } from '../../lambda/adapters/aws/ssm-host-check.ts';
 import { FlowLogEvidenceSource } from '../../lambda/adapters/flow-log-evidence.ts';
 import { FileConsoleOutputSource } from '../../lambda/adapters/local/console-output-files.ts';
 import type { Inventory } from '../../lambda/core/inventory/model.ts';
@@ -41,6 +42,17 @@ describe('evidence wiring', () => {
     });
     assert.equal(none.evidence, undefined);
     assert.equal(none.changeHistory, undefined);
+  });
+
+  it('Lambda: the in-host check only when evidence.ssm asks for it', () => {
+    const sources = awsPorts({
+      region: 'eu-west-1',
+      evidence: { console: false, flowLogs: false, ssm: true },
+    });
+    assert.deepEqual(
+      sources.evidence?.map((s) => [s.kind, s instanceof SsmHostCheck]),
+      [['host', true]],
+    );
   });
 
   it('CLI: an inventory directory with get-console-output/ reads it; one without has no console source', () => {

@@ -668,3 +668,62 @@ describe('Port22Stack with flow logs and CloudTrail turned off', () => {
     );
   });
 });
+
+describe('Port22Stack with the in-host check (evidence.ssm)', () => {
+  const statements = (config: Port22ConfigInput) => {
+    const { stack } = synthStack(config);
+    const t = Template.fromStack(stack);
+    const policy = properties(t, 'AWS::IAM::Policy', 'ProberRole');
+    return (policy.PolicyDocument as { Statement: { Sid?: string; Action: unknown }[] }).Statement;
+  };
+
+  it('off by default: no ssm action at all', () => {
+    const actions = statements(exampleConfig).flatMap((s) => [s.Action].flat());
+    assert.deepEqual(
+      actions.filter((a) => String(a).startsWith('ssm:')),
+      [],
+    );
+  });
+
+  it('on: SendCommand on AWS-RunShellScript and on instances tagged port22:host-check=true only', () => {
+    const ssm = statements({ ...exampleConfig, evidence: { ssm: true } }).filter((s) =>
+      [s.Action].flat().some((a) => String(a).startsWith('ssm:')),
+    );
+    const region = { Ref: 'AWS::Region' };
+    const partition = { Ref: 'AWS::Partition' };
+    assert.deepEqual(ssm, [
+      {
+        Sid: 'RunHostCheckDocument',
+        Effect: 'Allow',
+        Action: 'ssm:SendCommand',
+        // AWS-owned documents carry no account id in their ARN.
+        Resource: { 'Fn::Join': ['', ['arn:', partition, ':ssm:', region, '::document/AWS-RunShellScript']] },
+      },
+      {
+        Sid: 'RunHostCheckOnOptedInInstances',
+        Effect: 'Allow',
+        Action: 'ssm:SendCommand',
+        // Service Authorization Reference, Systems Manager: SendCommand's instance resource takes
+        // ssm:resourceTag/${TagKey}.
+        Condition: { StringEqualsIgnoreCase: { 'ssm:resourceTag/port22:host-check': 'true' } },
+        Resource: {
+          'Fn::Join': [
+            '',
+            ['arn:', partition, ':ec2:', region, ':', { Ref: 'AWS::AccountId' }, ':instance/*'],
+          ],
+        },
+      },
+      {
+        Sid: 'ReadHostCheckResults',
+        Effect: 'Allow',
+        Action: ['ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation'],
+        Resource: '*',
+      },
+    ]);
+  });
+
+  it('cdk-nag AwsSolutions: zero unacknowledged findings', () => {
+    const { app } = synthStack({ ...exampleConfig, evidence: { ssm: true } });
+    assert.deepEqual(nagViolations(app), []);
+  });
+});

@@ -98,3 +98,9 @@ export function attemptsOf(err: unknown): number {
   const attempts = (err as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts;
   return typeof attempts === 'number' && attempts > 0 ? attempts : 1;
 }
+
+/** An SDK error in one line: its name (the API's error code) and message. */
+export function describeError(err: unknown): string {
+  const e = err as { name?: string; message?: string };
+  return `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`;
+}

@@ -20,7 +20,7 @@ import {
   seriesLabel,
 } from '../../core/signals/host-signals.ts';
 import type { SignalsFetchOptions, SignalsReport, SignalsSource, SignalsTarget } from '../../ports.ts';
-import { clientOptions } from './client-options.ts';
+import { clientOptions, describeError } from './client-options.ts';
 
 const MAX_INSTANCE_IDS_PER_CALL = 100;
 export const MAX_QUERIES_PER_CALL = 500;
@@ -41,11 +41,6 @@ interface QueryPlan {
   instanceId: string;
   metric: SignalMetric;
   query: MetricDataQuery;
-}
-
-function describeError(err: unknown): string {
-  const e = err as { name?: string; message?: string };
-  return `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`;
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

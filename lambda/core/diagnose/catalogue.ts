@@ -222,12 +222,13 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
     severity: 'critical',
     meaning:
       'The configuration lets the SYN through and the host answered it with a reset: nothing listens on the port (sshd stopped, crashed, or listens elsewhere), or a host firewall rejects with tcp-reset.',
-    summary: 'Nothing listens on {address}:{port} of {instanceId}: the connection was refused (TCP reset)',
+    summary:
+      'Nothing listens on {address}:{port} of {instanceId}: the connection was refused (TCP reset){hostProof}',
     summaryWhen: [
       {
         when: { fact: 'cause', equals: 'console' },
         summary:
-          '{sshUnit} failed on {instanceId} at {consoleAt}: {unitFailure}; nothing listens on {address}:{port} (connection refused)',
+          '{sshUnit} failed on {instanceId} at {consoleAt}: {unitFailure}; nothing listens on {address}:{port} (connection refused){hostProof}',
       },
     ],
     remediation: [
@@ -253,7 +254,7 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
     meaning:
       'Security groups, ACLs and routes allow the path and the status checks pass, yet the SYN is never answered: a host firewall drops it (or the kernel hung).',
     summary:
-      'The path to {instanceId}:{port} is open in AWS and its status checks pass, but the SYN went unanswered for {connectMs} ms: a host firewall drops it',
+      'The path to {instanceId}:{port} is open in AWS and its status checks pass, but the SYN went unanswered for {connectMs} ms: a host firewall drops it{hostProof}',
     remediation: [
       { text: GET_IN },
       {
@@ -270,9 +271,9 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
   HOST_FIREWALL_REJECT: {
     severity: 'critical',
     meaning:
-      'The path is open in AWS but the connection was answered with ICMP unreachable/prohibited — a host firewall REJECT rule (AWS security groups never reject, they drop).',
+      'The path is open in AWS but the connection was answered with ICMP unreachable/prohibited — a host firewall REJECT rule (AWS security groups never reject, they drop) — or with a TCP reset that the in-host check shows a REJECT rule sending.',
     summary:
-      '{instanceId} rejects tcp/{port} with ICMP unreachable while the path is open in AWS: a host firewall REJECT rule',
+      '{instanceId} rejects tcp/{port} with {answer} while the path is open in AWS: a host firewall REJECT rule{hostProof}',
     remediation: [
       { text: GET_IN },
       {
@@ -288,7 +289,7 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
     meaning:
       'The connection was accepted, then closed or reset before sshd sent its identification: MaxStartups full, PerSourcePenalties, fail2ban or /etc/hosts.deny, or an IPS resetting the flow. sshd names its own refusals: `Exceeded MaxStartups` (OpenSSH 8.2-9.7), `Not allowed at this time` (9.8 and later, for MaxStartups and PerSourcePenalties alike); before 8.2 it closes without a word.',
     summary:
-      'sshd on {instanceId} accepted the connection, then {how} before its identification{said} ({outcome} after {failedAtMs} ms)',
+      'sshd on {instanceId} accepted the connection, then {how} before its identification{said} ({outcome} after {failedAtMs} ms){hostProof}',
     remediation: [
       { text: GET_IN },
       {

@@ -11,8 +11,8 @@
  *  7. blocked-by-network-firewall  an AWS Network Firewall rule on the prober's path (DROP ↔ timeout, REJECT ↔ refused)
  *  8. prober-path-unknown        UNKNOWN: nothing known blocks the prober's path, but data it needs is missing
  *  9. sshd-oom-killed            RESOURCE_EXHAUSTION: the console shows the OOM killer killing sshd, SSH fails
- * 10. sshd-not-listening         refused: the host's kernel answered with a reset
- * 11. host-firewall-reject       ICMP unreachable with the AWS path open
+ * 10. sshd-not-listening         refused: the host's kernel answered with a reset (no REJECT rule proven)
+ * 11. host-firewall-reject       ICMP unreachable with the AWS path open (or a reset the in-host check proves a REJECT)
  * 12. host-firewall-drop         timeout with the AWS path open and status checks not failing
  * 13. sshd-refusing-connections  accepted, then closed/reset before the ident
  * 14. resource-exhaustion        slow or silent sshd with CPU/credits/memory over threshold, or OOM kills

@@ -10,6 +10,7 @@ import type { DiagnosisCode, Evidence, EvidenceKind } from '../diagnose/types.ts
 import type { Expectation } from '../inventory/tags.ts';
 import type { ConsoleReading } from './console-reading.ts';
 import type { FlowLogReading } from './flow-log.ts';
+import type { HostReading } from './host-observation.ts';
 
 /**
  * What the evidence sources learned about one instance that the rules read. Each source owns one optional
@@ -20,6 +21,8 @@ export interface Observations {
   readonly console?: ConsoleReading;
   /** What the VPC's flow logs recorded for the SSH port (lambda/core/evidence/flow-log.ts). */
   readonly flowLog?: FlowLogReading;
+  /** The in-host check through Systems Manager (host-reading.ts). */
+  readonly host?: HostReading;
 }
 
 /** Failing instances whose evidence is gathered per run, and the time the evidence step may take. */
@@ -45,6 +48,9 @@ export interface EvidenceRequest {
   readonly peers: readonly EvidencePeer[];
   readonly tags: Readonly<Record<string, string>>;
 }
+
+/** The name `EvidenceRequest.peers` gives the prober itself. */
+export const PROBER_PEER = 'prober';
 
 export interface EvidencePeer {
   /** `prober`, or the source spec as configured (`203.0.113.0/24`, `internet`, `i-…`). */

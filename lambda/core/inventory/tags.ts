@@ -21,6 +21,11 @@ export const TAG = {
   groupMin: 'port22:group-min',
   /** An RFC 3339 timestamp (or a date, meaning its midnight UTC) before which no alert is sent. */
   snoozeUntil: 'port22:snooze-until',
+  /**
+   * `true`: port22 may run its read-only in-host check on this instance through Systems Manager when it fails
+   * (with `evidence.ssm` on). The stack's IAM policy allows SendCommand only on instances carrying it.
+   */
+  hostCheck: 'port22:host-check',
 } as const;
 
 /** The SSH port of an instance that no `port22:port` tag (and no configured port) moves elsewhere. */
@@ -89,6 +94,11 @@ export function parseSnoozeUntil(value: string | undefined): Date | undefined {
   if (hour! > 23 || minute! > 59 || second! > 59) return undefined;
   const t = Date.parse(value!.trim());
   return Number.isNaN(t) ? undefined : new Date(t);
+}
+
+/** Whether the instance opted in to the in-host check (`port22:host-check=true`). */
+export function hostCheckAllowed(tags: Readonly<Record<string, string>>): boolean {
+  return parseMonitor(tags[TAG.hostCheck]) === true;
 }
 
 /** Reads every `port22:*` tag of an instance (`Key → Value`, as targets carry them). */

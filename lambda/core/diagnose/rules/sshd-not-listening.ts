@@ -1,6 +1,7 @@
 import { consoleTime, sshUnitFailure } from '../../evidence/console-output.ts';
 import { failedChecks, pathAllowedEvidence, probeEvidence } from '../evidence.ts';
-import type { Rule } from '../input.ts';
+import { notListeningProof, refusedByRuleset } from '../host-proof.ts';
+import type { Facts, Rule } from '../input.ts';
 
 /**
  * The SYN was answered with a reset. Security groups and ACLs never send resets (they drop), so the reset
@@ -10,18 +11,25 @@ import type { Rule } from '../input.ts';
 export const sshdNotListening: Rule = (input) => {
   const { probe } = input;
   if (probe?.outcome !== 'refused') return undefined;
+  // The in-host check found the REJECT that refused the prober: host-firewall-reject names it.
+  if (refusedByRuleset(input.observations) && input.proberVerdict?.reachable === true) return undefined;
   const evidence = [probeEvidence(probe)];
   if (input.proberVerdict?.reachable) evidence.push(pathAllowedEvidence(input.proberVerdict));
   const checks = failedChecks(input.signals);
   if (!checks.system && !checks.instance && input.signals?.instanceStatus === 'ok') {
     evidence.push({ kind: 'signal', code: 'InstanceStatus', value: 'ok', detail: 'EC2 status checks pass' });
   }
+  const hostProof = notListeningProof(input.observations, input.port);
   const failure = sshUnitFailure(input.observations?.console);
-  if (failure === undefined) return { code: 'SSHD_NOT_LISTENING', evidence };
+  if (failure === undefined) {
+    const facts: Facts = { hostProof };
+    return { code: 'SSHD_NOT_LISTENING', evidence, facts };
+  }
   return {
     code: 'SSHD_NOT_LISTENING',
     evidence,
     facts: {
+      hostProof,
       cause: 'console',
       sshUnit: failure.unit ?? 'ssh.service',
       unitFailure: failure.message,

@@ -30,6 +30,7 @@ describe('tag keys', () => {
       'port22:expect',
       'port22:group',
       'port22:group-min',
+      'port22:host-check',
       'port22:monitor',
       'port22:port',
       'port22:snooze-until',
