@@ -54,10 +54,11 @@ const NOT_SENT_BY_THE_CODE = [
 /**
  * Actions the Service Authorization Reference lists without resource types, so that only `*` grants them:
  * EC2's Describe* reads, Network Firewall's ListFirewalls, CloudWatch's GetMetricData, and for the evidence
- * sources CloudWatch Logs' GetQueryResults and StopQuery and CloudTrail's LookupEvents.
+ * sources CloudWatch Logs' GetQueryResults and StopQuery, CloudTrail's LookupEvents and Systems Manager's
+ * DescribeInstanceInformation and GetCommandInvocation.
  */
 const WITHOUT_RESOURCE_TYPES =
-  /^(ec2:Describe\w+|network-firewall:ListFirewalls|cloudwatch:GetMetricData|logs:GetQueryResults|logs:StopQuery|cloudtrail:LookupEvents)$/;
+  /^(ec2:Describe\w+|network-firewall:ListFirewalls|cloudwatch:GetMetricData|logs:GetQueryResults|logs:StopQuery|cloudtrail:LookupEvents|ssm:DescribeInstanceInformation|ssm:GetCommandInvocation)$/;
 
 /** `ec2:DescribeInstances` for each command or paginator the bundled handler imports from the SDK. */
 async function actionsTheHandlerSends(): Promise<string[]> {
@@ -101,7 +102,10 @@ describe('prober role: least privilege, derived from the code', () => {
 
   before(async () => {
     sent = await actionsTheHandlerSends();
-    const template = Template.fromStack(synthStack(exampleConfig).stack);
+    // Every evidence source on (the in-host check is off by default), so the role may grant all the code sends;
+    // port22-stack.test.ts checks what each opt-in leaves out.
+    const everySource = { ...exampleConfig, evidence: { ...exampleConfig.evidence, ssm: true } };
+    const template = Template.fromStack(synthStack(everySource).stack);
     const roles = Object.keys(template.findResources('AWS::IAM::Role')).filter((id) => id.includes('Prober'));
     assert.equal(roles.length, 1, roles.join(', '));
     statements = Object.values(template.findResources('AWS::IAM::Policy'))
