@@ -36,7 +36,14 @@ async function freePort(): Promise<number> {
 
 /** Starts `cmd`, waits (bounded) until the port accepts connections, and returns the child. */
 async function startServer(cmd: string, args: string[], port: number, cwd?: string): Promise<ChildProcess> {
-  const child = spawn(cmd, args, { stdio: 'ignore', ...(cwd ? { cwd } : {}) });
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+  // What the server said before it gave up (vsftpd: "500 OOPS: …"), for the error below.
+  let said = '';
+  const keep = (chunk: Buffer) => {
+    said = (said + chunk.toString()).slice(-400);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const deadline = Date.now() + 5000;
   for (;;) {
     const up = await new Promise<boolean>((resolve) => {
@@ -47,7 +54,7 @@ async function startServer(cmd: string, args: string[], port: number, cwd?: stri
     if (up) return child;
     if (Date.now() > deadline || child.exitCode !== null) {
       child.kill('SIGKILL');
-      throw new Error(`${cmd} did not listen on ${port}`);
+      throw new Error(`${cmd} did not listen on ${port} (exit ${child.exitCode}): ${said.trim()}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -132,26 +139,37 @@ describe('probe against real services that are not SSH', () => {
   });
 
   it('vsftpd → not-ssh, FTP, from its greeting', { skip: missing(VSFTPD, 'vsftpd') }, async () => {
-    const port = await freePort();
     const empty = join(tmp, 'ftp-empty');
     mkdirSync(empty, { recursive: true });
     const conf = join(tmp, 'vsftpd.conf');
-    writeFileSync(
-      conf,
-      [
-        `listen=YES`,
-        'listen_address=127.0.0.1',
-        `listen_port=${port}`,
-        'background=NO',
-        'anonymous_enable=YES',
-        `anon_root=${empty}`,
-        'local_enable=NO',
-        `secure_chroot_dir=${empty}`,
-        'run_as_launching_user=YES',
-        '',
-      ].join('\n'),
-    );
-    const child = await startServer(VSFTPD, [conf], port);
+    const startVsftpd = async (port: number) => {
+      writeFileSync(
+        conf,
+        [
+          `listen=YES`,
+          'listen_address=127.0.0.1',
+          `listen_port=${port}`,
+          'background=NO',
+          'anonymous_enable=YES',
+          `anon_root=${empty}`,
+          'local_enable=NO',
+          `secure_chroot_dir=${empty}`,
+          'run_as_launching_user=YES',
+          '',
+        ].join('\n'),
+      );
+      return startServer(VSFTPD, [conf], port);
+    };
+    // A port found free can be taken before vsftpd binds it while the rest of the suite runs (vsftpd then
+    // exits at once): a second free port, once, before the test fails with what vsftpd said.
+    let port = await freePort();
+    let child: ChildProcess;
+    try {
+      child = await startVsftpd(port);
+    } catch {
+      port = await freePort();
+      child = await startVsftpd(port);
+    }
     try {
       const result = await probe({ host: '127.0.0.1', port }, TIMEOUTS);
       assert.equal(result.outcome, 'not-ssh', result.detail);
