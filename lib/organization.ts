@@ -10,7 +10,6 @@
 import { Annotations, type App, CfnOutput, Duration, Stack, type StackProps, Stage } from 'aws-cdk-lib';
 import { Dashboard, GraphWidget, type Metric, TextWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import { CfnLink, CfnSink } from 'aws-cdk-lib/aws-oam';
-import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { z } from 'zod';
 import { issueLines, METRIC_NAMESPACE, MetricName, orRequired } from '../lambda/contract.ts';
@@ -119,18 +118,9 @@ export interface Organization {
  * shared setting's problem is reported once.
  */
 export function parseOrganization(raw: unknown, base: unknown): Organization {
-  if (typeof raw === 'string') {
-    try {
-      raw = JSON.parse(raw);
-    } catch {
-      throw new ConfigError([
-        `${ORGANIZATION_CONTEXT_KEY}: not JSON (a string given with -c must be a JSON object)`,
-      ]);
-    }
-  }
-  if (typeof base === 'string') base = JSON.parse(base);
-  const shared = (base ?? {}) as Record<string, unknown>;
-  const parsed = organizationSchema.safeParse(raw);
+  const section = fromContext(raw, ORGANIZATION_CONTEXT_KEY);
+  const shared = fromContext(base ?? {}, CONFIG_CONTEXT_KEY) as Record<string, unknown>;
+  const parsed = organizationSchema.safeParse(section);
   if (!parsed.success) throw new ConfigError(issueLines(parsed.error.issues, ORGANIZATION_CONTEXT_KEY));
 
   const vpcsKey = `${CONFIG_CONTEXT_KEY}.vpcs`;
@@ -157,6 +147,16 @@ export function parseOrganization(raw: unknown, base: unknown): Organization {
     sinks: parsed.data.sinks,
     shared: valid[0]!.config,
   };
+}
+
+/** A context value: `cdk synth -c key='{…}'` passes it as a string of JSON. */
+function fromContext(value: unknown, key: string): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new ConfigError([`${key}: not JSON (a string given with -c must be a JSON object)`]);
+  }
 }
 
 /** The central alert topic's ARN in a Region of the monitoring account. */
@@ -313,7 +313,7 @@ export function addOrganization(
       config: m.config,
       proberEntry: options.proberEntry,
       centralAlerts: {
-        topic: Topic.fromTopicArn(stage, 'CentralTopic', centralTopicArn(org.monitoring.account, m.region)),
+        topicArn: centralTopicArn(org.monitoring.account, m.region),
         key: { account: org.monitoring.account, region: m.region, alias: CENTRAL_KEY_ALIAS },
         proberRoleName: (vpcId) => proberRoleName(m.region, vpcId),
       },

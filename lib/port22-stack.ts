@@ -16,7 +16,7 @@ import {
   ScheduleTargetInput,
 } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
   type HandlerConfigInput,
@@ -52,7 +52,7 @@ export interface Port22StackProps extends StackProps {
 
 /** An alert topic in the monitoring account, as a member stack knows it. */
 export interface CentralAlerts {
-  readonly topic: ITopic;
+  readonly topicArn: string;
   readonly key: AliasedKey;
   /** The name each prober's role gets, which the topic's and key's policies match. */
   readonly proberRoleName: (vpcId: string) => string;
@@ -117,7 +117,9 @@ export class Port22Stack extends Stack {
 
     this.stateTable = new StateTable(this, 'State');
     const central = props.centralAlerts;
-    const alerts = central ?? new AlertTopic(this, 'Alerts', { emails: this.config.alertEmails });
+    const alerts = central
+      ? { topic: Topic.fromTopicArn(this, 'CentralAlerts', central.topicArn), key: central.key }
+      : new AlertTopic(this, 'Alerts', { emails: this.config.alertEmails });
     if (alerts instanceof AlertTopic) this.alertTopic = alerts;
     const { topic, key: topicKey } = alerts;
 
