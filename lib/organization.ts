@@ -21,6 +21,7 @@ import {
   type Port22Config,
   parseConfig,
 } from './config.ts';
+import { dashboardUrl } from './dashboard.ts';
 import { fleetMetric } from './metrics.ts';
 import { Port22Stack } from './port22-stack.ts';
 
@@ -31,6 +32,8 @@ export const ORGANIZATION_CONTEXT_KEY = 'port22:organization';
 export const CENTRAL_TOPIC_NAME = 'port22-alerts';
 /** The alias of the central topic's key, by which the members' probers are granted its use. */
 export const CENTRAL_KEY_ALIAS = 'alias/port22-alerts';
+/** The organization's dashboard, in the monitoring account's home Region; every member's alert links to it. */
+export const ORGANIZATION_DASHBOARD_NAME = 'port22-organization-ssh-health';
 /** What a member shares with the monitoring account: port22's metrics and nothing else. */
 export const SHARED_RESOURCE_TYPES = ['AWS::CloudWatch::Metric'];
 
@@ -233,7 +236,7 @@ export class Port22MonitoringStack extends Stack {
 function organizationDashboard(scope: Construct, org: Organization): Dashboard {
   const period = Duration.seconds(intervalSeconds(org.shared));
   const dashboard = new Dashboard(scope, 'Dashboard', {
-    dashboardName: 'port22-organization-ssh-health',
+    dashboardName: ORGANIZATION_DASHBOARD_NAME,
     defaultInterval: Duration.days(1),
   });
   dashboard.addWidgets(
@@ -316,6 +319,7 @@ export function addOrganization(
         topicArn: centralTopicArn(org.monitoring.account, m.region),
         key: { account: org.monitoring.account, region: m.region, alias: CENTRAL_KEY_ALIAS },
         proberRoleName: (vpcId) => proberRoleName(m.region, vpcId),
+        dashboardUrl: dashboardUrl(ORGANIZATION_DASHBOARD_NAME, org.monitoring.region),
       },
     });
     // An account's own metrics need no link (and a sink's account cannot link to itself).

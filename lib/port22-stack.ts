@@ -56,6 +56,8 @@ export interface CentralAlerts {
   readonly key: AliasedKey;
   /** The name each prober's role gets, which the topic's and key's policies match. */
   readonly proberRoleName: (vpcId: string) => string;
+  /** The central dashboard every alert links to (the recipients read alerts in the monitoring account). */
+  readonly dashboardUrl: string;
 }
 
 /**
@@ -138,7 +140,7 @@ export class Port22Stack extends Stack {
         topicKey,
         roleName: central?.proberRoleName(vpc.vpcId),
         handlerConfig: handlerConfig(this.config, vpc),
-        dashboardUrl: dashboardUrl(dashboardName),
+        dashboardUrl: central?.dashboardUrl ?? dashboardUrl(dashboardName),
         interval,
         // Every shard runs in its own invocation of this function: size it for one shard's share.
         expectedInstances: Math.ceil(vpc.expectedInstances / vpc.shards),

@@ -112,6 +112,11 @@ describe('port22 across three accounts and two Regions', () => {
       for (const fn of Object.values(resources(template, 'AWS::Lambda::Function'))) {
         const env = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
         assert.equal(env.PORT22_TOPIC_ARN, topicArn);
+        // Alerts are read in the monitoring account: they link to its dashboard in its home Region.
+        assert.equal(
+          env.PORT22_DASHBOARD_URL,
+          'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/port22-organization-ssh-health',
+        );
       }
       const alarms = Object.values(resources(template, 'AWS::CloudWatch::Alarm'));
       assert.equal(alarms.length, 3 * m.vpcs.length);
