@@ -7,7 +7,7 @@
  * CDK asset, which the CDK publishes through each target account's bootstrap, and a StackSet template can
  * take no assets nor context lookups without machinery of our own.
  */
-import { Annotations, type App, CfnOutput, Duration, Stack, type StackProps, Stage } from 'aws-cdk-lib';
+import { Annotations, type App, Aws, CfnOutput, Duration, Stack, type StackProps, Stage } from 'aws-cdk-lib';
 import { Dashboard, GraphWidget, type Metric, TextWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import { CfnLink, CfnSink } from 'aws-cdk-lib/aws-oam';
 import type { Construct } from 'constructs';
@@ -112,7 +112,7 @@ export interface Organization {
   readonly members: readonly MemberEnvironment[];
   readonly sinks: Readonly<Record<string, string>>;
   /** The settings every member shares (the `port22` key without its VPCs): schedule, alert e-mails, … */
-  readonly shared: Port22Config;
+  readonly shared: Omit<Port22Config, 'vpcs'>;
 }
 
 /**
@@ -164,7 +164,7 @@ function fromContext(value: unknown, key: string): unknown {
 
 /** The central alert topic's ARN in a Region of the monitoring account. */
 export function centralTopicArn(monitoringAccount: string, region: string): string {
-  return `arn:aws:sns:${region}:${monitoringAccount}:${CENTRAL_TOPIC_NAME}`;
+  return `arn:${Aws.PARTITION}:sns:${region}:${monitoringAccount}:${CENTRAL_TOPIC_NAME}`;
 }
 
 export interface MonitoringStackProps extends StackProps {
@@ -198,7 +198,7 @@ export class Port22MonitoringStack extends Stack {
         keyAlias: CENTRAL_KEY_ALIAS,
         publishers: others.map((a) => ({
           account: a,
-          roleArnPattern: `arn:aws:iam::${a}:role/${proberRoleName(props.region, '*')}`,
+          roleArnPattern: `arn:${Aws.PARTITION}:iam::${a}:role/${proberRoleName(props.region, '*')}`,
         })),
       });
     }

@@ -108,10 +108,10 @@ describe('port22 across three accounts and two Regions', () => {
       template.resourceCountIs('AWS::SNS::Topic', 0);
       template.resourceCountIs('AWS::KMS::Key', 0);
       // SNS ARN format: arn:aws:sns:<region>:<account>:<topic name>.
-      const topicArn = `arn:aws:sns:${m.region}:${MONITORING}:port22-alerts`;
+      const topicArn = `arn:\${AWS::Partition}:sns:${m.region}:${MONITORING}:port22-alerts`;
       for (const fn of Object.values(resources(template, 'AWS::Lambda::Function'))) {
         const env = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
-        assert.equal(env.PORT22_TOPIC_ARN, topicArn);
+        assert.equal(JSON.parse(flat(env.PORT22_TOPIC_ARN)), topicArn);
         // Alerts are read in the monitoring account: they link to its dashboard in its home Region.
         assert.equal(
           env.PORT22_DASHBOARD_URL,
@@ -120,7 +120,8 @@ describe('port22 across three accounts and two Regions', () => {
       }
       const alarms = Object.values(resources(template, 'AWS::CloudWatch::Alarm'));
       assert.equal(alarms.length, 3 * m.vpcs.length);
-      for (const alarm of alarms) assert.deepEqual(alarm.Properties.AlarmActions, [topicArn]);
+      for (const alarm of alarms)
+        assert.deepEqual(JSON.parse(flat(alarm.Properties.AlarmActions)), [topicArn]);
     }
   });
 
@@ -169,14 +170,20 @@ describe('port22 across three accounts and two Regions', () => {
         probers.map((s) => [s.Principal.AWS, s.Condition]),
         accounts.map((a) => [
           `arn:\${AWS::Partition}:iam::${a}:root`,
-          { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${a}:role/port22-prober-${region}-*` } },
+          {
+            ArnLike: {
+              'aws:PrincipalArn': `arn:\${AWS::Partition}:iam::${a}:role/port22-prober-${region}-*`,
+            },
+          },
         ]),
       );
       const keyPolicy = flat(only(template, 'AWS::KMS::Key').KeyPolicy);
       for (const a of accounts) {
         assert.ok(keyPolicy.includes(`"AWS":"arn:\${AWS::Partition}:iam::${a}:root"`), keyPolicy);
         assert.ok(
-          keyPolicy.includes(`"aws:PrincipalArn":"arn:aws:iam::${a}:role/port22-prober-${region}-*"`),
+          keyPolicy.includes(
+            `"aws:PrincipalArn":"arn:\${AWS::Partition}:iam::${a}:role/port22-prober-${region}-*"`,
+          ),
         );
       }
       assert.ok(
