@@ -126,6 +126,9 @@ export function parseOrganization(raw: unknown, base: unknown): Organization {
   const parsed = organizationSchema.safeParse(section);
   if (!parsed.success) throw new ConfigError(issueLines(parsed.error.issues, ORGANIZATION_CONTEXT_KEY));
 
+  // Each member is validated as the stack it becomes (`port22` with the member's VPCs), so the VPC rules keep
+  // their one home in lib/config.ts; its lines name `port22.vpcs` and are re-rooted at the member, and a
+  // shared setting's line, the same for every member, is kept once.
   const vpcsKey = `${CONFIG_CONTEXT_KEY}.vpcs`;
   const lines = new Set<string>();
   const members = parsed.data.members.map((m, i) => {
