@@ -74,9 +74,9 @@ export const LOG_EVIDENCE_QUERY = [
   'limit 100',
 ];
 
-/** The console URL of a dashboard in the stack's region. */
-export function dashboardUrl(dashboardName: string): string {
-  return `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${dashboardName}`;
+/** The console URL of a dashboard in the stack's region, or in `region`. */
+export function dashboardUrl(dashboardName: string, region: string = Aws.REGION): string {
+  return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboardName}`;
 }
 
 /** The port22 fleet dashboard. */

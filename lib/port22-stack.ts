@@ -16,6 +16,7 @@ import {
   ScheduleTargetInput,
 } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
   type HandlerConfigInput,
@@ -27,7 +28,7 @@ import { AlertTopic } from './alert-topic.ts';
 import type { Port22Config, Port22ConfigInput, VpcConfig } from './config.ts';
 import { CONFIG_CONTEXT_KEY, intervalSeconds, parseConfig } from './config.ts';
 import { dashboardUrl, HealthDashboard } from './dashboard.ts';
-import { ProberFunction } from './prober-function.ts';
+import { type AliasedKey, ProberFunction } from './prober-function.ts';
 import { StateTable } from './state-table.ts';
 
 export interface Port22StackProps extends StackProps {
@@ -41,6 +42,22 @@ export interface Port22StackProps extends StackProps {
    * @default lambda/handlers/check.ts
    */
   readonly proberEntry?: string;
+  /**
+   * A central alert topic in another account (lib/organization.ts): the probers and alarms publish there
+   * and the stack creates no topic of its own.
+   * @default - a topic in this stack
+   */
+  readonly centralAlerts?: CentralAlerts;
+}
+
+/** An alert topic in the monitoring account, as a member stack knows it. */
+export interface CentralAlerts {
+  readonly topicArn: string;
+  readonly key: AliasedKey;
+  /** The name each prober's role gets, which the topic's and key's policies match. */
+  readonly proberRoleName: (vpcId: string) => string;
+  /** The central dashboard every alert links to (the recipients read alerts in the monitoring account). */
+  readonly dashboardUrl: string;
 }
 
 /**
@@ -85,7 +102,8 @@ export class Port22Stack extends Stack {
   /** The validated configuration. */
   public readonly config: Port22Config;
   public readonly stateTable: StateTable;
-  public readonly alertTopic: AlertTopic;
+  /** The stack's own alert topic; none when `centralAlerts` is given. */
+  public readonly alertTopic?: AlertTopic;
   public readonly monitoredVpcs: readonly MonitoredVpc[];
   public readonly dashboard: HealthDashboard;
 
@@ -100,7 +118,12 @@ export class Port22Stack extends Stack {
     const dashboardName = `${this.stackName}-ssh-health`;
 
     this.stateTable = new StateTable(this, 'State');
-    this.alertTopic = new AlertTopic(this, 'Alerts', { emails: this.config.alertEmails });
+    const central = props.centralAlerts;
+    const alerts = central
+      ? { topic: Topic.fromTopicArn(this, 'CentralAlerts', central.topicArn), key: central.key }
+      : new AlertTopic(this, 'Alerts', { emails: this.config.alertEmails });
+    if (alerts instanceof AlertTopic) this.alertTopic = alerts;
+    const { topic, key: topicKey } = alerts;
 
     this.monitoredVpcs = this.config.vpcs.map((vpc) => {
       // The VPC id names the group, so adding or removing a VPC leaves the others' resources untouched.
@@ -113,10 +136,11 @@ export class Port22Stack extends Stack {
         routeTableIds: vpc.routeTableIds,
         ports: [this.config.port, ...this.config.taggedPorts],
         table: this.stateTable.table,
-        topic: this.alertTopic.topic,
-        topicKey: this.alertTopic.key,
+        topic,
+        topicKey,
+        roleName: central?.proberRoleName(vpc.vpcId),
         handlerConfig: handlerConfig(this.config, vpc),
-        dashboardUrl: dashboardUrl(dashboardName),
+        dashboardUrl: central?.dashboardUrl ?? dashboardUrl(dashboardName),
         interval,
         // Every shard runs in its own invocation of this function: size it for one shard's share.
         expectedInstances: Math.ceil(vpc.expectedInstances / vpc.shards),
@@ -164,7 +188,7 @@ export class Port22Stack extends Stack {
         vpcId: vpc.vpcId,
         function: prober.function,
         interval,
-        topic: this.alertTopic.topic,
+        topic,
         failuresBeforeAlert: this.config.thresholds.failuresBeforeAlert,
       });
       return { vpcId: vpc.vpcId, prober, schedule: schedules[0]!, schedules, alarms };
