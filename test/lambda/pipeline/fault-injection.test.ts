@@ -15,6 +15,7 @@ import { loadInventoryDir } from '../../../lambda/adapters/local/inventory-dir.t
 import { FileSignalsSource } from '../../../lambda/adapters/local/signals-file.ts';
 import type { Inventory } from '../../../lambda/core/inventory/model.ts';
 import type { RenderedAlert } from '../../../lambda/core/state/instance-state.ts';
+import { DEADLINE_MARGIN_MS } from '../../../lambda/handlers/check.ts';
 import { type CheckInput, type CheckReport, runCheck } from '../../../lambda/pipeline.ts';
 import type { Notifier, Prober } from '../../../lambda/ports.ts';
 import { awsPorts } from '../../../lambda/wiring.ts';
@@ -224,7 +225,10 @@ describe('fault injection: the alert guarantee against dynalite and fauxqs in th
         dynamo.resume();
       }
       const overMs = Date.now() - (started + budgetMs);
-      assert.ok(overMs < 250, `the run ended ${overMs} ms after its deadline`);
+      // What matters is the Lambda's own timeout: the handler sets the deadline DEADLINE_MARGIN_MS before it,
+      // so a run may finish its last steps in that margin, never past it (about 50-70 ms on a quiet machine,
+      // 263 ms seen with eight other jobs on two cores).
+      assert.ok(overMs < DEADLINE_MARGIN_MS, `the run ended ${overMs} ms after its deadline`);
       assert.ok(
         report.errors.some((e) => e.startsWith('state: ')),
         report.errors.join('\n'),
