@@ -120,7 +120,10 @@ function pathOf(ctx: AnalysisContext, q: ApiPathQuestion, subnetId: string, serv
   if (withDns) {
     const admitted = admits(ctx, q, subnetId, withDns);
     if (admitted.status === 'ok')
-      return verdict('ok', `interface endpoint ${withDns.VpcEndpointId} with private DNS (${admitted.detail})`);
+      return verdict(
+        'ok',
+        `interface endpoint ${withDns.VpcEndpointId} with private DNS (${admitted.detail})`,
+      );
     if (admitted.status === 'unknown') return verdict('unknown', admitted.detail);
     // Private DNS sends every call to the endpoint: a NAT gateway cannot make up for its group.
     return verdict(
@@ -139,14 +142,19 @@ function pathOf(ctx: AnalysisContext, q: ApiPathQuestion, subnetId: string, serv
   if (egress.status === 'ok') return verdict('ok', egress.detail);
   if (egress.status === 'unknown') return verdict('unknown', egress.detail);
   const withoutDns = interfaces[0];
+  const unrouted = endpoints.find((e) => e.VpcEndpointType === 'Gateway');
   const fix = withoutDns
     ? `enable private DNS on ${withoutDns.VpcEndpointId} (the VPC needs enableDnsSupport and enableDnsHostnames)`
-    : GATEWAY_SERVICES.has(service)
-      ? `add a gateway endpoint for ${endpointService} to ${rtb.RouteTableId} (free), or ${natFix(ctx, rtb, vpcId)}`
-      : `create an interface endpoint for ${endpointService} with private DNS in ${vpcId ?? 'the VPC'} admitting TCP ${AWS_API_PORT} from ${proberPeerName(ctx, q, subnetId)}, or ${natFix(ctx, rtb, vpcId)}`;
+    : unrouted
+      ? `associate gateway endpoint ${unrouted.VpcEndpointId} with ${rtb.RouteTableId} (aws ec2 modify-vpc-endpoint --add-route-table-ids), or ${natFix(ctx, rtb, vpcId)}`
+      : GATEWAY_SERVICES.has(service)
+        ? `add a gateway endpoint for ${endpointService} to ${rtb.RouteTableId} (free), or ${natFix(ctx, rtb, vpcId)}`
+        : `create an interface endpoint for ${endpointService} with private DNS in ${vpcId ?? 'the VPC'} admitting TCP ${AWS_API_PORT} from ${proberPeerName(ctx, q, subnetId)}, or ${natFix(ctx, rtb, vpcId)}`;
   const why = withoutDns
     ? `interface endpoint ${withoutDns.VpcEndpointId} has private DNS off, so the SDK resolves the public name, and ${egress.detail}`
-    : `no endpoint for ${endpointService} in ${vpcId ?? 'the VPC'}, and ${egress.detail}`;
+    : unrouted
+      ? `gateway endpoint ${unrouted.VpcEndpointId} is not associated with ${rtb.RouteTableId}, and ${egress.detail}`
+      : `no endpoint for ${endpointService} in ${vpcId ?? 'the VPC'}, and ${egress.detail}`;
   return verdict('missing', why, fix);
 }
 
@@ -259,7 +267,10 @@ function natEgress(
         detail: `${table} sends 0.0.0.0/0 to ${route.NatGatewayId}, a private NAT gateway, which does not reach public addresses`,
       };
     if (nat?.State !== undefined && nat.State !== 'available')
-      return { status: 'missing', detail: `${table} sends 0.0.0.0/0 to ${route.NatGatewayId}, which is ${nat.State}` };
+      return {
+        status: 'missing',
+        detail: `${table} sends 0.0.0.0/0 to ${route.NatGatewayId}, which is ${nat.State}`,
+      };
     return { status: 'ok', detail: `${table} sends 0.0.0.0/0 to NAT gateway ${route.NatGatewayId}` };
   }
   if (route.TransitGatewayId) {
