@@ -63,7 +63,7 @@ export function firewallSubnetRouteTable(
 export function vpcsRoutingToEndpoints(
   routeTables: readonly {
     VpcId?: string;
-    Routes?: { GatewayId?: string; VpcEndpointId?: string; DestinationPrefixListId?: string }[];
+    Routes?: readonly { GatewayId?: string; VpcEndpointId?: string; DestinationPrefixListId?: string }[];
   }[],
 ): string[] {
   const vpcs = new Set<string>();
