@@ -49,7 +49,7 @@ describe('port22 doctor', () => {
       line('dynamodb'),
       / missing .* — fix: associate gateway endpoint vpce-0a42000000000000d with rtb-0a42000000000000a/,
     );
-    assert.match(r.stdout, /\n6 of 6 service\(s\) without a path\.\n$/);
+    assert.match(r.stdout, /\n5 of 6 service\(s\) without a path\.\n$/);
   });
 
   it('--vpc alone takes its private subnets (not the one routed to the internet gateway)', () => {
