@@ -207,6 +207,33 @@ describe('evaluateApiPaths', () => {
     assert.equal(sns?.detail, 'rtb-0a42000000000000a sends 0.0.0.0/0 to NAT gateway nat-0a41000000000000f');
   });
 
+  it('a private NAT gateway, one not yet available, and an endpoint group the inventory lacks: never ok', () => {
+    const inventory = index.inventory;
+    const nat = (change: object) =>
+      indexInventory({
+        ...inventory,
+        natGateways: inventory.natGateways.map((n) => ({ ...n, ...change })),
+      });
+    const q = { region: REGION, subnetIds: [NAT_SUBNET], services: ['sns' as const] };
+    const privateNat = evaluateApiPaths(nat({ ConnectivityType: 'private' }), q)[0];
+    assert.equal(privateNat?.status, 'missing');
+    assert.ok(privateNat?.detail.includes('a private NAT gateway, which does not reach public addresses'));
+    assert.equal(evaluateApiPaths(nat({ State: 'pending' }), q)[0]?.status, 'missing');
+    assert.equal(evaluateApiPaths(nat({ State: 'available' }), q)[0]?.status, 'ok');
+    const withoutGroup = indexInventory({
+      ...inventory,
+      securityGroups: inventory.securityGroups.filter((g) => g.GroupId !== 'sg-0a4100000000000e1'),
+    });
+    const p = evaluateApiPaths(withoutGroup, {
+      region: REGION,
+      subnetIds: [ENDPOINTS_SUBNET_A],
+      securityGroupIds: [PROBER_SG.endpoints],
+      services: ['ec2'],
+    })[0];
+    assert.equal(p?.status, 'unknown');
+    assert.ok(p?.detail.includes('sg-0a4100000000000e1'), p?.detail);
+  });
+
   it('one verdict per subnet and service, in the order given', () => {
     const paths = evaluateApiPaths(index, {
       region: REGION,
