@@ -20,6 +20,7 @@ import { DEFAULT_FLOW_LOG_WINDOW_MINUTES } from '../lambda/core/evidence/flow-lo
 import { DEFAULT_EVIDENCE_MAX_INSTANCES } from '../lambda/core/evidence/observations.ts';
 import { DEFAULT_CONCURRENCY } from '../lambda/core/probe/fan-out.ts';
 import { DEFAULT_TIMEOUTS } from '../lambda/core/probe/types.ts';
+import { proberServices } from '../lambda/prober-services.ts';
 import { defaultShards } from '../lib/config.ts';
 import { sizeProber } from '../lib/prober-function.ts';
 import { startEndpoints, stopEndpoints } from './fanout-endpoints.ts';
@@ -158,6 +159,22 @@ export const PRICES = {
     source:
       'https://aws.amazon.com/systems-manager/pricing/ (Run Command: no additional charge; only advanced-tier hybrid nodes are billed, per node-hour)',
   },
+  interfaceEndpointHour: {
+    usd: 0.01,
+    unit: 'per interface VPC endpoint per Availability Zone and hour (each partial hour billed as a full one)',
+    source:
+      'https://aws.amazon.com/privatelink/pricing/ (billed "for each hour that your VPC endpoint remains provisioned in each Availability Zone"; $0.01 for US East quoted by https://awsnegotiations.com/privatelink-cost-analysis.html)',
+  },
+  interfaceEndpointGb: {
+    usd: 0.01,
+    unit: 'per GB processed by interface endpoints (first 1 PB a month in the Region)',
+    source: 'https://aws.amazon.com/privatelink/pricing/ ("Interface Endpoint pricing": First 1 PB $0.01)',
+  },
+  gatewayEndpoint: {
+    usd: 0,
+    unit: 'per gateway endpoint (DynamoDB, S3): no hourly or data processing charge',
+    source: 'https://aws.amazon.com/vpc/pricing/ (gateway endpoints: "no additional charge")',
+  },
 } as const satisfies Record<string, Price>;
 
 /** Every figure that is not a price or a measurement. */
@@ -237,6 +254,19 @@ export const ASSUMPTIONS = {
    * every second (lambda/adapters/aws/ssm-host-check.ts). The evidence budget (20 s) bounds it in any case.
    */
   hostCheckWaitSeconds: 3,
+  /**
+   * With createEndpoints: the interface endpoints the stack creates (every API of the default config's
+   * lambda/prober-services.ts list but DynamoDB, whose endpoint is a free gateway one, and Network Firewall,
+   * which it leaves out), each in the prober's Availability Zones (the example config's two subnets).
+   */
+  interfaceEndpoints: proberServices({
+    state: true,
+    alerts: true,
+    evidence: { console: true, flowLogs: true, ssm: false, cloudTrail: true },
+  }).filter((s) => s !== 'dynamodb' && s !== 'network-firewall').length,
+  endpointZones: 2,
+  /** API traffic through the endpoints per instance and run: its share of describe-* pages, metrics, state. */
+  apiKbPerInstanceRun: 20,
 };
 
 interface ProbeCost {
@@ -425,6 +455,15 @@ export function fleetCost(instances: number, probeCost: ProbeCost, pathsPerInsta
         a.hostCheckWaitSeconds *
         (memoryMb / 1024) *
         PRICES.lambdaArmGbSecond.usd,
+      inTotal: false,
+    },
+    {
+      // Off by default (createEndpoints); a VPC with a NAT gateway or its own endpoints needs none of it.
+      item: `optional createEndpoints (${a.interfaceEndpoints} interface endpoints × ${a.endpointZones} zones, per hour and GB)`,
+      usd:
+        a.interfaceEndpoints * a.endpointZones * 720 * PRICES.interfaceEndpointHour.usd +
+        ((instances * runs * a.apiKbPerInstanceRun) / 1024 / 1024) * PRICES.interfaceEndpointGb.usd +
+        PRICES.gatewayEndpoint.usd,
       inTotal: false,
     },
     perInstanceMetrics,

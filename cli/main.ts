@@ -38,6 +38,12 @@ export const COMMANDS: readonly CliCommand[] = [
     load: async () => (await import('./check.ts')).checkCommand,
   },
   {
+    name: 'doctor',
+    summary:
+      "Before deploying: the prober's paths to the AWS APIs it calls from its subnets (NAT, endpoints), with fixes",
+    load: async () => (await import('./doctor.ts')).doctorCommand,
+  },
+  {
     name: 'lab',
     summary:
       'The built-in demo: a fleet of real SSH servers, some broken, checked end to end (no AWS account needed)',

@@ -21,6 +21,11 @@ import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { fromAttributeMap } from '../lambda/adapters/aws/dynamodb-state-store.ts';
 import { TAG } from '../lambda/core/inventory/tags.ts';
 import {
+  AWS_SERVICE_ENDPOINT_NAMES,
+  type AwsService,
+  endpointServiceName,
+} from '../lambda/core/reachability/api-paths.ts';
+import {
   createStateTable,
   LOCAL_CREDENTIALS,
   receiveAll,
@@ -99,6 +104,8 @@ const SUBNET_CIDR = '127.0.0.0/24';
 const SUBNET = 'subnet-0c0ffee000000a001';
 const PROBER_SG = 'sg-0c0ffee000000f001';
 const INSTANCE_SG = 'sg-0c0ffee000000e001';
+const ENDPOINTS_SG = 'sg-0c0ffee000000d001';
+const MAIN_ROUTE_TABLE = 'rtb-0c0ffee000000a001';
 const LAMBDA_ENI = 'eni-0c0ffee000000f0a0';
 const AZ = 'us-east-1a';
 
@@ -136,11 +143,10 @@ export async function startAwsStandins(options: AwsStandinsOptions): Promise<Aws
       ec2Mock.restore();
       cwMock.restore();
     });
-    describeVpc(
-      ec2Mock as unknown as AwsClientStub<import('@aws-sdk/client-ec2').EC2Client>,
-      ec2Sdk,
-      options,
-    );
+    describeVpc(ec2Mock as unknown as AwsClientStub<import('@aws-sdk/client-ec2').EC2Client>, ec2Sdk, {
+      ...options,
+      region,
+    });
     const cpu = options.cpuPercent ?? {};
     cwMock
       .on(cwSdk.GetMetricDataCommand)
@@ -235,7 +241,8 @@ function guardLookups(): { names: string[]; restore: () => void } {
 }
 
 /**
- * One VPC as the EC2 API describes it: a subnet, its main route table (local route only), the default
+ * One VPC as the EC2 API describes it: a subnet, its main route table (local route only), VPC endpoints
+ * for the AWS APIs, the default
  * network ACL (allow all, then the `*` deny), the prober's security group (egress to the VPC and HTTPS) and
  * the instances' group (SSH ports from the prober's group), the prober's Lambda ENI and the instances.
  */
@@ -247,7 +254,7 @@ function describeVpc(
   const { vpcId, instances } = options;
   const sources = options.sourceCidrs ?? [];
   const eniOf = (i: number) => `eni-0c0ffee${(i + 1).toString(16).padStart(10, '0')}`;
-  // No gateways, endpoints, peering, transit gateways or Elastic IPs: every call not answered below says
+  // No gateways, peering or Elastic IPs: every call not answered below says
   // "none" (an answer without its list), as EC2 does for a VPC without them.
   ec2.onAnyCommand().resolves({});
   ec2.on(sdk.DescribeVpcsCommand).resolves({
@@ -290,14 +297,14 @@ function describeVpc(
   ec2.on(sdk.DescribeRouteTablesCommand).resolves({
     RouteTables: [
       {
-        RouteTableId: 'rtb-0c0ffee000000a001',
+        RouteTableId: MAIN_ROUTE_TABLE,
         VpcId: vpcId,
         OwnerId: ACCOUNT,
         Associations: [
           {
             Main: true,
             RouteTableAssociationId: 'rtbassoc-0c0ffee000000a001',
-            RouteTableId: 'rtb-0c0ffee000000a001',
+            RouteTableId: MAIN_ROUTE_TABLE,
             AssociationState: { State: 'associated' },
           },
         ],
@@ -423,6 +430,22 @@ function describeVpc(
         ],
       },
       {
+        GroupId: ENDPOINTS_SG,
+        GroupName: 'aws-apis',
+        Description: 'HTTPS from the prober',
+        VpcId: vpcId,
+        OwnerId: ACCOUNT,
+        IpPermissions: [
+          {
+            IpProtocol: 'tcp',
+            FromPort: 443,
+            ToPort: 443,
+            UserIdGroupPairs: [{ GroupId: PROBER_SG, UserId: ACCOUNT }],
+          },
+        ],
+        IpPermissionsEgress: [],
+      },
+      {
         GroupId: INSTANCE_SG,
         GroupName: 'fleet',
         Description: 'SSH from the prober',
@@ -473,6 +496,26 @@ function describeVpc(
     ],
   });
   ec2.on(sdk.DescribeManagedPrefixListsCommand).resolves({ PrefixLists: [] });
+  // The APIs are stand-ins on loopback; the VPC reaches them as a private VPC without a NAT gateway reaches
+  // AWS: interface endpoints with private DNS admitting the prober's group, and DynamoDB's gateway endpoint
+  // on the main route table. The run's check of its own paths (lambda/steps/prober-paths.ts) reads them.
+  const services = Object.keys(AWS_SERVICE_ENDPOINT_NAMES) as AwsService[];
+  ec2.on(sdk.DescribeVpcEndpointsCommand).resolves({
+    VpcEndpoints: services.map((service, i) => ({
+      VpcEndpointId: `vpce-0c0ffee00000${(i + 1).toString(16).padStart(5, '0')}`,
+      VpcId: vpcId,
+      ServiceName: endpointServiceName(options.region ?? 'us-east-1', service),
+      OwnerId: ACCOUNT,
+      ...(service === 'dynamodb'
+        ? { VpcEndpointType: 'Gateway' as const, RouteTableIds: [MAIN_ROUTE_TABLE] }
+        : {
+            VpcEndpointType: 'Interface' as const,
+            PrivateDnsEnabled: true,
+            SubnetIds: [SUBNET],
+            Groups: [{ GroupId: ENDPOINTS_SG, GroupName: 'aws-apis' }],
+          }),
+    })),
+  });
   ec2.on(sdk.DescribeInstancesCommand).resolves({
     Reservations: [
       {

@@ -33,6 +33,7 @@ import {
   probeTargets,
   type UncheckedInstance,
 } from './steps/probe.ts';
+import { checkProberPaths, type ProberPathOptions } from './steps/prober-paths.ts';
 import { recall } from './steps/recall.ts';
 import { type AlertsReport, type RecordOptions, record } from './steps/record.ts';
 import { type SelectOptions, select } from './steps/select.ts';
@@ -62,6 +63,7 @@ export interface CheckPorts {
 export interface CheckInput
   extends SelectOptions,
     AnalyseOptions,
+    ProberPathOptions,
     ProbeOptions,
     SignalsOptions,
     DiagnoseOptions,
@@ -123,6 +125,8 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
   const { inventory, index } = discovered;
   const selection = select(index, input);
   const paths = await step(analyse(inventory, index, selection, input));
+  // Before the first AWS call after discovery: a missing path to an API is named here, not as a timeout.
+  await step(checkProberPaths(index, paths.proberSpec, input));
   const probes = await step(probeTargets(ports, selection.targets, input, clock));
   const signals = await step(gatherSignals(ports.signals, inventory, probes.checked, input, now));
   const remembered = await step(recall(ports.state, probes.checked));

@@ -25,6 +25,7 @@ import { evidenceSchema, type HandlerConfig } from './contract.ts';
 import type { Inventory } from './core/inventory/model.ts';
 import type { CheckPorts } from './pipeline.ts';
 import { type EvidenceSource, identityResolver, type MetricsSink } from './ports.ts';
+import { proberServices } from './prober-services.ts';
 
 export interface AwsWiringOptions {
   readonly region?: string;
@@ -51,10 +52,18 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
   const signal = opts.signal ? { signal: opts.signal } : {};
   const ec2 = new EC2Client(clientOptions('ec2', place));
   const want = evidenceSchema.parse(opts.evidence ?? {});
+  // A client for exactly the services the run calls: the list the prober's path checks read too.
+  const uses = new Set(
+    proberServices({
+      state: Boolean(opts.tableName),
+      alerts: Boolean(opts.topicArn),
+      evidence: want,
+    }),
+  );
   // One entry per evidence source the config turns on.
   const evidence: EvidenceSource[] = [
     ...(want.console ? [new Ec2ConsoleOutputSource({ client: ec2 })] : []),
-    ...(want.flowLogs
+    ...(uses.has('cloudwatch-logs')
       ? [
           new FlowLogEvidenceSource(
             new AwsFlowLogBackend({
@@ -64,7 +73,7 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
           ),
         ]
       : []),
-    ...(want.ssm ? [new SsmHostCheck({ client: new SSMClient(clientOptions('ssm', place)) })] : []),
+    ...(uses.has('ssm') ? [new SsmHostCheck({ client: new SSMClient(clientOptions('ssm', place)) })] : []),
   ];
   return {
     inventory: new Ec2InventorySource({
@@ -80,7 +89,7 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
       cloudwatch: new CloudWatchClient(clientOptions('cloudwatch', place)),
       ...signal,
     }),
-    ...(opts.tableName
+    ...(opts.tableName && uses.has('dynamodb')
       ? {
           state: new DynamoDbStateStore({
             tableName: opts.tableName,
@@ -89,7 +98,7 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
           }),
         }
       : {}),
-    ...(opts.topicArn
+    ...(opts.topicArn && uses.has('sns')
       ? {
           notifier: new SnsNotifier({
             topicArn: opts.topicArn,
@@ -100,7 +109,7 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
       : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     ...(evidence.length > 0 ? { evidence } : {}),
-    ...(want.cloudTrail
+    ...(uses.has('cloudtrail')
       ? {
           changeHistory: new CloudTrailChangeHistory({
             client: new CloudTrailClient(clientOptions('cloudtrail', place)),

@@ -275,6 +275,14 @@ export const configSchema = z
     taggedPorts: z.array(tcpPort).default([]),
     thresholds: thresholdsSchema.prefault({}),
     perInstanceMetrics: z.boolean({ error: 'true or false' }).default(false),
+    /**
+     * Create the VPC endpoints the prober needs in each VPC: a DynamoDB gateway endpoint (free; needs
+     * `routeTableIds`) and interface endpoints with private DNS for the other APIs it calls (billed per
+     * hour and zone: docs/cost.md). Off: the subnets need a NAT gateway or endpoints of their own
+     * (`port22 doctor`).
+     * @default false
+     */
+    createEndpoints: z.boolean({ error: 'true or false' }).default(false),
     evidence: evidenceSchema.prefault({}),
     prober: proberSchema.prefault({}),
   })

@@ -23,11 +23,13 @@ import {
   SCHEDULED_CHECK_KIND,
   type ScheduledCheckEvent,
 } from '../lambda/contract.ts';
+import { proberServices } from '../lambda/prober-services.ts';
 import { ProberAlarms } from './alarms.ts';
 import { AlertTopic } from './alert-topic.ts';
 import type { Port22Config, Port22ConfigInput, VpcConfig } from './config.ts';
 import { CONFIG_CONTEXT_KEY, intervalSeconds, parseConfig } from './config.ts';
 import { dashboardUrl, HealthDashboard } from './dashboard.ts';
+import { ProberEndpoints } from './prober-endpoints.ts';
 import { type AliasedKey, ProberFunction } from './prober-function.ts';
 import { StateTable } from './state-table.ts';
 
@@ -151,6 +153,17 @@ export class Port22Stack extends Stack {
         logRetention: this.config.prober.logRetentionDays as RetentionDays,
         entry: props.proberEntry,
       });
+      if (this.config.createEndpoints)
+        new ProberEndpoints(group, 'Endpoints', {
+          vpc: prober.vpc,
+          subnets: prober.subnets,
+          proberSecurityGroup: prober.securityGroup,
+          // Every API a run calls (the stack's state and alerts are always on), but Network Firewall: discovery
+          // calls it only in VPCs routed through firewall endpoints, which `port22 doctor` names when it is.
+          services: proberServices({ state: true, alerts: true, evidence: this.config.evidence }).filter(
+            (s) => s !== 'network-firewall',
+          ),
+        });
       const schedulerRole = new Role(group, 'SchedulerRole', {
         description: `EventBridge Scheduler starts the port22 prober of ${vpc.vpcId}`,
         // Only schedules of this account may assume it (Scheduler user guide, "Set up the execution role").

@@ -6,7 +6,7 @@
 
 import { Aws, Duration, Fn, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IVpc } from 'aws-cdk-lib/aws-ec2';
+import type { ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Peer, Port, SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -293,6 +293,8 @@ export class ProberFunction extends Construct {
   public readonly deadLetterQueue: Queue;
   /** The imported VPC. */
   public readonly vpc: IVpc;
+  /** The private subnets the function is attached to. */
+  public readonly subnets: readonly ISubnet[];
   /** The size the function was given. */
   public readonly size: ProberSize;
 
@@ -322,6 +324,7 @@ export class ProberFunction extends Construct {
         routeTableId: props.routeTableIds?.[i],
       }),
     );
+    this.subnets = subnets;
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       vpc: this.vpc,

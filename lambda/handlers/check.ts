@@ -20,6 +20,7 @@ import {
 } from '../contract.ts';
 import { logSafe } from '../core/report/safe-text.ts';
 import { type CheckInput, type CheckReport, runCheck } from '../pipeline.ts';
+import { proberServices } from '../prober-services.ts';
 import { awsPorts, lambdaEniLocator } from '../wiring.ts';
 
 /** Time kept back from the Lambda timeout for the runtime to return and flush logs. */
@@ -70,6 +71,19 @@ export function checkInputFor(
     },
     vpcId: config.vpcId,
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    // The APIs this run calls, whose paths from the prober's ENI are checked before the first of them.
+    ...(env.AWS_REGION
+      ? {
+          proberApis: {
+            region: env.AWS_REGION,
+            services: proberServices({
+              state: Boolean(env[HANDLER_ENV.table]),
+              alerts: Boolean(env[HANDLER_ENV.topicArn]),
+              evidence: config.evidence,
+            }),
+          },
+        }
+      : {}),
     perInstanceMetrics: config.perInstanceMetrics,
     evidenceMaxInstances: config.evidence.maxInstances,
     evidenceBudgetMs: config.evidence.budgetSeconds * 1000,
@@ -144,9 +158,9 @@ export function createHandler(env: NodeJS.ProcessEnv): Handler {
     }
     const { scheduledTime, ...shard } = scheduled;
     const vpcId = config.vpcId;
+    const started = Date.now();
     const table = env[HANDLER_ENV.table];
     const topicArn = env[HANDLER_ENV.topicArn];
-    const started = Date.now();
     const input = { ...checkInputFor(config, env, context, started), ...shard };
     const ports = awsPorts({
       vpcIds: [vpcId],

@@ -19,7 +19,7 @@ describe('port22', () => {
     assert.equal(r.status, 0);
     assert.equal(r.stderr, '');
     const commands = [...r.stdout.matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]);
-    assert.deepEqual(commands, ['probe', 'analyze', 'check', 'lab', 'help']);
+    assert.deepEqual(commands, ['probe', 'analyze', 'check', 'doctor', 'lab', 'help']);
   });
 
   it("a command's own help shows its options; `help <command>` the same", () => {

@@ -39,6 +39,8 @@ describe('parseConfig', () => {
         reminderHours: 24,
       },
       perInstanceMetrics: false,
+      // Interface endpoints cost money: created only when asked for.
+      createEndpoints: false,
       // Console output and CloudTrail need no agent and cost nothing per call; SSM runs a command on the host.
       evidence: {
         console: true,

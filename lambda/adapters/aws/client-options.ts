@@ -18,16 +18,10 @@
  * it when the first attempt may have reached SNS.
  */
 
-/** The AWS services port22 calls. */
-export type AwsService =
-  | 'ec2'
-  | 'cloudwatch'
-  | 'network-firewall'
-  | 'dynamodb'
-  | 'sns'
-  | 'ssm'
-  | 'cloudwatch-logs'
-  | 'cloudtrail';
+import type { AwsService } from '../../core/reachability/api-paths.ts';
+
+/** The AWS services port22 calls: their list lives with their endpoint names. */
+export type { AwsService };
 
 export interface ClientBudget {
   /** ms to establish the connection. */

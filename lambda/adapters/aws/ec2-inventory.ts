@@ -49,6 +49,7 @@ import {
 } from '@aws-sdk/client-network-firewall';
 import type { Inventory } from '../../core/inventory/model.ts';
 import { parseInventory, type RawInventory } from '../../core/inventory/parse.ts';
+import { vpcsRoutingToEndpoints } from '../../core/reachability/firewall-endpoints.ts';
 import { attemptsOf, clientOptions } from './client-options.ts';
 
 /** One EC2 call failed for good: names the call, so the user knows which permission or limit to look at. */
@@ -137,27 +138,6 @@ function referencedPrefixLists(
 }
 interface PlRefs {
   PrefixListIds?: { PrefixListId?: string }[];
-}
-
-/**
- * VPCs with a route to a VPC endpoint by CIDR, IPv4 or IPv6: the only ones a Network Firewall endpoint can
- * sit in the path of. DescribeRouteTables names such an endpoint in `VpcEndpointId` (EC2 API Reference,
- * "Route": for Gateway Load Balancer endpoints, which firewall endpoints are); older output and hand-made
- * records put it in `GatewayId`.
- */
-function vpcsRoutingToEndpoints(
-  routeTables: readonly {
-    VpcId?: string;
-    Routes?: { GatewayId?: string; VpcEndpointId?: string; DestinationPrefixListId?: string }[];
-  }[],
-): string[] {
-  const vpcs = new Set<string>();
-  for (const rt of routeTables)
-    for (const r of rt.Routes ?? []) {
-      const endpoint = r.VpcEndpointId ?? (r.GatewayId?.startsWith('vpce-') ? r.GatewayId : undefined);
-      if (rt.VpcId && endpoint && !r.DestinationPrefixListId) vpcs.add(rt.VpcId);
-    }
-  return [...vpcs].sort();
 }
 
 /**

@@ -327,6 +327,11 @@ export interface VpcEndpoint {
   readonly State?: string;
   readonly RouteTableIds?: readonly string[];
   readonly SubnetIds?: readonly string[];
+  /**
+   * Interface endpoints: whether the service's default hostname resolves to the endpoint inside the VPC
+   * (AWS PrivateLink Guide, "DNS hostnames"); without it, SDK calls go to the public endpoint.
+   */
+  readonly PrivateDnsEnabled?: boolean;
   readonly Groups?: readonly GroupIdentifier[];
   readonly NetworkInterfaceIds?: readonly string[];
   readonly OwnerId?: string;

@@ -339,6 +339,7 @@ const vpcEndpoint = object({
   State: optStr,
   RouteTableIds: array(id('rtb')).optional(),
   SubnetIds: array(id('subnet')).optional(),
+  PrivateDnsEnabled: optBool,
   Groups: array(group).optional(),
   NetworkInterfaceIds: array(id('eni')).optional(),
   OwnerId: optStr,

@@ -53,3 +53,24 @@ export function firewallSubnetRouteTable(
     return { subnetId, routeTable };
   });
 }
+
+/**
+ * VPCs with a route to a VPC endpoint by CIDR, IPv4 or IPv6: the only ones a Network Firewall endpoint can
+ * sit in the path of. DescribeRouteTables names such an endpoint in `VpcEndpointId` (EC2 API Reference,
+ * "Route": for Gateway Load Balancer endpoints, which firewall endpoints are); older output and hand-made
+ * records put it in `GatewayId`.
+ */
+export function vpcsRoutingToEndpoints(
+  routeTables: readonly {
+    VpcId?: string;
+    Routes?: readonly { GatewayId?: string; VpcEndpointId?: string; DestinationPrefixListId?: string }[];
+  }[],
+): string[] {
+  const vpcs = new Set<string>();
+  for (const rt of routeTables)
+    for (const r of rt.Routes ?? []) {
+      const endpoint = r.VpcEndpointId ?? (r.GatewayId?.startsWith('vpce-') ? r.GatewayId : undefined);
+      if (rt.VpcId && endpoint && !r.DestinationPrefixListId) vpcs.add(rt.VpcId);
+    }
+  return [...vpcs].sort();
+}

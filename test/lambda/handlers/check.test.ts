@@ -54,6 +54,31 @@ describe('prober handler', () => {
     const inventory = await loadInventoryDir(`${root}test/fixtures/inventories/pipeline-lab`);
     assert.equal(typeof input.proberSource, 'function');
     assert.equal((input.proberSource as (i: typeof inventory) => string)(inventory), 'eni-0b22000000000f0a0');
+    // Its paths to the APIs the run calls: no table or topic in this environment, so neither DynamoDB nor SNS;
+    // the evidence defaults (console output, flow logs, CloudTrail).
+    assert.deepEqual(input.proberApis, {
+      region: 'eu-west-1',
+      services: ['ec2', 'network-firewall', 'cloudwatch', 'cloudwatch-logs', 'cloudtrail'],
+    });
+    const stacked = checkInputFor(
+      config,
+      {
+        AWS_REGION: 'eu-west-1',
+        PORT22_TABLE: 'port22-state',
+        PORT22_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111122223333:port22',
+      },
+      context(60_000),
+      1_000_000,
+    );
+    assert.deepEqual(stacked.proberApis?.services, [
+      'ec2',
+      'network-firewall',
+      'cloudwatch',
+      'dynamodb',
+      'sns',
+      'cloudwatch-logs',
+      'cloudtrail',
+    ]);
   });
 
   it('the Lambda ENI is matched by function name, not by any Lambda ENI', async () => {
