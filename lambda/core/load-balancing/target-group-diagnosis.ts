@@ -201,7 +201,7 @@ export function diagnoseTargetGroup(
   const clause = (t: TargetReport) => {
     const port22 = t.diagnosis === undefined ? 'not checked by port22' : `port22 says ${t.diagnosis}`;
     const rules = t.blockers.length > 0 ? `; ${t.blockers.map((b) => b.detail).join('; ')}` : '';
-    return `${t.instanceId} ${nlbWords(t.targetHealth)}, ${port22}${rules}`;
+    return `${t.instanceId}${t.name ? ` (${t.name})` : ''} ${nlbWords(t.targetHealth)}, ${port22}${rules}`;
   };
   const summary =
     unhealthy.length === 0
