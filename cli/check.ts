@@ -123,8 +123,8 @@ export function checkJson(report: CheckReport): object {
   return {
     instances: report.instances,
     findings: report.findings,
-    groups: report.groups ?? [],
     unchecked: report.unchecked,
+    groups: report.groups ?? [],
     uncheckedInstances: report.uncheckedInstances,
     alerts: report.alerts,
     errors: report.errors,
