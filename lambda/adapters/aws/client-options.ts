@@ -23,6 +23,7 @@ export type AwsService =
   | 'ec2'
   | 'cloudwatch'
   | 'network-firewall'
+  | 'elasticloadbalancing'
   | 'dynamodb'
   | 'sns'
   | 'ssm'
@@ -57,6 +58,7 @@ export const CLIENT_BUDGETS: Readonly<Record<AwsService, ClientBudget>> = {
   ec2: READ,
   cloudwatch: READ,
   'network-firewall': READ,
+  elasticloadbalancing: READ,
   ssm: READ,
   'cloudwatch-logs': READ,
   cloudtrail: READ,
