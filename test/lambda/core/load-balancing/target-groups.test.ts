@@ -294,18 +294,20 @@ describe('SSH target groups', () => {
   });
 });
 
+/** The required files, empty. */
+const NO_INSTANCES = {
+  'describe-instances.json': { Reservations: [] },
+  'describe-security-groups.json': { SecurityGroups: [] },
+  'describe-subnets.json': { Subnets: [] },
+};
+
 describe('elbv2 inventory files', () => {
   it('a health file for a target group not described is an error naming the file', () => {
     const c = CASES[0]!;
     assert.throws(
       () =>
         parseInventory({
-          documents: {
-            'describe-instances.json': { Reservations: [] },
-            'describe-security-groups.json': { SecurityGroups: [] },
-            'describe-subnets.json': { Subnets: [] },
-            'elbv2-describe-target-groups.json': { TargetGroups: [] },
-          },
+          documents: { ...NO_INSTANCES, 'elbv2-describe-target-groups.json': { TargetGroups: [] } },
           targetHealth: new Map([['ssh-pool', { TargetHealthDescriptions: c.health }]]),
         }),
       new InventoryError(
@@ -319,9 +321,7 @@ describe('elbv2 inventory files', () => {
       () =>
         parseInventory({
           documents: {
-            'describe-instances.json': { Reservations: [] },
-            'describe-security-groups.json': { SecurityGroups: [] },
-            'describe-subnets.json': { Subnets: [] },
+            ...NO_INSTANCES,
             'elbv2-describe-load-balancers.json': { LoadBalancers: [{ LoadBalancerArn: TG_ARN }] },
           },
         }),
@@ -330,13 +330,7 @@ describe('elbv2 inventory files', () => {
   });
 
   it('no elbv2 file: no load balancing at all', () => {
-    const inv = parseInventory({
-      documents: {
-        'describe-instances.json': { Reservations: [] },
-        'describe-security-groups.json': { SecurityGroups: [] },
-        'describe-subnets.json': { Subnets: [] },
-      },
-    });
+    const inv = parseInventory({ documents: NO_INSTANCES });
     assert.equal(inv.loadBalancing, undefined);
   });
 });
