@@ -79,6 +79,15 @@ export function formatCheckReport(report: CheckReport): string {
       i.evidence.filter((e) => e.code === 'ASSUMED').map((e) => `  ${i.instanceId}: ${e.detail}`),
     );
   if (assumed.length > 0) lines.push('', 'Assumed', ...assumed);
+  const groups = report.groups ?? [];
+  if (groups.length > 0) {
+    lines.push('', 'Load-balanced groups');
+    for (const g of groups) {
+      const via = g.loadBalancers.map((b) => t(b.name ?? b.arn)).join(', ');
+      lines.push(`  ${t(g.group)}${via ? ` (behind ${via})` : ''}: ${t(g.summary)}`);
+      for (const note of g.notes) lines.push(`    note: ${t(note)}`);
+    }
+  }
   if (report.findings.length > 0) {
     lines.push('', 'Findings');
     for (const f of report.findings) lines.push(`  ${f.code} ${t(f.resourceId)}: ${t(f.detail)}`);
@@ -115,6 +124,7 @@ export function checkJson(report: CheckReport): object {
     instances: report.instances,
     findings: report.findings,
     unchecked: report.unchecked,
+    groups: report.groups ?? [],
     uncheckedInstances: report.uncheckedInstances,
     alerts: report.alerts,
     errors: report.errors,

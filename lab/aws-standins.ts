@@ -133,15 +133,22 @@ export async function startAwsStandins(options: AwsStandinsOptions): Promise<Aws
       'port22-alerts-inbox',
     );
 
-    // ── EC2 and CloudWatch, patched where the bundle resolves them ──
+    // ── EC2, CloudWatch and Elastic Load Balancing, patched where the bundle resolves them ──
     const sdk = createRequire(options.requireFrom);
     const ec2Sdk = sdk('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2');
     const cwSdk = sdk('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch');
+    const elbSdk = sdk(
+      '@aws-sdk/client-elastic-load-balancing-v2',
+    ) as typeof import('@aws-sdk/client-elastic-load-balancing-v2');
     const ec2Mock = mockClient(ec2Sdk.EC2Client);
     const cwMock = mockClient(cwSdk.CloudWatchClient);
+    // A Region without load balancers: every Elastic Load Balancing read answers "none".
+    const elbMock = mockClient(elbSdk.ElasticLoadBalancingV2Client);
+    elbMock.onAnyCommand().resolves({});
     cleanups.push(() => {
       ec2Mock.restore();
       cwMock.restore();
+      elbMock.restore();
     });
     describeVpc(ec2Mock as unknown as AwsClientStub<import('@aws-sdk/client-ec2').EC2Client>, ec2Sdk, {
       ...options,

@@ -45,6 +45,7 @@ import { ensureStateTable, startLocalDynamo } from './local-aws.ts';
 import { netnsAvailable } from './netns.ts';
 import { processAlive } from './process-alive.ts';
 import { sshdAvailable } from './sshd.ts';
+import { standInTargetHealth } from './standin-nlb.ts';
 import { generateHostKey } from './zoo.ts';
 
 /** Short deadlines keep a run to a few seconds: silent peers cost identMs, dropped SYNs connectMs, in parallel. */
@@ -279,8 +280,10 @@ async function runLocked(paths: LabPaths, opts: LabRunOptions): Promise<LabRun> 
         inventoryDir: paths.fleet,
         now,
       });
+      // The stand-in NLB health-checks its targets (lab/standin-nlb.ts), as the real one does all the time.
+      const balanced = await standInTargetHealth(inventory, backends.resolver);
       const ports = localPorts({
-        inventory,
+        inventory: balanced,
         inventoryDir: paths.fleet,
         resolver,
         prober,

@@ -5,6 +5,8 @@
  * `errors` lines prefixed with the step's name, and the run goes on. Adding a step is one module in
  * lambda/steps/ and one line here (plus, when a later step reads its output, that step's argument).
  */
+
+import type { TargetGroupReport } from './core/load-balancing/target-group-diagnosis.ts';
 import type { EmfDocument } from './core/metrics/emf.ts';
 import type { ExposureFinding } from './core/reachability/types.ts';
 import { type InstanceReport, instanceReport } from './core/report/instance-report.ts';
@@ -38,6 +40,7 @@ import { recall } from './steps/recall.ts';
 import { type AlertsReport, type RecordOptions, record } from './steps/record.ts';
 import { type SelectOptions, select } from './steps/select.ts';
 import { gatherSignals, type SignalsOptions } from './steps/signals.ts';
+import { diagnoseTargetGroups } from './steps/target-groups.ts';
 
 export interface CheckPorts {
   readonly inventory: InventorySource;
@@ -83,6 +86,11 @@ export interface CheckInput
 export interface CheckReport {
   instances: InstanceReport[];
   findings: ExposureFinding[];
+  /**
+   * HA groups without tags: SSH target groups behind load balancers (docs/load-balancers.md).
+   * @default none
+   */
+  groups?: TargetGroupReport[];
   unchecked: number;
   uncheckedInstances: UncheckedInstance[];
   alerts: AlertsReport;
@@ -164,9 +172,12 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
   );
   const recorded = await step(record(ports, changes.instances, index, input, now, selection.left, clock));
   const metrics = await step(emitMetrics(ports.metrics, changes.instances, probes, input, now));
+  const instances = changes.instances.map(instanceReport);
+  const targetGroups = await step(diagnoseTargetGroups(index, instances, input));
 
   return finish({
-    instances: changes.instances.map(instanceReport),
+    instances,
+    groups: targetGroups.groups,
     findings: [...paths.exposure, ...findings.findings],
     unchecked: probes.unchecked.length,
     uncheckedInstances: [...probes.unchecked],
@@ -196,6 +207,7 @@ function emptyReport(runId: string, now: Date): CheckReport {
   return {
     instances: [],
     findings: [],
+    groups: [],
     unchecked: 0,
     uncheckedInstances: [],
     alerts: { sent: [], failed: [], dropped: [], conflicts: [] },

@@ -21,6 +21,8 @@ export function proberServices(needs: ServiceNeeds): AwsService[] {
     'ec2',
     // Discovery, only where the VPC routes through Network Firewall endpoints.
     'network-firewall',
+    // Discovery: the VPC's Network Load Balancers and their SSH target groups.
+    'elasticloadbalancing',
     // Host signals (GetMetricData). Metrics themselves are EMF lines on stdout: no PutMetricData.
     'cloudwatch',
     ...(needs.state ? (['dynamodb'] as const) : []),
@@ -33,7 +35,12 @@ export function proberServices(needs: ServiceNeeds): AwsService[] {
 }
 
 /**
- * Services a finished discovery has already reached: EC2, and Network Firewall where it was called at all.
+ * Services a finished discovery has already reached: EC2, Elastic Load Balancing, and Network Firewall where it
+ * was called at all.
  * The run checks the paths of the others before it calls them.
  */
-export const REACHED_BY_DISCOVERY: ReadonlySet<AwsService> = new Set(['ec2', 'network-firewall']);
+export const REACHED_BY_DISCOVERY: ReadonlySet<AwsService> = new Set([
+  'ec2',
+  'network-firewall',
+  'elasticloadbalancing',
+]);

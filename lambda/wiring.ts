@@ -7,6 +7,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -79,6 +80,7 @@ export function awsPorts(opts: AwsWiringOptions): CheckPorts {
     inventory: new Ec2InventorySource({
       client: ec2,
       networkFirewallClient: new NetworkFirewallClient(clientOptions('network-firewall', place)),
+      elbv2Client: new ElasticLoadBalancingV2Client(clientOptions('elasticloadbalancing', place)),
       ...(opts.vpcIds ? { vpcIds: opts.vpcIds } : {}),
       ...signal,
     }),

@@ -88,6 +88,18 @@ export const NETWORK_FIREWALL_READ_ACTIONS: readonly string[] = [
 ];
 
 /**
+ * What the inventory collector reads of Elastic Load Balancing (lambda/adapters/aws/elbv2-inventory.ts,
+ * docs/load-balancers.md). None of them has a resource type (Service Authorization Reference, AWS Elastic
+ * Load Balancing V2: the Resource types column is empty), so `Resource` must be `*`.
+ */
+export const ELBV2_READ_ACTIONS: readonly string[] = [
+  'elasticloadbalancing:DescribeLoadBalancers',
+  'elasticloadbalancing:DescribeTags',
+  'elasticloadbalancing:DescribeTargetGroups',
+  'elasticloadbalancing:DescribeTargetHealth',
+];
+
+/**
  * What the console evidence source calls (lambda/adapters/aws/console-output.ts). GetConsoleOutput takes one
  * resource type, `instance` (Service Authorization Reference, Amazon EC2), so it is granted on the account's
  * instances in the stack's Region. It cannot be narrowed to the monitored VPC: the instance resource's
@@ -429,6 +441,11 @@ export class ProberFunction extends Construct {
         sid: 'ReadTransitGatewayRoutes',
         actions: [...EC2_TGW_ROUTE_TABLE_READ_ACTIONS],
         resources: [TGW_ROUTE_TABLES_ARN],
+      }),
+      new PolicyStatement({
+        sid: 'ReadLoadBalancers',
+        actions: [...ELBV2_READ_ACTIONS],
+        resources: ['*'],
       }),
       // Resource "*": ListFirewalls has no resource types (Service Authorization Reference, AWS Network
       // Firewall).

@@ -18,7 +18,7 @@
  * are the only duplicates, and each alert gets at most one (MAX_UNCONFIRMED_PUBLISHES). Instances this run
  * no longer checks (`left`) have their pending alerts settled too. The promise and its proof: docs/alerts.md.
  */
-import { collectGroups, decideGroup } from '../core/alerts/group-policy.ts';
+import { collectGroups, decideGroup, type UntaggedGroup } from '../core/alerts/group-policy.ts';
 import { decideInstance } from '../core/alerts/instance-policy.ts';
 import { type RenderOptions, renderAlert } from '../core/alerts/render.ts';
 import {
@@ -29,6 +29,8 @@ import {
 } from '../core/alerts/types.ts';
 import { digestPathConfig } from '../core/changes/path-config.ts';
 import type { InventoryIndex } from '../core/inventory/model.ts';
+import { DEFAULT_SSH_PORT } from '../core/inventory/tags.ts';
+import { sshTargetGroups } from '../core/load-balancing/target-groups.ts';
 import {
   type GroupState,
   type InstanceState,
@@ -51,6 +53,8 @@ export interface RecordOptions {
   readonly render?: RenderOptions;
   /** Epoch ms after which a failed settlement write is no longer retried. @default none */
   readonly deadlineAt?: number;
+  /** The SSH port when no `port22:port` tag names one: target groups on it are HA groups. @default 22 */
+  readonly port?: number;
 }
 
 /** One alert as the report lists it. */
@@ -103,6 +107,11 @@ export async function record(
         runId: options.runId,
         policy: { ...DEFAULT_ALERT_POLICY, ...options.alertPolicy },
         ...(options.render ? { render: options.render } : {}),
+        untaggedGroups: sshTargetGroups(index, options.port ?? DEFAULT_SSH_PORT).map((g) => ({
+          group: g.name,
+          instanceIds: g.targets.map((t) => t.instanceId),
+          ...(g.minimum !== undefined ? { minimum: g.minimum } : {}),
+        })),
       },
     );
     // Publishing runs concurrently; report in fleet order so the output reads the same every run.
@@ -184,6 +193,8 @@ export interface RecordAndAlertInput {
   runId: string;
   policy?: AlertPolicyConfig;
   render?: RenderOptions;
+  /** HA groups no tag names (SSH target groups). @default none */
+  untaggedGroups?: readonly UntaggedGroup[];
   /** Conditional-write attempts per record before giving up to the other run. @default 3 */
   maxWriteAttempts?: number;
   /** Attempts at the settlement write when the store fails (not conflicts). @default 5 */
@@ -288,7 +299,7 @@ export async function recordAndAlert(
 
   if (input.left && input.left.length > 0) await settleLeft(ports, input, result, input.left);
 
-  const memberships = collectGroups(decided, policy);
+  const memberships = collectGroups(decided, policy, input.untaggedGroups);
   if (memberships.length === 0) return result;
   let previousGroups: Map<string, GroupState>;
   try {

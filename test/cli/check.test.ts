@@ -1,7 +1,15 @@
 // `port22 check` through the real CLI entry. Fixture inventories hold 10.x addresses, so every run that
 // would probe uses --no-probe (DESIGN.md, "Addresses"): nothing here sends a packet.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -180,6 +188,74 @@ describe('port22 check', () => {
     assert.ok(r.stdout.includes('  Remediation:\n    1. '));
     assert.ok(r.stdout.includes('\nFindings\n  SSH_OPEN_TO_INTERNET sg-0b22000000000a003'));
     assert.match(r.stdout, /\n16 instance\(s\): 11 healthy, 5 not; 2 finding\(s\); 0 unchecked\n$/);
+  });
+
+  it('an SSH target group: its line under Load-balanced groups and in --json groups (docs/load-balancers.md)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'port22-check-nlb-'));
+    try {
+      for (const f of readdirSync(LAB)) copyFileSync(join(LAB, f), join(dir, f));
+      const lb =
+        'arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/ssh-nlb/0b22000000000e01';
+      const tg = 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/ssh-pool/0b22000000000e02';
+      const write = (file: string, doc: object) => writeFileSync(join(dir, file), JSON.stringify(doc));
+      // 10.20.0.40 is inside ssh-from-port22's 10.20.0.0/24 (web-2's group), not https-only's (api-1's).
+      write('elbv2-describe-load-balancers.json', {
+        LoadBalancers: [
+          {
+            LoadBalancerArn: lb,
+            LoadBalancerName: 'ssh-nlb',
+            Scheme: 'internal',
+            Type: 'network',
+            AvailabilityZones: [
+              { ZoneName: 'eu-west-1a', LoadBalancerAddresses: [{ PrivateIPv4Address: '10.20.0.40' }] },
+            ],
+          },
+        ],
+      });
+      write('elbv2-describe-target-groups.json', {
+        TargetGroups: [
+          {
+            TargetGroupArn: tg,
+            TargetGroupName: 'ssh-pool',
+            Protocol: 'TCP',
+            Port: 22,
+            TargetType: 'instance',
+            LoadBalancerArns: [lb],
+          },
+        ],
+      });
+      mkdirSync(join(dir, 'elbv2-describe-target-health'));
+      write('elbv2-describe-target-health/ssh-pool.json', {
+        TargetHealthDescriptions: [
+          { Target: { Id: 'i-0b220000000000002', Port: 22 }, TargetHealth: { State: 'healthy' } },
+          {
+            Target: { Id: 'i-0b220000000000003', Port: 22 },
+            TargetHealth: {
+              State: 'unhealthy',
+              Reason: 'Target.FailedHealthChecks',
+              Description: 'Health checks failed',
+            },
+          },
+        ],
+      });
+      const line =
+        "  ssh-pool (behind ssh-nlb): 1 of 2 SSH targets unhealthy: i-0b220000000000003 (api-1) failing the NLB's health check (Target.FailedHealthChecks), port22 says BLOCKED_BY_SECURITY_GROUP; security group sg-0b22000000000a004 allows no TCP 22 from the NLB ssh-nlb's private address 10.20.0.40 (the NLB's health checks and traffic come from it)";
+      const text = check('--inventory', dir, '--from', PROBER, '--signals', SIGNALS, '--no-probe');
+      assert.ok(text.stdout.includes(`\nLoad-balanced groups\n${line}\n`), text.stdout);
+      const json = JSON.parse(
+        check('--inventory', dir, '--from', PROBER, '--signals', SIGNALS, '--no-probe', '--json').stdout,
+      );
+      assert.deepEqual(
+        json.groups.map((g: { group: string; members: number; unhealthy: number }) => [
+          g.group,
+          g.members,
+          g.unhealthy,
+        ]),
+        [['ssh-pool', 2, 1]],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exit 0 when every instance is healthy and nothing is exposed', () => {

@@ -11,7 +11,11 @@ import {
   PER_RESOURCE_DIRECTORIES,
   REQUIRED_FILES,
 } from '../../lambda/core/inventory/parse.ts';
-import { EC2_READ_ACTIONS, NETWORK_FIREWALL_READ_ACTIONS } from '../../lib/prober-function.ts';
+import {
+  EC2_READ_ACTIONS,
+  ELBV2_READ_ACTIONS,
+  NETWORK_FIREWALL_READ_ACTIONS,
+} from '../../lib/prober-function.ts';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -30,7 +34,7 @@ describe('inventory documentation', () => {
       );
     });
     it(`${doc} names every IAM action the collector needs`, () => {
-      const actions = [...EC2_READ_ACTIONS, ...NETWORK_FIREWALL_READ_ACTIONS];
+      const actions = [...EC2_READ_ACTIONS, ...NETWORK_FIREWALL_READ_ACTIONS, ...ELBV2_READ_ACTIONS];
       const named = (a: string) => text.includes(`\`${a}\``) || text.includes(`\`${a.split(':')[1]}\``);
       assert.deepEqual(
         actions.filter((a) => !named(a)),

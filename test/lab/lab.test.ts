@@ -167,6 +167,13 @@ describe('port22 lab: every host this machine can run (as root with sshd and nft
     assert.match(first.stdout, /SSH_OPEN_TO_INTERNET sg-0b22000000000a003/);
   });
 
+  it("first run: the pair behind the stand-in NLB, one failing: the group's line names it, the NLB's reason and port22's diagnosis", () => {
+    assert.match(
+      first.stdout,
+      /^Load-balanced groups\n {2}sftp-ssh \(behind sftp-nlb\): 1 of 2 SSH targets unhealthy: i-0b220000000000018 \(sftp-b \(behind sftp-nlb, sshd stopped\)\) failing the NLB's health check \(Target\.FailedHealthChecks\), port22 says SSHD_NOT_LISTENING$/m,
+    );
+  });
+
   it("first run: flow-log records from what nft counted, and the lab's changes attributed to its operator", (t) => {
     const section = (name: string) =>
       first.stdout.split('\n\n').find((b) => b.startsWith('i-') && b.includes(`(${name}`)) ?? '';
@@ -305,6 +312,26 @@ describe('port22 lab: every host this machine can run (as root with sshd and nft
     assert.equal(change.principal, 'arn:aws:iam::111122223333:user/lab-operator');
     assert.match(change.at, /^\d{4}-\d\d-\d\dT/);
     if (!netnsSkip) assert.ok(kinds.includes('flow-log FLOW_LOG_REJECTED'), kinds.join(', '));
+  });
+
+  it("--fix sftp-b: the stand-in NLB's own health check passes again, and the group is whole", async () => {
+    const fix = await port22(['lab', '--dir', dir, '--fix', 'sftp-b']);
+    assert.equal(fix.code, 0, fix.stderr);
+    const run = await port22(['lab', '--dir', dir, '--json']);
+    const [group] = JSON.parse(run.stdout).groups;
+    assert.equal(group.group, 'sftp-ssh');
+    assert.equal(group.summary, '2 of 2 SSH targets healthy');
+    // lab/fleet still says unhealthy: the state comes from the stand-in's TCP health check, not the file.
+    assert.deepEqual(
+      group.targets.map((t: { instanceId: string; targetHealth: { State: string } }) => [
+        t.instanceId,
+        t.targetHealth.State,
+      ]),
+      [
+        ['i-0b220000000000017', 'healthy'],
+        ['i-0b220000000000018', 'healthy'],
+      ],
+    );
   });
 
   it('--json: the in-host check ran inside the nft hosts and names the rule that drops and the one that rejects', async (t) => {

@@ -284,6 +284,17 @@ describe('Port22Stack with the example configuration', () => {
         Resource: arnJoin('ec2', 'own', 'transit-gateway-route-table/*'),
       },
       {
+        Sid: 'ReadLoadBalancers',
+        Effect: 'Allow',
+        Action: [
+          'elasticloadbalancing:DescribeLoadBalancers',
+          'elasticloadbalancing:DescribeTags',
+          'elasticloadbalancing:DescribeTargetGroups',
+          'elasticloadbalancing:DescribeTargetHealth',
+        ],
+        Resource: '*',
+      },
+      {
         Sid: 'ListNetworkFirewalls',
         Effect: 'Allow',
         Action: 'network-firewall:ListFirewalls',

@@ -21,6 +21,7 @@ const IAM_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-cloudwatch-logs': 'logs',
   '@aws-sdk/client-dynamodb': 'dynamodb',
   '@aws-sdk/client-ec2': 'ec2',
+  '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing',
   '@aws-sdk/client-network-firewall': 'network-firewall',
   '@aws-sdk/client-sns': 'sns',
   '@aws-sdk/client-ssm': 'ssm',
@@ -58,7 +59,7 @@ const NOT_SENT_BY_THE_CODE = [
  * DescribeInstanceInformation and GetCommandInvocation.
  */
 const WITHOUT_RESOURCE_TYPES =
-  /^(ec2:Describe\w+|network-firewall:ListFirewalls|cloudwatch:GetMetricData|logs:GetQueryResults|logs:StopQuery|cloudtrail:LookupEvents|ssm:DescribeInstanceInformation|ssm:GetCommandInvocation)$/;
+  /^(ec2:Describe\w+|elasticloadbalancing:Describe\w+|network-firewall:ListFirewalls|cloudwatch:GetMetricData|logs:GetQueryResults|logs:StopQuery|cloudtrail:LookupEvents|ssm:DescribeInstanceInformation|ssm:GetCommandInvocation)$/;
 
 /** `ec2:DescribeInstances` for each command or paginator the bundled handler imports from the SDK. */
 async function actionsTheHandlerSends(): Promise<string[]> {

@@ -51,6 +51,7 @@ export const CLIENT_BUDGETS: Readonly<Record<AwsService, ClientBudget>> = {
   ec2: READ,
   cloudwatch: READ,
   'network-firewall': READ,
+  elasticloadbalancing: READ,
   ssm: READ,
   'cloudwatch-logs': READ,
   cloudtrail: READ,

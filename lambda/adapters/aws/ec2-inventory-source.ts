@@ -4,6 +4,7 @@
  * with the others and names the failure. The parts are merged by id (core/inventory/merge.ts).
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import { mergeInventories } from '../../core/inventory/merge.ts';
 import type { Inventory } from '../../core/inventory/model.ts';
@@ -15,6 +16,8 @@ export interface Ec2InventorySourceProps {
   readonly client?: EC2Client;
   /** @default the collector's adaptive-retry client, in the EC2 client's Region */
   readonly networkFirewallClient?: NetworkFirewallClient;
+  /** Reads the load balancers with it (docs/load-balancers.md). @default none: no load balancers */
+  readonly elbv2Client?: ElasticLoadBalancingV2Client;
   /** @default every VPC in the region, in one collection */
   readonly vpcIds?: readonly string[];
   /** Ends the collection, every call and retry of it, when it aborts (the run's deadline). @default none */
@@ -30,6 +33,7 @@ export class Ec2InventorySource implements InventorySource {
       ...(this.props.networkFirewallClient
         ? { networkFirewallClient: this.props.networkFirewallClient }
         : {}),
+      ...(this.props.elbv2Client ? { elbv2Client: this.props.elbv2Client } : {}),
       ...(this.props.signal ? { signal: this.props.signal } : {}),
     };
     const vpcIds = this.props.vpcIds ?? [];

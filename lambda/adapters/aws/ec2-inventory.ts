@@ -40,6 +40,7 @@ import {
   paginateGetTransitGatewayRouteTablePropagations,
   paginateSearchTransitGatewayRoutes,
 } from '@aws-sdk/client-ec2';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   DescribeFirewallCommand,
   DescribeFirewallPolicyCommand,
@@ -51,6 +52,7 @@ import type { Inventory } from '../../core/inventory/model.ts';
 import { parseInventory, type RawInventory } from '../../core/inventory/parse.ts';
 import { vpcsRoutingToEndpoints } from '../../core/reachability/firewall-endpoints.ts';
 import { attemptsOf, clientOptions } from './client-options.ts';
+import { collectLoadBalancing } from './elbv2-inventory.ts';
 
 /** One EC2 call failed for good: names the call, so the user knows which permission or limit to look at. */
 export class InventoryCollectionError extends Error {
@@ -75,6 +77,12 @@ export interface CollectInventoryOptions {
   readonly client?: EC2Client;
   /** @default {@link defaultNetworkFirewallClient} in the EC2 client's Region */
   readonly networkFirewallClient?: NetworkFirewallClient;
+  /**
+   * Reads the load balancers (docs/load-balancers.md) with this client. Opt-in: it needs the
+   * `elasticloadbalancing:Describe*` reads the deployed prober is not granted yet.
+   * @default none: no load balancers
+   */
+  readonly elbv2Client?: ElasticLoadBalancingV2Client;
   /** Only these VPCs (the `vpc-id` filter on every VPC-scoped call). @default every VPC in the region */
   readonly vpcIds?: readonly string[];
   /** Aborts the collection (passed to every request and checked between pages). */
@@ -309,6 +317,12 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
     signal,
   );
 
+  const balancing = options.elbv2Client
+    ? await collectLoadBalancing(options.elbv2Client, options.vpcIds, signal, (operation, pages) =>
+        allPages(operation, signal, pages),
+      )
+    : undefined;
+
   const reservations = instances.flatMap((p) => p.Reservations ?? []);
   const instanceIds = new Set(reservations.flatMap((r) => (r.Instances ?? []).map((i) => i.InstanceId)));
   const statusList = statuses
@@ -363,8 +377,11 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
     transitGatewayRouteTablePropagations: propagations,
     transitGatewayStaticRoutes: staticRoutes,
     ...firewalls,
+    ...(balancing ? { targetHealth: balancing.targetHealth } : {}),
   };
-  return parseInventory(raw);
+  return parseInventory(
+    balancing ? { ...raw, documents: { ...raw.documents, ...balancing.documents } } : raw,
+  );
 }
 
 /**

@@ -20,17 +20,37 @@ export interface GroupMembership {
   members: { observation: InstanceObservation; state: InstanceState }[];
 }
 
-/** Collects the HA groups present in a run from the members' tags and their freshly decided states. */
+/**
+ * A group that no tag names: the instances registered in a load balancer's SSH target group
+ * (lambda/core/load-balancing/target-groups.ts), its minimum from the target group's own tag.
+ */
+export interface UntaggedGroup {
+  readonly group: string;
+  readonly instanceIds: readonly string[];
+  readonly minimum?: number;
+}
+
+/**
+ * Collects the HA groups present in a run from the members' tags, and the untagged groups (target groups)
+ * from their registered members, with the members' freshly decided states.
+ */
 export function collectGroups(
   members: readonly { observation: InstanceObservation; state: InstanceState }[],
   config: AlertPolicyConfig,
+  untagged: readonly UntaggedGroup[] = [],
 ): GroupMembership[] {
   const byName = new Map<string, GroupMembership>();
+  for (const u of untagged) {
+    const ids = new Set(u.instanceIds);
+    const inRun = members.filter((m) => ids.has(m.observation.instanceId));
+    if (inRun.length > 0) byName.set(u.group, { group: u.group, minimum: u.minimum ?? 0, members: inRun });
+  }
   for (const m of members) {
     const tags = parsePort22Tags(m.observation.tags);
     if (!tags.group) continue;
     const g = byName.get(tags.group) ?? { group: tags.group, minimum: 0, members: [] };
-    g.members.push(m);
+    // A tag naming a target group the instance is registered in adds nothing: it is a member already.
+    if (!g.members.includes(m)) g.members.push(m);
     if (tags.groupMin !== undefined) g.minimum = Math.max(g.minimum, tags.groupMin);
     byName.set(tags.group, g);
   }

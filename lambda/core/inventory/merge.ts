@@ -2,7 +2,7 @@
  * One inventory from several collected apart (one per VPC): region-wide records (AWS-managed prefix lists,
  * a security group referenced across a peering) come back in every part, and the model holds each id once.
  */
-import type { Inventory } from './model.ts';
+import type { Inventory, LoadBalancing } from './model.ts';
 
 /** The fields that are lists of records; the maps and the one Region-wide setting are merged apart. */
 type ListKey = Exclude<
@@ -12,6 +12,7 @@ type ListKey = Exclude<
   | 'transitGatewayStaticRoutes'
   | 'vpcBlockPublicAccessOptions'
   | 'absentFiles'
+  | 'loadBalancing'
 >;
 type Item<K extends ListKey> = Inventory[K][number];
 
@@ -94,6 +95,32 @@ export function mergeInventories(parts: readonly Inventory[]): Inventory {
     networkFirewalls: mergeList(parts, 'networkFirewalls'),
     networkFirewallPolicies: mergeList(parts, 'networkFirewallPolicies'),
     networkFirewallRuleGroups: mergeList(parts, 'networkFirewallRuleGroups'),
+    ...mergeLoadBalancing(parts),
+  };
+}
+
+/** Load balancers and target groups by ARN, health and tags by name and ARN: the first part's copy. */
+function mergeLoadBalancing(parts: readonly Inventory[]): { loadBalancing?: LoadBalancing } {
+  const present = parts.flatMap((p) => (p.loadBalancing ? [p.loadBalancing] : []));
+  if (present.length === 0) return {};
+  const firstBy = <T>(items: readonly T[], key: (t: T) => string): T[] => [
+    ...new Map([...items].reverse().map((t) => [key(t), t])).values(),
+  ];
+  const firstOf = <V>(maps: readonly ReadonlyMap<string, V>[]): Map<string, V> =>
+    new Map([...maps].reverse().flatMap((m) => [...m]));
+  return {
+    loadBalancing: {
+      loadBalancers: firstBy(
+        present.flatMap((p) => p.loadBalancers),
+        (b) => b.LoadBalancerArn,
+      ),
+      targetGroups: firstBy(
+        present.flatMap((p) => p.targetGroups),
+        (g) => g.TargetGroupArn,
+      ),
+      targetHealth: firstOf(present.map((p) => p.targetHealth)),
+      tags: firstOf(present.map((p) => p.tags)),
+    },
   };
 }
 

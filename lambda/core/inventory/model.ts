@@ -645,6 +645,85 @@ export interface NetworkFirewallRuleGroupDescription {
   };
 }
 
+/**
+ * Elastic Load Balancing (the `elbv2` API): `aws elbv2 describe-load-balancers`, `describe-target-groups`,
+ * `describe-target-health` and `describe-tags`, narrowed to what port22 reads about SSH behind a Network
+ * Load Balancer.
+ */
+export interface LoadBalancerAddress {
+  /** The static address clients use (an Elastic IP for an internet-facing NLB). */
+  readonly IpAddress?: string;
+  readonly AllocationId?: string;
+  /** "[Network Load Balancers] The private IPv4 address for an internal load balancer." */
+  readonly PrivateIPv4Address?: string;
+  readonly IPv6Address?: string;
+}
+
+export interface LoadBalancer {
+  readonly LoadBalancerArn: string;
+  readonly LoadBalancerName?: string;
+  readonly DNSName?: string;
+  /** `internet-facing` or `internal`. */
+  readonly Scheme?: string;
+  /** `network`, `application` or `gateway`. */
+  readonly Type?: string;
+  readonly VpcId?: string;
+  readonly State?: { readonly Code?: string; readonly Reason?: string };
+  readonly AvailabilityZones?: readonly {
+    readonly ZoneName?: string;
+    readonly SubnetId?: string;
+    readonly LoadBalancerAddresses?: readonly LoadBalancerAddress[];
+  }[];
+  /** A Network Load Balancer created with security groups has them; one created without never will. */
+  readonly SecurityGroups?: readonly string[];
+  readonly IpAddressType?: string;
+}
+
+export interface TargetGroup {
+  readonly TargetGroupArn: string;
+  readonly TargetGroupName: string;
+  /** `TCP`, `TLS`, `UDP`, `TCP_UDP` on a Network Load Balancer. */
+  readonly Protocol?: string;
+  readonly Port?: number;
+  readonly VpcId?: string;
+  /** `instance`, `ip`, `lambda` or `alb`. */
+  readonly TargetType?: string;
+  readonly LoadBalancerArns?: readonly string[];
+  readonly HealthCheckEnabled?: boolean;
+  readonly HealthCheckProtocol?: string;
+  /** `traffic-port` (the target's own port) or a port number as a string. */
+  readonly HealthCheckPort?: string;
+  readonly HealthCheckIntervalSeconds?: number;
+  readonly HealthCheckTimeoutSeconds?: number;
+  readonly HealthyThresholdCount?: number;
+  readonly UnhealthyThresholdCount?: number;
+}
+
+export interface TargetHealthDescription {
+  readonly Target: { readonly Id: string; readonly Port?: number; readonly AvailabilityZone?: string };
+  readonly HealthCheckPort?: string;
+  readonly TargetHealth?: {
+    /** `initial`, `healthy`, `unhealthy`, `unhealthy.draining`, `unused`, `draining`, `unavailable`. */
+    readonly State?: string;
+    /** `Target.FailedHealthChecks`, `Target.NotInUse`, `Elb.InitialHealthChecking`, … */
+    readonly Reason?: string;
+    readonly Description?: string;
+  };
+}
+
+/** The load balancers, their target groups, each group's target health and tags. */
+export interface LoadBalancing {
+  readonly loadBalancers: readonly LoadBalancer[];
+  readonly targetGroups: readonly TargetGroup[];
+  /**
+   * Target group name → DescribeTargetHealth output. A group without an entry is one whose targets'
+   * health is unknown, not one without targets.
+   */
+  readonly targetHealth: ReadonlyMap<string, readonly TargetHealthDescription[]>;
+  /** Resource ARN → its tags (DescribeTags). */
+  readonly tags: ReadonlyMap<string, readonly Tag[]>;
+}
+
 /** Everything port22 knows about a region's network, from files or from the API. */
 export interface Inventory {
   readonly instances: readonly Instance[];
@@ -697,6 +776,11 @@ export interface Inventory {
   readonly networkFirewallPolicies: readonly NetworkFirewallPolicyDescription[];
   /** DescribeRuleGroup output per rule group, in rule-group-name order; policies name them by ARN. */
   readonly networkFirewallRuleGroups: readonly NetworkFirewallRuleGroupDescription[];
+  /**
+   * Elastic Load Balancing, when read: SSH behind a Network Load Balancer (docs/load-balancers.md).
+   * @default none: no load balancers
+   */
+  readonly loadBalancing?: LoadBalancing;
   /**
    * Optional inventory files that were not there although AWS always has their data (parse.ts,
    * ALWAYS_SOMETHING_FILES), so that a verdict needing it can name the file. The live collector makes

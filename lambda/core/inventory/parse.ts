@@ -15,6 +15,7 @@ import type {
   InstanceStatus,
   InternetGateway,
   Inventory,
+  LoadBalancing,
   ManagedPrefixList,
   NatGateway,
   NetworkAcl,
@@ -26,6 +27,8 @@ import type {
   RouteTable,
   SecurityGroup,
   Subnet,
+  TargetGroup,
+  TargetHealthDescription,
   TransitGateway,
   TransitGatewayAttachment,
   TransitGatewayPeeringAttachment,
@@ -616,6 +619,65 @@ const networkFirewallRuleGroup = object({
   }).optional(),
 });
 
+// Elastic Load Balancing (its API reference: LoadBalancer, TargetGroup, TargetHealthDescription).
+/** `arn:<partition>:elasticloadbalancing:<region>:<account>:loadbalancer/…` or `…:targetgroup/…` */
+const elbArn = (resource: 'loadbalancer' | 'targetgroup') =>
+  text(2048, 'ARNs stop at 2048').refine(
+    (s) => new RegExp(`^arn:aws[a-z-]*:elasticloadbalancing:[^:]*:[0-9]*:${resource}/`).test(s),
+    `expected an Elastic Load Balancing ${resource} ARN`,
+  );
+/** "Target group name: up to 32 alphanumeric characters or hyphens" (CreateTargetGroup). */
+const TARGET_GROUP_NAME = /^[a-zA-Z0-9-]{1,32}$/;
+const loadBalancer = object({
+  LoadBalancerArn: elbArn('loadbalancer'),
+  LoadBalancerName: optStr,
+  DNSName: optStr,
+  Scheme: optStr,
+  Type: optStr,
+  VpcId: id('vpc').optional(),
+  State: object({ Code: optStr, Reason: optStr }).optional(),
+  AvailabilityZones: array(
+    object({
+      ZoneName: optStr,
+      SubnetId: id('subnet').optional(),
+      LoadBalancerAddresses: array(
+        object({
+          IpAddress: ipv4Address.optional(),
+          AllocationId: optStr,
+          PrivateIPv4Address: ipv4Address.optional(),
+          IPv6Address: ipv6Address.optional(),
+        }),
+      ).optional(),
+    }),
+  ).optional(),
+  SecurityGroups: array(id('sg')).optional(),
+  IpAddressType: optStr,
+});
+const targetGroup = object({
+  TargetGroupArn: elbArn('targetgroup'),
+  TargetGroupName: string().regex(
+    TARGET_GROUP_NAME,
+    'expected a target group name (1-32 letters, digits, hyphens)',
+  ),
+  Protocol: optStr,
+  Port: port.optional(),
+  VpcId: id('vpc').optional(),
+  TargetType: optStr,
+  LoadBalancerArns: array(elbArn('loadbalancer')).optional(),
+  HealthCheckEnabled: optBool,
+  HealthCheckProtocol: optStr,
+  HealthCheckPort: optStr,
+  HealthCheckIntervalSeconds: optNum,
+  HealthCheckTimeoutSeconds: optNum,
+  HealthyThresholdCount: optNum,
+  UnhealthyThresholdCount: optNum,
+});
+const targetHealthDescription = object({
+  Target: object({ Id: str, Port: port.optional(), AvailabilityZone: optStr }),
+  HealthCheckPort: optStr,
+  TargetHealth: object({ State: optStr, Reason: optStr, Description: optStr }).optional(),
+});
+
 /** One document per file, as `aws ec2 … --output json` prints it (`NextToken` and friends ignored). */
 const documents = {
   'describe-instances.json': object({ Reservations: array(object({ Instances: array(instance) })) }),
@@ -659,6 +721,12 @@ const documents = {
   'network-firewall/firewalls': networkFirewall,
   'network-firewall/policies': networkFirewallPolicy,
   'network-firewall/rule-groups': networkFirewallRuleGroup,
+  'elbv2-describe-load-balancers.json': object({ LoadBalancers: array(loadBalancer) }),
+  'elbv2-describe-target-groups.json': object({ TargetGroups: array(targetGroup) }),
+  'elbv2-describe-tags.json': object({
+    TagDescriptions: array(object({ ResourceArn: str, Tags: tags })),
+  }),
+  'elbv2-describe-target-health': object({ TargetHealthDescriptions: array(targetHealthDescription) }),
 } as const;
 
 export type InventoryDocument = keyof typeof documents;
@@ -688,6 +756,9 @@ export const OPTIONAL_FILES = [
   'describe-transit-gateway-route-tables.json',
   'describe-vpc-block-public-access-options.json',
   'describe-vpc-block-public-access-exclusions.json',
+  'elbv2-describe-load-balancers.json',
+  'elbv2-describe-target-groups.json',
+  'elbv2-describe-tags.json',
 ] as const;
 
 /**
@@ -705,6 +776,7 @@ export const PER_RESOURCE_DIRECTORIES = {
   'network-firewall/firewalls': { key: /^[a-zA-Z0-9-]{1,128}$/, raw: 'networkFirewalls' },
   'network-firewall/policies': { key: /^[a-zA-Z0-9-]{1,128}$/, raw: 'networkFirewallPolicies' },
   'network-firewall/rule-groups': { key: /^[a-zA-Z0-9-]{1,128}$/, raw: 'networkFirewallRuleGroups' },
+  'elbv2-describe-target-health': { key: TARGET_GROUP_NAME, raw: 'targetHealth' },
 } as const satisfies Record<string, { key: RegExp; raw: keyof RawInventory }>;
 
 type PerResourceDocument = keyof typeof PER_RESOURCE_DIRECTORIES;
@@ -839,6 +911,8 @@ export interface RawInventory {
   readonly networkFirewallPolicies?: ReadonlyMap<string, unknown>;
   /** Rule group name → DescribeRuleGroup output. */
   readonly networkFirewallRuleGroups?: ReadonlyMap<string, unknown>;
+  /** Target group name → DescribeTargetHealth output. */
+  readonly targetHealth?: ReadonlyMap<string, unknown>;
 }
 
 /** Each entry of one per-resource directory, validated, keyed as given; the error names `<dir>/<key>.json`. */
@@ -878,6 +952,8 @@ const UNIQUE_IDS: readonly (readonly [Exclude<InventoryDocument, PerResourceDocu
     'TransitGatewayAttachmentId',
   ],
   ['describe-transit-gateway-route-tables.json', 'TransitGatewayRouteTables', 'TransitGatewayRouteTableId'],
+  ['elbv2-describe-load-balancers.json', 'LoadBalancers', 'LoadBalancerArn'],
+  ['elbv2-describe-target-groups.json', 'TargetGroups', 'TargetGroupArn'],
 ];
 
 /**
@@ -983,6 +1059,7 @@ export function parseInventory(raw: RawInventory): Inventory {
     'network-firewall/rule-groups',
     raw.networkFirewallRuleGroups,
   ).map(([, doc]) => doc);
+  const loadBalancing = parseLoadBalancing(raw);
   // After every document parsed: a malformed file is named before a duplicate in a later one.
   for (const [file, arrayKey, idKey] of UNIQUE_IDS)
     if (d[file] !== undefined) assertUniqueIds(file, idPlaces(d[file], arrayKey, idKey));
@@ -1016,5 +1093,38 @@ export function parseInventory(raw: RawInventory): Inventory {
     networkFirewalls,
     networkFirewallPolicies,
     networkFirewallRuleGroups,
+    ...(loadBalancing ? { loadBalancing } : {}),
+  };
+}
+
+/** The elbv2 files, when any is there: without them, the inventory has no load balancers. */
+function parseLoadBalancing(raw: RawInventory): LoadBalancing | undefined {
+  const d = raw.documents;
+  const files = [
+    'elbv2-describe-load-balancers.json',
+    'elbv2-describe-target-groups.json',
+    'elbv2-describe-tags.json',
+  ] as const;
+  if (files.every((f) => d[f] === undefined) && (raw.targetHealth?.size ?? 0) === 0) return undefined;
+  const opt = <D extends (typeof files)[number]>(kind: D) =>
+    d[kind] === undefined ? undefined : parseDocument(kind, d[kind]);
+  const targetGroups: TargetGroup[] = opt('elbv2-describe-target-groups.json')?.TargetGroups ?? [];
+  // The health files are named after target groups; one for a group not described is a typo or a stale file.
+  const names = new Set(targetGroups.map((g) => g.TargetGroupName));
+  const targetHealth = new Map<string, readonly TargetHealthDescription[]>();
+  for (const [name, doc] of perResource('elbv2-describe-target-health', raw.targetHealth)) {
+    if (!names.has(name))
+      throw new InventoryError(
+        `elbv2-describe-target-health/${name}.json: no target group ${name} in elbv2-describe-target-groups.json`,
+      );
+    targetHealth.set(name, doc.TargetHealthDescriptions);
+  }
+  return {
+    loadBalancers: opt('elbv2-describe-load-balancers.json')?.LoadBalancers ?? [],
+    targetGroups,
+    targetHealth,
+    tags: new Map(
+      (opt('elbv2-describe-tags.json')?.TagDescriptions ?? []).map((t) => [t.ResourceArn, t.Tags ?? []]),
+    ),
   };
 }

@@ -33,6 +33,7 @@ export const AWS_SERVICE_ENDPOINT_NAMES = {
   ec2: 'ec2',
   cloudwatch: 'monitoring',
   'network-firewall': 'network-firewall',
+  elasticloadbalancing: 'elasticloadbalancing',
   dynamodb: 'dynamodb',
   sns: 'sns',
   ssm: 'ssm',

@@ -136,3 +136,42 @@ describe('HA group alert policy', () => {
     );
   });
 });
+
+describe('HA groups without tags (SSH target groups)', () => {
+  const decided = (codes: DiagnosisCode[], tags: Record<string, string> = {}) =>
+    codes.map((code, m) => {
+      const obs = observation(code, { tags, name: `sftp-${m + 1}` }, IDS[m]);
+      return { observation: obs, state: decideInstance(undefined, obs, t(0), DEFAULT_ALERT_POLICY).next };
+    });
+
+  it('the registered members in the run form the group; the default minimum applies without a tag', () => {
+    const groups = collectGroups(decided([H, D, H]), DEFAULT_ALERT_POLICY, [
+      { group: 'ssh-pool', instanceIds: [IDS[0]!, IDS[1]!, 'i-0000000000000000f'] },
+    ]);
+    assert.deepEqual(
+      groups.map((g) => [g.group, g.minimum, g.members.map((m) => m.observation.instanceId)]),
+      [['ssh-pool', 1, [IDS[0], IDS[1]]]],
+    );
+  });
+
+  it("the target group's minimum is kept; a group with no member in the run is left out", () => {
+    const groups = collectGroups(decided([H, H]), DEFAULT_ALERT_POLICY, [
+      { group: 'ssh-pool', instanceIds: [IDS[0]!], minimum: 2 },
+      { group: 'elsewhere', instanceIds: ['i-0000000000000000f'] },
+    ]);
+    assert.deepEqual(
+      groups.map((g) => [g.group, g.minimum, g.members.length]),
+      [['ssh-pool', 2, 1]],
+    );
+  });
+
+  it('a port22:group tag naming the same group does not count a member twice', () => {
+    const groups = collectGroups(decided([H, D], { 'port22:group': 'ssh-pool' }), DEFAULT_ALERT_POLICY, [
+      { group: 'ssh-pool', instanceIds: [IDS[0]!, IDS[1]!] },
+    ]);
+    assert.deepEqual(
+      groups.map((g) => [g.group, g.members.length]),
+      [['ssh-pool', 2]],
+    );
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * The load balancers of the live inventory (docs/load-balancers.md): the same four documents as the
+ * inventory directory's `elbv2-*` files, read with the Elastic Load Balancing API's paginators and handed
+ * to the same parser. DescribeTargetHealth answers in one response per target group (it has no paging);
+ * DescribeTags takes at most 20 ARNs per call (its API reference).
+ */
+import {
+  DescribeTagsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  paginateDescribeLoadBalancers,
+  paginateDescribeTargetGroups,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { RawInventory } from '../../core/inventory/parse.ts';
+import { clientOptions } from './client-options.ts';
+
+/** DescribeTags: "You can specify up to 20 resources in a single call." */
+const TAGS_PER_CALL = 20;
+
+/** The production client, with the same timeouts and retries as the EC2 one. */
+export function defaultElbv2Client(region?: string): ElasticLoadBalancingV2Client {
+  return new ElasticLoadBalancingV2Client(clientOptions('elasticloadbalancing', region ? { region } : {}));
+}
+
+/** One call, its failure named by `call` (the collector's `allPages` wraps each). */
+type Pages = <T>(operation: string, pages: AsyncIterable<T>) => Promise<T[]>;
+
+async function* once<T>(send: () => Promise<T>): AsyncGenerator<T> {
+  yield await send();
+}
+
+/**
+ * The load balancers and target groups in `vpcIds` (every VPC when absent), each target group's target
+ * health, and the target groups' tags, as the inventory directory holds them.
+ */
+export async function collectLoadBalancing(
+  client: ElasticLoadBalancingV2Client,
+  vpcIds: readonly string[] | undefined,
+  signal: AbortSignal,
+  pages: Pages,
+): Promise<Pick<RawInventory, 'targetHealth'> & { documents: RawInventory['documents'] }> {
+  const extra = [{ abortSignal: signal }];
+  const inScope = (vpc: string | undefined) => !vpcIds || (vpc !== undefined && vpcIds.includes(vpc));
+  const balancers = (
+    await pages('DescribeLoadBalancers', paginateDescribeLoadBalancers({ client }, {}, ...extra))
+  )
+    .flatMap((p) => p.LoadBalancers ?? [])
+    .filter((b) => inScope(b.VpcId));
+  const groups = (await pages('DescribeTargetGroups', paginateDescribeTargetGroups({ client }, {}, ...extra)))
+    .flatMap((p) => p.TargetGroups ?? [])
+    .filter((g) => inScope(g.VpcId));
+  const targetHealth = new Map<string, unknown>();
+  for (const g of groups) {
+    if (!g.TargetGroupArn || !g.TargetGroupName) continue;
+    const [health] = await pages(
+      `DescribeTargetHealth ${g.TargetGroupName}`,
+      once(() =>
+        client.send(new DescribeTargetHealthCommand({ TargetGroupArn: g.TargetGroupArn }), {
+          abortSignal: signal,
+        }),
+      ),
+    );
+    targetHealth.set(g.TargetGroupName, { TargetHealthDescriptions: health?.TargetHealthDescriptions ?? [] });
+  }
+  const arns = groups.flatMap((g) => (g.TargetGroupArn ? [g.TargetGroupArn] : []));
+  const tagDescriptions: unknown[] = [];
+  for (let i = 0; i < arns.length; i += TAGS_PER_CALL) {
+    const [tags] = await pages(
+      'DescribeTags',
+      once(() =>
+        client.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + TAGS_PER_CALL) }), {
+          abortSignal: signal,
+        }),
+      ),
+    );
+    tagDescriptions.push(...(tags?.TagDescriptions ?? []));
+  }
+  return {
+    documents: {
+      'elbv2-describe-load-balancers.json': { LoadBalancers: balancers },
+      'elbv2-describe-target-groups.json': { TargetGroups: groups },
+      'elbv2-describe-tags.json': { TagDescriptions: tagDescriptions },
+    },
+    targetHealth,
+  };
+}

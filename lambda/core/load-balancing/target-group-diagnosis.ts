@@ -1,0 +1,228 @@
+/**
+ * One line for an SSH target group, the answer users ask for: "2 of 3 SSH targets unhealthy: i-… failing
+ * the NLB's health check (Target.FailedHealthChecks), port22 says SSHD_NOT_LISTENING". Each target's
+ * TargetHealth beside port22's own diagnosis of it, and the security groups between the load balancer
+ * and its targets:
+ *
+ * - Health checks come from the load balancer's private addresses ("Target security groups", Network Load
+ *   Balancer guide: allow "the private IP address of the load balancer" on the health check port, or its
+ *   security group where it has one), so a target's groups must admit each of them.
+ * - A Network Load Balancer with security groups sends to its targets only what its own groups' outbound
+ *   rules allow ("Security groups for your Network Load Balancer").
+ */
+import type { DiagnosisCode } from '../diagnose/types.ts';
+import type { Eni, InventoryIndex, LoadBalancer } from '../inventory/model.ts';
+import { AddressSet, parseAddress } from '../net/cidr.ts';
+import type { AnalysisContext, Peer } from '../reachability/evaluation.ts';
+import { evaluateSecurityGroups } from '../reachability/security-group-evaluator.ts';
+import type { SshTarget, SshTargetGroup } from './target-groups.ts';
+
+/** What port22 itself concluded about a member this run (absent: not checked in this run). */
+export interface MemberVerdict {
+  readonly name?: string;
+  readonly diagnosis: DiagnosisCode;
+  readonly healthy: boolean;
+}
+
+export interface TargetReport {
+  readonly instanceId: string;
+  readonly name?: string;
+  readonly port: number;
+  /** The load balancer's view (DescribeTargetHealth); `State` absent when it said nothing. */
+  readonly targetHealth: SshTarget['health'];
+  /** port22's diagnosis; absent when the member was not checked in this run. */
+  readonly diagnosis?: DiagnosisCode;
+  /** Security group rules missing between the load balancer and this target, one line each. */
+  readonly blockers: readonly {
+    readonly code: string;
+    readonly resourceId: string;
+    readonly detail: string;
+  }[];
+  readonly healthy: boolean;
+}
+
+/** The `check --json` `groups[]` entry of a target group. */
+export interface TargetGroupReport {
+  readonly group: string;
+  readonly kind: 'target-group';
+  readonly targetGroupArn: string;
+  readonly port?: number;
+  readonly loadBalancers: readonly {
+    readonly name?: string;
+    readonly arn: string;
+    readonly dnsName?: string;
+    readonly scheme?: string;
+    readonly securityGroups: readonly string[];
+  }[];
+  readonly members: number;
+  readonly unhealthy: number;
+  readonly summary: string;
+  readonly targets: readonly TargetReport[];
+  /** What could not be judged (the load balancer's addresses unknown, …). */
+  readonly notes: readonly string[];
+}
+
+/** DescribeTargetHealth's states in a user's words; the reason code follows in parentheses. */
+const STATE_WORDS: Readonly<Record<string, string>> = {
+  healthy: "healthy at the NLB's health check",
+  unhealthy: "failing the NLB's health check",
+  'unhealthy.draining': "failing the NLB's health check while draining",
+  initial: "still in the NLB's first health checks",
+  draining: 'draining from the NLB',
+  unused: 'not used by the NLB',
+  unavailable: "without the NLB's health checks",
+};
+
+function nlbWords(health: SshTarget['health']): string {
+  const words = health.State
+    ? (STATE_WORDS[health.State] ?? `in NLB state ${health.State}`)
+    : 'not known to the NLB';
+  return health.Reason ? `${words} (${health.Reason})` : words;
+}
+
+/**
+ * The load balancer's private addresses: the ones its Availability Zones list (internal NLBs created with
+ * them) and those of its network interfaces, which AWS describes as `ELB net/<name>/<id>` ("How do I find
+ * the IP addresses of my load balancer", AWS Knowledge Center).
+ */
+export function loadBalancerPrivateAddresses(index: InventoryIndex, lb: LoadBalancer): string[] {
+  const listed = (lb.AvailabilityZones ?? []).flatMap((z) =>
+    (z.LoadBalancerAddresses ?? []).flatMap((a) => (a.PrivateIPv4Address ? [a.PrivateIPv4Address] : [])),
+  );
+  const suffix = lb.LoadBalancerArn.split(':loadbalancer/')[1];
+  const description = suffix ? `ELB ${suffix}` : undefined;
+  const enis = index.inventory.networkInterfaces
+    .filter((n) => description !== undefined && n.Description === description)
+    .flatMap((n) => (n.PrivateIpAddress ? [n.PrivateIpAddress] : []));
+  return [...new Set([...listed, ...enis])].sort();
+}
+
+function healthCheckPort(group: SshTargetGroup, target: SshTarget): number {
+  const p = group.targetGroup.HealthCheckPort;
+  return p === undefined || p === 'traffic-port' ? target.port : Number(p);
+}
+
+/** The load balancer as the far end of a target's inbound rule: one private address, its groups. */
+function balancerPeer(lb: LoadBalancer, address: string): Peer | undefined {
+  const a = parseAddress(address);
+  if (!a) return undefined;
+  const name = lb.LoadBalancerName ?? lb.LoadBalancerArn;
+  const eni: Eni = {
+    NetworkInterfaceId: `ELB ${name}`,
+    PrivateIpAddress: address,
+    PrivateIpAddresses: [{ PrivateIpAddress: address, Primary: true }],
+    Ipv6Addresses: [],
+    GroupIds: lb.SecurityGroups ?? [],
+  };
+  return {
+    family: a.family,
+    addresses: AddressSet.single(a),
+    label: `the NLB ${name}'s private address ${address}`,
+    eni,
+  };
+}
+
+function pathBlockers(
+  ctx: AnalysisContext,
+  group: SshTargetGroup,
+  target: SshTarget,
+  notes: string[],
+): TargetReport['blockers'] {
+  const eni = ctx.index.primaryEniByInstance.get(target.instanceId);
+  if (!eni) return [];
+  const port = healthCheckPort(group, target);
+  const blockers: { code: string; resourceId: string; detail: string }[] = [];
+  for (const lb of group.loadBalancers) {
+    const addresses = loadBalancerPrivateAddresses(ctx.index, lb);
+    if (addresses.length === 0) {
+      const note = `${lb.LoadBalancerName ?? lb.LoadBalancerArn}: its private addresses are not in the inventory (describe-network-interfaces.json, Description "ELB net/…"), so the targets' rules for them are not checked`;
+      if (!notes.includes(note)) notes.push(note);
+      continue;
+    }
+    for (const address of addresses) {
+      const peer = balancerPeer(lb, address);
+      if (!peer) continue;
+      const inbound = evaluateSecurityGroups(ctx, { eni, direction: 'inbound', peer, port });
+      for (const b of inbound.blockers)
+        blockers.push({
+          code: b.code,
+          resourceId: b.resourceId,
+          detail: `${b.detail} (the NLB's health checks and traffic come from it)`,
+        });
+      if ((lb.SecurityGroups ?? []).length === 0 || !peer.eni) continue;
+      // The NLB's own groups: their outbound rules must let it open the target's port.
+      const target4 = eni.PrivateIpAddress && parseAddress(eni.PrivateIpAddress);
+      if (!target4) continue;
+      const outbound = evaluateSecurityGroups(ctx, {
+        eni: peer.eni,
+        direction: 'outbound',
+        peer: {
+          family: target4.family,
+          addresses: AddressSet.single(target4),
+          label: `${target.instanceId} (${eni.PrivateIpAddress})`,
+          eni,
+        },
+        port: target.port,
+      });
+      for (const b of outbound.blockers)
+        blockers.push({ code: b.code, resourceId: b.resourceId, detail: b.detail });
+    }
+  }
+  // One line per rule: every address of the NLB misses the same rule.
+  return [
+    ...new Map(
+      blockers.map((b) => [`${b.code} ${b.resourceId} ${b.detail.replace(/private address \S+/, '')}`, b]),
+    ).values(),
+  ];
+}
+
+/** The group's report: its members as the NLB and port22 see them, and the line that sums them up. */
+export function diagnoseTargetGroup(
+  ctx: AnalysisContext,
+  group: SshTargetGroup,
+  verdicts: ReadonlyMap<string, MemberVerdict>,
+): TargetGroupReport {
+  const notes: string[] = [];
+  const targets: TargetReport[] = group.targets.map((t) => {
+    const v = verdicts.get(t.instanceId);
+    const blockers = pathBlockers(ctx, group, t, notes);
+    const healthy = t.health.State === 'healthy' && (v?.healthy ?? true) && blockers.length === 0;
+    return {
+      instanceId: t.instanceId,
+      ...(v?.name ? { name: v.name } : {}),
+      port: t.port,
+      targetHealth: t.health,
+      ...(v ? { diagnosis: v.diagnosis } : {}),
+      blockers,
+      healthy,
+    };
+  });
+  const unhealthy = targets.filter((t) => !t.healthy);
+  const clause = (t: TargetReport) => {
+    const port22 = t.diagnosis === undefined ? 'not checked by port22' : `port22 says ${t.diagnosis}`;
+    const rules = t.blockers.length > 0 ? `; ${t.blockers.map((b) => b.detail).join('; ')}` : '';
+    return `${t.instanceId}${t.name ? ` (${t.name})` : ''} ${nlbWords(t.targetHealth)}, ${port22}${rules}`;
+  };
+  const summary =
+    unhealthy.length === 0
+      ? `${targets.length} of ${targets.length} SSH targets healthy`
+      : `${unhealthy.length} of ${targets.length} SSH targets unhealthy: ${unhealthy.map(clause).join('; ')}`;
+  return {
+    group: group.name,
+    kind: 'target-group',
+    targetGroupArn: group.arn,
+    ...(group.targetGroup.Port !== undefined ? { port: group.targetGroup.Port } : {}),
+    loadBalancers: group.loadBalancers.map((lb) => ({
+      ...(lb.LoadBalancerName ? { name: lb.LoadBalancerName } : {}),
+      arn: lb.LoadBalancerArn,
+      ...(lb.DNSName ? { dnsName: lb.DNSName } : {}),
+      ...(lb.Scheme ? { scheme: lb.Scheme } : {}),
+      securityGroups: lb.SecurityGroups ?? [],
+    })),
+    members: targets.length,
+    unhealthy: unhealthy.length,
+    summary,
+    targets,
+    notes,
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * SSH behind a Network Load Balancer (docs/load-balancers.md): the target groups that forward to the
+ * instances' SSH port, each an HA group without tags. Its members are the instances registered in it
+ * (DescribeTargetHealth is the only call that names them), its minimum the target group's
+ * `port22:group-min` tag. Pure: the inventory's elbv2 records in, plain data out.
+ */
+import type {
+  Eni,
+  InventoryIndex,
+  LoadBalancer,
+  TargetGroup,
+  TargetHealthDescription,
+} from '../inventory/model.ts';
+import { parseGroupMin, sshPortOf, TAG, tagValue } from '../inventory/tags.ts';
+
+export interface SshTarget {
+  readonly instanceId: string;
+  /** The port the load balancer forwards to: the registration's own, else the target group's. */
+  readonly port: number;
+  /** What DescribeTargetHealth says of it. */
+  readonly health: NonNullable<TargetHealthDescription['TargetHealth']>;
+}
+
+export interface SshTargetGroup {
+  /** The target group's name: the HA group's name. */
+  readonly name: string;
+  readonly arn: string;
+  readonly targetGroup: TargetGroup;
+  /** The load balancers that forward to it (in the inventory). */
+  readonly loadBalancers: readonly LoadBalancer[];
+  readonly targets: readonly SshTarget[];
+  /** From the target group's `port22:group-min` tag; absent: the configured default. */
+  readonly minimum?: number;
+}
+
+/**
+ * The instance a registration names: the id for `instance` targets; for `ip` targets, the instance whose
+ * ENI holds the address (an address outside the VPC's instances is no SSH host port22 checks).
+ */
+function instanceOfTarget(index: InventoryIndex, tg: TargetGroup, id: string): string | undefined {
+  if ((tg.TargetType ?? 'instance') === 'instance') return index.instances.has(id) ? id : undefined;
+  if (tg.TargetType !== 'ip') return undefined;
+  const holds = (e: Eni) =>
+    e.PrivateIpAddress === id || e.PrivateIpAddresses.some((a) => a.PrivateIpAddress === id);
+  for (const e of index.enis.values()) if (e.InstanceId && holds(e)) return e.InstanceId;
+  return undefined;
+}
+
+/**
+ * The target groups with at least one instance registered on its SSH port (`port22:port`, else
+ * `defaultPort`). A group whose health file is absent has no known members and is left out: without
+ * DescribeTargetHealth nothing says which instances it holds.
+ */
+export function sshTargetGroups(index: InventoryIndex, defaultPort: number): SshTargetGroup[] {
+  const lb = index.inventory.loadBalancing;
+  if (!lb) return [];
+  const balancers = new Map(lb.loadBalancers.map((b) => [b.LoadBalancerArn, b]));
+  const out: SshTargetGroup[] = [];
+  for (const tg of lb.targetGroups) {
+    const health = lb.targetHealth.get(tg.TargetGroupName);
+    if (!health) continue;
+    const targets: SshTarget[] = [];
+    for (const d of health) {
+      const instanceId = instanceOfTarget(index, tg, d.Target.Id);
+      const port = d.Target.Port ?? tg.Port;
+      if (instanceId === undefined || port === undefined) continue;
+      if (port !== sshPortOf(index.instances.get(instanceId)!, defaultPort)) continue;
+      targets.push({ instanceId, port, health: d.TargetHealth ?? {} });
+    }
+    if (targets.length === 0) continue;
+    const minimum = parseGroupMin(tagValue(lb.tags.get(tg.TargetGroupArn), TAG.groupMin));
+    out.push({
+      name: tg.TargetGroupName,
+      arn: tg.TargetGroupArn,
+      targetGroup: tg,
+      loadBalancers: (tg.LoadBalancerArns ?? []).flatMap((a) => balancers.get(a) ?? []),
+      targets,
+      ...(minimum !== undefined ? { minimum } : {}),
+    });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}

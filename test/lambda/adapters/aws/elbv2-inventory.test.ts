@@ -1,0 +1,114 @@
+/**
+ * The live collector's load balancers (aws-sdk-client-mock, response shapes as the Elastic Load
+ * Balancing API reference gives them): paged DescribeLoadBalancers / DescribeTargetGroups, one
+ * DescribeTargetHealth per target group, DescribeTags 20 ARNs at a time; the same model as the files.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeLoadBalancersCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { collectInventory } from '../../../../lambda/adapters/aws/ec2-inventory.ts';
+import { emptyRegion } from './ec2-stub.ts';
+
+const VPC = 'vpc-0000000000000000a';
+const OTHER_VPC = 'vpc-0000000000000000b';
+const arn = (kind: string, name: string, n: number) =>
+  `arn:aws:elasticloadbalancing:eu-west-1:111122223333:${kind}/${kind === 'loadbalancer' ? 'net/' : ''}${name}/${n.toString(16).padStart(16, '0')}`;
+
+function region(groups: number) {
+  const ec2 = new EC2Client({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  emptyRegion(mockClient(ec2));
+  const elbv2 = new ElasticLoadBalancingV2Client({
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
+  const mock = mockClient(elbv2);
+  // Two pages of load balancers (Marker / NextMarker), one in another VPC.
+  mock
+    .on(DescribeLoadBalancersCommand, {})
+    .resolves({
+      LoadBalancers: [{ LoadBalancerArn: arn('loadbalancer', 'ssh-nlb', 1), VpcId: VPC, Type: 'network' }],
+      NextMarker: 'm1',
+    })
+    .on(DescribeLoadBalancersCommand, { Marker: 'm1' })
+    .resolves({
+      LoadBalancers: [
+        { LoadBalancerArn: arn('loadbalancer', 'far-nlb', 2), VpcId: OTHER_VPC, Type: 'network' },
+      ],
+    });
+  const targetGroups = Array.from({ length: groups }, (_, i) => ({
+    TargetGroupArn: arn('targetgroup', `ssh-${i}`, i + 1),
+    TargetGroupName: `ssh-${i}`,
+    Protocol: 'TCP' as const,
+    Port: 22,
+    VpcId: VPC,
+  }));
+  mock.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: targetGroups });
+  mock.on(DescribeTargetHealthCommand).callsFake((input: { TargetGroupArn: string }) => ({
+    TargetHealthDescriptions: [
+      {
+        Target: { Id: 'i-0000000000000000a', Port: 22 },
+        TargetHealth: {
+          State: 'unhealthy',
+          Reason: 'Target.FailedHealthChecks',
+          Description: input.TargetGroupArn,
+        },
+      },
+    ],
+  }));
+  mock.on(DescribeTagsCommand).callsFake((input: { ResourceArns: string[] }) => ({
+    TagDescriptions: input.ResourceArns.map((a) => ({
+      ResourceArn: a,
+      Tags: [{ Key: 'port22:group-min', Value: '2' }],
+    })),
+  }));
+  return { ec2, elbv2, mock };
+}
+
+describe('collectInventory with an Elastic Load Balancing client', () => {
+  it('every page, the VPCs asked for, each target group its health, tags 20 ARNs per call', async () => {
+    const { ec2, elbv2, mock } = region(21);
+    const inv = await collectInventory({ client: ec2, elbv2Client: elbv2, vpcIds: [VPC] });
+    const lb = inv.loadBalancing!;
+    assert.deepEqual(
+      lb.loadBalancers.map((b) => b.LoadBalancerArn),
+      [arn('loadbalancer', 'ssh-nlb', 1)],
+    );
+    assert.equal(lb.targetGroups.length, 21);
+    assert.equal(
+      lb.targetHealth.get('ssh-20')?.[0]?.TargetHealth?.Description,
+      arn('targetgroup', 'ssh-20', 21),
+    );
+    assert.equal(mock.commandCalls(DescribeTargetHealthCommand).length, 21);
+    assert.deepEqual(
+      mock.commandCalls(DescribeTagsCommand).map((c) => c.args[0].input.ResourceArns?.length),
+      [20, 1],
+    );
+    assert.deepEqual(lb.tags.get(arn('targetgroup', 'ssh-0', 1)), [{ Key: 'port22:group-min', Value: '2' }]);
+  });
+
+  it('without the client: no Elastic Load Balancing call, no load balancers', async () => {
+    const { ec2, mock } = region(1);
+    const inv = await collectInventory({ client: ec2 });
+    assert.equal(inv.loadBalancing, undefined);
+    assert.equal(mock.calls().length, 0);
+  });
+
+  it('a call that fails for good names it', async () => {
+    const { ec2, elbv2, mock } = region(1);
+    mock
+      .on(DescribeTargetHealthCommand)
+      .rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDenied' }));
+    await assert.rejects(
+      collectInventory({ client: ec2, elbv2Client: elbv2 }),
+      /^InventoryCollectionError: DescribeTargetHealth ssh-0 failed: AccessDenied: User is not authorized$/,
+    );
+  });
+});
