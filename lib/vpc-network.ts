@@ -50,6 +50,15 @@ export function resolveNetworks(stack: Stack, vpcs: readonly VpcConfig[]): VpcNe
   return networks;
 }
 
+/**
+ * What a VPC not yet looked up is built on. That synth only tells the CLI which lookups to make (the
+ * manifest's missing context) and is never deployed: the CLI looks up and synthesises again, or with
+ * --no-lookups stops. The CDK's own stand-in subnets (p-12345) fail its CloudFormation validation and
+ * would end that synth before the CLI learns what to look up; these pass it: an old-format subnet id and
+ * TEST-NET-1 (RFC 5737), a block no network uses.
+ */
+const AWAITING_LOOKUP: VpcNetwork = { cidrs: ['192.0.2.0/24'], subnetIds: ['subnet-00000000'] };
+
 function lookUp(stack: Stack, vpc: VpcConfig, index: number, problems: string[]): VpcNetwork {
   const key = (...path: PropertyKey[]) => keyPath(['vpcs', index, ...path], CONFIG_CONTEXT_KEY);
   const found = Vpc.fromLookup(stack, `${vpc.vpcId}Lookup`, {
@@ -58,14 +67,11 @@ function lookUp(stack: Stack, vpc: VpcConfig, index: number, problems: string[])
   });
   const publicSubnets = new Set(found.publicSubnets);
   const all = [...found.publicSubnets, ...found.privateSubnets, ...found.isolatedSubnets];
-  // Until the CLI has made the lookup and run the app again, the CDK hands out a stand-in VPC (vpc-12345);
-  // that synth only reports the missing context, so its subnets are used unchecked.
-  const pending = found.vpcId !== vpc.vpcId;
+  // Until the CLI has made the lookup and run the app again, the CDK hands out a stand-in VPC (vpc-12345).
+  if (found.vpcId !== vpc.vpcId) return AWAITING_LOOKUP;
 
   let chosen: ISubnet[] = [];
-  if (pending) {
-    chosen = found.privateSubnets;
-  } else if (vpc.subnetIds) {
+  if (vpc.subnetIds) {
     vpc.subnetIds.forEach((subnetId, j) => {
       const subnet = all.find((s) => s.subnetId === subnetId);
       if (!subnet) problems.push(`${key('subnetIds', j)}: not a subnet of ${vpc.vpcId}`);
@@ -99,7 +105,7 @@ function lookUp(stack: Stack, vpc: VpcConfig, index: number, problems: string[])
     );
   }
   return {
-    cidrs: pending ? [found.vpcCidrBlock] : probedBlocks(found.vpcCidrBlock, all, key('vpcId'), problems),
+    cidrs: probedBlocks(found.vpcCidrBlock, all, key('vpcId'), problems),
     subnetIds: chosen.map((s) => s.subnetId),
     availabilityZones: chosen.map((s) => s.availabilityZone),
     routeTableIds: chosen.map((s) => s.routeTable.routeTableId),
