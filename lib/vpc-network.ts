@@ -57,7 +57,12 @@ export function resolveNetworks(stack: Stack, vpcs: readonly VpcConfig[]): VpcNe
  * would end that synth before the CLI learns what to look up; these pass it: an old-format subnet id and
  * TEST-NET-1 (RFC 5737), a block no network uses.
  */
-const AWAITING_LOOKUP: VpcNetwork = { cidrs: ['192.0.2.0/24'], subnetIds: ['subnet-00000000'] };
+const AWAITING_LOOKUP: VpcNetwork = {
+  cidrs: ['192.0.2.0/24'],
+  subnetIds: ['subnet-00000000'],
+  // Without one the CDK warns about the stand-in, beside the CLI's own line on the lookup.
+  routeTableIds: ['rtb-00000000'],
+};
 
 function lookUp(stack: Stack, vpc: VpcConfig, index: number, problems: string[]): VpcNetwork {
   const key = (...path: PropertyKey[]) => keyPath(['vpcs', index, ...path], CONFIG_CONTEXT_KEY);
