@@ -136,6 +136,35 @@ describe('a VPC given by id: looked up, synthesised from the recorded lookup', (
     ]);
   });
 
+  // Lambda's VpcConfig.SubnetIds takes at most 16 (CreateFunction API reference).
+  it('takes 16 private subnets, and says so at 17', () => {
+    const wide = 'vpc-0e0e0e0e0e0e0e0e0';
+    const networks = (count: number) => {
+      const key = Object.keys(lookups)[0]!.replace(VPC, wide);
+      const subnet = (i: number) => ({
+        subnetId: `subnet-${i.toString(16).padStart(17, '0')}`,
+        cidr: `10.30.${i}.0/24`,
+        availabilityZone: ZONES[i % 3],
+        routeTableId: 'rtb-0e000000000000001',
+      });
+      const recorded = {
+        vpcId: wide,
+        vpcCidrBlock: '10.30.0.0/16',
+        ownerAccountId: TEST_ENV.account,
+        availabilityZones: [],
+        subnetGroups: [
+          { name: 'Private', type: 'Private', subnets: Array.from({ length: count }, (_, i) => subnet(i)) },
+        ],
+      };
+      const stack = new Stack(new App({ context: { [key]: recorded } }), 'S', { env: TEST_ENV });
+      return () => resolveNetworks(stack, [{ vpcId: wide, expectedInstances: 1, shards: 1 }]);
+    };
+    assert.equal(networks(16)()[0]!.subnetIds.length, 16);
+    assert.deepEqual(problems(networks(17)), [
+      `port22.vpcs[0].vpcId: 17 subnets chosen, Lambda takes at most 16: name some with subnetIds or subnetGroupName`,
+    ]);
+  });
+
   it('without a recorded lookup, asks the CLI for exactly the recorded key, on a stand-in that validates', () => {
     const { app } = synthStack({ vpcs: [{ vpcId: VPC }] });
     const assembly = app.synth();
