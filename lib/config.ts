@@ -158,18 +158,38 @@ export function defaultShards(expectedInstances: number): number {
   return Math.min(MAX_SHARDS, Math.max(1, Math.ceil(expectedInstances / INSTANCES_PER_SHARD)));
 }
 
+/**
+ * Lambda's VpcConfig takes at most 16 subnet ids (CreateFunction API reference, VpcConfig.SubnetIds).
+ */
+export const MAX_PROBER_SUBNETS = 16;
+
+/**
+ * One monitored VPC. With `cidrs` it is typed by hand (`cidrs` and `subnetIds`, optionally zones and route
+ * tables: synthesises without credentials); without, the stack looks it up at synth time (lib/vpc-network.ts)
+ * and `subnetIds`, `subnetGroupName` and `subnetGroupNameTag` only choose among its subnets.
+ */
 const vpcSchema = z
   .strictObject({
     vpcId: awsId('vpc', 'a VPC id'),
     cidrs: z
-      .array(cidr, { error: orRequired('a list of the VPC CIDR blocks') })
+      .array(cidr, { error: 'a list of the VPC CIDR blocks' })
       .min(1, { error: 'at least one VPC CIDR block is required' })
-      .superRefine(distinct(canonicalCidr)),
+      .superRefine(distinct(canonicalCidr))
+      .optional(),
     // Lambda's VpcConfig.SubnetIds is a set: a repeated id fails the deployment.
     subnetIds: z
-      .array(awsId('subnet', 'a subnet id'), { error: orRequired('a list of private subnet ids') })
+      .array(awsId('subnet', 'a subnet id'), { error: 'a list of private subnet ids' })
       .min(1, { error: 'at least one private subnet id is required' })
-      .superRefine(distinct((id: string) => id)),
+      .max(MAX_PROBER_SUBNETS, { error: `at most ${MAX_PROBER_SUBNETS} subnets (Lambda's limit)` })
+      .superRefine(distinct((id: string) => id))
+      .optional(),
+    /** A looked-up VPC's subnet group to attach the prober to (the `aws-cdk:subnet-name` tag, or the type). */
+    subnetGroupName: z
+      .string({ error: 'a subnet group name' })
+      .min(1, { error: 'a subnet group name' })
+      .optional(),
+    /** The subnet tag whose value names a looked-up VPC's subnet groups, instead of `aws-cdk:subnet-name`. */
+    subnetGroupNameTag: z.string({ error: 'a tag key' }).min(1, { error: 'a tag key' }).optional(),
     availabilityZones: z
       .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { error: 'not an availability zone' }))
       .optional(),
@@ -187,6 +207,31 @@ const vpcSchema = z
     shards: wholeNumberIn(1, MAX_SHARDS, `not a whole number of shards (1-${MAX_SHARDS})`).optional(),
   })
   .superRefine((vpc, ctx) => {
+    const misplaced = (keys: readonly (keyof typeof vpc)[], why: string) => {
+      for (const key of keys) {
+        if (vpc[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `only for ${why}` });
+      }
+    };
+    if (!vpc.cidrs) {
+      misplaced(['availabilityZones', 'routeTableIds'], 'a hand-typed VPC (with cidrs and subnetIds)');
+      if (vpc.subnetIds && vpc.subnetGroupName !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['subnetGroupName'],
+          message: 'give subnetIds or subnetGroupName, not both',
+        });
+      }
+      return;
+    }
+    misplaced(['subnetGroupName', 'subnetGroupNameTag'], 'a looked-up VPC (without cidrs)');
+    if (!vpc.subnetIds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['subnetIds'],
+        message: 'required with cidrs (leave both out to look the VPC up)',
+      });
+      return;
+    }
     // Subnet.fromSubnetAttributes pairs each subnet with its AZ and route table by position.
     for (const key of ['availabilityZones', 'routeTableIds'] as const) {
       const list = vpc[key];
@@ -211,6 +256,13 @@ const proberSchema = z.strictObject({
     .default(30),
 });
 
+// Rejected rather than merged: a repeat is a slip in a list someone keeps by hand, and merging would hide
+// which address they meant. Compared without case: the domain has none, mail systems ignore it in the
+// local part (RFC 5321 §2.4), and SNS would subscribe both spellings and mail every alert twice.
+const alertEmails = z
+  .array(z.email({ error: 'not an e-mail address' }), { error: 'a list of e-mail addresses' })
+  .superRefine(distinct((email: string) => email.toLowerCase(), 'e-mail addresses compare without case'));
+
 export const configSchema = z
   .strictObject({
     vpcs: z
@@ -233,7 +285,7 @@ export const configSchema = z
             return;
           }
           firstVpc.set(vpc.vpcId, i);
-          vpc.subnetIds.forEach((subnetId, j) => {
+          vpc.subnetIds?.forEach((subnetId, j) => {
             const where = firstSubnet.get(subnetId);
             if (where === undefined) firstSubnet.set(subnetId, [i, j]);
             // A repeat inside one VPC is that VPC's own duplicate, reported there.
@@ -249,13 +301,7 @@ export const configSchema = z
         });
       }),
     schedule: schedule.default('rate(5 minutes)'),
-    // Rejected rather than merged: a repeat is a slip in a list someone keeps by hand, and merging would hide
-    // which address they meant. Compared without case: the domain has none, mail systems ignore it in the
-    // local part (RFC 5321 §2.4), and SNS would subscribe both spellings and mail every alert twice.
-    alertEmails: z
-      .array(z.email({ error: 'not an e-mail address' }), { error: 'a list of e-mail addresses' })
-      .superRefine(distinct((email: string) => email.toLowerCase(), 'e-mail addresses compare without case'))
-      .default([]),
+    alertEmails: alertEmails.default([]),
     targets: targetsSchema.prefault({}),
     sources: z
       .array(source)
@@ -377,15 +423,15 @@ function likelyMeant(unknown: string, known: readonly string[]): string | undefi
  * One line per issue, as the handler's contract words them, except that a retired key says what replaced
  * it, an unknown key names the key it is likely a typo of, and a repeated entry names the first one.
  */
-function problems(issues: readonly z.core.$ZodIssue[]): string[] {
-  const key = (path: readonly PropertyKey[]) => keyPath(path, CONFIG_CONTEXT_KEY);
+function problems(issues: readonly z.core.$ZodIssue[], root = CONFIG_CONTEXT_KEY): string[] {
+  const key = (path: readonly PropertyKey[]) => keyPath(path, root);
   return issues.flatMap((issue) => {
     if (issue.code === 'custom' && issue.params?.sameAs) {
       const { sameAs, depth, why } = issue.params as SameAsParams;
       const first = [...issue.path.slice(0, issue.path.length - depth), ...sameAs];
       return [`${key(issue.path)}: ${issue.message} ${key(first)}${why ? ` (${why})` : ''}`];
     }
-    if (issue.code !== 'unrecognized_keys') return issueLines([issue], CONFIG_CONTEXT_KEY);
+    if (issue.code !== 'unrecognized_keys') return issueLines([issue], root);
     const known = keysAt(issue.path);
     return issue.keys.map((k) => {
       const retired = issue.path.length === 0 ? RETIRED_KEYS[k] : undefined;
@@ -394,6 +440,16 @@ function problems(issues: readonly z.core.$ZodIssue[]): string[] {
       return `${key([...issue.path, k])}: unknown key${meant ? ` (did you mean ${meant}?)` : ''}`;
     });
   });
+}
+
+/** The `port22` context value as an object: `cdk synth -c port22='{…}'` passes it as a string. */
+function contextObject(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ConfigError([`${CONFIG_CONTEXT_KEY}: not JSON (a string given with -c must be a JSON object)`]);
+  }
 }
 
 /**
@@ -406,19 +462,65 @@ export function parseConfig(raw: unknown): Port22Config {
       `${CONFIG_CONTEXT_KEY}: required (set it in cdk.json "context" or pass it as props)`,
     ]);
   }
-  // `cdk synth -c port22='{…}'` passes context values as strings.
-  if (typeof raw === 'string') {
-    try {
-      raw = JSON.parse(raw);
-    } catch {
-      throw new ConfigError([
-        `${CONFIG_CONTEXT_KEY}: not JSON (a string given with -c must be a JSON object)`,
-      ]);
-    }
-  }
-  const result = configSchema.safeParse(raw);
+  const result = configSchema.safeParse(contextObject(raw));
   if (result.success) return result.data;
   throw new ConfigError(problems(result.error.issues));
+}
+
+/** The flat context key naming the VPCs to look up: `-c port22:vpcIds=vpc-…,vpc-…`. */
+export const VPC_IDS_CONTEXT_KEY = `${CONFIG_CONTEXT_KEY}:vpcIds`;
+/** The flat context key naming who gets the alerts: `-c port22:alertEmails=ops@example.com`. */
+export const ALERT_EMAILS_CONTEXT_KEY = `${CONFIG_CONTEXT_KEY}:alertEmails`;
+
+/** A flat key's list: an array in cdk.json, one comma-separated string from `-c`. */
+const commaSeparated = (value: unknown) =>
+  typeof value === 'string' ? value.split(',').map((item) => item.trim()) : value;
+
+const flatKeys = {
+  [VPC_IDS_CONTEXT_KEY]: z.preprocess(
+    commaSeparated,
+    z
+      .array(awsId('vpc', 'a VPC id'), { error: 'a list of VPC ids (comma-separated with -c)' })
+      .min(1, { error: 'at least one VPC id is required' })
+      .superRefine(distinct((id: string) => id)),
+  ),
+  [ALERT_EMAILS_CONTEXT_KEY]: z.preprocess(commaSeparated, alertEmails),
+};
+
+/**
+ * The configuration the app's context gives: the `port22` object, with each flat key given
+ * (`port22:vpcIds`, `port22:alertEmails`, from `-c` or cdk.json) replacing the field it stands for —
+ * `port22:vpcIds` replaces `vpcs` with those VPCs, each looked up. So a deploy command's `-c` wins over
+ * the cdk.json example, and every other setting still comes from the object.
+ */
+export function configFromContext(tryGetContext: (key: string) => unknown): Port22Config {
+  const lines: string[] = [];
+  const flat = (key: keyof typeof flatKeys): string[] | undefined => {
+    const value = tryGetContext(key);
+    if (value === undefined) return undefined;
+    const result = flatKeys[key].safeParse(value);
+    if (result.success) return result.data;
+    lines.push(...problems(result.error.issues, key));
+    return undefined;
+  };
+  const vpcIds = flat(VPC_IDS_CONTEXT_KEY);
+  const emails = flat(ALERT_EMAILS_CONTEXT_KEY);
+  if (lines.length) throw new ConfigError(lines);
+
+  const object = contextObject(tryGetContext(CONFIG_CONTEXT_KEY));
+  if (object === undefined && vpcIds === undefined) {
+    throw new ConfigError([
+      `${CONFIG_CONTEXT_KEY}: required (give -c ${VPC_IDS_CONTEXT_KEY}=vpc-…, or set "${CONFIG_CONTEXT_KEY}" in cdk.json "context")`,
+    ]);
+  }
+  // Anything but an object is reported by the schema as it stands, without the flat keys.
+  const mergeable = object === undefined || (typeof object === 'object' && object && !Array.isArray(object));
+  if (!mergeable) return parseConfig(object);
+  return parseConfig({
+    ...(object as object | undefined),
+    ...(vpcIds ? { vpcs: vpcIds.map((vpcId) => ({ vpcId })) } : {}),
+    ...(emails ? { alertEmails: emails } : {}),
+  });
 }
 
 /** Seconds between scheduled runs of a validated configuration. */

@@ -27,16 +27,17 @@ import { proberServices } from '../lambda/prober-services.ts';
 import { ProberAlarms } from './alarms.ts';
 import { AlertTopic } from './alert-topic.ts';
 import type { Port22Config, Port22ConfigInput, VpcConfig } from './config.ts';
-import { CONFIG_CONTEXT_KEY, intervalSeconds, parseConfig } from './config.ts';
+import { configFromContext, intervalSeconds, parseConfig } from './config.ts';
 import { dashboardUrl, HealthDashboard } from './dashboard.ts';
 import { ProberEndpoints } from './prober-endpoints.ts';
 import { type AliasedKey, ProberFunction } from './prober-function.ts';
 import { StateTable } from './state-table.ts';
+import { resolveNetworks } from './vpc-network.ts';
 
 export interface Port22StackProps extends StackProps {
   /**
    * The configuration; validated before anything is built.
-   * @default - the `port22` key of the app's context (cdk.json)
+   * @default - the app's context: the `port22` object, `port22:vpcIds` and `port22:alertEmails` (cdk.json, -c)
    */
   readonly config?: Port22ConfigInput;
   /**
@@ -115,7 +116,10 @@ export class Port22Stack extends Stack {
       ...props,
     });
     // Validate first: a bad configuration fails here, before any construct exists.
-    this.config = parseConfig(props.config ?? this.node.tryGetContext(CONFIG_CONTEXT_KEY));
+    this.config = props.config
+      ? parseConfig(props.config)
+      : configFromContext((key) => this.node.tryGetContext(key));
+    const networks = resolveNetworks(this, this.config.vpcs);
     const interval = Duration.seconds(intervalSeconds(this.config));
     const dashboardName = `${this.stackName}-ssh-health`;
 
@@ -127,15 +131,16 @@ export class Port22Stack extends Stack {
     if (alerts instanceof AlertTopic) this.alertTopic = alerts;
     const { topic, key: topicKey } = alerts;
 
-    this.monitoredVpcs = this.config.vpcs.map((vpc) => {
+    this.monitoredVpcs = this.config.vpcs.map((vpc, i) => {
+      const network = networks[i]!;
       // The VPC id names the group, so adding or removing a VPC leaves the others' resources untouched.
       const group = new Construct(this, vpc.vpcId);
       const prober = new ProberFunction(group, 'Prober', {
         vpcId: vpc.vpcId,
-        vpcCidrs: vpc.cidrs,
-        subnetIds: vpc.subnetIds,
-        availabilityZones: vpc.availabilityZones,
-        routeTableIds: vpc.routeTableIds,
+        vpcCidrs: network.cidrs,
+        subnetIds: network.subnetIds,
+        availabilityZones: network.availabilityZones,
+        routeTableIds: network.routeTableIds,
         ports: [this.config.port, ...this.config.taggedPorts],
         table: this.stateTable.table,
         topic,

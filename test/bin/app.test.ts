@@ -4,7 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -113,5 +122,91 @@ describe('cdk synth (CLI, offline)', { skip }, () => {
       assert.ok(bad.stderr.split('\n').includes(line), `missing line: ${line}\n${bad.stderr}`);
     }
     assert.doesNotMatch(bad.stderr, /^\s+at /m);
+  });
+});
+
+/**
+ * The README's deploy command, `cdk deploy -c port22:vpcIds=… -c port22:alertEmails=…`, up to its synth:
+ * the real CLI in a project directory whose cdk.context.json is the recorded lookup
+ * (test/fixtures/cdk-context/vpc-lookups.json) and whose cdk.json is this one's with the app's absolute
+ * path. The account comes from CDK_DEFAULT_ACCOUNT (which the CLI passes through when it has no
+ * credentials) and the region from AWS_REGION, as credentials would give them.
+ */
+describe('cdk synth of a VPC id alone (CLI, offline, recorded lookup)', { skip }, () => {
+  const project = mkdtempSync(join(tmpdir(), 'port22-lookup-'));
+  const cdkJson = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8'));
+  const tsx = join(root, 'node_modules/tsx/dist/esm/index.mjs');
+  writeFileSync(
+    join(project, 'cdk.json'),
+    JSON.stringify({ ...cdkJson, app: `node --import ${tsx} ${join(root, 'bin/app.ts')}` }),
+  );
+  copyFileSync(join(root, 'test/fixtures/cdk-context/vpc-lookups.json'), join(project, 'cdk.context.json'));
+  after(() => rmSync(project, { recursive: true, force: true }));
+
+  const run = (env: Record<string, string>) =>
+    spawnSync(
+      'unshare',
+      [
+        '-n',
+        cdk,
+        'synth',
+        '--no-notices',
+        '-q',
+        '-o',
+        'out',
+        '-c',
+        'port22:vpcIds=vpc-0a1b2c3d4e5f60718',
+        '-c',
+        'port22:alertEmails=ops@example.com',
+      ],
+      {
+        cwd: project,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          CDK_DISABLE_CLI_TELEMETRY: '1',
+          AWS_EC2_METADATA_DISABLED: 'true',
+          ...env,
+        },
+      },
+    );
+
+  it('attaches the prober to the recorded private subnets, with nothing left to look up', () => {
+    const result = run({ CDK_DEFAULT_ACCOUNT: '111122223333', AWS_REGION: 'eu-west-1' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /AwsSolutions|ERROR|Error:/);
+    const manifest = JSON.parse(readFileSync(join(project, 'out/manifest.json'), 'utf8'));
+    assert.equal(manifest.missing, undefined);
+    const template = JSON.parse(readFileSync(join(project, 'out/Port22.template.json'), 'utf8'));
+    const fn = Object.values(
+      template.Resources as Record<
+        string,
+        { Type: string; Properties: { VpcConfig: { SubnetIds: string[] } } }
+      >,
+    ).find((r) => r.Type === 'AWS::Lambda::Function');
+    // The fixture's "Application" group: private, one subnet per zone.
+    assert.deepEqual(fn?.Properties.VpcConfig.SubnetIds, [
+      'subnet-0b000000000000000',
+      'subnet-0b000000000000001',
+      'subnet-0b000000000000002',
+    ]);
+  });
+
+  it('without credentials: the one line saying what the lookup needs, no stack trace', () => {
+    const result = run({});
+    assert.notEqual(result.status, 0);
+    assert.ok(
+      result.stderr
+        .split('\n')
+        .includes(
+          "port22: looking up vpc-0a1b2c3d4e5f60718 needs the deployer's account and region: run cdk with AWS " +
+            "credentials (it sets CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION from them), or give each VPC's " +
+            'cidrs and subnetIds to synthesise without credentials',
+        ),
+      result.stderr,
+    );
+    assert.doesNotMatch(result.stderr, /^\s+at /m);
   });
 });

@@ -22,6 +22,9 @@ const vpc = {
   subnetIds: ['subnet-0123456789abcdef0'],
 };
 const good = { vpcs: [vpc], alertEmails: ['ops@example.com'] };
+/** `count` distinct subnet ids. */
+const subnets = (count: number) =>
+  Array.from({ length: count }, (_, i) => `subnet-${i.toString(16).padStart(17, '0')}`);
 
 interface Synth {
   readonly status: number | null;
@@ -29,8 +32,11 @@ interface Synth {
   readonly stderr: string;
 }
 
-/** bin/app.ts as `cdk synth` starts it (cdk.json "app"), with `port22` set to `config`. */
-function synth(config: unknown): Promise<Synth> {
+/**
+ * bin/app.ts as `cdk synth` starts it (cdk.json "app"), with `port22` set to `config` and the rest of
+ * `context` (flat `port22:…` keys) beside it, and no AWS credentials: no CDK_DEFAULT_ACCOUNT or REGION.
+ */
+function synth(config: unknown, context: Record<string, unknown> = {}): Promise<Synth> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
       cwd: root,
@@ -38,7 +44,7 @@ function synth(config: unknown): Promise<Synth> {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         CDK_OUTDIR: outdir,
-        CDK_CONTEXT_JSON: JSON.stringify({ port22: config, 'aws:cdk:bundling-stacks': [] }),
+        CDK_CONTEXT_JSON: JSON.stringify({ port22: config, ...context, 'aws:cdk:bundling-stacks': [] }),
       },
     });
     let stdout = '';
@@ -216,9 +222,48 @@ const table: Array<[string, unknown, string[]]> = [
   [
     'a misspelt VPC key',
     { vpcs: [{ ...vpc, subnetIDs: vpc.subnetIds, subnetIds: undefined }] },
-    ['port22.vpcs[0].subnetIds: required', 'port22.vpcs[0].subnetIDs: unknown key (did you mean subnetIds?)'],
+    [
+      'port22.vpcs[0].subnetIds: required with cidrs (leave both out to look the VPC up)',
+      'port22.vpcs[0].subnetIDs: unknown key (did you mean subnetIds?)',
+    ],
   ],
   ['a key like no other', { ...good, colour: 'blue' }, ['port22.colour: unknown key']],
+  // A VPC without cidrs is looked up: its zones and route tables come from the lookup, and subnet groups
+  // exist only there. Lambda's VpcConfig.SubnetIds takes at most 16 (CreateFunction API reference).
+  [
+    'a subnet group for a hand-typed VPC',
+    { vpcs: [{ ...vpc, subnetGroupName: 'app', subnetGroupNameTag: 'tier' }] },
+    [
+      'port22.vpcs[0].subnetGroupName: only for a looked-up VPC (without cidrs)',
+      'port22.vpcs[0].subnetGroupNameTag: only for a looked-up VPC (without cidrs)',
+    ],
+  ],
+  [
+    'route tables for a looked-up VPC',
+    { vpcs: [{ vpcId: vpc.vpcId, routeTableIds: ['rtb-01234567'] }] },
+    ['port22.vpcs[0].routeTableIds: only for a hand-typed VPC (with cidrs and subnetIds)'],
+  ],
+  [
+    'subnets chosen twice over',
+    { vpcs: [{ vpcId: vpc.vpcId, subnetIds: vpc.subnetIds, subnetGroupName: 'app' }] },
+    ['port22.vpcs[0].subnetGroupName: give subnetIds or subnetGroupName, not both'],
+  ],
+  [
+    'one subnet more than Lambda takes',
+    { vpcs: [{ ...vpc, subnetIds: subnets(17) }] },
+    ["port22.vpcs[0].subnetIds: at most 16 subnets (Lambda's limit)"],
+  ],
+  // cdk sets CDK_DEFAULT_ACCOUNT/REGION only from credentials; the CDK's own error here is a stack trace.
+  [
+    'a lookup without credentials',
+    // The hand-typed VPC beside it needs no lookup, and the line names only the one that does.
+    { vpcs: [{ vpcId: 'vpc-0fedcba9876543210' }, vpc] },
+    [
+      "port22: looking up vpc-0fedcba9876543210 needs the deployer's account and region: run cdk with AWS credentials " +
+        "(it sets CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION from them), or give each VPC's cidrs and subnetIds " +
+        'to synthesise without credentials',
+    ],
+  ],
   [
     'every problem at once',
     {
@@ -234,6 +279,52 @@ const table: Array<[string, unknown, string[]]> = [
     ],
   ],
 ];
+
+/**
+ * [what is wrong, the flat keys beside cdk.json's \`port22\` object (absent when not given), the lines]:
+ * `-c port22:vpcIds=…` arrives as one comma-separated string, cdk.json gives a list.
+ */
+const flatTable: Array<[string, Record<string, unknown>, string[]]> = [
+  ['a short VPC id', { 'port22:vpcIds': 'vpc-123' }, ['port22:vpcIds[0]: not a VPC id (vpc-…)']],
+  [
+    'the same VPC twice',
+    { 'port22:vpcIds': `${vpc.vpcId}, ${vpc.vpcId}` },
+    ['port22:vpcIds[1]: duplicate of port22:vpcIds[0]'],
+  ],
+  ['an empty list in cdk.json', { 'port22:vpcIds': [] }, ['port22:vpcIds: at least one VPC id is required']],
+  [
+    'an address that is not one',
+    { 'port22:vpcIds': vpc.vpcId, 'port22:alertEmails': 'ops@example.com,ops' },
+    ['port22:alertEmails[1]: not an e-mail address'],
+  ],
+  [
+    'nothing to monitor',
+    { 'port22:alertEmails': 'ops@example.com' },
+    ['port22: required (give -c port22:vpcIds=vpc-…, or set "port22" in cdk.json "context")'],
+  ],
+  [
+    'a VPC id alone, without credentials',
+    { 'port22:vpcIds': vpc.vpcId },
+    [
+      `port22: looking up ${vpc.vpcId} needs the deployer's account and region: run cdk with AWS credentials ` +
+        "(it sets CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION from them), or give each VPC's cidrs and subnetIds " +
+        'to synthesise without credentials',
+    ],
+  ],
+];
+
+describe('cdk synth of flat port22:… keys that would deploy broken', { concurrency: 2 }, () => {
+  for (const [name, context, expected] of flatTable) {
+    it(`${name}: one line per problem, exit 1, no stack trace`, async () => {
+      const result = await synth(undefined, context);
+      assert.equal(result.status, 1, result.stderr);
+      const lines = result.stderr.trimEnd().split('\n');
+      assert.equal(lines[0], 'port22: invalid configuration', result.stderr);
+      assert.deepEqual(lines.slice(1).sort(), [...expected].sort());
+      assert.doesNotMatch(result.stderr, /^\s+at |Error:|«/m);
+    });
+  }
+});
 
 describe('cdk synth of a configuration that would deploy broken', { concurrency: 2 }, () => {
   after(() => rmSync(outdir, { recursive: true, force: true }));
@@ -261,6 +352,7 @@ describe('cdk synth of a configuration that would deploy broken', { concurrency:
           routeTableIds: ['rtb-01234567', 'rtb-01234567'],
         },
         { vpcId: 'vpc-0fedcba9876543210', cidrs: ['10.0.0.0/16'], subnetIds: ['subnet-0fedcba9876543210'] },
+        { vpcId: 'vpc-0fedcba9876543211', cidrs: ['10.1.0.0/16'], subnetIds: subnets(16) },
       ],
       alertEmails: ['ops@example.com', 'ops@example.org', 'ops+pager@example.com'],
       sources: ['203.0.113.7', '203.0.113.0/24', '::/0', '::fffe:0:0/95', 'internet'],

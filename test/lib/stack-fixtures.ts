@@ -18,7 +18,12 @@ export interface SynthOptions {
   /** Run the real esbuild bundling (slow); otherwise the stack is synthesised with bundling skipped. */
   readonly bundle?: boolean;
   readonly outdir?: string;
+  /** More context, such as recorded lookups (test/fixtures/cdk-context/). */
+  readonly context?: Record<string, unknown>;
 }
+
+/** The account and region every test stack is in (the recorded lookups name them too). */
+export const TEST_ENV = { account: '111122223333', region: 'eu-west-1' } as const;
 
 /**
  * A stack in a fixed environment, so the template does not depend on the machine. Bundling is skipped
@@ -26,16 +31,20 @@ export interface SynthOptions {
  * everything else — asset parameters, the function's code reference — as in a real synth.
  */
 export function synthStack(
-  config: Port22ConfigInput,
+  config: Port22ConfigInput | undefined,
   options: SynthOptions = {},
 ): { app: App; stack: Port22Stack } {
   const app = new App({
     outdir: options.outdir,
-    context: { ...featureFlags, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+    context: {
+      ...featureFlags,
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...options.context,
+    },
   });
   const stack = new Port22Stack(app, 'Port22', {
     config,
-    env: { account: '111122223333', region: 'eu-west-1' },
+    env: TEST_ENV,
   });
   return { app, stack };
 }
