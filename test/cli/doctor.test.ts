@@ -11,13 +11,15 @@ describe('port22 doctor', () => {
     const r = doctor('--inventory', DIR, '--subnets', 'subnet-0a40a00000000000a');
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
-    assert.equal(lines[0], "The prober's paths to 6 AWS APIs from subnet-0a40a00000000000a (eu-west-1):");
-    // The stack's defaults: EC2, CloudWatch, DynamoDB, SNS, and the evidence on by default (Logs, CloudTrail);
-    // no Network Firewall (no route to a firewall endpoint), no SSM (off by default).
+    assert.equal(lines[0], "The prober's paths to 7 AWS APIs from subnet-0a40a00000000000a (eu-west-1):");
+    // The stack's defaults: EC2 and Elastic Load Balancing (discovery), CloudWatch, DynamoDB, SNS, and the
+    // evidence on by default (Logs, CloudTrail); no Network Firewall (no route to a firewall endpoint), no SSM
+    // (off by default).
     assert.deepEqual(
-      lines.slice(1, 7).map((l) => l.split(/\s+/).slice(0, 2)),
+      lines.slice(1, 8).map((l) => l.split(/\s+/).slice(0, 2)),
       [
         ['ec2', 'ok'],
+        ['elasticloadbalancing', 'ok'],
         ['cloudwatch', 'ok'],
         ['dynamodb', 'ok'],
         ['sns', 'ok'],
@@ -49,7 +51,7 @@ describe('port22 doctor', () => {
       line('dynamodb'),
       / missing .* — fix: associate gateway endpoint vpce-0a42000000000000d with rtb-0a42000000000000a/,
     );
-    assert.match(r.stdout, /\n5 of 6 service\(s\) without a path\.\n$/);
+    assert.match(r.stdout, /\n6 of 7 service\(s\) without a path\.\n$/);
   });
 
   it('--vpc alone takes its private subnets (not the one routed to the internet gateway)', () => {

@@ -40,7 +40,9 @@ describe('createEndpoints', () => {
     // EC2, CloudWatch (monitoring), SNS; CloudWatch Logs and CloudTrail for the evidence on by default.
     assert.deepEqual(
       names,
-      ['cloudtrail', 'ec2', 'logs', 'monitoring', 'sns'].map((n) => `com.amazonaws.eu-west-1.${n}`),
+      ['cloudtrail', 'ec2', 'elasticloadbalancing', 'logs', 'monitoring', 'sns'].map(
+        (n) => `com.amazonaws.eu-west-1.${n}`,
+      ),
     );
   });
 

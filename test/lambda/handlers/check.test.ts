@@ -58,7 +58,14 @@ describe('prober handler', () => {
     // the evidence defaults (console output, flow logs, CloudTrail).
     assert.deepEqual(input.proberApis, {
       region: 'eu-west-1',
-      services: ['ec2', 'network-firewall', 'cloudwatch', 'cloudwatch-logs', 'cloudtrail'],
+      services: [
+        'ec2',
+        'network-firewall',
+        'elasticloadbalancing',
+        'cloudwatch',
+        'cloudwatch-logs',
+        'cloudtrail',
+      ],
     });
     const stacked = checkInputFor(
       config,
@@ -73,6 +80,7 @@ describe('prober handler', () => {
     assert.deepEqual(stacked.proberApis?.services, [
       'ec2',
       'network-firewall',
+      'elasticloadbalancing',
       'cloudwatch',
       'dynamodb',
       'sns',
