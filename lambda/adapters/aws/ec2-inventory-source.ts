@@ -37,16 +37,17 @@ export class Ec2InventorySource implements InventorySource {
       ...(this.props.signal ? { signal: this.props.signal } : {}),
     };
     const vpcIds = this.props.vpcIds ?? [];
+    const errors: string[] = [];
+    const partial = { onPartialFailure: (line: string) => errors.push(line) };
     if (vpcIds.length <= 1) {
       return {
-        inventory: await collectInventory({ ...collect, ...(vpcIds.length ? { vpcIds } : {}) }),
-        errors: [],
+        inventory: await collectInventory({ ...collect, ...partial, ...(vpcIds.length ? { vpcIds } : {}) }),
+        errors,
       };
     }
     const settled = await Promise.allSettled(
-      vpcIds.map((id) => collectInventory({ ...collect, vpcIds: [id] })),
+      vpcIds.map((id) => collectInventory({ ...collect, ...partial, vpcIds: [id] })),
     );
-    const errors: string[] = [];
     const parts: Inventory[] = [];
     settled.forEach((s, i) => {
       if (s.status === 'fulfilled') parts.push(s.value);

@@ -87,6 +87,12 @@ export interface CollectInventoryOptions {
   readonly vpcIds?: readonly string[];
   /** Aborts the collection (passed to every request and checked between pages). */
   readonly signal?: AbortSignal;
+  /**
+   * Told of a part that could not be read while the rest was: the load balancers, which only add HA groups
+   * and whose API a VPC reaching AWS through endpoints may not have a way to. @default that part fails the
+   * whole collection
+   */
+  readonly onPartialFailure?: (line: string) => void;
 }
 
 /** The production client: timeouts, and the SDK's adaptive retry, which rate-limits the client once EC2 throttles. */
@@ -320,7 +326,13 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
   const balancing = options.elbv2Client
     ? await collectLoadBalancing(options.elbv2Client, options.vpcIds, signal, (operation, pages) =>
         allPages(operation, signal, pages),
-      )
+      ).catch((error: unknown) => {
+        if (options.onPartialFailure === undefined || signal.aborted) throw error;
+        options.onPartialFailure(
+          `load balancers not read (no load-balanced groups this run): ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return undefined;
+      })
     : undefined;
 
   const reservations = instances.flatMap((p) => p.Reservations ?? []);

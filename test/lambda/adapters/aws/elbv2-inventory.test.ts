@@ -111,4 +111,23 @@ describe('collectInventory with an Elastic Load Balancing client', () => {
       /^InventoryCollectionError: DescribeTargetHealth ssh-0 failed: AccessDenied: User is not authorized$/,
     );
   });
+
+  it('told where partial failures go (the inventory source), a failed load-balancer read costs only the groups', async () => {
+    const { ec2, elbv2, mock } = region(1);
+    mock
+      .on(DescribeLoadBalancersCommand)
+      .rejects(Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' }));
+    const said: string[] = [];
+    const inv = await collectInventory({
+      client: ec2,
+      elbv2Client: elbv2,
+      onPartialFailure: (l) => said.push(l),
+    });
+    assert.equal(inv.loadBalancing, undefined);
+    // The rest of the VPC was read: the EC2 stub's documents are there.
+    assert.ok(Array.isArray(inv.instances));
+    assert.deepEqual(said, [
+      'load balancers not read (no load-balanced groups this run): DescribeLoadBalancers failed: TimeoutError: connect ETIMEDOUT',
+    ]);
+  });
 });
