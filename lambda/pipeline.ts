@@ -24,7 +24,7 @@ import type {
 import { type AnalyseOptions, analyse } from './steps/analyse.ts';
 import { type AttributeChangesOptions, attributeChanges } from './steps/attribute-changes.ts';
 import { trackChanges } from './steps/changes.ts';
-import { type DiagnoseOptions, diagnoseTargets } from './steps/diagnose.ts';
+import { type DiagnoseOptions, diagnoseTargets, reviseWithEvidence } from './steps/diagnose.ts';
 import { discover } from './steps/discover.ts';
 import { type EvidenceOptions, gatherEvidence } from './steps/evidence.ts';
 import { securityFindings } from './steps/findings.ts';
@@ -155,9 +155,7 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
     ),
   );
   const diagnoses = await step(
-    gathered.byInstance.size === 0
-      ? first
-      : diagnoseTargets(probes.checked, paths.paths, signals.byInstance, input, gathered.byInstance),
+    reviseWithEvidence(first, paths.paths, signals.byInstance, input, gathered.byInstance),
   );
   const findings = await step(securityFindings(diagnoses.diagnosed, remembered.previous));
   const tracked = await step(

@@ -69,3 +69,28 @@ export function diagnoseTargets(
   }
   return { diagnosed, errors };
 }
+
+/**
+ * The first pass's diagnoses with the instances the evidence step looked into diagnosed again, reading what
+ * it found; every other instance keeps its first answer (nothing new to read for it).
+ */
+export function reviseWithEvidence(
+  first: Diagnoses,
+  paths: ReadonlyMap<string, TargetPaths>,
+  signals: ReadonlyMap<string, HostSignals>,
+  options: DiagnoseOptions,
+  gathered: ReadonlyMap<string, InstanceEvidence>,
+): Diagnoses {
+  if (gathered.size === 0) return first;
+  const looked = first.diagnosed.filter((d) => gathered.has(d.target.instanceId));
+  const again = diagnoseTargets(looked, paths, signals, options, gathered);
+  const revised = new Map(again.diagnosed.map((d) => [d.target.instanceId, d]));
+  return {
+    diagnosed: first.diagnosed.flatMap((d) => {
+      if (!gathered.has(d.target.instanceId)) return [d];
+      const r = revised.get(d.target.instanceId);
+      return r ? [r] : [];
+    }),
+    errors: [...first.errors, ...again.errors],
+  };
+}

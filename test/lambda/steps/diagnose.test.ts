@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { HostSignals } from '../../../lambda/core/diagnose/types.ts';
 import { indexInventory } from '../../../lambda/core/inventory/model.ts';
 import { analyse } from '../../../lambda/steps/analyse.ts';
-import { diagnoseTargets } from '../../../lambda/steps/diagnose.ts';
+import { diagnoseTargets, reviseWithEvidence } from '../../../lambda/steps/diagnose.ts';
 import type { ProbedTarget } from '../../../lambda/steps/probe.ts';
 import { select } from '../../../lambda/steps/select.ts';
 import { BARE, CLOSED, PROBER_ENI, probeOf, targets, WALLED, WEB, world } from './world.ts';
@@ -73,5 +73,39 @@ describe('diagnose step', () => {
       [WEB, CLOSED, BARE],
     );
     assert.deepEqual(d.errors, [`diagnose: ${WALLED}: signals record corrupted`]);
+  });
+
+  it('with evidence: only the instances it looked into are diagnosed again, reading what it found', () => {
+    const first = diagnoseTargets(probed, paths, signals, {});
+    const unitFailed = {
+      kind: 'ssh-unit-failed' as const,
+      line: '[    5.210442] systemd[1]: ssh.service: Main process exited, code=exited, status=255/EXCEPTION',
+      message: 'Main process exited, code=exited, status=255/EXCEPTION',
+      uptimeSeconds: 5.210442,
+      unit: 'ssh.service',
+    };
+    const evidence = [{ kind: 'console' as const, code: 'SSH_UNIT_FAILED', detail: unitFailed.line }];
+    const gathered = new Map([
+      [WEB, { evidence, observations: { console: { lines: 14, events: [unitFailed] } } }],
+    ]);
+    const revised = reviseWithEvidence(first, paths, signals, {}, gathered);
+    const web = revised.diagnosed.find((d) => d.target.instanceId === WEB);
+    assert.equal(web?.diagnosis.code, 'SSHD_NOT_LISTENING');
+    assert.match(web?.diagnosis.summary ?? '', /^ssh\.service failed on i-0web at /);
+    assert.deepEqual(web?.diagnosis.evidence.at(-1), evidence[0]);
+    // The others are the first pass's very answers, in the same order.
+    assert.deepEqual(
+      revised.diagnosed.map((d) => d.target.instanceId),
+      first.diagnosed.map((d) => d.target.instanceId),
+    );
+    for (const id of [CLOSED, WALLED, BARE]) {
+      const before = first.diagnosed.find((d) => d.target.instanceId === id);
+      assert.equal(
+        revised.diagnosed.find((d) => d.target.instanceId === id),
+        before,
+        id,
+      );
+    }
+    assert.equal(reviseWithEvidence(first, paths, signals, {}, new Map()), first);
   });
 });
