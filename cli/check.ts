@@ -34,6 +34,7 @@ export interface CheckFlags {
   state?: string;
   metricsFile?: string;
   html?: string;
+  hostCheck?: boolean;
 }
 
 /** The evidence a reader needs first: for a healthy host the probe, otherwise what decided the code. */
@@ -138,6 +139,8 @@ async function runCheckCommand(flags: CheckFlags): Promise<{ report: CheckReport
     throw new UsageError('give --inventory <dir> (offline) or --region <region> (live account)');
   if (flags.profile !== undefined && flags.region === undefined)
     throw new UsageError('--profile needs --region');
+  if (flags.hostCheck && flags.region === undefined)
+    throw new UsageError('--host-check needs --region (it runs through Systems Manager in the account)');
   const port = positiveInteger('--port', flags.port, 65535);
   const concurrency =
     flags.concurrency === undefined ? undefined : positiveInteger('--concurrency', flags.concurrency);
@@ -158,8 +161,9 @@ async function runCheckCommand(flags: CheckFlags): Promise<{ report: CheckReport
     : (await import('../lambda/wiring.ts')).awsPorts({
         ...(flags.region ? { region: flags.region } : {}),
         ...(flags.profile ? { profile: flags.profile } : {}),
-        // Read-only and free of charge, for failing instances only (docs/evidence.md).
-        evidence: { console: true },
+        // Read-only and free of charge, for failing instances only (docs/evidence.md); the in-host check
+        // runs a command on the instance, so it waits for the user's --host-check as the stack's config does.
+        evidence: { console: true, ssm: flags.hostCheck === true },
       });
   const ports = localPorts({
     ...(inventory ? { inventory } : {}),
@@ -230,6 +234,10 @@ export const checkCommand: CommandDefinition = (command, setExit) => {
     )
     .option('--metrics-file <file>', 'append the EMF metrics documents to this file')
     .option('--html <file>', 'also write the report as one self-contained HTML page')
+    .option(
+      '--host-check',
+      'with --region: run the read-only in-host check (Systems Manager) on failing instances tagged port22:host-check=true',
+    )
     .action(async (flags: CheckFlags) => {
       const { report, exit } = await runCheckCommand(flags);
       if (flags.from === undefined && flags.source.length === 0)

@@ -357,6 +357,7 @@ describe('port22 check', () => {
         /source i-0e2dda24a34a7d0c5: no such instance/,
       ],
       [['--inventory', LAB, '--port', '70000', '--no-probe'], /bad number '70000' for --port/],
+      [['--inventory', LAB, '--host-check', '--no-probe'], /--host-check needs --region/],
       [
         ['--inventory', `${REPO}test/fixtures/inventories/malformed`, '--no-probe'],
         /describe-security-groups\.json/,
