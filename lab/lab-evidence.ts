@@ -84,20 +84,25 @@ export class LabFlowLogBackend implements FlowLogBackend {
       if (eni === undefined || address === undefined) continue;
       // The namespace host sees our side of its veth: the prober, as far as the VPC is concerned.
       const vpcAddress = (a: string) => (a === ns.peerAddress && prober ? prober : a);
-      const action = 'netns' in host.backend && host.backend.filter === 'vpc' ? 'REJECT' : 'ACCEPT';
+      // The VPC's filter rejects in the direction the namespace's nft drops: the way in, or the replies.
+      const vpcFilter = 'netns' in host.backend && host.backend.filter === 'vpc';
+      const repliesDropped = 'netns' in host.backend && host.backend.netns === 'drop-replies';
+      const inAction = vpcFilter && !repliesDropped ? 'REJECT' : 'ACCEPT';
+      const outAction = vpcFilter && repliesDropped ? 'REJECT' : 'ACCEPT';
       const record = (
         src: string,
         dst: string,
         sport: number,
         dport: number,
         c: { packets: number; bytes: number },
+        action: 'ACCEPT' | 'REJECT',
       ) =>
         `2 ${LAB_ACCOUNT} ${eni.NetworkInterfaceId} ${src} ${dst} ${sport} ${dport} 6 ${c.packets} ${c.bytes} ${start} ${end} ${action} OK`;
       const seen = readFlowCounters(ns.name);
       for (const c of seen.inbound)
-        rows.push(message(record(vpcAddress(c.address), address, c.port, ns.port, c)));
+        rows.push(message(record(vpcAddress(c.address), address, c.port, ns.port, c, inAction)));
       for (const c of seen.replies)
-        rows.push(message(record(address, vpcAddress(c.address), ns.port, c.port, c)));
+        rows.push(message(record(address, vpcAddress(c.address), ns.port, c.port, c, outAction)));
     }
     return { rows, complete: true };
   }

@@ -24,7 +24,11 @@ const NFT = '/usr/sbin/nft';
 const BENCH_NET_BASE = (198 << 24) | (18 << 16);
 const LINKS_IN_BENCH_NET = 1 << 15;
 
-export type HostPolicy = 'accept' | 'drop' | 'reject-tcp-reset' | 'reject-icmp-admin';
+/**
+ * What a namespace host's nft does with SSH: accept, drop or reject what comes in, or `drop-replies`: let it
+ * in and drop what the host sends back (a network ACL whose outbound rules miss the client's ephemeral ports).
+ */
+export type HostPolicy = 'accept' | 'drop' | 'reject-tcp-reset' | 'reject-icmp-admin' | 'drop-replies';
 
 // ---------------------------------------------------------------------------------------------------------
 // Small synchronous runners. Everything here is a handful of netlink calls, each a few milliseconds.
@@ -235,11 +239,12 @@ export function applyNftRuleset(ns: string, ruleset: string): void {
  *
  * Every SSH packet in (source address and port) and every reply out (destination address and port) is also
  * counted in a dynamic set with per-element counters, before the verdict: what the lab turns into flow-log
- * records (readFlowCounters).
+ * records (readFlowCounters). `drop-replies` drops in the output chain, after the reply was counted.
  */
 export function hostPolicyRuleset(policy: HostPolicy, port: number): string {
   const verdict: Record<HostPolicy, string | undefined> = {
     accept: undefined,
+    'drop-replies': undefined,
     drop: 'drop',
     'reject-tcp-reset': 'reject with tcp reset',
     'reject-icmp-admin': 'reject with icmpx type admin-prohibited',
@@ -257,6 +262,7 @@ export function hostPolicyRuleset(policy: HostPolicy, port: number): string {
     '  chain output {',
     '    type filter hook output priority filter; policy accept;',
     `    tcp sport ${port} update @${FLOWS_OUT} { ip daddr . tcp dport }`,
+    ...(policy === 'drop-replies' ? [`    tcp sport ${port} drop`] : []),
     '  }',
     '}',
     '',

@@ -187,13 +187,18 @@ describe('port22 lab: every host this machine can run (as root with sshd and nft
       t.diagnostic(`no flow-log records without namespaces: ${netnsSkip}`);
       return;
     }
-    // nft in the namespace plays the security group and the ACL: the VPC rejected the prober's SYNs.
-    for (const name of ['api-1', 'reports-db'])
-      assert.match(
-        section(name),
-        /flow logs: \d+ packets? to port 22 rejected by the VPC .* from 10\.20\.0\.5 \(\d+\)/,
-        name,
-      );
+    // nft in the namespace plays the security group: the VPC rejected the prober's SYNs.
+    assert.match(
+      section('api-1'),
+      /flow logs: \d+ packets? to port 22 rejected by the VPC .* from 10\.20\.0\.5 \(\d+\)/,
+    );
+    assert.match(section('api-1'), /tcp\/22 — the VPC's flow logs agree: \d+ packets? to port 22 rejected/);
+    // It plays the ACL whose outbound rules miss the prober's ports: the SYNs got in, the replies did not.
+    assert.match(
+      section('reports-db'),
+      /flow logs: \d+ packets? to port 22 accepted, \d+ repl(y|ies) from port 22 rejected by the VPC on the way back/,
+    );
+    assert.match(section('reports-db'), /the VPC's flow logs agree: \d+ packets? to port 22 accepted, \d+ packets? back rejected/);
     // nft plays the host's firewall: the VPC accepted the SYNs, the host never answered over TCP.
     for (const name of ['queue-1', 'queue-2'])
       assert.match(
@@ -311,7 +316,7 @@ describe('port22 lab: every host this machine can run (as root with sshd and nft
     const change = db.evidence.find((e: { kind: string }) => e.kind === 'change');
     assert.equal(change.principal, 'arn:aws:iam::111122223333:user/lab-operator');
     assert.match(change.at, /^\d{4}-\d\d-\d\dT/);
-    if (!netnsSkip) assert.ok(kinds.includes('flow-log FLOW_LOG_REJECTED'), kinds.join(', '));
+    if (!netnsSkip) assert.ok(kinds.includes('flow-log FLOW_LOG_RETURN_REJECTED'), kinds.join(', '));
   });
 
   it("--fix sftp-b: the stand-in NLB's own health check passes again, and the group is whole", async () => {

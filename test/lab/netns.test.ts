@@ -84,6 +84,7 @@ describe('lab/netns: addresses and rulesets (pure)', () => {
     ['drop', 'tcp dport 2222 drop'],
     ['reject-tcp-reset', 'tcp dport 2222 reject with tcp reset'],
     ['reject-icmp-admin', 'tcp dport 2222 reject with icmpx type admin-prohibited'],
+    ['drop-replies', undefined],
   ];
   for (const [policy, rule] of rules) {
     it(`${policy}: ${rule ?? 'no rule, chain policy accept'}`, () => {
@@ -99,6 +100,9 @@ describe('lab/netns: addresses and rulesets (pure)', () => {
         ruleLines.map((line) => line.trim()),
         rule ? [rule] : [],
       );
+      // Only drop-replies drops on the way out, after the reply was counted.
+      const outDrop = /update @ssh_out \{ ip daddr \. tcp dport \}\n\s*tcp sport 2222 drop\n/;
+      assert.equal(outDrop.test(ruleset), policy === 'drop-replies', ruleset);
     });
   }
 });
@@ -121,6 +125,15 @@ describe('lab/netns: hosts behind nft, reached over a veth', () => {
       const seen = readFlowCounters(host.name);
       assert.equal(seen.replies[0]?.address, host.peerAddress);
       assert.equal(seen.replies[0]?.port, seen.inbound[0]?.port);
+    });
+    // A network ACL that lets the SYN in and drops the SYN-ACK: the client hears nothing, yet the host
+    // received the SYN and answered it (flow logs: ACCEPT in, REJECT back).
+    await withHost('drop-replies', async (host) => {
+      assert.deepEqual(await knock(host.hostAddress, host.port, 1500), { kind: 'silence' });
+      const seen = readFlowCounters(host.name);
+      assert.equal(seen.inbound[0]?.address, host.peerAddress);
+      assert.equal(seen.replies[0]?.address, host.peerAddress);
+      assert.ok((seen.replies[0]?.packets ?? 0) >= 1, JSON.stringify(seen));
     });
   });
 

@@ -4,6 +4,7 @@
  */
 import { CATALOGUE, renderRemediation, renderTemplate, summaryTemplate } from './catalogue.ts';
 import { assumptionEvidence } from './evidence.ts';
+import { flowLogClause } from './flow-log-proof.ts';
 import { type DiagnosisInput, type Facts, normaliseInput } from './input.ts';
 import { PRECEDENCE } from './precedence.ts';
 import type { Diagnosis } from './types.ts';
@@ -26,7 +27,9 @@ export function diagnoseWithRule(input: DiagnosisInput): { diagnosis: Diagnosis;
       diagnosis: {
         code: verdict.code,
         severity: entry.severity,
-        summary: renderTemplate(summaryTemplate(verdict.code, facts), facts),
+        summary:
+          renderTemplate(summaryTemplate(verdict.code, facts), facts) +
+          flowLogClause(verdict.code, ruleInput.observations?.flowLog, ruleInput.port),
         evidence: [
           ...verdict.evidence,
           ...assumptionEvidence([ruleInput.proberVerdict, ...ruleInput.sourceVerdicts]),
