@@ -198,7 +198,10 @@ describe('port22 lab: every host this machine can run (as root with sshd and nft
       section('reports-db'),
       /flow logs: \d+ packets? to port 22 accepted, \d+ repl(y|ies) from port 22 rejected by the VPC on the way back/,
     );
-    assert.match(section('reports-db'), /the VPC's flow logs agree: \d+ packets? to port 22 accepted, \d+ packets? back rejected/);
+    assert.match(
+      section('reports-db'),
+      /the VPC's flow logs agree: \d+ packets? to port 22 accepted, \d+ packets? back rejected/,
+    );
     // nft plays the host's firewall: the VPC accepted the SYNs, the host never answered over TCP.
     for (const name of ['queue-1', 'queue-2'])
       assert.match(
