@@ -192,7 +192,7 @@ describe('port22 lab: every host this machine can run (as root with sshd and nft
       section('api-1'),
       /flow logs: \d+ packets? to port 22 rejected by the VPC .* from 10\.20\.0\.5 \(\d+\)/,
     );
-    assert.match(section('api-1'), /tcp\/22 — the VPC's flow logs agree: \d+ packets? to port 22 rejected/);
+    assert.match(section('api-1'), /tcp\/22; the VPC's flow logs agree: \d+ packets? to port 22 rejected/);
     // It plays the ACL whose outbound rules miss the prober's ports: the SYNs got in, the replies did not.
     assert.match(
       section('reports-db'),
@@ -358,7 +358,7 @@ describe('port22 lab: every host this machine can run (as root with sshd and nft
     // lab/netns.ts hostPolicyRuleset: table inet port22, chain input, `tcp dport 22 drop` as its only rule.
     assert.match(
       drop.summary,
-      /— proven by the host's ruleset: table inet port22 chain input, rule handle \d+: tcp dport 22 drop$/,
+      /— proven by the host's ruleset: table inet port22 chain input, rule handle \d+: tcp dport 22 drop; the VPC's flow logs agree: \d+ packets? to port 22 accepted by the VPC, none answered by the instance$/,
     );
     assert.ok(
       drop.evidence.some(

@@ -52,7 +52,7 @@ function lookInstead(r: FlowLogReading): string {
 }
 
 /**
- * The clause the summary ends with (" — the VPC's flow logs agree: …"), or '' when the flow logs were not
+ * The clause the summary ends with ("; the VPC's flow logs agree: …"), or '' when the flow logs were not
  * read, recorded nothing, or say nothing about this cause.
  */
 export function flowLogClause(
@@ -65,7 +65,7 @@ export function flowLogClause(
   if (meaning === undefined) return '';
   const seen = counts(reading, port);
   if (seen === '') return '';
-  if (meaning === 'confirms') return ` — the VPC's flow logs agree: ${seen}`;
-  if (meaning === 'points') return ` — the VPC's flow logs show ${seen}`;
-  return ` — yet the VPC's flow logs show ${seen}: ${lookInstead(reading)}`;
+  if (meaning === 'confirms') return `; the VPC's flow logs agree: ${seen}`;
+  if (meaning === 'points') return `; the VPC's flow logs show ${seen}`;
+  return `; yet the VPC's flow logs show ${seen}: ${lookInstead(reading)}`;
 }

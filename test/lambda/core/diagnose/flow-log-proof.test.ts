@@ -104,44 +104,44 @@ describe('flow-log counts in the summary', () => {
       name: 'a security group blocks, the VPC rejected the packets: confirmed, the one source named',
       input: input({ proberVerdict: verdict([SG_BLOCK]), observations: { flowLog: REJECTED_ONE_SOURCE } }),
       code: 'BLOCKED_BY_SECURITY_GROUP',
-      summary: `${SG_SUMMARY} — the VPC's flow logs agree: 12 packets to port 22 rejected by the VPC (all from 10.0.9.14)`,
+      summary: `${SG_SUMMARY}; the VPC's flow logs agree: 12 packets to port 22 rejected by the VPC (all from 10.0.9.14)`,
     },
     {
       name: 'two rejected sources: the first is "most"',
       input: input({ proberVerdict: verdict([SG_BLOCK]), observations: { flowLog: REJECTED_TWO_SOURCES } }),
       code: 'BLOCKED_BY_SECURITY_GROUP',
-      summary: `${SG_SUMMARY} — the VPC's flow logs agree: 7 packets to port 22 rejected by the VPC (most from 10.0.9.14)`,
+      summary: `${SG_SUMMARY}; the VPC's flow logs agree: 7 packets to port 22 rejected by the VPC (most from 10.0.9.14)`,
     },
     {
       name: 'a security group blocks, yet the VPC accepted the packets: contradicted, look at the host',
       input: input({ proberVerdict: verdict([SG_BLOCK]), observations: { flowLog: NO_REPLY } }),
       code: 'BLOCKED_BY_SECURITY_GROUP',
-      summary: `${SG_SUMMARY} — yet the VPC's flow logs show 9 packets to port 22 accepted by the VPC, none answered by the instance: the VPC delivers them, so look at the host`,
+      summary: `${SG_SUMMARY}; yet the VPC's flow logs show 9 packets to port 22 accepted by the VPC, none answered by the instance: the VPC delivers them, so look at the host`,
     },
     {
       name: 'a network ACL drops the replies, the VPC rejected them on the way back: confirmed',
       input: input({ proberVerdict: verdict([NACL_RETURN]), observations: { flowLog: RETURN_REJECTED } }),
       code: 'BLOCKED_BY_NETWORK_ACL',
       summary:
-        "Network ACL acl-0a1b2c3d rule 32767 blocks return traffic to the ephemeral ports between 10.0.9.0/24 and i-0123456789abcdef0 — the VPC's flow logs agree: 4 packets to port 22 accepted, 4 packets back rejected by the VPC (a network ACL's outbound rules)",
+        "Network ACL acl-0a1b2c3d rule 32767 blocks return traffic to the ephemeral ports between 10.0.9.0/24 and i-0123456789abcdef0; the VPC's flow logs agree: 4 packets to port 22 accepted, 4 packets back rejected by the VPC (a network ACL's outbound rules)",
     },
     {
       name: 'a host firewall drop, the VPC accepted and nothing came back: confirmed',
       input: input({ observations: { flowLog: NO_REPLY } }),
       code: 'HOST_FIREWALL_DROP',
-      summary: `${DROP_SUMMARY} — the VPC's flow logs agree: 9 packets to port 22 accepted by the VPC, none answered by the instance`,
+      summary: `${DROP_SUMMARY}; the VPC's flow logs agree: 9 packets to port 22 accepted by the VPC, none answered by the instance`,
     },
     {
       name: 'one packet is singular',
       input: input({ observations: { flowLog: ONE_NO_REPLY } }),
       code: 'HOST_FIREWALL_DROP',
-      summary: `${DROP_SUMMARY} — the VPC's flow logs agree: 1 packet to port 22 accepted by the VPC, none answered by the instance`,
+      summary: `${DROP_SUMMARY}; the VPC's flow logs agree: 1 packet to port 22 accepted by the VPC, none answered by the instance`,
     },
     {
       name: 'a host firewall drop, yet the VPC rejected: the inventory may be stale',
       input: input({ observations: { flowLog: REJECTED_ONE_SOURCE } }),
       code: 'HOST_FIREWALL_DROP',
-      summary: `${DROP_SUMMARY} — yet the VPC's flow logs show 12 packets to port 22 rejected by the VPC (all from 10.0.9.14): a security group or network ACL rejects them that the inventory does not show (it may be out of date)`,
+      summary: `${DROP_SUMMARY}; yet the VPC's flow logs show 12 packets to port 22 rejected by the VPC (all from 10.0.9.14): a security group or network ACL rejects them that the inventory does not show (it may be out of date)`,
     },
     {
       name: 'no records: nothing added (they may not have arrived yet)',
@@ -166,7 +166,7 @@ describe('flow-log counts in the summary', () => {
       input: input({ proberVerdict: undefined, observations: { flowLog: REJECTED_ONE_SOURCE } }),
       code: 'UNKNOWN',
       summary:
-        "Could not determine the state of SSH on i-0123456789abcdef0: the probe got timeout and the prober's path was not analysed, so AWS configuration cannot be excluded — the VPC's flow logs show 12 packets to port 22 rejected by the VPC (all from 10.0.9.14)",
+        "Could not determine the state of SSH on i-0123456789abcdef0: the probe got timeout and the prober's path was not analysed, so AWS configuration cannot be excluded; the VPC's flow logs show 12 packets to port 22 rejected by the VPC (all from 10.0.9.14)",
     },
   ];
   for (const c of cases)
