@@ -19,6 +19,14 @@ export const SECTION_RC = '### port22:rc ';
 /** The AWS-owned Systems Manager document that runs shell commands on Linux nodes: how the script is sent. */
 export const RUN_SHELL_SCRIPT_DOCUMENT = 'AWS-RunShellScript';
 
+/**
+ * The first line of a packed section: the rest is the command's output, gzipped and base64-encoded on one
+ * line. A firewall's listing repeats itself (the same keys, chains and matches on every rule), so it packs
+ * to a small fraction of its size (measured in docs/evidence.md), and a cap that held a few dozen rules holds
+ * hundreds. Hosts without gzip or base64 send the output as it is.
+ */
+export const PACKED_MARKER = 'port22:packed gzip+base64';
+
 /** GetCommandInvocation's StandardOutputContent holds the first 24,000 characters of the output. */
 export const SSM_INLINE_OUTPUT_LIMIT = 24_000;
 
@@ -47,10 +55,11 @@ export const HOST_CHECK_SECTIONS = [
     // sshd -T prints the effective settings (defaults included); it needs root and the host keys.
     sh: 'S=$(command -v sshd || echo /usr/sbin/sshd); t "$S" -T 2>&1 | grep -Ei \'^(port|listenaddress|maxstartups|persourcepenalties|persourcepenaltyexemptlist|maxauthtries|usedns) |error|bad|missing\'',
   },
-  { name: 'nft', cap: 8000, sh: 'have nft || exit 127; t nft -j list ruleset' },
+  // Rulesets are packed (see `packed` in the script): a Docker or Kubernetes host's runs to tens of KB.
+  { name: 'nft', cap: 8000, sh: 'have nft || exit 127; packed nft -j list ruleset' },
   { name: 'iptables-version', cap: 100, sh: 'have iptables || exit 127; iptables -V' },
-  { name: 'iptables', cap: 3000, sh: 'have iptables-save || exit 127; t iptables-save' },
-  { name: 'ip6tables', cap: 2000, sh: 'have ip6tables-save || exit 127; t ip6tables-save' },
+  { name: 'iptables', cap: 3000, sh: 'have iptables-save || exit 127; packed iptables-save' },
+  { name: 'ip6tables', cap: 2000, sh: 'have ip6tables-save || exit 127; packed ip6tables-save' },
   { name: 'ufw', cap: 500, sh: 'have ufw || exit 127; t ufw status' },
   { name: 'firewalld', cap: 500, sh: 'have firewall-cmd || exit 127; t firewall-cmd --state' },
   {
@@ -85,6 +94,8 @@ export function hostCheckScript(port: number): string {
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH',
     'have() { command -v "$1" >/dev/null 2>&1; }',
     'if have timeout; then t() { timeout 5 "$@"; }; else t() { "$@"; }; fi',
+    // The command's own exit status survives the packing: a failed listing is not sent as an empty one.
+    `packed() { o=$(t "$@") || return $?; if have gzip && have base64; then echo '${PACKED_MARKER}'; printf '%s\\n' "$o" | gzip -9 -n | base64 | tr -d '\\n'; echo; else printf '%s\\n' "$o"; fi; }`,
     `section() { echo "${SECTION_BEGIN}$1"; { (eval "$3") 2>&1; echo "${SECTION_RC}$?"; } | head -c "$2"; echo; echo "${SECTION_END}$1"; }`,
     ...HOST_CHECK_SECTIONS.map((s) => `section ${s.name} ${s.cap} ${shellQuote(s.sh)}`),
   ];

@@ -4,7 +4,14 @@
  * on the port, sshd's effective settings, fail2ban's banned addresses, the last log lines, load, memory and
  * disk. Anything missing or unreadable stays `undefined`: unknown, never "fine".
  */
-import { type HostCheckSection, SECTION_BEGIN, SECTION_END, SECTION_RC } from './host-check-script.ts';
+import { gunzipSync } from 'node:zlib';
+import {
+  type HostCheckSection,
+  PACKED_MARKER,
+  SECTION_BEGIN,
+  SECTION_END,
+  SECTION_RC,
+} from './host-check-script.ts';
 
 export interface Section {
   readonly text: string;
@@ -78,9 +85,25 @@ function sectionOf(body: readonly string[]): Section {
   const last = lines[lines.length - 1];
   if (last?.startsWith(SECTION_RC)) {
     const rc = Number(last.slice(SECTION_RC.length));
-    return { text: lines.slice(0, -1).join('\n'), ...(Number.isInteger(rc) ? { rc } : {}) };
+    return unpacked({ text: lines.slice(0, -1).join('\n'), ...(Number.isInteger(rc) ? { rc } : {}) });
   }
-  return { text: lines.join('\n') };
+  return unpacked({ text: lines.join('\n') });
+}
+
+/**
+ * A packed section's output as the command printed it. One cut at its cap (no rc) or that does not unpack
+ * keeps no text and no rc: a cut section, read as unknown — a part of a ruleset is never judged as a whole.
+ */
+function unpacked(section: Section): Section {
+  const [first, ...rest] = section.text.split('\n');
+  if (first !== PACKED_MARKER) return section;
+  if (section.rc === undefined) return { text: '' };
+  try {
+    const text = gunzipSync(Buffer.from(rest.join(''), 'base64')).toString('utf8');
+    return { text: text.endsWith('\n') ? text.slice(0, -1) : text, rc: section.rc };
+  } catch {
+    return { text: '' };
+  }
 }
 
 export function parseHostReport(output: string): HostReport {
