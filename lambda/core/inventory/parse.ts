@@ -660,10 +660,7 @@ const loadBalancer = object({
 });
 const targetGroup = object({
   TargetGroupArn: elbArn('targetgroup'),
-  TargetGroupName: string().regex(
-    ELB_NAME,
-    'expected a target group name (1-32 letters, digits, hyphens)',
-  ),
+  TargetGroupName: string().regex(ELB_NAME, 'expected a target group name (1-32 letters, digits, hyphens)'),
   Protocol: optStr,
   Port: port.optional(),
   VpcId: id('vpc').optional(),
