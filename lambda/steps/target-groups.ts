@@ -27,7 +27,7 @@ import { AnalysisContext } from '../core/reachability/evaluation.ts';
 import type { InstanceReport } from '../core/report/instance-report.ts';
 import type { Prober, TargetResolver } from '../ports.ts';
 import { errorMessage } from './error-message.ts';
-import { DEFAULT_RESERVE_MS, type ProbeOptions } from './probe.ts';
+import { DEFAULT_RESERVE_MS, guardProber, type ProbeOptions } from './probe.ts';
 
 /**
  * Listener addresses probed per run at most. An NLB has one node per enabled zone and an SSH group is
@@ -127,9 +127,11 @@ async function probeListeners(
     notProbed('deadline: no time left to probe the listener');
     return { probes, errors };
   }
+  // A prober that throws breaks its contract: that listener goes unprobed (not "unreachable") and is named.
+  const { guarded, failures } = guardProber(ports.prober);
   try {
     const results = await probeMany(
-      ports.prober,
+      guarded,
       routed.map((r) => r.to),
       {
         ...(options.concurrency ? { concurrency: options.concurrency } : {}),
@@ -139,8 +141,15 @@ async function probeListeners(
     );
     results.forEach((result, i) => {
       const { wanted } = routed[i]!;
+      const key = listenerProbeKey(wanted);
+      const failure = failures.get(result);
+      if (failure !== undefined) {
+        errors.push(`target-groups: listener ${key}: prober error: ${failure}`);
+        probes.set(key, { notProbed: `prober error: ${failure}` });
+        return;
+      }
       probes.set(
-        listenerProbeKey(wanted),
+        key,
         result.neverStarted
           ? { notProbed: 'deadline: the run stopped starting probes' }
           : // The VPC address, not where the lab's resolver sent the probe.
@@ -148,7 +157,7 @@ async function probeListeners(
       );
     });
   } catch (error) {
-    // A prober that throws breaks its contract: the listeners go unprobed and the run goes on.
+    // The fan-out itself failed: every listener goes unprobed and the run goes on.
     errors.push(`target-groups: listener probes: ${errorMessage(error)}`);
     notProbed(`prober failed: ${errorMessage(error)}`);
   }

@@ -249,7 +249,7 @@ describe('listener selection', () => {
       );
       const report = diagnoseTargetGroup(new AnalysisContext(index), group, new Map());
       assert.equal(report.notes.length, c.notes.length, report.notes.join('\n'));
-      c.notes.forEach((re, i) => assert.match(report.notes[i]!, re));
+      for (const [i, re] of c.notes.entries()) assert.match(report.notes[i]!, re);
     });
   }
 
