@@ -26,6 +26,7 @@ import type { ProbeTarget } from '../core/probe/types.ts';
 import { AnalysisContext } from '../core/reachability/evaluation.ts';
 import type { InstanceReport } from '../core/report/instance-report.ts';
 import type { Prober, TargetResolver } from '../ports.ts';
+import type { AnalyseOptions } from './analyse.ts';
 import { errorMessage } from './error-message.ts';
 import { DEFAULT_RESERVE_MS, guardProber, type ProbeOptions } from './probe.ts';
 
@@ -36,11 +37,10 @@ import { DEFAULT_RESERVE_MS, guardProber, type ProbeOptions } from './probe.ts';
  */
 export const MAX_LISTENER_PROBES = 16;
 
-export interface TargetGroupsOptions extends ProbeOptions {
+/** `sources`: the NLB's own groups must admit each of them on the listener port. */
+export interface TargetGroupsOptions extends ProbeOptions, Pick<AnalyseOptions, 'sources'> {
   /** The SSH port when no `port22:port` tag names one. @default 22 */
   readonly port?: number;
-  /** Configured sources: the NLB's own groups must admit them on the listener port. @default none */
-  readonly sources?: readonly string[];
 }
 
 export async function diagnoseTargetGroups(

@@ -159,7 +159,7 @@ export function listenerReport(l: SshListener, probes: ReadonlyMap<string, Liste
     listenerArn: l.listener.ListenerArn,
     protocol: l.listener.Protocol ?? '',
     port: l.listener.Port,
-    addresses: l.notProbed && l.nodes.length === 0 ? [] : addresses,
+    addresses,
   };
 }
 
