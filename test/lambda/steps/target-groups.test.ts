@@ -14,12 +14,13 @@ import { diagnoseTargetGroups, MAX_LISTENER_PROBES } from '../../../lambda/steps
 const VPC = 'vpc-0000000000000000a';
 const SUBNET = 'subnet-0000000000000000a';
 const INSTANCE = 'i-0000000000000000a';
+const SG_NLB = 'sg-0000000000000000c'; // tcp/22 from 10.0.0.0/16
 const TG = 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/ssh-pool/0000000000000001';
 const lbArn = (n: number) =>
   `arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/nlb-${n}/${n.toString(16).padStart(16, '0')}`;
 
 /** `balancers` internal NLBs with one zone each, all forwarding TCP 22 to the one SSH target group. */
-function index(balancers: number) {
+function index(balancers: number, nlbGroup?: string) {
   const ns = Array.from({ length: balancers }, (_, i) => i + 1);
   return indexInventory(
     parseInventory({
@@ -40,7 +41,17 @@ function index(balancers: number) {
             },
           ],
         },
-        'describe-security-groups.json': { SecurityGroups: [] },
+        'describe-security-groups.json': {
+          SecurityGroups: [
+            {
+              GroupId: SG_NLB,
+              IpPermissions: [
+                { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/16' }] },
+              ],
+              IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+            },
+          ],
+        },
         'describe-subnets.json': { Subnets: [{ SubnetId: SUBNET, VpcId: VPC, CidrBlock: '10.0.0.0/16' }] },
         'elbv2-describe-load-balancers.json': {
           LoadBalancers: ns.map((n) => ({
@@ -48,6 +59,7 @@ function index(balancers: number) {
             LoadBalancerName: `nlb-${n}`,
             Scheme: 'internal',
             VpcId: VPC,
+            ...(nlbGroup ? { SecurityGroups: [nlbGroup] } : {}),
             AvailabilityZones: [
               {
                 ZoneName: 'eu-west-1a',
@@ -207,5 +219,24 @@ describe('target-groups step: listener probes', () => {
       answer: 'not-probed',
       detail: 'prober error: socket table full',
     });
+  });
+
+  it("the NLB's groups judged for the prober (named as such) and each source, once each", async () => {
+    const { groups } = await diagnoseTargetGroups(
+      { prober: recordingProber(), resolver: loopback },
+      index(1, SG_NLB),
+      [],
+      // The prober is also listed as a source: judged once, as the prober.
+      { proberSpec: '10.30.0.5', sources: ['10.20.0.0/16', '10.30.0.5', INSTANCE] },
+      () => 0,
+    );
+    const tail = '(on the NLB nlb-1: clients reach its listener only where its groups admit them)';
+    assert.deepEqual(
+      groups[0]!.blockers.map((b) => b.detail),
+      [
+        `security group ${SG_NLB} allows no TCP 22 from 10.30.0.5 (the prober) ${tail}`,
+        `security group ${SG_NLB} allows no TCP 22 from 10.20.0.0/16 ${tail}`,
+      ],
+    );
   });
 });
