@@ -11,7 +11,7 @@
  * Balancing API reference, SetSecurityGroups). One created without them stays unfiltered; only its targets'
  * groups filter, so the fix for a missing client rule on such an NLB is on the targets.
  */
-import type { InventoryIndex, LoadBalancer } from '../inventory/model.ts';
+import type { LoadBalancer } from '../inventory/model.ts';
 import { AddressSet, parseAddress, publicAddresses } from '../net/cidr.ts';
 import { resolveSource, SourceSpecError } from '../reachability/analyze.ts';
 import type { AnalysisContext, Peer } from '../reachability/evaluation.ts';
@@ -76,13 +76,12 @@ function clientPeer(ctx: AnalysisContext, client: ListenerClient, lb: LoadBalanc
  */
 export function listenerClientBlockers(
   ctx: AnalysisContext,
-  index: InventoryIndex,
   lb: LoadBalancer,
   port: number,
   clients: readonly ListenerClient[],
 ): ListenerBlocker[] {
   if ((lb.SecurityGroups ?? []).length === 0) return [];
-  const eni = balancerEni(lb, loadBalancerNodes(index, lb)[0]?.address);
+  const eni = balancerEni(lb, loadBalancerNodes(ctx.index, lb)[0]?.address);
   const name = lb.LoadBalancerName ?? lb.LoadBalancerArn;
   return clients.flatMap((client) => {
     const peer = clientPeer(ctx, client, lb);

@@ -9,6 +9,8 @@
  *   security group where it has one), so a target's groups must admit each of them.
  * - A Network Load Balancer with security groups sends to its targets only what its own groups' outbound
  *   rules allow ("Security groups for your Network Load Balancer").
+ * - Then the group as clients meet it: each node of the load balancer's listener as this run's probe found it
+ *   (listeners.ts), and the load balancer's own groups for each client (listener-security-groups.ts).
  */
 import type { DiagnosisCode } from '../diagnose/types.ts';
 import type { LoadBalancer } from '../inventory/model.ts';
@@ -221,7 +223,6 @@ export function diagnoseTargetGroup(
     if (note && !notes.includes(note)) notes.push(note);
     for (const b of listenerClientBlockers(
       ctx,
-      ctx.index,
       l.loadBalancer,
       l.listener.Port,
       listenerContext.clients ?? [],

@@ -382,7 +382,7 @@ describe("the NLB's own security groups for clients", () => {
     it(c.name, () => {
       const { index } = groupOf(fixture(c.groups));
       const lb = index.inventory.loadBalancing!.loadBalancers[0]!;
-      const blockers = listenerClientBlockers(new AnalysisContext(index), index, lb, 22, [
+      const blockers = listenerClientBlockers(new AnalysisContext(index), lb, 22, [
         { spec: c.client, ...(c.role ? { role: c.role } : {}) },
       ]);
       assert.deepEqual(
