@@ -45,7 +45,7 @@ import { ensureStateTable, startLocalDynamo } from './local-aws.ts';
 import { netnsAvailable } from './netns.ts';
 import { processAlive } from './process-alive.ts';
 import { sshdAvailable } from './sshd.ts';
-import { standInTargetHealth } from './standin-nlb.ts';
+import { type StandInListeners, standInTargetHealth, startStandInListeners } from './standin-nlb.ts';
 import { generateHostKey } from './zoo.ts';
 
 /** Short deadlines keep a run to a few seconds: silent peers cost identMs, dropped SYNs connectMs, in parallel. */
@@ -240,12 +240,18 @@ async function runLocked(paths: LabPaths, opts: LabRunOptions): Promise<LabRun> 
       ...(sshdSkip ? { sshdSkip } : {}),
       ...(netnsSkip ? { netnsSkip } : {}),
     });
+    let listeners: StandInListeners | undefined;
     try {
       const progress: LabProgress = { total: 0, done: 0, inFlight: 0 };
       const report = () => opts.onProgress?.({ ...progress });
+      // The stand-in NLB health-checks its targets (lab/standin-nlb.ts), as the real one does all the time,
+      // and serves its listener at each node's address, handing connections to the targets it found healthy.
+      const balanced = await standInTargetHealth(inventory, backends.resolver);
+      const nlb = await startStandInListeners(balanced, backends.resolver);
+      listeners = nlb;
       const resolver: TargetResolver = {
         resolve: (t) => {
-          const to = backends.resolver.resolve(t);
+          const to = nlb.resolve(t) ?? backends.resolver.resolve(t);
           if (to) progress.total += 1;
           return to;
         },
@@ -280,8 +286,6 @@ async function runLocked(paths: LabPaths, opts: LabRunOptions): Promise<LabRun> 
         inventoryDir: paths.fleet,
         now,
       });
-      // The stand-in NLB health-checks its targets (lab/standin-nlb.ts), as the real one does all the time.
-      const balanced = await standInTargetHealth(inventory, backends.resolver);
       const ports = localPorts({
         inventory: balanced,
         inventoryDir: paths.fleet,
@@ -329,6 +333,7 @@ async function runLocked(paths: LabPaths, opts: LabRunOptions): Promise<LabRun> 
         fixes: state.fixes,
       };
     } finally {
+      await listeners?.close();
       await backends.close();
     }
   } finally {

@@ -40,7 +40,7 @@ import { recall } from './steps/recall.ts';
 import { type AlertsReport, type RecordOptions, record } from './steps/record.ts';
 import { type SelectOptions, select } from './steps/select.ts';
 import { gatherSignals, type SignalsOptions } from './steps/signals.ts';
-import { diagnoseTargetGroups } from './steps/target-groups.ts';
+import { diagnoseTargetGroups, type TargetGroupsOptions } from './steps/target-groups.ts';
 
 export interface CheckPorts {
   readonly inventory: InventorySource;
@@ -72,6 +72,7 @@ export interface CheckInput
     DiagnoseOptions,
     EvidenceOptions,
     AttributeChangesOptions,
+    TargetGroupsOptions,
     RecordOptions,
     MetricsOptions {
   /** Identifies the run in state claims and logs (the Lambda request id). */
@@ -171,7 +172,15 @@ export async function runCheck(ports: CheckPorts, input: CheckInput): Promise<Ch
   const recorded = await step(record(ports, changes.instances, index, input, now, selection.left, clock));
   const metrics = await step(emitMetrics(ports.metrics, changes.instances, probes, input, now));
   const instances = changes.instances.map(instanceReport);
-  const targetGroups = await step(diagnoseTargetGroups(index, instances, input));
+  const targetGroups = await step(
+    diagnoseTargetGroups(
+      ports,
+      index,
+      instances,
+      { ...input, ...(paths.proberSpec ? { proberSpec: paths.proberSpec } : {}) },
+      clock,
+    ),
+  );
 
   return finish({
     instances,

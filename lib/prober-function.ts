@@ -93,6 +93,7 @@ export const NETWORK_FIREWALL_READ_ACTIONS: readonly string[] = [
  * Load Balancing V2: the Resource types column is empty), so `Resource` must be `*`.
  */
 export const ELBV2_READ_ACTIONS: readonly string[] = [
+  'elasticloadbalancing:DescribeListeners',
   'elasticloadbalancing:DescribeLoadBalancers',
   'elasticloadbalancing:DescribeTags',
   'elasticloadbalancing:DescribeTargetGroups',

@@ -126,18 +126,7 @@ async function fanOut(
 ): Promise<{ outcomes: Outcome[]; errors: string[] }> {
   if (waiting.length === 0) return { outcomes: [], errors: [] };
   // A prober that throws breaks its contract; the target is unchecked and the error counted, the run goes on.
-  const failures = new WeakMap<ProbeResult, string>();
-  const guarded: Prober = {
-    probe: async (target, timeouts) => {
-      try {
-        return await prober.probe(target, timeouts);
-      } catch (error) {
-        const failed: ProbeResult = { target, outcome: 'timeout', phases: { totalMs: 0 } };
-        failures.set(failed, errorMessage(error));
-        return failed;
-      }
-    },
-  };
+  const { guarded, failures } = guardProber(prober);
   try {
     const results = await probeMany(
       guarded,
@@ -174,6 +163,29 @@ async function fanOut(
       errors: [`probe: ${errorMessage(error)}`],
     };
   }
+}
+
+/**
+ * The prober with its throws caught: each becomes a placeholder result whose error `failures` holds, so the
+ * caller can tell "the prober broke" from a probe outcome (the fan-out alone would call it `unreachable`).
+ */
+export function guardProber(prober: Prober): {
+  guarded: Prober;
+  failures: WeakMap<ProbeResult, string>;
+} {
+  const failures = new WeakMap<ProbeResult, string>();
+  const guarded: Prober = {
+    probe: async (target, timeouts) => {
+      try {
+        return await prober.probe(target, timeouts);
+      } catch (error) {
+        const failed: ProbeResult = { target, outcome: 'timeout', phases: { totalMs: 0 } };
+        failures.set(failed, errorMessage(error));
+        return failed;
+      }
+    },
+  };
+  return { guarded, failures };
 }
 
 function unchecked(target: SelectedTarget, reason: string, error?: string): Outcome {

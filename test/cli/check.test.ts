@@ -37,6 +37,54 @@ interface CheckJson {
   unchecked: number;
 }
 
+/** The lab fixture with an internal NLB `ssh-nlb` (10.20.0.40) before web-2 (healthy) and api-1 (failing). */
+function writeNlbInventory(dir: string): void {
+  for (const f of readdirSync(LAB)) copyFileSync(join(LAB, f), join(dir, f));
+  const lb = 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/ssh-nlb/0b22000000000e01';
+  const tg = 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/ssh-pool/0b22000000000e02';
+  const write = (file: string, doc: object) => writeFileSync(join(dir, file), JSON.stringify(doc));
+  // 10.20.0.40 is inside ssh-from-port22's 10.20.0.0/24 (web-2's group), not https-only's (api-1's).
+  write('elbv2-describe-load-balancers.json', {
+    LoadBalancers: [
+      {
+        LoadBalancerArn: lb,
+        LoadBalancerName: 'ssh-nlb',
+        Scheme: 'internal',
+        Type: 'network',
+        AvailabilityZones: [
+          { ZoneName: 'eu-west-1a', LoadBalancerAddresses: [{ PrivateIPv4Address: '10.20.0.40' }] },
+        ],
+      },
+    ],
+  });
+  write('elbv2-describe-target-groups.json', {
+    TargetGroups: [
+      {
+        TargetGroupArn: tg,
+        TargetGroupName: 'ssh-pool',
+        Protocol: 'TCP',
+        Port: 22,
+        TargetType: 'instance',
+        LoadBalancerArns: [lb],
+      },
+    ],
+  });
+  mkdirSync(join(dir, 'elbv2-describe-target-health'));
+  write('elbv2-describe-target-health/ssh-pool.json', {
+    TargetHealthDescriptions: [
+      { Target: { Id: 'i-0b220000000000002', Port: 22 }, TargetHealth: { State: 'healthy' } },
+      {
+        Target: { Id: 'i-0b220000000000003', Port: 22 },
+        TargetHealth: {
+          State: 'unhealthy',
+          Reason: 'Target.FailedHealthChecks',
+          Description: 'Health checks failed',
+        },
+      },
+    ],
+  });
+}
+
 describe('port22 check', () => {
   it('--from or --source naming a terminated instance: one line, exit 2', () => {
     const GUIDE = `${REPO}test/fixtures/inventories/vpc-guide-example`;
@@ -193,51 +241,7 @@ describe('port22 check', () => {
   it('an SSH target group: its line under Load-balanced groups and in --json groups (docs/load-balancers.md)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'port22-check-nlb-'));
     try {
-      for (const f of readdirSync(LAB)) copyFileSync(join(LAB, f), join(dir, f));
-      const lb =
-        'arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/ssh-nlb/0b22000000000e01';
-      const tg = 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/ssh-pool/0b22000000000e02';
-      const write = (file: string, doc: object) => writeFileSync(join(dir, file), JSON.stringify(doc));
-      // 10.20.0.40 is inside ssh-from-port22's 10.20.0.0/24 (web-2's group), not https-only's (api-1's).
-      write('elbv2-describe-load-balancers.json', {
-        LoadBalancers: [
-          {
-            LoadBalancerArn: lb,
-            LoadBalancerName: 'ssh-nlb',
-            Scheme: 'internal',
-            Type: 'network',
-            AvailabilityZones: [
-              { ZoneName: 'eu-west-1a', LoadBalancerAddresses: [{ PrivateIPv4Address: '10.20.0.40' }] },
-            ],
-          },
-        ],
-      });
-      write('elbv2-describe-target-groups.json', {
-        TargetGroups: [
-          {
-            TargetGroupArn: tg,
-            TargetGroupName: 'ssh-pool',
-            Protocol: 'TCP',
-            Port: 22,
-            TargetType: 'instance',
-            LoadBalancerArns: [lb],
-          },
-        ],
-      });
-      mkdirSync(join(dir, 'elbv2-describe-target-health'));
-      write('elbv2-describe-target-health/ssh-pool.json', {
-        TargetHealthDescriptions: [
-          { Target: { Id: 'i-0b220000000000002', Port: 22 }, TargetHealth: { State: 'healthy' } },
-          {
-            Target: { Id: 'i-0b220000000000003', Port: 22 },
-            TargetHealth: {
-              State: 'unhealthy',
-              Reason: 'Target.FailedHealthChecks',
-              Description: 'Health checks failed',
-            },
-          },
-        ],
-      });
+      writeNlbInventory(dir);
       const line =
         "  ssh-pool (behind ssh-nlb): 1 of 2 SSH targets unhealthy: i-0b220000000000003 (api-1) failing the NLB's health check (Target.FailedHealthChecks), port22 says BLOCKED_BY_SECURITY_GROUP; security group sg-0b22000000000a004 allows no TCP 22 from the NLB ssh-nlb's private address 10.20.0.40 (the NLB's health checks and traffic come from it)";
       const text = check('--inventory', dir, '--from', PROBER, '--signals', SIGNALS, '--no-probe');
@@ -253,6 +257,60 @@ describe('port22 check', () => {
         ]),
         [['ssh-pool', 2, 1]],
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the NLB's listener: each node under its group, in --json groups[].listeners; --no-probe says why none was probed", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'port22-check-nlb-'));
+    try {
+      writeNlbInventory(dir);
+      const lb =
+        'arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/ssh-nlb/0b22000000000e01';
+      const tg = 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/ssh-pool/0b22000000000e02';
+      mkdirSync(join(dir, 'elbv2-describe-listeners'));
+      writeFileSync(
+        join(dir, 'elbv2-describe-listeners/ssh-nlb.json'),
+        JSON.stringify({
+          Listeners: [
+            {
+              ListenerArn: `${lb.replace(':loadbalancer/', ':listener/')}/0b22000000000e03`,
+              LoadBalancerArn: lb,
+              Port: 22,
+              Protocol: 'TCP',
+              DefaultActions: [{ Type: 'forward', TargetGroupArn: tg }],
+            },
+          ],
+        }),
+      );
+      const text = check('--inventory', dir, '--from', PROBER, '--signals', SIGNALS, '--no-probe');
+      assert.ok(
+        text.stdout.includes(
+          '\n    ssh-nlb TCP listener 10.20.0.40:22 (eu-west-1a): not probed: probing is off this run\n',
+        ),
+        text.stdout,
+      );
+      const json = JSON.parse(
+        check('--inventory', dir, '--from', PROBER, '--signals', SIGNALS, '--no-probe', '--json').stdout,
+      );
+      assert.deepEqual(json.groups[0].listeners, [
+        {
+          loadBalancer: 'ssh-nlb',
+          listenerArn: `${lb.replace(':loadbalancer/', ':listener/')}/0b22000000000e03`,
+          protocol: 'TCP',
+          port: 22,
+          addresses: [
+            {
+              address: '10.20.0.40',
+              zone: 'eu-west-1a',
+              answer: 'not-probed',
+              detail: 'probing is off this run',
+            },
+          ],
+        },
+      ]);
+      assert.deepEqual(json.groups[0].blockers, []);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -170,7 +170,23 @@ describe('port22 lab: every host this machine can run (as root with sshd and nft
   it("first run: the pair behind the stand-in NLB, one failing: the group's line names it, the NLB's reason and port22's diagnosis", () => {
     assert.match(
       first.stdout,
-      /^Load-balanced groups\n {2}sftp-ssh \(behind sftp-nlb\): 1 of 2 SSH targets unhealthy: i-0b220000000000018 \(sftp-b \(behind sftp-nlb, sshd stopped\)\) failing the NLB's health check \(Target\.FailedHealthChecks\), port22 says SSHD_NOT_LISTENING$/m,
+      /^Load-balanced groups\n {2}sftp-ssh \(behind sftp-nlb\): 1 of 2 SSH targets unhealthy: i-0b220000000000018 \(sftp-b \(behind sftp-nlb, sshd stopped\)\) failing the NLB's health check \(Target\.FailedHealthChecks\), port22 says SSHD_NOT_LISTENING; /m,
+    );
+  });
+
+  it("first run: the NLB's listener probed at each zone's node: eu-west-1a (the healthy target's zone) answers SSH, eu-west-1b (no target) does not", () => {
+    // Cross-zone load balancing off (the NLB default): a node routes only to healthy targets in its own zone.
+    assert.match(
+      first.stdout,
+      /^ {4}sftp-nlb TCP listener 10\.20\.1\.40:22 \(eu-west-1a\): answered SSH-2\.0-\S+/m,
+    );
+    assert.match(
+      first.stdout,
+      /^ {4}sftp-nlb TCP listener 10\.20\.7\.4:22 \(eu-west-1b\): accepted the connection but sent no SSH ident \((reset|closed)-before-ident\)$/m,
+    );
+    assert.match(
+      first.stdout,
+      /port22 says SSHD_NOT_LISTENING; the NLB's listener 10\.20\.7\.4:22 in eu-west-1b accepted the connection but sent no SSH ident \((reset|closed)-before-ident\)$/m,
     );
   });
 
@@ -328,7 +344,18 @@ describe('port22 lab: every host this machine can run (as root with sshd and nft
     const run = await port22(['lab', '--dir', dir, '--json']);
     const [group] = JSON.parse(run.stdout).groups;
     assert.equal(group.group, 'sftp-ssh');
-    assert.equal(group.summary, '2 of 2 SSH targets healthy');
+    // Both targets healthy, yet eu-west-1b still has none of them: its node still does not answer SSH.
+    assert.match(
+      group.summary,
+      /^2 of 2 SSH targets healthy; the NLB's listener 10\.20\.7\.4:22 in eu-west-1b accepted the connection but sent no SSH ident \((reset|closed)-before-ident\)$/,
+    );
+    assert.deepEqual(
+      group.listeners[0].addresses.map((a: { zone: string; answer: string }) => [a.zone, a.answer]),
+      [
+        ['eu-west-1a', 'ssh'],
+        ['eu-west-1b', 'tcp-only'],
+      ],
+    );
     // lab/fleet still says unhealthy: the state comes from the stand-in's TCP health check, not the file.
     assert.deepEqual(
       group.targets.map((t: { instanceId: string; targetHealth: { State: string } }) => [

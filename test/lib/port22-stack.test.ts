@@ -287,6 +287,7 @@ describe('Port22Stack with the example configuration', () => {
         Sid: 'ReadLoadBalancers',
         Effect: 'Allow',
         Action: [
+          'elasticloadbalancing:DescribeListeners',
           'elasticloadbalancing:DescribeLoadBalancers',
           'elasticloadbalancing:DescribeTags',
           'elasticloadbalancing:DescribeTargetGroups',

@@ -389,7 +389,7 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
     transitGatewayRouteTablePropagations: propagations,
     transitGatewayStaticRoutes: staticRoutes,
     ...firewalls,
-    ...(balancing ? { targetHealth: balancing.targetHealth } : {}),
+    ...(balancing ? { targetHealth: balancing.targetHealth, listeners: balancing.listeners } : {}),
   };
   return parseInventory(
     balancing ? { ...raw, documents: { ...raw.documents, ...balancing.documents } } : raw,

@@ -1,13 +1,14 @@
 /**
- * The load balancers of the live inventory (docs/load-balancers.md): the same four documents as the
- * inventory directory's `elbv2-*` files, read with the Elastic Load Balancing API's paginators and handed
- * to the same parser. DescribeTargetHealth answers in one response per target group (it has no paging);
- * DescribeTags takes at most 20 ARNs per call (its API reference).
+ * The load balancers of the live inventory (docs/load-balancers.md): the same documents as the inventory
+ * directory's `elbv2-*` files, read with the Elastic Load Balancing API's paginators and handed to the same
+ * parser. DescribeTargetHealth answers in one response per target group (it has no paging); DescribeTags
+ * takes at most 20 ARNs per call (its API reference); DescribeListeners pages per load balancer.
  */
 import {
   DescribeTagsCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
+  paginateDescribeListeners,
   paginateDescribeLoadBalancers,
   paginateDescribeTargetGroups,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -31,14 +32,14 @@ async function* once<T>(send: () => Promise<T>): AsyncGenerator<T> {
 
 /**
  * The load balancers and target groups in `vpcIds` (every VPC when absent), each target group's target
- * health, and the target groups' tags, as the inventory directory holds them.
+ * health, the target groups' tags and each load balancer's listeners, as the inventory directory holds them.
  */
 export async function collectLoadBalancing(
   client: ElasticLoadBalancingV2Client,
   vpcIds: readonly string[] | undefined,
   signal: AbortSignal,
   pages: Pages,
-): Promise<Pick<RawInventory, 'targetHealth'> & { documents: RawInventory['documents'] }> {
+): Promise<Pick<RawInventory, 'targetHealth' | 'listeners'> & { documents: RawInventory['documents'] }> {
   const extra = [{ abortSignal: signal }];
   const inScope = (vpc: string | undefined) => !vpcIds || (vpc !== undefined && vpcIds.includes(vpc));
   const balancers = (
@@ -75,6 +76,15 @@ export async function collectLoadBalancing(
     );
     tagDescriptions.push(...(tags?.TagDescriptions ?? []));
   }
+  const listeners = new Map<string, unknown>();
+  for (const b of balancers) {
+    if (!b.LoadBalancerArn || !b.LoadBalancerName) continue;
+    const found = await pages(
+      `DescribeListeners ${b.LoadBalancerName}`,
+      paginateDescribeListeners({ client }, { LoadBalancerArn: b.LoadBalancerArn }, ...extra),
+    );
+    listeners.set(b.LoadBalancerName, { Listeners: found.flatMap((p) => p.Listeners ?? []) });
+  }
   return {
     documents: {
       'elbv2-describe-load-balancers.json': { LoadBalancers: balancers },
@@ -82,5 +92,6 @@ export async function collectLoadBalancing(
       'elbv2-describe-tags.json': { TagDescriptions: tagDescriptions },
     },
     targetHealth,
+    listeners,
   };
 }

@@ -120,6 +120,7 @@ function mergeLoadBalancing(parts: readonly Inventory[]): { loadBalancing?: Load
       ),
       targetHealth: firstOf(present.map((p) => p.targetHealth)),
       tags: firstOf(present.map((p) => p.tags)),
+      listeners: firstOf(present.map((p) => p.listeners ?? new Map())),
     },
   };
 }

@@ -711,6 +711,27 @@ export interface TargetHealthDescription {
   };
 }
 
+/**
+ * A listener (DescribeListeners): the port and protocol the load balancer accepts clients on, and where its
+ * default action forwards them. A forward action names one target group in `TargetGroupArn`, or weighted
+ * target groups in `ForwardConfig` (a Network Load Balancer allows only one there).
+ */
+export interface Listener {
+  readonly ListenerArn: string;
+  readonly LoadBalancerArn: string;
+  readonly Port?: number;
+  /** `TCP`, `TLS`, `UDP`, `TCP_UDP` (and `QUIC`, `TCP_QUIC`) on a Network Load Balancer. */
+  readonly Protocol?: string;
+  readonly DefaultActions?: readonly {
+    /** `forward` on a Network Load Balancer. */
+    readonly Type?: string;
+    readonly TargetGroupArn?: string;
+    readonly ForwardConfig?: {
+      readonly TargetGroups?: readonly { readonly TargetGroupArn?: string; readonly Weight?: number }[];
+    };
+  }[];
+}
+
 /** The load balancers, their target groups, each group's target health and tags. */
 export interface LoadBalancing {
   readonly loadBalancers: readonly LoadBalancer[];
@@ -722,6 +743,12 @@ export interface LoadBalancing {
   readonly targetHealth: ReadonlyMap<string, readonly TargetHealthDescription[]>;
   /** Resource ARN → its tags (DescribeTags). */
   readonly tags: ReadonlyMap<string, readonly Tag[]>;
+  /**
+   * Load balancer name → its listeners (DescribeListeners). A load balancer without an entry has listeners
+   * port22 does not know, so they are not probed.
+   * @default none
+   */
+  readonly listeners?: ReadonlyMap<string, readonly Listener[]>;
 }
 
 /** Everything port22 knows about a region's network, from files or from the API. */

@@ -15,6 +15,8 @@ import type {
   InstanceStatus,
   InternetGateway,
   Inventory,
+  Listener,
+  LoadBalancer,
   LoadBalancing,
   ManagedPrefixList,
   NatGateway,
@@ -619,15 +621,18 @@ const networkFirewallRuleGroup = object({
   }).optional(),
 });
 
-// Elastic Load Balancing (its API reference: LoadBalancer, TargetGroup, TargetHealthDescription).
-/** `arn:<partition>:elasticloadbalancing:<region>:<account>:loadbalancer/…` or `…:targetgroup/…` */
-const elbArn = (resource: 'loadbalancer' | 'targetgroup') =>
+// Elastic Load Balancing (its API reference: LoadBalancer, TargetGroup, TargetHealthDescription, Listener).
+/** `arn:<partition>:elasticloadbalancing:<region>:<account>:loadbalancer/…`, `…:targetgroup/…`, `…:listener/…` */
+const elbArn = (resource: 'loadbalancer' | 'targetgroup' | 'listener') =>
   text(2048, 'ARNs stop at 2048').refine(
     (s) => new RegExp(`^arn:aws[a-z-]*:elasticloadbalancing:[^:]*:[0-9]*:${resource}/`).test(s),
     `expected an Elastic Load Balancing ${resource} ARN`,
   );
-/** "Target group name: up to 32 alphanumeric characters or hyphens" (CreateTargetGroup). */
-const TARGET_GROUP_NAME = /^[a-zA-Z0-9-]{1,32}$/;
+/**
+ * "Up to 32 alphanumeric characters or hyphens": a target group's name (CreateTargetGroup) and a load
+ * balancer's (CreateLoadBalancer) alike; the per-resource files are named after them.
+ */
+const ELB_NAME = /^[a-zA-Z0-9-]{1,32}$/;
 const loadBalancer = object({
   LoadBalancerArn: elbArn('loadbalancer'),
   LoadBalancerName: optStr,
@@ -655,10 +660,7 @@ const loadBalancer = object({
 });
 const targetGroup = object({
   TargetGroupArn: elbArn('targetgroup'),
-  TargetGroupName: string().regex(
-    TARGET_GROUP_NAME,
-    'expected a target group name (1-32 letters, digits, hyphens)',
-  ),
+  TargetGroupName: string().regex(ELB_NAME, 'expected a target group name (1-32 letters, digits, hyphens)'),
   Protocol: optStr,
   Port: port.optional(),
   VpcId: id('vpc').optional(),
@@ -676,6 +678,24 @@ const targetHealthDescription = object({
   Target: object({ Id: str, Port: port.optional(), AvailabilityZone: optStr }),
   HealthCheckPort: optStr,
   TargetHealth: object({ State: optStr, Reason: optStr, Description: optStr }).optional(),
+});
+/** DescribeListeners' Listener: a forward action names its target group directly or in ForwardConfig. */
+const listener = object({
+  ListenerArn: elbArn('listener'),
+  LoadBalancerArn: elbArn('loadbalancer'),
+  Port: port.optional(),
+  Protocol: optStr,
+  DefaultActions: array(
+    object({
+      Type: optStr,
+      TargetGroupArn: elbArn('targetgroup').optional(),
+      ForwardConfig: object({
+        TargetGroups: array(
+          object({ TargetGroupArn: elbArn('targetgroup').optional(), Weight: optNum }),
+        ).optional(),
+      }).optional(),
+    }),
+  ).optional(),
 });
 
 /** One document per file, as `aws ec2 … --output json` prints it (`NextToken` and friends ignored). */
@@ -727,6 +747,7 @@ const documents = {
     TagDescriptions: array(object({ ResourceArn: str, Tags: tags })),
   }),
   'elbv2-describe-target-health': object({ TargetHealthDescriptions: array(targetHealthDescription) }),
+  'elbv2-describe-listeners': object({ Listeners: array(listener) }),
 } as const;
 
 export type InventoryDocument = keyof typeof documents;
@@ -776,7 +797,8 @@ export const PER_RESOURCE_DIRECTORIES = {
   'network-firewall/firewalls': { key: /^[a-zA-Z0-9-]{1,128}$/, raw: 'networkFirewalls' },
   'network-firewall/policies': { key: /^[a-zA-Z0-9-]{1,128}$/, raw: 'networkFirewallPolicies' },
   'network-firewall/rule-groups': { key: /^[a-zA-Z0-9-]{1,128}$/, raw: 'networkFirewallRuleGroups' },
-  'elbv2-describe-target-health': { key: TARGET_GROUP_NAME, raw: 'targetHealth' },
+  'elbv2-describe-target-health': { key: ELB_NAME, raw: 'targetHealth' },
+  'elbv2-describe-listeners': { key: ELB_NAME, raw: 'listeners' },
 } as const satisfies Record<string, { key: RegExp; raw: keyof RawInventory }>;
 
 type PerResourceDocument = keyof typeof PER_RESOURCE_DIRECTORIES;
@@ -913,6 +935,8 @@ export interface RawInventory {
   readonly networkFirewallRuleGroups?: ReadonlyMap<string, unknown>;
   /** Target group name → DescribeTargetHealth output. */
   readonly targetHealth?: ReadonlyMap<string, unknown>;
+  /** Load balancer name → DescribeListeners output. */
+  readonly listeners?: ReadonlyMap<string, unknown>;
 }
 
 /** Each entry of one per-resource directory, validated, keyed as given; the error names `<dir>/<key>.json`. */
@@ -1105,7 +1129,12 @@ function parseLoadBalancing(raw: RawInventory): LoadBalancing | undefined {
     'elbv2-describe-target-groups.json',
     'elbv2-describe-tags.json',
   ] as const;
-  if (files.every((f) => d[f] === undefined) && (raw.targetHealth?.size ?? 0) === 0) return undefined;
+  if (
+    files.every((f) => d[f] === undefined) &&
+    (raw.targetHealth?.size ?? 0) === 0 &&
+    (raw.listeners?.size ?? 0) === 0
+  )
+    return undefined;
   const opt = <D extends (typeof files)[number]>(kind: D) =>
     d[kind] === undefined ? undefined : parseDocument(kind, d[kind]);
   const targetGroups: TargetGroup[] = opt('elbv2-describe-target-groups.json')?.TargetGroups ?? [];
@@ -1119,10 +1148,27 @@ function parseLoadBalancing(raw: RawInventory): LoadBalancing | undefined {
       );
     targetHealth.set(name, doc.TargetHealthDescriptions);
   }
+  const loadBalancers: LoadBalancer[] = opt('elbv2-describe-load-balancers.json')?.LoadBalancers ?? [];
+  // Named after a load balancer, and holding only its listeners: anything else is a stale or misplaced file.
+  const arnByName = new Map(loadBalancers.map((b) => [b.LoadBalancerName, b.LoadBalancerArn]));
+  const listeners = new Map<string, readonly Listener[]>();
+  for (const [name, doc] of perResource('elbv2-describe-listeners', raw.listeners)) {
+    const file = `elbv2-describe-listeners/${name}.json`;
+    const arn = arnByName.get(name);
+    if (arn === undefined)
+      throw new InventoryError(`${file}: no load balancer ${name} in elbv2-describe-load-balancers.json`);
+    const stray = doc.Listeners.findIndex((l) => l.LoadBalancerArn !== arn);
+    if (stray >= 0)
+      throw new InventoryError(
+        `${file}: Listeners[${stray}].LoadBalancerArn: not ${name}'s ARN (${arn}), got ${doc.Listeners[stray]!.LoadBalancerArn}`,
+      );
+    listeners.set(name, doc.Listeners);
+  }
   return {
-    loadBalancers: opt('elbv2-describe-load-balancers.json')?.LoadBalancers ?? [],
+    loadBalancers,
     targetGroups,
     targetHealth,
+    listeners,
     tags: new Map(
       (opt('elbv2-describe-tags.json')?.TagDescriptions ?? []).map((t) => [t.ResourceArn, t.Tags ?? []]),
     ),

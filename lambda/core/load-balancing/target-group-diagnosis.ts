@@ -9,13 +9,33 @@
  *   security group where it has one), so a target's groups must admit each of them.
  * - A Network Load Balancer with security groups sends to its targets only what its own groups' outbound
  *   rules allow ("Security groups for your Network Load Balancer").
+ * - Then the group as clients meet it: each node of the load balancer's listener as this run's probe found it
+ *   (listeners.ts), and the load balancer's own groups for each client (listener-security-groups.ts).
  */
 import type { DiagnosisCode } from '../diagnose/types.ts';
-import type { Eni, InventoryIndex, LoadBalancer } from '../inventory/model.ts';
+import type { LoadBalancer } from '../inventory/model.ts';
 import { AddressSet, parseAddress } from '../net/cidr.ts';
 import type { AnalysisContext, Peer } from '../reachability/evaluation.ts';
 import { evaluateSecurityGroups } from '../reachability/security-group-evaluator.ts';
-import type { SshTarget, SshTargetGroup } from './target-groups.ts';
+import {
+  type ListenerBlocker,
+  type ListenerClient,
+  listenerClientBlockers,
+  noGroupsNote,
+} from './listener-security-groups.ts';
+import {
+  type ListenerProbe,
+  type ListenerReport,
+  listenerClauses,
+  listenerReport,
+  sshListeners,
+} from './listeners.ts';
+import {
+  balancerEni,
+  loadBalancerPrivateAddresses,
+  type SshTarget,
+  type SshTargetGroup,
+} from './target-groups.ts';
 
 /** What port22 itself concluded about a member this run (absent: not checked in this run). */
 export interface MemberVerdict {
@@ -58,8 +78,23 @@ export interface TargetGroupReport {
   readonly unhealthy: number;
   readonly summary: string;
   readonly targets: readonly TargetReport[];
+  /**
+   * The load balancers' listeners that carry SSH to the group, each node's answer to the prober
+   * (docs/load-balancers.md, "The listener").
+   */
+  readonly listeners: readonly ListenerReport[];
+  /** Rules missing on the load balancers' own security groups for the prober and the configured sources. */
+  readonly blockers: readonly ListenerBlocker[];
   /** What could not be judged (the load balancer's addresses unknown, …). */
   readonly notes: readonly string[];
+}
+
+/** What the listener checks read: this run's probes of the listeners, and the clients to admit. */
+export interface ListenerContext {
+  /** By `listenerProbeKey`. @default none: every listener node `not-probed` */
+  readonly probes?: ReadonlyMap<string, ListenerProbe>;
+  /** The prober and the configured sources. @default none: the NLB's groups are not judged */
+  readonly clients?: readonly ListenerClient[];
 }
 
 /** DescribeTargetHealth's states in a user's words; the reason code follows in parentheses. */
@@ -80,23 +115,6 @@ function nlbWords(health: SshTarget['health']): string {
   return health.Reason ? `${words} (${health.Reason})` : words;
 }
 
-/**
- * The load balancer's private addresses: the ones its Availability Zones list (internal NLBs created with
- * them) and those of its network interfaces, which AWS describes as `ELB net/<name>/<id>` ("How do I find
- * the IP addresses of my load balancer", AWS Knowledge Center).
- */
-export function loadBalancerPrivateAddresses(index: InventoryIndex, lb: LoadBalancer): string[] {
-  const listed = (lb.AvailabilityZones ?? []).flatMap((z) =>
-    (z.LoadBalancerAddresses ?? []).flatMap((a) => (a.PrivateIPv4Address ? [a.PrivateIPv4Address] : [])),
-  );
-  const suffix = lb.LoadBalancerArn.split(':loadbalancer/')[1];
-  const description = suffix ? `ELB ${suffix}` : undefined;
-  const enis = index.inventory.networkInterfaces
-    .filter((n) => description !== undefined && n.Description === description)
-    .flatMap((n) => (n.PrivateIpAddress ? [n.PrivateIpAddress] : []));
-  return [...new Set([...listed, ...enis])].sort();
-}
-
 function healthCheckPort(group: SshTargetGroup, target: SshTarget): number {
   const p = group.targetGroup.HealthCheckPort;
   return p === undefined || p === 'traffic-port' ? target.port : Number(p);
@@ -106,19 +124,11 @@ function healthCheckPort(group: SshTargetGroup, target: SshTarget): number {
 function balancerPeer(lb: LoadBalancer, address: string): Peer | undefined {
   const a = parseAddress(address);
   if (!a) return undefined;
-  const name = lb.LoadBalancerName ?? lb.LoadBalancerArn;
-  const eni: Eni = {
-    NetworkInterfaceId: `ELB ${name}`,
-    PrivateIpAddress: address,
-    PrivateIpAddresses: [{ PrivateIpAddress: address, Primary: true }],
-    Ipv6Addresses: [],
-    GroupIds: lb.SecurityGroups ?? [],
-  };
   return {
     family: a.family,
     addresses: AddressSet.single(a),
-    label: `the NLB ${name}'s private address ${address}`,
-    eni,
+    label: `the NLB ${lb.LoadBalancerName ?? lb.LoadBalancerArn}'s private address ${address}`,
+    eni: balancerEni(lb, address),
   };
 }
 
@@ -181,6 +191,7 @@ export function diagnoseTargetGroup(
   ctx: AnalysisContext,
   group: SshTargetGroup,
   verdicts: ReadonlyMap<string, MemberVerdict>,
+  listenerContext: ListenerContext = {},
 ): TargetGroupReport {
   const notes: string[] = [];
   const targets: TargetReport[] = group.targets.map((t) => {
@@ -203,10 +214,30 @@ export function diagnoseTargetGroup(
     const rules = t.blockers.length > 0 ? `; ${t.blockers.map((b) => b.detail).join('; ')}` : '';
     return `${t.instanceId}${t.name ? ` (${t.name})` : ''} ${nlbWords(t.targetHealth)}, ${port22}${rules}`;
   };
-  const summary =
+  const selection = sshListeners(ctx.index, group);
+  notes.push(...selection.notes);
+  const listeners = selection.listeners.map((l) => listenerReport(l, listenerContext.probes ?? new Map()));
+  const blockers = new Map<string, ListenerBlocker>();
+  for (const l of selection.listeners) {
+    const note = noGroupsNote(l.loadBalancer);
+    if (note && !notes.includes(note)) notes.push(note);
+    for (const b of listenerClientBlockers(
+      ctx,
+      l.loadBalancer,
+      l.listener.Port,
+      listenerContext.clients ?? [],
+    ))
+      blockers.set(b.detail, b);
+  }
+  const members =
     unhealthy.length === 0
       ? `${targets.length} of ${targets.length} SSH targets healthy`
       : `${unhealthy.length} of ${targets.length} SSH targets unhealthy: ${unhealthy.map(clause).join('; ')}`;
+  const summary = [
+    members,
+    ...listenerClauses(listeners),
+    ...[...blockers.values()].map((b) => b.detail),
+  ].join('; ');
   return {
     group: group.name,
     kind: 'target-group',
@@ -223,6 +254,8 @@ export function diagnoseTargetGroup(
     unhealthy: unhealthy.length,
     summary,
     targets,
+    listeners,
+    blockers: [...blockers.values()],
     notes,
   };
 }

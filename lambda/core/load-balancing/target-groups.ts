@@ -80,3 +80,56 @@ export function sshTargetGroups(index: InventoryIndex, defaultPort: number): Ssh
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/** One node of a load balancer: a private address, in one Availability Zone. */
+export interface LoadBalancerNode {
+  readonly address: string;
+  /** Absent when neither the load balancer's zones nor the ENI's subnet names it. */
+  readonly zone?: string;
+}
+
+/**
+ * The load balancer's nodes: the private addresses its Availability Zones list (internal NLBs created with
+ * them) and those of its network interfaces, which AWS describes as `ELB net/<name>/<id>` ("How do I find
+ * the IP addresses of my load balancer", AWS Knowledge Center), each with its zone. An NLB has one node per
+ * enabled zone.
+ */
+export function loadBalancerNodes(index: InventoryIndex, lb: LoadBalancer): LoadBalancerNode[] {
+  const zones = lb.AvailabilityZones ?? [];
+  const nodes = new Map<string, string | undefined>();
+  for (const z of zones)
+    for (const a of z.LoadBalancerAddresses ?? [])
+      if (a.PrivateIPv4Address) nodes.set(a.PrivateIPv4Address, z.ZoneName);
+  const suffix = lb.LoadBalancerArn.split(':loadbalancer/')[1];
+  for (const n of index.inventory.networkInterfaces) {
+    if (suffix === undefined || n.Description !== `ELB ${suffix}` || !n.PrivateIpAddress) continue;
+    if (nodes.get(n.PrivateIpAddress) !== undefined) continue;
+    const subnet = n.SubnetId;
+    const zone =
+      zones.find((z) => subnet !== undefined && z.SubnetId === subnet)?.ZoneName ??
+      (subnet !== undefined ? index.subnets.get(subnet)?.AvailabilityZone : undefined);
+    nodes.set(n.PrivateIpAddress, zone);
+  }
+  return [...nodes]
+    .map(([address, zone]) => ({ address, ...(zone ? { zone } : {}) }))
+    .sort((a, b) => a.address.localeCompare(b.address, 'en', { numeric: true }));
+}
+
+/** The load balancer's private addresses: where its health checks and its traffic to targets come from. */
+export function loadBalancerPrivateAddresses(index: InventoryIndex, lb: LoadBalancer): string[] {
+  return loadBalancerNodes(index, lb).map((n) => n.address);
+}
+
+/**
+ * The load balancer as a network interface with its security groups, for the evaluators: a node's address
+ * when one is known (its traffic to targets comes from it), none for the groups' inbound rules alone.
+ */
+export function balancerEni(lb: LoadBalancer, address?: string): Eni {
+  return {
+    NetworkInterfaceId: `ELB ${lb.LoadBalancerName ?? lb.LoadBalancerArn}`,
+    ...(address !== undefined ? { PrivateIpAddress: address } : {}),
+    PrivateIpAddresses: address !== undefined ? [{ PrivateIpAddress: address, Primary: true }] : [],
+    Ipv6Addresses: [],
+    GroupIds: lb.SecurityGroups ?? [],
+  };
+}

@@ -1,12 +1,14 @@
 /**
  * The live collector's load balancers (aws-sdk-client-mock, response shapes as the Elastic Load
  * Balancing API reference gives them): paged DescribeLoadBalancers / DescribeTargetGroups, one
- * DescribeTargetHealth per target group, DescribeTags 20 ARNs at a time; the same model as the files.
+ * DescribeTargetHealth per target group, DescribeTags 20 ARNs at a time, DescribeListeners paged per load
+ * balancer; the same model as the files.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import {
+  DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
   DescribeTargetGroupsCommand,
@@ -34,13 +36,26 @@ function region(groups: number) {
   mock
     .on(DescribeLoadBalancersCommand, {})
     .resolves({
-      LoadBalancers: [{ LoadBalancerArn: arn('loadbalancer', 'ssh-nlb', 1), VpcId: VPC, Type: 'network' }],
+      LoadBalancers: [
+        {
+          LoadBalancerArn: arn('loadbalancer', 'ssh-nlb', 1),
+          LoadBalancerName: 'ssh-nlb',
+          Scheme: 'internal',
+          VpcId: VPC,
+          Type: 'network',
+        },
+      ],
       NextMarker: 'm1',
     })
     .on(DescribeLoadBalancersCommand, { Marker: 'm1' })
     .resolves({
       LoadBalancers: [
-        { LoadBalancerArn: arn('loadbalancer', 'far-nlb', 2), VpcId: OTHER_VPC, Type: 'network' },
+        {
+          LoadBalancerArn: arn('loadbalancer', 'far-nlb', 2),
+          LoadBalancerName: 'far-nlb',
+          VpcId: OTHER_VPC,
+          Type: 'network',
+        },
       ],
     });
   const targetGroups = Array.from({ length: groups }, (_, i) => ({
@@ -69,6 +84,29 @@ function region(groups: number) {
       Tags: [{ Key: 'port22:group-min', Value: '2' }],
     })),
   }));
+  // Two pages of listeners for ssh-nlb (Marker / NextMarker): port 22 forwarding to ssh-0, then port 2222.
+  const nlb = arn('loadbalancer', 'ssh-nlb', 1);
+  const listener = (port: number) => ({
+    ListenerArn: `${nlb.replace(':loadbalancer/', ':listener/')}/${port.toString(16).padStart(16, '0')}`,
+    LoadBalancerArn: nlb,
+    Port: port,
+    Protocol: 'TCP' as const,
+    DefaultActions: [
+      {
+        Type: 'forward' as const,
+        TargetGroupArn: arn('targetgroup', 'ssh-0', 1),
+        ForwardConfig: {
+          TargetGroups: [{ TargetGroupArn: arn('targetgroup', 'ssh-0', 1), Weight: 1 }],
+          TargetGroupStickinessConfig: { Enabled: false },
+        },
+      },
+    ],
+  });
+  mock
+    .on(DescribeListenersCommand, { LoadBalancerArn: nlb })
+    .resolves({ Listeners: [listener(22)], NextMarker: 'l1' })
+    .on(DescribeListenersCommand, { LoadBalancerArn: nlb, Marker: 'l1' })
+    .resolves({ Listeners: [listener(2222)] });
   return { ec2, elbv2, mock };
 }
 
@@ -92,6 +130,33 @@ describe('collectInventory with an Elastic Load Balancing client', () => {
       [20, 1],
     );
     assert.deepEqual(lb.tags.get(arn('targetgroup', 'ssh-0', 1)), [{ Key: 'port22:group-min', Value: '2' }]);
+    // Both pages of the in-scope load balancer's listeners; none asked of the other VPC's.
+    assert.deepEqual(
+      lb.listeners
+        ?.get('ssh-nlb')
+        ?.map((l) => [l.Port, l.DefaultActions?.[0]?.ForwardConfig?.TargetGroups?.[0]?.Weight]),
+      [
+        [22, 1],
+        [2222, 1],
+      ],
+    );
+    // Two calls, both for ssh-nlb (the paginator reuses one input object, so the recorded Markers cannot
+    // tell the pages apart: the two ports above, one from each page, do).
+    assert.deepEqual(
+      mock.commandCalls(DescribeListenersCommand).map((c) => c.args[0].input.LoadBalancerArn),
+      [arn('loadbalancer', 'ssh-nlb', 1), arn('loadbalancer', 'ssh-nlb', 1)],
+    );
+  });
+
+  it('a failed DescribeListeners is named like the other calls', async () => {
+    const { ec2, elbv2, mock } = region(1);
+    mock
+      .on(DescribeListenersCommand)
+      .rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDenied' }));
+    await assert.rejects(
+      collectInventory({ client: ec2, elbv2Client: elbv2, vpcIds: [VPC] }),
+      /^InventoryCollectionError: DescribeListeners ssh-nlb failed: AccessDenied: User is not authorized$/,
+    );
   });
 
   it('without the client: no Elastic Load Balancing call, no load balancers', async () => {

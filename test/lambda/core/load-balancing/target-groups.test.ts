@@ -11,10 +11,12 @@ import { indexInventory } from '../../../../lambda/core/inventory/model.ts';
 import { InventoryError, parseInventory } from '../../../../lambda/core/inventory/parse.ts';
 import {
   diagnoseTargetGroup,
-  loadBalancerPrivateAddresses,
   type MemberVerdict,
 } from '../../../../lambda/core/load-balancing/target-group-diagnosis.ts';
-import { sshTargetGroups } from '../../../../lambda/core/load-balancing/target-groups.ts';
+import {
+  loadBalancerPrivateAddresses,
+  sshTargetGroups,
+} from '../../../../lambda/core/load-balancing/target-groups.ts';
 import { AnalysisContext } from '../../../../lambda/core/reachability/evaluation.ts';
 
 const A = 'i-0000000000000000a';
