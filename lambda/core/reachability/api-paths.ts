@@ -20,7 +20,8 @@
  * Pure: the inventory in, one verdict per (subnet, service) out.
  */
 import type { Eni, InventoryIndex, RouteTable, VpcEndpoint } from '../inventory/model.ts';
-import { AddressSet, type Cidr, parseCidr } from '../net/cidr.ts';
+import { AddressSet, type Cidr, formatCidr, parseCidr, publicAddresses } from '../net/cidr.ts';
+import { type AclHop, type AclOutcome, evaluateAclHops } from './api-path-acls.ts';
 import { AnalysisContext, type Peer } from './evaluation.ts';
 import { egressThroughTransitGateway } from './route-evaluator.ts';
 import { evaluateSecurityGroups } from './security-group-evaluator.ts';
@@ -121,9 +122,10 @@ function pathOf(ctx: AnalysisContext, q: ApiPathQuestion, subnetId: string, serv
   if (withDns) {
     const admitted = admits(ctx, q, subnetId, withDns);
     if (admitted.status === 'ok')
-      return verdict(
-        'ok',
+      return withAcls(
+        verdict,
         `interface endpoint ${withDns.VpcEndpointId} with private DNS (${admitted.detail})`,
+        aclsTo(ctx, endpointHops(ctx, subnetId, withDns)),
       );
     if (admitted.status === 'unknown') return verdict('unknown', admitted.detail);
     // Private DNS sends every call to the endpoint: a NAT gateway cannot make up for its group.
@@ -137,10 +139,20 @@ function pathOf(ctx: AnalysisContext, q: ApiPathQuestion, subnetId: string, serv
   if (!rtb) return verdict('unknown', `the route table of ${subnetId} is not in describe-route-tables.json`);
   if (GATEWAY_SERVICES.has(service)) {
     const gateway = gatewayRoute(ctx, rtb, endpoints, endpointService);
-    if (gateway) return verdict('ok', gateway);
+    if (gateway)
+      return withAcls(
+        verdict,
+        gateway.detail,
+        aclsTo(ctx, prefixListHops(ctx, subnetId, gateway.prefixListId)),
+      );
   }
   const egress = natEgress(ctx, rtb, vpcId, subnetId);
-  if (egress.status === 'ok') return verdict('ok', egress.detail);
+  if (egress.status === 'ok')
+    return withAcls(
+      verdict,
+      egress.detail,
+      aclsTo(ctx, natHops(ctx, subnetId, egress.natGatewayId, endpointService)),
+    );
   if (egress.status === 'unknown') return verdict('unknown', egress.detail);
   const withoutDns = interfaces[0];
   const unrouted = endpoints.find((e) => e.VpcEndpointType === 'Gateway');
@@ -228,7 +240,7 @@ function gatewayRoute(
   rtb: RouteTable,
   endpoints: readonly VpcEndpoint[],
   endpointService: string,
-): string | undefined {
+): { detail: string; prefixListId: string | undefined } | undefined {
   const gateways = endpoints.filter((e) => e.VpcEndpointType === 'Gateway');
   const ids = new Set(gateways.map((e) => e.VpcEndpointId));
   const prefixLists = new Set(
@@ -241,11 +253,19 @@ function gatewayRoute(
     if (!r.DestinationPrefixListId || !target || r.State === 'blackhole') continue;
     // The prefix list's name says which service it is; without the list's record, the endpoint's does.
     if (prefixLists.has(r.DestinationPrefixListId) || ids.has(target))
-      return `gateway endpoint ${target}: ${rtb.RouteTableId} routes ${r.DestinationPrefixListId} to it`;
+      return {
+        detail: `gateway endpoint ${target}: ${rtb.RouteTableId} routes ${r.DestinationPrefixListId} to it`,
+        prefixListId: r.DestinationPrefixListId,
+      };
   }
   // DescribeVpcEndpoints lists the tables a gateway endpoint adds its route to.
   const listed = gateways.find((e) => e.RouteTableIds?.includes(rtb.RouteTableId));
-  return listed && `gateway endpoint ${listed.VpcEndpointId} is associated with ${rtb.RouteTableId}`;
+  return (
+    listed && {
+      detail: `gateway endpoint ${listed.VpcEndpointId} is associated with ${rtb.RouteTableId}`,
+      prefixListId: [...prefixLists][0],
+    }
+  );
 }
 
 /** The subnet's way to public addresses: its default route to a NAT gateway, here or behind a transit gateway. */
@@ -254,7 +274,7 @@ function natEgress(
   rtb: RouteTable,
   vpcId: string | undefined,
   subnetId: string,
-): { status: ApiPathStatus; detail: string } {
+): { status: ApiPathStatus; detail: string; natGatewayId?: string } {
   const route = (rtb.Routes ?? []).find((r) => r.DestinationCidrBlock === '0.0.0.0/0');
   const table = rtb.RouteTableId;
   if (!route) return { status: 'missing', detail: `${table} has no default route (0.0.0.0/0)` };
@@ -272,7 +292,11 @@ function natEgress(
         status: 'missing',
         detail: `${table} sends 0.0.0.0/0 to ${route.NatGatewayId}, which is ${nat.State}`,
       };
-    return { status: 'ok', detail: `${table} sends 0.0.0.0/0 to NAT gateway ${route.NatGatewayId}` };
+    return {
+      status: 'ok',
+      detail: `${table} sends 0.0.0.0/0 to NAT gateway ${route.NatGatewayId}`,
+      natGatewayId: route.NatGatewayId,
+    };
   }
   if (route.TransitGatewayId) {
     const out = egressThroughTransitGateway(
@@ -304,4 +328,154 @@ function natFix(ctx: AnalysisContext, rtb: RouteTable, vpcId: string | undefined
     (n) => n.VpcId === vpcId && n.State === 'available' && n.ConnectivityType !== 'private',
   );
   return `add the route 0.0.0.0/0 → ${nat?.NatGatewayId ?? 'a NAT gateway'} to ${rtb.RouteTableId}`;
+}
+
+/** A path whose route exists, and the network ACLs on it: both must let it through. */
+function withAcls(
+  verdict: (status: ApiPathStatus, detail: string, fix?: string) => ApiPath,
+  route: string,
+  acls: AclOutcome,
+): ApiPath {
+  if (acls.status === 'ok') return verdict('ok', acls.detail === '' ? route : `${route}; ${acls.detail}`);
+  return verdict(acls.status, `${route}, but ${acls.detail}`, acls.fix);
+}
+
+/**
+ * The boundaries a path crosses; a string when the inventory lacks what says which (the path is then
+ * unknown); with a note when some were left out for want of data AWS need not have.
+ */
+type HopList = readonly AclHop[] | string | { readonly hops: readonly AclHop[]; readonly note: string };
+
+function aclsTo(ctx: AnalysisContext, list: HopList): AclOutcome {
+  if (typeof list === 'string') return { status: 'unknown', detail: list };
+  if (!('note' in list)) return evaluateAclHops(ctx, list, AWS_API_PORT);
+  const outcome = evaluateAclHops(ctx, list.hops, AWS_API_PORT);
+  return { ...outcome, detail: outcome.detail === '' ? list.note : `${outcome.detail} (${list.note})` };
+}
+
+/** A subnet's addresses as a peer of the far end's boundary, worded by its CIDR. */
+function subnetPeer(ctx: AnalysisContext, subnetId: string): { peer: Peer; cidr: string } | undefined {
+  const cidr = cidrOfSubnet(ctx, subnetId);
+  if (!cidr) return undefined;
+  const text = formatCidr(cidr);
+  return {
+    peer: { family: 'ipv4', addresses: AddressSet.fromCidrs('ipv4', [cidr]), label: text },
+    cidr: text,
+  };
+}
+
+/** The public addresses of an AWS service: not in the inventory, so any public address is a candidate. */
+function publicService(endpointService: string): Pick<AclHop, 'peer' | 'peerCidrs' | 'candidates'> {
+  return {
+    peer: { family: 'ipv4', addresses: publicAddresses('ipv4'), label: 'the internet' },
+    peerCidrs: ['0.0.0.0/0'],
+    candidates: `the public addresses of ${endpointService} are not in the inventory`,
+  };
+}
+
+/**
+ * To an interface endpoint: private DNS answers with the addresses of its network interfaces in every
+ * subnet it has, so the prober may connect to any of them, and each boundary between the two is crossed.
+ */
+function endpointHops(ctx: AnalysisContext, subnetId: string, endpoint: VpcEndpoint): HopList {
+  const prober = subnetPeer(ctx, subnetId);
+  if (!prober) return `the CIDR of ${subnetId} is not in describe-subnets.json`;
+  const subnets = endpoint.SubnetIds ?? [];
+  if (subnets.length === 0)
+    return `the subnets of ${endpoint.VpcEndpointId} are not in describe-vpc-endpoints.json, so the network ACLs on the way are unknown`;
+  const hops: AclHop[] = [];
+  for (const s of subnets) {
+    if (s === subnetId) continue;
+    const far = endpointPeer(ctx, endpoint, s);
+    if (!far)
+      return `the CIDR of ${s}, a subnet of ${endpoint.VpcEndpointId}, is not in describe-subnets.json`;
+    hops.push({ subnetId, side: 'client', peer: far.peer, peerCidrs: [far.cidr] });
+    hops.push({ subnetId: s, side: 'server', peer: prober.peer, peerCidrs: [prober.cidr] });
+  }
+  return hops;
+}
+
+/** The endpoint's interface in `subnetId` (its address where the inventory lists it, else the subnet's CIDR). */
+function endpointPeer(
+  ctx: AnalysisContext,
+  endpoint: VpcEndpoint,
+  subnetId: string,
+): { peer: Peer; cidr: string } | undefined {
+  const address = (endpoint.NetworkInterfaceIds ?? [])
+    .map((id) => ctx.index.enis.get(id))
+    .find((e) => e?.SubnetId === subnetId)?.PrivateIpAddress;
+  const host = address === undefined ? undefined : parseCidr(`${address}/32`);
+  if (!host) return subnetPeer(ctx, subnetId);
+  return {
+    peer: { family: 'ipv4', addresses: AddressSet.fromCidrs('ipv4', [host]), label: address! },
+    cidr: formatCidr(host),
+  };
+}
+
+/**
+ * To DynamoDB through its gateway endpoint: the packets keep the service's public addresses, those of its
+ * prefix list, and cross only the prober's own boundary. With the list's entries in the inventory they are
+ * exact; without them a rule must treat every public address alike to decide.
+ */
+function prefixListHops(ctx: AnalysisContext, subnetId: string, prefixListId: string | undefined): AclHop[] {
+  const entries = prefixListId === undefined ? undefined : ctx.index.inventory.prefixLists.get(prefixListId);
+  const cidrs = (entries ?? []).flatMap((e) => {
+    const c = parseCidr(e.Cidr);
+    return c?.family === 'ipv4' ? [c] : [];
+  });
+  if (cidrs.length === 0) {
+    const service = publicService(prefixListId ?? 'the prefix list');
+    return [
+      {
+        subnetId,
+        side: 'client',
+        ...service,
+        candidates: `the CIDRs of ${prefixListId ?? 'the prefix list'} are not in the inventory (prefix-list-entries/${prefixListId ?? '<pl-id>'}.json, from aws ec2 get-managed-prefix-list-entries)`,
+      },
+    ];
+  }
+  const texts = cidrs.map(formatCidr);
+  return [
+    {
+      subnetId,
+      side: 'client',
+      peer: {
+        family: 'ipv4',
+        addresses: AddressSet.fromCidrs('ipv4', cidrs),
+        label: `${prefixListId} (${texts.join(', ')})`,
+      },
+      peerCidrs: texts,
+    },
+  ];
+}
+
+/**
+ * Out through a NAT gateway: the prober's boundary (to the service's public address, which the NAT
+ * gateway does not change), the NAT gateway's subnet taking the request in and the reply out, and the
+ * same subnet again on the way to the internet and back (the NAT gateway as the client). Behind a transit
+ * gateway (no NAT gateway in this VPC) only the prober's own boundary is evaluated.
+ */
+function natHops(
+  ctx: AnalysisContext,
+  subnetId: string,
+  natGatewayId: string | undefined,
+  endpointService: string,
+): HopList {
+  const internet = publicService(endpointService);
+  const hops: AclHop[] = [{ subnetId, side: 'client', ...internet }];
+  if (natGatewayId === undefined) return hops;
+  const natSubnet = ctx.index.inventory.natGateways.find((n) => n.NatGatewayId === natGatewayId)?.SubnetId;
+  // A route to a NAT gateway the inventory does not describe (describe-nat-gateways.json is optional) is
+  // followed as far as the prober's own boundary, and says so.
+  if (natSubnet === undefined)
+    return {
+      hops,
+      note: `${natGatewayId} is not in describe-nat-gateways.json: the network ACL of its subnet was not read`,
+    };
+  if (natSubnet === subnetId) return hops;
+  const prober = subnetPeer(ctx, subnetId);
+  if (!prober) return `the CIDR of ${subnetId} is not in describe-subnets.json`;
+  hops.push({ subnetId: natSubnet, side: 'server', peer: prober.peer, peerCidrs: [prober.cidr] });
+  hops.push({ subnetId: natSubnet, side: 'client', ...internet });
+  return hops;
 }

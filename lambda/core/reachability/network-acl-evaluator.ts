@@ -316,3 +316,24 @@ export function aclAllowedAddresses(
     d.segments.filter((s) => s.allow).map((s) => s.addresses),
   );
 }
+
+/**
+ * The addresses of `peer` for which `acl` allows every port of `ports` in `direction`. For a far end whose
+ * addresses port22 only has candidates for (an AWS service's public endpoints), it tells a rule that
+ * treats every candidate alike, which decides, from one that covers only some, which leaves it unknown.
+ */
+export function aclFullyAllowed(
+  ctx: AnalysisContext,
+  acl: NetworkAcl,
+  direction: Direction,
+  peer: AddressSet,
+  ports: PortRange,
+): AddressSet {
+  const d = decideAcl(ctx, acl, direction, peer, ports);
+  return peer.subtract(d.fullyDenied).subtract(d.partlyAllowed);
+}
+
+/** Which way a leg's packets cross the ACL, and whether they are replies (to the client's ephemeral port). */
+export function aclLegDirection(leg: AclLeg): { readonly direction: Direction; readonly reply: boolean } {
+  return LEG[leg];
+}
