@@ -14,6 +14,7 @@
  */
 import {
   DescribeAddressesCommand,
+  DescribeVpcAttributeCommand,
   DescribeVpcBlockPublicAccessExclusionsCommand,
   DescribeVpcBlockPublicAccessOptionsCommand,
   EC2Client,
@@ -49,7 +50,7 @@ import {
   paginateListFirewalls,
 } from '@aws-sdk/client-network-firewall';
 import type { Inventory } from '../../core/inventory/model.ts';
-import { parseInventory, type RawInventory } from '../../core/inventory/parse.ts';
+import { parseInventory, type RawInventory, VPC_DNS_ATTRIBUTES } from '../../core/inventory/parse.ts';
 import { vpcsRoutingToEndpoints } from '../../core/reachability/firewall-endpoints.ts';
 import { attemptsOf, clientOptions } from './client-options.ts';
 import { collectLoadBalancing } from './elbv2-inventory.ts';
@@ -289,6 +290,12 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
     prefixListEntries.set(id, { Entries: pages.flatMap((p) => p.Entries ?? []) });
   }
 
+  const vpcAttributes = await collectDnsAttributes(
+    client,
+    endpoints.flatMap((p) => p.VpcEndpoints ?? []),
+    signal,
+  );
+
   const tgwRouteTableList = tgwRouteTables.flatMap((p) => p.TransitGatewayRouteTables ?? []);
   const propagations = new Map<string, unknown>();
   const staticRoutes = new Map<string, unknown>();
@@ -386,6 +393,7 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
       },
     },
     prefixListEntries,
+    vpcAttributes,
     transitGatewayRouteTablePropagations: propagations,
     transitGatewayStaticRoutes: staticRoutes,
     ...firewalls,
@@ -394,6 +402,40 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
   return parseInventory(
     balancing ? { ...raw, documents: { ...raw.documents, ...balancing.documents } } : raw,
   );
+}
+
+/**
+ * The DNS attributes of the VPCs with an interface endpoint whose private DNS is on, the only ones whose
+ * paths they decide (core/reachability/api-paths.ts), keyed as the inventory directory names their files:
+ * DescribeVpcAttribute takes one attribute a call.
+ */
+async function collectDnsAttributes(
+  client: EC2Client,
+  endpoints: readonly { VpcId?: string; VpcEndpointType?: string; PrivateDnsEnabled?: boolean }[],
+  signal: AbortSignal,
+): Promise<Map<string, unknown>> {
+  const vpcIds = [
+    ...new Set(
+      endpoints.flatMap((e) =>
+        e.VpcId && e.VpcEndpointType === 'Interface' && e.PrivateDnsEnabled ? [e.VpcId] : [],
+      ),
+    ),
+  ].sort();
+  const out = new Map<string, unknown>();
+  for (const vpcId of vpcIds)
+    for (const attribute of VPC_DNS_ATTRIBUTES) {
+      const [answer] = await allPages(
+        `DescribeVpcAttribute ${vpcId} ${attribute}`,
+        signal,
+        once(() =>
+          client.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: attribute }), {
+            abortSignal: signal,
+          }),
+        ),
+      );
+      out.set(`${vpcId}-${attribute}`, answer);
+    }
+  return out;
 }
 
 /**

@@ -20,6 +20,7 @@
  * Pure: the inventory in, one verdict per (subnet, service) out.
  */
 import type { Eni, InventoryIndex, RouteTable, VpcEndpoint } from '../inventory/model.ts';
+import { VPC_DNS_ATTRIBUTES } from '../inventory/parse.ts';
 import { AddressSet, type Cidr, formatCidr, parseCidr, publicAddresses } from '../net/cidr.ts';
 import { type AclHop, type AclOutcome, evaluateAclHops } from './api-path-acls.ts';
 import { AnalysisContext, type Peer } from './evaluation.ts';
@@ -120,11 +121,13 @@ function pathOf(ctx: AnalysisContext, q: ApiPathQuestion, subnetId: string, serv
   const interfaces = endpoints.filter((e) => e.VpcEndpointType === 'Interface');
   const withDns = interfaces.find((e) => e.PrivateDnsEnabled === true);
   if (withDns) {
+    const dns = dnsAttributes(ctx, vpcId, withDns);
+    if (dns.fix) return verdict('missing', dns.text, dns.fix);
     const admitted = admits(ctx, q, subnetId, withDns);
     if (admitted.status === 'ok')
       return withAcls(
         verdict,
-        `interface endpoint ${withDns.VpcEndpointId} with private DNS (${admitted.detail})`,
+        `interface endpoint ${withDns.VpcEndpointId} with private DNS (${admitted.detail})${dns.text}`,
         aclsTo(ctx, endpointHops(ctx, subnetId, withDns)),
       );
     if (admitted.status === 'unknown') return verdict('unknown', admitted.detail);
@@ -169,6 +172,37 @@ function pathOf(ctx: AnalysisContext, q: ApiPathQuestion, subnetId: string, serv
       ? `gateway endpoint ${unrouted.VpcEndpointId} is not associated with ${rtb.RouteTableId}, and ${egress.detail}`
       : `no endpoint for ${endpointService} in ${vpcId ?? 'the VPC'}, and ${egress.detail}`;
   return verdict('missing', why, fix);
+}
+
+/**
+ * Private DNS needs the VPC's two DNS attributes: "To use a private hosted zone, you must set the following
+ * VPC attributes to true: enableDnsHostnames and enableDnsSupport" (EC2 API Reference, CreateVpcEndpoint,
+ * `PrivateDnsEnabled`). One off: missing, with the call that sets it (one attribute per call). Not read
+ * (an inventory without describe-vpc-attribute/): a note, so that existing inventories keep their verdicts.
+ */
+function dnsAttributes(
+  ctx: AnalysisContext,
+  vpcId: string | undefined,
+  endpoint: VpcEndpoint,
+): { text: string; fix?: string } {
+  const read = vpcId === undefined ? undefined : ctx.index.inventory.vpcDnsAttributes?.get(vpcId);
+  const vpc = vpcId ?? 'the VPC';
+  const off = VPC_DNS_ATTRIBUTES.filter((a) => read?.[a] === false);
+  if (off.length > 0)
+    return {
+      text: `interface endpoint ${endpoint.VpcEndpointId} has private DNS on, but ${vpc} has ${off.join(' and ')} off, and private DNS works only with enableDnsSupport and enableDnsHostnames both on`,
+      fix: off
+        .map(
+          (a) =>
+            `aws ec2 modify-vpc-attribute --vpc-id ${vpc} --${a.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+        )
+        .join('; then '),
+    };
+  const unread = VPC_DNS_ATTRIBUTES.filter((a) => read?.[a] === undefined);
+  if (unread.length === 0) return { text: '' };
+  return {
+    text: `; the ${unread.join(' and ')} attribute${unread.length > 1 ? 's' : ''} of ${vpc} ${unread.length > 1 ? 'were' : 'was'} not read (describe-vpc-attribute/${vpc}-<attribute>.json): private DNS needs enableDnsSupport and enableDnsHostnames both on`,
+  };
 }
 
 /** Pending, rejected, deleted or failed endpoints carry nothing; a record without a state is taken as it is. */

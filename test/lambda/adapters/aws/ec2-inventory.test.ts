@@ -13,6 +13,8 @@ import {
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
+  DescribeVpcAttributeCommand,
+  DescribeVpcEndpointsCommand,
   DescribeVpcPeeringConnectionsCommand,
   DescribeVpcsCommand,
   EC2Client,
@@ -238,6 +240,59 @@ describe('collectInventory', () => {
     ]);
     assert.equal(inv.prefixLists.get('pl-63a5400a')?.length, 2);
     assert.equal(inv.managedPrefixLists.length, 3);
+  });
+
+  it('reads the two DNS attributes of each VPC with a private DNS interface endpoint, and of no other', async () => {
+    const { client, mock } = setup();
+    emptyRegion(mock);
+    mock.on(DescribeVpcEndpointsCommand).resolves({
+      VpcEndpoints: [
+        {
+          VpcEndpointId: 'vpce-0a410000000000000',
+          VpcEndpointType: 'Interface',
+          VpcId: 'vpc-0a41000000000000b',
+          ServiceName: 'com.amazonaws.us-east-1.ec2',
+          PrivateDnsEnabled: true,
+        },
+        // Without private DNS, or a gateway endpoint: the attributes decide nothing for these VPCs.
+        {
+          VpcEndpointId: 'vpce-0a42000000000000b',
+          VpcEndpointType: 'Interface',
+          VpcId: 'vpc-0a42000000000000c',
+          ServiceName: 'com.amazonaws.us-east-1.sns',
+          PrivateDnsEnabled: false,
+        },
+        {
+          VpcEndpointId: 'vpce-0a43000000000000d',
+          VpcEndpointType: 'Gateway',
+          VpcId: 'vpc-0a43000000000000d',
+          ServiceName: 'com.amazonaws.us-east-1.dynamodb',
+        },
+      ],
+    });
+    // What `aws ec2 describe-vpc-attribute` prints: the id and the one attribute asked for.
+    mock
+      .on(DescribeVpcAttributeCommand, { VpcId: 'vpc-0a41000000000000b', Attribute: 'enableDnsSupport' })
+      .resolves({ VpcId: 'vpc-0a41000000000000b', EnableDnsSupport: { Value: true } });
+    mock
+      .on(DescribeVpcAttributeCommand, { VpcId: 'vpc-0a41000000000000b', Attribute: 'enableDnsHostnames' })
+      .resolves({ VpcId: 'vpc-0a41000000000000b', EnableDnsHostnames: { Value: false } });
+
+    const inv = await collectInventory({ client });
+
+    assert.deepEqual(
+      mock
+        .commandCalls(DescribeVpcAttributeCommand)
+        .map((c) => [c.args[0].input.VpcId, c.args[0].input.Attribute]),
+      [
+        ['vpc-0a41000000000000b', 'enableDnsSupport'],
+        ['vpc-0a41000000000000b', 'enableDnsHostnames'],
+      ],
+    );
+    assert.deepEqual(
+      [...(inv.vpcDnsAttributes ?? [])],
+      [['vpc-0a41000000000000b', { enableDnsSupport: true, enableDnsHostnames: false }]],
+    );
   });
 
   it('reads the describe-network-acls example of the EC2 guide into the model', async () => {

@@ -273,4 +273,66 @@ describe('evaluateApiPaths', () => {
     );
     assert.ok(problem?.endsWith('(and 1 more)'), problem);
   });
+
+  describe('the VPC’s DNS attributes (private DNS needs enableDnsSupport and enableDnsHostnames both true: EC2 API Reference, CreateVpcEndpoint PrivateDnsEnabled)', () => {
+    const dns = (attributes: object) =>
+      indexInventory({
+        ...index.inventory,
+        vpcDnsAttributes: new Map([['vpc-0a41000000000000b', attributes]]),
+      });
+    const ec2 = (i: InventoryIndex) =>
+      evaluateApiPaths(i, {
+        region: REGION,
+        subnetIds: [ENDPOINTS_SUBNET_A],
+        securityGroupIds: [PROBER_SG.endpoints],
+        services: ['ec2'],
+      })[0]!;
+    // [attributes, status, detail, fix]
+    const cases: [object, ApiPath['status'], string, string?][] = [
+      [
+        { enableDnsSupport: true, enableDnsHostnames: true },
+        'ok',
+        'interface endpoint vpce-0a410000000000000 with private DNS (sg-0a4100000000000e1 allows TCP 443 from sg-0a4100000000000a1)',
+      ],
+      [
+        { enableDnsSupport: true, enableDnsHostnames: false },
+        'missing',
+        'interface endpoint vpce-0a410000000000000 has private DNS on, but vpc-0a41000000000000b has enableDnsHostnames off',
+        'aws ec2 modify-vpc-attribute --vpc-id vpc-0a41000000000000b --enable-dns-hostnames',
+      ],
+      [
+        { enableDnsSupport: false, enableDnsHostnames: false },
+        'missing',
+        'vpc-0a41000000000000b has enableDnsSupport and enableDnsHostnames off',
+        'aws ec2 modify-vpc-attribute --vpc-id vpc-0a41000000000000b --enable-dns-support; then aws ec2 modify-vpc-attribute --vpc-id vpc-0a41000000000000b --enable-dns-hostnames',
+      ],
+      [
+        { enableDnsSupport: true },
+        'ok',
+        'the enableDnsHostnames attribute of vpc-0a41000000000000b was not read (describe-vpc-attribute/vpc-0a41000000000000b-<attribute>.json)',
+      ],
+    ];
+    for (const [attributes, status, detail, fix] of cases) {
+      it(`${JSON.stringify(attributes)}: ${status}`, () => {
+        const p = ec2(dns(attributes));
+        assert.equal(p.status, status, p.detail);
+        assert.ok(p.detail.includes(detail), p.detail);
+        assert.equal(p.fix, fix);
+        if (status === 'ok' && !detail.includes('not read'))
+          assert.ok(!p.detail.includes('not read'), p.detail);
+      });
+    }
+
+    it('the fixture reads both for vpc-0a41…; vpc-0a42… has no files: its endpoint path stays ok, with a note', () => {
+      assert.ok(!ec2(index).detail.includes('not read'), ec2(index).detail);
+      const p = one(BROKEN_SUBNET, 'ec2', [PROBER_SG.broken]);
+      assert.equal(p.status, 'ok');
+      assert.ok(
+        p.detail.includes(
+          'the enableDnsSupport and enableDnsHostnames attributes of vpc-0a42000000000000c were not read',
+        ),
+        p.detail,
+      );
+    });
+  });
 });
