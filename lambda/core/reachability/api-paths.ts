@@ -201,7 +201,7 @@ function dnsAttributes(
   const unread = VPC_DNS_ATTRIBUTES.filter((a) => read?.[a] === undefined);
   if (unread.length === 0) return { text: '' };
   return {
-    text: `; the ${unread.join(' and ')} attribute${unread.length > 1 ? 's' : ''} of ${vpc} ${unread.length > 1 ? 'were' : 'was'} not read (describe-vpc-attribute/${vpc}-<attribute>.json): private DNS needs enableDnsSupport and enableDnsHostnames both on`,
+    text: `; the ${unread.join(' and ')} attribute${unread.length > 1 ? 's' : ''} of ${vpc} ${unread.length > 1 ? 'were' : 'was'} not read (describe-vpc-attribute/${vpc}-<attribute>.json), which private DNS needs on`,
   };
 }
 
