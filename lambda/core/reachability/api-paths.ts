@@ -171,6 +171,8 @@ function pathOf(ctx: AnalysisContext, q: ApiPathQuestion, subnetId: string, serv
     : unrouted
       ? `gateway endpoint ${unrouted.VpcEndpointId} is not associated with ${rtb.RouteTableId}, and ${egress.detail}`
       : `no endpoint for ${endpointService} in ${vpcId ?? 'the VPC'}, and ${egress.detail}`;
+  const shared = endpoints.length === 0 ? sharedServices(ctx, q, rtb, vpcId, subnetId, service) : undefined;
+  if (shared) return verdict('unknown', `${why}; ${shared}`, fix);
   return verdict('missing', why, fix);
 }
 
@@ -203,6 +205,42 @@ function dnsAttributes(
   return {
     text: `; the ${unread.join(' and ')} attribute${unread.length > 1 ? 's' : ''} of ${vpc} ${unread.length > 1 ? 'were' : 'was'} not read (describe-vpc-attribute/${vpc}-<attribute>.json), which private DNS needs on`,
   };
+}
+
+/**
+ * The shared-services pattern: interface endpoints in a central VPC reached through a transit gateway, their
+ * private DNS off there and a Route 53 private hosted zone for the service's hostname, pointing at them,
+ * associated with each spoke VPC (AWS Whitepaper "Building a Scalable and Secure Multi-VPC AWS Network
+ * Infrastructure", "Centralized access to VPC private endpoints"). The inventory holds no Route 53 data, so a
+ * subnet that routes to a transit gateway and has no endpoint of its own is undecided, not missing: what to
+ * check. Undefined where the subnet has no route to a transit gateway.
+ */
+function sharedServices(
+  ctx: AnalysisContext,
+  q: ApiPathQuestion,
+  rtb: RouteTable,
+  vpcId: string | undefined,
+  subnetId: string,
+  service: AwsService,
+): string | undefined {
+  const tgw = (rtb.Routes ?? []).find((r) => r.TransitGatewayId && r.State !== 'blackhole')?.TransitGatewayId;
+  if (!tgw) return undefined;
+  const endpointService = endpointServiceName(q.region, service);
+  const hostname = `${AWS_SERVICE_ENDPOINT_NAMES[service]}.${q.region}.amazonaws.com`;
+  const vpc = vpcId ?? 'the VPC';
+  const elsewhere = ctx.index.inventory.vpcEndpoints.find(
+    (e) =>
+      e.ServiceName === endpointService &&
+      e.VpcEndpointType === 'Interface' &&
+      e.VpcId !== vpcId &&
+      usable(e),
+  );
+  const candidate = elsewhere ? ` (${elsewhere.VpcEndpointId} in ${elsewhere.VpcId} is one)` : '';
+  return (
+    `${rtb.RouteTableId} routes to transit gateway ${tgw}, so ${endpointService} may be served by a shared-services VPC's interface endpoint${candidate}: ` +
+    `check that a Route 53 private hosted zone for ${hostname} is associated with ${vpc} (aws route53 list-hosted-zones-by-vpc --vpc-id ${vpc} --vpc-region ${q.region}) ` +
+    `and points at that endpoint, that ${rtb.RouteTableId} routes the endpoint's subnets to ${tgw}, and that the endpoint's security group and the network ACLs on the way admit TCP ${AWS_API_PORT} from ${ctx.index.subnets.get(subnetId)?.CidrBlock ?? subnetId}`
+  );
 }
 
 /** Pending, rejected, deleted or failed endpoints carry nothing; a record without a state is taken as it is. */

@@ -335,4 +335,51 @@ describe('evaluateApiPaths', () => {
       );
     });
   });
+
+  describe('shared-services endpoints behind a transit gateway (Route 53 data is not in the inventory)', () => {
+    const routes = (extra: object[]) =>
+      indexInventory({
+        ...index.inventory,
+        routeTables: index.inventory.routeTables.map((t) =>
+          t.RouteTableId === 'rtb-0a40b00000000000b' ? { ...t, Routes: [...(t.Routes ?? []), ...extra] } : t,
+        ),
+      });
+    const path = (i: InventoryIndex, service: AwsService) =>
+      evaluateApiPaths(i, { region: REGION, subnetIds: [NO_EGRESS_SUBNET], services: [service] })[0]!;
+
+    it('a subnet routing to a transit gateway with no endpoint of its own: unknown, saying what to check', () => {
+      const p = path(
+        routes([
+          { DestinationCidrBlock: '10.0.0.0/8', TransitGatewayId: 'tgw-0a4f0000000000000', State: 'active' },
+        ]),
+        'ec2',
+      );
+      assert.equal(p.status, 'unknown', p.detail);
+      for (const words of [
+        'no endpoint for com.amazonaws.eu-west-1.ec2 in vpc-0a40000000000000a',
+        'rtb-0a40b00000000000b routes to transit gateway tgw-0a4f0000000000000',
+        // Interface endpoints of EC2 in the other VPCs of the inventory are candidates.
+        '(vpce-0a410000000000000 in vpc-0a41000000000000b is one)',
+        'a Route 53 private hosted zone for ec2.eu-west-1.amazonaws.com is associated with vpc-0a40000000000000a',
+        'aws route53 list-hosted-zones-by-vpc --vpc-id vpc-0a40000000000000a --vpc-region eu-west-1',
+        'admit TCP 443 from 10.40.2.0/24',
+      ])
+        assert.ok(p.detail.includes(words), `${words} in ${p.detail}`);
+      // The CloudWatch Logs hostname is logs.<region>.amazonaws.com (the endpoint name, not the SDK's).
+      assert.ok(
+        path(
+          routes([{ DestinationCidrBlock: '10.0.0.0/8', TransitGatewayId: 'tgw-0a4f0000000000000' }]),
+          'cloudwatch-logs',
+        ).detail.includes('for logs.eu-west-1.amazonaws.com'),
+      );
+    });
+
+    it('a blackholed transit gateway route, or none: still missing', () => {
+      const blackhole = routes([
+        { DestinationCidrBlock: '10.0.0.0/8', TransitGatewayId: 'tgw-0a4f0000000000000', State: 'blackhole' },
+      ]);
+      assert.equal(path(blackhole, 'ec2').status, 'missing');
+      assert.equal(path(index, 'ec2').status, 'missing');
+    });
+  });
 });
