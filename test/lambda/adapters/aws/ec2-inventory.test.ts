@@ -29,33 +29,11 @@ import {
 } from '../../../../lambda/adapters/aws/ec2-inventory.ts';
 import { loadInventoryDir } from '../../../../lambda/adapters/local/inventory-dir.ts';
 import { InventoryError } from '../../../../lambda/core/inventory/parse.ts';
-import { type Ec2Mock, emptyRegion } from './ec2-stub.ts';
+import { type AnyCommand, emptyRegion, paged } from './ec2-stub.ts';
 
 const FLEET = join(import.meta.dirname, '../../../fixtures/inventories/fleet');
 const fleetDoc = (file: string): Record<string, unknown[]> =>
   JSON.parse(readFileSync(join(FLEET, file), 'utf8')) as Record<string, unknown[]>;
-
-// biome-ignore lint/suspicious/noExplicitAny: the mock's command table is heterogenous by design
-type AnyCommand = any;
-
-/**
- * Serves `items` under `key` in pages of `pageSize`, the way EC2 does: `NextToken` on every page but the
- * last. Records the token each call carried.
- */
-function paged(mock: Ec2Mock, command: AnyCommand, key: string, items: readonly unknown[], pageSize: number) {
-  const tokens: (string | undefined)[] = [];
-  mock.on(command).callsFake((input: { NextToken?: string }) => {
-    tokens.push(input.NextToken);
-    const start = input.NextToken ? Number(input.NextToken.replace('token-', '')) : 0;
-    const end = start + pageSize;
-    return {
-      [key]: items.slice(start, end),
-      ...(end < items.length ? { NextToken: `token-${end}` } : {}),
-      $metadata: { httpStatusCode: 200 },
-    };
-  });
-  return tokens;
-}
 
 function setup() {
   const client = new EC2Client({ region: 'us-east-1' });
