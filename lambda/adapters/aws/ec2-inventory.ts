@@ -90,8 +90,8 @@ export interface CollectInventoryOptions {
   readonly signal?: AbortSignal;
   /**
    * Told of a part that could not be read while the rest was: the load balancers, which only add HA groups
-   * and whose API a VPC reaching AWS through endpoints may not have a way to. @default that part fails the
-   * whole collection
+   * and whose API a VPC reaching AWS through endpoints may not have a way to; the VPCs' DNS attributes,
+   * which only refine the prober's own paths. @default that part fails the whole collection
    */
   readonly onPartialFailure?: (line: string) => void;
 }
@@ -290,11 +290,22 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
     prefixListEntries.set(id, { Entries: pages.flatMap((p) => p.Entries ?? []) });
   }
 
+  /** A part whose failure leaves the rest whole: told to onPartialFailure, read as `fallback`. */
+  const partly =
+    <T>(what: string, fallback: T) =>
+    (error: unknown): T => {
+      if (options.onPartialFailure === undefined || signal.aborted) throw error;
+      options.onPartialFailure(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+      return fallback;
+    };
+
+  // The DNS attributes only refine the prober's own paths (unread, those carry a note): a role or user
+  // without ec2:DescribeVpcAttribute still gets the rest, as with the load balancers below.
   const vpcAttributes = await collectDnsAttributes(
     client,
     endpoints.flatMap((p) => p.VpcEndpoints ?? []),
     signal,
-  );
+  ).catch(partly("VPC DNS attributes not read (the prober's paths note it)", new Map<string, unknown>()));
 
   const tgwRouteTableList = tgwRouteTables.flatMap((p) => p.TransitGatewayRouteTables ?? []);
   const propagations = new Map<string, unknown>();
@@ -333,13 +344,7 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
   const balancing = options.elbv2Client
     ? await collectLoadBalancing(options.elbv2Client, options.vpcIds, signal, (operation, pages) =>
         allPages(operation, signal, pages),
-      ).catch((error: unknown) => {
-        if (options.onPartialFailure === undefined || signal.aborted) throw error;
-        options.onPartialFailure(
-          `load balancers not read (no load-balanced groups this run): ${error instanceof Error ? error.message : String(error)}`,
-        );
-        return undefined;
-      })
+      ).catch(partly('load balancers not read (no load-balanced groups this run)', undefined))
     : undefined;
 
   const reservations = instances.flatMap((p) => p.Reservations ?? []);

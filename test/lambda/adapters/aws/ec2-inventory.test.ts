@@ -273,6 +273,36 @@ describe('collectInventory', () => {
     );
   });
 
+  it('a DescribeVpcAttribute refused: one partial-failure line and the rest of the inventory, else the collection fails', async () => {
+    const { client, mock } = setup();
+    emptyRegion(mock);
+    mock.on(DescribeVpcEndpointsCommand).resolves({
+      VpcEndpoints: [
+        {
+          VpcEndpointId: 'vpce-0a410000000000000',
+          VpcEndpointType: 'Interface',
+          VpcId: 'vpc-0a41000000000000b',
+          ServiceName: 'com.amazonaws.us-east-1.ec2',
+          PrivateDnsEnabled: true,
+        },
+      ],
+    });
+    mock
+      .on(DescribeVpcAttributeCommand)
+      .rejects(apiError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+    const lines: string[] = [];
+    const inv = await collectInventory({ client, onPartialFailure: (line) => lines.push(line) });
+    assert.equal(inv.vpcDnsAttributes, undefined);
+    assert.equal(inv.vpcEndpoints.length, 1);
+    assert.deepEqual(lines, [
+      "VPC DNS attributes not read (the prober's paths note it): DescribeVpcAttribute vpc-0a41000000000000b enableDnsSupport failed: UnauthorizedOperation: You are not authorized to perform this operation.",
+    ]);
+    await assert.rejects(
+      collectInventory({ client }),
+      /DescribeVpcAttribute vpc-0a41000000000000b enableDnsSupport failed/,
+    );
+  });
+
   it('reads the describe-network-acls example of the EC2 guide into the model', async () => {
     const { client, mock } = setup();
     emptyRegion(mock);
