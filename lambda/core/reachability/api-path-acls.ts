@@ -12,14 +12,16 @@
 import type { NetworkAcl } from '../inventory/model.ts';
 import { DEFAULT_EPHEMERAL, formatPortRange, type PortRange } from '../net/port-range.ts';
 import type { AnalysisContext, Peer } from './evaluation.ts';
-import { aclFullyAllowed, aclLegDirection, evaluateNetworkAcl } from './network-acl-evaluator.ts';
+import {
+  aclFullyAllowed,
+  aclLegDirection,
+  DEFAULT_DENY_RULE,
+  evaluateNetworkAcl,
+} from './network-acl-evaluator.ts';
 import type { Blocker } from './types.ts';
 
 /** The ports a Lambda function and a NAT gateway pick replies' ports from (the module comment cites AWS). */
 const CLIENT_EPHEMERAL: PortRange = DEFAULT_EPHEMERAL;
-
-/** The `*` rule every ACL ends with; a rule added to open a path must come before any that denies it. */
-const DEFAULT_DENY_RULE = 32767;
 
 /** One subnet boundary on the path, seen from one end of the connection. */
 export interface AclHop {

@@ -39,7 +39,7 @@ import { missingSubnetData } from './missing-data.ts';
 import type { Blocker, BlockerCode, Direction } from './types.ts';
 
 /** The `*` rule: it cannot be removed and always denies (API output lists it as 32767, or 32768 for IPv6). */
-const DEFAULT_DENY_RULE = 32767;
+export const DEFAULT_DENY_RULE = 32767;
 
 interface CompiledEntry {
   readonly ruleNumber: number;
