@@ -17,6 +17,9 @@
  * - otherwise through the subnet's default route to a NAT gateway (in this VPC, or behind a transit
  *   gateway in an egress VPC). A default route to an internet gateway does not do: it needs a public IP.
  *
+ * Whichever way, the network ACLs of every subnet boundary on it must pass the request and the reply
+ * (api-path-acls.ts), and private DNS needs the VPC's DNS attributes (dnsAttributes below).
+ *
  * Pure: the inventory in, one verdict per (subnet, service) out.
  */
 import type { Eni, InventoryIndex, RouteTable, VpcEndpoint } from '../inventory/model.ts';
