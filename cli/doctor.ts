@@ -110,6 +110,18 @@ export async function runDoctor(flags: DoctorFlags): Promise<DoctorReport> {
     throw new UsageError('give --subnets subnet-…[,…] (the prober’s subnets) or --vpc vpc-…');
 
   const index = indexInventory(await loadInventory(flags, vpcId));
+  // A VPC id the account does not have reads as an empty VPC (DescribeSubnets with a vpc-id filter answers
+  // with no subnets, not an error): say so rather than report on nothing.
+  if (
+    vpcId !== undefined &&
+    !index.vpcs.has(vpcId) &&
+    !index.inventory.subnets.some((s) => s.VpcId === vpcId)
+  )
+    throw new UsageError(
+      flags.inventory === undefined
+        ? `${vpcId} is not in ${flags.region} (DescribeVpcs does not list it): check the id, the Region and the account of your credentials`
+        : `${vpcId} is not in the inventory`,
+    );
   for (const id of given ?? []) {
     const subnet = index.subnets.get(id);
     if (!subnet) throw new UsageError(`${id} is not in the inventory`);

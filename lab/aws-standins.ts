@@ -523,6 +523,13 @@ function describeVpc(
           }),
     })),
   });
+  // Private DNS needs both DNS attributes on, and this VPC has them (DescribeVpcAttribute answers one a call).
+  ec2
+    .on(sdk.DescribeVpcAttributeCommand)
+    .callsFake((input: import('@aws-sdk/client-ec2').DescribeVpcAttributeCommandInput) => ({
+      VpcId: input.VpcId,
+      [input.Attribute === 'enableDnsHostnames' ? 'EnableDnsHostnames' : 'EnableDnsSupport']: { Value: true },
+    }));
   ec2.on(sdk.DescribeInstancesCommand).resolves({
     Reservations: [
       {

@@ -47,6 +47,7 @@ export const EC2_READ_ACTIONS: readonly string[] = [
   'ec2:DescribeTransitGatewayRouteTables',
   'ec2:DescribeTransitGateways',
   'ec2:DescribeTransitGatewayVpcAttachments',
+  'ec2:DescribeVpcAttribute',
   'ec2:DescribeVpcBlockPublicAccessExclusions',
   'ec2:DescribeVpcBlockPublicAccessOptions',
   'ec2:DescribeVpcEndpoints',

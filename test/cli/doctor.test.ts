@@ -95,6 +95,11 @@ describe('port22 doctor', () => {
       'port22: subnet-0a40a00000000000a is not in vpc-0a41000000000000b\n',
     ],
     [
+      'a VPC the inventory lacks',
+      ['--inventory', DIR, '--vpc', 'vpc-0123456789abcdef0'],
+      'port22: vpc-0123456789abcdef0 is not in the inventory\n',
+    ],
+    [
       'live without a VPC',
       ['--region', 'eu-west-1'],
       'port22: --region needs --vpc <vpc-…> (the VPC the prober will run in)\n',

@@ -14,6 +14,7 @@
  */
 import {
   DescribeAddressesCommand,
+  DescribeVpcAttributeCommand,
   DescribeVpcBlockPublicAccessExclusionsCommand,
   DescribeVpcBlockPublicAccessOptionsCommand,
   EC2Client,
@@ -49,7 +50,7 @@ import {
   paginateListFirewalls,
 } from '@aws-sdk/client-network-firewall';
 import type { Inventory } from '../../core/inventory/model.ts';
-import { parseInventory, type RawInventory } from '../../core/inventory/parse.ts';
+import { parseInventory, type RawInventory, VPC_DNS_ATTRIBUTES } from '../../core/inventory/parse.ts';
 import { vpcsRoutingToEndpoints } from '../../core/reachability/firewall-endpoints.ts';
 import { attemptsOf, clientOptions } from './client-options.ts';
 import { collectLoadBalancing } from './elbv2-inventory.ts';
@@ -89,8 +90,8 @@ export interface CollectInventoryOptions {
   readonly signal?: AbortSignal;
   /**
    * Told of a part that could not be read while the rest was: the load balancers, which only add HA groups
-   * and whose API a VPC reaching AWS through endpoints may not have a way to. @default that part fails the
-   * whole collection
+   * and whose API a VPC reaching AWS through endpoints may not have a way to; the VPCs' DNS attributes,
+   * which only refine the prober's own paths. @default that part fails the whole collection
    */
   readonly onPartialFailure?: (line: string) => void;
 }
@@ -289,6 +290,23 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
     prefixListEntries.set(id, { Entries: pages.flatMap((p) => p.Entries ?? []) });
   }
 
+  /** A part whose failure leaves the rest whole: told to onPartialFailure, read as `fallback`. */
+  const partly =
+    <T>(what: string, fallback: T) =>
+    (error: unknown): T => {
+      if (options.onPartialFailure === undefined || signal.aborted) throw error;
+      options.onPartialFailure(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+      return fallback;
+    };
+
+  // The DNS attributes only refine the prober's own paths (unread, those carry a note): a role or user
+  // without ec2:DescribeVpcAttribute still gets the rest, as with the load balancers below.
+  const vpcAttributes = await collectDnsAttributes(
+    client,
+    endpoints.flatMap((p) => p.VpcEndpoints ?? []),
+    signal,
+  ).catch(partly("VPC DNS attributes not read (the prober's paths note it)", new Map<string, unknown>()));
+
   const tgwRouteTableList = tgwRouteTables.flatMap((p) => p.TransitGatewayRouteTables ?? []);
   const propagations = new Map<string, unknown>();
   const staticRoutes = new Map<string, unknown>();
@@ -326,13 +344,7 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
   const balancing = options.elbv2Client
     ? await collectLoadBalancing(options.elbv2Client, options.vpcIds, signal, (operation, pages) =>
         allPages(operation, signal, pages),
-      ).catch((error: unknown) => {
-        if (options.onPartialFailure === undefined || signal.aborted) throw error;
-        options.onPartialFailure(
-          `load balancers not read (no load-balanced groups this run): ${error instanceof Error ? error.message : String(error)}`,
-        );
-        return undefined;
-      })
+      ).catch(partly('load balancers not read (no load-balanced groups this run)', undefined))
     : undefined;
 
   const reservations = instances.flatMap((p) => p.Reservations ?? []);
@@ -386,6 +398,7 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
       },
     },
     prefixListEntries,
+    vpcAttributes,
     transitGatewayRouteTablePropagations: propagations,
     transitGatewayStaticRoutes: staticRoutes,
     ...firewalls,
@@ -394,6 +407,40 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
   return parseInventory(
     balancing ? { ...raw, documents: { ...raw.documents, ...balancing.documents } } : raw,
   );
+}
+
+/**
+ * The DNS attributes of the VPCs with an interface endpoint whose private DNS is on, the only ones whose
+ * paths they decide (core/reachability/api-paths.ts), keyed as the inventory directory names their files:
+ * DescribeVpcAttribute takes one attribute a call.
+ */
+async function collectDnsAttributes(
+  client: EC2Client,
+  endpoints: readonly { VpcId?: string; VpcEndpointType?: string; PrivateDnsEnabled?: boolean }[],
+  signal: AbortSignal,
+): Promise<Map<string, unknown>> {
+  const vpcIds = [
+    ...new Set(
+      endpoints.flatMap((e) =>
+        e.VpcId && e.VpcEndpointType === 'Interface' && e.PrivateDnsEnabled ? [e.VpcId] : [],
+      ),
+    ),
+  ].sort();
+  const out = new Map<string, unknown>();
+  for (const vpcId of vpcIds)
+    for (const attribute of VPC_DNS_ATTRIBUTES) {
+      const [answer] = await allPages(
+        `DescribeVpcAttribute ${vpcId} ${attribute}`,
+        signal,
+        once(() =>
+          client.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: attribute }), {
+            abortSignal: signal,
+          }),
+        ),
+      );
+      out.set(`${vpcId}-${attribute}`, answer);
+    }
+  return out;
 }
 
 /**

@@ -13,6 +13,7 @@ type ListKey = Exclude<
   | 'vpcBlockPublicAccessOptions'
   | 'absentFiles'
   | 'loadBalancing'
+  | 'vpcDnsAttributes'
 >;
 type Item<K extends ListKey> = Inventory[K][number];
 
@@ -96,7 +97,14 @@ export function mergeInventories(parts: readonly Inventory[]): Inventory {
     networkFirewallPolicies: mergeList(parts, 'networkFirewallPolicies'),
     networkFirewallRuleGroups: mergeList(parts, 'networkFirewallRuleGroups'),
     ...mergeLoadBalancing(parts),
+    ...mergeDnsAttributes(parts),
   };
+}
+
+/** Each VPC's attributes from the parts that read them (one part per VPC: they do not overlap). */
+function mergeDnsAttributes(parts: readonly Inventory[]): Pick<Inventory, 'vpcDnsAttributes'> {
+  const read = parts.flatMap((p) => [...(p.vpcDnsAttributes ?? [])]);
+  return read.length === 0 ? {} : { vpcDnsAttributes: new Map(read) };
 }
 
 /** Load balancers and target groups by ARN, health and tags by name and ARN: the first part's copy. */

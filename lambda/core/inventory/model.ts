@@ -234,6 +234,17 @@ export interface Vpc {
   readonly Tags?: readonly Tag[];
 }
 
+/**
+ * A VPC's DNS attributes, as DescribeVpcAttribute gives them (one call per attribute): an attribute not read
+ * is undefined, never false.
+ */
+export interface VpcDnsAttributes {
+  /** The Amazon-provided DNS server answers in the VPC. */
+  readonly enableDnsSupport?: boolean;
+  /** The VPC's network interfaces get DNS hostnames; with the other, private hosted zones resolve. */
+  readonly enableDnsHostnames?: boolean;
+}
+
 /** An ENI as DescribeNetworkInterfaces returns it (also covers ENIs of Lambda, NAT gateways, ELBs). */
 export interface NetworkInterface extends EniAddressing {
   readonly Attachment?: EniAttachment & { readonly InstanceId?: string };
@@ -759,6 +770,11 @@ export interface Inventory {
   readonly networkAcls: readonly NetworkAcl[];
   readonly routeTables: readonly RouteTable[];
   readonly vpcs: readonly Vpc[];
+  /**
+   * `vpc-…` → its DNS attributes (describe-vpc-attribute/<vpc-id>-<attribute>.json; the live collector reads
+   * both for every VPC). @default none read: a private DNS endpoint's path notes that they were not
+   */
+  readonly vpcDnsAttributes?: ReadonlyMap<string, VpcDnsAttributes>;
   /** DescribeNetworkInterfaces output; ENIs nested in `instances` need not be repeated here. */
   readonly networkInterfaces: readonly NetworkInterface[];
   /** DescribeManagedPrefixLists output (metadata: name, address family). */

@@ -40,6 +40,7 @@ import type {
   TransitGatewayVpcAttachment,
   Vpc,
   VpcBlockPublicAccessExclusion,
+  VpcDnsAttributes,
   VpcEndpoint,
   VpcPeeringConnection,
 } from './model.ts';
@@ -748,6 +749,12 @@ const documents = {
   }),
   'elbv2-describe-target-health': object({ TargetHealthDescriptions: array(targetHealthDescription) }),
   'elbv2-describe-listeners': object({ Listeners: array(listener) }),
+  // `aws ec2 describe-vpc-attribute --vpc-id <id> --attribute <name>`: the id and that one attribute.
+  'describe-vpc-attribute': object({
+    VpcId: id('vpc'),
+    EnableDnsSupport: object({ Value: boolean() }).optional(),
+    EnableDnsHostnames: object({ Value: boolean() }).optional(),
+  }),
 } as const;
 
 export type InventoryDocument = keyof typeof documents;
@@ -782,6 +789,14 @@ export const OPTIONAL_FILES = [
   'elbv2-describe-tags.json',
 ] as const;
 
+/** The DNS attributes DescribeVpcAttribute reads, as its `--attribute` names them. */
+export const VPC_DNS_ATTRIBUTES = ['enableDnsSupport', 'enableDnsHostnames'] as const;
+
+/** `describe-vpc-attribute/<vpc-id>-<attribute>.json`: one file per VPC and attribute, as the call takes one. */
+const VPC_ATTRIBUTE_FILE = new RegExp(
+  `^${resourceIdPattern('vpc').source.slice(1, -1)}-(${VPC_DNS_ATTRIBUTES.join('|')})$`,
+);
+
 /**
  * The directories of one file per resource: `<directory>/<key>.json`, where the key is the resource's id
  * (prefix lists, TGW route tables) or name (Network Firewall resources) and matches `key`.
@@ -799,6 +814,7 @@ export const PER_RESOURCE_DIRECTORIES = {
   'network-firewall/rule-groups': { key: /^[a-zA-Z0-9-]{1,128}$/, raw: 'networkFirewallRuleGroups' },
   'elbv2-describe-target-health': { key: ELB_NAME, raw: 'targetHealth' },
   'elbv2-describe-listeners': { key: ELB_NAME, raw: 'listeners' },
+  'describe-vpc-attribute': { key: VPC_ATTRIBUTE_FILE, raw: 'vpcAttributes' },
 } as const satisfies Record<string, { key: RegExp; raw: keyof RawInventory }>;
 
 type PerResourceDocument = keyof typeof PER_RESOURCE_DIRECTORIES;
@@ -937,6 +953,8 @@ export interface RawInventory {
   readonly targetHealth?: ReadonlyMap<string, unknown>;
   /** Load balancer name → DescribeListeners output. */
   readonly listeners?: ReadonlyMap<string, unknown>;
+  /** `<vpc-id>-<attribute>` → DescribeVpcAttribute output for that attribute. */
+  readonly vpcAttributes?: ReadonlyMap<string, unknown>;
 }
 
 /** Each entry of one per-resource directory, validated, keyed as given; the error names `<dir>/<key>.json`. */
@@ -1084,6 +1102,7 @@ export function parseInventory(raw: RawInventory): Inventory {
     raw.networkFirewallRuleGroups,
   ).map(([, doc]) => doc);
   const loadBalancing = parseLoadBalancing(raw);
+  const vpcDnsAttributes = parseVpcDnsAttributes(raw);
   // After every document parsed: a malformed file is named before a duplicate in a later one.
   for (const [file, arrayKey, idKey] of UNIQUE_IDS)
     if (d[file] !== undefined) assertUniqueIds(file, idPlaces(d[file], arrayKey, idKey));
@@ -1118,7 +1137,29 @@ export function parseInventory(raw: RawInventory): Inventory {
     networkFirewallPolicies,
     networkFirewallRuleGroups,
     ...(loadBalancing ? { loadBalancing } : {}),
+    ...(vpcDnsAttributes.size > 0 ? { vpcDnsAttributes } : {}),
   };
+}
+
+/**
+ * The VPCs' DNS attributes, one file per VPC and attribute: each must be the output of the call its name
+ * says (that VPC, that attribute), since a copied file would otherwise answer for the wrong VPC.
+ */
+function parseVpcDnsAttributes(raw: RawInventory): Map<string, VpcDnsAttributes> {
+  const out = new Map<string, { -readonly [K in keyof VpcDnsAttributes]: VpcDnsAttributes[K] }>();
+  for (const [key, doc] of perResource('describe-vpc-attribute', raw.vpcAttributes)) {
+    const attribute = VPC_DNS_ATTRIBUTES.find((a) => key.endsWith(`-${a}`))!;
+    const vpcId = key.slice(0, -attribute.length - 1);
+    const file = `describe-vpc-attribute/${key}.json`;
+    if (doc.VpcId !== vpcId) throw new InventoryError(`${file}: VpcId is ${doc.VpcId}, not ${vpcId}`);
+    const field = attribute === 'enableDnsSupport' ? doc.EnableDnsSupport : doc.EnableDnsHostnames;
+    if (!field)
+      throw new InventoryError(
+        `${file}: no ${attribute[0]!.toUpperCase()}${attribute.slice(1)} (the output of --attribute ${attribute})`,
+      );
+    out.set(vpcId, { ...out.get(vpcId), [attribute]: field.Value });
+  }
+  return out;
 }
 
 /** The elbv2 files, when any is there: without them, the inventory has no load balancers. */

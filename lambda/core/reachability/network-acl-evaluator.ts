@@ -39,7 +39,7 @@ import { missingSubnetData } from './missing-data.ts';
 import type { Blocker, BlockerCode, Direction } from './types.ts';
 
 /** The `*` rule: it cannot be removed and always denies (API output lists it as 32767, or 32768 for IPv6). */
-const DEFAULT_DENY_RULE = 32767;
+export const DEFAULT_DENY_RULE = 32767;
 
 interface CompiledEntry {
   readonly ruleNumber: number;
@@ -315,4 +315,25 @@ export function aclAllowedAddresses(
     family,
     d.segments.filter((s) => s.allow).map((s) => s.addresses),
   );
+}
+
+/**
+ * The addresses of `peer` for which `acl` allows every port of `ports` in `direction`. For a far end whose
+ * addresses port22 only has candidates for (an AWS service's public endpoints), it tells a rule that
+ * treats every candidate alike, which decides, from one that covers only some, which leaves it unknown.
+ */
+export function aclFullyAllowed(
+  ctx: AnalysisContext,
+  acl: NetworkAcl,
+  direction: Direction,
+  peer: AddressSet,
+  ports: PortRange,
+): AddressSet {
+  const d = decideAcl(ctx, acl, direction, peer, ports);
+  return peer.subtract(d.fullyDenied).subtract(d.partlyAllowed);
+}
+
+/** Which way a leg's packets cross the ACL, and whether they are replies (to the client's ephemeral port). */
+export function aclLegDirection(leg: AclLeg): { readonly direction: Direction; readonly reply: boolean } {
+  return LEG[leg];
 }

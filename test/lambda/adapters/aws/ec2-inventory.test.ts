@@ -13,6 +13,8 @@ import {
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
+  DescribeVpcAttributeCommand,
+  DescribeVpcEndpointsCommand,
   DescribeVpcPeeringConnectionsCommand,
   DescribeVpcsCommand,
   EC2Client,
@@ -27,33 +29,11 @@ import {
 } from '../../../../lambda/adapters/aws/ec2-inventory.ts';
 import { loadInventoryDir } from '../../../../lambda/adapters/local/inventory-dir.ts';
 import { InventoryError } from '../../../../lambda/core/inventory/parse.ts';
-import { type Ec2Mock, emptyRegion } from './ec2-stub.ts';
+import { type AnyCommand, emptyRegion, paged } from './ec2-stub.ts';
 
 const FLEET = join(import.meta.dirname, '../../../fixtures/inventories/fleet');
 const fleetDoc = (file: string): Record<string, unknown[]> =>
   JSON.parse(readFileSync(join(FLEET, file), 'utf8')) as Record<string, unknown[]>;
-
-// biome-ignore lint/suspicious/noExplicitAny: the mock's command table is heterogenous by design
-type AnyCommand = any;
-
-/**
- * Serves `items` under `key` in pages of `pageSize`, the way EC2 does: `NextToken` on every page but the
- * last. Records the token each call carried.
- */
-function paged(mock: Ec2Mock, command: AnyCommand, key: string, items: readonly unknown[], pageSize: number) {
-  const tokens: (string | undefined)[] = [];
-  mock.on(command).callsFake((input: { NextToken?: string }) => {
-    tokens.push(input.NextToken);
-    const start = input.NextToken ? Number(input.NextToken.replace('token-', '')) : 0;
-    const end = start + pageSize;
-    return {
-      [key]: items.slice(start, end),
-      ...(end < items.length ? { NextToken: `token-${end}` } : {}),
-      $metadata: { httpStatusCode: 200 },
-    };
-  });
-  return tokens;
-}
 
 function setup() {
   const client = new EC2Client({ region: 'us-east-1' });
@@ -238,6 +218,89 @@ describe('collectInventory', () => {
     ]);
     assert.equal(inv.prefixLists.get('pl-63a5400a')?.length, 2);
     assert.equal(inv.managedPrefixLists.length, 3);
+  });
+
+  it('reads the two DNS attributes of each VPC with a private DNS interface endpoint, and of no other', async () => {
+    const { client, mock } = setup();
+    emptyRegion(mock);
+    mock.on(DescribeVpcEndpointsCommand).resolves({
+      VpcEndpoints: [
+        {
+          VpcEndpointId: 'vpce-0a410000000000000',
+          VpcEndpointType: 'Interface',
+          VpcId: 'vpc-0a41000000000000b',
+          ServiceName: 'com.amazonaws.us-east-1.ec2',
+          PrivateDnsEnabled: true,
+        },
+        // Without private DNS, or a gateway endpoint: the attributes decide nothing for these VPCs.
+        {
+          VpcEndpointId: 'vpce-0a42000000000000b',
+          VpcEndpointType: 'Interface',
+          VpcId: 'vpc-0a42000000000000c',
+          ServiceName: 'com.amazonaws.us-east-1.sns',
+          PrivateDnsEnabled: false,
+        },
+        {
+          VpcEndpointId: 'vpce-0a43000000000000d',
+          VpcEndpointType: 'Gateway',
+          VpcId: 'vpc-0a43000000000000d',
+          ServiceName: 'com.amazonaws.us-east-1.dynamodb',
+        },
+      ],
+    });
+    // What `aws ec2 describe-vpc-attribute` prints: the id and the one attribute asked for.
+    mock
+      .on(DescribeVpcAttributeCommand, { VpcId: 'vpc-0a41000000000000b', Attribute: 'enableDnsSupport' })
+      .resolves({ VpcId: 'vpc-0a41000000000000b', EnableDnsSupport: { Value: true } });
+    mock
+      .on(DescribeVpcAttributeCommand, { VpcId: 'vpc-0a41000000000000b', Attribute: 'enableDnsHostnames' })
+      .resolves({ VpcId: 'vpc-0a41000000000000b', EnableDnsHostnames: { Value: false } });
+
+    const inv = await collectInventory({ client });
+
+    assert.deepEqual(
+      mock
+        .commandCalls(DescribeVpcAttributeCommand)
+        .map((c) => [c.args[0].input.VpcId, c.args[0].input.Attribute]),
+      [
+        ['vpc-0a41000000000000b', 'enableDnsSupport'],
+        ['vpc-0a41000000000000b', 'enableDnsHostnames'],
+      ],
+    );
+    assert.deepEqual(
+      [...(inv.vpcDnsAttributes ?? [])],
+      [['vpc-0a41000000000000b', { enableDnsSupport: true, enableDnsHostnames: false }]],
+    );
+  });
+
+  it('a DescribeVpcAttribute refused: one partial-failure line and the rest of the inventory, else the collection fails', async () => {
+    const { client, mock } = setup();
+    emptyRegion(mock);
+    mock.on(DescribeVpcEndpointsCommand).resolves({
+      VpcEndpoints: [
+        {
+          VpcEndpointId: 'vpce-0a410000000000000',
+          VpcEndpointType: 'Interface',
+          VpcId: 'vpc-0a41000000000000b',
+          ServiceName: 'com.amazonaws.us-east-1.ec2',
+          PrivateDnsEnabled: true,
+        },
+      ],
+    });
+    mock
+      .on(DescribeVpcAttributeCommand)
+      .rejects(apiError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+    const lines: string[] = [];
+    const inv = await collectInventory({ client, onPartialFailure: (line) => lines.push(line) });
+    assert.equal(inv.vpcDnsAttributes, undefined);
+    assert.equal(inv.vpcEndpoints.length, 1);
+    assert.deepEqual(lines, [
+      "VPC DNS attributes not read (the prober's paths note it): DescribeVpcAttribute vpc-0a41000000000000b enableDnsSupport failed: UnauthorizedOperation: You are not authorized to perform this operation.",
+    ]);
+    await assert.rejects(
+      collectInventory({ client }),
+      /DescribeVpcAttribute vpc-0a41000000000000b enableDnsSupport failed/,
+    );
   });
 
   it('reads the describe-network-acls example of the EC2 guide into the model', async () => {

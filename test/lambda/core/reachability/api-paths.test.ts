@@ -204,7 +204,11 @@ describe('evaluateApiPaths', () => {
     assert.equal(evaluateApiPaths(withNat, { ...q, services: ['cloudwatch'] })[0]?.status, 'missing');
     const sns = evaluateApiPaths(withNat, { ...q, services: ['sns'] })[0];
     assert.equal(sns?.status, 'ok');
-    assert.equal(sns?.detail, 'rtb-0a42000000000000a sends 0.0.0.0/0 to NAT gateway nat-0a41000000000000f');
+    // The NAT gateway is not in describe-nat-gateways.json: its subnet's ACL is not read, and the detail says so.
+    assert.equal(
+      sns?.detail,
+      'rtb-0a42000000000000a sends 0.0.0.0/0 to NAT gateway nat-0a41000000000000f; network ACL acl-0a42000000000000d allows TCP 443 and the replies to 1024-65535 (nat-0a41000000000000f is not in describe-nat-gateways.json: the network ACL of its subnet was not read)',
+    );
   });
 
   it('a private NAT gateway, one not yet available, and an endpoint group the inventory lacks: never ok', () => {
@@ -268,5 +272,114 @@ describe('evaluateApiPaths', () => {
       problem,
     );
     assert.ok(problem?.endsWith('(and 1 more)'), problem);
+  });
+
+  describe('the VPC’s DNS attributes (private DNS needs enableDnsSupport and enableDnsHostnames both true: EC2 API Reference, CreateVpcEndpoint PrivateDnsEnabled)', () => {
+    const dns = (attributes: object) =>
+      indexInventory({
+        ...index.inventory,
+        vpcDnsAttributes: new Map([['vpc-0a41000000000000b', attributes]]),
+      });
+    const ec2 = (i: InventoryIndex) =>
+      evaluateApiPaths(i, {
+        region: REGION,
+        subnetIds: [ENDPOINTS_SUBNET_A],
+        securityGroupIds: [PROBER_SG.endpoints],
+        services: ['ec2'],
+      })[0]!;
+    // [attributes, status, detail, fix]
+    const cases: [object, ApiPath['status'], string, string?][] = [
+      [
+        { enableDnsSupport: true, enableDnsHostnames: true },
+        'ok',
+        'interface endpoint vpce-0a410000000000000 with private DNS (sg-0a4100000000000e1 allows TCP 443 from sg-0a4100000000000a1)',
+      ],
+      [
+        { enableDnsSupport: true, enableDnsHostnames: false },
+        'missing',
+        'interface endpoint vpce-0a410000000000000 has private DNS on, but vpc-0a41000000000000b has enableDnsHostnames off',
+        'aws ec2 modify-vpc-attribute --vpc-id vpc-0a41000000000000b --enable-dns-hostnames',
+      ],
+      [
+        { enableDnsSupport: false, enableDnsHostnames: false },
+        'missing',
+        'vpc-0a41000000000000b has enableDnsSupport and enableDnsHostnames off',
+        'aws ec2 modify-vpc-attribute --vpc-id vpc-0a41000000000000b --enable-dns-support; then aws ec2 modify-vpc-attribute --vpc-id vpc-0a41000000000000b --enable-dns-hostnames',
+      ],
+      [
+        { enableDnsSupport: true },
+        'ok',
+        'the enableDnsHostnames attribute of vpc-0a41000000000000b was not read (describe-vpc-attribute/vpc-0a41000000000000b-<attribute>.json)',
+      ],
+    ];
+    for (const [attributes, status, detail, fix] of cases) {
+      it(`${JSON.stringify(attributes)}: ${status}`, () => {
+        const p = ec2(dns(attributes));
+        assert.equal(p.status, status, p.detail);
+        assert.ok(p.detail.includes(detail), p.detail);
+        assert.equal(p.fix, fix);
+        if (status === 'ok' && !detail.includes('not read'))
+          assert.ok(!p.detail.includes('not read'), p.detail);
+      });
+    }
+
+    it('the fixture reads both for vpc-0a41…; vpc-0a42… has no files: its endpoint path stays ok, with a note', () => {
+      assert.ok(!ec2(index).detail.includes('not read'), ec2(index).detail);
+      const p = one(BROKEN_SUBNET, 'ec2', [PROBER_SG.broken]);
+      assert.equal(p.status, 'ok');
+      assert.ok(
+        p.detail.includes(
+          'the enableDnsSupport and enableDnsHostnames attributes of vpc-0a42000000000000c were not read',
+        ),
+        p.detail,
+      );
+    });
+  });
+
+  describe('shared-services endpoints behind a transit gateway (Route 53 data is not in the inventory)', () => {
+    const routes = (extra: object[]) =>
+      indexInventory({
+        ...index.inventory,
+        routeTables: index.inventory.routeTables.map((t) =>
+          t.RouteTableId === 'rtb-0a40b00000000000b' ? { ...t, Routes: [...(t.Routes ?? []), ...extra] } : t,
+        ),
+      });
+    const path = (i: InventoryIndex, service: AwsService) =>
+      evaluateApiPaths(i, { region: REGION, subnetIds: [NO_EGRESS_SUBNET], services: [service] })[0]!;
+
+    it('a subnet routing to a transit gateway with no endpoint of its own: unknown, saying what to check', () => {
+      const p = path(
+        routes([
+          { DestinationCidrBlock: '10.0.0.0/8', TransitGatewayId: 'tgw-0a4f0000000000000', State: 'active' },
+        ]),
+        'ec2',
+      );
+      assert.equal(p.status, 'unknown', p.detail);
+      for (const words of [
+        'no endpoint for com.amazonaws.eu-west-1.ec2 in vpc-0a40000000000000a',
+        'rtb-0a40b00000000000b routes to transit gateway tgw-0a4f0000000000000',
+        // Interface endpoints of EC2 in the other VPCs of the inventory are candidates.
+        '(vpce-0a410000000000000 in vpc-0a41000000000000b is one)',
+        'a Route 53 private hosted zone for ec2.eu-west-1.amazonaws.com is associated with vpc-0a40000000000000a',
+        'aws route53 list-hosted-zones-by-vpc --vpc-id vpc-0a40000000000000a --vpc-region eu-west-1',
+        'admit TCP 443 from 10.40.2.0/24',
+      ])
+        assert.ok(p.detail.includes(words), `${words} in ${p.detail}`);
+      // The CloudWatch Logs hostname is logs.<region>.amazonaws.com (the endpoint name, not the SDK's).
+      assert.ok(
+        path(
+          routes([{ DestinationCidrBlock: '10.0.0.0/8', TransitGatewayId: 'tgw-0a4f0000000000000' }]),
+          'cloudwatch-logs',
+        ).detail.includes('for logs.eu-west-1.amazonaws.com'),
+      );
+    });
+
+    it('a blackholed transit gateway route, or none: still missing', () => {
+      const blackhole = routes([
+        { DestinationCidrBlock: '10.0.0.0/8', TransitGatewayId: 'tgw-0a4f0000000000000', State: 'blackhole' },
+      ]);
+      assert.equal(path(blackhole, 'ec2').status, 'missing');
+      assert.equal(path(index, 'ec2').status, 'missing');
+    });
   });
 });
