@@ -50,7 +50,11 @@ interface Draft {
 export function parseIpsetSave(text: string): Map<string, Ipset> {
   const drafts = new Map<string, Draft>();
   for (const raw of text.split('\n')) {
-    const words = raw.trim().split(/\s+/);
+    // A comment is quoted and may hold any word (even `nomatch`): it never counts as an option.
+    const words = raw
+      .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+      .trim()
+      .split(/\s+/);
     const [verb, name, third] = words;
     if (name === undefined || third === undefined) continue;
     if (verb === 'create') drafts.set(name, draftOf(name, third, words.slice(3)));
