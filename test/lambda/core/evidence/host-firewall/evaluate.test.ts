@@ -412,6 +412,11 @@ describe('iptables rules on ipsets (-m set --match-set), read with the host’s 
     check(crossed, '10.20.0.5/32', { verdict: 'accept' });
     const crossedNot = read(save('-A INPUT -m set ! --match-set f2b-sshd6 src -j DROP'));
     check(crossedNot, '10.20.0.5/32', { verdict: 'drop', rule: /! --match-set f2b-sshd6 src/ });
+    // ::a14:5 has the same 128-bit value as 10.20.0.5 has in 32: only the family tells them apart.
+    const lookalike = { text: 'create v6 hash:ip family inet6\nadd v6 ::a14:5', rc: 0 };
+    check(read(save('-A INPUT -m set --match-set v6 src -j DROP'), lookalike), '10.20.0.5/32', {
+      verdict: 'accept',
+    });
   });
 
   const unknowns: [string, string, RegExp][] = [
