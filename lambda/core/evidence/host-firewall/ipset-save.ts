@@ -6,10 +6,11 @@
  * Only the one-dimension address types are read, `hash:ip` and `hash:net` (ipset(8), "SET TYPES"); every
  * other type (`hash:ip,port`, `list:set`, `bitmap:*`…) is kept by name with the reason it is not read, so a
  * rule on it stays unknown rather than guessed. An element with a `timeout` is a member until it expires:
- * `ipset save` lists only the elements that have not. A `hash:net` element flagged `nomatch` is an exception:
- * the kernel looks an address up from the most specific prefix the set holds to the least, and the first
- * element that contains it decides — a `nomatch` one says "not a member" (ipset(8), hash:net: "the most
- * specific network … decides").
+ * `ipset save` lists only the elements that have not. A `hash:net` element flagged `nomatch` is an exception.
+ * ipset(8), hash:net: "From the set netfilter match point of view the searching for a match always starts
+ * from the smallest size of netblock (most specific prefix) to the largest one" — the first element that
+ * holds the address decides, and a `nomatch` one says "not a member", while a member inside a nomatch hole is
+ * a member again (test/lab/host-firewall-ipset-kernel.test.ts sends SYNs through both).
  */
 import { AddressSet, type Cidr, type IpFamily, parseCidr } from '../../net/cidr.ts';
 
