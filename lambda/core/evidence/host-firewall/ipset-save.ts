@@ -101,12 +101,18 @@ function addElement(draft: Draft | undefined, element: string, flags: readonly s
 
 function finished(d: Draft): Ipset {
   if (d.unsupported !== undefined) return { name: d.name, type: d.type, unsupported: d.unsupported };
-  // Least specific first, so a more specific element (a nomatch hole, or a member inside a hole) overrides.
-  const byPrefix = [...d.elements].sort((a, b) => a.cidr.prefix - b.cidr.prefix);
+  // Least specific prefix first, so a more specific element (a nomatch hole, or a member inside a hole)
+  // overrides; one element per address and prefix, so the order within a prefix does not matter.
+  const prefixes = [...new Set(d.elements.map((e) => e.cidr.prefix))].sort((a, b) => a - b);
   let members = AddressSet.empty(d.family);
-  for (const { cidr, nomatch } of byPrefix) {
-    const one = AddressSet.fromCidrs(d.family, [cidr]);
-    members = nomatch ? members.subtract(one) : members.union(one);
+  for (const prefix of prefixes) {
+    const at = d.elements.filter((e) => e.cidr.prefix === prefix);
+    const of = (nomatch: boolean) =>
+      AddressSet.fromCidrs(
+        d.family,
+        at.filter((e) => e.nomatch === nomatch).map((e) => e.cidr),
+      );
+    members = members.union(of(false)).subtract(of(true));
   }
   return { name: d.name, type: d.type as 'hash:ip' | 'hash:net', family: d.family, members };
 }
