@@ -8,165 +8,25 @@
  * says. The rule the evaluator names must be the one whose counter the SYN moved.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { atExit } from '../../lab/exit-cleanup.ts';
-import { addNamespace, addVethLink, deleteNamespace, netnsAvailable } from '../../lab/netns.ts';
-import {
-  evaluateFirewall,
-  type FirewallDecision,
-} from '../../lambda/core/evidence/host-firewall/evaluate.ts';
+import { netnsAvailable } from '../../lab/netns.ts';
+import { evaluateFirewall } from '../../lambda/core/evidence/host-firewall/evaluate.ts';
 import { hostRuleset } from '../../lambda/core/evidence/host-firewall/ruleset.ts';
-import type { Section } from '../../lambda/core/evidence/host-report.ts';
 import { parseCidr } from '../../lambda/core/net/cidr.ts';
+import { expectedOnWire, FirewallBench, toolMissing } from './firewall-bench.ts';
 
 const IPTABLES_RESTORE = '/usr/sbin/iptables-restore';
-function iptablesMissing(): string | undefined {
-  try {
-    accessSync(IPTABLES_RESTORE, constants.X_OK);
-    return undefined;
-  } catch {
-    return `${IPTABLES_RESTORE} missing (Debian package iptables)`;
-  }
-}
 const skip = netnsAvailable();
-const iptablesSkip = skip ?? iptablesMissing();
+const iptablesSkip = skip ?? toolMissing(IPTABLES_RESTORE, 'iptables');
 
-const HOST = '198.18.200.1';
 /** Neighbours on purpose: .10/.11 sit either side of /31 and /32 boundaries, .66 and .130 in other quarters. */
 const SOURCES = ['198.18.200.10', '198.18.200.11', '198.18.200.66', '198.18.200.130'];
-const SILENCE_MS = 300;
-
-const tag = process.pid.toString(36);
-const HOST_NS = `h13host-${process.pid}-h`;
-const PEER_NS = `h13host-${process.pid}-p`;
-
-function inHost(args: string[], input?: string): string {
-  return execFileSync('ip', ['netns', 'exec', HOST_NS, ...args], {
-    encoding: 'utf8',
-    input,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-}
-
-// Plain JavaScript for `node -e` in the namespaces: a listener, and a connector driven line by line.
-const LISTENER = `require('node:net').createServer((s) => s.destroy()).listen(22, '0.0.0.0', () => console.log('ready'));`;
-const CONNECTOR = `
-const net = require('node:net');
-require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
-  const [src, host, port, ms] = line.split(' ');
-  const s = net.connect({ host, port: Number(port), localAddress: src });
-  let done = false;
-  const fin = (r) => { if (done) return; done = true; clearTimeout(t); s.destroy(); console.log(r); };
-  const t = setTimeout(() => fin('silence'), Number(ms));
-  s.on('connect', () => fin('connected'));
-  s.on('error', (e) => fin(e.code));
+const bench = new FirewallBench({
+  namespacePrefix: 'h13host-',
+  vethPrefix: 'h13k',
+  host: '198.18.200.1',
+  sources: SOURCES,
 });
-console.log('ready');
-`;
-
-class Connector {
-  private readonly child: ChildProcess;
-  private buffer = '';
-  private waiting: ((line: string) => void)[] = [];
-  constructor() {
-    this.child = spawn('ip', ['netns', 'exec', PEER_NS, process.execPath, '-e', CONNECTOR], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.buffer += chunk;
-      for (let i = this.buffer.indexOf('\n'); i >= 0; i = this.buffer.indexOf('\n')) {
-        const line = this.buffer.slice(0, i);
-        this.buffer = this.buffer.slice(i + 1);
-        this.waiting.shift()?.(line);
-      }
-    });
-  }
-  next(): Promise<string> {
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-  async knock(source: string): Promise<string> {
-    const answer = this.next();
-    this.child.stdin!.write(`${source} ${HOST} 22 ${SILENCE_MS}\n`);
-    return answer;
-  }
-  close(): void {
-    this.child.kill('SIGKILL');
-  }
-}
-
-/** What the wire shows for a decision: Linux reports ICMP port-unreachable to connect() as ECONNREFUSED. */
-function expectedOnWire(d: FirewallDecision): string {
-  if (d.verdict === 'accept') return 'connected';
-  if (d.verdict === 'drop') return 'silence';
-  if (d.verdict === 'reject') {
-    const w = d.rejectWith ?? '';
-    return /reset|port-unreachable|^icmpx?$|icmp6?-port/.test(w) || w === ''
-      ? 'ECONNREFUSED'
-      : 'EHOSTUNREACH';
-  }
-  return 'unknown';
-}
-
-function sections(): Map<string, Section> {
-  const run = (args: string[]): Section => {
-    try {
-      return { text: inHost(args), rc: 0 };
-    } catch {
-      return { text: '', rc: 127 };
-    }
-  };
-  return new Map([
-    ['nft', run(['nft', '-j', 'list', 'ruleset'])],
-    ['iptables-version', run(['iptables', '-V'])],
-    ['iptables', run(['iptables-save'])],
-    ['ip6tables', run(['ip6tables-save'])],
-  ]);
-}
-
-/** Packets the rule the evaluator named has counted, read from the kernel. */
-function namedRulePackets(rule: string): number | undefined {
-  const nft = /^table (\S+) (\S+) chain (\S+), rule handle (\d+):/.exec(rule);
-  if (nft) {
-    const [, family, table, chain, handle] = nft;
-    interface NftRule {
-      family: string;
-      table: string;
-      chain: string;
-      handle: number;
-      expr: { counter?: { packets: number } }[];
-    }
-    const doc = JSON.parse(inHost(['nft', '-j', 'list', 'ruleset'])) as { nftables: { rule?: NftRule }[] };
-    const r = doc.nftables.find(
-      (o) =>
-        o.rule?.family === family &&
-        o.rule?.table === table &&
-        o.rule?.chain === chain &&
-        String(o.rule?.handle) === handle,
-    )?.rule;
-    const counter = r?.expr.find((e) => e.counter)?.counter;
-    return counter?.packets;
-  }
-  const ipt = /^iptables (\S+) chain (\S+), rule (\d+):/.exec(rule);
-  if (ipt) {
-    const [, table, chain, n] = ipt;
-    const lines = inHost(['iptables-save', '-c', '-t', table!]).split('\n');
-    const ofChain = lines.filter((l) => new RegExp(`^\\[\\d+:\\d+\\] -A ${chain} `).test(l));
-    const m = /^\[(\d+):/.exec(ofChain[Number(n) - 1] ?? '');
-    return m ? Number(m[1]) : undefined;
-  }
-  return undefined;
-}
-
-function resetCounters(): void {
-  inHost(['nft', 'reset', 'counters']);
-  try {
-    inHost(['iptables', '-Z']);
-  } catch {
-    // no iptables here: the nft reset covered everything
-  }
-}
 
 interface Ruleset {
   readonly name: string;
@@ -415,41 +275,11 @@ const RANDOM_NFT = Array.from({ length: 14 }, (_, i) => randomNft(1000 + i));
 const RANDOM_IPTABLES = Array.from({ length: 10 }, (_, i) => randomIptables(2000 + i));
 
 describe('host firewall evaluator agrees with the kernel (real SYNs through real nft and iptables)', () => {
-  let connector: Connector | undefined;
-  let listener: ChildProcess | undefined;
-  let forget: (() => void) | undefined;
-  const teardown = () => {
-    connector?.close();
-    listener?.kill('SIGKILL');
-    deleteNamespace(HOST_NS);
-    deleteNamespace(PEER_NS);
-  };
-
   before(async () => {
-    if (skip) return;
-    forget = atExit(teardown);
-    addNamespace(HOST_NS);
-    addNamespace(PEER_NS);
-    addVethLink(
-      { ifname: `h13k${tag}a`, ns: HOST_NS, address: `${HOST}/24` },
-      { ifname: `h13k${tag}b`, ns: PEER_NS, address: `${SOURCES[0]}/24` },
-    );
-    for (const source of SOURCES.slice(1)) {
-      execFileSync('ip', ['-n', PEER_NS, 'addr', 'add', `${source}/24`, 'dev', `h13k${tag}b`]);
-    }
-    // ICMP errors are rate-limited per peer; a REJECT answers through the same path.
-    inHost(['sh', '-c', 'echo 0 > /proc/sys/net/ipv4/icmp_ratelimit']);
-    listener = spawn('ip', ['netns', 'exec', HOST_NS, process.execPath, '-e', LISTENER], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve) => listener!.stdout!.once('data', () => resolve()));
-    connector = new Connector();
-    await connector.next();
+    if (!skip) await bench.start();
   });
   after(() => {
-    if (skip) return;
-    teardown();
-    forget?.();
+    if (!skip) bench.stop();
   });
 
   const all = [...HAND_WRITTEN, ...RANDOM_NFT, ...RANDOM_IPTABLES];
@@ -458,20 +288,20 @@ describe('host firewall evaluator agrees with the kernel (real SYNs through real
   for (const ruleset of all) {
     const reason = ruleset.iptables ? iptablesSkip : skip;
     it(ruleset.name, { skip: reason ?? false }, async () => {
-      inHost(['nft', 'flush', 'ruleset']);
-      if (ruleset.nft) inHost(['nft', '-f', '-'], ruleset.nft);
-      if (ruleset.iptables) inHost([IPTABLES_RESTORE, '--noflush'], ruleset.iptables);
-      const read = hostRuleset(sections());
+      bench.inHost(['nft', 'flush', 'ruleset']);
+      if (ruleset.nft) bench.inHost(['nft', '-f', '-'], ruleset.nft);
+      if (ruleset.iptables) bench.inHost([IPTABLES_RESTORE, '--noflush'], ruleset.iptables);
+      const read = hostRuleset(bench.sections());
       assert.ok('tables' in read, JSON.stringify(read));
       for (const source of SOURCES) {
         const decision = evaluateFirewall(read.tables, { source: parseCidr(`${source}/32`)!, port: 22 });
         assert.notEqual(decision.verdict, 'unknown', `${source}: ${JSON.stringify(decision)}`);
-        resetCounters();
-        const wire = await connector!.knock(source);
+        bench.resetCounters();
+        const wire = await bench.knock(source);
         const context = `${source}: evaluator ${JSON.stringify(decision)}, wire ${wire}\n${ruleset.nft ?? ''}\n${ruleset.iptables ?? ''}`;
         assert.equal(wire, expectedOnWire(decision), context);
         if (decision.verdict !== 'unknown' && decision.rule !== undefined) {
-          const packets = namedRulePackets(decision.rule);
+          const packets = bench.namedRulePackets(decision.rule);
           assert.ok(
             packets !== undefined && packets >= 1,
             `the named rule counted ${packets} packets\n${context}`,

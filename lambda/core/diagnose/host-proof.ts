@@ -4,7 +4,7 @@
  * banned the prober"). Empty when the check did not run or proves nothing for this cause, so the summary
  * reads as before.
  */
-import { proberDecision, serviceSentence } from '../evidence/host-reading.ts';
+import { banVerb, proberDecision, serviceSentence } from '../evidence/host-reading.ts';
 import { type Observations, PROBER_PEER } from '../evidence/observations.ts';
 
 /** The host's ruleset for the prober's SYN: its rule when it drops or rejects, else what it says. */
@@ -52,7 +52,7 @@ export function refusalProof(observations: Observations | undefined): string {
   const host = observations?.host;
   if (host === undefined) return '';
   const ban = host.banned.find((b) => b.peer === PROBER_PEER);
-  if (ban) return ` — proven by the in-host check: ${ban.by} banned the prober's address ${ban.address}`;
+  if (ban) return ` — proven by the in-host check: ${banVerb(ban)} the prober's address ${ban.address}`;
   const d = proberDecision(host)?.decision;
   if (d?.verdict === 'reject' || d?.verdict === 'drop')
     return ` — the host's ruleset ${d.verdict}s the prober: ${d.rule ?? d.policy}`;

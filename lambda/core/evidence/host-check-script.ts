@@ -60,6 +60,8 @@ export const HOST_CHECK_SECTIONS = [
   { name: 'iptables-version', cap: 100, sh: 'have iptables || exit 127; iptables -V' },
   { name: 'iptables', cap: 3000, sh: 'have iptables-save || exit 127; packed iptables-save' },
   { name: 'ip6tables', cap: 2000, sh: 'have ip6tables-save || exit 127; packed ip6tables-save' },
+  // The sets iptables rules match on (fail2ban's iptables-ipset actions keep their bans there).
+  { name: 'ipset', cap: 1500, sh: 'have ipset || exit 127; packed ipset save' },
   { name: 'ufw', cap: 500, sh: 'have ufw || exit 127; t ufw status' },
   { name: 'firewalld', cap: 500, sh: 'have firewall-cmd || exit 127; t firewall-cmd --state' },
   {

@@ -16,8 +16,10 @@ export interface Ban {
   readonly peer: string;
   /** The banned address (fail2ban's list) or the peer CIDR a ban rule drops. */
   readonly address: string;
-  /** `fail2ban jail sshd`, `sshguard`. */
+  /** `fail2ban jail sshd`, `sshguard`, `fail2ban's set f2b-sshd`. */
   readonly by: string;
+  /** The ipset whose member the peer is, when the ban was found through one (fail2ban's `f2b-<jail>`). */
+  readonly set?: string;
 }
 
 export interface HostReading {

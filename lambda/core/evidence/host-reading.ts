@@ -71,18 +71,34 @@ const BAN_CHAINS: readonly [RegExp, string][] = [
   [/\bf2b-(\S+)/, 'fail2ban jail'],
 ];
 
+/**
+ * fail2ban's `iptables-ipset` actions keep a jail's bans in an ipset named `f2b-<jail>` (`f2b-<jail>6` for
+ * IPv6) and add one rule on it (`-m set --match-set f2b-sshd src -j REJECT`): a deciding rule that matches
+ * the peer's source in such a set (not `! --match-set`) is a ban by that set.
+ */
+const BAN_SET = /(?<!! )--match-set (f2b-\S+) src(?=\s|$)/;
+
 function bansInRuleset(firewall: readonly PeerFirewallDecision[]): Ban[] {
   const out: Ban[] = [];
   for (const d of firewall) {
     if (d.decision.verdict !== 'drop' && d.decision.verdict !== 'reject') continue;
-    const where = d.decision.rule?.split(':')[0] ?? '';
+    const rule = d.decision.rule ?? '';
+    const where = rule.split(':')[0] ?? '';
+    const before = out.length;
     for (const [pattern, tool] of BAN_CHAINS) {
       const m = pattern.exec(where);
       if (m)
         out.push({ peer: d.peer, address: d.cidr, by: m[1] ? `${tool} ${m[1].replace(/,$/, '')}` : tool });
     }
+    const set = out.length === before ? BAN_SET.exec(rule.slice(where.length))?.[1] : undefined;
+    if (set) out.push({ peer: d.peer, address: d.cidr, by: `fail2ban's set ${set}`, set });
   }
   return out;
+}
+
+/** How a ban reads: "fail2ban jail sshd banned", or "fail2ban's set f2b-sshd holds" for an ipset's member. */
+export function banVerb(ban: Ban): string {
+  return `${ban.by} ${ban.set === undefined ? 'banned' : 'holds'}`;
 }
 
 function bannedPeers(banned: readonly string[], peers: readonly EvidencePeer[]): Ban[] {
@@ -125,7 +141,7 @@ function hostEvidence(report: HostReport, reading: HostReading, request: Evidenc
       kind: 'host',
       code: 'BANNED',
       value: b.address,
-      detail: `${b.by} banned ${b.address} (${b.peer === PROBER_PEER ? 'the prober' : `source ${b.peer}`})`,
+      detail: `${banVerb(b)} ${b.address} (${b.peer === PROBER_PEER ? 'the prober' : `source ${b.peer}`})`,
     });
   }
   if (report.sshguardRunning) {

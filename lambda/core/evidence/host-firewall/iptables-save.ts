@@ -2,10 +2,12 @@
  * `iptables-save` / `ip6tables-save` into the firewall model. The built-in chains sit on netfilter's hooks at
  * the priorities iptables registers them with (NF_IP_PRI_RAW -300, MANGLE -150, NAT_DST -100, FILTER 0,
  * SECURITY 50, NAT_SRC 100), so they order with nft's own tables exactly as the kernel runs them. A rule is
- * named the way `iptables -L --line-numbers` numbers it, with its line as iptables-save wrote it.
+ * named the way `iptables -L --line-numbers` numbers it, with its line as iptables-save wrote it. A rule on an
+ * ipset (`-m set --match-set NAME src`) matches the set's members as `ipset save` listed them.
  */
 import { AddressSet, type IpFamily, parseCidr } from '../../net/cidr.ts';
 import type { PortRange } from '../../net/port-range.ts';
+import type { Ipsets } from './ipset-save.ts';
 import {
   ctStateIn,
   destinationIn,
@@ -36,7 +38,10 @@ const BUILT_IN: Readonly<Record<string, Readonly<Record<string, { hook: BaseHook
   security: { INPUT: { hook: 'input', priority: 50 } },
 };
 
-export function parseIptablesSave(text: string, family: IpFamily): FirewallTable[] {
+/** What a ruleset read without the host's sets knows of them. */
+const NO_IPSETS: Ipsets = { unknown: 'the check did not list the ipsets' };
+
+export function parseIptablesSave(text: string, family: IpFamily, ipsets = NO_IPSETS): FirewallTable[] {
   const tool = family === 'ipv4' ? 'iptables' : 'ip6tables';
   const tables: FirewallTable[] = [];
   let current:
@@ -59,7 +64,7 @@ export function parseIptablesSave(text: string, family: IpFamily): FirewallTable
       const title = `${tool} ${current.name}`;
       const rules = chain.rules as FirewallRule[];
       const name = `${title} chain ${chain.name}, rule ${rules.length + 1}: ${line}`;
-      rules.push(readRule(args.slice(2), family, name, current.chains));
+      rules.push(readRule(args.slice(2), { family, chains: current.chains, ipsets }, name));
     } else if (current && line === 'COMMIT') {
       const builtIn = BUILT_IN[current.name] ?? {};
       const baseChains: BaseChain[] = [];
@@ -90,12 +95,14 @@ function tokenize(line: string): string[] {
   return out;
 }
 
-function readRule(
-  args: readonly string[],
-  family: IpFamily,
-  name: string,
-  chains: ReadonlyMap<string, FirewallChain>,
-): FirewallRule {
+interface RuleContext {
+  readonly family: IpFamily;
+  readonly chains: ReadonlyMap<string, FirewallChain>;
+  readonly ipsets: Ipsets;
+}
+
+function readRule(args: readonly string[], context: RuleContext, name: string): FirewallRule {
+  const { family, chains } = context;
   const matches: Match[] = [];
   let negated = false;
   let rejectWith = family === 'ipv4' ? 'icmp-port-unreachable' : 'icmp6-port-unreachable';
@@ -146,7 +153,11 @@ function readRule(
       case '--match': {
         const module = take();
         // Modules that only carry options parsed below, or a comment.
-        if (!['tcp', 'multiport', 'conntrack', 'state', 'comment', 'addrtype', 'iprange'].includes(module)) {
+        if (
+          !['tcp', 'multiport', 'conntrack', 'state', 'comment', 'addrtype', 'iprange', 'set'].includes(
+            module,
+          )
+        ) {
           matches.push(notModelled(`the iptables match ${module}`));
         }
         break;
@@ -178,6 +189,15 @@ function readRule(
       }
       case '--comment':
         take();
+        break;
+      case '--match-set': {
+        const set = take();
+        matches.push(ipsetMatch(set, take(), neg, context));
+        break;
+      }
+      // The set match counts its hits on the set's elements, or not: a packet's fate does not change.
+      case '--update-counters':
+      case '--update-subcounters':
         break;
       case '--dst-type':
         // A packet for a local socket is addressed to the host itself: its destination type is LOCAL.
@@ -233,6 +253,26 @@ function targetVerdict(
   if (target === 'REJECT') return { kind: 'reject', with: rejectWith };
   if (chains.has(target)) return { kind: isGoto ? 'goto' : 'jump', chain: target };
   return { kind: 'unsupported', what: `the iptables target ${target}` };
+}
+
+/**
+ * `-m set --match-set NAME src|dst`. The kernel finds no member in a set of the other family (ip_set_test
+ * compares the families first; iptables itself refuses such a rule), so that set is empty here, and `!`
+ * makes it match everything. Two or more directions (`src,dst`) look up a multi-dimension element: not read.
+ */
+function ipsetMatch(name: string, directions: string, negated: boolean, context: RuleContext): Match {
+  const { family, ipsets } = context;
+  const set = 'get' in ipsets ? ipsets.get(name) : undefined;
+  if (set === undefined) {
+    const why = 'get' in ipsets ? 'which the ipset listing does not have' : ipsets.unknown;
+    return notModelled(`the ipset ${name} (${why})`);
+  }
+  if ('unsupported' in set) return notModelled(`the ipset ${name} (${set.unsupported})`);
+  if (directions !== 'src' && directions !== 'dst') {
+    return notModelled(`the ipset ${name} looked up by ${directions}`);
+  }
+  const members = set.family === family ? set.members : AddressSet.empty(family);
+  return directions === 'src' ? sourceIn(family, members, negated) : destinationIn(family, members, negated);
 }
 
 function addressList(value: string, family: IpFamily): AddressSet | string {

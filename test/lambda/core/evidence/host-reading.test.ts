@@ -247,6 +247,42 @@ describe('readHostCheck', () => {
     );
   });
 
+  it('a deciding rule on fail2ban’s f2b-<jail> ipset is a ban by that set; `! --match-set` is not', () => {
+    // fail2ban's iptables-ipset-proto6 action: one rule in INPUT on the jail's set (hash:ip, timeout).
+    const ipset =
+      'create f2b-sshd hash:ip family inet hashsize 1024 maxelem 65536 timeout 600\nadd f2b-sshd 10.20.0.5 timeout 412';
+    const rule = (negated: boolean) =>
+      `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m multiport --dports 22 -m set ${negated ? '! ' : ''}--match-set f2b-sshd src -j REJECT --reject-with icmp-port-unreachable\nCOMMIT\n`;
+    const read = (negated: boolean, prober: string) =>
+      readHostCheck(
+        section('iptables-version', 'iptables v1.8.9 (legacy)') +
+          section('iptables', rule(negated)) +
+          section('ipset', ipset),
+        request([{ name: 'prober', cidrs: [prober] }]),
+      );
+    const banned = read(false, '10.20.0.5/32');
+    assert.deepEqual(banned.observations?.host?.banned, [
+      { peer: 'prober', address: '10.20.0.5/32', by: "fail2ban's set f2b-sshd", set: 'f2b-sshd' },
+    ]);
+    assert.deepEqual(
+      banned.evidence.filter((e) => e.code === 'BANNED').map((e) => e.detail),
+      ["fail2ban's set f2b-sshd holds 10.20.0.5/32 (the prober)"],
+    );
+    const d = diagnoseWith(
+      { ...probe('closed-before-ident'), phases: { connectMs: 2, identMs: 4, totalMs: 6 } },
+      banned,
+    );
+    assert.match(
+      d.summary,
+      /proven by the in-host check: fail2ban's set f2b-sshd holds the prober's address 10\.20\.0\.5\/32$/,
+    );
+    assert.deepEqual(read(false, '10.20.0.6/32').observations?.host?.banned, []);
+    // Rejected for not being in the set: a rule on the set, but no ban.
+    const outside = read(true, '10.20.0.6/32');
+    assert.equal(outside.observations?.host?.firewall[0]?.decision.verdict, 'reject');
+    assert.deepEqual(outside.observations?.host?.banned, []);
+  });
+
   it('output cut inside the nft section: the firewall is unknown, and no firewall line claims a verdict', () => {
     const cut = NAMESPACE_OUTPUT.slice(0, NAMESPACE_OUTPUT.indexOf('"nftables"') + 40);
     const found = readHostCheck(cut, request([{ name: 'prober', cidrs: ['198.18.9.4/32'] }]));

@@ -306,3 +306,171 @@ describe('walk semantics on small hand-written rulesets', () => {
     check(parseIptablesSave(save('! '), 'ipv4'), '198.18.0.1/32', { verdict: 'accept' });
   });
 });
+
+describe('iptables rules on ipsets (-m set --match-set), read with the host’s `ipset save`', () => {
+  // The sets of test/fixtures/host-check/ipset-save.txt (real ipset 7.17 output; members in ipset-save.test.ts):
+  // f2b-sshd {10.20.0.5, 203.0.113.9}; blocklist 198.51.100.0/24 minus the nomatch 198.51.100.64/26 plus
+  // 198.51.100.80/28, and 192.0.2.7; f2b-sshd6 {2001:db8::9}; webports hash:ip,port; allsets list:set.
+  const ipsetSave = fixture('ipset-save.txt');
+  const save = (...rules: string[]) =>
+    [
+      '*filter',
+      ':INPUT ACCEPT [0:0]',
+      ':FORWARD ACCEPT [0:0]',
+      ':OUTPUT ACCEPT [0:0]',
+      ...rules,
+      'COMMIT',
+      '',
+    ].join('\n');
+  const F2B =
+    '-A INPUT -p tcp -m multiport --dports 22 -m set --match-set f2b-sshd src -j REJECT --reject-with icmp-port-unreachable';
+  const BLOCK = '-A INPUT -m set --match-set blocklist src -j DROP';
+  const read = (
+    iptables: string,
+    ipset: { text: string; rc?: number } = { text: ipsetSave, rc: 0 },
+    family = 'iptables',
+  ) => {
+    const ruleset = hostRuleset(
+      new Map([
+        ['iptables-version', { text: 'iptables v1.8.9 (legacy)', rc: 0 }],
+        [family, { text: iptables, rc: 0 }],
+        ['ipset', ipset],
+      ]),
+    );
+    assert.ok('tables' in ruleset, JSON.stringify(ruleset));
+    return ruleset.tables;
+  };
+  const tables = read(save(F2B, BLOCK));
+  const cases: [string, string, Expected][] = [
+    [
+      'fail2ban’s set holds the address: its rule rejects, named',
+      '10.20.0.5/32',
+      {
+        verdict: 'reject',
+        rule: /^iptables filter chain INPUT, rule 1: -A INPUT .* -m set --match-set f2b-sshd src -j REJECT/,
+        rejectWith: 'icmp-port-unreachable',
+      },
+    ],
+    [
+      'the next address is not in the set: it falls through to the policy',
+      '10.20.0.6/32',
+      { verdict: 'accept' },
+    ],
+    ['the address before it, too', '10.20.0.4/32', { verdict: 'accept' }],
+    [
+      'hash:net: the first address of the /24 is dropped',
+      '198.51.100.0/32',
+      { verdict: 'drop', rule: /rule 2:/ },
+    ],
+    ['the last address before the /24 falls through', '198.51.99.255/32', { verdict: 'accept' }],
+    ['the last address of the /24 is dropped', '198.51.100.255/32', { verdict: 'drop', rule: /rule 2:/ }],
+    ['the first address after the /24 falls through', '198.51.101.0/32', { verdict: 'accept' }],
+    [
+      'the last address before the nomatch hole is dropped',
+      '198.51.100.63/32',
+      { verdict: 'drop', rule: /rule 2:/ },
+    ],
+    ['the first address of the nomatch hole falls through', '198.51.100.64/32', { verdict: 'accept' }],
+    [
+      'a peer CIDR that holds members and non-members: unknown, saying so',
+      '198.51.100.0/25',
+      {
+        verdict: 'unknown',
+        reason: /part of 198\.51\.100\.0\/25 matches/,
+      },
+    ],
+    [
+      'a peer CIDR wholly inside the /28 within the hole is dropped',
+      '198.51.100.80/28',
+      { verdict: 'drop', rule: /rule 2:/ },
+    ],
+  ];
+  for (const [title, source, expected] of cases) {
+    it(title, () => check(tables, source, expected));
+  }
+
+  it('! --match-set: every address outside the set meets the rule, the set’s members pass', () => {
+    const negated = read(
+      save('-A INPUT -p tcp -m tcp --dport 22 -m set ! --match-set blocklist src -j DROP'),
+    );
+    check(negated, '198.51.100.1/32', { verdict: 'accept' });
+    check(negated, '198.51.100.64/32', { verdict: 'drop', rule: /! --match-set blocklist src/ });
+  });
+
+  it('dst: judged against the host’s own address', () => {
+    const dst = read(save('-A INPUT -m set --match-set blocklist dst -j DROP'));
+    assert.equal(decide(dst, '10.0.0.1/32', 22, '192.0.2.7').verdict, 'drop');
+    assert.equal(decide(dst, '10.0.0.1/32', 22, '192.0.2.8').verdict, 'accept');
+    assert.equal(decide(dst, '10.0.0.1/32').verdict, 'unknown');
+  });
+
+  it('ip6tables on an inet6 set; an IPv4 rule on an inet6 set (iptables refuses it) never matches', () => {
+    const v6 = read(save('-A INPUT -m set --match-set f2b-sshd6 src -j DROP'), undefined, 'ip6tables');
+    check(v6, '2001:db8::9/128', { verdict: 'drop', rule: /^ip6tables filter chain INPUT, rule 1:/ });
+    check(v6, '2001:db8::a/128', { verdict: 'accept' });
+    const crossed = read(save('-A INPUT -m set --match-set f2b-sshd6 src -j DROP'));
+    check(crossed, '10.20.0.5/32', { verdict: 'accept' });
+    const crossedNot = read(save('-A INPUT -m set ! --match-set f2b-sshd6 src -j DROP'));
+    check(crossedNot, '10.20.0.5/32', { verdict: 'drop', rule: /! --match-set f2b-sshd6 src/ });
+    // ::a14:5 has the same 128-bit value as 10.20.0.5 has in 32: only the family tells them apart.
+    const lookalike = { text: 'create v6 hash:ip family inet6\nadd v6 ::a14:5', rc: 0 };
+    check(read(save('-A INPUT -m set --match-set v6 src -j DROP'), lookalike), '10.20.0.5/32', {
+      verdict: 'accept',
+    });
+  });
+
+  const unknowns: [string, string, RegExp][] = [
+    [
+      'two directions (src,dst), even on a one-dimension set',
+      '-A INPUT -m set --match-set f2b-sshd src,dst -j DROP',
+      /the ipset f2b-sshd looked up by src,dst/,
+    ],
+    [
+      'a two-dimension type (hash:ip,port)',
+      '-A INPUT -m set --match-set webports src,dst -j DROP',
+      /the ipset webports \(its type hash:ip,port is not read\)/,
+    ],
+    [
+      'a list:set',
+      '-A INPUT -m set --match-set allsets src -j DROP',
+      /the ipset allsets \(its type list:set is not read\)/,
+    ],
+    [
+      'a set the listing does not have',
+      '-A INPUT -m set --match-set ghost src -j DROP',
+      /the ipset ghost \(which the ipset listing does not have\)/,
+    ],
+    [
+      '--return-nomatch, which turns nomatch holes into matches',
+      '-A INPUT -m set --match-set blocklist src --return-nomatch -j DROP',
+      /--return-nomatch/,
+    ],
+  ];
+  for (const [title, rule, reason] of unknowns) {
+    it(`unknown, naming the set: ${title}`, () =>
+      check(read(save(rule)), '198.51.100.1/32', { verdict: 'unknown', reason }));
+  }
+
+  it('the ipset listing missing, cut or failed: only the rules on sets are unknown, with why', () => {
+    const rules = save('-A INPUT -s 192.0.2.0/24 -j DROP', F2B);
+    const of = (ipset: { text: string; rc?: number }) => read(rules, ipset);
+    check(of({ text: '', rc: 127 }), '10.20.0.5/32', {
+      verdict: 'unknown',
+      reason: /the ipset tool is not installed/,
+    });
+    check(of({ text: 'create f2b-sshd hash:ip' }), '10.20.0.5/32', {
+      verdict: 'unknown',
+      reason: /the ipset listing was longer than the check reads/,
+    });
+    check(
+      of({ text: 'ipset v7.17: Kernel error received: Operation not permitted', rc: 1 }),
+      '10.20.0.5/32',
+      {
+        verdict: 'unknown',
+        reason: /listing the ipsets failed: ipset v7\.17: Kernel error received: Operation not permitted/,
+      },
+    );
+    // The rule before the set's is judged as ever.
+    check(of({ text: '', rc: 127 }), '192.0.2.1/32', { verdict: 'drop', rule: /rule 1:/ });
+  });
+});
