@@ -11,10 +11,10 @@ import { createStateTable, type LocalDynamo, startLocalDynamo } from '../../../l
 import { DynamoDbStateStore } from '../../../lambda/adapters/aws/dynamodb-state-store.ts';
 import { FileStateStore } from '../../../lambda/adapters/local/file-state-store.ts';
 import { MemoryStateStore } from '../../../lambda/adapters/memory/memory-state-store.ts';
-import type { GroupState, InstanceState, PendingAlert } from '../../../lambda/core/state/instance-state.ts';
+import type { PendingAlert } from '../../../lambda/core/state/instance-state.ts';
 import type { StateStore } from '../../../lambda/ports.ts';
+import { AT, group, instance } from './state-records.ts';
 
-const AT = '2025-03-04T12:00:00.000Z';
 const VPC = 'vpc-0aaaa1111';
 const OTHER_VPC = 'vpc-0bbbb2222';
 
@@ -32,36 +32,6 @@ const pending = (id: string): PendingAlert => ({
   attempts: 1,
   lastError: 'Throttling: Rate exceeded',
 });
-
-function instance(instanceId: string, over: Partial<InstanceState> = {}): InstanceState {
-  return {
-    instanceId,
-    diagnosis: 'NO_ROUTE',
-    since: AT,
-    consecutiveFailures: 1,
-    lastCheckedAt: AT,
-    pendingAlerts: [],
-    version: 0,
-    ttl: 1_741_089_600,
-    ...over,
-  };
-}
-
-function group(name: string, over: Partial<GroupState> = {}): GroupState {
-  return {
-    group: name,
-    belowMinimum: true,
-    healthy: 0,
-    members: 2,
-    minimum: 1,
-    since: AT,
-    lastCheckedAt: AT,
-    pendingAlerts: [],
-    version: 0,
-    ttl: 1_741_089_600,
-    ...over,
-  };
-}
 
 interface Subject {
   readonly name: string;

@@ -6,24 +6,11 @@ import { describe, it } from 'node:test';
 import { MemoryStateStore } from '../../../lambda/adapters/memory/memory-state-store.ts';
 import { DEFAULT_ALERT_POLICY, type InstanceObservation } from '../../../lambda/core/alerts/types.ts';
 import { indexInventory } from '../../../lambda/core/inventory/model.ts';
-import type { RenderedAlert } from '../../../lambda/core/state/instance-state.ts';
 import type { Notifier, StateStore } from '../../../lambda/ports.ts';
 import { type RecordAndAlertInput, record, recordAndAlert } from '../../../lambda/steps/record.ts';
 import { observation, t } from '../core/alerts/fixtures.ts';
+import { RecordingNotifier } from './recording-notifier.ts';
 import { world } from './world.ts';
-
-class RecordingNotifier implements Notifier {
-  readonly published: RenderedAlert[] = [];
-  failNext = 0;
-  async publish(alert: RenderedAlert) {
-    if (this.failNext > 0) {
-      this.failNext -= 1;
-      throw new Error('Throttling: Rate exceeded');
-    }
-    this.published.push(alert);
-    return { messageId: `m-${this.published.length}` };
-  }
-}
 
 const VPC = 'vpc-0aaaa1111';
 const OTHER_VPC = 'vpc-0bbbb2222';
