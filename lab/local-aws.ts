@@ -8,6 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   ResourceNotFoundException,
@@ -101,19 +102,28 @@ export async function createStateTable(client: DynamoDBClient, tableName: string
   }
 }
 
-/** Creates the state table (as {@link createStateTable}) unless it exists. */
+/**
+ * Creates the state table (as {@link createStateTable}) unless it exists. A table made before the
+ * pending-alerts index is made again, empty: dynalite cannot add an index to a table (its UpdateTable takes
+ * no index creations), and a lab's state is a demo's, cheaper to lose once than to run without the index.
+ */
 export async function ensureStateTable(
   client: DynamoDBClient,
   tableName: string,
-): Promise<'created' | 'found'> {
+): Promise<'created' | 'found' | 'recreated'> {
+  let indexes: string[];
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return 'found';
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    indexes = (Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName ?? '');
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
+    await createStateTable(client, tableName);
+    return 'created';
   }
+  if (indexes.includes(STATE_TABLE_KEYS.pendingIndex.name)) return 'found';
+  await client.send(new DeleteTableCommand({ TableName: tableName }));
   await createStateTable(client, tableName);
-  return 'created';
+  return 'recreated';
 }
 
 export interface LocalSns {

@@ -6,8 +6,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { createStateTable, type LocalDynamo, startLocalDynamo } from '../../../lab/local-aws.ts';
+import { CreateTableCommand, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  createStateTable,
+  ensureStateTable,
+  type LocalDynamo,
+  startLocalDynamo,
+} from '../../../lab/local-aws.ts';
 import { DynamoDbStateStore } from '../../../lambda/adapters/aws/dynamodb-state-store.ts';
 import { FileStateStore } from '../../../lambda/adapters/local/file-state-store.ts';
 import { MemoryStateStore } from '../../../lambda/adapters/memory/memory-state-store.ts';
@@ -164,5 +169,22 @@ describe('DynamoDbStateStore: the sparse pending-alerts index', () => {
     for (const id of ids) await store.put(instance(id, { scope: VPC, pendingAlerts: [pending(id)] }), 0);
     assert.deepEqual((await store.listPending(VPC, 1000)).instanceIds, ids);
     assert.deepEqual((await store.listPending(VPC, 120)).instanceIds, ids.slice(0, 120));
+  });
+
+  it('the lab table made before the index is made again with it; one made after is kept', async () => {
+    const tableName = `port22-contract-${++tableNo}`;
+    await db!.client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    assert.equal(await ensureStateTable(db!.client, tableName), 'recreated');
+    assert.equal(await ensureStateTable(db!.client, tableName), 'found');
+    const store = new DynamoDbStateStore({ tableName, client: db!.client });
+    await store.put(instance('i-0a', { scope: VPC, pendingAlerts: [pending('a1')] }), 0);
+    assert.deepEqual(await store.listPending(VPC, 10), { instanceIds: ['i-0a'], groups: [] });
   });
 });
