@@ -8,6 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   ResourceNotFoundException,
@@ -23,6 +24,7 @@ import {
 import dynalite from 'dynalite';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { clientOptions } from '../lambda/adapters/aws/client-options.ts';
+import { STATE_TABLE_KEYS } from '../lambda/contract.ts';
 
 /** Neither emulator checks a signature: any static credentials do, and none are looked up on this machine. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'port22-local', secretAccessKey: 'port22-local' };
@@ -61,13 +63,30 @@ export async function startLocalDynamo(dataDir?: string, region = DEFAULT_REGION
   };
 }
 
-/** The table the CDK stack creates: partition key `pk` (S), on-demand, TTL on `ttl`. */
+/**
+ * The table the CDK stack creates (lib/state-table.ts), from the same keys: partition key `pk` (S),
+ * on-demand, TTL on `ttl`, and the sparse pending-alerts index.
+ */
 export async function createStateTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { partitionKey, pendingIndex } = STATE_TABLE_KEYS;
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [
+        { AttributeName: partitionKey, AttributeType: 'S' },
+        { AttributeName: pendingIndex.partitionKey, AttributeType: 'S' },
+      ],
+      KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: pendingIndex.name,
+          KeySchema: [
+            { AttributeName: pendingIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: pendingIndex.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
@@ -75,7 +94,7 @@ export async function createStateTable(client: DynamoDBClient, tableName: string
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        TimeToLiveSpecification: { AttributeName: STATE_TABLE_KEYS.ttlAttribute, Enabled: true },
       }),
     );
   } catch {
@@ -83,19 +102,28 @@ export async function createStateTable(client: DynamoDBClient, tableName: string
   }
 }
 
-/** Creates the state table (as {@link createStateTable}) unless it exists. */
+/**
+ * Creates the state table (as {@link createStateTable}) unless it exists. A table made before the
+ * pending-alerts index is made again, empty: dynalite cannot add an index to a table (its UpdateTable takes
+ * no index creations), and a lab's state is a demo's, cheaper to lose once than to run without the index.
+ */
 export async function ensureStateTable(
   client: DynamoDBClient,
   tableName: string,
-): Promise<'created' | 'found'> {
+): Promise<'created' | 'found' | 'recreated'> {
+  let indexes: string[];
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return 'found';
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    indexes = (Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName ?? '');
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
+    await createStateTable(client, tableName);
+    return 'created';
   }
+  if (indexes.includes(STATE_TABLE_KEYS.pendingIndex.name)) return 'found';
+  await client.send(new DeleteTableCommand({ TableName: tableName }));
   await createStateTable(client, tableName);
-  return 'created';
+  return 'recreated';
 }
 
 export interface LocalSns {

@@ -31,6 +31,26 @@ export const HANDLER_ENV = {
   dashboardUrl: 'PORT22_DASHBOARD_URL',
 } as const;
 
+/**
+ * The state table's keys, which the stack creates (lib/state-table.ts), the DynamoDB state store reads and
+ * writes, and the local emulator's table copies (lab/local-aws.ts).
+ *
+ * `pendingAlerts` is a sparse global secondary index: the store writes `pendingScope` (the record's scope,
+ * the VPC id) only while the record holds pending alerts, and DynamoDB indexes only items that carry the
+ * index's key attributes ("Take advantage of sparse indexes", DynamoDB developer guide:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-indexes-general-sparse-indexes.html).
+ * So a run lists the few records still owing an alert in its VPC by one Query, never a Scan of the fleet.
+ * Keys only: a run re-reads every listed record by key before it settles it.
+ */
+export const STATE_TABLE_KEYS = {
+  /** The partition key: the instance id, or {@link STATE_TABLE_KEYS.groupKeyPrefix} and the group's name. */
+  partitionKey: 'pk',
+  groupKeyPrefix: 'group#',
+  /** The TTL attribute (epoch seconds), refreshed by every check so records of vanished instances expire. */
+  ttlAttribute: 'ttl',
+  pendingIndex: { name: 'pending-alerts', partitionKey: 'pendingScope', sortKey: 'pk' },
+} as const;
+
 /** The `service` key of every log line the prober writes (Powertools Logger). */
 export const SERVICE_NAME = 'port22';
 

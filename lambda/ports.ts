@@ -8,7 +8,7 @@ import type { EvidenceRequest, ObservedKind, SourceFinding } from './core/eviden
 import type { Inventory } from './core/inventory/model.ts';
 import type { EmfDocument } from './core/metrics/emf.ts';
 import type { ProbeResult, ProbeTarget, ProbeTimeouts } from './core/probe/types.ts';
-import type { GroupState, InstanceState, RenderedAlert } from './core/state/instance-state.ts';
+import type { GroupState, InstanceState, RecordScope, RenderedAlert } from './core/state/instance-state.ts';
 
 /**
  * Where the network configuration comes from: an inventory directory (`aws ec2 describe-*` JSON) or the
@@ -84,6 +84,18 @@ export interface StateStore {
   put(state: InstanceState, expectedVersion: number): Promise<'ok' | 'conflict'>;
   getGroups(groups: readonly string[]): Promise<Map<string, GroupState>>;
   putGroup(state: GroupState, expectedVersion: number): Promise<'ok' | 'conflict'>;
+  /**
+   * The keys of the records of `scope` that hold pending alerts, in key order, at most `limit` in all: how a
+   * run finds alerts no check of its own will send. The listing may lag the writes (DynamoDB's index is
+   * eventually consistent): a caller re-reads each record with `get`/`getGroups` before acting on it.
+   */
+  listPending(scope: RecordScope, limit: number): Promise<PendingRecords>;
+}
+
+/** Records that hold pending alerts, by key. */
+export interface PendingRecords {
+  readonly instanceIds: readonly string[];
+  readonly groups: readonly string[];
 }
 
 /**

@@ -16,7 +16,12 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { evidenceSchema, HANDLER_ENV, type HandlerConfigInput } from '../lambda/contract.ts';
+import {
+  evidenceSchema,
+  HANDLER_ENV,
+  type HandlerConfigInput,
+  STATE_TABLE_KEYS,
+} from '../lambda/contract.ts';
 import { RUN_SHELL_SCRIPT_DOCUMENT } from '../lambda/core/evidence/host-check-script.ts';
 import { TAG } from '../lambda/core/inventory/tags.ts';
 import { parseCidr } from '../lambda/core/net/cidr.ts';
@@ -174,6 +179,9 @@ export const VPC_ATTACHMENT_ACTIONS: readonly string[] = [
  * derives from the bundle); nothing that reads or changes the table itself.
  */
 export const TABLE_ITEM_ACTIONS: readonly string[] = ['dynamodb:BatchGetItem', 'dynamodb:PutItem'];
+
+/** The one read of the pending-alerts index (lambda/contract.ts, STATE_TABLE_KEYS), granted on the index only. */
+export const PENDING_INDEX_ACTIONS: readonly string[] = ['dynamodb:Query'];
 
 /**
  * The longest an asynchronous invocation may wait for the function (PutFunctionEventInvokeConfig API
@@ -486,6 +494,13 @@ export class ProberFunction extends Construct {
         sid: 'KeepState',
         actions: [...TABLE_ITEM_ACTIONS],
         resources: [props.table.tableArn],
+      }),
+      new PolicyStatement({
+        sid: 'FindPendingAlerts',
+        actions: [...PENDING_INDEX_ACTIONS],
+        // An index is its own resource type (`table/<name>/index/<index>`, Service Authorization Reference
+        // for DynamoDB): a Query granted on it reads that index and not the table.
+        resources: [`${props.table.tableArn}/index/${STATE_TABLE_KEYS.pendingIndex.name}`],
       }),
       new PolicyStatement({
         sid: 'PublishAlerts',

@@ -3,13 +3,9 @@
  * host-key fingerprint — written with conditional updates so overlapping runs never both alert.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-
-/** The partition key: the instance id (string). */
-export const STATE_PARTITION_KEY = 'pk';
-/** The TTL attribute (epoch seconds), refreshed on every run so instances that disappear expire. */
-export const STATE_TTL_ATTRIBUTE = 'ttl';
+import { STATE_TABLE_KEYS } from '../lambda/contract.ts';
 
 export interface StateTableProps {
   /**
@@ -27,14 +23,23 @@ export class StateTable extends Construct {
   constructor(scope: Construct, id: string, props: StateTableProps = {}) {
     super(scope, id);
     this.table = new Table(this, 'Table', {
-      partitionKey: { name: STATE_PARTITION_KEY, type: AttributeType.STRING },
+      partitionKey: { name: STATE_TABLE_KEYS.partitionKey, type: AttributeType.STRING },
       // On demand: a run reads and writes the whole fleet in a burst every few minutes, then nothing.
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: STATE_TTL_ATTRIBUTE,
+      timeToLiveAttribute: STATE_TABLE_KEYS.ttlAttribute,
       // The AWS managed key: encrypted at rest with a key the account can audit, no key policy to keep.
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // Sparse: only records still owing an alert carry its key, so a run finds them by one Query of its
+    // VPC's partition (lambda/contract.ts, STATE_TABLE_KEYS).
+    const { pendingIndex } = STATE_TABLE_KEYS;
+    this.table.addGlobalSecondaryIndex({
+      indexName: pendingIndex.name,
+      partitionKey: { name: pendingIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: pendingIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
     });
   }
 }

@@ -16,9 +16,18 @@
  * A claim whose run died between 2 and 4 expires after the lease (15 min, Lambda's longest run) and the
  * alert is sent again, and so is one whose publish answer was lost (PublishOutcomeUnknownError): those
  * are the only duplicates, and each alert gets at most one (MAX_UNCONFIRMED_PUBLISHES). Instances this run
- * no longer checks (`left`) have their pending alerts settled too. The promise and its proof: docs/alerts.md.
+ * no longer checks (`left`) have their pending alerts settled too, and so do the records of the run's scope
+ * (its VPC) that no run checks any more — an instance gone from the inventory, an HA group without a checked
+ * member — found through the store's listing of records that owe alerts. The promise and its proof:
+ * docs/alerts.md.
  */
-import { collectGroups, decideGroup, type UntaggedGroup } from '../core/alerts/group-policy.ts';
+import {
+  collectGroups,
+  decideGroup,
+  type GroupMembership,
+  groupsOf,
+  type UntaggedGroup,
+} from '../core/alerts/group-policy.ts';
 import { decideInstance } from '../core/alerts/instance-policy.ts';
 import { type RenderOptions, renderAlert } from '../core/alerts/render.ts';
 import {
@@ -32,15 +41,24 @@ import type { InventoryIndex } from '../core/inventory/model.ts';
 import { DEFAULT_SSH_PORT } from '../core/inventory/tags.ts';
 import { sshTargetGroups } from '../core/load-balancing/target-groups.ts';
 import {
+  DEFAULT_RECORD_SCOPE,
   type GroupState,
   type InstanceState,
   isClaimLive,
   MAX_UNCONFIRMED_PUBLISHES,
   type PendingAlert,
+  type RecordScope,
   type RenderedAlert,
   type SentAlert,
 } from '../core/state/instance-state.ts';
-import { type Notifier, PublishOutcomeUnknownError, type StateStore } from '../ports.ts';
+import {
+  groupShardKey,
+  instanceShardKey,
+  type Shard,
+  shardOfKey,
+  WHOLE_FLEET,
+} from '../core/targets/shard.ts';
+import { type Notifier, type PendingRecords, PublishOutcomeUnknownError, type StateStore } from '../ports.ts';
 import type { CheckedInstance } from './changes.ts';
 import { errorMessage } from './error-message.ts';
 
@@ -55,6 +73,12 @@ export interface RecordOptions {
   readonly deadlineAt?: number;
   /** The SSH port when no `port22:port` tag names one: target groups on it are HA groups. @default 22 */
   readonly port?: number;
+  /** The VPC the run checks: the scope its records carry (RecordScope). @default DEFAULT_RECORD_SCOPE */
+  readonly vpcId?: string;
+  /** This run's shard (as the select step's): which unchecked records of the scope it settles. @default 0 */
+  readonly shard?: number;
+  /** @default 1 */
+  readonly shards?: number;
 }
 
 /** One alert as the report lists it. */
@@ -82,7 +106,8 @@ export interface Recorded {
 
 /**
  * The step: every checked instance recorded, its alerts decided and published, in fleet order; the alerts
- * still pending for instances of the shard that are `left` (no longer checked) settled.
+ * still pending for instances of the shard that are `left` (no longer checked), and for records of the scope
+ * that no run checks (gone from the inventory), settled.
  */
 export async function record(
   ports: { readonly state?: StateStore; readonly notifier?: Notifier },
@@ -94,20 +119,28 @@ export async function record(
   clock: () => number = Date.now,
 ): Promise<Recorded> {
   const alerts: AlertsReport = { sent: [], failed: [], dropped: [], conflicts: [] };
-  if (!ports.state || !ports.notifier || instances.length + left.length === 0) return { alerts, errors: [] };
+  // Even with nothing checked: the records of instances that all left the inventory may still owe alerts.
+  if (!ports.state || !ports.notifier) return { alerts, errors: [] };
+  const targetGroups = sshTargetGroups(index, options.port ?? DEFAULT_SSH_PORT);
   try {
     const result = await recordAndAlert(
       { state: ports.state, notifier: ports.notifier },
       {
         observations: instances.map((c) => observation(c, index, options.region)),
         left,
+        scope: options.vpcId ?? DEFAULT_RECORD_SCOPE,
+        unchecked: {
+          inventory: new Set(index.inventory.instances.map((i) => i.InstanceId)),
+          shard: { shard: options.shard ?? WHOLE_FLEET.shard, shards: options.shards ?? WHOLE_FLEET.shards },
+          targetGroups: new Set(targetGroups.map((g) => g.name)),
+        },
         now,
         clock,
         ...(options.deadlineAt === undefined ? {} : { deadlineAt: options.deadlineAt }),
         runId: options.runId,
         policy: { ...DEFAULT_ALERT_POLICY, ...options.alertPolicy },
         ...(options.render ? { render: options.render } : {}),
-        untaggedGroups: sshTargetGroups(index, options.port ?? DEFAULT_SSH_PORT).map((g) => ({
+        untaggedGroups: targetGroups.map((g) => ({
           group: g.name,
           instanceIds: g.targets.map((t) => t.instanceId),
           ...(g.minimum !== undefined ? { minimum: g.minimum } : {}),
@@ -184,6 +217,12 @@ export interface RecordAndAlertInput {
   observations: readonly InstanceObservation[];
   /** Instances no longer checked whose pending alerts are settled. @default none */
   left?: readonly string[];
+  /** Written on every record this run writes, so that a later run of the scope can find it. @default none */
+  scope?: RecordScope;
+  /**
+   * Settle the pending alerts of the scope's records that no run checks (needs `scope`). @default off
+   */
+  unchecked?: UncheckedRecords;
   now: Date;
   /** Epoch-ms clock for `deadlineAt`. @default Date.now */
   clock?: () => number;
@@ -200,6 +239,30 @@ export interface RecordAndAlertInput {
   /** Attempts at the settlement write when the store fails (not conflicts). @default 5 */
   maxSettleAttempts?: number;
 }
+
+/** What tells a record of the scope that no run checks from one another run (or this one) checks. */
+export interface UncheckedRecords {
+  /** Every instance id in the inventory, of any shard: checked by some run, or settled as `left`. */
+  readonly inventory: ReadonlySet<string>;
+  readonly shard: Shard;
+  /** The names of the inventory's SSH target groups (HA groups without a tag). */
+  readonly targetGroups: ReadonlySet<string>;
+  /** At most this many records settled per run; the rest wait for the next. @default UNCHECKED_PER_RUN */
+  readonly maxRecords?: number;
+}
+
+/**
+ * Unchecked records settled per run at most: each costs a read, two conditional writes and its publishes, and
+ * the run's own checks come first. A backlog (a VPC emptied while SNS was down) drains over a few runs.
+ */
+export const UNCHECKED_PER_RUN = 25;
+
+/**
+ * Keys listed per run at most. The listing also holds the checked records that owe an alert (a publish that
+ * failed this minute), which the run skips; thousands of those would mean SNS is down for the fleet, and the
+ * records past the limit wait for a run after it recovers.
+ */
+const PENDING_LISTING_LIMIT = 1000;
 
 export interface DeliveredAlert {
   target: string;
@@ -259,6 +322,20 @@ function instanceOps(
   };
 }
 
+/** How `settle` reads and writes one HA group's record. */
+function groupOps(
+  state: StateStore,
+  group: string,
+  decide: RecordOps<GroupState>['decide'],
+): RecordOps<GroupState> {
+  return {
+    target: `group:${group}`,
+    read: async () => (await state.getGroups([group])).get(group),
+    write: (s, v) => state.putGroup(s, v),
+    decide,
+  };
+}
+
 export async function recordAndAlert(
   ports: AlertingPorts,
   input: RecordAndAlertInput,
@@ -300,38 +377,41 @@ export async function recordAndAlert(
   if (input.left && input.left.length > 0) await settleLeft(ports, input, result, input.left);
 
   const memberships = collectGroups(decided, policy, input.untaggedGroups);
-  if (memberships.length === 0) return result;
+  if (memberships.length > 0) await recordGroups(ports, input, result, memberships, policy);
+  if (input.scope !== undefined && input.unchecked)
+    await settleUnchecked(ports, input, result, input.scope, input.unchecked);
+  return result;
+}
+
+async function recordGroups(
+  ports: AlertingPorts,
+  input: RecordAndAlertInput,
+  result: RecordAndAlertResult,
+  memberships: readonly GroupMembership[],
+  policy: AlertPolicyConfig,
+): Promise<void> {
   let previousGroups: Map<string, GroupState>;
   try {
     previousGroups = await ports.state.getGroups(memberships.map((m) => m.group));
   } catch (error) {
     result.errors.push(`state: reading ${memberships.length} group records failed: ${errorMessage(error)}`);
-    return result;
+    return;
   }
   await eachLimited(memberships, 8, async (membership) => {
     const state = await settle(
       ports.notifier,
       input,
       result,
-      {
-        target: `group:${membership.group}`,
-        read: async () => (await ports.state.getGroups([membership.group])).get(membership.group),
-        write: (s, v) => ports.state.putGroup(s, v),
-        decide: (prev) => decideGroup(prev, membership, input.now, policy),
-      },
+      groupOps(ports.state, membership.group, (prev) => decideGroup(prev, membership, input.now, policy)),
       previousGroups.get(membership.group),
     );
     if (state) result.groups.set(membership.group, state);
   });
-  return result;
 }
 
 /**
  * Pending alerts of instances this run no longer checks (terminated, `port22:monitor=false`, outside the tag
- * filters). No later check will publish them, and the TTL would delete them unsent. A DOWN, RECOVERED,
- * update or security alert is sent as it was decided: it was true when decided (N checks in a row saw the
- * outage), and an instance terminated because of it is no reason to hide it. A reminder is dropped: it
- * repeats an outage that is no longer watched. The record is otherwise left as it is, TTL included.
+ * filters). No later check will publish them, and the TTL would delete them unsent.
  */
 async function settleLeft(
   ports: AlertingPorts,
@@ -346,28 +426,115 @@ async function settleLeft(
     result.errors.push(`state: reading ${left.length} unchecked records failed: ${errorMessage(error)}`);
     return;
   }
-  const waiting = [...records.values()].filter((r) => r.pendingAlerts.length > 0);
-  await eachLimited(waiting, 8, async (record) => {
-    const reminders = record.pendingAlerts.filter((p) => p.message.kind === 'reminder');
-    const settled = await settle(
-      ports.notifier,
-      input,
-      result,
-      instanceOps(ports.state, record.instanceId, (prev) => ({
-        next: prev
-          ? { ...prev, pendingAlerts: prev.pendingAlerts.filter((p) => p.message.kind !== 'reminder') }
-          : record,
-        alerts: [],
-      })),
-      record,
+  await settleAbandoned(
+    ports.notifier,
+    input,
+    result,
+    [...records.values()],
+    (r, decide) => instanceOps(ports.state, r.instanceId, decide),
+    'a reminder for an instance no longer checked',
+  );
+}
+
+/**
+ * Pending alerts of the scope's records that no run checks any more, found through the store's listing:
+ * an instance gone from the inventory (EC2 stops listing a terminated instance about an hour after it
+ * ends) and an HA group none of whose members this run checks. Bounded: at most `maxRecords` per run, none
+ * once the deadline has passed; the rest stay listed for the next run.
+ *
+ * Which run settles which record: an instance still in the inventory is some run's, checked or `left`,
+ * so never this sweep's; of the rest each shard takes the instances and groups whose shard key hashes to
+ * it, as the select step would have. A tagged group always hashes to the shard that checks its members,
+ * so "not checked by this run" is "not checked". A target group's members are spread by instance id
+ * across shards: with more than one shard, one still in the inventory may be another shard's, and is left
+ * alone.
+ */
+async function settleUnchecked(
+  ports: AlertingPorts,
+  input: RecordAndAlertInput,
+  result: RecordAndAlertResult,
+  scope: RecordScope,
+  unchecked: UncheckedRecords,
+): Promise<void> {
+  const clock = input.clock ?? Date.now;
+  if (input.deadlineAt !== undefined && clock() >= input.deadlineAt) return;
+  let listing: PendingRecords;
+  try {
+    listing = await ports.state.listPending(scope, PENDING_LISTING_LIMIT);
+  } catch (error) {
+    result.errors.push(`state: listing the records that owe alerts failed: ${errorMessage(error)}`);
+    return;
+  }
+  const { shard, inventory, targetGroups } = unchecked;
+  const mine = (key: string) => shardOfKey(key, shard.shards) === shard.shard;
+  const checkedGroups = groupsOf(input.observations, input.untaggedGroups);
+  const instanceIds = listing.instanceIds.filter((id) => !inventory.has(id) && mine(instanceShardKey(id)));
+  const groups = listing.groups.filter(
+    (g) => !checkedGroups.has(g) && mine(groupShardKey(g)) && (shard.shards === 1 || !targetGroups.has(g)),
+  );
+  const max = unchecked.maxRecords ?? UNCHECKED_PER_RUN;
+  const someInstances = instanceIds.slice(0, max);
+  const someGroups = groups.slice(0, max - someInstances.length);
+  let instances: Map<string, InstanceState>;
+  let groupRecords: Map<string, GroupState>;
+  try {
+    // By key and consistent: the listing may be stale (an index lags its table), the record is not.
+    instances = await ports.state.get(someInstances);
+    groupRecords = await ports.state.getGroups(someGroups);
+  } catch (error) {
+    result.errors.push(
+      `state: reading ${someInstances.length + someGroups.length} records that owe alerts failed: ${errorMessage(error)}`,
     );
+    return;
+  }
+  await settleAbandoned(
+    ports.notifier,
+    input,
+    result,
+    [...instances.values()],
+    (r, decide) => instanceOps(ports.state, r.instanceId, decide),
+    'a reminder for an instance no longer in the inventory',
+  );
+  await settleAbandoned(
+    ports.notifier,
+    input,
+    result,
+    [...groupRecords.values()],
+    (r, decide) => groupOps(ports.state, r.group, decide),
+    'a reminder for an HA group no longer checked',
+  );
+}
+
+/**
+ * Settles the pending alerts of records no check will visit again. A DOWN, RECOVERED, update or security
+ * alert is sent as it was decided: it was true when decided (N checks in a row saw the outage), and an
+ * instance terminated because of it is no reason to hide it. A reminder is dropped with `reminderReason`: it
+ * repeats an outage that is no longer watched. The record is otherwise left as it is, TTL included.
+ */
+async function settleAbandoned<S extends Versioned>(
+  notifier: Notifier,
+  input: RecordAndAlertInput,
+  result: RecordAndAlertResult,
+  records: readonly S[],
+  opsFor: (record: S, decide: RecordOps<S>['decide']) => RecordOps<S>,
+  reminderReason: string,
+): Promise<void> {
+  const waiting = records.filter((r) => r.pendingAlerts.length > 0);
+  const clock = input.clock ?? Date.now;
+  await eachLimited(waiting, 8, async (record) => {
+    // Past the deadline the run's AWS calls are aborted anyway; the record stays listed for the next run.
+    if (input.deadlineAt !== undefined && clock() >= input.deadlineAt) return;
+    const reminders = record.pendingAlerts.filter((p) => p.message.kind === 'reminder');
+    const ops = opsFor(record, (prev) => ({
+      next: prev
+        ? { ...prev, pendingAlerts: prev.pendingAlerts.filter((p) => p.message.kind !== 'reminder') }
+        : record,
+      alerts: [],
+    }));
+    const settled = await settle(notifier, input, result, ops, record);
     if (settled)
       for (const r of reminders)
-        result.dropped.push({
-          target: record.instanceId,
-          alert: r.message,
-          reason: 'a reminder for an instance no longer checked',
-        });
+        result.dropped.push({ target: ops.target, alert: r.message, reason: reminderReason });
   });
 }
 
@@ -404,7 +571,11 @@ async function settle<S extends Versioned>(
       );
       givenUp = mine.filter((p) => (p.unconfirmed ?? 0) >= MAX_UNCONFIRMED_PUBLISHES);
       claimed = mine.filter((p) => !givenUp.includes(p)).map((p) => ({ ...p, claim }));
-      const candidate = { ...next, pendingAlerts: [...othersLive, ...claimed] };
+      const candidate = {
+        ...next,
+        pendingAlerts: [...othersLive, ...claimed],
+        ...(input.scope !== undefined ? { scope: input.scope } : {}),
+      };
       const expected = prev?.version ?? 0;
       if ((await ops.write(candidate, expected)) === 'ok') written = { ...candidate, version: expected + 1 };
     }

@@ -107,13 +107,26 @@ describe('Port22Stack with the example configuration', () => {
     assert.deepEqual(actual, expected);
   });
 
-  it('state table: on demand, pk string key, TTL on ttl, point-in-time recovery, encrypted, retained', () => {
+  it('state table: on demand, pk string key, TTL on ttl, point-in-time recovery, encrypted, retained, the sparse pending-alerts index', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       Properties: {
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'pendingScope', AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'pending-alerts',
+            KeySchema: [
+              { AttributeName: 'pendingScope', KeyType: 'HASH' },
+              { AttributeName: 'pk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
         TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
@@ -334,6 +347,12 @@ describe('Port22Stack with the example configuration', () => {
         Effect: 'Allow',
         Action: [...TABLE_ITEM_ACTIONS].sort(),
         Resource: getAtt(ids.table!),
+      },
+      {
+        Sid: 'FindPendingAlerts',
+        Effect: 'Allow',
+        Action: 'dynamodb:Query',
+        Resource: { 'Fn::Join': ['', [getAtt(ids.table!), '/index/pending-alerts']] },
       },
       { Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: ids.topic } },
       {

@@ -4,21 +4,29 @@
  *
  * Optimistic concurrency: every write carries a condition on `version`, so of two runs that read the
  * same version only one write succeeds (DynamoDB evaluates the condition and the write atomically).
+ *
+ * A record with pending alerts also carries `pendingScope` (its scope), the key of the sparse index
+ * `pending-alerts` (lambda/contract.ts, STATE_TABLE_KEYS): every write replaces the whole item, so the
+ * attribute, and the record's index entry with it, goes with the last pending alert.
  */
 import {
   type AttributeValue,
   BatchGetItemCommand,
   DynamoDBClient,
   PutItemCommand,
+  paginateQuery,
 } from '@aws-sdk/client-dynamodb';
-import type { GroupState, InstanceState } from '../../core/state/instance-state.ts';
-import type { StateStore } from '../../ports.ts';
+import { STATE_TABLE_KEYS } from '../../contract.ts';
+import type { GroupState, InstanceState, RecordScope } from '../../core/state/instance-state.ts';
+import type { PendingRecords, StateStore } from '../../ports.ts';
 import { clientOptions } from './client-options.ts';
 
-const GROUP_KEY_PREFIX = 'group#';
+const { groupKeyPrefix: GROUP_KEY_PREFIX, pendingIndex: PENDING_INDEX } = STATE_TABLE_KEYS;
 /** BatchGetItem reads at most 100 items per call. */
 const BATCH_GET_LIMIT = 100;
 const UNPROCESSED_RETRIES = 5;
+/** Keys per Query page: a page of keys is small, so this only bounds one answer's size. */
+const QUERY_PAGE_LIMIT = 100;
 
 export interface DynamoDbStateStoreProps {
   readonly tableName: string;
@@ -61,6 +69,39 @@ export class DynamoDbStateStore implements StateStore {
     return this.conditionalPut(GROUP_KEY_PREFIX + state.group, 'group', state, expectedVersion);
   }
 
+  /**
+   * One Query of the sparse index, paginated. The index is eventually consistent (global secondary indexes
+   * support no strongly consistent reads): an entry may be missing for a record written a moment ago (the
+   * next run finds it) or linger for one just settled. Neither costs an alert: the caller re-reads every
+   * record by key, consistently, and settles it through the same conditional write as any other.
+   */
+  async listPending(scope: RecordScope, limit: number): Promise<PendingRecords> {
+    const instanceIds: string[] = [];
+    const groups: string[] = [];
+    if (limit <= 0) return { instanceIds, groups };
+    const pages = paginateQuery(
+      { client: this.client, pageSize: Math.min(limit, QUERY_PAGE_LIMIT) },
+      {
+        TableName: this.tableName,
+        IndexName: PENDING_INDEX.name,
+        KeyConditionExpression: '#scope = :scope',
+        ExpressionAttributeNames: { '#scope': PENDING_INDEX.partitionKey },
+        ExpressionAttributeValues: { ':scope': { S: scope } },
+      },
+      this.sendOptions,
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        const pk = item[PENDING_INDEX.sortKey]?.S;
+        if (pk === undefined) continue;
+        if (pk.startsWith(GROUP_KEY_PREFIX)) groups.push(pk.slice(GROUP_KEY_PREFIX.length));
+        else instanceIds.push(pk);
+        if (instanceIds.length + groups.length >= limit) return { instanceIds, groups };
+      }
+    }
+    return { instanceIds, groups };
+  }
+
   private async conditionalPut(
     pk: string,
     kind: string,
@@ -68,7 +109,15 @@ export class DynamoDbStateStore implements StateStore {
     expectedVersion: number,
   ): Promise<'ok' | 'conflict'> {
     const record = { ...state, version: expectedVersion + 1 };
-    const item = { ...toAttributeMap(record), pk: { S: pk }, kind: { S: kind } };
+    const { scope } = state;
+    const item = {
+      ...toAttributeMap(record),
+      pk: { S: pk },
+      kind: { S: kind },
+      ...(scope !== undefined && state.pendingAlerts.length > 0
+        ? { [PENDING_INDEX.partitionKey]: { S: scope } }
+        : {}),
+    };
     const condition =
       expectedVersion === 0
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
@@ -111,7 +160,7 @@ export class DynamoDbStateStore implements StateStore {
           this.sendOptions,
         );
         for (const item of res.Responses?.[this.tableName] ?? []) {
-          const { pk, kind: _kind, ...rest } = fromAttributeMap(item);
+          const { pk, kind: _kind, [PENDING_INDEX.partitionKey]: _indexed, ...rest } = fromAttributeMap(item);
           out.set(String(pk), rest);
         }
         request = (res.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, AttributeValue>[];

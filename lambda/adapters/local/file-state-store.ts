@@ -6,10 +6,11 @@
  * DynamoDB store for that).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { GroupState, InstanceState } from '../../core/state/instance-state.ts';
-import type { StateStore } from '../../ports.ts';
+import type { GroupState, InstanceState, RecordScope } from '../../core/state/instance-state.ts';
+import type { PendingRecords, StateStore } from '../../ports.ts';
+import { pendingRecords } from '../memory/memory-state-store.ts';
 import { makeDirectory } from './make-directory.ts';
 
 /**
@@ -50,12 +51,47 @@ export class FileStateStore implements StateStore {
     return this.write('groups', state.group, state, expectedVersion);
   }
 
+  /**
+   * Reads every record: a state directory holds one machine's fleet, small enough to read whole, and a
+   * file's name may be a hash, so its key is read from the record itself.
+   */
+  async listPending(scope: RecordScope, limit: number): Promise<PendingRecords> {
+    const instances = await this.readEvery<InstanceState>('instances');
+    const groups = await this.readEvery<GroupState>('groups');
+    return pendingRecords(
+      instances.map((record) => ({ key: record.instanceId, record })),
+      groups.map((record) => ({ key: record.group, record })),
+      scope,
+      limit,
+    );
+  }
+
+  private async readEvery<T>(kind: string): Promise<T[]> {
+    let names: string[];
+    try {
+      names = await readdir(join(this.directory, kind));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const out: T[] = [];
+    // Temporary files of a write in progress end in `.tmp`; only finished records end in `.json`.
+    for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+      const record = await this.readFile<T>(join(this.directory, kind, name));
+      if (record !== undefined) out.push(record);
+    }
+    return out;
+  }
+
   private path(kind: string, key: string): string {
     return join(this.directory, kind, stateFileName(key));
   }
 
-  private async read<T>(kind: string, key: string): Promise<T | undefined> {
-    const path = this.path(kind, key);
+  private read<T>(kind: string, key: string): Promise<T | undefined> {
+    return this.readFile<T>(this.path(kind, key));
+  }
+
+  private async readFile<T>(path: string): Promise<T | undefined> {
     let text: string;
     try {
       text = await readFile(path, 'utf8');

@@ -59,6 +59,21 @@ export function collectGroups(
     .sort((a, b) => a.group.localeCompare(b.group));
 }
 
+/**
+ * The HA groups the instances of a run belong to, by the rules of {@link collectGroups}, whether or not
+ * their records were written: a group named here is checked by this run even when a member's write lost.
+ */
+export function groupsOf(
+  observations: readonly InstanceObservation[],
+  untagged: readonly UntaggedGroup[] = [],
+): Set<string> {
+  const observed = new Set(observations.map((o) => o.instanceId));
+  return new Set([
+    ...untagged.filter((u) => u.instanceIds.some((id) => observed.has(id))).map((u) => u.group),
+    ...observations.flatMap((o) => parsePort22Tags(o.tags).group ?? []),
+  ]);
+}
+
 export interface GroupDecision {
   next: GroupState;
   alerts: Alert[];

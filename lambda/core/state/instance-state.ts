@@ -84,6 +84,8 @@ export interface InstanceState {
   lastDownNoticeAt?: string;
   /** Alerts waiting to be published (usually empty). */
   pendingAlerts: PendingAlert[];
+  /** The part of the fleet whose runs record it (the VPC id); see {@link RecordScope}. @default none */
+  scope?: string;
   /** OpenSSH `SHA256:…` host key fingerprint remembered from the last probe that reached key exchange. */
   hostKey?: string;
   hostKeyAlgorithm?: string;
@@ -108,9 +110,21 @@ export interface GroupState {
   lastAlert?: SentAlert;
   lastDownNoticeAt?: string;
   pendingAlerts: PendingAlert[];
+  /** The part of the fleet whose runs record it (the VPC id); see {@link RecordScope}. @default none */
+  scope?: string;
   version: number;
   ttl: number;
 }
+
+/**
+ * What a record's `scope` names: the runs that record it, so that one of them finds the record's pending
+ * alerts when no check will (its instance gone from the inventory, its HA group without a checked member).
+ * In AWS it is the prober's VPC; a run without one (the CLI) uses {@link DEFAULT_RECORD_SCOPE}.
+ */
+export type RecordScope = string;
+
+/** The scope of a run that names no VPC. */
+export const DEFAULT_RECORD_SCOPE: RecordScope = 'default';
 
 /** The DynamoDB TTL value: epoch seconds (DynamoDB ignores TTL attributes in milliseconds). */
 export function expiryEpochSeconds(now: Date, ttlSeconds: number): number {

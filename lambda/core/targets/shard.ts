@@ -39,7 +39,17 @@ export function shardProblem(shard: unknown, shards: unknown): string | undefine
 /** The shard key: the HA group (as the group policy reads it) when there is one, else the instance id. */
 export function shardKey(target: ShardableTarget): string {
   const { group } = parsePort22Tags(target.tags);
-  return group ? `group:${group}` : `instance:${target.instanceId}`;
+  return group ? groupShardKey(group) : instanceShardKey(target.instanceId);
+}
+
+/** The shard key of an HA group: every member of a tagged group goes to its shard. */
+export function groupShardKey(group: string): string {
+  return `group:${group}`;
+}
+
+/** The shard key of an instance in no tagged group. */
+export function instanceShardKey(instanceId: string): string {
+  return `instance:${instanceId}`;
 }
 
 /**

@@ -441,4 +441,34 @@ describe('fault injection: the alert guarantee against dynalite and fauxqs in th
       w.close();
     },
   );
+
+  it(
+    'an instance gone from DescribeInstances with an undelivered DOWN: sent by the next run, once',
+    LIMIT,
+    async (t) => {
+      // The defect: no run asked for the record of an instance EC2 no longer lists (terminated over an
+      // hour ago), so its pending DOWN sat in state until the TTL deleted it.
+      const w = await world();
+      w.notifier.failFirst = 5;
+      const first = await w.run(0);
+      assert.equal(first.alerts.failed.length, 5);
+      const gone = id(LAB['cache-1'].n);
+      const vanished: Inventory = {
+        ...inventory,
+        instances: inventory.instances.filter((i) => i.InstanceId !== gone),
+      };
+      const second = await w.run(1, { inventory: vanished });
+      assert.equal(second.instances.length, 4, 'the instance is not in the inventory at all');
+      assert.equal(second.alerts.sent.length, 5);
+      assert.ok(second.alerts.sent.some((a) => a.target === gone));
+      await w.run(2, { inventory: vanished });
+      assert.deepEqual((await w.state.get([gone])).get(gone)?.pendingAlerts, []);
+      assert.deepEqual(await w.count(t, 'instance gone from DescribeInstances'), {
+        delivered: 5,
+        duplicated: 0,
+        lost: 0,
+      });
+      w.close();
+    },
+  );
 });

@@ -5,25 +5,12 @@ import { renderAlert } from '../../../lambda/core/alerts/render.ts';
 import { DEFAULT_ALERT_POLICY } from '../../../lambda/core/alerts/types.ts';
 import type { DiagnosisCode } from '../../../lambda/core/diagnose/types.ts';
 import { indexInventory } from '../../../lambda/core/inventory/model.ts';
-import type { RenderedAlert } from '../../../lambda/core/state/instance-state.ts';
 import { type Notifier, PublishOutcomeUnknownError } from '../../../lambda/ports.ts';
 import type { CheckedInstance } from '../../../lambda/steps/changes.ts';
 import { observation as observe, record, recordAndAlert } from '../../../lambda/steps/record.ts';
 import { observation, t } from '../core/alerts/fixtures.ts';
+import { RecordingNotifier } from './recording-notifier.ts';
 import { CLOSED, diagnosisOf, targets, unreadableStateStore, WALLED, WEB, world } from './world.ts';
-
-class RecordingNotifier implements Notifier {
-  readonly published: RenderedAlert[] = [];
-  failNext = 0;
-  async publish(alert: RenderedAlert) {
-    if (this.failNext > 0) {
-      this.failNext -= 1;
-      throw new Error('Throttling: Rate exceeded');
-    }
-    this.published.push(alert);
-    return { messageId: `m-${this.published.length}` };
-  }
-}
 
 const ID = 'i-0abc1234def567890';
 

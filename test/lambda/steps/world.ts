@@ -78,5 +78,8 @@ export function unreadableStateStore(message: string): StateStore {
     put: async () => 'ok',
     getGroups: async () => new Map(),
     putGroup: async () => 'ok',
+    listPending: async () => {
+      throw new Error(message);
+    },
   };
 }

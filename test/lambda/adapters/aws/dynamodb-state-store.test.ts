@@ -177,6 +177,7 @@ describe('DynamoDbStateStore against dynalite', () => {
         },
         getGroups: (g) => store.getGroups(g),
         putGroup: (s, v) => store.putGroup(s, v),
+        listPending: (scope, limit) => store.listPending(scope, limit),
       };
       const [a, b] = await Promise.all([
         run(barrier, notifier, down, t(1), 'run-a'),
@@ -203,6 +204,7 @@ describe('DynamoDbStateStore against dynalite', () => {
         put: (s, v) => store.put(s, v),
         getGroups: (g) => store.getGroups(g),
         putGroup: (s, v) => store.putGroup(s, v),
+        listPending: (scope, limit) => store.listPending(scope, limit),
       };
       await run(store, notifier, down, t(1), 'run-a');
       const lost = await recordAndAlert(

@@ -5,39 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FileStateStore } from '../../../../lambda/adapters/local/file-state-store.ts';
-import type { GroupState, InstanceState } from '../../../../lambda/core/state/instance-state.ts';
-
-const AT = '2025-03-04T12:00:00.000Z';
-
-function instance(instanceId: string, over: Partial<InstanceState> = {}): InstanceState {
-  return {
-    instanceId,
-    diagnosis: 'HEALTHY',
-    since: AT,
-    consecutiveFailures: 0,
-    lastCheckedAt: AT,
-    pendingAlerts: [],
-    version: 0,
-    ttl: 1_741_089_600,
-    ...over,
-  };
-}
-
-function group(name: string, over: Partial<GroupState> = {}): GroupState {
-  return {
-    group: name,
-    belowMinimum: false,
-    healthy: 2,
-    members: 2,
-    minimum: 1,
-    since: AT,
-    lastCheckedAt: AT,
-    pendingAlerts: [],
-    version: 0,
-    ttl: 1_741_089_600,
-    ...over,
-  };
-}
+import { AT, group, instance } from '../state-records.ts';
 
 describe('FileStateStore', () => {
   let root: string;
