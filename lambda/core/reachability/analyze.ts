@@ -32,6 +32,7 @@ import { AnalysisContext, type EvaluatorVerdict, type Peer } from './evaluation.
 import { auditExposure } from './exposure.ts';
 import { firewallOnPath } from './firewall-on-path.ts';
 import { evaluateInstanceState } from './instance-state-evaluator.ts';
+import { evaluateInternetIngress } from './internet-gateway-ingress.ts';
 import { evaluateNetworkAcl } from './network-acl-evaluator.ts';
 import { egressThroughTransitGateway, evaluateRoutes, type PathKind, routeFor } from './route-evaluator.ts';
 import { evaluateSecurityGroups } from './security-group-evaluator.ts';
@@ -564,6 +565,24 @@ function evaluateNetwork(
       ephemeral,
     });
     partial = collect(found, firewall) || partial;
+  }
+  // From the internet: the internet gateway's edge route table, the endpoint subnet's route onward, and
+  // replies back through the same endpoint.
+  if (path.kind === 'internet' && targetAddressed) {
+    const address =
+      path.family === 'ipv4' ? (target.PrivateIpAddress ?? path.targetAddress) : path.targetAddress;
+    const ingress = evaluateInternetIngress(ctx, {
+      source: path.source,
+      target: {
+        family: path.family,
+        addresses: single(ctx, address),
+        label: `${targetInstance.InstanceId} (${address})`,
+        transient: true,
+      },
+      targetSubnetId: targetSubnet,
+      targetVpcId: vpcIdOf(ctx, target),
+    });
+    partial = collect(found, ingress) || partial;
   }
   if (subnetSide.publicAccess) collect(found, subnetSide.publicAccess);
 
