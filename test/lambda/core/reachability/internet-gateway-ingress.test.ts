@@ -23,16 +23,15 @@ import type { Inventory, Route, RouteTable } from '../../../../lambda/core/inven
 import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
 import {
   FIREWALL_ENDPOINT,
-  group,
   INSPECTION_FIREWALL,
   inspectionPolicy,
-  instance,
   inventory,
+  PUBLIC_SERVER,
   routeTable,
+  SSH_FROM_ANYWHERE,
   SUBNET_A,
   SUBNET_B,
   sshRuleGroup,
-  tcp,
   VPC,
   viaFirewall,
 } from './inventory-builder.ts';
@@ -76,15 +75,8 @@ function net(o: Options = {}): Inventory {
       { SubnetId: 'subnet-0fw', VpcId: VPC, CidrBlock: '10.0.9.0/28' },
       { SubnetId: 'subnet-0appl', VpcId: VPC, CidrBlock: '10.0.8.0/28' },
     ],
-    instances: [
-      instance('i-0server', {
-        subnet: SUBNET_A,
-        ip: '10.0.1.10',
-        publicIp: '54.0.0.10',
-        groups: ['sg-0ssh'],
-      }),
-    ],
-    securityGroups: [group('sg-0ssh', [tcp(22, 22, ['0.0.0.0/0'])])],
+    instances: [PUBLIC_SERVER],
+    securityGroups: [SSH_FROM_ANYWHERE],
     routeTables: [
       routeTable('rtb-0a', [SUBNET_A], o.server ?? [viaFirewall('0.0.0.0/0')]),
       routeTable('rtb-0fw', ['subnet-0fw'], o.firewallSubnet ?? [toIgw('0.0.0.0/0')]),

@@ -17,13 +17,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type {
-  Instance,
   Inventory,
   TransitGatewayAttachment,
   TransitGatewayRoute,
-  TransitGatewayRouteTablePropagation,
 } from '../../../../lambda/core/inventory/model.ts';
-import { DEFAULT_ACL, group, instance, inventory, tcp } from './inventory-builder.ts';
+import { inventory } from './inventory-builder.ts';
+import { propagates, viaPeering, vpcsAandC } from './transit-gateway-builder.ts';
 import { blockersOf, verdictFor } from './verdict-for.ts';
 
 const A_CIDR = '10.0.0.0/16';
@@ -31,29 +30,6 @@ const C_CIDR = '10.2.0.0/16';
 const tgw = (i: number) => `tgw-0t${i}`;
 const table = (i: number) => `tgw-rtb-${i}`;
 const peering = (i: number) => `tgw-attach-0p${i}`;
-
-function placed(id: string, ip: string, vpc: string, subnet: string): Instance {
-  const base = instance(id, { ip, groups: ['sg-ssh'], subnet });
-  return {
-    ...base,
-    VpcId: vpc,
-    NetworkInterfaces: (base.NetworkInterfaces ?? []).map((n) => ({ ...n, VpcId: vpc })),
-  };
-}
-
-const via = (cidr: string, att: string): TransitGatewayRoute => ({
-  DestinationCidrBlock: cidr,
-  Type: 'static',
-  State: 'active',
-  TransitGatewayAttachments: [{ TransitGatewayAttachmentId: att, ResourceType: 'peering' }],
-});
-
-const propagates = (att: string, vpc: string): TransitGatewayRouteTablePropagation => ({
-  TransitGatewayAttachmentId: att,
-  ResourceType: 'vpc',
-  ResourceId: vpc,
-  State: 'enabled',
-});
 
 interface Options {
   /** Static routes of transit gateway i's table. @default C's CIDR toward the last, A's toward the first */
@@ -72,43 +48,14 @@ function chain(n: number, o: Options = {}): Inventory {
     State: 'available',
     Association: { TransitGatewayRouteTableId: table(i), State: 'associated' },
   });
-  const rtb = (id: string, vpc: string, own: string, other: string, to: string) => ({
-    RouteTableId: id,
-    VpcId: vpc,
-    Routes: [
-      { DestinationCidrBlock: own, GatewayId: 'local', State: 'active' },
-      { DestinationCidrBlock: other, TransitGatewayId: to, State: 'active' },
-    ],
-    Associations: [{ Main: true, RouteTableId: id }],
-  });
   const indices = [...Array(n).keys()];
   const peerings = indices.slice(0, last);
   const defaultStatics = (i: number) => [
-    ...(i < last ? [via(C_CIDR, peering(i))] : []),
-    ...(i > 0 ? [via(A_CIDR, peering(i - 1))] : []),
+    ...(i < last ? [viaPeering(C_CIDR, peering(i))] : []),
+    ...(i > 0 ? [viaPeering(A_CIDR, peering(i - 1))] : []),
   ];
   return inventory({
-    vpcs: [
-      { VpcId: 'vpc-0a', CidrBlock: A_CIDR },
-      { VpcId: 'vpc-0c', CidrBlock: C_CIDR },
-    ],
-    subnets: [
-      { SubnetId: 'subnet-0a1a', VpcId: 'vpc-0a', CidrBlock: '10.0.1.0/24', AvailabilityZone: 'us-east-1a' },
-      { SubnetId: 'subnet-0c1a', VpcId: 'vpc-0c', CidrBlock: '10.2.1.0/24', AvailabilityZone: 'us-east-1a' },
-    ],
-    routeTables: [
-      rtb('rtb-0a', 'vpc-0a', A_CIDR, C_CIDR, tgw(0)),
-      rtb('rtb-0c', 'vpc-0c', C_CIDR, A_CIDR, tgw(last)),
-    ],
-    networkAcls: [
-      { ...DEFAULT_ACL, NetworkAclId: 'acl-0a', VpcId: 'vpc-0a' },
-      { ...DEFAULT_ACL, NetworkAclId: 'acl-0c', VpcId: 'vpc-0c' },
-    ],
-    instances: [
-      placed('i-0a', '10.0.1.5', 'vpc-0a', 'subnet-0a1a'),
-      placed('i-0c', '10.2.1.9', 'vpc-0c', 'subnet-0c1a'),
-    ],
-    securityGroups: [group('sg-ssh', [tcp(22, 22, ['10.0.0.0/8'])])],
+    ...vpcsAandC(tgw(0), tgw(last)),
     transitGateways: indices.map((i) => ({ TransitGatewayId: tgw(i), State: 'available' })),
     transitGatewayVpcAttachments: [
       {
@@ -182,7 +129,7 @@ describe('paths over more than one transit gateway peering', () => {
   });
 
   it('the middle table sends C back over the peering it came in on: a loop A → B → A, NO_ROUTE naming it', () => {
-    const statics = new Map([[1, [via(C_CIDR, peering(0)), via(A_CIDR, peering(0))]]]);
+    const statics = new Map([[1, [viaPeering(C_CIDR, peering(0)), viaPeering(A_CIDR, peering(0))]]]);
     const v = verdictFor(chain(3, { statics }), 'i-0c', 'i-0a');
     assert.equal(v.reachable, false);
     assert.deepEqual(blockersOf(v), [`NO_ROUTE ${table(1)}`]);
@@ -195,7 +142,7 @@ describe('paths over more than one transit gateway peering', () => {
       Type: 'static',
       State: 'blackhole',
     };
-    const statics = new Map([[1, [blackhole, via(A_CIDR, peering(0))]]]);
+    const statics = new Map([[1, [blackhole, viaPeering(A_CIDR, peering(0))]]]);
     const v = verdictFor(chain(3, { statics }), 'i-0c', 'i-0a');
     assert.deepEqual(blockersOf(v), [`BLACKHOLE_ROUTE ${table(1)}`]);
   });
@@ -206,7 +153,7 @@ describe('paths over more than one transit gateway peering', () => {
   });
 
   it('the middle transit gateway has no route back to A: the return path is NO_ROUTE there', () => {
-    const statics = new Map([[1, [via(C_CIDR, peering(1))]]]);
+    const statics = new Map([[1, [viaPeering(C_CIDR, peering(1))]]]);
     const v = verdictFor(chain(3, { statics }), 'i-0c', 'i-0a');
     assert.deepEqual(blockersOf(v), [`NO_ROUTE ${table(1)}`]);
   });
