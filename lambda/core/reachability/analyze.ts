@@ -551,6 +551,10 @@ function evaluateNetwork(
     partial = collect(found, forward) || partial;
   }
   if (subnetSide.returnRoute) partial = collect(found, subnetSide.returnRoute) || partial;
+  // The instance's address inside the VPC, as appliances and VPC routes see it: an internet gateway has
+  // translated a public IPv4 address to the private one by then.
+  const insideAddress =
+    path.family === 'ipv4' ? (target.PrivateIpAddress ?? path.targetAddress) : path.targetAddress;
   if (targetAddressed && crossesSubnets) {
     // AWS Network Firewall wherever a route on the path sends it through a firewall endpoint.
     const firewall = firewallOnPath(ctx, {
@@ -558,8 +562,7 @@ function evaluateNetwork(
       ...(path.sourceSubnetId !== undefined ? { sourceSubnetId: path.sourceSubnetId } : {}),
       targetSubnetId: targetSubnet,
       ...(target.VpcId !== undefined ? { targetVpcId: target.VpcId } : {}),
-      targetAddress:
-        path.family === 'ipv4' ? (target.PrivateIpAddress ?? path.targetAddress) : path.targetAddress,
+      targetAddress: insideAddress,
       viaInternetGateway: path.kind === 'internet',
       port,
       ephemeral,
@@ -569,14 +572,12 @@ function evaluateNetwork(
   // From the internet: the internet gateway's edge route table, the endpoint subnet's route onward, and
   // replies back through the same endpoint.
   if (path.kind === 'internet' && targetAddressed) {
-    const address =
-      path.family === 'ipv4' ? (target.PrivateIpAddress ?? path.targetAddress) : path.targetAddress;
     const ingress = evaluateInternetIngress(ctx, {
       source: path.source,
       target: {
         family: path.family,
-        addresses: single(ctx, address),
-        label: `${targetInstance.InstanceId} (${address})`,
+        addresses: single(ctx, insideAddress),
+        label: `${targetInstance.InstanceId} (${insideAddress})`,
         transient: true,
       },
       targetSubnetId: targetSubnet,
