@@ -32,6 +32,7 @@ import { AnalysisContext, type EvaluatorVerdict, type Peer } from './evaluation.
 import { auditExposure } from './exposure.ts';
 import { firewallOnPath } from './firewall-on-path.ts';
 import { evaluateInstanceState } from './instance-state-evaluator.ts';
+import { evaluateInternetIngress } from './internet-gateway-ingress.ts';
 import { evaluateNetworkAcl } from './network-acl-evaluator.ts';
 import { egressThroughTransitGateway, evaluateRoutes, type PathKind, routeFor } from './route-evaluator.ts';
 import { evaluateSecurityGroups } from './security-group-evaluator.ts';
@@ -550,6 +551,10 @@ function evaluateNetwork(
     partial = collect(found, forward) || partial;
   }
   if (subnetSide.returnRoute) partial = collect(found, subnetSide.returnRoute) || partial;
+  // The instance's address inside the VPC, as appliances and VPC routes see it: an internet gateway has
+  // translated a public IPv4 address to the private one by then.
+  const insideAddress =
+    path.family === 'ipv4' ? (target.PrivateIpAddress ?? path.targetAddress) : path.targetAddress;
   if (targetAddressed && crossesSubnets) {
     // AWS Network Firewall wherever a route on the path sends it through a firewall endpoint.
     const firewall = firewallOnPath(ctx, {
@@ -557,13 +562,28 @@ function evaluateNetwork(
       ...(path.sourceSubnetId !== undefined ? { sourceSubnetId: path.sourceSubnetId } : {}),
       targetSubnetId: targetSubnet,
       ...(target.VpcId !== undefined ? { targetVpcId: target.VpcId } : {}),
-      targetAddress:
-        path.family === 'ipv4' ? (target.PrivateIpAddress ?? path.targetAddress) : path.targetAddress,
+      targetAddress: insideAddress,
       viaInternetGateway: path.kind === 'internet',
       port,
       ephemeral,
     });
     partial = collect(found, firewall) || partial;
+  }
+  // From the internet: the internet gateway's edge route table, the endpoint subnet's route onward, and
+  // replies back through the same endpoint.
+  if (path.kind === 'internet' && targetAddressed) {
+    const ingress = evaluateInternetIngress(ctx, {
+      source: path.source,
+      target: {
+        family: path.family,
+        addresses: single(ctx, insideAddress),
+        label: `${targetInstance.InstanceId} (${insideAddress})`,
+        transient: true,
+      },
+      targetSubnetId: targetSubnet,
+      targetVpcId: vpcIdOf(ctx, target),
+    });
+    partial = collect(found, ingress) || partial;
   }
   if (subnetSide.publicAccess) collect(found, subnetSide.publicAccess);
 

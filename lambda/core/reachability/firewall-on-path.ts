@@ -26,6 +26,7 @@ import {
   verdictOf,
 } from './evaluation.ts';
 import { firewallEndpoints } from './firewall-endpoints.ts';
+import { edgeRouteTables } from './internet-gateway-ingress.ts';
 import {
   evaluateNetworkFirewall,
   type FirewallConfig,
@@ -64,16 +65,6 @@ function crossed(
     if (fw && id) out.push({ fw, endpoint: id, addresses: leg.addresses });
   }
   return out;
-}
-
-/** The internet gateway's edge route tables in `vpcId` (ingress routing: associated with an `igw-…`). */
-function edgeRouteTables(ctx: AnalysisContext, vpcId: string | undefined): RouteTable[] {
-  if (!vpcId) return [];
-  return ctx.memo.remember('igw-edge-route-tables', [vpcId], () =>
-    ctx.index.inventory.routeTables.filter(
-      (t) => t.VpcId === vpcId && (t.Associations ?? []).some((a) => a.GatewayId?.startsWith('igw-')),
-    ),
-  );
 }
 
 export interface FirewallPathQuestion {

@@ -388,9 +388,11 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
             ? 'a NAT gateway carries only connections the instance opens, so replies never reach the client'
             : target.kind === 'gateway-endpoint'
               ? 'a gateway endpoint delivers only to its AWS service'
-              : q.path === 'internet'
-                ? 'not the internet gateway the connection arrives through'
-                : 'that target cannot reach private addresses of this path';
+              : target.kind === 'igw' && q.path === 'private'
+                ? 'an internet gateway sends packets out of the VPC, never to its private addresses'
+                : q.path === 'internet'
+                  ? 'not the internet gateway the connection arrives through'
+                  : 'that target cannot reach private addresses of this path';
       blockers.push({ code: 'NO_ROUTE', resourceId: rtbId, detail: `${via}: ${why}` });
       continue;
     }

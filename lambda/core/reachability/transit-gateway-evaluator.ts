@@ -11,6 +11,14 @@
  *   gateway, where the table associated with the peer's side of the attachment decides the next hop. Only
  *   static routes lead over a peering ("add a static route … that points to the transit gateway peering
  *   attachment"): nothing propagates across it. The peer must have accepted (state `available`).
+ * - More than one peering: the guide puts no limit on it. "A transit gateway attachment is both a source
+ *   and a destination of packets" ("How AWS Transit Gateway works"), a peering attachment among them, and
+ *   the table associated with the attachment a packet arrives on routes it — so what arrives over one
+ *   peering may leave over another when that table has a static route to it (A → B → C with static routes
+ *   on B). Nothing propagates, so each crossing needs its own static route. A path that comes back to a
+ *   transit gateway it already crossed is a routing loop: the same table routes it the same way again,
+ *   and it never arrives. Paths over more than MAX_TRANSIT_GATEWAYS transit gateways are not followed
+ *   (port22's bound, not AWS's): unknown.
  * The return path is the same hop from the other side: the target VPC's attachment, its association.
  * What the inventory does not hold (the attachment, its association, the table's routes) is missing
  * data — the hop is unknown, never trusted.
@@ -62,6 +70,9 @@ interface TgwRoute {
 
 const VPC_ATTACHMENTS_FILE = 'describe-transit-gateway-vpc-attachments.json';
 const ATTACHMENTS_FILE = 'describe-transit-gateway-attachments.json';
+
+/** The most transit gateways one path is followed through (the first one and its peers). */
+export const MAX_TRANSIT_GATEWAYS = 8;
 
 export function evaluateTransitGatewayHop(ctx: AnalysisContext, hop: TransitGatewayHop): HopOutcome {
   return ctx.memo.remember(
@@ -145,7 +156,7 @@ function decideHop(ctx: AnalysisContext, hop: TransitGatewayHop): HopOutcome {
       why: `transit gateway attachment ${attId} has no subnet in ${zone} (only ${[...new Set(zones)].join(', ') || 'none'}), so nothing in ${fromSubnetId} reaches ${tgwId}`,
     };
   }
-  return routeArrival(ctx, hop, tgwId, attId, false);
+  return routeArrival(ctx, hop, attId, [tgwId]);
 }
 
 /** `attId` as `tgwId` lists it: a peering attachment is listed once per transit gateway it joins. */
@@ -187,24 +198,23 @@ export function nextVpcAttachment(
 }
 
 /**
- * What `tgwId` does with the packet arriving on attachment `attId`: the association decides the table
- * that routes it. `crossedPeering`: the packet already came over a peering attachment (one crossing is
- * followed; a second is not evaluated).
+ * What the last transit gateway of `path` (those the packet has crossed so far) does with the packet
+ * arriving on attachment `attId`: the association decides the table that routes it.
  */
 function routeArrival(
   ctx: AnalysisContext,
   hop: TransitGatewayHop,
-  tgwId: string,
   attId: string,
-  crossedPeering: boolean,
+  path: readonly string[],
 ): HopOutcome {
+  const tgwId = path[path.length - 1]!;
   const record = attachmentRecord(ctx, tgwId, attId);
   if (!record) {
     return missing(
       'transit-gateway-route-table',
       attId,
       ATTACHMENTS_FILE,
-      crossedPeering
+      path.length > 1
         ? `${tgwId}'s side of peering attachment ${attId} is not in ${ATTACHMENTS_FILE} (the peer transit gateway's Region or account was not collected): the route table that routes what arrives over the peering is unknown`
         : `attachment ${attId} is not in ${ATTACHMENTS_FILE}: the transit gateway route table associated with it is unknown`,
     );
@@ -222,7 +232,7 @@ function routeArrival(
     };
   }
   const routes = tableRoutes(ctx, tableId, hop.addresses.family);
-  if ('routes' in routes) return chooseNext(ctx, hop, tgwId, tableId, routes.routes, crossedPeering);
+  if ('routes' in routes) return chooseNext(ctx, hop, tableId, routes.routes, path);
   return routes;
 }
 
@@ -306,10 +316,9 @@ function bestOf(routes: readonly TgwRoute[], cell: AddressInterval): TgwRoute | 
 function chooseNext(
   ctx: AnalysisContext,
   hop: TransitGatewayHop,
-  tgwId: string,
   tableId: string,
   routes: readonly TgwRoute[],
-  crossedPeering: boolean,
+  path: readonly string[],
 ): HopOutcome {
   const cuts = ctx.memo.remember('tgw-table-cuts', [routes], () => ruleBoundaries(routes));
   const chosen = new Set<TgwRoute | undefined>();
@@ -362,7 +371,7 @@ function chooseNext(
           kind: 'blocked',
           code: 'NO_ROUTE',
           resourceId: next.TransitGatewayAttachmentId,
-          why: `transit gateway attachment ${next.TransitGatewayAttachmentId} has no subnet in ${toZone} (only ${[...new Set(zones)].join(', ') || 'none'}), so ${hop.tgwId} cannot deliver to ${hop.destinationSubnetId}`,
+          why: `transit gateway attachment ${next.TransitGatewayAttachmentId} has no subnet in ${toZone} (only ${[...new Set(zones)].join(', ') || 'none'}), so ${path[path.length - 1]} cannot deliver to ${hop.destinationSubnetId}`,
         };
       }
       continue;
@@ -373,7 +382,7 @@ function chooseNext(
         a.AccepterTransitGatewayAttachmentId === r.attachmentId,
     );
     if (peering) {
-      const crossed = crossPeering(ctx, hop, tgwId, tableId, r, peering, crossedPeering);
+      const crossed = crossPeering(ctx, hop, tableId, r, peering, path);
       if (crossed) return crossed;
       continue;
     }
@@ -389,17 +398,17 @@ function chooseNext(
   return undefined;
 }
 
-/** The packet crosses peering attachment `r.attachmentId` from `tgwId` to the peer transit gateway. */
+/** The packet crosses peering attachment `r.attachmentId` from the last transit gateway of `path` to its peer. */
 function crossPeering(
   ctx: AnalysisContext,
   hop: TransitGatewayHop,
-  tgwId: string,
   tableId: string,
   r: TgwRoute,
   peering: TransitGatewayPeeringAttachment,
-  crossedPeering: boolean,
+  path: readonly string[],
 ): HopOutcome {
   const attId = r.attachmentId!;
+  const tgwId = path[path.length - 1]!;
   const state = peering.State ?? peering.Status?.Code;
   if (state !== undefined && state !== 'available') {
     return {
@@ -412,14 +421,28 @@ function crossPeering(
   const requester = peering.RequesterTgwInfo?.TransitGatewayId;
   const accepter = peering.AccepterTgwInfo?.TransitGatewayId;
   const peerTgw = requester === tgwId ? accepter : accepter === tgwId ? requester : undefined;
-  if (crossedPeering || !peerTgw) {
+  if (!peerTgw) {
     return missing(
       'transit-gateway-route-table',
       attId,
       ATTACHMENTS_FILE,
-      crossedPeering
-        ? `transit gateway route table ${tableId} sends ${hop.addresses.describe()} via ${r.destination} over a second peering attachment ${attId}: paths over more than one transit gateway peering are not evaluated`
-        : `peering attachment ${attId} does not name ${tgwId} as either side: the peer transit gateway is unknown`,
+      `peering attachment ${attId} does not name ${tgwId} as either side: the peer transit gateway is unknown`,
+    );
+  }
+  if (path.includes(peerTgw)) {
+    return {
+      kind: 'blocked',
+      code: 'NO_ROUTE',
+      resourceId: tableId,
+      why: `transit gateway route table ${tableId} sends ${hop.addresses.describe()} via ${r.destination} over peering attachment ${attId} back to ${peerTgw}, a routing loop (${[...path, peerTgw].join(' → ')}): ${peerTgw} routes it the same way again and it never arrives`,
+    };
+  }
+  if (path.length >= MAX_TRANSIT_GATEWAYS) {
+    return missing(
+      'transit-gateway-route-table',
+      attId,
+      ATTACHMENTS_FILE,
+      `transit gateway route table ${tableId} sends ${hop.addresses.describe()} via ${r.destination} over peering attachment ${attId} to a transit gateway beyond the ${MAX_TRANSIT_GATEWAYS} this path already crossed (${path.join(' → ')}): port22 follows no longer path`,
     );
   }
   // Each side may name the attachment by its own id (AccepterTransitGatewayAttachmentId), else both share one.
@@ -427,5 +450,5 @@ function crossPeering(
     requester === tgwId
       ? (peering.AccepterTransitGatewayAttachmentId ?? peering.TransitGatewayAttachmentId)
       : peering.TransitGatewayAttachmentId;
-  return routeArrival(ctx, hop, peerTgw, peerAttId, true);
+  return routeArrival(ctx, hop, peerAttId, [...path, peerTgw]);
 }

@@ -10,18 +10,17 @@ import type { Inventory, Route, RouteTable } from '../../../../lambda/core/inven
 import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
 import {
   eastWestThroughFirewall,
-  group,
   FIREWALL_ENDPOINT as INSPECTION_ENDPOINT,
   INSPECTION_FIREWALL,
   inspectionPolicy,
-  instance,
   inventory,
   MAIN_RTB,
+  PUBLIC_SERVER,
   routeTable,
+  SSH_FROM_ANYWHERE,
   SUBNET_A,
   SUBNET_B,
   sshRuleGroup,
-  tcp,
   VPC,
   viaFirewall,
 } from './inventory-builder.ts';
@@ -42,15 +41,8 @@ function northSouth(parts: Partial<Inventory>): Inventory {
     Associations: [{ GatewayId: 'igw-0a1', RouteTableId: 'rtb-0edge' }],
   };
   return inventory({
-    instances: [
-      instance('i-0server', {
-        subnet: SUBNET_A,
-        ip: '10.0.1.10',
-        publicIp: '54.0.0.10',
-        groups: ['sg-0ssh'],
-      }),
-    ],
-    securityGroups: [group('sg-0ssh', [tcp(22, 22, ['0.0.0.0/0'])])],
+    instances: [PUBLIC_SERVER],
+    securityGroups: [SSH_FROM_ANYWHERE],
     routeTables: [routeTable('rtb-0a', [SUBNET_A], [viaFirewall('0.0.0.0/0')]), edge, MAIN_RTB],
     networkFirewalls: [INSPECTION_FIREWALL],
     ...parts,

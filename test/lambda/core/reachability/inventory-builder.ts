@@ -251,6 +251,15 @@ export function sshRuleGroup(suricata: string): NetworkFirewallRuleGroupDescript
   };
 }
 
+/** North-south: the server in subnet a with a public address, SSH open to the internet (its group sg-0ssh). */
+export const PUBLIC_SERVER: Instance = instance('i-0server', {
+  subnet: SUBNET_A,
+  ip: '10.0.1.10',
+  publicIp: '54.0.0.10',
+  groups: ['sg-0ssh'],
+});
+export const SSH_FROM_ANYWHERE: SecurityGroup = group('sg-0ssh', [tcp(22, 22, ['0.0.0.0/0'])]);
+
 /** A route sending `cidr` to the inspection firewall's endpoint. */
 export const viaFirewall = (cidr: string): Route => ({
   DestinationCidrBlock: cidr,

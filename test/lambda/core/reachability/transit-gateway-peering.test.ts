@@ -13,41 +13,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type {
-  Instance,
   Inventory,
   TransitGatewayAttachment,
   TransitGatewayRoute,
   TransitGatewayRouteTablePropagation,
 } from '../../../../lambda/core/inventory/model.ts';
-import { DEFAULT_ACL, group, instance, inventory, tcp } from './inventory-builder.ts';
+import { inventory } from './inventory-builder.ts';
+import { propagates, viaPeering, vpcsAandC } from './transit-gateway-builder.ts';
 import { blockersOf, verdictFor } from './verdict-for.ts';
 
 const EAST = 'tgw-0east';
 const WEST = 'tgw-0west';
 const PEER = 'tgw-attach-0peer';
 
-function placed(id: string, ip: string, vpc: string, subnet: string): Instance {
-  const base = instance(id, { ip, groups: ['sg-ssh'], subnet });
-  return {
-    ...base,
-    VpcId: vpc,
-    NetworkInterfaces: (base.NetworkInterfaces ?? []).map((n) => ({ ...n, VpcId: vpc })),
-  };
-}
-
-const toPeer = (cidr: string): TransitGatewayRoute => ({
-  DestinationCidrBlock: cidr,
-  Type: 'static',
-  State: 'active',
-  TransitGatewayAttachments: [{ TransitGatewayAttachmentId: PEER, ResourceType: 'peering' }],
-});
-
-const propagates = (att: string, vpc: string): TransitGatewayRouteTablePropagation => ({
-  TransitGatewayAttachmentId: att,
-  ResourceType: 'vpc',
-  ResourceId: vpc,
-  State: 'enabled',
-});
+const toPeer = (cidr: string): TransitGatewayRoute => viaPeering(cidr, PEER);
 
 interface Options {
   /** Static routes of each side's table. @default each to the other VPC through the peering */
@@ -76,38 +55,9 @@ function net(o: Options = {}): Inventory {
     State: o.peeringState && type === 'peering' ? o.peeringState : 'available',
     Association: { TransitGatewayRouteTableId: table, State: 'associated' },
   });
-  const rtb = (id: string, vpc: string, own: string, other: string, tgw: string) => ({
-    RouteTableId: id,
-    VpcId: vpc,
-    Routes: [
-      { DestinationCidrBlock: own, GatewayId: 'local', State: 'active' },
-      { DestinationCidrBlock: other, TransitGatewayId: tgw, State: 'active' },
-    ],
-    Associations: [{ Main: true, RouteTableId: id }],
-  });
   const westSide = o.westSide ?? true;
   return inventory({
-    vpcs: [
-      { VpcId: 'vpc-0a', CidrBlock: '10.0.0.0/16' },
-      { VpcId: 'vpc-0c', CidrBlock: '10.2.0.0/16' },
-    ],
-    subnets: [
-      { SubnetId: 'subnet-0a1a', VpcId: 'vpc-0a', CidrBlock: '10.0.1.0/24', AvailabilityZone: 'us-east-1a' },
-      { SubnetId: 'subnet-0c1a', VpcId: 'vpc-0c', CidrBlock: '10.2.1.0/24', AvailabilityZone: 'us-east-1a' },
-    ],
-    routeTables: [
-      rtb('rtb-0a', 'vpc-0a', '10.0.0.0/16', '10.2.0.0/16', EAST),
-      rtb('rtb-0c', 'vpc-0c', '10.2.0.0/16', '10.0.0.0/16', WEST),
-    ],
-    networkAcls: [
-      { ...DEFAULT_ACL, NetworkAclId: 'acl-0a', VpcId: 'vpc-0a' },
-      { ...DEFAULT_ACL, NetworkAclId: 'acl-0c', VpcId: 'vpc-0c' },
-    ],
-    instances: [
-      placed('i-0a', '10.0.1.5', 'vpc-0a', 'subnet-0a1a'),
-      placed('i-0c', '10.2.1.9', 'vpc-0c', 'subnet-0c1a'),
-    ],
-    securityGroups: [group('sg-ssh', [tcp(22, 22, ['10.0.0.0/8'])])],
+    ...vpcsAandC(EAST, WEST),
     transitGateways: [
       { TransitGatewayId: EAST, State: 'available' },
       { TransitGatewayId: WEST, State: 'available' },

@@ -19,25 +19,16 @@ import { describe, it } from 'node:test';
 import { renderRemediation } from '../../../../lambda/core/diagnose/catalogue.ts';
 import { resourceTypeOf } from '../../../../lambda/core/diagnose/rules/path-blockers.ts';
 import type {
-  Instance,
   Inventory,
   TransitGatewayAttachment,
   TransitGatewayRoute,
   TransitGatewayVpcAttachment,
 } from '../../../../lambda/core/inventory/model.ts';
-import { DEFAULT_ACL, group, instance, inventory, tcp } from './inventory-builder.ts';
+import { DEFAULT_ACL, group, inventory, tcp } from './inventory-builder.ts';
+import { placed, vpcRouteTable } from './transit-gateway-builder.ts';
 import { blockersOf, verdictFor } from './verdict-for.ts';
 
 const TGW = 'tgw-0hub';
-
-function placed(id: string, ip: string, vpc: string, subnet: string): Instance {
-  const base = instance(id, { ip, groups: ['sg-ssh'], subnet });
-  return {
-    ...base,
-    VpcId: vpc,
-    NetworkInterfaces: (base.NetworkInterfaces ?? []).map((n) => ({ ...n, VpcId: vpc })),
-  };
-}
 
 interface Options {
   /** Subnets of A's attachment. @default both zones */
@@ -69,15 +60,6 @@ function net(o: Options = {}): Inventory {
     ...(table ? { Association: { TransitGatewayRouteTableId: table, State: 'associated' } } : {}),
   });
   const tgwData = o.tgwData ?? true;
-  const rtb = (id: string, vpc: string, own: string, other: string) => ({
-    RouteTableId: id,
-    VpcId: vpc,
-    Routes: [
-      { DestinationCidrBlock: own, GatewayId: 'local', State: 'active' },
-      { DestinationCidrBlock: other, TransitGatewayId: TGW, State: 'active' },
-    ],
-    Associations: [{ Main: true, RouteTableId: id }],
-  });
   return inventory({
     vpcs: [
       { VpcId: 'vpc-0a', CidrBlock: '10.0.0.0/16' },
@@ -89,8 +71,8 @@ function net(o: Options = {}): Inventory {
       { SubnetId: 'subnet-0b1a', VpcId: 'vpc-0b', CidrBlock: '10.1.1.0/24', AvailabilityZone: 'us-east-1a' },
     ],
     routeTables: [
-      rtb('rtb-0a', 'vpc-0a', '10.0.0.0/16', '10.1.0.0/16'),
-      rtb('rtb-0b', 'vpc-0b', '10.1.0.0/16', '10.0.0.0/16'),
+      vpcRouteTable('rtb-0a', 'vpc-0a', '10.0.0.0/16', '10.1.0.0/16', TGW),
+      vpcRouteTable('rtb-0b', 'vpc-0b', '10.1.0.0/16', '10.0.0.0/16', TGW),
     ],
     networkAcls: [
       { ...DEFAULT_ACL, NetworkAclId: 'acl-0a', VpcId: 'vpc-0a' },
