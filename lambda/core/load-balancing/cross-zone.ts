@@ -31,18 +31,21 @@ function asBoolean(value: string): 'on' | 'off' | undefined {
   return value === 'true' ? 'on' : value === 'false' ? 'off' : undefined;
 }
 
-/** The group's cross-zone setting behind `lb`: the target group's attribute, else the load balancer's. */
-export function crossZoneOf(index: InventoryIndex, group: SshTargetGroup, lb: LoadBalancer): CrossZone {
+/** The target group's cross-zone setting behind `lb`: its own attribute, else the load balancer's. */
+export function crossZoneOf(index: InventoryIndex, targetGroupName: string, lb: LoadBalancer): CrossZone {
   const lbs = index.inventory.loadBalancing;
-  const tgAttributes = lbs?.targetGroupAttributes?.get(group.name);
+  const tgAttributes = lbs?.targetGroupAttributes?.get(targetGroupName);
   if (!tgAttributes)
-    return { state: 'unknown', why: `no elbv2-describe-target-group-attributes/${group.name}.json` };
+    return { state: 'unknown', why: `no elbv2-describe-target-group-attributes/${targetGroupName}.json` };
   // A target group read before the 2022 attribute existed has no key: it uses the load balancer's.
   const tgValue = tgAttributes.get(CROSS_ZONE_ATTRIBUTE) ?? USE_LOAD_BALANCER;
   const tgState = asBoolean(tgValue);
   if (tgState) return { state: tgState, decidedBy: 'target group attribute' };
   if (tgValue !== USE_LOAD_BALANCER)
-    return { state: 'unknown', why: `target group ${group.name}'s ${CROSS_ZONE_ATTRIBUTE} is ${tgValue}` };
+    return {
+      state: 'unknown',
+      why: `target group ${targetGroupName}'s ${CROSS_ZONE_ATTRIBUTE} is ${tgValue}`,
+    };
   const name = lb.LoadBalancerName ?? lb.LoadBalancerArn;
   const lbValue = lbs?.loadBalancerAttributes?.get(name)?.get(CROSS_ZONE_ATTRIBUTE);
   if (lbValue === undefined)
@@ -84,7 +87,7 @@ export function crossZoneReport(
   group: SshTargetGroup,
   lb: LoadBalancer,
 ): CrossZoneReport {
-  const setting = crossZoneOf(index, group, lb);
+  const setting = crossZoneOf(index, group.name, lb);
   const nodes = loadBalancerNodes(index, lb);
   const zoneNames = new Set<string>();
   for (const z of lb.AvailabilityZones ?? []) if (z.ZoneName) zoneNames.add(z.ZoneName);
