@@ -126,3 +126,12 @@ export function zoneGap(report: CrossZoneReport, zone: string | undefined): stri
     ? `${none} and cross-zone load balancing is off (${report.decidedBy})`
     : `${none}, cross-zone unknown (${report.why})`;
 }
+
+/** A node's zone in words: "0 of 2 targets healthy in eu-west-1b, cross-zone off (target group attribute)". */
+export function zoneWords(report: CrossZoneReport, zone: string | undefined): string | undefined {
+  const here = zone === undefined ? undefined : report.zones.find((z) => z.zone === zone);
+  if (!here) return undefined;
+  const setting =
+    report.state === 'unknown' ? 'cross-zone unknown' : `cross-zone ${report.state} (${report.decidedBy})`;
+  return `${here.healthyTargets} of ${here.targets} targets healthy in ${here.zone}, ${setting}`;
+}
