@@ -8,6 +8,7 @@ import { writeHtmlReport } from '../lambda/adapters/local/html-report.ts';
 import { loadInventoryDir } from '../lambda/adapters/local/inventory-dir.ts';
 import { type Inventory, indexInventory } from '../lambda/core/inventory/model.ts';
 import { InventoryError } from '../lambda/core/inventory/parse.ts';
+import { zoneWords } from '../lambda/core/load-balancing/cross-zone.ts';
 import { answerWords } from '../lambda/core/load-balancing/listeners.ts';
 import { resolveSource, SourceSpecError } from '../lambda/core/reachability/analyze.ts';
 import { AnalysisContext } from '../lambda/core/reachability/evaluation.ts';
@@ -87,11 +88,16 @@ export function formatCheckReport(report: CheckReport): string {
     for (const g of groups) {
       const via = g.loadBalancers.map((b) => t(b.name ?? b.arn)).join(', ');
       lines.push(`  ${t(g.group)}${via ? ` (behind ${via})` : ''}: ${t(g.summary)}`);
-      for (const l of g.listeners)
-        for (const a of l.addresses)
+      for (const l of g.listeners) {
+        const crossZone = g.crossZone.find((c) => c.loadBalancer === l.loadBalancer);
+        for (const a of l.addresses) {
+          const zone = crossZone ? zoneWords(crossZone, a.zone) : undefined;
+          const where = zone ?? a.zone;
           lines.push(
-            `    ${t(l.loadBalancer)} ${t(l.protocol)} listener ${t(a.address)}:${l.port}${a.zone ? ` (${t(a.zone)})` : ''}: ${t(answerWords(a))}`,
+            `    ${t(l.loadBalancer)} ${t(l.protocol)} listener ${t(a.address)}:${l.port}${where ? ` (${t(where)})` : ''}: ${t(answerWords(a))}`,
           );
+        }
+      }
       for (const note of g.notes) lines.push(`    note: ${t(note)}`);
     }
   }

@@ -13,6 +13,7 @@ import {
   type TargetGroup,
   type TargetHealthDescription,
 } from '../lambda/core/inventory/model.ts';
+import { crossZoneOf } from '../lambda/core/load-balancing/cross-zone.ts';
 import { forwardsTo, SSH_LISTENER_PROTOCOLS } from '../lambda/core/load-balancing/listeners.ts';
 import { loadBalancerNodes } from '../lambda/core/load-balancing/target-groups.ts';
 import type { ProbeTarget } from '../lambda/core/probe/types.ts';
@@ -81,7 +82,8 @@ export async function standInTargetHealth(
  *
  * How a node chooses (Network Load Balancer guide, "Health checks for Network Load Balancer target
  * groups"): it routes only to healthy targets in its own zone, cross-zone load balancing being off by
- * default for an NLB; "if there is no healthy target in an enabled Availability Zone … we remove the IP
+ * default for an NLB (the stand-in reads it as port22 does, lambda/core/load-balancing/cross-zone.ts, and
+ * takes an unknown setting for that default); with it on, to healthy targets in every zone; "if there is no healthy target in an enabled Availability Zone … we remove the IP
  * address for the corresponding subnet from DNS so that requests cannot be routed to targets in that
  * Availability Zone"; and "if all targets fail health checks at the same time in all enabled Availability
  * Zones, the load balancer fails open … to allow traffic to all targets in all enabled Availability Zones,
@@ -101,9 +103,13 @@ interface RoutableTarget {
 }
 
 /** The targets a node in `zone` may give a connection to, by the rules above; [] = reset it. */
-export function nodeTargets(targets: readonly RoutableTarget[], zone: string | undefined): RoutableTarget[] {
+export function nodeTargets(
+  targets: readonly RoutableTarget[],
+  zone: string | undefined,
+  crossZone = false,
+): RoutableTarget[] {
   if (!targets.some((t) => t.healthy)) return [...targets]; // fail open
-  return targets.filter((t) => t.healthy && t.zone === zone);
+  return targets.filter((t) => t.healthy && (crossZone || t.zone === zone || t.zone === 'all'));
 }
 
 /** Starts the listeners of `inventory`'s load balancers (with the stand-in's target health). */
@@ -127,8 +133,9 @@ export async function startStandInListeners(
         const tg = lb.targetGroups.find((g) => forwardsTo(listener, g.TargetGroupArn));
         if (!tg) continue;
         const targets = routableTargets(index, tg);
+        const crossZone = crossZoneOf(index, tg.TargetGroupName, balancer).state === 'on';
         for (const node of loadBalancerNodes(index, balancer)) {
-          const server = await proxy(nodeTargets(targets, node.zone), resolver);
+          const server = await proxy(nodeTargets(targets, node.zone, crossZone), resolver);
           servers.push(server);
           const { port } = server.address() as AddressInfo;
           routes.set(`${node.address}:${listener.Port}`, { host: '127.0.0.1', port });

@@ -100,8 +100,10 @@ export const NETWORK_FIREWALL_READ_ACTIONS: readonly string[] = [
  */
 export const ELBV2_READ_ACTIONS: readonly string[] = [
   'elasticloadbalancing:DescribeListeners',
+  'elasticloadbalancing:DescribeLoadBalancerAttributes',
   'elasticloadbalancing:DescribeLoadBalancers',
   'elasticloadbalancing:DescribeTags',
+  'elasticloadbalancing:DescribeTargetGroupAttributes',
   'elasticloadbalancing:DescribeTargetGroups',
   'elasticloadbalancing:DescribeTargetHealth',
 ];

@@ -74,7 +74,13 @@ export async function diagnoseTargetGroups(
   ];
   const ctx = new AnalysisContext(index);
   return {
-    groups: groups.map((g) => diagnoseTargetGroup(ctx, g, verdicts, { probes, clients })),
+    groups: groups.map((g) =>
+      diagnoseTargetGroup(ctx, g, verdicts, {
+        probes,
+        clients,
+        ...(options.proberSpec ? { prober: options.proberSpec } : {}),
+      }),
+    ),
     errors,
   };
 }

@@ -287,7 +287,7 @@ describe('port22 check', () => {
       const text = check('--inventory', dir, '--from', PROBER, '--signals', SIGNALS, '--no-probe');
       assert.ok(
         text.stdout.includes(
-          '\n    ssh-nlb TCP listener 10.20.0.40:22 (eu-west-1a): not probed: probing is off this run\n',
+          '\n    ssh-nlb TCP listener 10.20.0.40:22 (1 of 2 targets healthy in eu-west-1a, cross-zone unknown): not probed: probing is off this run\n',
         ),
         text.stdout,
       );

@@ -178,15 +178,16 @@ describe('port22 lab: every host this machine can run (as root with sshd and nft
     // Cross-zone load balancing off (the NLB default): a node routes only to healthy targets in its own zone.
     assert.match(
       first.stdout,
-      /^ {4}sftp-nlb TCP listener 10\.20\.1\.40:22 \(eu-west-1a\): answered SSH-2\.0-\S+/m,
+      /^ {4}sftp-nlb TCP listener 10\.20\.1\.40:22 \(1 of 2 targets healthy in eu-west-1a, cross-zone off \(load balancer attribute\)\): answered SSH-2\.0-\S+/m,
     );
     assert.match(
       first.stdout,
-      /^ {4}sftp-nlb TCP listener 10\.20\.7\.4:22 \(eu-west-1b\): accepted the connection but sent no SSH ident \((reset|closed)-before-ident\)$/m,
+      /^ {4}sftp-nlb TCP listener 10\.20\.7\.4:22 \(0 of 0 targets healthy in eu-west-1b, cross-zone off \(load balancer attribute\)\): accepted the connection but sent no SSH ident \((reset|closed)-before-ident\)$/m,
     );
     assert.match(
       first.stdout,
-      /port22 says SSHD_NOT_LISTENING; the NLB's listener 10\.20\.7\.4:22 in eu-west-1b accepted the connection but sent no SSH ident \((reset|closed)-before-ident\)$/m,
+      // Explained by the lab's attributes files: cross-zone off, and no target in eu-west-1b.
+      /port22 says SSHD_NOT_LISTENING; the NLB's listener 10\.20\.7\.4:22 in eu-west-1b accepted the connection but sent no SSH ident \((reset|closed)-before-ident\): no target in eu-west-1b and cross-zone load balancing is off \(load balancer attribute\)$/m,
     );
   });
 
@@ -347,7 +348,7 @@ describe('port22 lab: every host this machine can run (as root with sshd and nft
     // Both targets healthy, yet eu-west-1b still has none of them: its node still does not answer SSH.
     assert.match(
       group.summary,
-      /^2 of 2 SSH targets healthy; the NLB's listener 10\.20\.7\.4:22 in eu-west-1b accepted the connection but sent no SSH ident \((reset|closed)-before-ident\)$/,
+      /^2 of 2 SSH targets healthy; the NLB's listener 10\.20\.7\.4:22 in eu-west-1b accepted the connection but sent no SSH ident \((reset|closed)-before-ident\): no target in eu-west-1b and cross-zone load balancing is off \(load balancer attribute\)$/,
     );
     assert.deepEqual(
       group.listeners[0].addresses.map((a: { zone: string; answer: string }) => [a.zone, a.answer]),

@@ -195,13 +195,33 @@ describe('the stand-in NLB listener in front of a real SSH server', () => {
 describe('nodeTargets: which targets a node may use', () => {
   const a = { address: '10.0.1.10', port: 22, zone: 'eu-west-1a' };
   const b = { address: '10.0.2.10', port: 22, zone: 'eu-west-1b' };
-  const TABLE: { name: string; healthy: [boolean, boolean]; zone: string; expect: string[] }[] = [
+  const TABLE: {
+    name: string;
+    healthy: [boolean, boolean];
+    zone: string;
+    crossZone?: boolean;
+    expect: string[];
+  }[] = [
     { name: 'healthy in its zone', healthy: [true, true], zone: 'eu-west-1a', expect: ['10.0.1.10'] },
     {
       name: "only the other zone's target healthy: none (out of DNS)",
       healthy: [false, true],
       zone: 'eu-west-1a',
       expect: [],
+    },
+    {
+      name: "cross-zone on: the other zone's healthy target too",
+      healthy: [false, true],
+      zone: 'eu-west-1a',
+      crossZone: true,
+      expect: ['10.0.2.10'],
+    },
+    {
+      name: 'cross-zone on, both healthy: both',
+      healthy: [true, true],
+      zone: 'eu-west-1b',
+      crossZone: true,
+      expect: ['10.0.1.10', '10.0.2.10'],
     },
     {
       name: 'none healthy anywhere: all of them (fail open)',
@@ -219,6 +239,7 @@ describe('nodeTargets: which targets a node may use', () => {
             { ...b, healthy: c.healthy[1] },
           ],
           c.zone,
+          c.crossZone,
         ).map((t) => t.address),
         c.expect,
       ),

@@ -301,8 +301,10 @@ describe('Port22Stack with the example configuration', () => {
         Effect: 'Allow',
         Action: [
           'elasticloadbalancing:DescribeListeners',
+          'elasticloadbalancing:DescribeLoadBalancerAttributes',
           'elasticloadbalancing:DescribeLoadBalancers',
           'elasticloadbalancing:DescribeTags',
+          'elasticloadbalancing:DescribeTargetGroupAttributes',
           'elasticloadbalancing:DescribeTargetGroups',
           'elasticloadbalancing:DescribeTargetHealth',
         ],

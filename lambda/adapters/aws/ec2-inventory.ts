@@ -402,7 +402,14 @@ export async function collectInventory(options: CollectInventoryOptions = {}): P
     transitGatewayRouteTablePropagations: propagations,
     transitGatewayStaticRoutes: staticRoutes,
     ...firewalls,
-    ...(balancing ? { targetHealth: balancing.targetHealth, listeners: balancing.listeners } : {}),
+    ...(balancing
+      ? {
+          targetHealth: balancing.targetHealth,
+          listeners: balancing.listeners,
+          loadBalancerAttributes: balancing.loadBalancerAttributes,
+          targetGroupAttributes: balancing.targetGroupAttributes,
+        }
+      : {}),
   };
   return parseInventory(
     balancing ? { ...raw, documents: { ...raw.documents, ...balancing.documents } } : raw,

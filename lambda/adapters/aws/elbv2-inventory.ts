@@ -2,10 +2,13 @@
  * The load balancers of the live inventory (docs/load-balancers.md): the same documents as the inventory
  * directory's `elbv2-*` files, read with the Elastic Load Balancing API's paginators and handed to the same
  * parser. DescribeTargetHealth answers in one response per target group (it has no paging); DescribeTags
- * takes at most 20 ARNs per call (its API reference); DescribeListeners pages per load balancer.
+ * takes at most 20 ARNs per call (its API reference); DescribeListeners pages per load balancer;
+ * DescribeLoadBalancerAttributes and DescribeTargetGroupAttributes answer in one response per resource.
  */
 import {
+  DescribeLoadBalancerAttributesCommand,
   DescribeTagsCommand,
+  DescribeTargetGroupAttributesCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
   paginateDescribeListeners,
@@ -39,7 +42,11 @@ export async function collectLoadBalancing(
   vpcIds: readonly string[] | undefined,
   signal: AbortSignal,
   pages: Pages,
-): Promise<Pick<RawInventory, 'targetHealth' | 'listeners'> & { documents: RawInventory['documents'] }> {
+): Promise<
+  Pick<RawInventory, 'targetHealth' | 'listeners' | 'loadBalancerAttributes' | 'targetGroupAttributes'> & {
+    documents: RawInventory['documents'];
+  }
+> {
   const extra = [{ abortSignal: signal }];
   const inScope = (vpc: string | undefined) => !vpcIds || (vpc !== undefined && vpcIds.includes(vpc));
   const balancers = (
@@ -51,6 +58,7 @@ export async function collectLoadBalancing(
     .flatMap((p) => p.TargetGroups ?? [])
     .filter((g) => inScope(g.VpcId));
   const targetHealth = new Map<string, unknown>();
+  const targetGroupAttributes = new Map<string, unknown>();
   for (const g of groups) {
     if (!g.TargetGroupArn || !g.TargetGroupName) continue;
     const [health] = await pages(
@@ -62,6 +70,16 @@ export async function collectLoadBalancing(
       ),
     );
     targetHealth.set(g.TargetGroupName, { TargetHealthDescriptions: health?.TargetHealthDescriptions ?? [] });
+    // Cross-zone load balancing, as the group overrides its load balancer's (docs/load-balancers.md).
+    const [attributes] = await pages(
+      `DescribeTargetGroupAttributes ${g.TargetGroupName}`,
+      once(() =>
+        client.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: g.TargetGroupArn }), {
+          abortSignal: signal,
+        }),
+      ),
+    );
+    targetGroupAttributes.set(g.TargetGroupName, { Attributes: attributes?.Attributes ?? [] });
   }
   const arns = groups.flatMap((g) => (g.TargetGroupArn ? [g.TargetGroupArn] : []));
   const tagDescriptions: unknown[] = [];
@@ -77,6 +95,7 @@ export async function collectLoadBalancing(
     tagDescriptions.push(...(tags?.TagDescriptions ?? []));
   }
   const listeners = new Map<string, unknown>();
+  const loadBalancerAttributes = new Map<string, unknown>();
   for (const b of balancers) {
     if (!b.LoadBalancerArn || !b.LoadBalancerName) continue;
     const found = await pages(
@@ -84,6 +103,15 @@ export async function collectLoadBalancing(
       paginateDescribeListeners({ client }, { LoadBalancerArn: b.LoadBalancerArn }, ...extra),
     );
     listeners.set(b.LoadBalancerName, { Listeners: found.flatMap((p) => p.Listeners ?? []) });
+    const [attributes] = await pages(
+      `DescribeLoadBalancerAttributes ${b.LoadBalancerName}`,
+      once(() =>
+        client.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: b.LoadBalancerArn }), {
+          abortSignal: signal,
+        }),
+      ),
+    );
+    loadBalancerAttributes.set(b.LoadBalancerName, { Attributes: attributes?.Attributes ?? [] });
   }
   return {
     documents: {
@@ -93,5 +121,7 @@ export async function collectLoadBalancing(
     },
     targetHealth,
     listeners,
+    loadBalancerAttributes,
+    targetGroupAttributes,
   };
 }

@@ -129,6 +129,8 @@ function mergeLoadBalancing(parts: readonly Inventory[]): { loadBalancing?: Load
       targetHealth: firstOf(present.map((p) => p.targetHealth)),
       tags: firstOf(present.map((p) => p.tags)),
       listeners: firstOf(present.map((p) => p.listeners ?? new Map())),
+      loadBalancerAttributes: firstOf(present.map((p) => p.loadBalancerAttributes ?? new Map())),
+      targetGroupAttributes: firstOf(present.map((p) => p.targetGroupAttributes ?? new Map())),
     },
   };
 }

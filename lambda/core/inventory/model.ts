@@ -760,6 +760,17 @@ export interface LoadBalancing {
    * @default none
    */
   readonly listeners?: ReadonlyMap<string, readonly Listener[]>;
+  /**
+   * Load balancer name → its attributes by key (DescribeLoadBalancerAttributes). A load balancer without an
+   * entry has attributes port22 does not know (cross-zone load balancing unknown).
+   * @default none
+   */
+  readonly loadBalancerAttributes?: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /**
+   * Target group name → its attributes by key (DescribeTargetGroupAttributes); absent: unknown.
+   * @default none
+   */
+  readonly targetGroupAttributes?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
 /** Everything port22 knows about a region's network, from files or from the API. */

@@ -699,6 +699,9 @@ const listener = object({
   ).optional(),
 });
 
+/** A load balancer's or target group's attribute: `load_balancing.cross_zone.enabled` = `true`, … */
+const elbAttribute = object({ Key: str, Value: optStr });
+
 /** One document per file, as `aws ec2 … --output json` prints it (`NextToken` and friends ignored). */
 const documents = {
   'describe-instances.json': object({ Reservations: array(object({ Instances: array(instance) })) }),
@@ -749,6 +752,9 @@ const documents = {
   }),
   'elbv2-describe-target-health': object({ TargetHealthDescriptions: array(targetHealthDescription) }),
   'elbv2-describe-listeners': object({ Listeners: array(listener) }),
+  // DescribeLoadBalancerAttributes / DescribeTargetGroupAttributes: every attribute as a string pair.
+  'elbv2-describe-load-balancer-attributes': object({ Attributes: array(elbAttribute) }),
+  'elbv2-describe-target-group-attributes': object({ Attributes: array(elbAttribute) }),
   // `aws ec2 describe-vpc-attribute --vpc-id <id> --attribute <name>`: the id and that one attribute.
   'describe-vpc-attribute': object({
     VpcId: id('vpc'),
@@ -814,6 +820,8 @@ export const PER_RESOURCE_DIRECTORIES = {
   'network-firewall/rule-groups': { key: /^[a-zA-Z0-9-]{1,128}$/, raw: 'networkFirewallRuleGroups' },
   'elbv2-describe-target-health': { key: ELB_NAME, raw: 'targetHealth' },
   'elbv2-describe-listeners': { key: ELB_NAME, raw: 'listeners' },
+  'elbv2-describe-load-balancer-attributes': { key: ELB_NAME, raw: 'loadBalancerAttributes' },
+  'elbv2-describe-target-group-attributes': { key: ELB_NAME, raw: 'targetGroupAttributes' },
   'describe-vpc-attribute': { key: VPC_ATTRIBUTE_FILE, raw: 'vpcAttributes' },
 } as const satisfies Record<string, { key: RegExp; raw: keyof RawInventory }>;
 
@@ -953,6 +961,10 @@ export interface RawInventory {
   readonly targetHealth?: ReadonlyMap<string, unknown>;
   /** Load balancer name → DescribeListeners output. */
   readonly listeners?: ReadonlyMap<string, unknown>;
+  /** Load balancer name → DescribeLoadBalancerAttributes output. */
+  readonly loadBalancerAttributes?: ReadonlyMap<string, unknown>;
+  /** Target group name → DescribeTargetGroupAttributes output. */
+  readonly targetGroupAttributes?: ReadonlyMap<string, unknown>;
   /** `<vpc-id>-<attribute>` → DescribeVpcAttribute output for that attribute. */
   readonly vpcAttributes?: ReadonlyMap<string, unknown>;
 }
@@ -1173,7 +1185,9 @@ function parseLoadBalancing(raw: RawInventory): LoadBalancing | undefined {
   if (
     files.every((f) => d[f] === undefined) &&
     (raw.targetHealth?.size ?? 0) === 0 &&
-    (raw.listeners?.size ?? 0) === 0
+    (raw.listeners?.size ?? 0) === 0 &&
+    (raw.loadBalancerAttributes?.size ?? 0) === 0 &&
+    (raw.targetGroupAttributes?.size ?? 0) === 0
   )
     return undefined;
   const opt = <D extends (typeof files)[number]>(kind: D) =>
@@ -1205,11 +1219,45 @@ function parseLoadBalancing(raw: RawInventory): LoadBalancing | undefined {
       );
     listeners.set(name, doc.Listeners);
   }
+  // Attributes files are named after what they describe, like the health and listener files.
+  const attributes = (
+    kind: 'elbv2-describe-load-balancer-attributes' | 'elbv2-describe-target-group-attributes',
+    docs: ReadonlyMap<string, unknown> | undefined,
+    known: ReadonlySet<string | undefined>,
+    what: string,
+    file: string,
+  ) => {
+    const out = new Map<string, ReadonlyMap<string, string>>();
+    for (const [name, doc] of perResource(kind, docs)) {
+      if (!known.has(name)) throw new InventoryError(`${kind}/${name}.json: no ${what} ${name} in ${file}`);
+      out.set(
+        name,
+        new Map(doc.Attributes.flatMap((a) => (a.Value === undefined ? [] : [[a.Key, a.Value]]))),
+      );
+    }
+    return out;
+  };
+  const loadBalancerAttributes = attributes(
+    'elbv2-describe-load-balancer-attributes',
+    raw.loadBalancerAttributes,
+    new Set(arnByName.keys()),
+    'load balancer',
+    'elbv2-describe-load-balancers.json',
+  );
+  const targetGroupAttributes = attributes(
+    'elbv2-describe-target-group-attributes',
+    raw.targetGroupAttributes,
+    names,
+    'target group',
+    'elbv2-describe-target-groups.json',
+  );
   return {
     loadBalancers,
     targetGroups,
     targetHealth,
     listeners,
+    loadBalancerAttributes,
+    targetGroupAttributes,
     tags: new Map(
       (opt('elbv2-describe-tags.json')?.TagDescriptions ?? []).map((t) => [t.ResourceArn, t.Tags ?? []]),
     ),

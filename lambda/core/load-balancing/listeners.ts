@@ -182,11 +182,19 @@ export function nodeName(l: ListenerReport, a: ListenerNodeReport): string {
   return `the NLB's listener ${a.address}:${l.port}${a.zone ? ` in ${a.zone}` : ''}`;
 }
 
-/** One clause per node that was probed and did not answer SSH: "the NLB's listener 10.0.2.40:22 in eu-west-1b timed out". */
-export function listenerClauses(reports: readonly ListenerReport[]): string[] {
+/**
+ * One clause per node that was probed and did not answer SSH: "the NLB's listener 10.0.2.40:22 in
+ * eu-west-1b timed out", followed by `explain`'s reason when it has one (": no healthy target in …").
+ */
+export function listenerClauses(
+  reports: readonly ListenerReport[],
+  explain: (l: ListenerReport, a: ListenerNodeReport) => string | undefined = () => undefined,
+): string[] {
   return reports.flatMap((l) =>
-    l.addresses.flatMap((a) =>
-      a.answer === 'ssh' || a.answer === 'not-probed' ? [] : [`${nodeName(l, a)} ${answerWords(a)}`],
-    ),
+    l.addresses.flatMap((a) => {
+      if (a.answer === 'ssh' || a.answer === 'not-probed') return [];
+      const why = explain(l, a);
+      return [`${nodeName(l, a)} ${answerWords(a)}${why ? `: ${why}` : ''}`];
+    }),
   );
 }

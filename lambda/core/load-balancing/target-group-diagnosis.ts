@@ -10,13 +10,17 @@
  * - A Network Load Balancer with security groups sends to its targets only what its own groups' outbound
  *   rules allow ("Security groups for your Network Load Balancer").
  * - Then the group as clients meet it: each node of the load balancer's listener as this run's probe found it
- *   (listeners.ts), and the load balancer's own groups for each client (listener-security-groups.ts).
+ *   (listeners.ts), explained by the prober's static path to it (listener-paths.ts) or by its zone having
+ *   no healthy target without cross-zone load balancing (cross-zone.ts); the zones at that risk even when
+ *   unprobed; and the load balancer's own groups for each client (listener-security-groups.ts).
  */
 import type { DiagnosisCode } from '../diagnose/types.ts';
 import type { LoadBalancer } from '../inventory/model.ts';
 import { AddressSet, parseAddress } from '../net/cidr.ts';
 import type { AnalysisContext, Peer } from '../reachability/evaluation.ts';
 import { evaluateSecurityGroups } from '../reachability/security-group-evaluator.ts';
+import { type CrossZoneReport, crossZoneReport, zoneGap } from './cross-zone.ts';
+import { proberPathToNode } from './listener-paths.ts';
 import {
   type ListenerBlocker,
   type ListenerClient,
@@ -24,6 +28,7 @@ import {
   noGroupsNote,
 } from './listener-security-groups.ts';
 import {
+  type ListenerNodeReport,
   type ListenerProbe,
   type ListenerReport,
   listenerClauses,
@@ -83,7 +88,15 @@ export interface TargetGroupReport {
    * (docs/load-balancers.md, "The listener").
    */
   readonly listeners: readonly ListenerReport[];
-  /** Rules missing on the load balancers' own security groups for the prober and the configured sources. */
+  /**
+   * Per load balancer: cross-zone load balancing (on, off, unknown) and, per enabled zone, its node and the
+   * group's targets there, healthy or not (docs/load-balancers.md, "Cross-zone load balancing").
+   */
+  readonly crossZone: readonly CrossZoneReport[];
+  /**
+   * Rules missing on the load balancers' own security groups for the prober and the configured sources, and
+   * whatever blocks the prober's static path to a listener node (routes, network ACLs, its own groups).
+   */
   readonly blockers: readonly ListenerBlocker[];
   /** What could not be judged (the load balancer's addresses unknown, …). */
   readonly notes: readonly string[];
@@ -95,6 +108,8 @@ export interface ListenerContext {
   readonly probes?: ReadonlyMap<string, ListenerProbe>;
   /** The prober and the configured sources. @default none: the NLB's groups are not judged */
   readonly clients?: readonly ListenerClient[];
+  /** The prober's source spec. @default none: its static path to the listener's nodes is not analysed */
+  readonly prober?: string;
 }
 
 /** DescribeTargetHealth's states in a user's words; the reason code follows in parentheses. */
@@ -217,7 +232,10 @@ export function diagnoseTargetGroup(
   const selection = sshListeners(ctx.index, group);
   notes.push(...selection.notes);
   const listeners = selection.listeners.map((l) => listenerReport(l, listenerContext.probes ?? new Map()));
+  const crossZone = group.loadBalancers.map((lb) => crossZoneReport(ctx.index, group, lb));
   const blockers = new Map<string, ListenerBlocker>();
+  // The prober's path to each node, by `address:port`: what explains a node that timed out.
+  const pathBlockersByNode = new Map<string, { blocker: ListenerBlocker; why: string }[]>();
   for (const l of selection.listeners) {
     const note = noGroupsNote(l.loadBalancer);
     if (note && !notes.includes(note)) notes.push(note);
@@ -228,15 +246,57 @@ export function diagnoseTargetGroup(
       listenerContext.clients ?? [],
     ))
       blockers.set(b.detail, b);
+    if (listenerContext.prober === undefined || l.notProbed) continue;
+    for (const node of l.nodes) {
+      const path = proberPathToNode(ctx, listenerContext.prober, l.loadBalancer, node, l.listener.Port);
+      if (!path || path.blockers.length === 0) continue;
+      const where = `the prober's path to the NLB's listener ${node.address}:${l.listener.Port}${node.zone ? ` in ${node.zone}` : ''}`;
+      const found = path.blockers.map((b) => ({
+        blocker: { code: b.code, resourceId: b.resourceId, detail: `${where}: ${b.detail}` },
+        why: b.detail,
+      }));
+      pathBlockersByNode.set(`${node.address}:${l.listener.Port}`, found);
+      for (const { blocker } of found) blockers.set(blocker.detail, blocker);
+    }
   }
+  const crossZoneOf = (name: string) => crossZone.find((c) => c.loadBalancer === name);
+  // Explained in a node's clause: not repeated after it.
+  const explained = new Set<string>();
+  const explain = (l: ListenerReport, a: ListenerNodeReport) => {
+    const path = pathBlockersByNode.get(`${a.address}:${l.port}`);
+    // A blocked path drops the SYN or the reply: what the prober sees is a timeout (or no route at all).
+    if (path && (a.answer === 'timeout' || a.answer === 'unreachable')) {
+      for (const { blocker } of path) explained.add(blocker.detail);
+      return path.map((p) => p.why).join('; ');
+    }
+    const report = crossZoneOf(l.loadBalancer);
+    return report ? zoneGap(report, a.zone) : undefined;
+  };
+  const nodeClauses = listenerClauses(listeners, explain);
+  // Zones whose node has nothing to forward to, said even when no probe of it failed this run.
+  const risks: string[] = [];
+  for (const report of crossZone)
+    for (const z of report.zones) {
+      const gap = zoneGap(report, z.zone);
+      if (!gap) continue;
+      const probed = listeners
+        .filter((l) => l.loadBalancer === report.loadBalancer)
+        .flatMap((l) => l.addresses.filter((a) => a.zone === z.zone && a.answer !== 'not-probed'));
+      if (probed.length > 0) continue;
+      const node = z.nodes.length > 0 ? ` (${z.nodes.join(', ')})` : '';
+      const risk = `${report.loadBalancer}'s node in ${z.zone}${node} has no SSH target to forward to: ${gap}`;
+      if (report.state === 'off') risks.push(risk);
+      else notes.push(risk);
+    }
   const members =
     unhealthy.length === 0
       ? `${targets.length} of ${targets.length} SSH targets healthy`
       : `${unhealthy.length} of ${targets.length} SSH targets unhealthy: ${unhealthy.map(clause).join('; ')}`;
   const summary = [
     members,
-    ...listenerClauses(listeners),
-    ...[...blockers.values()].map((b) => b.detail),
+    ...nodeClauses,
+    ...risks,
+    ...[...blockers.values()].filter((b) => !explained.has(b.detail)).map((b) => b.detail),
   ].join('; ');
   return {
     group: group.name,
@@ -255,6 +315,7 @@ export function diagnoseTargetGroup(
     summary,
     targets,
     listeners,
+    crossZone,
     blockers: [...blockers.values()],
     notes,
   };

@@ -19,6 +19,12 @@ export interface SshTarget {
   readonly port: number;
   /** What DescribeTargetHealth says of it. */
   readonly health: NonNullable<TargetHealthDescription['TargetHealth']>;
+  /**
+   * Its Availability Zone: the subnet of its instance (an `instance` target) or of the ENI holding its
+   * address (an `ip` target); `all` when registered with AvailabilityZone `all`, which every node serves.
+   * Absent when the inventory does not say.
+   */
+  readonly zone?: string;
 }
 
 export interface SshTargetGroup {
@@ -34,15 +40,27 @@ export interface SshTargetGroup {
 }
 
 /**
- * The instance a registration names: the id for `instance` targets; for `ip` targets, the instance whose
- * ENI holds the address (an address outside the VPC's instances is no SSH host port22 checks).
+ * The instance a registration names, and the subnet its traffic arrives in: the id and its primary ENI
+ * for `instance` targets; for `ip` targets, the instance whose ENI holds the address (an address outside
+ * the VPC's instances is no SSH host port22 checks).
  */
-function instanceOfTarget(index: InventoryIndex, tg: TargetGroup, id: string): string | undefined {
-  if ((tg.TargetType ?? 'instance') === 'instance') return index.instances.has(id) ? id : undefined;
+function instanceOfTarget(
+  index: InventoryIndex,
+  tg: TargetGroup,
+  id: string,
+): { instanceId: string; subnetId?: string } | undefined {
+  if ((tg.TargetType ?? 'instance') === 'instance') {
+    const instance = index.instances.get(id);
+    if (!instance) return undefined;
+    const subnetId = index.primaryEniByInstance.get(id)?.SubnetId ?? instance.SubnetId;
+    return { instanceId: id, ...(subnetId ? { subnetId } : {}) };
+  }
   if (tg.TargetType !== 'ip') return undefined;
   const holds = (e: Eni) =>
     e.PrivateIpAddress === id || e.PrivateIpAddresses.some((a) => a.PrivateIpAddress === id);
-  for (const e of index.enis.values()) if (e.InstanceId && holds(e)) return e.InstanceId;
+  for (const e of index.enis.values())
+    if (e.InstanceId && holds(e))
+      return { instanceId: e.InstanceId, ...(e.SubnetId ? { subnetId: e.SubnetId } : {}) };
   return undefined;
 }
 
@@ -61,11 +79,19 @@ export function sshTargetGroups(index: InventoryIndex, defaultPort: number): Ssh
     if (!health) continue;
     const targets: SshTarget[] = [];
     for (const d of health) {
-      const instanceId = instanceOfTarget(index, tg, d.Target.Id);
+      const found = instanceOfTarget(index, tg, d.Target.Id);
       const port = d.Target.Port ?? tg.Port;
-      if (instanceId === undefined || port === undefined) continue;
+      if (found === undefined || port === undefined) continue;
+      const { instanceId, subnetId } = found;
       if (port !== sshPortOf(index.instances.get(instanceId)!, defaultPort)) continue;
-      targets.push({ instanceId, port, health: d.TargetHealth ?? {} });
+      // "all": an address registered for every zone (RegisterTargets, AvailabilityZone).
+      const zone =
+        d.Target.AvailabilityZone === 'all'
+          ? 'all'
+          : subnetId !== undefined
+            ? index.subnets.get(subnetId)?.AvailabilityZone
+            : undefined;
+      targets.push({ instanceId, port, health: d.TargetHealth ?? {}, ...(zone ? { zone } : {}) });
     }
     if (targets.length === 0) continue;
     const minimum = parseGroupMin(tagValue(lb.tags.get(tg.TargetGroupArn), TAG.groupMin));
@@ -81,11 +107,13 @@ export function sshTargetGroups(index: InventoryIndex, defaultPort: number): Ssh
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** One node of a load balancer: a private address, in one Availability Zone. */
+/** One node of a load balancer: a private address, in one Availability Zone and subnet. */
 export interface LoadBalancerNode {
   readonly address: string;
   /** Absent when neither the load balancer's zones nor the ENI's subnet names it. */
   readonly zone?: string;
+  /** The subnet its network interface sits in (its network ACL and route table guard it). */
+  readonly subnetId?: string;
 }
 
 /**
@@ -96,22 +124,27 @@ export interface LoadBalancerNode {
  */
 export function loadBalancerNodes(index: InventoryIndex, lb: LoadBalancer): LoadBalancerNode[] {
   const zones = lb.AvailabilityZones ?? [];
-  const nodes = new Map<string, string | undefined>();
+  const nodes = new Map<string, { zone?: string | undefined; subnetId?: string | undefined }>();
   for (const z of zones)
     for (const a of z.LoadBalancerAddresses ?? [])
-      if (a.PrivateIPv4Address) nodes.set(a.PrivateIPv4Address, z.ZoneName);
+      if (a.PrivateIPv4Address) nodes.set(a.PrivateIPv4Address, { zone: z.ZoneName, subnetId: z.SubnetId });
   const suffix = lb.LoadBalancerArn.split(':loadbalancer/')[1];
   for (const n of index.inventory.networkInterfaces) {
     if (suffix === undefined || n.Description !== `ELB ${suffix}` || !n.PrivateIpAddress) continue;
-    if (nodes.get(n.PrivateIpAddress) !== undefined) continue;
-    const subnet = n.SubnetId;
+    const known = nodes.get(n.PrivateIpAddress);
+    const subnet = n.SubnetId ?? known?.subnetId;
     const zone =
+      known?.zone ??
       zones.find((z) => subnet !== undefined && z.SubnetId === subnet)?.ZoneName ??
       (subnet !== undefined ? index.subnets.get(subnet)?.AvailabilityZone : undefined);
-    nodes.set(n.PrivateIpAddress, zone);
+    nodes.set(n.PrivateIpAddress, { zone, subnetId: subnet });
   }
   return [...nodes]
-    .map(([address, zone]) => ({ address, ...(zone ? { zone } : {}) }))
+    .map(([address, { zone, subnetId }]) => ({
+      address,
+      ...(zone ? { zone } : {}),
+      ...(subnetId ? { subnetId } : {}),
+    }))
     .sort((a, b) => a.address.localeCompare(b.address, 'en', { numeric: true }));
 }
 

@@ -239,4 +239,18 @@ describe('target-groups step: listener probes', () => {
       ],
     );
   });
+
+  it("the prober's own path to each node: its egress (here none: a group-less ENI) blocks it", async () => {
+    const { groups } = await diagnoseTargetGroups(
+      { prober: recordingProber(), resolver: loopback },
+      index(1),
+      [],
+      { proberSpec: INSTANCE },
+      () => 0,
+    );
+    assert.deepEqual(
+      groups[0]!.blockers.map((b) => [b.code, b.detail.split(': ')[0]]),
+      [['SG_EGRESS_NO_MATCH', "the prober's path to the NLB's listener 10.0.9.1:22 in eu-west-1a"]],
+    );
+  });
 });

@@ -2,15 +2,18 @@
  * The live collector's load balancers (aws-sdk-client-mock, response shapes as the Elastic Load
  * Balancing API reference gives them): paged DescribeLoadBalancers / DescribeTargetGroups, one
  * DescribeTargetHealth per target group, DescribeTags 20 ARNs at a time, DescribeListeners paged per load
- * balancer; the same model as the files.
+ * balancer, DescribeLoadBalancerAttributes / DescribeTargetGroupAttributes once per resource; the same model
+ * as the files.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import {
   DescribeListenersCommand,
+  DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
+  DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
@@ -107,6 +110,27 @@ function region(groups: number) {
     .resolves({ Listeners: [listener(22)], NextMarker: 'l1' })
     .on(DescribeListenersCommand, { LoadBalancerArn: nlb, Marker: 'l1' })
     .resolves({ Listeners: [listener(2222)] });
+  // The attributes as DescribeLoadBalancerAttributes answers for an NLB (every key, string values), and a
+  // target group that overrides it.
+  mock.on(DescribeLoadBalancerAttributesCommand, { LoadBalancerArn: nlb }).resolves({
+    Attributes: [
+      { Key: 'deletion_protection.enabled', Value: 'false' },
+      { Key: 'load_balancing.cross_zone.enabled', Value: 'false' },
+      { Key: 'dns_record.client_routing_policy', Value: 'any_availability_zone' },
+    ],
+  });
+  mock.on(DescribeTargetGroupAttributesCommand).callsFake((input: { TargetGroupArn: string }) => ({
+    Attributes: [
+      { Key: 'deregistration_delay.timeout_seconds', Value: '300' },
+      {
+        Key: 'load_balancing.cross_zone.enabled',
+        Value:
+          input.TargetGroupArn === arn('targetgroup', 'ssh-0', 1)
+            ? 'true'
+            : 'use_load_balancer_configuration',
+      },
+    ],
+  }));
   return { ec2, elbv2, mock };
 }
 
@@ -145,6 +169,42 @@ describe('collectInventory with an Elastic Load Balancing client', () => {
     assert.deepEqual(
       mock.commandCalls(DescribeListenersCommand).map((c) => c.args[0].input.LoadBalancerArn),
       [arn('loadbalancer', 'ssh-nlb', 1), arn('loadbalancer', 'ssh-nlb', 1)],
+    );
+  });
+
+  it('the attributes: one call per in-scope load balancer and per target group, keyed by name', async () => {
+    const { ec2, elbv2, mock } = region(2);
+    const inv = await collectInventory({ client: ec2, elbv2Client: elbv2, vpcIds: [VPC] });
+    const lb = inv.loadBalancing!;
+    assert.equal(
+      lb.loadBalancerAttributes?.get('ssh-nlb')?.get('load_balancing.cross_zone.enabled'),
+      'false',
+    );
+    assert.equal(lb.loadBalancerAttributes?.has('far-nlb'), false);
+    assert.deepEqual(
+      ['ssh-0', 'ssh-1'].map((g) =>
+        lb.targetGroupAttributes?.get(g)?.get('load_balancing.cross_zone.enabled'),
+      ),
+      ['true', 'use_load_balancer_configuration'],
+    );
+    assert.deepEqual(
+      mock.commandCalls(DescribeLoadBalancerAttributesCommand).map((c) => c.args[0].input.LoadBalancerArn),
+      [arn('loadbalancer', 'ssh-nlb', 1)],
+    );
+    assert.deepEqual(
+      mock.commandCalls(DescribeTargetGroupAttributesCommand).map((c) => c.args[0].input.TargetGroupArn),
+      [arn('targetgroup', 'ssh-0', 1), arn('targetgroup', 'ssh-1', 2)],
+    );
+  });
+
+  it('a failed DescribeTargetGroupAttributes is named like the other calls', async () => {
+    const { ec2, elbv2, mock } = region(1);
+    mock
+      .on(DescribeTargetGroupAttributesCommand)
+      .rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDenied' }));
+    await assert.rejects(
+      collectInventory({ client: ec2, elbv2Client: elbv2, vpcIds: [VPC] }),
+      /^InventoryCollectionError: DescribeTargetGroupAttributes ssh-0 failed: AccessDenied: User is not authorized$/,
     );
   });
 

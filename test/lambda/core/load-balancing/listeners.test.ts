@@ -253,11 +253,11 @@ describe('listener selection', () => {
     });
   }
 
-  it('one node per zone: the address and its zone from AvailabilityZones', () => {
+  it('one node per zone: the address, its zone and subnet from AvailabilityZones', () => {
     const { index, group } = groupOf({ listeners: [listener(1, 'TCP', 22, [forward(TG_ARN)])] });
     assert.deepEqual(sshListeners(index, group).listeners[0]!.nodes, [
-      { address: '10.0.1.50', zone: 'eu-west-1a' },
-      { address: '10.0.2.50', zone: 'eu-west-1b' },
+      { address: '10.0.1.50', zone: 'eu-west-1a', subnetId: SUBNET_A },
+      { address: '10.0.2.50', zone: 'eu-west-1b', subnetId: SUBNET_B },
     ]);
   });
 });
