@@ -5,7 +5,15 @@
  * MACs.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  appendFileSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +58,13 @@ export interface SshdOptions {
    * restarts (the lab's second run must not look like a host key change). @default a fresh ed25519 key
    */
   readonly hostKey?: string;
+  /**
+   * A file that gets every line sshd logs (its `-e` stderr) in the format Debian 12's rsyslog writes
+   * /var/log/auth.log in (`<RFC 3339 time> <host> sshd[<pid>]: <message>`), for a log reader such as fail2ban
+   * to follow as it follows auth.log: fail2ban's sshd filter needs the syslog prefix and a time on each line.
+   * @default none
+   */
+  readonly logFile?: string;
 }
 
 export interface RunningSshd {
@@ -191,7 +206,7 @@ export async function startSshd(opts: SshdOptions): Promise<RunningSshd> {
         }),
       );
       try {
-        const child = await spawnSshd(configPath, opts.netns, opts.startTimeoutMs ?? 5000);
+        const child = await spawnSshd(configPath, opts.netns, opts.startTimeoutMs ?? 5000, opts.logFile);
         forgetDir();
         forgetDir = () => {};
         return running(child, { host, port, dir, hostKey, mode: opts.mode });
@@ -217,6 +232,7 @@ async function spawnSshd(
   configPath: string,
   netns: string | undefined,
   timeoutMs: number,
+  logFile: string | undefined,
 ): Promise<SpawnedSshd> {
   const sshdArgs = ['-D', '-e', '-f', configPath];
   const child = netns
@@ -224,9 +240,16 @@ async function spawnSshd(
     : spawn(SSHD_PATH, sshdArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
   // Keep only the tail of the log: a held-open sshd may log for a long time.
   let tail = '';
+  let partial = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
     tail = (tail + chunk).slice(-8192);
+    if (logFile === undefined) return;
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop()!;
+    // rsyslog's RFC 3339 high-precision time: microseconds and a numeric zone.
+    const at = new Date().toISOString().replace('Z', '000+00:00');
+    appendFileSync(logFile, lines.map((l) => `${at} port22-lab sshd[${child.pid}]: ${l}\n`).join(''));
   });
   const log = () => tail;
   const killNow = () => {

@@ -61,11 +61,13 @@ export interface BenchOptions {
   /** The host's address, a /24 the sources share. */
   readonly host: string;
   readonly sources: readonly string[];
+  /** Start the bench's own tcp/22 listener; off when the test runs a real server there. @default true */
+  readonly listener?: boolean;
 }
 
 export class FirewallBench {
   readonly hostNs: string;
-  private readonly peerNs: string;
+  readonly peerNs: string;
   private connector: ChildProcess | undefined;
   private listener: ChildProcess | undefined;
   private forget: (() => void) | undefined;
@@ -92,10 +94,12 @@ export class FirewallBench {
     }
     // ICMP errors are rate-limited per peer; a REJECT answers through the same path.
     this.inHost(['sh', '-c', 'echo 0 > /proc/sys/net/ipv4/icmp_ratelimit']);
-    this.listener = spawn('ip', ['netns', 'exec', this.hostNs, process.execPath, '-e', LISTENER], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve) => this.listener!.stdout!.once('data', () => resolve()));
+    if (this.options.listener ?? true) {
+      this.listener = spawn('ip', ['netns', 'exec', this.hostNs, process.execPath, '-e', LISTENER], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await new Promise<void>((resolve) => this.listener!.stdout!.once('data', () => resolve()));
+    }
     this.connector = spawn('ip', ['netns', 'exec', this.peerNs, process.execPath, '-e', CONNECTOR], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });

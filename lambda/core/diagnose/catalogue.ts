@@ -31,6 +31,10 @@ export interface CatalogueEntry {
 const GET_IN =
   'Get a shell without SSH: `aws ssm start-session --target {instanceId}` (Session Manager), or the EC2 serial console: `aws ec2-instance-connect send-serial-console-ssh-public-key --instance-id {instanceId} --serial-port 0 --ssh-public-key file://key.pub`, then `ssh -i key {instanceId}.port0@serial-console.ec2-instance-connect.<region>.aws`';
 
+/** fail2ban bans with host firewall rules, so a dropping or rejecting rule may be a ban to lift. */
+const LIFT_FAIL2BAN_BAN =
+  'A rule of fail2ban (chain or set `f2b-<jail>`) is a ban: lift it with `fail2ban-client set <jail> unbanip <address>` rather than opening the firewall';
+
 export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
   HEALTHY: {
     severity: 'ok',
@@ -263,6 +267,7 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
       {
         text: 'Allow SSH: `ufw allow {port}/tcp`, or `iptables -I INPUT -p tcp --dport {port} -j ACCEPT`, or `nft insert rule inet filter input tcp dport {port} accept`',
       },
+      { text: LIFT_FAIL2BAN_BAN },
       {
         text: 'No rule drops it? Look for a hung kernel: `aws ec2 get-console-output --instance-id {instanceId} --latest --output text`, then `aws ec2 reboot-instances --instance-ids {instanceId}`',
       },
@@ -282,6 +287,7 @@ export const CATALOGUE: Readonly<Record<DiagnosisCode, CatalogueEntry>> = {
       {
         text: 'Allow SSH ahead of it: `ufw allow {port}/tcp`, or `iptables -I INPUT -p tcp --dport {port} -j ACCEPT`, or `nft insert rule inet filter input tcp dport {port} accept`',
       },
+      { text: LIFT_FAIL2BAN_BAN },
     ],
   },
   SSHD_REFUSING_CONNECTIONS: {

@@ -14,9 +14,19 @@ export function firewallProof(observations: Observations | undefined, verdict: '
   const d = proberDecision(host)?.decision;
   if (d === undefined)
     return host.firewallUnknown ? ` (the host's ruleset was not evaluated: ${host.firewallUnknown})` : '';
-  if (d.verdict === verdict) return ` — proven by the host's ruleset: ${d.rule ?? d.policy}`;
+  if (d.verdict === verdict)
+    return ` — proven by the host's ruleset: ${d.rule ?? d.policy}${banClause(host)}`;
   if (d.verdict === 'unknown') return ` (the host's ruleset may ${verdict} it: ${d.reason})`;
   return ` — yet the host's ruleset ${d.verdict === 'accept' ? 'accepts' : `${d.verdict}s`} the prober's SYN${d.rule ? ` (${d.rule})` : ''}, so look beyond it`;
+}
+
+/**
+ * fail2ban's ban actions are firewall rules (iptables-multiport's REJECT in chain f2b-sshd, iptables-ipset's
+ * REJECT on set f2b-sshd): the rule alone reads as a firewall to open, while the fix is to lift the ban.
+ */
+function banClause(host: NonNullable<Observations['host']>): string {
+  const ban = host.banned.find((b) => b.peer === PROBER_PEER);
+  return ban ? ` (${banVerb(ban)} the prober's address ${ban.address})` : '';
 }
 
 /**

@@ -46,7 +46,7 @@ function hostReading(report: HostReport, request: EvidenceRequest): HostReading 
   return {
     firewall,
     ...('unknown' in ruleset ? { firewallUnknown: ruleset.unknown } : {}),
-    banned: [...bannedPeers(report.fail2banBanned ?? [], request.peers), ...bansInRuleset(firewall)],
+    banned: bans(bannedPeers(report.fail2banBanned ?? [], request.peers), bansInRuleset(firewall)),
     ...(listening === undefined ? {} : { listening }),
     ...(report.service ? { service: report.service } : {}),
     ...(maxStartups ? { maxStartups } : {}),
@@ -99,6 +99,25 @@ function bansInRuleset(firewall: readonly PeerFirewallDecision[]): Ban[] {
 /** How a ban reads: "fail2ban jail sshd banned", or "fail2ban's set f2b-sshd holds" for an ipset's member. */
 export function banVerb(ban: Ban): string {
   return `${ban.by} ${ban.set === undefined ? 'banned' : 'holds'}`;
+}
+
+/**
+ * The jail list and the jail's own firewall rule (its `f2b-sshd` chain, or its `f2b-sshd` set) are two
+ * readings of one ban — real fail2ban shows both at once — so a peer the list bans is not banned again by its
+ * jail's rule. A rule of another jail (`f2b-recidive`) is another ban and stays.
+ */
+function bans(listed: readonly Ban[], inRuleset: readonly Ban[]): Ban[] {
+  const again = (b: Ban) => listed.some((l) => l.peer === b.peer && LISTED_JAILS.includes(jailOf(b) ?? ''));
+  return [...listed, ...inRuleset.filter((b) => !again(b))];
+}
+
+/** The jails whose list the script asks for (`fail2ban-client status sshd`, else `ssh`). */
+const LISTED_JAILS = ['sshd', 'ssh'];
+
+/** The fail2ban jail a ban found in the ruleset belongs to: chain `f2b-<jail>`, set `f2b-<jail>` (`6` for IPv6). */
+function jailOf(ban: Ban): string | undefined {
+  if (ban.set !== undefined) return /^f2b-(.+?)6?$/.exec(ban.set)?.[1];
+  return /^fail2ban jail (\S+)$/.exec(ban.by)?.[1];
 }
 
 function bannedPeers(banned: readonly string[], peers: readonly EvidencePeer[]): Ban[] {

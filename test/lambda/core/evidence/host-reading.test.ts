@@ -220,6 +220,67 @@ describe('readHostCheck', () => {
     );
   });
 
+  it('real fail2ban 1.0.2: its jail list and its ban rule are one ban, named in the REJECT’s proof', () => {
+    // What fail2ban printed and the firewall it left after banning 198.18.214.7 (fixtures' README).
+    const fixture = (name: string) =>
+      readFileSync(new URL(`../../../fixtures/host-check/${name}`, import.meta.url), 'utf8');
+    const status = fixture('fail2ban-1.0.2-status-sshd.txt');
+    const variants = [
+      {
+        sections: section('iptables', fixture('fail2ban-1.0.2-iptables-multiport.txt')),
+        rule: 'iptables filter chain f2b-sshd, rule 1: -A f2b-sshd -s 198.18.214.7/32 -j REJECT --reject-with icmp-port-unreachable',
+      },
+      {
+        sections:
+          section('iptables', fixture('fail2ban-1.0.2-iptables-ipset.txt')) +
+          section('ipset', fixture('fail2ban-1.0.2-ipset-save.txt')),
+        rule: 'iptables filter chain INPUT, rule 1: -A INPUT -p tcp -m multiport --dports 22 -m set --match-set f2b-sshd src -j REJECT --reject-with icmp-port-unreachable',
+      },
+    ];
+    for (const v of variants) {
+      const found = readHostCheck(
+        section('iptables-version', 'iptables v1.8.9 (nf_tables)') + v.sections + section('fail2ban', status),
+        request([
+          { name: 'prober', cidrs: ['198.18.214.7/32'] },
+          { name: 'other', cidrs: ['198.18.214.8/32'] },
+        ]),
+      );
+      const host = found.observations?.host;
+      assert.deepEqual(host?.banned, [{ peer: 'prober', address: '198.18.214.7', by: 'fail2ban jail sshd' }]);
+      assert.deepEqual(
+        host?.firewall.map((d) => [d.peer, d.decision.verdict]),
+        [
+          ['prober', 'reject'],
+          ['other', 'accept'],
+        ],
+      );
+      // connect() reports the REJECT's ICMP port-unreachable as ECONNREFUSED: the probe saw "refused".
+      const d = diagnoseWith(probe('refused'), found);
+      assert.equal(d.code, 'HOST_FIREWALL_REJECT');
+      assert.ok(
+        d.summary.endsWith(
+          `proven by the host's ruleset: ${v.rule} (fail2ban jail sshd banned the prober's address 198.18.214.7)`,
+        ),
+        d.summary,
+      );
+    }
+  });
+
+  it('a ban in another jail’s chain (f2b-recidive) stays beside the sshd jail’s list', () => {
+    const save =
+      '*filter\n:INPUT ACCEPT [0:0]\n:f2b-recidive - [0:0]\n-A INPUT -j f2b-recidive\n-A f2b-recidive -s 10.20.0.5/32 -j DROP\n-A f2b-recidive -j RETURN\nCOMMIT\n';
+    const found = readHostCheck(
+      section('iptables-version', 'iptables v1.8.9 (legacy)') +
+        section('iptables', save) +
+        section('fail2ban', FAIL2BAN_STATUS),
+      request([{ name: 'prober', cidrs: ['10.20.0.5/32'] }]),
+    );
+    assert.deepEqual(found.observations?.host?.banned, [
+      { peer: 'prober', address: '10.20.0.5', by: 'fail2ban jail sshd' },
+      { peer: 'prober', address: '10.20.0.5/32', by: 'fail2ban jail recidive' },
+    ]);
+  });
+
   it('a deciding rule in an f2b-<jail> chain or in sshguard’s chain is a ban of that peer', () => {
     const f2b = readFileSync(
       new URL('../../../fixtures/host-check/iptables-save-fail2ban.txt', import.meta.url),
