@@ -32,14 +32,14 @@ import type { FleetBackends } from './fleet-backends.ts';
 import { readFlowCounters } from './netns.ts';
 
 /** The lab's flow logs: to CloudWatch Logs, every packet, aggregated per minute. */
-export const LAB_FLOW_LOG_GROUP = '/port22-lab/vpc-flow-logs';
+const LAB_FLOW_LOG_GROUP = '/port22-lab/vpc-flow-logs';
 const AGGREGATION_SECONDS = 60;
 
 /** The lab fleet's account (describe-instances.json's OwnerId). */
 const LAB_ACCOUNT = '111122223333';
 
 /** Who the lab's configuration changes are made by, and from where (TEST-NET-2, RFC 5737). */
-export const LAB_OPERATOR = 'lab-operator';
+const LAB_OPERATOR = 'lab-operator';
 const LAB_OPERATOR_ADDRESS = '198.51.100.22';
 
 export class LabFlowLogBackend implements FlowLogBackend {

@@ -79,7 +79,7 @@ export const FIREWALL_SUBNET = {
   cidr6: '2001:2:0:af0::/64',
 };
 export const FIREWALL_ENDPOINT = 'vpce-0dfw';
-export const TGW_ID = 'tgw-0d';
+const TGW_ID = 'tgw-0d';
 /** A peering connection that no longer exists: routes to it are blackholes. */
 const GONE_PCX = 'pcx-0dgone';
 
