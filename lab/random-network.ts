@@ -258,32 +258,28 @@ function randomAclEntries(r: Rng, pools: Pools, egress: boolean, ipv6: boolean):
   }
   // Most real ACLs end in a broad allow; without one here nearly every path would be denied.
   if (r.chance(0.65)) {
-    const broad = (n: number, cidr: { CidrBlock: string } | { Ipv6CidrBlock: string }): NetworkAclEntry => ({
-      RuleNumber: n,
-      Protocol: '-1',
-      RuleAction: 'allow',
-      Egress: egress,
-      ...cidr,
-    });
-    entries.push(broad(400, { CidrBlock: '0.0.0.0/0' }));
-    if (ipv6) entries.push(broad(401, { Ipv6CidrBlock: '::/0' }));
+    entries.push(allTrafficEntry(400, 'allow', egress, 'ipv4'));
+    if (ipv6) entries.push(allTrafficEntry(401, 'allow', egress, 'ipv6'));
   }
-  entries.push({
-    RuleNumber: 32767,
-    Protocol: '-1',
-    RuleAction: 'deny',
-    Egress: egress,
-    CidrBlock: '0.0.0.0/0',
-  });
-  if (ipv6)
-    entries.push({
-      RuleNumber: 32768,
-      Protocol: '-1',
-      RuleAction: 'deny',
-      Egress: egress,
-      Ipv6CidrBlock: '::/0',
-    });
+  entries.push(allTrafficEntry(32767, 'deny', egress, 'ipv4'));
+  if (ipv6) entries.push(allTrafficEntry(32768, 'deny', egress, 'ipv6'));
   return entries;
+}
+
+/** An ACL entry for all traffic to or from every address of one family: the broad allows and the `*` denies. */
+function allTrafficEntry(
+  ruleNumber: number,
+  action: 'allow' | 'deny',
+  egress: boolean,
+  family: 'ipv4' | 'ipv6',
+): NetworkAclEntry {
+  return {
+    RuleNumber: ruleNumber,
+    Protocol: '-1',
+    RuleAction: action,
+    Egress: egress,
+    ...(family === 'ipv4' ? { CidrBlock: '0.0.0.0/0' } : { Ipv6CidrBlock: '::/0' }),
+  };
 }
 
 const LAB_WIDE_SSH: IpPermission = {
@@ -308,28 +304,9 @@ function defaultAcl(vpc: LabVpc): NetworkAcl {
   const vpcId = LAB_VPCS[vpc.index]!.vpcId;
   const entries: NetworkAclEntry[] = [];
   for (const egress of [true, false]) {
-    entries.push({
-      RuleNumber: 100,
-      Protocol: '-1',
-      RuleAction: 'allow',
-      Egress: egress,
-      CidrBlock: '0.0.0.0/0',
-    });
-    if (vpc.ipv6)
-      entries.push({
-        RuleNumber: 101,
-        Protocol: '-1',
-        RuleAction: 'allow',
-        Egress: egress,
-        Ipv6CidrBlock: '::/0',
-      });
-    entries.push({
-      RuleNumber: 32767,
-      Protocol: '-1',
-      RuleAction: 'deny',
-      Egress: egress,
-      CidrBlock: '0.0.0.0/0',
-    });
+    entries.push(allTrafficEntry(100, 'allow', egress, 'ipv4'));
+    if (vpc.ipv6) entries.push(allTrafficEntry(101, 'allow', egress, 'ipv6'));
+    entries.push(allTrafficEntry(32767, 'deny', egress, 'ipv4'));
   }
   return {
     NetworkAclId: `acl-0d${LAB_VPCS[vpc.index]!.name.toLowerCase()}default`,
