@@ -220,6 +220,27 @@ describe('record: pending alerts of records no run checks', () => {
     assert.equal(notifier.published.length, 1, 'the checked instance still alerted');
   });
 
+  it('the group records failing to read: one line in errors, the gone instance still settled', async () => {
+    const store = new MemoryStateStore();
+    const member = observation('SSHD_NOT_LISTENING', { tags: { 'port22:group': 'web' } }, 'i-0w1');
+    await failedRun(store, [down('i-0gone'), member]);
+    assert.equal(store.groups.get('web')?.pendingAlerts.length, 1);
+    const broken = Object.assign(Object.create(store), {
+      getGroups: () => Promise.reject(new Error('ProvisionedThroughputExceededException')),
+    });
+    const notifier = new RecordingNotifier();
+    const r = await sweep(broken, notifier);
+    assert.deepEqual(r.errors, [
+      'state: reading 1 group records that owe alerts failed: ProvisionedThroughputExceededException',
+    ]);
+    assert.deepEqual(
+      r.sent.map((s) => s.target),
+      ['i-0gone'],
+    );
+    assert.deepEqual(store.instances.get('i-0gone')?.pendingAlerts, []);
+    assert.equal(store.groups.get('web')?.pendingAlerts.length, 1, 'the group waits for the next run');
+  });
+
   it('past the deadline: nothing settled, the record stays listed for the next run', async () => {
     const store = new MemoryStateStore();
     await failedRun(store, [down('i-0gone')]);
