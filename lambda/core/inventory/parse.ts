@@ -803,6 +803,9 @@ const VPC_ATTRIBUTE_FILE = new RegExp(
   `^${resourceIdPattern('vpc').source.slice(1, -1)}-(${VPC_DNS_ATTRIBUTES.join('|')})$`,
 );
 
+/** A Network Firewall firewall, policy or rule group name: 1-128 letters, digits, hyphens (its API reference). */
+const NFW_NAME = /^[a-zA-Z0-9-]{1,128}$/;
+
 /**
  * The directories of one file per resource: `<directory>/<key>.json`, where the key is the resource's id
  * (prefix lists, TGW route tables) or name (Network Firewall resources) and matches `key`.
@@ -814,10 +817,9 @@ export const PER_RESOURCE_DIRECTORIES = {
     raw: 'transitGatewayRouteTablePropagations',
   },
   'search-transit-gateway-routes': { key: resourceIdPattern('tgw-rtb'), raw: 'transitGatewayStaticRoutes' },
-  // Network Firewall names: 1-128 letters, digits and hyphens (its API reference).
-  'network-firewall/firewalls': { key: /^[a-zA-Z0-9-]{1,128}$/, raw: 'networkFirewalls' },
-  'network-firewall/policies': { key: /^[a-zA-Z0-9-]{1,128}$/, raw: 'networkFirewallPolicies' },
-  'network-firewall/rule-groups': { key: /^[a-zA-Z0-9-]{1,128}$/, raw: 'networkFirewallRuleGroups' },
+  'network-firewall/firewalls': { key: NFW_NAME, raw: 'networkFirewalls' },
+  'network-firewall/policies': { key: NFW_NAME, raw: 'networkFirewallPolicies' },
+  'network-firewall/rule-groups': { key: NFW_NAME, raw: 'networkFirewallRuleGroups' },
   'elbv2-describe-target-health': { key: ELB_NAME, raw: 'targetHealth' },
   'elbv2-describe-listeners': { key: ELB_NAME, raw: 'listeners' },
   'elbv2-describe-load-balancer-attributes': { key: ELB_NAME, raw: 'loadBalancerAttributes' },
