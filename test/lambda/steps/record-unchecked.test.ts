@@ -184,6 +184,16 @@ describe('record: pending alerts of records no run checks', () => {
     });
   }
 
+  it('the default bound is the 25 records per run docs/alerts.md promises: 26 waiting, 25 settled', async () => {
+    const store = new MemoryStateStore();
+    const ids = Array.from({ length: 26 }, (_, i) => `i-0gone${String(i).padStart(2, '0')}`);
+    await failedRun(store, ids.map(down));
+    const notifier = new RecordingNotifier();
+    await sweep(store, notifier);
+    assert.equal(notifier.published.length, 25);
+    assert.deepEqual(await store.listPending(VPC, 10), { instanceIds: ['i-0gone25'], groups: [] });
+  });
+
   it('with two shards, each settles only the vanished instances whose key hashes to it', async () => {
     // The shard of `instance:<id>`: the first 4 bytes of its SHA-256, big-endian, modulo the shard count.
     const shardOf = (id: string) =>
