@@ -336,6 +336,23 @@ function groupOps(
   };
 }
 
+/** How `settleAbandoned` reads records of one kind by key, and settles one of them. */
+interface RecordKind<S extends Versioned> {
+  read(keys: readonly string[]): Promise<Map<string, S>>;
+  ops(key: string, decide: RecordOps<S>['decide']): RecordOps<S>;
+}
+
+function instanceRecords(state: StateStore): RecordKind<InstanceState> {
+  return { read: (ids) => state.get(ids), ops: (id, decide) => instanceOps(state, id, decide) };
+}
+
+function groupRecords(state: StateStore): RecordKind<GroupState> {
+  return {
+    read: (groups) => state.getGroups(groups),
+    ops: (group, decide) => groupOps(state, group, decide),
+  };
+}
+
 export async function recordAndAlert(
   ports: AlertingPorts,
   input: RecordAndAlertInput,
@@ -413,27 +430,16 @@ async function recordGroups(
  * Pending alerts of instances this run no longer checks (terminated, `port22:monitor=false`, outside the tag
  * filters). No later check will publish them, and the TTL would delete them unsent.
  */
-async function settleLeft(
+function settleLeft(
   ports: AlertingPorts,
   input: RecordAndAlertInput,
   result: RecordAndAlertResult,
   left: readonly string[],
 ): Promise<void> {
-  let records: Map<string, InstanceState>;
-  try {
-    records = await ports.state.get(left);
-  } catch (error) {
-    result.errors.push(`state: reading ${left.length} unchecked records failed: ${errorMessage(error)}`);
-    return;
-  }
-  await settleAbandoned(
-    ports.notifier,
-    input,
-    result,
-    [...records.values()],
-    (r, decide) => instanceOps(ports.state, r.instanceId, decide),
-    'a reminder for an instance no longer checked',
-  );
+  return settleAbandoned(ports.notifier, input, result, instanceRecords(ports.state), left, {
+    what: 'unchecked records',
+    reminderReason: 'a reminder for an instance no longer checked',
+  });
 }
 
 /**
@@ -475,57 +481,46 @@ async function settleUnchecked(
   const max = unchecked.maxRecords ?? UNCHECKED_PER_RUN;
   const someInstances = instanceIds.slice(0, max);
   const someGroups = groups.slice(0, max - someInstances.length);
-  let instances: Map<string, InstanceState>;
-  let groupRecords: Map<string, GroupState>;
-  try {
-    // By key and consistent: the listing may be stale (an index lags its table), the record is not.
-    instances = await ports.state.get(someInstances);
-    groupRecords = await ports.state.getGroups(someGroups);
-  } catch (error) {
-    result.errors.push(
-      `state: reading ${someInstances.length + someGroups.length} records that owe alerts failed: ${errorMessage(error)}`,
-    );
-    return;
-  }
-  await settleAbandoned(
-    ports.notifier,
-    input,
-    result,
-    [...instances.values()],
-    (r, decide) => instanceOps(ports.state, r.instanceId, decide),
-    'a reminder for an instance no longer in the inventory',
-  );
-  await settleAbandoned(
-    ports.notifier,
-    input,
-    result,
-    [...groupRecords.values()],
-    (r, decide) => groupOps(ports.state, r.group, decide),
-    'a reminder for an HA group no longer checked',
-  );
+  await settleAbandoned(ports.notifier, input, result, instanceRecords(ports.state), someInstances, {
+    what: 'records that owe alerts',
+    reminderReason: 'a reminder for an instance no longer in the inventory',
+  });
+  await settleAbandoned(ports.notifier, input, result, groupRecords(ports.state), someGroups, {
+    what: 'group records that owe alerts',
+    reminderReason: 'a reminder for an HA group no longer checked',
+  });
 }
 
 /**
- * Settles the pending alerts of records no check will visit again. A DOWN, RECOVERED, update or security
+ * Reads these records by key and settles their pending alerts: no check will visit them again. A DOWN, RECOVERED, update or security
  * alert is sent as it was decided: it was true when decided (N checks in a row saw the outage), and an
- * instance terminated because of it is no reason to hide it. A reminder is dropped with `reminderReason`: it
+ * instance terminated because of it is no reason to hide it. A reminder is dropped (`log.reminderReason`): it
  * repeats an outage that is no longer watched. The record is otherwise left as it is, TTL included.
  */
 async function settleAbandoned<S extends Versioned>(
   notifier: Notifier,
   input: RecordAndAlertInput,
   result: RecordAndAlertResult,
-  records: readonly S[],
-  opsFor: (record: S, decide: RecordOps<S>['decide']) => RecordOps<S>,
-  reminderReason: string,
+  kind: RecordKind<S>,
+  keys: readonly string[],
+  log: { readonly what: string; readonly reminderReason: string },
 ): Promise<void> {
-  const waiting = records.filter((r) => r.pendingAlerts.length > 0);
+  if (keys.length === 0) return;
+  let records: Map<string, S>;
+  try {
+    // By key and consistent: a listing may be stale (an index lags its table), the record is not.
+    records = await kind.read(keys);
+  } catch (error) {
+    result.errors.push(`state: reading ${keys.length} ${log.what} failed: ${errorMessage(error)}`);
+    return;
+  }
+  const waiting = [...records].filter(([, r]) => r.pendingAlerts.length > 0);
   const clock = input.clock ?? Date.now;
-  await eachLimited(waiting, 8, async (record) => {
+  await eachLimited(waiting, 8, async ([key, record]) => {
     // Past the deadline the run's AWS calls are aborted anyway; the record stays listed for the next run.
     if (input.deadlineAt !== undefined && clock() >= input.deadlineAt) return;
     const reminders = record.pendingAlerts.filter((p) => p.message.kind === 'reminder');
-    const ops = opsFor(record, (prev) => ({
+    const ops = kind.ops(key, (prev) => ({
       next: prev
         ? { ...prev, pendingAlerts: prev.pendingAlerts.filter((p) => p.message.kind !== 'reminder') }
         : record,
@@ -534,7 +529,7 @@ async function settleAbandoned<S extends Versioned>(
     const settled = await settle(notifier, input, result, ops, record);
     if (settled)
       for (const r of reminders)
-        result.dropped.push({ target: ops.target, alert: r.message, reason: reminderReason });
+        result.dropped.push({ target: ops.target, alert: r.message, reason: log.reminderReason });
   });
 }
 

@@ -47,7 +47,7 @@ const READ: ClientBudget = {
   requestTimeoutMs: 20_000,
   maxAttempts: SDK_MAX_ATTEMPTS,
 };
-export const CLIENT_BUDGETS: Readonly<Record<AwsService, ClientBudget>> = {
+const CLIENT_BUDGETS: Readonly<Record<AwsService, ClientBudget>> = {
   ec2: READ,
   cloudwatch: READ,
   'network-firewall': READ,

@@ -30,7 +30,7 @@ export interface SnsNotifierProps {
 const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** True when `error` proves SNS did not publish: it answered with an error, or was never reached. */
-export function publishSurelyFailed(error: unknown): boolean {
+function publishSurelyFailed(error: unknown): boolean {
   const e = error as { $metadata?: { httpStatusCode?: number }; $response?: unknown; code?: string };
   if (e?.$metadata?.httpStatusCode !== undefined || e?.$response !== undefined) return true;
   return NEVER_CONNECTED.has(e?.code ?? '');

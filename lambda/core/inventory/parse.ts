@@ -803,6 +803,9 @@ const VPC_ATTRIBUTE_FILE = new RegExp(
   `^${resourceIdPattern('vpc').source.slice(1, -1)}-(${VPC_DNS_ATTRIBUTES.join('|')})$`,
 );
 
+/** A Network Firewall firewall, policy or rule group name: 1-128 letters, digits, hyphens (its API reference). */
+const NFW_NAME = /^[a-zA-Z0-9-]{1,128}$/;
+
 /**
  * The directories of one file per resource: `<directory>/<key>.json`, where the key is the resource's id
  * (prefix lists, TGW route tables) or name (Network Firewall resources) and matches `key`.
@@ -814,10 +817,9 @@ export const PER_RESOURCE_DIRECTORIES = {
     raw: 'transitGatewayRouteTablePropagations',
   },
   'search-transit-gateway-routes': { key: resourceIdPattern('tgw-rtb'), raw: 'transitGatewayStaticRoutes' },
-  // Network Firewall names: 1-128 letters, digits and hyphens (its API reference).
-  'network-firewall/firewalls': { key: /^[a-zA-Z0-9-]{1,128}$/, raw: 'networkFirewalls' },
-  'network-firewall/policies': { key: /^[a-zA-Z0-9-]{1,128}$/, raw: 'networkFirewallPolicies' },
-  'network-firewall/rule-groups': { key: /^[a-zA-Z0-9-]{1,128}$/, raw: 'networkFirewallRuleGroups' },
+  'network-firewall/firewalls': { key: NFW_NAME, raw: 'networkFirewalls' },
+  'network-firewall/policies': { key: NFW_NAME, raw: 'networkFirewallPolicies' },
+  'network-firewall/rule-groups': { key: NFW_NAME, raw: 'networkFirewallRuleGroups' },
   'elbv2-describe-target-health': { key: ELB_NAME, raw: 'targetHealth' },
   'elbv2-describe-listeners': { key: ELB_NAME, raw: 'listeners' },
   'elbv2-describe-load-balancer-attributes': { key: ELB_NAME, raw: 'loadBalancerAttributes' },
@@ -1174,6 +1176,29 @@ function parseVpcDnsAttributes(raw: RawInventory): Map<string, VpcDnsAttributes>
   return out;
 }
 
+const TARGET_GROUPS = { what: 'target group', file: 'elbv2-describe-target-groups.json' } as const;
+const LOAD_BALANCERS = { what: 'load balancer', file: 'elbv2-describe-load-balancers.json' } as const;
+
+/**
+ * A per-resource directory whose files are named after what another file describes (target health and
+ * attributes after target groups, listeners and attributes after load balancers): a file named after
+ * nothing there is a typo or a stale file.
+ */
+function namedAfter<D extends PerResourceDocument>(
+  kind: D,
+  docs: ReadonlyMap<string, unknown> | undefined,
+  known: ReadonlySet<string | undefined>,
+  describedIn: { readonly what: string; readonly file: string },
+): [string, output<(typeof documents)[D]>][] {
+  const entries = perResource(kind, docs);
+  const stray = entries.find(([name]) => !known.has(name));
+  if (stray)
+    throw new InventoryError(
+      `${kind}/${stray[0]}.json: no ${describedIn.what} ${stray[0]} in ${describedIn.file}`,
+    );
+  return entries;
+}
+
 /** The elbv2 files, when any is there: without them, the inventory has no load balancers. */
 function parseLoadBalancing(raw: RawInventory): LoadBalancing | undefined {
   const d = raw.documents;
@@ -1193,63 +1218,51 @@ function parseLoadBalancing(raw: RawInventory): LoadBalancing | undefined {
   const opt = <D extends (typeof files)[number]>(kind: D) =>
     d[kind] === undefined ? undefined : parseDocument(kind, d[kind]);
   const targetGroups: TargetGroup[] = opt('elbv2-describe-target-groups.json')?.TargetGroups ?? [];
-  // The health files are named after target groups; one for a group not described is a typo or a stale file.
   const names = new Set(targetGroups.map((g) => g.TargetGroupName));
-  const targetHealth = new Map<string, readonly TargetHealthDescription[]>();
-  for (const [name, doc] of perResource('elbv2-describe-target-health', raw.targetHealth)) {
-    if (!names.has(name))
-      throw new InventoryError(
-        `elbv2-describe-target-health/${name}.json: no target group ${name} in elbv2-describe-target-groups.json`,
-      );
-    targetHealth.set(name, doc.TargetHealthDescriptions);
-  }
+  const targetHealth = new Map<string, readonly TargetHealthDescription[]>(
+    namedAfter('elbv2-describe-target-health', raw.targetHealth, names, TARGET_GROUPS).map(([name, doc]) => [
+      name,
+      doc.TargetHealthDescriptions,
+    ]),
+  );
   const loadBalancers: LoadBalancer[] = opt('elbv2-describe-load-balancers.json')?.LoadBalancers ?? [];
-  // Named after a load balancer, and holding only its listeners: anything else is a stale or misplaced file.
   const arnByName = new Map(loadBalancers.map((b) => [b.LoadBalancerName, b.LoadBalancerArn]));
+  const loadBalancerNames = new Set(arnByName.keys());
+  // Holding only the named load balancer's listeners: anything else is a misplaced file.
   const listeners = new Map<string, readonly Listener[]>();
-  for (const [name, doc] of perResource('elbv2-describe-listeners', raw.listeners)) {
-    const file = `elbv2-describe-listeners/${name}.json`;
+  for (const [name, doc] of namedAfter(
+    'elbv2-describe-listeners',
+    raw.listeners,
+    loadBalancerNames,
+    LOAD_BALANCERS,
+  )) {
     const arn = arnByName.get(name);
-    if (arn === undefined)
-      throw new InventoryError(`${file}: no load balancer ${name} in elbv2-describe-load-balancers.json`);
     const stray = doc.Listeners.findIndex((l) => l.LoadBalancerArn !== arn);
     if (stray >= 0)
       throw new InventoryError(
-        `${file}: Listeners[${stray}].LoadBalancerArn: not ${name}'s ARN (${arn}), got ${doc.Listeners[stray]!.LoadBalancerArn}`,
+        `elbv2-describe-listeners/${name}.json: Listeners[${stray}].LoadBalancerArn: not ${name}'s ARN (${arn}), got ${doc.Listeners[stray]!.LoadBalancerArn}`,
       );
     listeners.set(name, doc.Listeners);
   }
-  // Attributes files are named after what they describe, like the health and listener files.
   const attributes = (
-    kind: 'elbv2-describe-load-balancer-attributes' | 'elbv2-describe-target-group-attributes',
-    docs: ReadonlyMap<string, unknown> | undefined,
-    known: ReadonlySet<string | undefined>,
-    what: string,
-    file: string,
-  ) => {
-    const out = new Map<string, ReadonlyMap<string, string>>();
-    for (const [name, doc] of perResource(kind, docs)) {
-      if (!known.has(name)) throw new InventoryError(`${kind}/${name}.json: no ${what} ${name} in ${file}`);
-      out.set(
+    docs: [string, { Attributes: readonly { Key: string; Value?: string | undefined }[] }][],
+  ) =>
+    new Map<string, ReadonlyMap<string, string>>(
+      docs.map(([name, doc]) => [
         name,
         new Map(doc.Attributes.flatMap((a) => (a.Value === undefined ? [] : [[a.Key, a.Value]]))),
-      );
-    }
-    return out;
-  };
+      ]),
+    );
   const loadBalancerAttributes = attributes(
-    'elbv2-describe-load-balancer-attributes',
-    raw.loadBalancerAttributes,
-    new Set(arnByName.keys()),
-    'load balancer',
-    'elbv2-describe-load-balancers.json',
+    namedAfter(
+      'elbv2-describe-load-balancer-attributes',
+      raw.loadBalancerAttributes,
+      loadBalancerNames,
+      LOAD_BALANCERS,
+    ),
   );
   const targetGroupAttributes = attributes(
-    'elbv2-describe-target-group-attributes',
-    raw.targetGroupAttributes,
-    names,
-    'target group',
-    'elbv2-describe-target-groups.json',
+    namedAfter('elbv2-describe-target-group-attributes', raw.targetGroupAttributes, names, TARGET_GROUPS),
   );
   return {
     loadBalancers,

@@ -184,6 +184,16 @@ describe('record: pending alerts of records no run checks', () => {
     });
   }
 
+  it('the default bound is the 25 records per run docs/alerts.md promises: 26 waiting, 25 settled', async () => {
+    const store = new MemoryStateStore();
+    const ids = Array.from({ length: 26 }, (_, i) => `i-0gone${String(i).padStart(2, '0')}`);
+    await failedRun(store, ids.map(down));
+    const notifier = new RecordingNotifier();
+    await sweep(store, notifier);
+    assert.equal(notifier.published.length, 25);
+    assert.deepEqual(await store.listPending(VPC, 10), { instanceIds: ['i-0gone25'], groups: [] });
+  });
+
   it('with two shards, each settles only the vanished instances whose key hashes to it', async () => {
     // The shard of `instance:<id>`: the first 4 bytes of its SHA-256, big-endian, modulo the shard count.
     const shardOf = (id: string) =>
@@ -218,6 +228,27 @@ describe('record: pending alerts of records no run checks', () => {
       'state: listing the records that owe alerts failed: AccessDeniedException: not authorized on index',
     ]);
     assert.equal(notifier.published.length, 1, 'the checked instance still alerted');
+  });
+
+  it('the group records failing to read: one line in errors, the gone instance still settled', async () => {
+    const store = new MemoryStateStore();
+    const member = observation('SSHD_NOT_LISTENING', { tags: { 'port22:group': 'web' } }, 'i-0w1');
+    await failedRun(store, [down('i-0gone'), member]);
+    assert.equal(store.groups.get('web')?.pendingAlerts.length, 1);
+    const broken = Object.assign(Object.create(store), {
+      getGroups: () => Promise.reject(new Error('ProvisionedThroughputExceededException')),
+    });
+    const notifier = new RecordingNotifier();
+    const r = await sweep(broken, notifier);
+    assert.deepEqual(r.errors, [
+      'state: reading 1 group records that owe alerts failed: ProvisionedThroughputExceededException',
+    ]);
+    assert.deepEqual(
+      r.sent.map((s) => s.target),
+      ['i-0gone'],
+    );
+    assert.deepEqual(store.instances.get('i-0gone')?.pendingAlerts, []);
+    assert.equal(store.groups.get('web')?.pendingAlerts.length, 1, 'the group waits for the next run');
   });
 
   it('past the deadline: nothing settled, the record stays listed for the next run', async () => {

@@ -46,6 +46,15 @@ function apiError(name: string, message: string): Error {
 }
 
 // The example output of `aws ec2 describe-network-acls` in the EC2 developer guide (trimmed to one ACL).
+/** An interface endpoint with private DNS: its VPC's DNS attributes decide whether the prober reaches it. */
+const EC2_PRIVATE_DNS_ENDPOINT = {
+  VpcEndpointId: 'vpce-0a410000000000000',
+  VpcEndpointType: 'Interface' as const,
+  VpcId: 'vpc-0a41000000000000b',
+  ServiceName: 'com.amazonaws.us-east-1.ec2',
+  PrivateDnsEnabled: true,
+};
+
 const GUIDE_DEFAULT_ACL = {
   Associations: [
     {
@@ -225,13 +234,7 @@ describe('collectInventory', () => {
     emptyRegion(mock);
     mock.on(DescribeVpcEndpointsCommand).resolves({
       VpcEndpoints: [
-        {
-          VpcEndpointId: 'vpce-0a410000000000000',
-          VpcEndpointType: 'Interface',
-          VpcId: 'vpc-0a41000000000000b',
-          ServiceName: 'com.amazonaws.us-east-1.ec2',
-          PrivateDnsEnabled: true,
-        },
+        EC2_PRIVATE_DNS_ENDPOINT,
         // Without private DNS, or a gateway endpoint: the attributes decide nothing for these VPCs.
         {
           VpcEndpointId: 'vpce-0a42000000000000b',
@@ -277,15 +280,7 @@ describe('collectInventory', () => {
     const { client, mock } = setup();
     emptyRegion(mock);
     mock.on(DescribeVpcEndpointsCommand).resolves({
-      VpcEndpoints: [
-        {
-          VpcEndpointId: 'vpce-0a410000000000000',
-          VpcEndpointType: 'Interface',
-          VpcId: 'vpc-0a41000000000000b',
-          ServiceName: 'com.amazonaws.us-east-1.ec2',
-          PrivateDnsEnabled: true,
-        },
-      ],
+      VpcEndpoints: [EC2_PRIVATE_DNS_ENDPOINT],
     });
     mock
       .on(DescribeVpcAttributeCommand)
