@@ -19,7 +19,7 @@ import type { ChangeHistory } from '../../ports.ts';
 import type { FlowLogBackend } from '../flow-log-evidence.ts';
 
 export const FLOW_LOGS_FILE = 'describe-flow-logs.json';
-export const FLOW_LOG_RESULTS_FILE = 'flow-log-query-results.json';
+const FLOW_LOG_RESULTS_FILE = 'flow-log-query-results.json';
 export const CLOUDTRAIL_DIRECTORY = 'cloudtrail-lookup-events';
 
 async function readJson<T>(path: string): Promise<T | undefined> {

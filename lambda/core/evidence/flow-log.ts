@@ -328,7 +328,7 @@ export interface FlowLogPlanOptions {
 
 /** Two 10-minute aggregation intervals: a record of the last failed probes has had time to arrive. */
 export const DEFAULT_FLOW_LOG_WINDOW_MINUTES = 20;
-export const DEFAULT_FLOW_LOG_QUERY_LIMIT = 1000;
+const DEFAULT_FLOW_LOG_QUERY_LIMIT = 1000;
 
 /**
  * The resource ids whose flow logs may hold an instance's records: its ENI, subnet and VPC (a flow log
