@@ -217,7 +217,10 @@ function describe(r: FlowLogReading, target: FlowLogTarget): string {
     case 'return-rejected':
       return `${packets(r.inboundAccepted)} to ${port} accepted, ${replies(r.returnRejected)} from ${port} rejected by the VPC on the way back (a network ACL's outbound rules)`;
     case 'no-reply':
-      return `${packets(r.inboundAccepted)} to ${port} accepted by the VPC, no TCP reply from the instance: its firewall (or a hung kernel) dropped or rejected them`;
+      // Without REJECT records, a reply a network ACL rejected on its way back leaves no trace at all.
+      return r.window.trafficType === 'ACCEPT'
+        ? `${packets(r.inboundAccepted)} to ${port} accepted by the VPC, no accepted reply recorded (this flow log records acceptances only: a reply rejected on its way back would not show)`
+        : `${packets(r.inboundAccepted)} to ${port} accepted by the VPC, no TCP reply from the instance: its firewall (or a hung kernel) dropped or rejected them`;
     case 'answered':
       return `${packets(r.inboundAccepted)} to ${port} accepted and ${replies(r.returnAccepted)} accepted: the VPC passed both ways`;
     case 'silent':
