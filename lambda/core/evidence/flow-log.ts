@@ -253,7 +253,6 @@ export function flowLogQuery(
   targets: readonly FlowLogQueryTarget[],
   limit: number,
 ): string {
-  const names = fields.map((f) => `f_${f.replace(/-/g, '_')}`);
   const name = (field: string) => `f_${field.replace(/-/g, '_')}`;
   const byPort = new Map<number, string[]>();
   for (const t of targets) {
@@ -271,7 +270,7 @@ export function flowLogQuery(
       ];
     });
   return [
-    `parse @message "${fields.map(() => '*').join(' ')}" as ${names.join(', ')}`,
+    `parse @message "${fields.map(() => '*').join(' ')}" as ${fields.map(name).join(', ')}`,
     `filter ${clauses.join(' or ')}`,
     'fields @message',
     'sort @timestamp desc',
