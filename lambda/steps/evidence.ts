@@ -61,7 +61,11 @@ export async function gatherEvidence(
   }
   const cap = options.evidenceMaxInstances ?? DEFAULT_EVIDENCE_MAX_INSTANCES;
   const asked = failing.slice(0, cap);
-  const requests = asked.map((d) => requestFor(d, context));
+  // Whose packets the host should accept is the same for every instance: read the specs once per run.
+  const peers = context.peerSpecs.flatMap((spec, i) =>
+    peerOf(spec, i === 0 && context.proberFirst, context.index),
+  );
+  const requests = asked.map((d) => requestFor(d, context.index, peers));
   const budgetEnd = context.clock() + (options.evidenceBudgetMs ?? DEFAULT_EVIDENCE_BUDGET_MS);
   const deadlineAt = Math.min(budgetEnd, context.deadlineAt ?? Number.POSITIVE_INFINITY);
 
@@ -132,9 +136,13 @@ async function askSource(
   }
 }
 
-function requestFor(d: DiagnosedTarget, context: EvidenceContextInput): EvidenceRequest {
+function requestFor(
+  d: DiagnosedTarget,
+  index: InventoryIndex,
+  peers: readonly EvidencePeer[],
+): EvidenceRequest {
   const t = d.target;
-  const eni = context.index.primaryEniByInstance.get(t.instanceId);
+  const eni = index.primaryEniByInstance.get(t.instanceId);
   return {
     instanceId: t.instanceId,
     ...(t.address === undefined ? {} : { address: t.address }),
@@ -143,9 +151,7 @@ function requestFor(d: DiagnosedTarget, context: EvidenceContextInput): Evidence
     ...(t.subnetId === undefined ? {} : { subnetId: t.subnetId }),
     ...(eni === undefined ? {} : { networkInterfaceId: eni.NetworkInterfaceId }),
     diagnosis: d.diagnosis.code,
-    peers: context.peerSpecs.flatMap((spec, i) =>
-      peerOf(spec, i === 0 && context.proberFirst, context.index),
-    ),
+    peers,
     tags: t.tags,
   };
 }

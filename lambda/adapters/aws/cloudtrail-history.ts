@@ -6,7 +6,7 @@
  * holds) per resource: changes to one group between two checks rarely number more, and a lookup is bounded.
  */
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
-import { type ChangeEvent, parseChangeEvent } from '../../core/changes/cloudtrail.ts';
+import { type ChangeEvent, parseChangeEvents } from '../../core/changes/cloudtrail.ts';
 import type { ChangeHistory } from '../../ports.ts';
 import { clientOptions } from './client-options.ts';
 
@@ -44,9 +44,6 @@ export class CloudTrailChangeHistory implements ChangeHistory {
         MaxResults: MAX_RESULTS,
       }),
     );
-    return (page.Events ?? []).flatMap((e) => {
-      const event = parseChangeEvent(e);
-      return event === undefined ? [] : [event];
-    });
+    return parseChangeEvents(page.Events ?? []);
   }
 }

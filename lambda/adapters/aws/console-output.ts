@@ -16,6 +16,8 @@ import {
 } from '../../core/evidence/console-output.ts';
 import type { EvidenceRequest, SourceFinding } from '../../core/evidence/observations.ts';
 import type { EvidenceContext, EvidenceReport, EvidenceSource } from '../../ports.ts';
+import { errorMessage } from '../../steps/error-message.ts';
+import { describeError } from './client-options.ts';
 
 /** GetConsoleOutput calls in flight at once: EC2 throttles per account, and the evidence step is not urgent. */
 export const CONSOLE_CONCURRENCY = 4;
@@ -100,10 +102,6 @@ function nameOf(err: unknown): string {
   return (err as { name?: string } | undefined)?.name ?? 'Error';
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * Whether a refusal is about `Latest` on an instance type without Nitro. AWS documents the limit, not the
  * error it answers with: UnsupportedOperation is EC2's code for a feature an instance type lacks, and a
@@ -112,14 +110,14 @@ function messageOf(err: unknown): string {
 export function latestUnsupported(err: unknown): boolean {
   const name = nameOf(err);
   if (name === 'UnsupportedOperation') return true;
-  return /^InvalidParameter/.test(name) && /latest/i.test(messageOf(err));
+  return /^InvalidParameter/.test(name) && /latest/i.test(errorMessage(err));
 }
 
 function failed(err: unknown): Answer {
   const name = nameOf(err);
   if (NO_SUCH_INSTANCE.has(name)) return { unavailable: `no such instance (${name})` };
   if (ABORTED.has(name)) return { unavailable: 'the evidence budget ran out while it was read' };
-  const detail = `GetConsoleOutput failed: ${name}: ${messageOf(err)}`;
+  const detail = `GetConsoleOutput failed: ${describeError(err)}`;
   if (NOT_ALLOWED.has(name))
     return {
       unavailable: `not allowed to read it (${name}: the role needs ec2:GetConsoleOutput)`,

@@ -13,13 +13,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ChangeEvent, parseChangeEvent } from '../../core/changes/cloudtrail.ts';
+import { type ChangeEvent, parseChangeEvents } from '../../core/changes/cloudtrail.ts';
 import type { FlowLogDescription, FlowLogQuery, ResultRow } from '../../core/evidence/flow-log.ts';
 import type { ChangeHistory } from '../../ports.ts';
 import type { FlowLogBackend } from '../flow-log-evidence.ts';
 
 export const FLOW_LOGS_FILE = 'describe-flow-logs.json';
-export const FLOW_LOG_RESULTS_FILE = 'flow-log-query-results.json';
+const FLOW_LOG_RESULTS_FILE = 'flow-log-query-results.json';
 export const CLOUDTRAIL_DIRECTORY = 'cloudtrail-lookup-events';
 
 async function readJson<T>(path: string): Promise<T | undefined> {
@@ -57,12 +57,9 @@ export class FileChangeHistory implements ChangeHistory {
 
   async lookup(resourceId: string, since: Date): Promise<ChangeEvent[]> {
     if (!/^[a-z]+-[0-9a-zA-Z]+$/.test(resourceId)) return [];
-    const doc = await readJson<{ Events?: Parameters<typeof parseChangeEvent>[0][] }>(
+    const doc = await readJson<{ Events?: Parameters<typeof parseChangeEvents>[0] }>(
       join(this.dir, CLOUDTRAIL_DIRECTORY, `${resourceId}.json`),
     );
-    return (doc?.Events ?? []).flatMap((e) => {
-      const event = parseChangeEvent(e);
-      return event === undefined || Date.parse(event.eventTime) < since.getTime() ? [] : [event];
-    });
+    return parseChangeEvents(doc?.Events ?? []).filter((e) => Date.parse(e.eventTime) >= since.getTime());
   }
 }

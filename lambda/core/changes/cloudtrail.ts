@@ -104,6 +104,11 @@ export function parseChangeEvent(event: {
   };
 }
 
+/** A `LookupEvents` page's events as change events, leaving out those `parseChangeEvent` cannot read. */
+export function parseChangeEvents(events: readonly Parameters<typeof parseChangeEvent>[0][]): ChangeEvent[] {
+  return events.flatMap((e) => parseChangeEvent(e) ?? []);
+}
+
 /**
  * Which resource to look up for a change, and which calls could have made it: a rule or route change on the
  * group, ACL or route table itself; a group joining or leaving the path on the instance (its groups are

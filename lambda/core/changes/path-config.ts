@@ -159,8 +159,3 @@ export function describeConfigChange(c: ConfigChange): string {
   if (c.change === 'left') return `${c.resourceId}: no longer on the path`;
   return `${c.resourceId}: ${c.line} ${c.change}`;
 }
-
-/** One line per change, resources in id order, removals before additions. */
-export function diffConfig(before: PathSnapshot, after: PathSnapshot): string[] {
-  return diffPathConfig(before, after).map(describeConfigChange);
-}

@@ -61,6 +61,8 @@ export function flowLogClause(
   port: number,
 ): string {
   if (reading === undefined) return '';
+  // A flow log of ACCEPTs only has no record of a reply rejected on its way back: no reply proves nothing.
+  if (reading.verdict === 'no-reply' && reading.window.trafficType === 'ACCEPT') return '';
   const meaning = MEANING[code]?.[reading.verdict];
   if (meaning === undefined) return '';
   const seen = counts(reading, port);

@@ -25,8 +25,14 @@ export function firewallProof(observations: Observations | undefined, verdict: '
  * REJECT on set f2b-sshd): the rule alone reads as a firewall to open, while the fix is to lift the ban.
  */
 function banClause(host: NonNullable<Observations['host']>): string {
+  const ban = proberBan(host);
+  return ban ? ` (${ban})` : '';
+}
+
+/** The prober's ban, as the clause says it: "fail2ban jail sshd banned the prober's address …". */
+function proberBan(host: NonNullable<Observations['host']>): string | undefined {
   const ban = host.banned.find((b) => b.peer === PROBER_PEER);
-  return ban ? ` (${banVerb(ban)} the prober's address ${ban.address})` : '';
+  return ban ? `${banVerb(ban)} the prober's address ${ban.address}` : undefined;
 }
 
 /**
@@ -61,8 +67,8 @@ export function notListeningProof(observations: Observations | undefined, port: 
 export function refusalProof(observations: Observations | undefined): string {
   const host = observations?.host;
   if (host === undefined) return '';
-  const ban = host.banned.find((b) => b.peer === PROBER_PEER);
-  if (ban) return ` — proven by the in-host check: ${banVerb(ban)} the prober's address ${ban.address}`;
+  const ban = proberBan(host);
+  if (ban) return ` — proven by the in-host check: ${ban}`;
   const d = proberDecision(host)?.decision;
   if (d?.verdict === 'reject' || d?.verdict === 'drop')
     return ` — the host's ruleset ${d.verdict}s the prober: ${d.rule ?? d.policy}`;

@@ -217,7 +217,10 @@ function describe(r: FlowLogReading, target: FlowLogTarget): string {
     case 'return-rejected':
       return `${packets(r.inboundAccepted)} to ${port} accepted, ${replies(r.returnRejected)} from ${port} rejected by the VPC on the way back (a network ACL's outbound rules)`;
     case 'no-reply':
-      return `${packets(r.inboundAccepted)} to ${port} accepted by the VPC, no TCP reply from the instance: its firewall (or a hung kernel) dropped or rejected them`;
+      // Without REJECT records, a reply a network ACL rejected on its way back leaves no trace at all.
+      return r.window.trafficType === 'ACCEPT'
+        ? `${packets(r.inboundAccepted)} to ${port} accepted by the VPC, no accepted reply recorded (this flow log records acceptances only: a reply rejected on its way back would not show)`
+        : `${packets(r.inboundAccepted)} to ${port} accepted by the VPC, no TCP reply from the instance: its firewall (or a hung kernel) dropped or rejected them`;
     case 'answered':
       return `${packets(r.inboundAccepted)} to ${port} accepted and ${replies(r.returnAccepted)} accepted: the VPC passed both ways`;
     case 'silent':
@@ -250,7 +253,6 @@ export function flowLogQuery(
   targets: readonly FlowLogQueryTarget[],
   limit: number,
 ): string {
-  const names = fields.map((f) => `f_${f.replace(/-/g, '_')}`);
   const name = (field: string) => `f_${field.replace(/-/g, '_')}`;
   const byPort = new Map<number, string[]>();
   for (const t of targets) {
@@ -268,7 +270,7 @@ export function flowLogQuery(
       ];
     });
   return [
-    `parse @message "${fields.map(() => '*').join(' ')}" as ${names.join(', ')}`,
+    `parse @message "${fields.map(() => '*').join(' ')}" as ${fields.map(name).join(', ')}`,
     `filter ${clauses.join(' or ')}`,
     'fields @message',
     'sort @timestamp desc',
@@ -328,7 +330,7 @@ export interface FlowLogPlanOptions {
 
 /** Two 10-minute aggregation intervals: a record of the last failed probes has had time to arrive. */
 export const DEFAULT_FLOW_LOG_WINDOW_MINUTES = 20;
-export const DEFAULT_FLOW_LOG_QUERY_LIMIT = 1000;
+const DEFAULT_FLOW_LOG_QUERY_LIMIT = 1000;
 
 /**
  * The resource ids whose flow logs may hold an instance's records: its ENI, subnet and VPC (a flow log

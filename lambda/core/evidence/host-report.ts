@@ -58,7 +58,7 @@ export interface HostReport {
   readonly diskAvailableKb?: number;
 }
 
-export function parseSections(output: string): Map<string, Section> {
+function parseSections(output: string): Map<string, Section> {
   const sections = new Map<string, Section>();
   let name: string | undefined;
   let body: string[] = [];

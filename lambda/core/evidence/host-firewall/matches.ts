@@ -82,7 +82,7 @@ export function inputInterfaceIs(name: string, negated = false): Match {
 }
 
 /** The TCP flags of a first SYN: SYN alone. `mask`/`value` as iptables --tcp-flags and nft `tcp flags & m == v`. */
-export const SYN_FLAGS = 0x02;
+const SYN_FLAGS = 0x02;
 export const TCP_FLAG_BITS: Readonly<Record<string, number>> = {
   fin: 0x01,
   syn: 0x02,

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  diffConfig,
+  describeConfigChange,
+  diffPathConfig,
   digestPathConfig,
   type PathConfigInput,
   snapshotPathConfig,
@@ -62,7 +63,7 @@ function edit(f: (c: PathConfigInput) => PathConfigInput): PathConfigInput {
   return f(structuredClone(BASE) as PathConfigInput);
 }
 
-describe('diffConfig', () => {
+describe('diffPathConfig, one line per change', () => {
   const CASES: Array<[string, PathConfigInput, string[]]> = [
     ['no change', BASE, []],
     [
@@ -145,7 +146,12 @@ describe('diffConfig', () => {
     ],
   ];
   for (const [name, after, lines] of CASES) {
-    it(name, () => assert.deepEqual(diffConfig(snapshotPathConfig(BASE), snapshotPathConfig(after)), lines));
+    it(name, () =>
+      assert.deepEqual(
+        diffPathConfig(snapshotPathConfig(BASE), snapshotPathConfig(after)).map(describeConfigChange),
+        lines,
+      ),
+    );
   }
 });
 

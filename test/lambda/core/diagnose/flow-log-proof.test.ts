@@ -144,6 +144,16 @@ describe('flow-log counts in the summary', () => {
       summary: `${DROP_SUMMARY}; yet the VPC's flow logs show 12 packets to port 22 rejected by the VPC (all from 10.0.9.14): a security group or network ACL rejects them that the inventory does not show (it may be out of date)`,
     },
     {
+      // A flow log of ACCEPTs only has no record of a reply rejected on its way back (a network ACL's
+      // outbound rules), so an unanswered SYN there neither confirms a host drop nor rules an ACL out.
+      name: 'accepted in, no reply, from a flow log of acceptances only: nothing added',
+      input: input({
+        observations: { flowLog: { ...NO_REPLY, window: { ...NO_REPLY.window, trafficType: 'ACCEPT' } } },
+      }),
+      code: 'HOST_FIREWALL_DROP',
+      summary: DROP_SUMMARY,
+    },
+    {
       name: 'no records: nothing added (they may not have arrived yet)',
       input: input({ observations: { flowLog: SILENT } }),
       code: 'HOST_FIREWALL_DROP',

@@ -232,6 +232,18 @@ describe('summariseFlowLogs', () => {
     );
     assert.match(evidence.detail, /aggregated over 1 min, REJECT only\)$/);
   });
+
+  it('does not blame the host for a missing reply when the flow log records acceptances only', () => {
+    // TrafficType ACCEPT leaves out REJECT records, so a reply a network ACL rejected on its way back
+    // (Amazon VPC User Guide, "Flow log records": REJECT, "not allowed by the security groups or network
+    // ACLs") leaves no record at all: the absence of an accepted reply does not say the instance was silent.
+    const acceptOnly = { ...window, trafficType: 'ACCEPT' as const };
+    const { evidence } = summariseFlowLogs(parseAll([AWS_SSH_ACCEPT]), target, acceptOnly);
+    assert.match(
+      evidence.detail,
+      /^flow logs: 20 packets to port 22 accepted by the VPC, no accepted reply recorded \(this flow log records acceptances only: a reply rejected on its way back would not show\) \(fl-0abc, .*, ACCEPT only\)$/,
+    );
+  });
 });
 
 describe('flowLogQuery', () => {
