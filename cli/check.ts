@@ -79,7 +79,7 @@ export function formatCheckReport(report: CheckReport): string {
   const assumed = report.instances
     .filter((i) => i.healthy)
     .flatMap((i) =>
-      i.evidence.filter((e) => e.code === 'ASSUMED').map((e) => `  ${i.instanceId}: ${e.detail}`),
+      i.evidence.filter((e) => e.code === 'ASSUMED').map((e) => `  ${t(i.instanceId)}: ${t(e.detail)}`),
     );
   if (assumed.length > 0) lines.push('', 'Assumed', ...assumed);
   const groups = report.groups ?? [];

@@ -15,7 +15,7 @@ import {
 } from '../lambda/core/inventory/model.ts';
 import { crossZoneOf } from '../lambda/core/load-balancing/cross-zone.ts';
 import { forwardsTo, SSH_LISTENER_PROTOCOLS } from '../lambda/core/load-balancing/listeners.ts';
-import { loadBalancerNodes } from '../lambda/core/load-balancing/target-groups.ts';
+import { healthCheckPort, loadBalancerNodes } from '../lambda/core/load-balancing/target-groups.ts';
 import type { ProbeTarget } from '../lambda/core/probe/types.ts';
 import type { TargetResolver } from '../lambda/ports.ts';
 
@@ -51,10 +51,7 @@ export async function standInTargetHealth(
     const checked = await Promise.all(
       registered.map(async (d): Promise<TargetHealthDescription> => {
         const address = tg.TargetType === 'ip' ? d.Target.Id : addressOf.get(d.Target.Id);
-        const port =
-          tg.HealthCheckPort && tg.HealthCheckPort !== 'traffic-port'
-            ? Number(tg.HealthCheckPort)
-            : (d.Target.Port ?? tg.Port);
+        const port = healthCheckPort(tg, d.Target.Port ?? tg.Port);
         const to = address && port ? resolver.resolve({ host: address, port }) : undefined;
         if (!to) return d;
         return (await handshake(to.host, to.port))

@@ -154,7 +154,7 @@ describe('port22 check', () => {
     assert.match(check(...args).stdout, /^ {4}- assumed: Block Public Access state unknown/m);
   });
 
-  it('a healthy instance`s assumptions are listed too', () => {
+  it('a healthy instance`s assumptions are listed too, escaped like every other line', () => {
     const report = {
       instances: [
         {
@@ -167,7 +167,12 @@ describe('port22 check', () => {
           summary: 'SSH answers',
           evidence: [
             { kind: 'probe' as const, code: 'ok', detail: 'probe ok' },
-            { kind: 'static' as const, code: 'ASSUMED', detail: 'assumed: firewall x passes' },
+            // A firewall's name comes from the account: it must not drive the terminal.
+            {
+              kind: 'static' as const,
+              code: 'ASSUMED',
+              detail: 'assumed: firewall x\u001b]0;owned\u0007 passes',
+            },
           ],
           remediation: [],
         },
@@ -183,7 +188,9 @@ describe('port22 check', () => {
       startedAt: '2026-01-01T00:00:00Z',
       durationMs: 1,
     };
-    assert.match(formatCheckReport(report), /\n\nAssumed\n {2}i-0ok: assumed: firewall x passes\n/);
+    const text = formatCheckReport(report);
+    assert.match(text, /\n\nAssumed\n {2}i-0ok: assumed: firewall x\\x1b\]0;owned\\x07 passes\n/);
+    for (const raw of ['\u001b', '\u0007']) assert.equal(text.includes(raw), false);
   });
 
   it('--json --no-probe: the DESIGN.md shape, one diagnosis per monitored instance, exit 1', () => {

@@ -48,6 +48,14 @@ export async function collectLoadBalancing(
   }
 > {
   const extra = [{ abortSignal: signal }];
+  /** A call that answers in one response, its failure named by `operation` like a paginator's. */
+  const one = async <T>(operation: string, send: (options: { abortSignal: AbortSignal }) => Promise<T>) => {
+    const [answer] = await pages(
+      operation,
+      once(() => send({ abortSignal: signal })),
+    );
+    return answer;
+  };
   const inScope = (vpc: string | undefined) => !vpcIds || (vpc !== undefined && vpcIds.includes(vpc));
   const balancers = (
     await pages('DescribeLoadBalancers', paginateDescribeLoadBalancers({ client }, {}, ...extra))
@@ -61,36 +69,21 @@ export async function collectLoadBalancing(
   const targetGroupAttributes = new Map<string, unknown>();
   for (const g of groups) {
     if (!g.TargetGroupArn || !g.TargetGroupName) continue;
-    const [health] = await pages(
-      `DescribeTargetHealth ${g.TargetGroupName}`,
-      once(() =>
-        client.send(new DescribeTargetHealthCommand({ TargetGroupArn: g.TargetGroupArn }), {
-          abortSignal: signal,
-        }),
-      ),
+    const health = await one(`DescribeTargetHealth ${g.TargetGroupName}`, (o) =>
+      client.send(new DescribeTargetHealthCommand({ TargetGroupArn: g.TargetGroupArn }), o),
     );
     targetHealth.set(g.TargetGroupName, { TargetHealthDescriptions: health?.TargetHealthDescriptions ?? [] });
     // Cross-zone load balancing, as the group overrides its load balancer's (docs/load-balancers.md).
-    const [attributes] = await pages(
-      `DescribeTargetGroupAttributes ${g.TargetGroupName}`,
-      once(() =>
-        client.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: g.TargetGroupArn }), {
-          abortSignal: signal,
-        }),
-      ),
+    const attributes = await one(`DescribeTargetGroupAttributes ${g.TargetGroupName}`, (o) =>
+      client.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: g.TargetGroupArn }), o),
     );
     targetGroupAttributes.set(g.TargetGroupName, { Attributes: attributes?.Attributes ?? [] });
   }
   const arns = groups.flatMap((g) => (g.TargetGroupArn ? [g.TargetGroupArn] : []));
   const tagDescriptions: unknown[] = [];
   for (let i = 0; i < arns.length; i += TAGS_PER_CALL) {
-    const [tags] = await pages(
-      'DescribeTags',
-      once(() =>
-        client.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + TAGS_PER_CALL) }), {
-          abortSignal: signal,
-        }),
-      ),
+    const tags = await one('DescribeTags', (o) =>
+      client.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + TAGS_PER_CALL) }), o),
     );
     tagDescriptions.push(...(tags?.TagDescriptions ?? []));
   }
@@ -103,13 +96,8 @@ export async function collectLoadBalancing(
       paginateDescribeListeners({ client }, { LoadBalancerArn: b.LoadBalancerArn }, ...extra),
     );
     listeners.set(b.LoadBalancerName, { Listeners: found.flatMap((p) => p.Listeners ?? []) });
-    const [attributes] = await pages(
-      `DescribeLoadBalancerAttributes ${b.LoadBalancerName}`,
-      once(() =>
-        client.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: b.LoadBalancerArn }), {
-          abortSignal: signal,
-        }),
-      ),
+    const attributes = await one(`DescribeLoadBalancerAttributes ${b.LoadBalancerName}`, (o) =>
+      client.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: b.LoadBalancerArn }), o),
     );
     loadBalancerAttributes.set(b.LoadBalancerName, { Attributes: attributes?.Attributes ?? [] });
   }

@@ -18,7 +18,7 @@ import type { InventoryIndex, LoadBalancer } from '../inventory/model.ts';
 import { loadBalancerNodes, type SshTargetGroup } from './target-groups.ts';
 
 /** The attribute's key, the same on a load balancer and a target group. */
-export const CROSS_ZONE_ATTRIBUTE = 'load_balancing.cross_zone.enabled';
+const CROSS_ZONE_ATTRIBUTE = 'load_balancing.cross_zone.enabled';
 /** The target group value that defers to the load balancer (also its default). */
 const USE_LOAD_BALANCER = 'use_load_balancer_configuration';
 

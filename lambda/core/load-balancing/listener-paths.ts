@@ -15,12 +15,13 @@
 import type { LoadBalancer } from '../inventory/model.ts';
 import { AddressSet, parseAddress } from '../net/cidr.ts';
 import { DEFAULT_EPHEMERAL, type PortRange } from '../net/port-range.ts';
-import { resolveSource, SourceSpecError } from '../reachability/analyze.ts';
+import { vpcIdOf } from '../reachability/analyze.ts';
 import type { AnalysisContext, EvaluatorVerdict, Peer } from '../reachability/evaluation.ts';
 import { evaluateNetworkAcl } from '../reachability/network-acl-evaluator.ts';
 import { evaluateRoutes } from '../reachability/route-evaluator.ts';
 import { evaluateSecurityGroups } from '../reachability/security-group-evaluator.ts';
 import type { Blocker, MissingData } from '../reachability/types.ts';
+import { resolveClient } from './client-peer.ts';
 import { balancerEni, type LoadBalancerNode } from './target-groups.ts';
 
 /** The path's verdict: its hard blockers (none: open, or unknown where data is missing). */
@@ -42,15 +43,11 @@ export function proberPathToNode(
   port: number,
   ephemeral: PortRange = DEFAULT_EPHEMERAL,
 ): NodePath | undefined {
-  let source: ReturnType<typeof resolveSource>;
-  try {
-    source = resolveSource(ctx, proberSpec);
-  } catch (error) {
-    if (error instanceof SourceSpecError) return undefined;
-    throw error;
-  }
+  const prober = resolveClient(ctx, proberSpec, (base) => `the prober ${base}`);
   const nodeAddress = parseAddress(node.address);
-  if (source.kind === 'internet' || !nodeAddress || node.subnetId === undefined) return undefined;
+  if (prober === undefined || prober === 'internet' || !nodeAddress || node.subnetId === undefined)
+    return undefined;
+  const { source, peer: proberPeer } = prober;
   const nodeSubnet = node.subnetId;
   const name = lb.LoadBalancerName ?? lb.LoadBalancerArn;
   const nodePeer: Peer = {
@@ -59,29 +56,8 @@ export function proberPathToNode(
     label: `the NLB ${name}'s node ${node.address}`,
     eni: { ...balancerEni(lb, node.address), SubnetId: nodeSubnet },
   };
-  let proberPeer: Peer;
-  let proberSubnet: string | undefined;
-  let proberVpc: string | undefined;
-  if (source.kind === 'eni') {
-    const address = source.eni.PrivateIpAddress ? parseAddress(source.eni.PrivateIpAddress) : undefined;
-    if (!address) return undefined;
-    proberPeer = {
-      family: address.family,
-      addresses: AddressSet.single(address),
-      label: `the prober ${source.instance?.InstanceId ?? source.eni.NetworkInterfaceId} (${source.eni.PrivateIpAddress})`,
-      eni: source.eni,
-    };
-    proberSubnet = source.eni.SubnetId;
-    proberVpc = source.eni.VpcId ?? (proberSubnet ? ctx.index.subnets.get(proberSubnet)?.VpcId : undefined);
-  } else {
-    proberPeer = {
-      family: source.cidr.family,
-      addresses: AddressSet.fromCidrs(source.cidr.family, [source.cidr]),
-      label: `the prober ${source.spec}`,
-    };
-    proberSubnet = source.subnet?.SubnetId;
-    proberVpc = source.subnet?.VpcId;
-  }
+  const proberSubnet = source.kind === 'eni' ? source.eni.SubnetId : source.subnet?.SubnetId;
+  const proberVpc = source.kind === 'eni' ? vpcIdOf(ctx, source.eni) : source.subnet?.VpcId;
   const legs: EvaluatorVerdict[] = [];
   // A network ACL and a subnet's route table see only traffic that crosses the subnet boundary.
   if (proberSubnet !== nodeSubnet) {

@@ -12,10 +12,10 @@
  * groups filter, so the fix for a missing client rule on such an NLB is on the targets.
  */
 import type { LoadBalancer } from '../inventory/model.ts';
-import { AddressSet, parseAddress, publicAddresses } from '../net/cidr.ts';
-import { resolveSource, SourceSpecError } from '../reachability/analyze.ts';
+import { publicAddresses } from '../net/cidr.ts';
 import type { AnalysisContext, Peer } from '../reachability/evaluation.ts';
 import { evaluateSecurityGroups } from '../reachability/security-group-evaluator.ts';
+import { resolveClient } from './client-peer.ts';
 import { balancerEni, loadBalancerNodes } from './target-groups.ts';
 
 /** A client of the listener: a source spec, and how it is known (`the prober`). */
@@ -35,15 +35,9 @@ export interface ListenerBlocker {
  * says so) or it cannot reach this NLB at all (the internet and an internal NLB).
  */
 function clientPeer(ctx: AnalysisContext, client: ListenerClient, lb: LoadBalancer): Peer | undefined {
-  let source: ReturnType<typeof resolveSource>;
-  try {
-    source = resolveSource(ctx, client.spec);
-  } catch (error) {
-    if (error instanceof SourceSpecError) return undefined;
-    throw error;
-  }
   const role = client.role ? ` (${client.role})` : '';
-  if (source.kind === 'internet') {
+  const resolved = resolveClient(ctx, client.spec, (base) => `${base}${role}`);
+  if (resolved === 'internet') {
     // An internal NLB has only private addresses: nothing on the internet can send to it.
     if (lb.Scheme === 'internal') return undefined;
     return {
@@ -53,21 +47,7 @@ function clientPeer(ctx: AnalysisContext, client: ListenerClient, lb: LoadBalanc
       internetAtLarge: true,
     };
   }
-  if (source.kind === 'cidr')
-    return {
-      family: source.cidr.family,
-      addresses: AddressSet.fromCidrs(source.cidr.family, [source.cidr]),
-      label: `${source.spec}${role}`,
-    };
-  const address = source.eni.PrivateIpAddress;
-  const parsed = address !== undefined ? parseAddress(address) : undefined;
-  if (!parsed) return undefined;
-  return {
-    family: parsed.family,
-    addresses: AddressSet.single(parsed),
-    label: `${source.instance?.InstanceId ?? source.eni.NetworkInterfaceId} (${address})${role}`,
-    eni: source.eni,
-  };
+  return resolved?.peer;
 }
 
 /**

@@ -178,7 +178,7 @@ export function answerWords(a: ListenerNodeReport): string {
 }
 
 /** "the NLB's listener 10.0.2.40:22 in eu-west-1b" */
-export function nodeName(l: ListenerReport, a: ListenerNodeReport): string {
+function nodeName(l: ListenerReport, a: ListenerNodeReport): string {
   return `the NLB's listener ${a.address}:${l.port}${a.zone ? ` in ${a.zone}` : ''}`;
 }
 

@@ -37,6 +37,7 @@ import {
 } from './listeners.ts';
 import {
   balancerEni,
+  healthCheckPort,
   loadBalancerPrivateAddresses,
   type SshTarget,
   type SshTargetGroup,
@@ -130,11 +131,6 @@ function nlbWords(health: SshTarget['health']): string {
   return health.Reason ? `${words} (${health.Reason})` : words;
 }
 
-function healthCheckPort(group: SshTargetGroup, target: SshTarget): number {
-  const p = group.targetGroup.HealthCheckPort;
-  return p === undefined || p === 'traffic-port' ? target.port : Number(p);
-}
-
 /** The load balancer as the far end of a target's inbound rule: one private address, its groups. */
 function balancerPeer(lb: LoadBalancer, address: string): Peer | undefined {
   const a = parseAddress(address);
@@ -155,7 +151,7 @@ function pathBlockers(
 ): TargetReport['blockers'] {
   const eni = ctx.index.primaryEniByInstance.get(target.instanceId);
   if (!eni) return [];
-  const port = healthCheckPort(group, target);
+  const port = healthCheckPort(group.targetGroup, target.port);
   const blockers: { code: string; resourceId: string; detail: string }[] = [];
   for (const lb of group.loadBalancers) {
     const addresses = loadBalancerPrivateAddresses(ctx.index, lb);

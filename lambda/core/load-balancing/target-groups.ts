@@ -166,3 +166,12 @@ export function balancerEni(lb: LoadBalancer, address?: string): Eni {
     GroupIds: lb.SecurityGroups ?? [],
   };
 }
+
+/**
+ * The port an NLB health-checks a target on: HealthCheckPort, or with `traffic-port` (the default) the
+ * port the target is registered on.
+ */
+export function healthCheckPort<P extends number | undefined>(tg: TargetGroup, targetPort: P): number | P {
+  const p = tg.HealthCheckPort;
+  return p === undefined || p === 'traffic-port' ? targetPort : Number(p);
+}

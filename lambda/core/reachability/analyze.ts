@@ -154,7 +154,8 @@ interface Path {
 /** The blockers of most paths before any rule is read: shared, since most paths have none. */
 const NO_BLOCKERS: readonly Blocker[] = [];
 
-function vpcIdOf(ctx: AnalysisContext, eni: Eni): string | undefined {
+/** The ENI's VPC: its own field, else its subnet's. */
+export function vpcIdOf(ctx: AnalysisContext, eni: Eni): string | undefined {
   return eni.VpcId ?? (eni.SubnetId ? ctx.index.subnets.get(eni.SubnetId)?.VpcId : undefined);
 }
 

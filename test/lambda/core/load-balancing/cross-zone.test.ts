@@ -16,12 +16,12 @@ import { diagnoseTargetGroup } from '../../../../lambda/core/load-balancing/targ
 import { sshTargetGroups } from '../../../../lambda/core/load-balancing/target-groups.ts';
 import type { ProbeOutcome, ProbeResult } from '../../../../lambda/core/probe/types.ts';
 import { AnalysisContext } from '../../../../lambda/core/reachability/evaluation.ts';
+import { NLB_ARN, sshNlb, sshPool, sshPoolHealth, TG_ARN, VPC } from './nlb-fixtures.ts';
 
 const A = 'i-0000000000000000a'; // eu-west-1a
 const B = 'i-0000000000000000b'; // eu-west-1b
 const C = 'i-0000000000000000c'; // eu-west-1a
 const PROBER = 'i-0000000000000000f'; // its own subnet, eu-west-1a
-const VPC = 'vpc-0000000000000000a';
 const OTHER_VPC = 'vpc-0000000000000000b';
 const SUBNET_A = 'subnet-0000000000000000a';
 const SUBNET_B = 'subnet-0000000000000000b';
@@ -30,9 +30,6 @@ const SG_TARGETS = 'sg-0000000000000000a';
 const SG_PROBER = 'sg-000000000000000ff';
 const ACL_B = 'acl-0000000000000000b';
 const ACL_OPEN = 'acl-0000000000000000f';
-const NLB_ARN =
-  'arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/ssh-nlb/50dc6c495c0c9188';
-const TG_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/ssh-pool/73e2d6bc24d8a067';
 const LISTENER_ARN =
   'arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/net/ssh-nlb/50dc6c495c0c9188/0000000000000001';
 const KEY = 'load_balancing.cross_zone.enabled';
@@ -208,52 +205,16 @@ function inventory(f: Fixture) {
       },
       'elbv2-describe-load-balancers.json': {
         LoadBalancers: [
-          {
-            LoadBalancerArn: NLB_ARN,
-            LoadBalancerName: 'ssh-nlb',
-            Scheme: 'internal',
-            Type: 'network',
-            VpcId: VPC,
-            AvailabilityZones: [
-              {
-                ZoneName: 'eu-west-1a',
-                SubnetId: SUBNET_A,
-                LoadBalancerAddresses: [{ PrivateIPv4Address: '10.0.1.50' }],
-              },
-              // No address listed here: the node's address comes from its network interface.
-              { ZoneName: 'eu-west-1b', SubnetId: SUBNET_B, LoadBalancerAddresses: [] },
-            ],
-          },
+          sshNlb([
+            { zone: 'eu-west-1a', subnet: SUBNET_A, address: '10.0.1.50' },
+            // No address listed here: the node's address comes from its network interface.
+            { zone: 'eu-west-1b', subnet: SUBNET_B },
+          ]),
         ],
       },
-      'elbv2-describe-target-groups.json': {
-        TargetGroups: [
-          {
-            TargetGroupArn: TG_ARN,
-            TargetGroupName: 'ssh-pool',
-            Protocol: 'TCP',
-            Port: 22,
-            VpcId: VPC,
-            TargetType: 'instance',
-            LoadBalancerArns: [NLB_ARN],
-          },
-        ],
-      },
+      'elbv2-describe-target-groups.json': { TargetGroups: [sshPool()] },
     },
-    targetHealth: new Map([
-      [
-        'ssh-pool',
-        {
-          TargetHealthDescriptions: Object.entries(health).map(([id, state]) => ({
-            Target: { Id: id, Port: 22 },
-            TargetHealth: {
-              State: state,
-              ...(state === 'unhealthy' ? { Reason: 'Target.FailedHealthChecks' } : {}),
-            },
-          })),
-        },
-      ],
-    ]),
+    targetHealth: sshPoolHealth(health),
     listeners: new Map([
       [
         'ssh-nlb',

@@ -24,18 +24,15 @@ import { diagnoseTargetGroup } from '../../../../lambda/core/load-balancing/targ
 import { sshTargetGroups } from '../../../../lambda/core/load-balancing/target-groups.ts';
 import type { ProbeOutcome, ProbeResult } from '../../../../lambda/core/probe/types.ts';
 import { AnalysisContext } from '../../../../lambda/core/reachability/evaluation.ts';
+import { NLB_ARN, sshNlb, sshPool, sshPoolHealth, TG_ARN, VPC } from './nlb-fixtures.ts';
 
 const A = 'i-0000000000000000a';
 const B = 'i-0000000000000000b';
 const PROBER = 'i-0000000000000000f';
 const SG_TARGETS = 'sg-0000000000000000a'; // tcp/22 from the VPC
 const SG_NLB = 'sg-0000000000000000c'; // the NLB's own: tcp/22 from 10.0.0.0/16 only
-const VPC = 'vpc-0000000000000000a';
 const SUBNET_A = 'subnet-0000000000000000a';
 const SUBNET_B = 'subnet-0000000000000000b';
-const NLB_ARN =
-  'arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/ssh-nlb/50dc6c495c0c9188';
-const TG_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/ssh-pool/73e2d6bc24d8a067';
 const OTHER_TG_ARN =
   'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web-pool/0000000000000001';
 const listenerArn = (n: number) =>
@@ -112,53 +109,21 @@ function inventory(f: Fixture) {
       },
       'elbv2-describe-load-balancers.json': {
         LoadBalancers: [
-          {
-            LoadBalancerArn: NLB_ARN,
-            LoadBalancerName: 'ssh-nlb',
-            Scheme: f.scheme ?? 'internal',
-            Type: 'network',
-            VpcId: VPC,
-            AvailabilityZones: [
-              {
-                ZoneName: 'eu-west-1a',
-                SubnetId: SUBNET_A,
-                LoadBalancerAddresses: [{ PrivateIPv4Address: '10.0.1.50' }],
-              },
-              {
-                ZoneName: 'eu-west-1b',
-                SubnetId: SUBNET_B,
-                LoadBalancerAddresses: [{ PrivateIPv4Address: '10.0.2.50' }],
-              },
+          sshNlb(
+            [
+              { zone: 'eu-west-1a', subnet: SUBNET_A, address: '10.0.1.50' },
+              { zone: 'eu-west-1b', subnet: SUBNET_B, address: '10.0.2.50' },
             ],
-            ...(f.nlbGroups ? { SecurityGroups: f.nlbGroups } : {}),
-          },
+            {
+              ...(f.scheme ? { Scheme: f.scheme } : {}),
+              ...(f.nlbGroups ? { SecurityGroups: f.nlbGroups } : {}),
+            },
+          ),
         ],
       },
-      'elbv2-describe-target-groups.json': {
-        TargetGroups: [
-          {
-            TargetGroupArn: TG_ARN,
-            TargetGroupName: 'ssh-pool',
-            Protocol: 'TCP',
-            Port: 22,
-            VpcId: VPC,
-            TargetType: 'instance',
-            LoadBalancerArns: [NLB_ARN],
-          },
-        ],
-      },
+      'elbv2-describe-target-groups.json': { TargetGroups: [sshPool()] },
     },
-    targetHealth: new Map([
-      [
-        'ssh-pool',
-        {
-          TargetHealthDescriptions: [
-            { Target: { Id: A, Port: 22 }, TargetHealth: { State: 'healthy' } },
-            { Target: { Id: B, Port: 22 }, TargetHealth: { State: 'healthy' } },
-          ],
-        },
-      ],
-    ]),
+    targetHealth: sshPoolHealth({ [A]: 'healthy', [B]: 'healthy' }),
     ...(f.listeners ? { listeners: new Map([['ssh-nlb', { Listeners: f.listeners }]]) } : {}),
   });
 }

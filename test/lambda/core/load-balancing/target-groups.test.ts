@@ -18,6 +18,7 @@ import {
   sshTargetGroups,
 } from '../../../../lambda/core/load-balancing/target-groups.ts';
 import { AnalysisContext } from '../../../../lambda/core/reachability/evaluation.ts';
+import { sshNlb, sshPool, TG_ARN, VPC } from './nlb-fixtures.ts';
 
 const A = 'i-0000000000000000a';
 const B = 'i-0000000000000000b';
@@ -27,10 +28,6 @@ const SG_PROBER_ONLY = 'sg-0000000000000000b'; // tcp/22 from the prober's /32 o
 const SG_NLB = 'sg-0000000000000000c'; // the load balancer's own group
 const SG_FROM_NLB_GROUP = 'sg-0000000000000000d'; // tcp/22 from SG_NLB by reference
 const SUBNET = 'subnet-0000000000000000a';
-const VPC = 'vpc-0000000000000000a';
-const NLB_ARN =
-  'arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/ssh-nlb/50dc6c495c0c9188';
-const TG_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/ssh-pool/73e2d6bc24d8a067';
 
 const tcp22 = (peer: object) => ({ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, ...peer });
 const GROUPS = [
@@ -184,35 +181,19 @@ function inventoryOf(c: Case) {
       'describe-subnets.json': { Subnets: [{ SubnetId: SUBNET, VpcId: VPC, CidrBlock: '10.0.1.0/24' }] },
       'elbv2-describe-load-balancers.json': {
         LoadBalancers: [
-          {
-            LoadBalancerArn: NLB_ARN,
-            LoadBalancerName: 'ssh-nlb',
-            Scheme: 'internal',
-            Type: 'network',
-            VpcId: VPC,
-            AvailabilityZones: [
-              {
-                ZoneName: 'eu-west-1a',
-                SubnetId: SUBNET,
-                LoadBalancerAddresses: [{ PrivateIPv4Address: '10.0.1.50' }],
-              },
-            ],
-            ...(c.nlbGroups ? { SecurityGroups: c.nlbGroups } : {}),
-          },
+          sshNlb(
+            [{ zone: 'eu-west-1a', subnet: SUBNET, address: '10.0.1.50' }],
+            c.nlbGroups ? { SecurityGroups: c.nlbGroups } : {},
+          ),
         ],
       },
       'elbv2-describe-target-groups.json': {
         TargetGroups: [
-          {
-            TargetGroupArn: TG_ARN,
-            TargetGroupName: 'ssh-pool',
-            Protocol: 'TCP',
+          sshPool({
             Port: c.tgPort ?? 22,
-            VpcId: VPC,
             TargetType: c.targetType ?? 'instance',
-            LoadBalancerArns: [NLB_ARN],
             HealthCheckPort: 'traffic-port',
-          },
+          }),
         ],
       },
       ...(c.tags
