@@ -61,13 +61,15 @@ export function analyse(
   };
   const specs = [...new Set([...(proberSpec ? [proberSpec] : []), ...(options.sources ?? [])])];
   const verdictsBySpec = new Map<string, Map<string, Verdict[]>>();
-  // The exposure audit does not depend on the sources: every analysis returns the same one.
+  // The exposure audit does not depend on the sources: the first analysis that succeeds runs it, the
+  // others skip it (it walks every group and ACL of the inventory again, whatever the spec).
   let exposure: readonly ExposureFinding[] | undefined;
   for (const spec of specs) {
     try {
-      const analysis = analyze(index, { ...analysisOptions, sources: [spec] });
+      const wanted = exposure === undefined;
+      const analysis = analyze(index, { ...analysisOptions, sources: [spec], exposure: wanted });
       verdictsBySpec.set(spec, groupByInstance(analysis.verdicts));
-      exposure ??= analysis.exposure;
+      if (wanted) exposure = analysis.exposure;
     } catch (error) {
       errors.push(`analyse: ${errorMessage(error)}`);
     }

@@ -58,6 +58,11 @@ export interface AnalyzeOptions {
   readonly port?: number;
   /** The sources' ephemeral (client) port range. @default 1024-65535 */
   readonly ephemeral?: PortRange;
+  /**
+   * Run the VPC-wide exposure audit, which does not depend on the sources: a caller analysing one
+   * inventory once per source spec needs it once. @default true (false: `exposure` is empty)
+   */
+  readonly exposure?: boolean;
 }
 
 /** A source spec that names nothing valid (bad CIDR, unknown instance or ENI). */
@@ -756,5 +761,5 @@ export function analyze(from: Inventory | InventoryIndex, options: AnalyzeOption
       }
     }
   }
-  return { verdicts, exposure: auditExposure(ctx, defaultPort) };
+  return { verdicts, exposure: options.exposure === false ? [] : auditExposure(ctx, defaultPort) };
 }

@@ -93,6 +93,14 @@ describe('analyze: the fleet fixture', async () => {
     assert.equal(f?.resourceId, 'sg-0aaaa1111bbbb2222');
     assert.deepEqual(f?.instanceIds, ['i-0a0a0a0a0a0a0a0a0']);
   });
+  it('exposure: false skips the audit and keeps every verdict', () => {
+    const without = analyze(inv, {
+      sources: ['internet', '10.0.2.0/24', 'i-0e0e0e0e0e0e0e0e0', '198.51.100.7/32'],
+      exposure: false,
+    });
+    assert.deepEqual(without.exposure, []);
+    assert.deepEqual(without.verdicts, report.verdicts);
+  });
   it('IPv6 from the internet fails: the subnet answers through an egress-only gateway', () => {
     const v = find(report.verdicts, 'i-0a0a0a0a0a0a0a0a0', 'internet', 'ipv6');
     assert.equal(v.reachable, false);
