@@ -100,7 +100,7 @@ export function apiPathProblem(paths: readonly ApiPath[]): string | undefined {
 }
 
 /** `dynamodb from subnet-…: missing: …; fix: …`. */
-export function formatApiPath(p: ApiPath): string {
+function formatApiPath(p: ApiPath): string {
   const fix = p.fix ? `; fix: ${p.fix}` : '';
   return `${p.service} from ${p.subnetId}: ${p.status}: ${p.detail}${fix}`;
 }
