@@ -24,7 +24,7 @@ import { proberServices } from '../lambda/prober-services.ts';
 import type { CommandDefinition } from './command.ts';
 import { UsageError } from './usage-error.ts';
 
-export interface DoctorFlags {
+interface DoctorFlags {
   inventory?: string;
   region?: string;
   profile?: string;
@@ -34,7 +34,7 @@ export interface DoctorFlags {
   json?: boolean;
 }
 
-export interface DoctorReport {
+interface DoctorReport {
   readonly region: string;
   readonly subnets: readonly string[];
   readonly securityGroups: readonly string[];
@@ -93,7 +93,7 @@ async function loadInventory(flags: DoctorFlags, vpcId: string | undefined): Pro
   }
 }
 
-export async function runDoctor(flags: DoctorFlags): Promise<DoctorReport> {
+async function runDoctor(flags: DoctorFlags): Promise<DoctorReport> {
   if (flags.inventory === undefined && flags.region === undefined)
     throw new UsageError(
       'give --inventory <dir> (offline) or --region <region> --vpc <vpc-…> (live account)',
@@ -151,7 +151,7 @@ export async function runDoctor(flags: DoctorFlags): Promise<DoctorReport> {
 const RANK: Readonly<Record<ApiPathStatus, number>> = { ok: 0, unknown: 1, missing: 2 };
 
 /** One line per service: its worst path over the subnets, the fix for it, and the other subnets it hits. */
-export function formatDoctorReport(report: DoctorReport): string {
+function formatDoctorReport(report: DoctorReport): string {
   const t = (s: string) => terminalSafe(s);
   const width = Math.max(...report.services.map((s) => s.length));
   const lines = [

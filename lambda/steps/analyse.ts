@@ -6,6 +6,7 @@
 import type { Inventory, InventoryIndex } from '../core/inventory/model.ts';
 import type { PortRange } from '../core/net/port-range.ts';
 import { analyze } from '../core/reachability/analyze.ts';
+import { AnalysisContext } from '../core/reachability/evaluation.ts';
 import { proberVerdictFor } from '../core/reachability/prober-verdict.ts';
 import type { ExposureFinding, Verdict } from '../core/reachability/types.ts';
 import { shardOfKey } from '../core/targets/shard.ts';
@@ -61,20 +62,24 @@ export function analyse(
   };
   const specs = [...new Set([...(proberSpec ? [proberSpec] : []), ...(options.sources ?? [])])];
   const verdictsBySpec = new Map<string, Map<string, Verdict[]>>();
-  // The exposure audit does not depend on the sources: every analysis returns the same one.
+  // One context for every spec: the groups, ACLs and route tables are compiled once, not once per spec.
+  const ctx = new AnalysisContext(index);
+  // The exposure audit does not depend on the sources: the first analysis that succeeds runs it, the
+  // others skip it (it walks every group and ACL of the inventory again, whatever the spec).
   let exposure: readonly ExposureFinding[] | undefined;
   for (const spec of specs) {
     try {
-      const analysis = analyze(index, { ...analysisOptions, sources: [spec] });
+      const wanted = exposure === undefined;
+      const analysis = analyze(ctx, { ...analysisOptions, sources: [spec], exposure: wanted });
       verdictsBySpec.set(spec, groupByInstance(analysis.verdicts));
-      exposure ??= analysis.exposure;
+      if (wanted) exposure = analysis.exposure;
     } catch (error) {
       errors.push(`analyse: ${errorMessage(error)}`);
     }
   }
   let mine: ExposureFinding[] = [];
   try {
-    exposure ??= analyze(index, { ...analysisOptions, sources: [] }).exposure;
+    exposure ??= analyze(ctx, { ...analysisOptions, sources: [] }).exposure;
     // VPC-wide findings (an open group, an open ACL) are the same in every shard: each is reported by one.
     const { shard, shards } = selection.shard;
     mine = exposure.filter((f) => shardOfKey(`${f.code}:${f.resourceId}`, shards) === shard);

@@ -58,6 +58,11 @@ export interface AnalyzeOptions {
   readonly port?: number;
   /** The sources' ephemeral (client) port range. @default 1024-65535 */
   readonly ephemeral?: PortRange;
+  /**
+   * Run the VPC-wide exposure audit, which does not depend on the sources: a caller analysing one
+   * inventory once per source spec needs it once. @default true (false: `exposure` is empty)
+   */
+  readonly exposure?: boolean;
 }
 
 /** A source spec that names nothing valid (bad CIDR, unknown instance or ENI). */
@@ -704,12 +709,19 @@ function defaultSources(ctx: AnalysisContext, byVpc: Map<string, string[]>, inst
 
 /**
  * Analyses every (instance, source, family). Takes the inventory or, from a caller that analyses several
- * times over one inventory (the pipeline, once per source spec), its index, so it is built once.
+ * times over one inventory (the pipeline, once per source spec), its index or one AnalysisContext, so
+ * neither the index nor what the evaluators remember is built again. Calls sharing a context must give
+ * the same `port` and `ephemeral`, as one call with several sources does: memo keys leave them out.
  */
-export function analyze(from: Inventory | InventoryIndex, options: AnalyzeOptions = {}): AnalysisReport {
-  const index = 'inventory' in from ? from : indexInventory(from);
-  const { inventory } = index;
-  const ctx = new AnalysisContext(index);
+export function analyze(
+  from: Inventory | InventoryIndex | AnalysisContext,
+  options: AnalyzeOptions = {},
+): AnalysisReport {
+  const ctx =
+    from instanceof AnalysisContext
+      ? from
+      : new AnalysisContext('inventory' in from ? from : indexInventory(from));
+  const { inventory } = ctx.index;
   const defaultPort = options.port ?? DEFAULT_SSH_PORT;
   const ephemeral = options.ephemeral ?? DEFAULT_EPHEMERAL;
   const resolved = new Map<string, Source>();
@@ -757,5 +769,5 @@ export function analyze(from: Inventory | InventoryIndex, options: AnalyzeOption
       }
     }
   }
-  return { verdicts, exposure: auditExposure(ctx, defaultPort) };
+  return { verdicts, exposure: options.exposure === false ? [] : auditExposure(ctx, defaultPort) };
 }

@@ -100,7 +100,7 @@ export function apiPathProblem(paths: readonly ApiPath[]): string | undefined {
 }
 
 /** `dynamodb from subnet-…: missing: …; fix: …`. */
-export function formatApiPath(p: ApiPath): string {
+function formatApiPath(p: ApiPath): string {
   const fix = p.fix ? `; fix: ${p.fix}` : '';
   return `${p.service} from ${p.subnetId}: ${p.status}: ${p.detail}${fix}`;
 }
@@ -379,7 +379,7 @@ function natEgress(
       route.TransitGatewayId,
       vpcId,
       subnetId,
-      AddressSet.fromCidrs('ipv4', [parseCidr('0.0.0.0/0')!]),
+      AddressSet.all('ipv4'),
     );
     if (out.kind === 'nat') return { status: 'ok', detail: `${table} sends 0.0.0.0/0 on: ${out.evidence}` };
     if (out.kind === 'missing') return { status: 'unknown', detail: out.missing.detail };

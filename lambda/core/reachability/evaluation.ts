@@ -35,6 +35,7 @@ export function verdictOf(
   blockers: Blocker[],
   evidence: string[],
   missing: readonly MissingData[] = [],
+  assumed: readonly Assumption[] = [],
 ): EvaluatorVerdict {
   let hard = false;
   let partial = false;
@@ -49,6 +50,7 @@ export function verdictOf(
     blockers,
     evidence,
     ...(missing.length > 0 ? { missing } : {}),
+    ...(assumed.length > 0 ? { assumed } : {}),
   };
 }
 

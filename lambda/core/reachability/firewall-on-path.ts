@@ -151,8 +151,7 @@ export function firewallOnPath(ctx: AnalysisContext, q: FirewallPathQuestion): E
       blockers.push(firewallBlocker(name, endpoint, o, part, q));
     }
   }
-  const verdict = verdictOf(blockers, evidence, missing);
-  return assumed.length > 0 ? { ...verdict, assumed } : verdict;
+  return verdictOf(blockers, evidence, missing, assumed);
 }
 
 function describePart(o: FirewallOutcome, all: AddressSet, q: FirewallPathQuestion): string {

@@ -94,8 +94,7 @@ export function evaluateInternetIngress(ctx: AnalysisContext, q: IngressQuestion
   }
   if (replyTable && blockers.length === 0) blockers.push(...asymmetric(ctx, q, replyTable, endpoint));
   if (blockers.length === 0 && evidence.length === 0 && missing.length === 0) return NONE;
-  const v = verdictOf(blockers, evidence, missing);
-  return assumed.length > 0 ? { ...v, assumed } : v;
+  return verdictOf(blockers, evidence, missing, assumed);
 }
 
 /**

@@ -411,7 +411,7 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
     }
     evidence.push(`route table ${rtbId}: ${what} to ${part} via ${dest} → ${target.id}`);
   }
-  const verdict = withAssumptions(verdictOf(blockers, evidence, missing), assumed);
+  const verdict = verdictOf(blockers, evidence, missing, assumed);
   if (shadows.size === 0) return verdict;
   const shadowed: ShadowedAddresses[] = [...shadows.values()].map(({ prefixListId, endpointId, cidrs }) => ({
     routeTableId: rtbId,
@@ -421,10 +421,6 @@ function decideRoutes(ctx: AnalysisContext, q: RouteQuestion): EvaluatorVerdict 
     detail: `route table ${rtbId} of ${q.subnetId} sends ${what} to ${prefixListId} (${cidrs.join(', ')}: an AWS service's addresses) to gateway endpoint ${endpointId}, not the internet gateway; the verdict is for the rest of the internet`,
   }));
   return { ...verdict, shadowed };
-}
-
-function withAssumptions(v: EvaluatorVerdict, assumed: readonly Assumption[]): EvaluatorVerdict {
-  return assumed.length > 0 ? { ...v, assumed } : v;
 }
 
 /** A Gateway Load Balancer endpoint whose appliance the inventory cannot describe: one object per endpoint. */

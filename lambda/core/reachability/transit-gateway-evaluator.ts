@@ -72,7 +72,7 @@ const VPC_ATTACHMENTS_FILE = 'describe-transit-gateway-vpc-attachments.json';
 const ATTACHMENTS_FILE = 'describe-transit-gateway-attachments.json';
 
 /** The most transit gateways one path is followed through (the first one and its peers). */
-export const MAX_TRANSIT_GATEWAYS = 8;
+const MAX_TRANSIT_GATEWAYS = 8;
 
 export function evaluateTransitGatewayHop(ctx: AnalysisContext, hop: TransitGatewayHop): HopOutcome {
   return ctx.memo.remember(

@@ -72,4 +72,21 @@ describe('analyse step', () => {
     );
     assert.deepEqual(shards.map(key).sort(), whole.map(key).sort());
   });
+
+  it('exposure: audited by the first analysis that succeeds, whichever spec fails before it', () => {
+    const open = {
+      ...inventory,
+      securityGroups: [...inventory.securityGroups, group('sg-0world', [tcp(22, 22, ['0.0.0.0/0'])])],
+    };
+    const openIndex = indexInventory(open);
+    // The first spec names nothing, so its analysis throws; the two after it share one audit.
+    const a = analyse(open, openIndex, select(openIndex, {}), {
+      sources: ['i-0gone', 'internet', PROBER_ENI],
+    });
+    assert.equal(a.errors.length, 1);
+    assert.deepEqual(
+      a.exposure.filter((f) => f.resourceId === 'sg-0world').map((f) => f.code),
+      ['SSH_OPEN_TO_INTERNET'],
+    );
+  });
 });

@@ -38,6 +38,23 @@ function lambdaEni(
   };
 }
 
+/** The prober's ENI in the subnet with a default route to a NAT gateway (vpc-0a40…a). */
+const IN_NAT_SUBNET = lambdaEni(
+  'eni-0a40a0000000000e1',
+  'subnet-0a40a00000000000a',
+  'vpc-0a40000000000000a',
+  'sg-0a4000000000000a1',
+  '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0',
+);
+/** Its sibling in a subnet of the same VPC with no default route at all. */
+const IN_CLOSED_SUBNET = lambdaEni(
+  'eni-0a40b0000000000e2',
+  'subnet-0a40b00000000000b',
+  'vpc-0a40000000000000a',
+  'sg-0a4000000000000a1',
+  '1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d',
+);
+
 let fixture: Inventory;
 before(async () => {
   fixture = await loadInventoryDir(FIXTURE);
@@ -73,35 +90,12 @@ async function run(enis: NetworkInterface[], services: readonly AwsService[] | '
 
 describe('prober paths step (through runCheck)', () => {
   it('behind a NAT gateway: no error', async () => {
-    const report = await run([
-      lambdaEni(
-        'eni-0a40a0000000000e1',
-        'subnet-0a40a00000000000a',
-        'vpc-0a40000000000000a',
-        'sg-0a4000000000000a1',
-        '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0',
-      ),
-    ]);
+    const report = await run([IN_NAT_SUBNET]);
     assert.deepEqual(report.errors, []);
   });
 
   it('one of the function’s subnets without a way out: one run error naming the first missing path and its fix', async () => {
-    const report = await run([
-      lambdaEni(
-        'eni-0a40a0000000000e1',
-        'subnet-0a40a00000000000a',
-        'vpc-0a40000000000000a',
-        'sg-0a4000000000000a1',
-        '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0',
-      ),
-      lambdaEni(
-        'eni-0a40b0000000000e2',
-        'subnet-0a40b00000000000b',
-        'vpc-0a40000000000000a',
-        'sg-0a4000000000000a1',
-        '1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d',
-      ),
-    ]);
+    const report = await run([IN_NAT_SUBNET, IN_CLOSED_SUBNET]);
     assert.deepEqual(report.errors, [
       'prober path: cloudwatch from subnet-0a40b00000000000b: missing: no endpoint for com.amazonaws.eu-west-1.monitoring in vpc-0a40000000000000a, and rtb-0a40b00000000000b has no default route (0.0.0.0/0); fix: create an interface endpoint for com.amazonaws.eu-west-1.monitoring with private DNS in vpc-0a40000000000000a admitting TCP 443 from sg-0a4000000000000a1, or add the route 0.0.0.0/0 → nat-0a40c00000000000c to rtb-0a40b00000000000b (and 2 more)',
     ]);
@@ -125,35 +119,13 @@ describe('prober paths step (through runCheck)', () => {
   });
 
   it('not asked (a run from a laptop): nothing checked', async () => {
-    const report = await run(
-      [
-        lambdaEni(
-          'eni-0a40b0000000000e2',
-          'subnet-0a40b00000000000b',
-          'vpc-0a40000000000000a',
-          'sg-0a4000000000000a1',
-          '1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d',
-        ),
-      ],
-      'not asked',
-    );
+    const report = await run([IN_CLOSED_SUBNET], 'not asked');
     assert.deepEqual(report.errors, []);
   });
 
   it('EC2 and Network Firewall are not checked: discovery has just reached them', async () => {
     // A subnet with no way out at all: only the APIs after discovery could be missing, and none is asked for.
-    const report = await run(
-      [
-        lambdaEni(
-          'eni-0a40b0000000000e2',
-          'subnet-0a40b00000000000b',
-          'vpc-0a40000000000000a',
-          'sg-0a4000000000000a1',
-          '1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d',
-        ),
-      ],
-      ['ec2', 'network-firewall'],
-    );
+    const report = await run([IN_CLOSED_SUBNET], ['ec2', 'network-firewall']);
     assert.deepEqual(report.errors, []);
   });
 });

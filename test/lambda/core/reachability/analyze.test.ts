@@ -10,6 +10,7 @@ import type {
 } from '../../../../lambda/core/inventory/model.ts';
 import { indexInventory } from '../../../../lambda/core/inventory/model.ts';
 import { analyze } from '../../../../lambda/core/reachability/analyze.ts';
+import { AnalysisContext } from '../../../../lambda/core/reachability/evaluation.ts';
 import type { Verdict } from '../../../../lambda/core/reachability/types.ts';
 import {
   customAcl,
@@ -92,6 +93,23 @@ describe('analyze: the fleet fixture', async () => {
     const f = report.exposure.find((e) => e.code === 'SSH_OPEN_TO_INTERNET');
     assert.equal(f?.resourceId, 'sg-0aaaa1111bbbb2222');
     assert.deepEqual(f?.instanceIds, ['i-0a0a0a0a0a0a0a0a0']);
+  });
+  it('one context shared by one call per source: the verdicts of one call with all of them', () => {
+    const ctx = new AnalysisContext(indexInventory(inv));
+    const specs = ['internet', '10.0.2.0/24', 'i-0e0e0e0e0e0e0e0e0', '198.51.100.7/32'];
+    const apart = specs.flatMap((spec) => analyze(ctx, { sources: [spec] }).verdicts);
+    const key = (v: Verdict) => `${v.instanceId} ${v.source} ${v.family}`;
+    const byKey = (vs: readonly Verdict[]) => [...vs].sort((a, b) => key(a).localeCompare(key(b)));
+    assert.ok(apart.length > specs.length);
+    assert.deepEqual(byKey(apart), byKey(report.verdicts));
+  });
+  it('exposure: false skips the audit and keeps every verdict', () => {
+    const without = analyze(inv, {
+      sources: ['internet', '10.0.2.0/24', 'i-0e0e0e0e0e0e0e0e0', '198.51.100.7/32'],
+      exposure: false,
+    });
+    assert.deepEqual(without.exposure, []);
+    assert.deepEqual(without.verdicts, report.verdicts);
   });
   it('IPv6 from the internet fails: the subnet answers through an egress-only gateway', () => {
     const v = find(report.verdicts, 'i-0a0a0a0a0a0a0a0a0', 'internet', 'ipv6');
